@@ -1,0 +1,66 @@
+package dev.pilothouse.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.Resources;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Agent definitions as JSON, with the field names used everywhere (CLI, snapshots, exports). */
+public final class AgentJson {
+    private AgentJson() {
+    }
+
+    public static ObjectNode toJson(AgentDefinition a) {
+        ObjectNode n = Json.object();
+        n.put("id", a.id());
+        n.put("name", a.name());
+        n.put("image", a.image());
+        n.set("command", Json.MAPPER.valueToTree(a.command()));
+        n.put("model", a.model());
+        n.put("instructions", a.instructions());
+        n.set("env", Json.MAPPER.valueToTree(a.env()));
+        n.put("port", a.port());
+        n.set("resources", resources(a.resources()));
+        n.put("created_at", Json.time(a.createdAt()));
+        n.put("updated_at", Json.time(a.updatedAt()));
+        n.put("deleted_at", Json.time(a.deletedAt()));
+        return n;
+    }
+
+    public static ObjectNode resources(Resources r) {
+        ObjectNode n = Json.object();
+        n.put("cpu", r == null ? null : r.cpu());
+        n.put("memory", r == null ? null : r.memory());
+        n.put("storage", r == null ? null : r.storage());
+        return n;
+    }
+
+    /** Reads back what {@link #toJson} wrote (snapshots in the store). */
+    public static AgentDefinition fromJson(JsonNode n) {
+        List<String> command = new ArrayList<>();
+        n.path("command").forEach(c -> command.add(c.asText()));
+        Map<String, String> env = new LinkedHashMap<>();
+        n.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        JsonNode r = n.path("resources");
+        return new AgentDefinition(text(n, "id"), text(n, "name"), text(n, "image"), command, text(n, "model"),
+                text(n, "instructions"), env, n.path("port").asInt(AgentDefinition.DEFAULT_PORT),
+                new Resources(text(r, "cpu"), text(r, "memory"), text(r, "storage")),
+                time(n, "created_at"), time(n, "updated_at"), time(n, "deleted_at"));
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static Instant time(JsonNode n, String field) {
+        String t = text(n, field);
+        return t == null ? null : Instant.parse(t);
+    }
+}

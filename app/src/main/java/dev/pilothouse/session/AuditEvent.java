@@ -1,0 +1,20 @@
+package dev.pilothouse.session;
+
+import java.time.Instant;
+
+/**
+ * One row of a session's audit trail. Transitions carry {@code from}/{@code to}; other kinds
+ * (created, updated, phase, deleted, purged, remixed, runtime) carry their facts in {@code detail},
+ * a compact JSON object.
+ */
+public record AuditEvent(long id, String sessionId, Instant at, String actor, String kind,
+                         SessionState from, SessionState to, String reason, String detail) {
+    public static final String TRANSITION = "transition";
+    public static final String CREATED = "created";
+    public static final String UPDATED = "updated";
+    public static final String PHASE = "phase";
+    public static final String DELETED = "deleted";
+    public static final String PURGED = "purged";
+    public static final String REMIXED = "remixed";
+    public static final String RUNTIME = "runtime";
+}

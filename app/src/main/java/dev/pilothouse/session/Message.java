@@ -1,0 +1,20 @@
+package dev.pilothouse.session;
+
+import java.time.Instant;
+
+/**
+ * One message of a session's conversation: what the operator sent to an agent, or the agent's
+ * reply. A reply that failed keeps what streamed before the failure and says why in {@code error}.
+ */
+public record Message(long id, String sessionId, Role role, String agent, String content, Status status,
+                      String error, Instant createdAt) {
+
+    public enum Role { USER, AGENT }
+
+    public enum Status {
+        /** Delivered (user) or fully received (agent). */
+        COMPLETE,
+        /** The agent reported an error, or the connection failed mid-reply. */
+        ERROR
+    }
+}

@@ -1,0 +1,15 @@
+package dev.pilothouse.session;
+
+/** Lifecycle of the session's runtime (pod or local processes), reported beside the state. */
+public enum Phase {
+    /** Awaiting resources. */
+    PENDING,
+    /** Setting up: volume prepared or copied, agents starting. */
+    INITIALIZING,
+    /** Agents running. */
+    RUNNING,
+    /** Runtime released, volume kept; resumable. */
+    PAUSED,
+    /** Finished or TTL expired: runtime cleaned up, volume retained, session archived. */
+    COMPLETED
+}

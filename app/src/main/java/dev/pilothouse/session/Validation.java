@@ -1,0 +1,174 @@
+package dev.pilothouse.session;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.json.Json;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Checks on everything an operator types. Each message says what was wrong and what is accepted,
+ * so the CLI and the console can show it unchanged.
+ */
+public final class Validation {
+    public static final int MAX_NAME = 63;
+    public static final int MAX_PROMPT_CHARS = 65_536;
+    public static final int MAX_METADATA_BYTES = 16_384;
+    public static final int MAX_METADATA_KEY = 128;
+    public static final int MAX_WAITING_TIMEOUT = 30 * 24 * 3600;
+    public static final long MAX_TTL = 365L * 24 * 3600;
+    public static final int DEFAULT_WAITING_TIMEOUT = 300;
+    public static final long DEFAULT_TTL = 24 * 3600;
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern UUID_LIKE = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern QUANTITY = Pattern.compile("(\\d+(\\.\\d+)?|\\.\\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?");
+    private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private Validation() {
+    }
+
+    /** A session or agent name: what a DNS label accepts, so it can be typed and used anywhere. */
+    public static String name(String what, String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidInputException(what + " name is empty; a name is 1 to " + MAX_NAME
+                    + " lowercase letters, digits or '-', starting and ending with a letter or digit");
+        }
+        if (!NAME.matcher(value).matches()) {
+            throw new InvalidInputException("invalid " + what + " name '" + printable(value) + "': a name is 1 to " + MAX_NAME
+                    + " lowercase letters, digits or '-', starting and ending with a letter or digit (for example 'q4-analysis')");
+        }
+        if (isUuid(value)) {
+            throw new InvalidInputException("invalid " + what + " name '" + value + "': it has the form of an id; choose a name that is not a UUID");
+        }
+        return value;
+    }
+
+    public static boolean isUuid(String value) {
+        return value != null && UUID_LIKE.matcher(value).matches();
+    }
+
+    public static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** A prompt or message: not empty when required, and within the size limit. */
+    public static String prompt(String what, String value, boolean required) {
+        if (value == null || value.isBlank()) {
+            if (required) {
+                throw new InvalidInputException(what + " is empty; give the text to send (1 to " + MAX_PROMPT_CHARS + " characters)");
+            }
+            return "";
+        }
+        if (value.length() > MAX_PROMPT_CHARS) {
+            throw new InvalidInputException(what + " is " + value.length() + " characters long; the limit is "
+                    + MAX_PROMPT_CHARS + " characters");
+        }
+        if (value.indexOf('\0') >= 0) {
+            throw new InvalidInputException(what + " contains a NUL character; only text is accepted");
+        }
+        return value;
+    }
+
+    /** Metadata: a JSON object, returned in compact canonical form. */
+    public static String metadata(String json) {
+        if (json == null || json.isBlank()) {
+            return "{}";
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new InvalidInputException("metadata is not valid JSON (" + e.getOriginalMessage()
+                    + "); give a JSON object such as {\"project\":\"q4\",\"priority\":\"high\"}");
+        }
+        return metadata(node);
+    }
+
+    public static String metadata(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            throw new InvalidInputException("metadata must be a JSON object such as {\"project\":\"q4\"}, not "
+                    + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (key.isEmpty() || key.length() > MAX_METADATA_KEY) {
+                throw new InvalidInputException("metadata key '" + printable(key) + "' is not accepted; keys are 1 to "
+                        + MAX_METADATA_KEY + " characters");
+            }
+        }
+        String text = Json.compact(node);
+        int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_METADATA_BYTES) {
+            throw new InvalidInputException("metadata is " + bytes + " bytes as JSON; the limit is " + MAX_METADATA_BYTES + " bytes");
+        }
+        return text;
+    }
+
+    public static int waitingTimeout(long seconds) {
+        if (seconds < 1 || seconds > MAX_WAITING_TIMEOUT) {
+            throw new InvalidInputException("waiting timeout " + seconds + " s is out of range; accepted: 1 to "
+                    + MAX_WAITING_TIMEOUT + " seconds (30 days)");
+        }
+        return (int) seconds;
+    }
+
+    public static long ttl(long seconds) {
+        if (seconds < 1 || seconds > MAX_TTL) {
+            throw new InvalidInputException("TTL " + seconds + " s is out of range; accepted: 1 to " + MAX_TTL + " seconds (365 days)");
+        }
+        return seconds;
+    }
+
+    /** A Kubernetes quantity such as 500m, 2, 512Mi or 10Gi. */
+    public static String quantity(String field, String value) {
+        if (value == null) {
+            return null;
+        }
+        if (!QUANTITY.matcher(value).matches() || QUANTITY.matcher(value).replaceAll("$1").matches("0*\\.?0*")) {
+            throw new InvalidInputException("invalid " + field + " '" + printable(value)
+                    + "': give a positive Kubernetes quantity such as 500m, 2, 512Mi or 10Gi");
+        }
+        return value;
+    }
+
+    public static Resources resources(Resources r) {
+        if (r == null) {
+            return null;
+        }
+        return new Resources(quantity("cpu", r.cpu()), quantity("memory", r.memory()), quantity("storage", r.storage()));
+    }
+
+    public static int port(long port) {
+        if (port < 1 || port > 65535) {
+            throw new InvalidInputException("port " + port + " is out of range; accepted: 1 to 65535");
+        }
+        return (int) port;
+    }
+
+    public static String envKey(String key) {
+        if (key == null || !ENV_KEY.matcher(key).matches()) {
+            throw new InvalidInputException("environment variable name '" + printable(String.valueOf(key))
+                    + "' is not accepted; use letters, digits and '_', not starting with a digit");
+        }
+        return key;
+    }
+
+    /** Keeps error messages readable when the input holds control characters or is huge. */
+    static String printable(String s) {
+        String clipped = s.length() > 80 ? s.substring(0, 77) + "..." : s;
+        StringBuilder b = new StringBuilder();
+        clipped.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
+    }
+}

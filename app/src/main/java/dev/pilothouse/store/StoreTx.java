@@ -1,0 +1,511 @@
+package dev.pilothouse.store;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentJson;
+import dev.pilothouse.errors.ConflictException;
+import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.errors.NotFoundException;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Phase;
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.StateMachine;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The store's operations on one connection, inside the transaction {@link Store#write} or
+ * {@link Store#read} opened. Every change to a session writes its audit rows here, in the same
+ * transaction, so a change and its record commit together or not at all.
+ */
+public final class StoreTx {
+    private static final String SESSION_COLUMNS = "id, name, context, namespace, starting_prompt, state, phase, "
+            + "waiting_timeout_seconds, ttl_seconds, metadata, cpu, memory, storage, parent_session_id, created_by, "
+            + "created_at, updated_at, last_activity_at, deleted_at, purged_at, termination_reason, owner, version, seq";
+    private static final int H2_DUPLICATE_KEY = 23505;
+
+    private final Handle h;
+
+    StoreTx(Handle h) {
+        this.h = h;
+    }
+
+    // ---- sessions -------------------------------------------------------------------------
+
+    /** Inserts a new session (version 1) with its agents' definitions and a "created" audit row. */
+    public Session insertSession(Session s, List<AgentDefinition> agents, String actor, String reason, ObjectNode detail) {
+        if (agents.size() != s.agents().size()) {
+            throw new IllegalArgumentException("agents and their definitions differ");
+        }
+        Session stored = s.toBuilder().version(1).build();
+        try {
+            h.createUpdate("INSERT INTO sessions (" + SESSION_COLUMNS + ", idle_deadline, ttl_deadline) VALUES ("
+                            + ":id, :name, :context, :namespace, :prompt, :state, :phase, :waiting, :ttl, :metadata, :cpu, "
+                            + ":memory, :storage, :parent, :createdBy, :createdAt, :updatedAt, :lastActivity, :deletedAt, "
+                            + ":purgedAt, :reason, :owner, 1, NEXT VALUE FOR change_seq, :idleDeadline, :ttlDeadline)")
+                    .bindMap(sessionParams(stored))
+                    .execute();
+        } catch (UnableToExecuteStatementException e) {
+            throw duplicateName(e, s);
+        }
+        for (int i = 0; i < agents.size(); i++) {
+            AgentDefinition a = agents.get(i);
+            h.createUpdate("INSERT INTO session_agents (session_id, position, agent_id, name, model, image, definition) "
+                            + "VALUES (:s, :p, :a, :n, :m, :i, :d)")
+                    .bind("s", s.id()).bind("p", i).bind("a", a.id()).bind("n", a.name()).bind("m", a.model())
+                    .bind("i", a.image()).bind("d", Json.compact(AgentJson.toJson(a)))
+                    .execute();
+        }
+        audit(s.id(), s.createdAt(), actor, AuditEvent.CREATED, null, s.state(), reason, detail);
+        return stored;
+    }
+
+    /**
+     * Writes {@code after} over {@code before} if nobody else wrote since {@code before} was read;
+     * otherwise nothing is written and a {@link ConflictException} says so. A state change must be
+     * one the state machine allows. Audit rows for every change are written in the same transaction.
+     */
+    public Session saveSession(Session before, Session after, String actor, String reason) {
+        if (!before.id().equals(after.id())) {
+            throw new IllegalArgumentException("cannot save one session over another");
+        }
+        if (before.state() != after.state()) {
+            StateMachine.check(before.state(), after.state());
+        }
+        Map<String, Object> params = sessionParams(after);
+        params.put("expected", before.version());
+        int rows;
+        try {
+            rows = h.createUpdate("UPDATE sessions SET name = :name, starting_prompt = :prompt, state = :state, "
+                            + "phase = :phase, waiting_timeout_seconds = :waiting, ttl_seconds = :ttl, metadata = :metadata, "
+                            + "cpu = :cpu, memory = :memory, storage = :storage, updated_at = :updatedAt, "
+                            + "last_activity_at = :lastActivity, deleted_at = :deletedAt, purged_at = :purgedAt, "
+                            + "termination_reason = :reason, owner = :owner, version = version + 1, "
+                            + "seq = NEXT VALUE FOR change_seq, idle_deadline = :idleDeadline, ttl_deadline = :ttlDeadline "
+                            + "WHERE id = :id AND version = :expected")
+                    .bindMap(params)
+                    .execute();
+        } catch (UnableToExecuteStatementException e) {
+            throw duplicateName(e, after);
+        }
+        if (rows == 0) {
+            Session current = findSession(before.id())
+                    .orElseThrow(() -> new NotFoundException("session " + before.id() + " does not exist"));
+            throw new ConflictException("session '" + current.name() + "' was changed by another writer (now version "
+                    + current.version() + ", state " + current.state() + "; this change was based on version "
+                    + before.version() + "); nothing was written: reload and try again");
+        }
+        auditChanges(before, after, actor, reason);
+        return after.toBuilder().version(before.version() + 1).build();
+    }
+
+    private void auditChanges(Session before, Session after, String actor, String reason) {
+        Instant at = after.updatedAt();
+        String id = after.id();
+        if (before.state() != after.state()) {
+            audit(id, at, actor, AuditEvent.TRANSITION, before.state(), after.state(), reason, null);
+        }
+        if (before.phase() != after.phase()) {
+            ObjectNode d = Json.object().put("from", before.phase().name()).put("to", after.phase().name());
+            audit(id, at, actor, AuditEvent.PHASE, null, null, reason, d);
+        }
+        if (before.deletedAt() == null && after.deletedAt() != null) {
+            audit(id, at, actor, AuditEvent.DELETED, null, null, reason, null);
+        }
+        if (before.purgedAt() == null && after.purgedAt() != null) {
+            audit(id, at, actor, AuditEvent.PURGED, null, null, reason, null);
+        }
+        ObjectNode fields = Json.object();
+        diff(fields, "name", before.name(), after.name());
+        diff(fields, "starting_prompt", before.startingPrompt(), after.startingPrompt());
+        diff(fields, "waiting_timeout_seconds", before.waitingTimeoutSeconds(), after.waitingTimeoutSeconds());
+        diff(fields, "ttl_seconds", before.ttlSeconds(), after.ttlSeconds());
+        diff(fields, "resources", before.resources(), after.resources());
+        if (!before.metadata().equals(after.metadata())) {
+            ObjectNode change = Json.object();
+            change.set("from", Json.parse(before.metadata()));
+            change.set("to", Json.parse(after.metadata()));
+            fields.set("metadata", change);
+        }
+        if (before.deletedAt() != null && after.deletedAt() == null) {
+            fields.set("deleted_at", Json.object().put("from", Json.time(before.deletedAt())).putNull("to"));
+        }
+        if (!fields.isEmpty()) {
+            audit(id, at, actor, AuditEvent.UPDATED, null, null, reason, fields);
+        }
+    }
+
+    private static void diff(ObjectNode fields, String name, Object from, Object to) {
+        if (!Objects.equals(from, to)) {
+            fields.set(name, Json.object().put("from", String.valueOf(from)).put("to", String.valueOf(to)));
+        }
+    }
+
+    private static RuntimeException duplicateName(UnableToExecuteStatementException e, Session s) {
+        if (e.getCause() instanceof SQLException sql && sql.getErrorCode() == H2_DUPLICATE_KEY
+                && String.valueOf(sql.getMessage()).toUpperCase().contains("LIVE_NAME")) {
+            return new InvalidInputException("a live session named '" + s.name() + "' already exists in context '"
+                    + s.context() + "'; names are unique among live sessions: choose another name or delete that session");
+        }
+        return e;
+    }
+
+    private static Map<String, Object> sessionParams(Session s) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("id", s.id());
+        p.put("name", s.name());
+        p.put("context", s.context());
+        p.put("namespace", s.namespace());
+        p.put("prompt", s.startingPrompt());
+        p.put("state", s.state().name());
+        p.put("phase", s.phase().name());
+        p.put("waiting", s.waitingTimeoutSeconds());
+        p.put("ttl", s.ttlSeconds());
+        p.put("metadata", s.metadata());
+        p.put("cpu", s.resources().cpu());
+        p.put("memory", s.resources().memory());
+        p.put("storage", s.resources().storage());
+        p.put("parent", s.parentSessionId());
+        p.put("createdBy", s.createdBy());
+        p.put("createdAt", odt(s.createdAt()));
+        p.put("updatedAt", odt(s.updatedAt()));
+        p.put("lastActivity", odt(s.lastActivityAt()));
+        p.put("deletedAt", odt(s.deletedAt()));
+        p.put("purgedAt", odt(s.purgedAt()));
+        p.put("reason", s.terminationReason());
+        p.put("owner", s.owner());
+        p.put("idleDeadline", odt(s.idleDeadline()));
+        p.put("ttlDeadline", odt(s.ttlDeadline()));
+        return p;
+    }
+
+    public Optional<Session> findSession(String id) {
+        return one("WHERE id = :v", id);
+    }
+
+    /** The live (not deleted) session with this name in the context. */
+    public Optional<Session> findLiveSession(String context, String name) {
+        List<Session> found = sessions("WHERE context = :c AND live_name = :n", q -> q.bind("c", context).bind("n", name));
+        return found.stream().findFirst();
+    }
+
+    /** The newest session, live or deleted, with this name in the context. */
+    public Optional<Session> findLatestByName(String context, String name) {
+        List<Session> found = sessions("WHERE context = :c AND name = :n ORDER BY created_at DESC LIMIT 1",
+                q -> q.bind("c", context).bind("n", name));
+        return found.stream().findFirst();
+    }
+
+    private Optional<Session> one(String where, String value) {
+        return sessions(where, q -> q.bind("v", value)).stream().findFirst();
+    }
+
+    /** Sessions of a context (or of all contexts when null), oldest first. */
+    public List<Session> listSessions(String context, boolean includeDeleted) {
+        StringBuilder where = new StringBuilder("WHERE 1 = 1");
+        if (context != null) {
+            where.append(" AND context = :c");
+        }
+        if (!includeDeleted) {
+            where.append(" AND deleted_at IS NULL");
+        }
+        where.append(" ORDER BY created_at, id");
+        return sessions(where.toString(), q -> {
+            if (context != null) {
+                q.bind("c", context);
+            }
+        });
+    }
+
+    public List<Session> children(String parentId) {
+        return sessions("WHERE parent_session_id = :v ORDER BY created_at", q -> q.bind("v", parentId));
+    }
+
+    /** Live sessions whose waiting timeout or TTL is due at {@code now}. */
+    public List<Session> dueSessions(Instant now) {
+        return sessions("WHERE deleted_at IS NULL AND (idle_deadline <= :t OR ttl_deadline <= :t)",
+                q -> q.bind("t", odt(now)));
+    }
+
+    /** Live sessions whose runtime may be up or starting, for reconciliation. */
+    public List<Session> sessionsWithRuntime(String context) {
+        return sessions("WHERE context = :c AND (phase IN ('PENDING', 'INITIALIZING', 'RUNNING') "
+                + "OR state IN ('INIT', 'READY', 'BUSY'))", q -> q.bind("c", context));
+    }
+
+    /** Sessions written after change number {@code seq}, in change order, with their change numbers. */
+    public List<Change> changesSince(long seq) {
+        List<Change> changes = new ArrayList<>();
+        Map<String, Long> seqs = new HashMap<>();
+        List<Session> found = sessions("WHERE seq > :s ORDER BY seq", q -> q.bind("s", seq), (rs, s) -> seqs.put(s.id(), rs.getLong("seq")));
+        for (Session s : found) {
+            changes.add(new Change(seqs.get(s.id()), s));
+        }
+        return changes;
+    }
+
+    /** A session as it was written with change number {@code seq}. */
+    public record Change(long seq, Session session) {
+    }
+
+    public long lastChange() {
+        return h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM sessions").mapTo(Long.class).one();
+    }
+
+    private List<Session> sessions(String where, java.util.function.Consumer<Query> binder) {
+        return sessions(where, binder, (rs, s) -> {
+        });
+    }
+
+    private interface RowHook {
+        void accept(ResultSet rs, Session s) throws SQLException;
+    }
+
+    private List<Session> sessions(String where, java.util.function.Consumer<Query> binder, RowHook hook) {
+        Query q = h.createQuery("SELECT " + SESSION_COLUMNS + " FROM sessions " + where);
+        binder.accept(q);
+        List<Session> rows = q.map((rs, ctx) -> {
+            Session s = sessionRow(rs);
+            hook.accept(rs, s);
+            return s;
+        }).list();
+        if (rows.isEmpty()) {
+            return rows;
+        }
+        Map<String, List<SessionAgent>> agents = sessionAgents(rows);
+        List<Session> out = new ArrayList<>(rows.size());
+        for (Session s : rows) {
+            out.add(s.toBuilder().agents(agents.getOrDefault(s.id(), List.of())).build());
+        }
+        return out;
+    }
+
+    /** Agents of the given sessions: one query by id for a few, the whole table for many. */
+    private Map<String, List<SessionAgent>> sessionAgents(Collection<Session> sessions) {
+        Map<String, List<SessionAgent>> bySession = new HashMap<>();
+        Query q;
+        if (sessions.size() <= 500) {
+            q = h.createQuery("SELECT session_id, agent_id, name, model, image FROM session_agents "
+                    + "WHERE session_id IN (<ids>) ORDER BY session_id, position")
+                    .bindList("ids", sessions.stream().map(Session::id).toList());
+        } else {
+            q = h.createQuery("SELECT session_id, agent_id, name, model, image FROM session_agents ORDER BY session_id, position");
+        }
+        q.map((rs, ctx) -> {
+            bySession.computeIfAbsent(rs.getString(1), k -> new ArrayList<>(2))
+                    .add(new SessionAgent(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            return null;
+        }).forEach(x -> {
+        });
+        return bySession;
+    }
+
+    private static Session sessionRow(ResultSet rs) throws SQLException {
+        return new Session(
+                rs.getString("id"),
+                rs.getString("name"),
+                rs.getString("context"),
+                rs.getString("namespace"),
+                rs.getString("starting_prompt"),
+                SessionState.valueOf(rs.getString("state")),
+                Phase.valueOf(rs.getString("phase")),
+                rs.getInt("waiting_timeout_seconds"),
+                rs.getLong("ttl_seconds"),
+                rs.getString("metadata"),
+                List.of(),
+                new Resources(rs.getString("cpu"), rs.getString("memory"), rs.getString("storage")),
+                rs.getString("parent_session_id"),
+                rs.getString("created_by"),
+                instant(rs, "created_at"),
+                instant(rs, "updated_at"),
+                instant(rs, "last_activity_at"),
+                instant(rs, "deleted_at"),
+                rs.getString("termination_reason"),
+                instant(rs, "purged_at"),
+                rs.getString("owner"),
+                rs.getLong("version"));
+    }
+
+    /** The full definitions of a session's agents, as they were when assigned. */
+    public List<AgentDefinition> agentSnapshots(String sessionId) {
+        return h.createQuery("SELECT definition FROM session_agents WHERE session_id = :s ORDER BY position")
+                .bind("s", sessionId)
+                .map((rs, ctx) -> AgentJson.fromJson(Json.parse(rs.getString(1))))
+                .list();
+    }
+
+    // ---- agent definitions ----------------------------------------------------------------
+
+    public AgentDefinition insertAgent(AgentDefinition a) {
+        try {
+            h.createUpdate("INSERT INTO agents (id, name, image, command, model, instructions, env, port, cpu, memory, "
+                            + "storage, created_at, updated_at) VALUES (:id, :name, :image, :command, :model, :instructions, "
+                            + ":env, :port, :cpu, :memory, :storage, :created, :updated)")
+                    .bind("id", a.id()).bind("name", a.name()).bind("image", a.image())
+                    .bind("command", Json.compact(Json.MAPPER.valueToTree(a.command())))
+                    .bind("model", a.model()).bind("instructions", a.instructions())
+                    .bind("env", Json.compact(Json.MAPPER.valueToTree(a.env()))).bind("port", a.port())
+                    .bind("cpu", a.resources().cpu()).bind("memory", a.resources().memory())
+                    .bind("storage", a.resources().storage())
+                    .bind("created", odt(a.createdAt())).bind("updated", odt(a.updatedAt()))
+                    .execute();
+        } catch (UnableToExecuteStatementException e) {
+            if (e.getCause() instanceof SQLException sql && sql.getErrorCode() == H2_DUPLICATE_KEY) {
+                throw new InvalidInputException("an agent named '" + a.name() + "' already exists; choose another name "
+                        + "or delete that agent first");
+            }
+            throw e;
+        }
+        return a;
+    }
+
+    public Optional<AgentDefinition> findLiveAgent(String name) {
+        return agents("WHERE live_name = :n", q -> q.bind("n", name)).stream().findFirst();
+    }
+
+    public Optional<AgentDefinition> findAgentById(String id) {
+        return agents("WHERE id = :n", q -> q.bind("n", id)).stream().findFirst();
+    }
+
+    public List<AgentDefinition> listAgents(boolean includeDeleted) {
+        return agents(includeDeleted ? "ORDER BY name, created_at" : "WHERE deleted_at IS NULL ORDER BY name",
+                q -> {
+                });
+    }
+
+    public void deleteAgent(String id, Instant at) {
+        h.createUpdate("UPDATE agents SET deleted_at = :t, updated_at = :t WHERE id = :id AND deleted_at IS NULL")
+                .bind("t", odt(at)).bind("id", id).execute();
+    }
+
+    private List<AgentDefinition> agents(String where, java.util.function.Consumer<Query> binder) {
+        Query q = h.createQuery("SELECT * FROM agents " + where);
+        binder.accept(q);
+        return q.map((rs, ctx) -> {
+            ObjectNode n = Json.object();
+            n.put("id", rs.getString("id"));
+            n.put("name", rs.getString("name"));
+            n.put("image", rs.getString("image"));
+            n.set("command", Json.parse(rs.getString("command")));
+            n.put("model", rs.getString("model"));
+            n.put("instructions", rs.getString("instructions"));
+            n.set("env", Json.parse(rs.getString("env")));
+            n.put("port", rs.getInt("port"));
+            n.set("resources", AgentJson.resources(new Resources(rs.getString("cpu"), rs.getString("memory"),
+                    rs.getString("storage"))));
+            n.put("created_at", Json.time(instant(rs, "created_at")));
+            n.put("updated_at", Json.time(instant(rs, "updated_at")));
+            n.put("deleted_at", Json.time(instant(rs, "deleted_at")));
+            return AgentJson.fromJson(n);
+        }).list();
+    }
+
+    // ---- messages -------------------------------------------------------------------------
+
+    public Message insertMessage(Message m) {
+        long id = h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at) "
+                        + "VALUES (:s, :role, :agent, :content, :status, :error, :at)")
+                .bind("s", m.sessionId()).bind("role", m.role().name()).bind("agent", m.agent())
+                .bind("content", m.content()).bind("status", m.status().name()).bind("error", m.error())
+                .bind("at", odt(m.createdAt()))
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+        return new Message(id, m.sessionId(), m.role(), m.agent(), m.content(), m.status(), m.error(), m.createdAt());
+    }
+
+    /**
+     * A page of a session's messages in conversation order: those after {@code afterId} (oldest
+     * first), or when {@code beforeId} is given the {@code limit} just before it.
+     */
+    public List<Message> messages(String sessionId, long afterId, Long beforeId, int limit) {
+        if (beforeId != null) {
+            List<Message> page = new ArrayList<>(h.createQuery("SELECT * FROM messages WHERE session_id = :s AND id < :b "
+                            + "ORDER BY id DESC LIMIT :l")
+                    .bind("s", sessionId).bind("b", beforeId).bind("l", limit)
+                    .map((rs, ctx) -> messageRow(rs)).list());
+            java.util.Collections.reverse(page);
+            return page;
+        }
+        return h.createQuery("SELECT * FROM messages WHERE session_id = :s AND id > :a ORDER BY id LIMIT :l")
+                .bind("s", sessionId).bind("a", afterId).bind("l", limit)
+                .map((rs, ctx) -> messageRow(rs)).list();
+    }
+
+    public int countMessages(String sessionId) {
+        return h.createQuery("SELECT COUNT(*) FROM messages WHERE session_id = :s").bind("s", sessionId)
+                .mapTo(Integer.class).one();
+    }
+
+    /** Copies a conversation into another session, keeping its order and times. */
+    public int copyMessages(String fromSession, String toSession) {
+        return h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at) "
+                        + "SELECT :to, role, agent, content, status, error, created_at FROM messages "
+                        + "WHERE session_id = :from ORDER BY id")
+                .bind("to", toSession).bind("from", fromSession).execute();
+    }
+
+    private static Message messageRow(ResultSet rs) throws SQLException {
+        return new Message(rs.getLong("id"), rs.getString("session_id"), Message.Role.valueOf(rs.getString("role")),
+                rs.getString("agent"), rs.getString("content"), Message.Status.valueOf(rs.getString("status")),
+                rs.getString("error"), instant(rs, "created_at"));
+    }
+
+    // ---- audit ----------------------------------------------------------------------------
+
+    public void audit(String sessionId, Instant at, String actor, String kind, SessionState from, SessionState to,
+                      String reason, ObjectNode detail) {
+        h.createUpdate("INSERT INTO audit_events (session_id, at, actor, kind, from_state, to_state, reason, detail) "
+                        + "VALUES (:s, :at, :actor, :kind, :from, :to, :reason, :detail)")
+                .bind("s", sessionId).bind("at", odt(at)).bind("actor", actor).bind("kind", kind)
+                .bind("from", from == null ? null : from.name()).bind("to", to == null ? null : to.name())
+                .bind("reason", clip(reason, 8192)).bind("detail", detail == null ? null : Json.compact(detail))
+                .execute();
+    }
+
+    /** A session's audit trail, oldest first, from after {@code afterId}. */
+    public List<AuditEvent> auditEvents(String sessionId, long afterId, int limit) {
+        return h.createQuery("SELECT * FROM audit_events WHERE session_id = :s AND id > :a ORDER BY id LIMIT :l")
+                .bind("s", sessionId).bind("a", afterId).bind("l", limit)
+                .map((rs, ctx) -> new AuditEvent(rs.getLong("id"), rs.getString("session_id"), instant(rs, "at"),
+                        rs.getString("actor"), rs.getString("kind"), state(rs.getString("from_state")),
+                        state(rs.getString("to_state")), rs.getString("reason"), rs.getString("detail")))
+                .list();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    private static SessionState state(String s) {
+        return s == null ? null : SessionState.valueOf(s);
+    }
+
+    static String clip(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+
+    static OffsetDateTime odt(Instant t) {
+        return t == null ? null : t.atOffset(ZoneOffset.UTC);
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+}

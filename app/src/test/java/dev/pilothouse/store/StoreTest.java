@@ -1,0 +1,202 @@
+package dev.pilothouse.store;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.errors.ConflictException;
+import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.errors.WrongStateException;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.testing.Fixtures;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class StoreTest {
+    @TempDir
+    Path dir;
+    Store store;
+    AgentDefinition reference;
+    final Instant t0 = Instant.parse("2026-01-20T10:00:00Z");
+
+    @BeforeEach
+    void open() {
+        store = Store.open(dir);
+        reference = Fixtures.reference(store);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private Session find(String id) {
+        return store.read(tx -> tx.findSession(id)).orElseThrow();
+    }
+
+    private List<AuditEvent> audit(String id) {
+        return store.read(tx -> tx.auditEvents(id, 0, 1000));
+    }
+
+    private List<Session> list(boolean deleted) {
+        return store.read(tx -> tx.listSessions("local", deleted));
+    }
+
+    private List<Session> due(Instant at) {
+        return store.read(tx -> tx.dueSessions(at));
+    }
+
+    @Test
+    void aNewDataDirIsAFileDatabaseWithTheReferenceAgent() {
+        assertThat(Files.exists(dir.resolve("pilothouse.mv.db"))).isTrue();
+        assertThat(reference.command()).containsExactly("pilothouse", "reference-agent");
+        assertThat(reference.port()).isEqualTo(8080);
+        // reopening runs no migration twice and keeps the data
+        Session s = Fixtures.insert(store, reference, "kept", SessionState.READY, t0);
+        store.close();
+        store = Store.open(dir);
+        assertThat(find(s.id())).extracting(Session::name).isEqualTo("kept");
+        assertThat(store.<List<AgentDefinition>>read(tx -> tx.listAgents(false))).extracting(AgentDefinition::name).containsExactly("reference");
+    }
+
+    @Test
+    void aTransitionIsStoredWithItsAuditRow() {
+        Session s = Fixtures.insert(store, reference, "a", SessionState.READY, t0);
+        Session next = s.toBuilder().state(SessionState.BUSY).updatedAt(t0.plusSeconds(1)).build();
+        Session saved = store.write(tx -> tx.saveSession(s, next, "alice", "message from alice"));
+
+        assertThat(saved.version()).isEqualTo(2);
+        Session reread = find(s.id());
+        assertThat(reread.state()).isEqualTo(SessionState.BUSY);
+        assertThat(reread.version()).isEqualTo(2);
+        List<AuditEvent> events = audit(s.id());
+        assertThat(events).extracting(AuditEvent::kind).containsExactly(AuditEvent.CREATED, AuditEvent.TRANSITION);
+        AuditEvent t = events.get(1);
+        assertThat(t.from()).isEqualTo(SessionState.READY);
+        assertThat(t.to()).isEqualTo(SessionState.BUSY);
+        assertThat(t.actor()).isEqualTo("alice");
+        assertThat(t.reason()).isEqualTo("message from alice");
+        assertThat(t.at()).isEqualTo(t0.plusSeconds(1));
+    }
+
+    @Test
+    void aTransitionWhoseAuditRowFailsIsNotStored() {
+        Session s = Fixtures.insert(store, reference, "a", SessionState.READY, t0);
+        Session next = s.toBuilder().state(SessionState.IDLE).updatedAt(t0.plusSeconds(1)).build();
+        // a null actor violates the audit table's NOT NULL: the audit insert fails after the session update
+        assertThatThrownBy(() -> store.write(tx -> tx.saveSession(s, next, null, "pause")))
+                .hasMessageContaining("ACTOR");
+        Session reread = find(s.id());
+        assertThat(reread.state()).isEqualTo(SessionState.READY);
+        assertThat(reread.version()).isEqualTo(1);
+        assertThat(audit(s.id())).hasSize(1);
+    }
+
+    @Test
+    void aTransitionTheMachineRefusesIsNeverStored() {
+        Session s = Fixtures.insert(store, reference, "a", SessionState.IDLE, t0);
+        Session next = s.toBuilder().state(SessionState.BUSY).updatedAt(t0.plusSeconds(1)).build();
+        assertThatThrownBy(() -> store.write(tx -> tx.saveSession(s, next, "alice", "send")))
+                .isInstanceOf(WrongStateException.class)
+                .hasMessageContaining("IDLE -> BUSY is not allowed");
+        assertThat(find(s.id()).state()).isEqualTo(SessionState.IDLE);
+        assertThat(audit(s.id())).hasSize(1);
+    }
+
+    @Test
+    void twoWritersOnOneSessionAtOnceOneWinsTheOtherConflictsNothingIsLost() throws Exception {
+        Session s = Fixtures.insert(store, reference, "contended", SessionState.READY, t0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        int wins = 0;
+        try {
+            for (int round = 0; round < 40; round++) {
+                Session base = find(s.id());
+                CyclicBarrier together = new CyclicBarrier(2);
+                List<Future<Session>> results = new ArrayList<>();
+                for (String writer : List.of("alice", "bob")) {
+                    Session mine = base.toBuilder().metadata("{\"writer\":\"" + writer + "\",\"round\":" + round + "}")
+                            .updatedAt(t0.plusSeconds(round)).build();
+                    results.add(pool.submit(() -> {
+                        together.await();
+                        return store.write(tx -> tx.saveSession(base, mine, writer, "round"));
+                    }));
+                }
+                Session winner = null;
+                int conflicts = 0;
+                for (Future<Session> f : results) {
+                    try {
+                        winner = f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(ConflictException.class)
+                                .hasMessageContaining("changed by another writer");
+                        conflicts++;
+                    }
+                }
+                assertThat(conflicts).as("round %d: exactly one writer conflicts", round).isEqualTo(1);
+                assertThat(winner).isNotNull();
+                wins++;
+                Session stored = find(s.id());
+                assertThat(stored.metadata()).isEqualTo(winner.metadata());
+                assertThat(stored.version()).isEqualTo(base.version() + 1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // every accepted write left exactly one audit row; the refused ones left none
+        long updates = audit(s.id()).stream()
+                .filter(e -> e.kind().equals(AuditEvent.UPDATED)).count();
+        assertThat(updates).isEqualTo(wins);
+    }
+
+    @Test
+    void liveNamesAreUniqueAndADeletedSessionFreesItsName() {
+        Session first = Fixtures.insert(store, reference, "dup", SessionState.IDLE, t0);
+        assertThatThrownBy(() -> Fixtures.insert(store, reference, "dup", SessionState.IDLE, t0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("a live session named 'dup' already exists");
+        store.write(tx -> tx.saveSession(first, first.toBuilder().deletedAt(t0).updatedAt(t0).build(), "alice", "delete"));
+        Session second = Fixtures.insert(store, reference, "dup", SessionState.IDLE, t0);
+        assertThat(store.<java.util.Optional<Session>>read(tx -> tx.findLiveSession("local", "dup"))).get().extracting(Session::id).isEqualTo(second.id());
+        // the deleted one keeps its row and its history
+        Session deleted = find(first.id());
+        assertThat(deleted.deletedAt()).isEqualTo(t0);
+        assertThat(audit(first.id())).extracting(AuditEvent::kind)
+                .containsExactly(AuditEvent.CREATED, AuditEvent.DELETED);
+        assertThat(list(false)).extracting(Session::id).containsExactly(second.id());
+        assertThat(list(true)).hasSize(2);
+    }
+
+    @Test
+    void changesAreVisibleInOrderBySequence() {
+        long start = store.read(StoreTx::lastChange);
+        Session a = Fixtures.insert(store, reference, "a", SessionState.READY, t0);
+        Session b = Fixtures.insert(store, reference, "b", SessionState.READY, t0);
+        store.write(tx -> tx.saveSession(a, a.toBuilder().state(SessionState.IDLE).updatedAt(t0).build(), "x", "y"));
+        List<StoreTx.Change> changes = store.read(tx -> tx.changesSince(start));
+        assertThat(changes).extracting(c -> c.session().name()).containsExactly("b", "a");
+        assertThat(changes.get(1).session().state()).isEqualTo(SessionState.IDLE);
+    }
+
+    @Test
+    void dueSessionsFollowTheirDeadlines() {
+        Session ready = Fixtures.insert(store, reference, "ready", SessionState.READY, t0);
+        Fixtures.insert(store, reference, "idle", SessionState.IDLE, t0);
+        assertThat(due((t0.plusSeconds(299)))).isEmpty();
+        assertThat(due((t0.plusSeconds(300)))).extracting(Session::id).containsExactly(ready.id());
+        assertThat(due((t0.plusSeconds(86400)))).hasSize(2);
+    }
+}
