@@ -1,0 +1,190 @@
+package dev.pilothouse.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentJson;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionJson;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** Prints results as an aligned table for people, or as JSON / YAML with the seed's field names. */
+final class Output {
+    enum Format { table, json, yaml }
+
+    private final Format format;
+    private final PrintWriter out;
+    private final Instant now;
+
+    Output(Format format, PrintWriter out, Instant now) {
+        this.format = format;
+        this.out = out;
+        this.now = now;
+    }
+
+    boolean structured() {
+        return format != Format.table;
+    }
+
+    void json(JsonNode node) {
+        try {
+            out.println(format == Format.yaml ? Json.YAML.writeValueAsString(node).stripTrailing()
+                    : Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.flush();
+    }
+
+    void sessions(List<Session> sessions) {
+        if (structured()) {
+            json(array(sessions, SessionJson::toJson));
+            return;
+        }
+        table(List.of("NAME", "STATE", "PHASE", "AGENTS", "AGE", "LAST ACTIVITY", "ID"), sessions, s -> List.of(
+                s.name() + (s.deleted() ? " (deleted)" : ""), s.state().name(), s.phase().name(),
+                String.join(",", s.agents().stream().map(SessionAgent::name).toList()),
+                ago(s.createdAt()), ago(s.lastActivityAt()), s.id()));
+    }
+
+    void session(Session s) {
+        if (structured()) {
+            json(SessionJson.toJson(s));
+            return;
+        }
+        JsonNode n = SessionJson.toJson(s);
+        List<String[]> rows = new ArrayList<>();
+        n.fields().forEachRemaining(e -> rows.add(new String[]{e.getKey(), e.getValue().isTextual()
+                ? e.getValue().asText() : e.getValue().isNull() ? "" : Json.compact(e.getValue())}));
+        int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
+        for (String[] r : rows) {
+            out.println(String.format("%-" + width + "s  %s", r[0], r[1].replace("\n", "\n" + " ".repeat(width + 2))));
+        }
+        out.flush();
+    }
+
+    void agents(List<AgentDefinition> agents) {
+        if (structured()) {
+            json(array(agents, AgentJson::toJson));
+            return;
+        }
+        table(List.of("NAME", "COMMAND", "IMAGE", "MODEL", "PORT"), agents, a -> List.of(a.name(),
+                String.join(" ", a.command()), nz(a.image()), nz(a.model()), Integer.toString(a.port())));
+    }
+
+    void agent(AgentDefinition a) {
+        json(AgentJson.toJson(a), true);
+    }
+
+    void messages(List<Message> messages) {
+        if (structured()) {
+            json(array(messages, SessionJson::toJson));
+            return;
+        }
+        for (Message m : messages) {
+            String who = m.role() == Message.Role.USER ? "you -> " + m.agent() : m.agent();
+            out.println("#" + m.id() + " " + who + " (" + Json.time(m.createdAt()) + ")"
+                    + (m.status() == Message.Status.ERROR ? " [error: " + m.error() + "]" : ""));
+            if (!m.content().isEmpty()) {
+                out.println(indent(m.content()));
+            }
+        }
+        out.flush();
+    }
+
+    void events(List<AuditEvent> events) {
+        if (structured()) {
+            json(array(events, SessionJson::toJson));
+            return;
+        }
+        table(List.of("TIME", "ACTOR", "EVENT", "REASON"), events, e -> List.of(Json.time(e.at()), e.actor(),
+                e.kind().equals(AuditEvent.TRANSITION) ? e.from() + " -> " + e.to() : e.kind(),
+                nz(e.reason()).replace('\n', ' ') + (e.detail() == null ? "" : " " + e.detail())));
+    }
+
+    /** YAML or JSON even in table mode, for objects with nested fields. */
+    private void json(JsonNode node, boolean yamlForTable) {
+        if (format == Format.table && yamlForTable) {
+            try {
+                out.println(Json.YAML.writeValueAsString(node).stripTrailing());
+                out.flush();
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else {
+            json(node);
+        }
+    }
+
+    void line(String text) {
+        out.println(text);
+        out.flush();
+    }
+
+    private static <T> ArrayNode array(List<T> items, Function<T, JsonNode> view) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        items.forEach(i -> a.add(view.apply(i)));
+        return a;
+    }
+
+    private <T> void table(List<String> headers, List<T> rows, Function<T, List<String>> cells) {
+        List<List<String>> all = new ArrayList<>();
+        all.add(headers);
+        rows.forEach(r -> all.add(cells.apply(r)));
+        int[] width = new int[headers.size()];
+        for (List<String> r : all) {
+            for (int i = 0; i < r.size(); i++) {
+                width[i] = Math.max(width[i], r.get(i).length());
+            }
+        }
+        for (List<String> r : all) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < r.size(); i++) {
+                b.append(i == r.size() - 1 ? r.get(i) : String.format("%-" + (width[i] + 2) + "s", r.get(i)));
+            }
+            out.println(b.toString().stripTrailing());
+        }
+        out.flush();
+    }
+
+    String ago(Instant t) {
+        if (t == null) {
+            return "";
+        }
+        return human(Duration.between(t, now)) + " ago";
+    }
+
+    static String human(Duration d) {
+        long s = Math.max(0, d.getSeconds());
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m";
+        }
+        if (s < 86400) {
+            return s / 3600 + "h" + (s % 3600 >= 60 ? (s % 3600) / 60 + "m" : "");
+        }
+        return s / 86400 + "d" + (s % 86400 >= 3600 ? (s % 86400) / 3600 + "h" : "");
+    }
+
+    private static String indent(String text) {
+        return "    " + text.stripTrailing().replace("\n", "\n    ");
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+}

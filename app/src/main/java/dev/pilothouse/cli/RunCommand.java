@@ -1,0 +1,69 @@
+package dev.pilothouse.cli;
+
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.errors.NotFoundException;
+import dev.pilothouse.errors.WrongStateException;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+@Command(name = "run", description = "Send MESSAGE to AGENT in session NAME, creating or resuming the session as needed")
+final class RunCommand extends EngineCommand {
+    @Parameters(index = "0", paramLabel = "AGENT")
+    String agent;
+
+    @Parameters(index = "1", paramLabel = "MESSAGE", description = "The message (- reads it from stdin)")
+    String message;
+
+    @Option(names = "--session", paramLabel = "NAME", description = "The session to use; created if it does not exist "
+            + "(default: a new session with a generated name)")
+    String sessionName;
+
+    @Override
+    int run(Engine e, Output o) throws IOException {
+        String text = message.equals("-") ? SessionsCommand.readText("-", "MESSAGE") : message;
+        e.agent(agent); // an unknown agent is refused before anything is created
+        Optional<Session> existing = find(e);
+        Session s;
+        if (existing.isPresent()) {
+            s = existing.get();
+            if (s.agents().stream().map(SessionAgent::name).noneMatch(agent::equals)) {
+                throw new WrongStateException("session '" + s.name() + "' has no agent '" + agent + "'; its agents: "
+                        + s.agents().stream().map(SessionAgent::name).toList());
+            }
+        } else {
+            s = e.create(new CreateRequest(sessionName, null, root().namespace, List.of(agent), null, null, null, null, null),
+                    ev -> { }).session();
+            err().println("created session '" + s.name() + "' (" + s.id() + ")");
+            if (s.state() != SessionState.READY) {
+                err().println("error: session '" + s.name() + "' failed to start: " + s.terminationReason());
+                return 1;
+            }
+        }
+        SessionsCommand.Replies replies = new SessionsCommand.Replies(out(), o.structured());
+        SendResult r = e.send(s.id(), agent, text, replies);
+        return replies.result(r, o, err());
+    }
+
+    private Optional<Session> find(Engine e) {
+        if (sessionName == null) {
+            return Optional.empty();
+        }
+        try {
+            Session s = e.session(sessionName);
+            // a deleted session of that name does not block a new one
+            return s.deleted() ? Optional.empty() : Optional.of(s);
+        } catch (NotFoundException notFound) {
+            return Optional.empty();
+        }
+    }
+}

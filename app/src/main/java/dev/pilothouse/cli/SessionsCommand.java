@@ -1,0 +1,467 @@
+package dev.pilothouse.cli;
+
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.RemixRequest;
+import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.engine.UpdateRequest;
+import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionJson;
+import dev.pilothouse.session.SessionState;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "sessions", description = "Create, inspect, talk to and manage sessions",
+        subcommands = {SessionsCommand.ListSessions.class, SessionsCommand.Create.class, SessionsCommand.Show.class,
+                SessionsCommand.Update.class, SessionsCommand.Remix.class, SessionsCommand.Pause.class,
+                SessionsCommand.Resume.class, SessionsCommand.Retry.class, SessionsCommand.Delete.class,
+                SessionsCommand.Purge.class, SessionsCommand.Send.class, SessionsCommand.Messages.class,
+                SessionsCommand.Events.class, SessionsCommand.Logs.class, SessionsCommand.Orphans.class})
+final class SessionsCommand {
+
+    /** Options shared by create and remix for the session's settings. */
+    static final class Settings {
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "Starting prompt, sent to the first agent once it is READY")
+        String prompt;
+
+        @Option(names = "--prompt-file", paramLabel = "FILE", description = "Read the starting prompt from FILE (- for stdin)")
+        String promptFile;
+
+        @Option(names = "--waiting-timeout", paramLabel = "DURATION", converter = Converters.Duration.class,
+                description = "Idle after this long without messages (default 300s; e.g. 90s, 10m)")
+        Long waitingTimeout;
+
+        @Option(names = "--ttl", paramLabel = "DURATION", converter = Converters.Duration.class,
+                description = "Completed after this long without activity (default 24h; e.g. 2h, 7d)")
+        Long ttl;
+
+        @Option(names = "--metadata", paramLabel = "JSON", description = "Metadata as a JSON object, e.g. '{\"project\":\"q4\"}'")
+        String metadata;
+
+        @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "Set one metadata key (repeatable)")
+        Map<String, String> meta = new LinkedHashMap<>();
+
+        @Option(names = "--cpu", paramLabel = "QTY", description = "CPU, e.g. 500m or 2")
+        String cpu;
+
+        @Option(names = "--memory", paramLabel = "QTY", description = "Memory, e.g. 512Mi or 4Gi")
+        String memory;
+
+        @Option(names = "--storage", paramLabel = "QTY", description = "Volume size, e.g. 10Gi")
+        String storage;
+
+        String prompt(Engine e) throws IOException {
+            if (prompt != null && promptFile != null) {
+                throw new InvalidInputException("give the starting prompt either with --prompt or with --prompt-file, not both");
+            }
+            return promptFile != null ? readText(promptFile, "--prompt-file") : prompt;
+        }
+
+        /** --metadata and --meta together: the object, then the keys set over it. */
+        String metadata(String base) {
+            if (meta.isEmpty()) {
+                return metadata;
+            }
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) dev.pilothouse.json.Json.parse(
+                    dev.pilothouse.session.Validation.metadata(metadata != null ? metadata : base));
+            meta.forEach(node::put);
+            return dev.pilothouse.json.Json.compact(node);
+        }
+
+        Resources resources() {
+            return cpu == null && memory == null && storage == null ? null : new Resources(cpu, memory, storage);
+        }
+    }
+
+    static String readText(String file, String option) throws IOException {
+        try {
+            return file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                    : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(option + ": no such file '" + file + "'");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new InvalidInputException(option + ": '" + file + "' is not UTF-8 text");
+        }
+    }
+
+    @Command(name = "list", description = "List the sessions of the context")
+    static final class ListSessions extends EngineCommand {
+        @Option(names = {"-a", "--all"}, description = "Include deleted sessions")
+        boolean all;
+
+        @Option(names = "--state", paramLabel = "STATE", split = ",", description = "Only these states: INIT, READY, IDLE, BUSY, ERROR")
+        List<SessionState> states = new ArrayList<>();
+
+        @Override
+        int run(Engine e, Output o) {
+            List<Session> sessions = e.sessions(all);
+            if (!states.isEmpty()) {
+                sessions = sessions.stream().filter(s -> states.contains(s.state())).toList();
+            }
+            o.sessions(sessions);
+            return 0;
+        }
+    }
+
+    @Command(name = "create", description = "Create a session and start its agents; waits until READY and the starting prompt's reply")
+    static final class Create extends EngineCommand {
+        @Parameters(arity = "0..1", paramLabel = "NAME", description = "Session name (default: generated from the first agent)")
+        String name;
+
+        @Option(names = "--agent", required = true, paramLabel = "AGENT", description = "Agent to run (repeatable; the first gets the starting prompt)")
+        List<String> agents;
+
+        @ArgGroup(exclusive = false)
+        Settings settings = new Settings();
+
+        @Override
+        int run(Engine e, Output o) throws IOException {
+            CreateRequest r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(e),
+                    settings.waitingTimeout, settings.ttl, settings.metadata(null), settings.resources());
+            Replies replies = new Replies(out(), o.structured());
+            Engine.Started started = e.create(r, replies);
+            return finish(started, replies, o, err());
+        }
+    }
+
+    static int finish(Engine.Started started, Replies replies, Output o, java.io.PrintWriter err) {
+        replies.end();
+        Session s = started.session();
+        if (o.structured()) {
+            o.session(s);
+        } else {
+            o.sessions(List.of(s));
+        }
+        if (s.state() == SessionState.ERROR) {
+            err.println("error: session '" + s.name() + "' failed to start: " + s.terminationReason());
+            err.println("(`pilothouse sessions logs " + s.name() + "` shows its log; `pilothouse sessions retry "
+                    + s.name() + "` starts it again)");
+            return 1;
+        }
+        if (started.firstReply() != null && started.firstReply().failed()) {
+            err.println("error: the reply to the starting prompt failed: " + started.firstReply().reply().error());
+            return 1;
+        }
+        return 0;
+    }
+
+    @Command(name = "show", description = "Show one session (by name or id)")
+    static final class Show extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Override
+        int run(Engine e, Output o) {
+            o.session(e.session(ref));
+            return 0;
+        }
+    }
+
+    @Command(name = "update", description = "Change a session's name, waiting timeout, TTL or metadata")
+    static final class Update extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Option(names = "--name", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--waiting-timeout", paramLabel = "DURATION", converter = Converters.Duration.class)
+        Long waitingTimeout;
+
+        @Option(names = "--ttl", paramLabel = "DURATION", converter = Converters.Duration.class)
+        Long ttl;
+
+        @Option(names = "--metadata", paramLabel = "JSON", description = "Replace the metadata with this JSON object")
+        String metadata;
+
+        @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "Set one key (value parsed as JSON if it is JSON)")
+        Map<String, String> meta = new LinkedHashMap<>();
+
+        @Option(names = "--unset-meta", paramLabel = "KEY", description = "Remove one key")
+        List<String> unset = new ArrayList<>();
+
+        @Override
+        int run(Engine e, Output o) {
+            o.session(e.update(ref, new UpdateRequest(name, waitingTimeout, ttl, metadata, meta, unset), null));
+            return 0;
+        }
+    }
+
+    @Command(name = "remix", description = "Create a new session from a parent's configuration and volume")
+    static final class Remix extends EngineCommand {
+        @Parameters(paramLabel = "PARENT")
+        String parent;
+
+        @Option(names = "--name", paramLabel = "NAME", description = "Name (default: the parent's stem with the next number)")
+        String name;
+
+        @Option(names = "--agent", paramLabel = "AGENT", description = "Replace the parent's agents with these (repeatable)")
+        List<String> agents;
+
+        @Option(names = "--add-agent", paramLabel = "AGENT", description = "Add an agent (repeatable)")
+        List<String> add = new ArrayList<>();
+
+        @Option(names = "--remove-agent", paramLabel = "AGENT", description = "Remove one of the parent's agents (repeatable)")
+        List<String> remove = new ArrayList<>();
+
+        @Option(names = "--no-copy-workspace", description = "Start with an empty workspace")
+        boolean noWorkspace;
+
+        @Option(names = "--copy-conversation", description = "Copy the conversation (messages and agents' memory)")
+        boolean conversation;
+
+        @ArgGroup(exclusive = false)
+        Settings settings = new Settings();
+
+        @Override
+        int run(Engine e, Output o) throws IOException {
+            Session p = e.session(parent);
+            RemixRequest r = new RemixRequest(name, settings.prompt(e), agents, add, remove, settings.waitingTimeout,
+                    settings.ttl, settings.metadata(p.metadata()), settings.resources(), !noWorkspace, conversation);
+            Replies replies = new Replies(out(), o.structured());
+            return finish(e.remix(parent, r, replies), replies, o, err());
+        }
+    }
+
+    @Command(name = "pause", description = "Release a READY session's runtime, keeping its volume (READY -> IDLE)")
+    static final class Pause extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Override
+        int run(Engine e, Output o) {
+            o.session(e.pause(ref));
+            return 0;
+        }
+    }
+
+    @Command(name = "resume", description = "Start an IDLE session's agents again on its volume (IDLE -> READY)")
+    static final class Resume extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Override
+        int run(Engine e, Output o) {
+            return reportStart(e.resume(ref), o, err());
+        }
+    }
+
+    @Command(name = "retry", description = "Start a session in ERROR again (ERROR -> INIT -> READY)")
+    static final class Retry extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Override
+        int run(Engine e, Output o) {
+            return reportStart(e.retry(ref), o, err());
+        }
+    }
+
+    static int reportStart(Session s, Output o, java.io.PrintWriter err) {
+        o.session(s);
+        if (s.state() != SessionState.READY) {
+            err.println("error: session '" + s.name() + "' did not start: " + s.terminationReason());
+            return 1;
+        }
+        return 0;
+    }
+
+    @Command(name = "delete", description = "Delete a session (soft: its record, history and volume are kept)")
+    static final class Delete extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Override
+        int run(Engine e, Output o) {
+            o.session(e.delete(ref));
+            return 0;
+        }
+    }
+
+    @Command(name = "purge", description = "Remove a deleted session's volume and logs for good (needs --yes)")
+    static final class Purge extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Option(names = "--yes", description = "Confirm: the volume cannot be recovered")
+        boolean yes;
+
+        @Override
+        int run(Engine e, Output o) {
+            if (!yes) {
+                throw new InvalidInputException("purging removes the volume of '" + ref + "' for good; add --yes to confirm");
+            }
+            o.session(e.purge(ref));
+            return 0;
+        }
+    }
+
+    @Command(name = "send", description = "Send a message to a session's agent and print the reply as it streams")
+    static final class Send extends EngineCommand {
+        @Parameters(index = "0", paramLabel = "SESSION")
+        String ref;
+
+        @Parameters(index = "1", paramLabel = "MESSAGE", description = "The message (- reads it from stdin)")
+        String message;
+
+        @Option(names = "--agent", paramLabel = "AGENT", description = "Which agent (default: the session's first)")
+        String agent;
+
+        @Override
+        int run(Engine e, Output o) throws IOException {
+            String text = message.equals("-") ? readText("-", "MESSAGE") : message;
+            Replies replies = new Replies(out(), o.structured());
+            SendResult r = e.send(ref, agent, text, replies);
+            return replies.result(r, o, err());
+        }
+    }
+
+    @Command(name = "messages", description = "Print a session's conversation")
+    static final class Messages extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Option(names = "--after", paramLabel = "ID", description = "Only messages after this id")
+        long after;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most N messages (default 1000)")
+        int limit = 1000;
+
+        @Override
+        int run(Engine e, Output o) {
+            o.messages(e.messages(ref, after, null, limit));
+            return 0;
+        }
+    }
+
+    @Command(name = "events", description = "Print a session's audit trail")
+    static final class Events extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most N events (default 10000)")
+        int limit = 10_000;
+
+        @Override
+        int run(Engine e, Output o) {
+            o.events(e.events(ref, 0, limit));
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", description = "Print an agent's log")
+    static final class Logs extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Option(names = "--agent", paramLabel = "AGENT", description = "Which agent (default: the session's first)")
+        String agent;
+
+        @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until interrupted")
+        boolean follow;
+
+        @Option(names = "--tail", paramLabel = "N", description = "Start with the last N lines (default: all)")
+        int tail = -1;
+
+        @Option(names = "--previous", description = "The previous run's log")
+        boolean previous;
+
+        @Override
+        int run(Engine e, Output o) throws InterruptedException {
+            var out = out();
+            try (LogSubscription sub = e.logs(ref, agent, new LogOptions(tail, follow, previous), lines -> {
+                synchronized (out) {
+                    for (LogLine l : lines) {
+                        out.println(l.text());
+                    }
+                    out.flush();
+                }
+            })) {
+                if (follow) {
+                    new CountDownLatch(1).await();
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "orphans", description = "List volumes in the context that belong to no session")
+    static final class Orphans extends EngineCommand {
+        @Override
+        int run(Engine e, Output o) {
+            var ids = e.orphans();
+            if (o.structured()) {
+                o.json(dev.pilothouse.json.Json.MAPPER.valueToTree(ids));
+            } else {
+                ids.forEach(o::line);
+            }
+            return 0;
+        }
+    }
+
+    /** Prints a reply's text as it streams (table mode), and reports how it ended. */
+    static final class Replies implements java.util.function.Consumer<dev.pilothouse.agent.AgentEvent> {
+        private final java.io.PrintWriter out;
+        private final boolean quiet;
+        private boolean atLineStart = true;
+
+        Replies(java.io.PrintWriter out, boolean quiet) {
+            this.out = out;
+            this.quiet = quiet;
+        }
+
+        @Override
+        public void accept(dev.pilothouse.agent.AgentEvent ev) {
+            if (quiet || !ev.carriesReplyText() || ev.text().isEmpty()) {
+                return;
+            }
+            synchronized (out) {
+                out.print(ev.text());
+                out.flush();
+                atLineStart = ev.text().endsWith("\n");
+            }
+        }
+
+        void end() {
+            if (!atLineStart) {
+                out.println();
+                out.flush();
+                atLineStart = true;
+            }
+        }
+
+        int result(SendResult r, Output o, java.io.PrintWriter err) {
+            end();
+            if (o.structured()) {
+                o.json(SessionJson.toJson(r.reply()));
+            }
+            if (r.failed()) {
+                err.println("error: " + r.reply().error());
+                if (r.session().state() == SessionState.ERROR) {
+                    err.println("(session '" + r.session().name() + "' is now in ERROR; `pilothouse sessions retry "
+                            + r.session().name() + "` starts it again)");
+                }
+                return 1;
+            }
+            return 0;
+        }
+    }
+}

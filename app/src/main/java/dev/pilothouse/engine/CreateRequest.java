@@ -1,0 +1,29 @@
+package dev.pilothouse.engine;
+
+import dev.pilothouse.session.Resources;
+
+import java.util.List;
+
+/**
+ * A new session. Null fields take their defaults: a generated name, the {@code local} context,
+ * no starting prompt, 300 s waiting timeout, 24 h TTL, no metadata, default resources.
+ */
+public record CreateRequest(String name, String context, String namespace, List<String> agents, String startingPrompt,
+                            Long waitingTimeoutSeconds, Long ttlSeconds, String metadata, Resources resources) {
+
+    public static CreateRequest of(String name, String... agents) {
+        return new CreateRequest(name, null, null, List.of(agents), null, null, null, null, null);
+    }
+
+    public CreateRequest withPrompt(String prompt) {
+        return new CreateRequest(name, context, namespace, agents, prompt, waitingTimeoutSeconds, ttlSeconds, metadata, resources);
+    }
+
+    public CreateRequest withTimeouts(Long waiting, Long ttl) {
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waiting, ttl, metadata, resources);
+    }
+
+    public CreateRequest withMetadata(String json) {
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds, json, resources);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.pilothouse.engine;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Where the data dir is: the flag, else PILOTHOUSE_HOME, else the platform's place for app data. */
+public final class DataDirs {
+    private DataDirs() {
+    }
+
+    public static Path resolve(String flag) {
+        return resolve(flag, System.getenv(), System.getProperty("os.name", ""), System.getProperty("user.home"));
+    }
+
+    static Path resolve(String flag, Map<String, String> env, String os, String home) {
+        if (flag != null && !flag.isBlank()) {
+            return Path.of(flag).toAbsolutePath();
+        }
+        String explicit = env.get("PILOTHOUSE_HOME");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit).toAbsolutePath();
+        }
+        if (os.startsWith("Mac")) {
+            return Path.of(home, "Library", "Application Support", "Pilothouse");
+        }
+        if (os.startsWith("Windows")) {
+            String local = env.get("LOCALAPPDATA");
+            return local != null ? Path.of(local, "Pilothouse") : Path.of(home, "AppData", "Local", "Pilothouse");
+        }
+        String xdg = env.get("XDG_DATA_HOME");
+        return xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute() ? Path.of(xdg, "pilothouse")
+                : Path.of(home, ".local", "share", "pilothouse");
+    }
+}

@@ -1,0 +1,711 @@
+package dev.pilothouse.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.agent.AgentClient;
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.errors.ConflictException;
+import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.errors.NotFoundException;
+import dev.pilothouse.errors.OperationFailedException;
+import dev.pilothouse.errors.PilothouseException;
+import dev.pilothouse.errors.WrongStateException;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.runtime.RuntimeEvent;
+import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.VolumeCopy;
+import dev.pilothouse.runtime.local.LocalRuntime;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Phase;
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.Validation;
+import dev.pilothouse.store.Store;
+import dev.pilothouse.store.StoreTx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The orchestration engine: sessions, their state machine, their runtimes, their agents. The CLI
+ * and the console drive it; several engines (processes) may share one data dir, coordinated
+ * through the store's version checks and the owner of long work.
+ *
+ * <p>Every command validates first and changes nothing when it refuses. Runtime work (starting
+ * agents, waiting on replies) happens outside any lock: the state (INIT, BUSY) and the owner
+ * written into the session keep other commands and other engines off it meanwhile.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    public static final String ENGINE_ACTOR = "engine";
+    private static final int CHANGE_ATTEMPTS = 8;
+
+    private final EngineConfig config;
+    private final Store store;
+    private final Runtimes runtimes;
+    private final AgentClient agentClient = new AgentClient();
+    private final String owner = Owner.open();
+    private final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService reactions;
+    private final ScheduledExecutorService timers;
+    private final Lifecycle lifecycle;
+    private final ChangeFeed feed;
+    private volatile String context = LocalRuntime.CONTEXT;
+
+    private Engine(EngineConfig config, Store store, Runtimes runtimes) {
+        this.config = config;
+        this.store = store;
+        this.runtimes = runtimes;
+        this.reactions = Executors.newCachedThreadPool(daemon("engine-reaction"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("engine-timers"));
+        this.lifecycle = new Lifecycle(this);
+        this.feed = new ChangeFeed(this);
+    }
+
+    /** Opens the data dir's store, reconciles the local runtime, and (in background mode) starts the timers. */
+    public static Engine open(EngineConfig config) {
+        return open(config, new Runtimes(config.dataDir()));
+    }
+
+    public static Engine open(EngineConfig config, Runtimes runtimes) {
+        Store store = Store.open(config.dataDir());
+        Engine engine = new Engine(config, store, runtimes);
+        runtimes.onOpen(r -> r.subscribe(engine::onRuntimeEvent));
+        engine.feed.start();
+        engine.reconcile();
+        engine.sweep();
+        if (config.background()) {
+            engine.timers.scheduleWithFixedDelay(engine::sweepQuietly, config.sweepInterval().toMillis(),
+                    config.sweepInterval().toMillis(), TimeUnit.MILLISECONDS);
+            engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
+                    config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return engine;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ---- context, listeners -------------------------------------------------------------
+
+    public String context() {
+        return context;
+    }
+
+    /** Chooses the context that names refer to and new sessions go to; reconciles it. */
+    public void useContext(String c) {
+        runtimes.runtime(c);
+        this.context = c;
+        reconcile();
+    }
+
+    public List<String> contexts() {
+        return runtimes.contexts();
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    public String actor() {
+        return config.actor();
+    }
+
+    public Runnable subscribe(Consumer<EngineEvent> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    void publish(EngineEvent e) {
+        if (e instanceof EngineEvent.SessionChanged c && !feed.record(c.session())) {
+            return;
+        }
+        deliver(e);
+    }
+
+    /** A change another process wrote, already recorded by the feed. */
+    void publishFromFeed(Session s) {
+        deliver(new EngineEvent.SessionChanged(s));
+    }
+
+    /** Polls the change feed now (the console calls this on a timer; tests call it directly). */
+    public void pollChanges() {
+        feed.poll();
+    }
+
+    private void deliver(EngineEvent e) {
+        for (Consumer<EngineEvent> l : listeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException ex) {
+                log.error("engine listener failed on {}", e, ex);
+            }
+        }
+    }
+
+    // ---- queries ------------------------------------------------------------------------
+
+    /** Sessions of the current context, oldest first. */
+    public List<Session> sessions(boolean includeDeleted) {
+        return store.read(tx -> tx.listSessions(context, includeDeleted));
+    }
+
+    /**
+     * A session by id, or by name in the current context: the live one, or else the newest
+     * deleted one of that name.
+     */
+    public Session session(String ref) {
+        if (ref == null || ref.isBlank()) {
+            throw new InvalidInputException("no session given; name a session by its name or id");
+        }
+        Optional<Session> found = Validation.isUuid(ref)
+                ? store.read(tx -> tx.findSession(ref.toLowerCase()))
+                : store.read(tx -> tx.findLiveSession(context, ref).or(() -> tx.findLatestByName(context, ref)));
+        return found.orElseThrow(() -> new NotFoundException("no session '" + ref + "' in context '" + context
+                + "'; `pilothouse sessions list` shows the sessions (add --all for deleted ones)"));
+    }
+
+    public List<Session> children(String ref) {
+        Session s = session(ref);
+        return store.read(tx -> tx.children(s.id()));
+    }
+
+    public List<AgentDefinition> agentDefinitions(String ref) {
+        Session s = session(ref);
+        return store.read(tx -> tx.agentSnapshots(s.id()));
+    }
+
+    public List<Message> messages(String ref, long afterId, Long beforeId, int limit) {
+        Session s = session(ref);
+        return store.read(tx -> tx.messages(s.id(), afterId, beforeId, Math.max(1, Math.min(limit, 10_000))));
+    }
+
+    public List<AuditEvent> events(String ref, long afterId, int limit) {
+        Session s = session(ref);
+        return store.read(tx -> tx.auditEvents(s.id(), afterId, Math.max(1, Math.min(limit, 100_000))));
+    }
+
+    /** Reads an agent's log (the session's lead agent when {@code agent} is null). */
+    public LogSubscription logs(String ref, String agent, LogOptions options, Consumer<List<LogLine>> sink) {
+        Session s = session(ref);
+        String name = agent == null ? s.leadAgent().name() : requireAgent(s, agent).name();
+        if (s.purged()) {
+            throw new WrongStateException("session '" + s.name() + "' was purged: its logs were removed with its volume");
+        }
+        return runtime(s).logs(s.id(), name, options, sink);
+    }
+
+    /** Volumes in the current context's runtime that belong to no session in the store. */
+    public Set<String> orphans() {
+        Set<String> volumes = new LinkedHashSet<>(runtime(context).volumes());
+        volumes.removeIf(id -> store.read(tx -> tx.findSession(id)).isPresent());
+        return volumes;
+    }
+
+    public SessionRuntime runtime(Session s) {
+        return runtimes.runtime(s.context());
+    }
+
+    SessionRuntime runtime(String context) {
+        return runtimes.runtime(context);
+    }
+
+    Store store() {
+        return store;
+    }
+
+    String owner() {
+        return owner;
+    }
+
+    AgentClient agentClient() {
+        return agentClient;
+    }
+
+    Instant now() {
+        return config.clock().instant();
+    }
+
+    // ---- agent definitions ---------------------------------------------------------------
+
+    public List<AgentDefinition> agents(boolean includeDeleted) {
+        return store.read(tx -> tx.listAgents(includeDeleted));
+    }
+
+    public AgentDefinition agent(String name) {
+        return store.read(tx -> tx.findLiveAgent(name)).orElseThrow(() -> unknownAgent(name));
+    }
+
+    private InvalidInputException unknownAgent(String name) {
+        List<String> known = agents(false).stream().map(AgentDefinition::name).toList();
+        return new NotFoundException("no agent named '" + name + "'; registered agents: " + known
+                + " (`pilothouse agents create` registers one)");
+    }
+
+    public AgentDefinition createAgent(AgentDefinition draft) {
+        AgentDefinition a = AgentDefinitions.validate(draft, now());
+        return store.write(tx -> tx.insertAgent(a));
+    }
+
+    /** Removes a definition from the registry; sessions keep their copies of it. */
+    public AgentDefinition deleteAgent(String name) {
+        AgentDefinition a = agent(name);
+        store.write(tx -> {
+            tx.deleteAgent(a.id(), now());
+            return null;
+        });
+        return a;
+    }
+
+    // ---- commands ------------------------------------------------------------------------
+
+    /**
+     * Creates a session and starts it: INIT until every agent answers, then READY and the
+     * starting prompt delivered as the first message (its reply streams to {@code onReply}).
+     * A start-up failure leaves the session in ERROR with the reason; nothing is lost.
+     */
+    public Started create(CreateRequest r, Consumer<AgentEvent> onReply) {
+        String ctx = r.context() == null ? context : r.context();
+        SessionRuntime runtime = runtimes.runtime(ctx);
+        if (r.agents() == null || r.agents().isEmpty()) {
+            throw new InvalidInputException("a session needs at least one agent; give one or more agent names (registered: "
+                    + agents(false).stream().map(AgentDefinition::name).toList() + ")");
+        }
+        List<AgentDefinition> defs = resolveAgents(r.agents());
+        String name = r.name() == null ? Names.generated(defs.get(0).name()) : Validation.name("session", r.name());
+        Instant now = now();
+        Session draft = new Session(Validation.newId(), name, ctx,
+                r.namespace() == null ? "default" : Validation.name("namespace", r.namespace()),
+                Validation.prompt("starting prompt", r.startingPrompt(), false), SessionState.INIT, Phase.PENDING,
+                Validation.waitingTimeout(r.waitingTimeoutSeconds() == null ? Validation.DEFAULT_WAITING_TIMEOUT : r.waitingTimeoutSeconds()),
+                Validation.ttl(r.ttlSeconds() == null ? Validation.DEFAULT_TTL : r.ttlSeconds()),
+                Validation.metadata(r.metadata()), sessionAgents(defs), resources(r.resources(), Resources.DEFAULT),
+                null, actor(), now, now, now, null, null, null, owner, 0);
+        Session created = store.write(tx -> tx.insertSession(draft, defs, actor(), "created by " + actor(), null));
+        publish(new EngineEvent.SessionChanged(created));
+        log.info("created session {} ({}) with agents {}", created.name(), created.id(), r.agents());
+        Session started = lifecycle.start(created, runtime, "created");
+        return deliverStartingPrompt(started, onReply);
+    }
+
+    /** The outcome of create and remix: the session, and the reply to its starting prompt if one was sent. */
+    public record Started(Session session, SendResult firstReply) {
+        public boolean failed() {
+            return session.state() == SessionState.ERROR || firstReply != null && firstReply.failed();
+        }
+    }
+
+    private Started deliverStartingPrompt(Session s, Consumer<AgentEvent> onReply) {
+        if (s.state() != SessionState.READY || s.startingPrompt().isEmpty()) {
+            return new Started(s, null);
+        }
+        SendResult r = lifecycle.send(s, s.leadAgent().name(), s.startingPrompt(), "starting prompt", onReply);
+        return new Started(r.session(), r);
+    }
+
+    /**
+     * Sends a message to one of the session's agents (its lead agent when {@code agent} is null)
+     * and stores the reply. An IDLE session is resumed first.
+     */
+    public SendResult send(String ref, String agent, String text, Consumer<AgentEvent> onReply) {
+        String content = Validation.prompt("message", text, true);
+        Session s = session(ref);
+        String target = agent == null ? s.leadAgent().name() : requireAgent(s, agent).name();
+        requireUsable(s, "send a message to");
+        if (s.state() == SessionState.IDLE) {
+            s = resume(s.id());
+        }
+        if (s.state() != SessionState.READY) {
+            throw notReady(s, "send a message to");
+        }
+        return lifecycle.send(s, target, content, "message", onReply);
+    }
+
+    /** Releases the runtime of a READY session and keeps its volume: READY to IDLE. */
+    public Session pause(String ref) {
+        Session s = session(ref);
+        requireUsable(s, "pause");
+        Session paused = change(s.id(), actor(), "paused by " + actor(), cur -> {
+            requireUsable(cur, "pause");
+            if (cur.state() == SessionState.IDLE) {
+                throw new WrongStateException("session '" + cur.name() + "' is already IDLE (paused)");
+            }
+            if (cur.state() != SessionState.READY) {
+                throw notReady(cur, "pause");
+            }
+            return cur.toBuilder().state(SessionState.IDLE).phase(Phase.PAUSED).owner(null)
+                    .lastActivityAt(now()).terminationReason("paused by " + actor());
+        });
+        lifecycle.release(paused);
+        return paused;
+    }
+
+    /** Starts an IDLE session's agents again on its volume: IDLE to READY. */
+    public Session resume(String ref) {
+        Session s = session(ref);
+        requireUsable(s, "resume");
+        Session starting = change(s.id(), actor(), "resume requested by " + actor(), cur -> {
+            requireUsable(cur, "resume");
+            if (cur.state() != SessionState.IDLE) {
+                throw new WrongStateException("session '" + cur.name() + "' is " + cur.state()
+                        + "; only an IDLE session can be resumed" + (cur.state() == SessionState.ERROR
+                        ? " (use retry for a session in ERROR)" : ""));
+            }
+            if (cur.owner() != null && Owner.alive(cur.owner())) {
+                throw new WrongStateException("session '" + cur.name() + "' is being resumed by another process");
+            }
+            return cur.toBuilder().phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
+        });
+        return lifecycle.start(starting, runtime(starting), "resumed");
+    }
+
+    /** Starts a session in ERROR again from scratch: ERROR to INIT to READY. */
+    public Session retry(String ref) {
+        Session s = session(ref);
+        requireUsable(s, "retry");
+        Session init = change(s.id(), actor(), "retry by " + actor(), cur -> {
+            requireUsable(cur, "retry");
+            if (cur.state() != SessionState.ERROR) {
+                throw new WrongStateException("session '" + cur.name() + "' is " + cur.state()
+                        + "; only a session in ERROR can be retried");
+            }
+            return cur.toBuilder().state(SessionState.INIT).phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
+        });
+        runtime(init).stop(init.id());
+        return lifecycle.start(init, runtime(init), "retried");
+    }
+
+    /**
+     * Changes a session's name, waiting timeout, TTL or metadata. With {@code expectedVersion},
+     * the change applies only to that version (the console's edit form); otherwise to the latest.
+     */
+    public Session update(String ref, UpdateRequest u, Long expectedVersion) {
+        if (u.empty()) {
+            throw new InvalidInputException("nothing to update; give a new name, waiting timeout, TTL or metadata");
+        }
+        String name = u.name() == null ? null : Validation.name("session", u.name());
+        Integer waiting = u.waitingTimeoutSeconds() == null ? null : Validation.waitingTimeout(u.waitingTimeoutSeconds());
+        Long ttl = u.ttlSeconds() == null ? null : Validation.ttl(u.ttlSeconds());
+        String replaced = u.metadata() == null ? null : Validation.metadata(u.metadata());
+        Map<String, JsonNode> set = Names.parseMetadataValues(u.setMetadata());
+        Session s = session(ref);
+        if (s.deleted()) {
+            throw new WrongStateException("session '" + s.name() + "' is deleted; deleted sessions cannot be changed");
+        }
+        Function<Session, Session.Builder> edit = cur -> {
+            if (cur.deleted()) {
+                throw new WrongStateException("session '" + cur.name() + "' is deleted; deleted sessions cannot be changed");
+            }
+            if (expectedVersion != null && cur.version() != expectedVersion) {
+                throw new ConflictException("session '" + cur.name() + "' changed since you opened it (now version "
+                        + cur.version() + ", yours " + expectedVersion + "); nothing was written: reload and edit again");
+            }
+            ObjectNode meta = (ObjectNode) Json.parse(replaced != null ? replaced : cur.metadata());
+            set.forEach(meta::set);
+            u.removeMetadata().forEach(meta::remove);
+            Session.Builder b = cur.toBuilder().metadata(Validation.metadata(meta)).lastActivityAt(now());
+            if (name != null) {
+                b.name(name);
+            }
+            if (waiting != null) {
+                b.waitingTimeoutSeconds(waiting);
+            }
+            if (ttl != null) {
+                b.ttlSeconds(ttl);
+            }
+            return b;
+        };
+        return expectedVersion == null ? change(s.id(), actor(), "updated by " + actor(), edit)
+                : save(s, edit.apply(s), actor(), "updated by " + actor());
+    }
+
+    /** Soft delete: stops the runtime, keeps the row, history, audit trail and volume. */
+    public Session delete(String ref) {
+        Session s = lifecycle.settle(session(ref));
+        if (s.deleted()) {
+            throw new WrongStateException("session '" + s.name() + "' is already deleted");
+        }
+        Session deleted = change(s.id(), actor(), "deleted by " + actor(), cur -> {
+            if (cur.deleted()) {
+                throw new WrongStateException("session '" + cur.name() + "' is already deleted");
+            }
+            if (cur.state() == SessionState.INIT || cur.state() == SessionState.BUSY) {
+                throw new WrongStateException("session '" + cur.name() + "' is " + cur.state() + " ("
+                        + (cur.state() == SessionState.INIT ? "starting" : "processing a message")
+                        + "); delete it when that is done");
+            }
+            Session.Builder b = cur.toBuilder().deletedAt(now()).owner(null);
+            if (cur.state() == SessionState.READY) {
+                b.state(SessionState.IDLE).terminationReason("deleted by " + actor());
+            }
+            if (!cur.completed()) {
+                b.phase(Phase.PAUSED);
+            }
+            return b;
+        });
+        lifecycle.release(deleted);
+        return deleted;
+    }
+
+    /** Removes a deleted session's volume for good. The row and its history stay. */
+    public Session purge(String ref) {
+        Session s = session(ref);
+        if (!s.deleted()) {
+            throw new WrongStateException("session '" + s.name() + "' is not deleted; only a deleted session's volume "
+                    + "can be purged (delete it first)");
+        }
+        if (s.purged()) {
+            throw new WrongStateException("session '" + s.name() + "' was already purged at " + s.purgedAt());
+        }
+        runtime(s).purgeVolume(s.id());
+        return change(s.id(), actor(), "volume purged by " + actor(), cur -> {
+            if (cur.purged()) {
+                throw new WrongStateException("session '" + cur.name() + "' was already purged");
+            }
+            return cur.toBuilder().purgedAt(now());
+        });
+    }
+
+    /**
+     * A new session branched from a parent: the parent's configuration with the request's
+     * overrides, its workspace (and conversation) copied, then started like a new session.
+     */
+    public Started remix(String parentRef, RemixRequest r, Consumer<AgentEvent> onReply) {
+        Session parent = lifecycle.settle(session(parentRef));
+        if (parent.purged()) {
+            throw new WrongStateException("session '" + parent.name() + "' was purged: its volume is gone, so it cannot "
+                    + "be remixed");
+        }
+        if (parent.state() == SessionState.INIT || parent.state() == SessionState.BUSY) {
+            throw new WrongStateException("session '" + parent.name() + "' is " + parent.state()
+                    + "; remix it when it has finished " + (parent.state() == SessionState.INIT ? "starting" : "its reply"));
+        }
+        List<AgentDefinition> defs = remixAgents(parent, r);
+        String name = r.name() != null ? Validation.name("session", r.name())
+                : Names.remixName(parent.name(), n -> store.read(tx -> tx.findLiveSession(parent.context(), n)).isPresent());
+        Instant now = now();
+        Session draft = new Session(Validation.newId(), name, parent.context(), parent.namespace(),
+                r.startingPrompt() == null ? parent.startingPrompt() : Validation.prompt("starting prompt", r.startingPrompt(), false),
+                SessionState.INIT, Phase.PENDING,
+                r.waitingTimeoutSeconds() == null ? parent.waitingTimeoutSeconds() : Validation.waitingTimeout(r.waitingTimeoutSeconds()),
+                r.ttlSeconds() == null ? parent.ttlSeconds() : Validation.ttl(r.ttlSeconds()),
+                r.metadata() == null ? parent.metadata() : Validation.metadata(r.metadata()),
+                sessionAgents(defs), resources(r.resources(), parent.resources()), parent.id(), actor(), now, now, now,
+                null, null, null, owner, 0);
+        ObjectNode detail = Json.object().put("parent_session_id", parent.id()).put("parent_name", parent.name())
+                .put("copy_workspace", r.copyWorkspace()).put("copy_conversation", r.copyConversation());
+        Session child = store.write(tx -> {
+            Session c = tx.insertSession(draft, defs, actor(), "remixed from '" + parent.name() + "' by " + actor(), detail);
+            tx.audit(parent.id(), now, actor(), AuditEvent.REMIXED, null, null, "remixed into '" + name + "'",
+                    Json.object().put("child_session_id", c.id()).put("child_name", name));
+            return c;
+        });
+        publish(new EngineEvent.SessionChanged(child));
+        Session copied = lifecycle.copyVolume(parent, child, new VolumeCopy(r.copyWorkspace(), r.copyConversation()));
+        if (copied.state() == SessionState.ERROR) {
+            return new Started(copied, null);
+        }
+        Session started = lifecycle.start(copied, runtime(copied), "remixed");
+        return deliverStartingPrompt(started, onReply);
+    }
+
+    private List<AgentDefinition> remixAgents(Session parent, RemixRequest r) {
+        List<AgentDefinition> defs = new ArrayList<>(r.agents() != null ? resolveAgents(r.agents())
+                : store.read(tx -> tx.agentSnapshots(parent.id())));
+        for (String remove : r.removeAgents()) {
+            if (!defs.removeIf(d -> d.name().equals(remove))) {
+                throw new InvalidInputException("cannot remove agent '" + remove + "': session '" + parent.name()
+                        + "' has agents " + defs.stream().map(AgentDefinition::name).toList());
+            }
+        }
+        for (AgentDefinition add : resolveAgents(r.addAgents())) {
+            if (defs.stream().anyMatch(d -> d.name().equals(add.name()))) {
+                throw new InvalidInputException("agent '" + add.name() + "' is already in the remix; each agent once");
+            }
+            defs.add(add);
+        }
+        if (defs.isEmpty()) {
+            throw new InvalidInputException("a session needs at least one agent; the remix would have none");
+        }
+        return defs;
+    }
+
+    // ---- timers and reconciliation ---------------------------------------------------------
+
+    /**
+     * Applies the waiting timeout (READY to IDLE) and the TTL (completed, runtime cleaned up) to
+     * every session due at the clock's current time. Runs every second in background mode.
+     */
+    public void sweep() {
+        Instant now = now();
+        for (Session s : store.read(tx -> tx.dueSessions(now))) {
+            try {
+                lifecycle.applyTimers(s, now);
+            } catch (ConflictException e) {
+                log.debug("session {} changed while its timers ran; next sweep looks again", s.id());
+            }
+        }
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            log.error("timer sweep failed", e);
+        }
+    }
+
+    /**
+     * Compares the store with what the current context's runtime really has: adopts live agents,
+     * reconciles dead ones, finishes work whose engine died, reports orphans. Never loses a session.
+     */
+    public ReconcileReport reconcile() {
+        return lifecycle.reconcile(context);
+    }
+
+    /** What a reconciliation found. */
+    public record ReconcileReport(List<String> adopted, List<String> changed, Set<String> orphans) {
+    }
+
+    private void onRuntimeEvent(RuntimeEvent e) {
+        reactions.execute(() -> {
+            try {
+                store.read(tx -> tx.findSession(e.sessionId())).ifPresent(lifecycle::settle);
+            } catch (PilothouseException ex) {
+                log.warn("could not reconcile session {} after {}: {}", e.sessionId(), e, ex.getMessage());
+            } catch (RuntimeException ex) {
+                log.error("could not reconcile session {} after {}", e.sessionId(), e, ex);
+            }
+        });
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    /**
+     * Reads the latest version, applies {@code edit}, and writes it; when another writer got there
+     * first, reads again and re-applies the edit, whose checks then see the other write.
+     */
+    Session change(String id, String actor, String reason, Function<Session, Session.Builder> edit) {
+        return change(id, actor, reason, edit, null);
+    }
+
+    Session change(String id, String actor, String reason, Function<Session, Session.Builder> edit,
+                   BiConsumer<StoreTx, Session> alsoInTx) {
+        ConflictException last = null;
+        for (int attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+            Session cur = store.read(tx -> tx.findSession(id))
+                    .orElseThrow(() -> new NotFoundException("session " + id + " does not exist"));
+            Session.Builder b = edit.apply(cur);
+            if (b == null) {
+                return cur;
+            }
+            Session next = b.updatedAt(now()).build();
+            try {
+                Session saved = store.write(tx -> {
+                    Session written = tx.saveSession(cur, next, actor, reason);
+                    if (alsoInTx != null) {
+                        alsoInTx.accept(tx, written);
+                    }
+                    return written;
+                });
+                publish(new EngineEvent.SessionChanged(saved));
+                return saved;
+            } catch (ConflictException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private Session save(Session before, Session.Builder edit, String actor, String reason) {
+        Session saved = store.write(tx -> tx.saveSession(before, edit.updatedAt(now()).build(), actor, reason));
+        publish(new EngineEvent.SessionChanged(saved));
+        return saved;
+    }
+
+    private List<AgentDefinition> resolveAgents(List<String> names) {
+        List<AgentDefinition> out = new ArrayList<>();
+        for (String n : names) {
+            AgentDefinition a = agent(n);
+            if (out.stream().anyMatch(d -> d.name().equals(n))) {
+                throw new InvalidInputException("agent '" + n + "' is given twice; each agent once per session");
+            }
+            out.add(a);
+        }
+        return out;
+    }
+
+    private static List<SessionAgent> sessionAgents(List<AgentDefinition> defs) {
+        return defs.stream().map(d -> new SessionAgent(d.id(), d.name(), d.model(), d.image())).toList();
+    }
+
+    private static Resources resources(Resources given, Resources defaults) {
+        return given == null ? defaults : Validation.resources(given).withDefaults(defaults);
+    }
+
+    static SessionAgent requireAgent(Session s, String agent) {
+        return s.agents().stream().filter(a -> a.name().equals(agent)).findFirst()
+                .orElseThrow(() -> new InvalidInputException("session '" + s.name() + "' has no agent '" + agent
+                        + "'; its agents: " + s.agents().stream().map(SessionAgent::name).toList()));
+    }
+
+    /** Refuses work on a deleted or completed session, saying what can be done instead. */
+    static void requireUsable(Session s, String what) {
+        if (s.deleted()) {
+            throw new WrongStateException("cannot " + what + " session '" + s.name() + "': it is deleted");
+        }
+        if (s.completed()) {
+            throw new WrongStateException("cannot " + what + " session '" + s.name() + "': it is completed ("
+                    + s.terminationReason() + "); remix it to continue its work");
+        }
+    }
+
+    static WrongStateException notReady(Session s, String what) {
+        String why = switch (s.state()) {
+            case INIT -> "it is still starting (INIT)";
+            case BUSY -> "it is BUSY processing a message; wait for the reply";
+            case ERROR -> "it is in ERROR (" + s.terminationReason() + "); `pilothouse sessions retry " + s.name()
+                    + "` starts it again";
+            case IDLE -> "it is IDLE; resume it first";
+            case READY -> "it is READY";
+        };
+        return new WrongStateException("cannot " + what + " session '" + s.name() + "': " + why);
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        reactions.shutdownNow();
+        Owner.close(owner);
+        runtimes.close();
+        store.close();
+    }
+}

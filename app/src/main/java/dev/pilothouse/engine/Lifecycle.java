@@ -1,0 +1,429 @@
+package dev.pilothouse.engine;
+
+import dev.pilothouse.agent.AgentClient;
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEndpoint;
+import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.errors.ConflictException;
+import dev.pilothouse.errors.OperationFailedException;
+import dev.pilothouse.errors.PilothouseException;
+import dev.pilothouse.errors.WrongStateException;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.VolumeCopy;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Phase;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * What happens to a session's runtime: starting it and waiting until its agents answer, carrying
+ * a message and its reply, releasing it, the timers, and putting things right after a crash.
+ */
+final class Lifecycle {
+    private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
+    /** How often a starting agent is asked for /healthz: the engine's share of start-up latency. */
+    private static final long HEALTH_POLL_NANOS = 2_000_000;
+
+    private final Engine engine;
+
+    Lifecycle(Engine engine) {
+        this.engine = engine;
+    }
+
+    // ---- start --------------------------------------------------------------------------
+
+    /**
+     * Starts the agents of a session this engine owns (INIT, or IDLE being resumed) and waits
+     * until every one answers; then READY. A failure stops what was started and leaves ERROR
+     * with the reason.
+     */
+    Session start(Session s, SessionRuntime runtime, String verb) {
+        List<AgentDefinition> defs = engine.store().read(tx -> tx.agentSnapshots(s.id()));
+        long t0 = System.nanoTime();
+        Session current = s;
+        try {
+            if (current.phase() != Phase.INITIALIZING) {
+                current = engine.change(s.id(), Engine.ENGINE_ACTOR, "starting agents", cur -> ownedBuilder(cur)
+                        .map(b -> b.phase(Phase.INITIALIZING)).orElse(null));
+            }
+            runtime.start(current, defs);
+            long launched = System.nanoTime();
+            waitHealthy(current, runtime);
+            long healthy = System.nanoTime();
+            String reason = verb + ": " + defs.size() + " agent" + (defs.size() == 1 ? "" : "s") + " healthy after "
+                    + millis(healthy - t0) + " ms (launch " + millis(launched - t0) + " ms)";
+            Session ready = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> ownedBuilder(cur)
+                    .map(b -> b.state(SessionState.READY).phase(Phase.RUNNING).owner(null).terminationReason(null)
+                            .lastActivityAt(engine.now()))
+                    .orElse(null));
+            if (ready.state() != SessionState.READY) {
+                // someone else decided meanwhile (a delete, another engine): leave their decision
+                return ready;
+            }
+            log.info("session {} READY in {} ms", ready.name(), millis(healthy - t0));
+            return ready;
+        } catch (StartFailure | OperationFailedException e) {
+            return fail(current, runtime, e.getMessage());
+        }
+    }
+
+    private Optional<Session.Builder> ownedBuilder(Session cur) {
+        return engine.owner().equals(cur.owner()) && !cur.deleted() ? Optional.of(cur.toBuilder()) : Optional.empty();
+    }
+
+    private Session fail(Session s, SessionRuntime runtime, String reason) {
+        runtime.stop(s.id());
+        log.warn("session {} failed to start: {}", s.name(), reason);
+        return engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
+            if (!engine.owner().equals(cur.owner())) {
+                return null;
+            }
+            return cur.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason);
+        });
+    }
+
+    private static final class StartFailure extends Exception {
+        StartFailure(String message) {
+            super(message);
+        }
+    }
+
+    private void waitHealthy(Session s, SessionRuntime runtime) throws StartFailure {
+        long deadline = System.nanoTime() + engine.config().startTimeout().toNanos();
+        AgentClient client = engine.agentClient();
+        Set<String> healthy = new HashSet<>();
+        int round = 0;
+        while (healthy.size() < s.agents().size()) {
+            for (SessionAgent a : s.agents()) {
+                if (!healthy.contains(a.name()) && client.healthy(runtime.endpoint(s.id(), a.name()))) {
+                    healthy.add(a.name());
+                }
+            }
+            if (healthy.size() == s.agents().size()) {
+                return;
+            }
+            // a dead agent will never answer: look every few rounds rather than wait for the timeout
+            if (++round % 5 == 0) {
+                for (AgentStatus st : runtime.status(s)) {
+                    if (st.kind() != AgentStatus.Kind.RUNNING) {
+                        throw new StartFailure(Reasons.of(st, "during start-up"));
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                List<String> waiting = s.agents().stream().map(SessionAgent::name).filter(n -> !healthy.contains(n)).toList();
+                throw new StartFailure("agents " + waiting + " did not answer /healthz within "
+                        + engine.config().startTimeout().toSeconds() + " s");
+            }
+            LockSupport.parkNanos(HEALTH_POLL_NANOS);
+        }
+    }
+
+    private static long millis(long nanos) {
+        return Math.round(nanos / 1e6);
+    }
+
+    // ---- messages -----------------------------------------------------------------------
+
+    /** Delivers one message to a READY session's agent and stores its reply: READY, BUSY, READY. */
+    SendResult send(Session s, String agent, String content, String what, Consumer<AgentEvent> onReply) {
+        Instant sentAt = engine.now();
+        Message[] sent = new Message[1];
+        Session busy;
+        try {
+            busy = engine.change(s.id(), engine.actor(), what + " to agent '" + agent + "'", cur -> {
+                if (cur.state() != SessionState.READY || cur.deleted()) {
+                    throw Engine.notReady(cur, "send a message to");
+                }
+                return cur.toBuilder().state(SessionState.BUSY).owner(engine.owner()).lastActivityAt(sentAt);
+            }, (tx, written) -> sent[0] = tx.insertMessage(new Message(0, s.id(), Message.Role.USER, agent, content,
+                    Message.Status.COMPLETE, null, sentAt)));
+        } catch (ConflictException e) {
+            throw new WrongStateException("session '" + s.name() + "' kept changing while the message was being sent; "
+                    + "nothing was sent: try again");
+        }
+        SessionRuntime runtime = engine.runtime(busy);
+        AgentClient.Reply reply;
+        String crash = null;
+        try {
+            AgentEndpoint endpoint = runtime.endpoint(s.id(), agent);
+            reply = engine.agentClient().send(endpoint, Long.toString(sent[0].id()), s.id(), content, ev -> {
+                engine.publish(new EngineEvent.ReplyStreamed(s.id(), agent, ev));
+                if (onReply != null) {
+                    onReply.accept(ev);
+                }
+            });
+        } catch (AgentClient.PartialReplyException | OperationFailedException e) {
+            String partial = e instanceof AgentClient.PartialReplyException p ? p.partial() : "";
+            crash = crashOf(busy, runtime, agent);
+            reply = new AgentClient.Reply(partial, crash != null ? crash
+                    : "the connection to agent '" + agent + "' failed: " + e.getMessage(), null);
+        }
+        Instant repliedAt = engine.now();
+        AgentClient.Reply r = reply;
+        String crashReason = crash;
+        Message[] stored = new Message[1];
+        Session after = engine.change(s.id(), engine.actor(), crashReason != null ? crashReason
+                : r.failed() ? "reply from agent '" + agent + "' failed: " + r.error() : "reply from agent '" + agent + "'", cur -> {
+            if (cur.state() != SessionState.BUSY || !engine.owner().equals(cur.owner())) {
+                return null;
+            }
+            Session.Builder b = cur.toBuilder().owner(null).lastActivityAt(repliedAt);
+            return crashReason != null
+                    ? b.state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(crashReason)
+                    : b.state(SessionState.READY);
+        }, (tx, written) -> stored[0] = tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, agent, r.content(),
+                r.failed() ? Message.Status.ERROR : Message.Status.COMPLETE, r.error(), repliedAt)));
+        if (stored[0] == null) {
+            // the session was taken from us (reconciled by another engine); keep the reply anyway
+            stored[0] = engine.store().write(tx -> tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, agent,
+                    r.content(), r.failed() ? Message.Status.ERROR : Message.Status.COMPLETE, r.error(), repliedAt)));
+        }
+        if (crashReason != null) {
+            runtime.stop(s.id());
+        }
+        return new SendResult(after, sent[0], stored[0]);
+    }
+
+    /** Why an agent stopped answering, if it is because it is no longer running. */
+    private static String crashOf(Session s, SessionRuntime runtime, String agent) {
+        for (AgentStatus st : runtime.status(s)) {
+            if (st.agent().equals(agent) && st.kind() != AgentStatus.Kind.RUNNING) {
+                return Reasons.of(st, "while processing a message");
+            }
+        }
+        return null;
+    }
+
+    // ---- release, timers ------------------------------------------------------------------
+
+    /** Stops the runtime of a session whose new state no longer wants it. */
+    void release(Session s) {
+        engine.runtime(s).stop(s.id());
+    }
+
+    void applyTimers(Session s, Instant now) {
+        if (s.state() == SessionState.BUSY || s.deleted()) {
+            return;
+        }
+        if (s.ttlDeadline() != null && !now.isBefore(s.ttlDeadline())) {
+            String reason = "TTL expired: no activity for " + s.ttlSeconds() + " s";
+            Session done = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
+                if (cur.state() == SessionState.BUSY || cur.deleted() || cur.completed()
+                        || cur.ttlDeadline() == null || now.isBefore(cur.ttlDeadline()) || ownedElsewhere(cur)) {
+                    return null;
+                }
+                Session.Builder b = cur.toBuilder().phase(Phase.COMPLETED).owner(null).terminationReason(reason);
+                return cur.state() == SessionState.READY ? b.state(SessionState.IDLE) : b;
+            });
+            if (done.completed()) {
+                release(done);
+            }
+            return;
+        }
+        if (s.idleDeadline() != null && !now.isBefore(s.idleDeadline())) {
+            String reason = "waiting timeout: no messages for " + s.waitingTimeoutSeconds() + " s";
+            Session idle = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
+                if (cur.state() != SessionState.READY || cur.deleted() || cur.idleDeadline() == null
+                        || now.isBefore(cur.idleDeadline())) {
+                    return null;
+                }
+                return cur.toBuilder().state(SessionState.IDLE).phase(Phase.PAUSED).terminationReason(reason);
+            });
+            if (idle.state() == SessionState.IDLE) {
+                release(idle);
+            }
+        }
+    }
+
+    private boolean ownedElsewhere(Session s) {
+        return s.owner() != null && !engine.owner().equals(s.owner()) && Owner.alive(s.owner());
+    }
+
+    // ---- remix copy ---------------------------------------------------------------------
+
+    Session copyVolume(Session parent, Session child, VolumeCopy what) {
+        SessionRuntime runtime = engine.runtime(child);
+        Session copying = engine.change(child.id(), Engine.ENGINE_ACTOR, "copying volume from '" + parent.name() + "'",
+                cur -> ownedBuilder(cur).map(b -> b.phase(Phase.INITIALIZING)).orElse(null));
+        long t0 = System.nanoTime();
+        long[] last = {0};
+        try {
+            runtime.copyVolume(parent.id(), child.id(), what, (bytes, total, files, fileTotal) -> {
+                long now = System.nanoTime();
+                // at most 20 progress events a second reach the listeners, and always the last one
+                if (files == fileTotal || now - last[0] > 50_000_000) {
+                    last[0] = now;
+                    engine.publish(new EngineEvent.CopyProgressed(child.id(), bytes, total, files, fileTotal));
+                }
+            });
+            if (what.conversation()) {
+                int n = engine.store().write(tx -> tx.copyMessages(parent.id(), child.id()));
+                log.info("remix {}: copied {} messages", child.name(), n);
+            }
+            engine.store().write(tx -> {
+                tx.audit(child.id(), engine.now(), Engine.ENGINE_ACTOR, AuditEvent.RUNTIME,
+                        null, null, "volume copied from '" + parent.name() + "' in " + millis(System.nanoTime() - t0) + " ms",
+                        Json.object().put("copy_workspace", what.workspace()).put("copy_conversation", what.conversation()));
+                return null;
+            });
+            return copying;
+        } catch (PilothouseException e) {
+            return fail(copying, runtime, e.getMessage());
+        }
+    }
+
+    // ---- reconciliation -------------------------------------------------------------------
+
+    Engine.ReconcileReport reconcile(String context) {
+        SessionRuntime runtime = engine.runtime(context);
+        List<String> adopted = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        Set<String> known = new HashSet<>();
+        for (Session s : engine.store().read(tx -> tx.sessionsWithRuntime(context))) {
+            known.add(s.id());
+            Session after = settle(s);
+            if (after.version() != s.version()) {
+                changed.add(s.name());
+            } else if (after.state() == SessionState.READY) {
+                adopted.add(s.name());
+            }
+        }
+        // sessions whose state wants no runtime but whose processes live on (a stop cut short)
+        for (String id : runtime.volumes()) {
+            if (known.contains(id)) {
+                continue;
+            }
+            Optional<Session> s = engine.store().read(tx -> tx.findSession(id));
+            if (s.isPresent() && runtime.status(s.get()).stream().anyMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)) {
+                log.warn("session {} is {} but its agents still run; stopping them", s.get().name(), s.get().state());
+                runtime.stop(id);
+                changed.add(s.get().name());
+            }
+        }
+        Set<String> orphans = engine.orphans();
+        for (String o : orphans) {
+            engine.publish(new EngineEvent.Notice(o, "volume " + o + " in context '" + context
+                    + "' belongs to no session in the store; it was left untouched"));
+        }
+        if (!orphans.isEmpty()) {
+            log.warn("orphaned volumes in context {}: {}", context, orphans);
+        }
+        return new Engine.ReconcileReport(adopted, changed, orphans);
+    }
+
+    /**
+     * Brings one session's record in line with its runtime: adopts agents that run, turns agents
+     * that stopped into IDLE (clean exit) or ERROR (crash), and finishes work whose owning engine
+     * is gone. Work owned by a live engine is left to it.
+     */
+    Session settle(Session s) {
+        if (s.owner() != null && !Owner.alive(s.owner())) {
+            return settleOrphanedWork(s);
+        }
+        if (s.owner() != null) {
+            // a live engine (maybe this one) is starting it or waiting on its reply
+            return s;
+        }
+        SessionRuntime runtime = engine.runtime(s);
+        boolean wantsRuntime = (s.state() == SessionState.READY || s.state() == SessionState.BUSY) && !s.deleted();
+        List<AgentStatus> statuses = runtime.status(s);
+        boolean allRunning = statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING);
+        boolean anyRunning = statuses.stream().anyMatch(a -> a.kind() == AgentStatus.Kind.RUNNING);
+        if (!wantsRuntime) {
+            if (anyRunning) {
+                runtime.stop(s.id());
+            }
+            return s;
+        }
+        if (allRunning) {
+            runtime.watch(s.id());
+            return s.phase() == Phase.RUNNING ? s : engine.change(s.id(), Engine.ENGINE_ACTOR, "agents found running",
+                    cur -> cur.version() == s.version() ? cur.toBuilder().phase(Phase.RUNNING) : null);
+        }
+        AgentStatus gone = statuses.stream().filter(a -> a.kind() != AgentStatus.Kind.RUNNING).findFirst().orElseThrow();
+        boolean idledOut = gone.kind() == AgentStatus.Kind.EXITED && Integer.valueOf(0).equals(gone.exitCode())
+                && s.state() == SessionState.READY;
+        String reason = idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
+                : Reasons.of(gone, null);
+        runtime.stop(s.id());
+        return engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
+            if (cur.version() != s.version()) {
+                return null;
+            }
+            return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(Phase.PAUSED)
+                    .terminationReason(reason);
+        });
+    }
+
+    /** The engine that was starting the session or waiting on its reply has died. */
+    private Session settleOrphanedWork(Session s) {
+        SessionRuntime runtime = engine.runtime(s);
+        List<AgentStatus> statuses = runtime.status(s);
+        boolean allRunning = !statuses.isEmpty() && statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)
+                && s.agents().stream().allMatch(a -> engine.agentClient().healthy(runtime.endpoint(s.id(), a.name())));
+        String dead = "engine process " + s.owner().split(":")[0] + " exited";
+        Session.Builder b;
+        String reason;
+        boolean stop = false;
+        if (s.deleted()) {
+            reason = dead + " during work on a deleted session";
+            b = s.toBuilder().owner(null);
+            stop = true;
+            if (s.state() == SessionState.INIT || s.state() == SessionState.BUSY) {
+                b.state(SessionState.ERROR).terminationReason(reason);
+            }
+        } else if (s.state() == SessionState.BUSY) {
+            reason = "reply interrupted: " + dead + " before the reply was stored";
+            b = allRunning ? s.toBuilder().state(SessionState.READY).owner(null)
+                    : s.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason);
+            stop = !allRunning;
+        } else if (s.state() == SessionState.INIT || s.state() == SessionState.IDLE && s.phase() == Phase.INITIALIZING) {
+            if (allRunning) {
+                reason = "start-up finished after " + dead + ": agents found healthy";
+                b = s.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).owner(null).terminationReason(null);
+            } else {
+                reason = "start-up interrupted: " + dead;
+                stop = true;
+                b = s.state() == SessionState.INIT
+                        ? s.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason)
+                        : s.toBuilder().phase(Phase.PAUSED).owner(null).terminationReason(reason);
+            }
+        } else {
+            reason = dead;
+            b = s.toBuilder().owner(null);
+        }
+        if (stop) {
+            runtime.stop(s.id());
+        }
+        Session.Builder edit = b;
+        Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason,
+                cur -> cur.version() == s.version() ? edit : null);
+        if (s.state() == SessionState.BUSY && after.version() != s.version()) {
+            // the lost reply is recorded against the agent the last message went to
+            String agent = engine.store().read(tx -> tx.messages(s.id(), 0, Long.MAX_VALUE, 1)).stream()
+                    .map(Message::agent).findFirst().orElse(s.leadAgent().name());
+            engine.store().write(tx -> tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT,
+                    agent, "", Message.Status.ERROR, reason, engine.now())));
+        }
+        if (allRunning && !stop) {
+            runtime.watch(s.id());
+        }
+        return after;
+    }
+}

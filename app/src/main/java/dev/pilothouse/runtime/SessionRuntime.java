@@ -1,0 +1,57 @@
+package dev.pilothouse.runtime;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEndpoint;
+import dev.pilothouse.session.Session;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Where a session's agents run and its volume lives: local processes and directories, or a pod
+ * and a PVC. The engine owns the state machine; a runtime only does what it is told and reports
+ * what it sees. Every method is safe to call from several threads and several engine processes.
+ */
+public interface SessionRuntime extends AutoCloseable {
+
+    /** The context this runtime serves ({@code local}, or a kubeconfig context). */
+    String context();
+
+    /** Creates the volume if needed and starts every agent on it; returns once they are launched. */
+    void start(Session session, List<AgentDefinition> agents);
+
+    /** Stops every agent of the session, keeping the volume. Does nothing when none runs. */
+    void stop(String sessionId);
+
+    /** What each of the session's agents is doing now, in the session's agent order. */
+    List<AgentStatus> status(Session session);
+
+    /** Where to reach a running agent. */
+    AgentEndpoint endpoint(String sessionId, String agent);
+
+    /** Fills a new session's volume from another's, reporting progress; all or nothing. */
+    void copyVolume(String fromSessionId, String toSessionId, VolumeCopy what, CopyProgress progress);
+
+    /** Removes the session's volume, logs and runtime records for good. */
+    void purgeVolume(String sessionId);
+
+    boolean volumeExists(String sessionId);
+
+    /** Ids of the sessions that have a volume here, for finding orphans. */
+    Set<String> volumes();
+
+    /** Starts reporting exits of the session's running agents to subscribers; idempotent. */
+    void watch(String sessionId);
+
+    void subscribe(Consumer<RuntimeEvent> listener);
+
+    /** The last {@code n} lines an agent logged, for error reasons. */
+    List<String> lastLogLines(String sessionId, String agent, int n);
+
+    /** Reads an agent's log: the tail, then (when following) every new line until closed. */
+    LogSubscription logs(String sessionId, String agent, LogOptions options, Consumer<List<LogLine>> sink);
+
+    @Override
+    void close();
+}

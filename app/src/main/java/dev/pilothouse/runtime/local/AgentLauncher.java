@@ -1,0 +1,63 @@
+package dev.pilothouse.runtime.local;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns an agent definition's command into the process the local runtime starts.
+ *
+ * <p>The word {@code pilothouse} at the head of a command means this installation's own
+ * launcher, so the registered reference agent runs wherever Pilothouse is installed. Every agent
+ * runs under a small {@code sh} wrapper that records its exit status in a file: the status of a
+ * crash is then known even when no engine was running to see it. Where {@code setsid} exists the
+ * wrapper starts a new session, so closing the terminal of the CLI that started an agent does not
+ * take the agent with it.
+ */
+final class AgentLauncher {
+    static final String SELF = "pilothouse";
+    /** JVM options for agents this installation runs: small and quick to start. */
+    static final String AGENT_JVM_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx128m "
+            + "-XX:+ExitOnOutOfMemoryError -Xshare:auto";
+    private static final String WRAPPER = "\"$@\"; code=$?; "
+            + "printf '%s\\n' \"$code\" > \"$PILOTHOUSE_EXIT_FILE.tmp\" && mv \"$PILOTHOUSE_EXIT_FILE.tmp\" \"$PILOTHOUSE_EXIT_FILE\"; "
+            + "exit $code";
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    private AgentLauncher() {
+    }
+
+    /** The full command line for an agent whose definition says {@code command}. */
+    static List<String> commandLine(List<String> command) {
+        List<String> line = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            line.add(SETSID.toString());
+        }
+        line.add("sh");
+        line.add("-c");
+        line.add(WRAPPER);
+        line.add("pilothouse-agent");
+        line.addAll(resolve(command));
+        return line;
+    }
+
+    static List<String> resolve(List<String> command) {
+        if (command.isEmpty() || !command.get(0).equals(SELF)) {
+            return command;
+        }
+        List<String> line = new ArrayList<>();
+        String launcher = System.getProperty("pilothouse.launcher");
+        if (launcher != null && Files.isExecutable(Path.of(launcher))) {
+            line.add(launcher);
+        } else {
+            line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            line.addAll(List.of(AGENT_JVM_OPTS.split(" ")));
+            line.add("-cp");
+            line.add(System.getProperty("java.class.path"));
+            line.add("dev.pilothouse.Main");
+        }
+        line.addAll(command.subList(1, command.size()));
+        return line;
+    }
+}

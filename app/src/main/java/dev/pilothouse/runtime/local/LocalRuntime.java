@@ -1,0 +1,428 @@
+package dev.pilothouse.runtime.local;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEndpoint;
+import dev.pilothouse.errors.OperationFailedException;
+import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.CopyProgress;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.runtime.RuntimeEvent;
+import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.VolumeCopy;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The embedded runtime: a session is a directory under the data dir (its volume) and one child
+ * process per agent started in it. Processes outlive the engine that started them; their run
+ * records let any later engine adopt, watch or stop them.
+ */
+public final class LocalRuntime implements SessionRuntime {
+    public static final String CONTEXT = "local";
+    private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
+    private static final int REASON_LINES = 10;
+
+    private final Path sessionsDir;
+    private final long stopGraceMillis;
+    private final List<Consumer<RuntimeEvent>> listeners = new CopyOnWriteArrayList<>();
+    /** Processes whose exit is being watched, by pid, so each is watched once. */
+    private final Set<Long> watched = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService logPoller;
+    private final SecureRandom random = new SecureRandom();
+
+    public LocalRuntime(Path dataDir) {
+        this(dataDir, 5000);
+    }
+
+    public LocalRuntime(Path dataDir, long stopGraceMillis) {
+        this.sessionsDir = dataDir.resolve("sessions");
+        this.stopGraceMillis = stopGraceMillis;
+        this.logPoller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "local-log-follow");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public String context() {
+        return CONTEXT;
+    }
+
+    SessionFiles files(String sessionId) {
+        return new SessionFiles(sessionsDir.resolve(sessionId));
+    }
+
+    /** The session's volume on disk. */
+    public Path workspace(String sessionId) {
+        return files(sessionId).workspace();
+    }
+
+    @Override
+    public void start(Session session, List<AgentDefinition> agents) {
+        stop(session.id());
+        SessionFiles f = files(session.id());
+        try {
+            Files.createDirectories(f.workspace());
+            Files.createDirectories(f.runDir());
+            Files.createDirectories(f.log("x").getParent());
+            for (AgentDefinition agent : agents) {
+                launch(session, agent, f);
+            }
+        } catch (IOException e) {
+            stop(session.id());
+            throw new OperationFailedException("cannot start the agents of session '" + session.name() + "': " + e.getMessage(), e);
+        }
+    }
+
+    private void launch(Session session, AgentDefinition agent, SessionFiles f) throws IOException {
+        int port = freePort();
+        String token = HexFormat.of().formatHex(bytes(24));
+        Path workspace = f.workspace().toAbsolutePath();
+        Path history = workspace.resolve(VolumeCopy.HISTORY_DIR).resolve(agent.name());
+        Files.deleteIfExists(f.exit(agent.name()));
+
+        ProcessBuilder pb = new ProcessBuilder(AgentLauncher.commandLine(agent.command()))
+                .directory(workspace.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(f.log(agent.name()).toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
+        Map<String, String> env = pb.environment();
+        env.putAll(agent.env());
+        env.put("PILOTHOUSE_AGENT_PORT", Integer.toString(port));
+        env.put("PILOTHOUSE_AGENT_HOST", "127.0.0.1");
+        env.put("PILOTHOUSE_AGENT_NAME", agent.name());
+        env.put("PILOTHOUSE_AGENT_TOKEN", token);
+        env.put("PILOTHOUSE_SESSION_ID", session.id());
+        env.put("PILOTHOUSE_SESSION_NAME", session.name());
+        env.put("PILOTHOUSE_WORKSPACE", workspace.toString());
+        env.put("PILOTHOUSE_HISTORY_DIR", history.toString());
+        env.put("PILOTHOUSE_WAITING_TIMEOUT_SECONDS", Integer.toString(session.waitingTimeoutSeconds()));
+        env.put("PILOTHOUSE_MODEL", agent.model() == null ? "" : agent.model());
+        env.put("PILOTHOUSE_INSTRUCTIONS", agent.instructions() == null ? "" : agent.instructions());
+        env.put("PILOTHOUSE_EXIT_FILE", f.exit(agent.name()).toAbsolutePath().toString());
+        env.put("PILOTHOUSE_JAVA_OPTS", AgentLauncher.AGENT_JVM_OPTS);
+
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new IOException("cannot run " + agent.command() + " for agent '" + agent.name() + "': " + e.getMessage(), e);
+        }
+        Instant started = process.info().startInstant().orElse(null);
+        Files.writeString(f.log(agent.name()), LogFiles.marker(agent.name(), process.pid(), Instant.now()) + "\n",
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        new RunRecord(agent.name(), process.pid(), started, port, token).write(f.run(agent.name()));
+        log.info("session {}: started agent '{}' as pid {} on port {}", session.id(), agent.name(), process.pid(), port);
+        watchProcess(session.id(), agent.name(), process.pid(), process.onExit().thenApply(p -> null));
+    }
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static java.io.File nullDevice() {
+        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Stops the session's agents: the run record is first renamed to "stopping", so a watcher in
+     * any engine process knows the exit that follows was asked for, and a stop cut short is
+     * finished by the next one.
+     */
+    @Override
+    public void stop(String sessionId) {
+        SessionFiles f = files(sessionId);
+        if (!Files.isDirectory(f.runDir())) {
+            return;
+        }
+        List<ProcessHandle> stopping = new ArrayList<>();
+        for (Path record : runRecords(f)) {
+            String name = record.getFileName().toString();
+            Path target = name.endsWith(".stopping.json") ? record
+                    : f.stopping(name.substring(0, name.length() - ".json".length()));
+            Optional<RunRecord> r = RunRecord.read(record);
+            try {
+                if (!record.equals(target)) {
+                    Files.move(record, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new OperationFailedException("cannot stop session " + sessionId + ": " + e.getMessage(), e);
+            }
+            r.flatMap(RunRecord::liveProcess).ifPresent(stopping::add);
+        }
+        terminate(stopping);
+        for (Path record : runRecords(f)) {
+            try {
+                Files.deleteIfExists(record);
+            } catch (IOException e) {
+                log.warn("cannot remove run record {}: {}", record, e.getMessage());
+            }
+        }
+    }
+
+    /** TERM every process and its descendants, then KILL what is left after the grace period. */
+    private void terminate(List<ProcessHandle> processes) {
+        if (processes.isEmpty()) {
+            return;
+        }
+        List<ProcessHandle> all = new ArrayList<>();
+        for (ProcessHandle p : processes) {
+            all.addAll(p.descendants().toList());
+            all.add(p);
+        }
+        all.forEach(ProcessHandle::destroy);
+        CompletableFuture<?> gone = CompletableFuture.allOf(all.stream().map(ProcessHandle::onExit)
+                .toArray(CompletableFuture[]::new));
+        try {
+            gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
+        } catch (Exception timeout) {
+            all.stream().filter(ProcessHandle::isAlive).forEach(p -> {
+                log.warn("pid {} ignored TERM for {} ms; killing it", p.pid(), stopGraceMillis);
+                p.destroyForcibly();
+            });
+            try {
+                gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                log.error("processes still alive after KILL: {}", all.stream().filter(ProcessHandle::isAlive).toList());
+            }
+        }
+    }
+
+    private static List<Path> runRecords(SessionFiles f) {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(f.runDir())) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(f.runDir(), "*.json")) {
+            ds.forEach(out::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    @Override
+    public List<AgentStatus> status(Session session) {
+        SessionFiles f = files(session.id());
+        List<AgentStatus> out = new ArrayList<>();
+        for (SessionAgent a : session.agents()) {
+            Optional<RunRecord> r = RunRecord.read(f.run(a.name()));
+            if (r.isEmpty()) {
+                out.add(AgentStatus.stopped(a.name()));
+            } else if (r.get().liveProcess().isPresent()) {
+                out.add(AgentStatus.running(a.name()));
+            } else {
+                out.add(new AgentStatus(a.name(), AgentStatus.Kind.EXITED, exitCode(f, a.name()),
+                        String.join("\n", lastLogLines(session.id(), a.name(), REASON_LINES))));
+            }
+        }
+        return out;
+    }
+
+    private static Integer exitCode(SessionFiles f, String agent) {
+        try {
+            return Integer.valueOf(Files.readString(f.exit(agent)).trim());
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public AgentEndpoint endpoint(String sessionId, String agent) {
+        RunRecord r = RunRecord.read(files(sessionId).run(agent))
+                .orElseThrow(() -> new OperationFailedException("agent '" + agent + "' of session " + sessionId + " is not running"));
+        return new AgentEndpoint("http://127.0.0.1:" + r.port(), r.token());
+    }
+
+    /** Process ids of the session's running agents (for tests and diagnostics). */
+    public List<Long> pids(String sessionId) {
+        return runRecords(files(sessionId)).stream().map(RunRecord::read).flatMap(Optional::stream)
+                .filter(r -> r.liveProcess().isPresent()).map(RunRecord::pid).toList();
+    }
+
+    @Override
+    public void watch(String sessionId) {
+        SessionFiles f = files(sessionId);
+        for (Path record : runRecords(f)) {
+            if (record.getFileName().toString().endsWith(".stopping.json")) {
+                continue;
+            }
+            RunRecord.read(record).ifPresent(r -> r.liveProcess().ifPresentOrElse(
+                    p -> watchProcess(sessionId, r.agent(), r.pid(), p.onExit().thenApply(x -> null)),
+                    () -> exited(sessionId, r.agent(), r.pid())));
+        }
+    }
+
+    private void watchProcess(String sessionId, String agent, long pid, CompletableFuture<Void> exit) {
+        if (watched.add(pid)) {
+            exit.thenRunAsync(() -> {
+                watched.remove(pid);
+                exited(sessionId, agent, pid);
+            });
+        }
+    }
+
+    /** Reports an exit unless it was asked for: then the run record is gone or being stopped. */
+    private void exited(String sessionId, String agent, long pid) {
+        SessionFiles f = files(sessionId);
+        Optional<RunRecord> current = RunRecord.read(f.run(agent));
+        if (current.isEmpty() || current.get().pid() != pid) {
+            return;
+        }
+        Integer code = exitCode(f, agent);
+        String detail = String.join("\n", lastLogLines(sessionId, agent, REASON_LINES));
+        log.info("session {}: agent '{}' (pid {}) exited with {}", sessionId, agent, pid, code);
+        RuntimeEvent event = new RuntimeEvent.AgentExited(sessionId, agent, code, detail);
+        for (Consumer<RuntimeEvent> l : listeners) {
+            try {
+                l.accept(event);
+            } catch (RuntimeException e) {
+                log.error("runtime event listener failed on {}", event, e);
+            }
+        }
+    }
+
+    @Override
+    public void subscribe(Consumer<RuntimeEvent> listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void copyVolume(String fromSessionId, String toSessionId, VolumeCopy what, CopyProgress progress) {
+        Path from = files(fromSessionId).workspace();
+        Path to = files(toSessionId).workspace();
+        Path partial = to.resolveSibling("workspace.partial");
+        if ((what.workspace() || what.conversation()) && !Files.isDirectory(from)) {
+            throw new OperationFailedException("the parent's volume " + from + " does not exist; nothing to copy");
+        }
+        try {
+            Files.createDirectories(to.getParent());
+            deleteTree(partial);
+            if (what.workspace() || what.conversation()) {
+                Path history = Path.of(VolumeCopy.HISTORY_DIR);
+                TreeCopier.copy(from, partial, rel -> what.workspace() && what.conversation()
+                        || what.workspace() && !rel.startsWith(history)
+                        || what.conversation() && (rel.startsWith(history) || history.startsWith(rel)), progress);
+            } else {
+                Files.createDirectories(partial);
+            }
+            deleteTree(to);
+            Files.move(partial, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                deleteTree(partial);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new OperationFailedException("copying the volume failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void purgeVolume(String sessionId) {
+        stop(sessionId);
+        try {
+            deleteTree(files(sessionId).root());
+        } catch (IOException e) {
+            throw new OperationFailedException("cannot remove the volume of session " + sessionId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean volumeExists(String sessionId) {
+        return Files.isDirectory(files(sessionId).workspace());
+    }
+
+    @Override
+    public Set<String> volumes() {
+        Set<String> ids = new TreeSet<>();
+        if (Files.isDirectory(sessionsDir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(sessionsDir, Files::isDirectory)) {
+                ds.forEach(p -> ids.add(p.getFileName().toString()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public List<String> lastLogLines(String sessionId, String agent, int n) {
+        return LogFiles.lastLines(files(sessionId).log(agent), n);
+    }
+
+    @Override
+    public LogSubscription logs(String sessionId, String agent, LogOptions options, Consumer<List<LogLine>> sink) {
+        Path file = files(sessionId).log(agent);
+        if (options.previous()) {
+            sink.accept(LogFiles.previousRun(file).stream().map(l -> new LogLine(null, l)).toList());
+            return () -> {
+            };
+        }
+        LogFollower follower = new LogFollower(file, options.tail(), sink);
+        follower.readInitial();
+        if (!options.follow()) {
+            return () -> {
+            };
+        }
+        var task = logPoller.scheduleWithFixedDelay(follower::poll, 50, 50, TimeUnit.MILLISECONDS);
+        return () -> task.cancel(false);
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        logPoller.shutdownNow();
+    }
+}
