@@ -1,11 +1,14 @@
 package dev.pilothouse;
 
 import dev.pilothouse.agent.reference.ReferenceAgent;
+import dev.pilothouse.engine.DataDirs;
+
+import java.nio.file.Path;
 
 /**
  * The one launcher: no arguments open the console; {@code reference-agent} runs the reference
- * agent (kept out of the CLI so an agent process starts without loading it); anything else is a
- * CLI command.
+ * agent (kept apart so an agent process starts without the CLI or the console); anything else
+ * is a CLI command.
  */
 public final class Main {
     private Main() {
@@ -16,6 +19,30 @@ public final class Main {
             ReferenceAgent.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        // before the first logger exists: the console and the CLI log to a file in the data dir
+        Path dataDir = DataDirs.resolve(dataDirFlag(args));
+        System.setProperty("pilothouse.logdir", dataDir.resolve("logs").toString());
+        System.setProperty("PID", Long.toString(ProcessHandle.current().pid()));
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-app.xml");
+        }
+        if (args.length == 0) {
+            dev.pilothouse.console.ConsoleApp.launch(dataDir);
+            return;
+        }
         System.exit(dev.pilothouse.cli.Cli.run(args));
+    }
+
+    /** The value of {@code --data-dir} anywhere in the arguments, as picocli will read it. */
+    static String dataDirFlag(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--data-dir") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--data-dir=")) {
+                return args[i].substring("--data-dir=".length());
+            }
+        }
+        return null;
     }
 }

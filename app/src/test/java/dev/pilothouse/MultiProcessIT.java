@@ -1,0 +1,165 @@
+package dev.pilothouse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.engine.UpdateRequest;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.local.LocalRuntime;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The CLI (the real launcher, a separate JVM) and an engine in this JVM on one data dir at the
+ * same time: no corruption, and each sees the other's changes within two seconds.
+ */
+class MultiProcessIT {
+    @TempDir
+    Path dataDir;
+    private final List<Engine> engines = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    private static Path launcher() {
+        return Path.of(System.getProperty("pilothouse.launcher.dir", "target/pilothouse"), "bin", "pilothouse");
+    }
+
+    private Engine console() {
+        Engine e = Engine.open(EngineConfig.of(dataDir).withActor("console").withBackground(true));
+        engines.add(e);
+        return e;
+    }
+
+    private Process cli(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(launcher().toString(), "--data-dir", dataDir.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        processes.add(p);
+        return p;
+    }
+
+    private record Done(int exit, String output) {
+    }
+
+    private Done finish(Process p) throws Exception {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Done(p.exitValue(), out);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        processes.forEach(Process::destroyForcibly);
+        try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
+            r.volumes().forEach(r::stop);
+        }
+        engines.forEach(Engine::close);
+    }
+
+    @Test
+    void theConsoleSeesWhatTheCliDidAndTheCliSeesWhatTheConsoleDid() throws Exception {
+        Engine console = console();
+        List<Session> seen = new CopyOnWriteArrayList<>();
+        console.subscribe(e -> {
+            if (e instanceof EngineEvent.SessionChanged c) {
+                seen.add(c.session());
+            }
+        });
+
+        Done created = finish(cli("sessions", "create", "from-cli", "--agent", "reference", "--prompt", "$ echo hi"));
+        assertThat(created.exit()).as(created.output()).isZero();
+        await().atMost(Duration.ofSeconds(2)).until(() -> seen.stream()
+                .anyMatch(s -> s.name().equals("from-cli") && s.state() == SessionState.READY && s.owner() == null));
+
+        console.create(CreateRequest.of("from-console", "reference"), null);
+        Done listed = finish(cli("sessions", "list", "-o", "json"));
+        JsonNode sessions = Json.parse(listed.output());
+        assertThat(sessions.findValuesAsText("name")).containsExactlyInAnyOrder("from-cli", "from-console");
+
+        // the console adopted the CLI's agent: a pause from the CLI is seen, and a send from the console resumes it
+        assertThat(finish(cli("sessions", "pause", "from-cli")).exit()).isZero();
+        await().atMost(Duration.ofSeconds(2)).until(() -> seen.stream()
+                .anyMatch(s -> s.name().equals("from-cli") && s.state() == SessionState.IDLE));
+        assertThat(console.send("from-cli", null, "$ echo resumed", null).reply().content()).contains("resumed");
+    }
+
+    @Test
+    void concurrentWritersFromTwoProcessesLoseNothing() throws Exception {
+        Engine console = console();
+        console.create(CreateRequest.of("shared", "reference"), null);
+        Process writer = cli("run", "reference", "$ echo from the cli", "--session", "cli-side");
+        for (int i = 0; i < 40; i++) {
+            console.update("shared", new UpdateRequest(null, null, null, null, Map.of("n", Integer.toString(i)), List.of()), null);
+        }
+        Done done = finish(writer);
+        assertThat(done.exit()).as(done.output()).isZero();
+        assertThat(done.output()).contains("from the cli");
+        for (int i = 0; i < 10; i++) {
+            assertThat(finish(cli("sessions", "update", "shared", "--meta", "cli=" + i)).exit()).isZero();
+        }
+        Session shared = console.session("shared");
+        assertThat(Json.parse(shared.metadata()).get("n").asInt()).isEqualTo(39);
+        assertThat(Json.parse(shared.metadata()).get("cli").asInt()).isEqualTo(9);
+        assertThat(console.events("shared", 0, 1000).stream().filter(e -> e.kind().equals("updated"))).hasSize(50);
+        assertThat(console.session("cli-side").state()).isEqualTo(SessionState.READY);
+    }
+
+    @Test
+    void whenTheProcessServingTheDatabaseExitsTheOtherCarriesOn() throws Exception {
+        // the CLI opens the data dir first, so it serves the database while its reply is pending
+        Files.createDirectories(dataDir);
+        Process holder = cli("run", "reference", "$ while [ ! -f " + dataDir.resolve("go") + " ]; do sleep 0.05; done; echo released",
+                "--session", "holder");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dataDir.resolve("pilothouse.lock.db"))
+                && busy("holder"));
+        Engine console = console();
+        assertThat(console.session("holder").state()).isEqualTo(SessionState.BUSY);
+
+        Files.writeString(dataDir.resolve("go"), "");
+        Done done = finish(holder);
+        assertThat(done.exit()).as(done.output()).isZero();
+        // the serving process is gone: the console reconnects and keeps working
+        await().atMost(Duration.ofSeconds(2)).until(() -> console.session("holder").state() == SessionState.READY);
+        console.create(CreateRequest.of("after-handover", "reference"), null);
+        assertThat(console.sessions(false)).extracting(Session::name).contains("holder", "after-handover");
+    }
+
+    @Test
+    void aCliKilledMidReplyLeavesNoSessionStuck() throws Exception {
+        Process sender = cli("run", "reference", "$ while [ ! -f never ]; do sleep 0.05; done", "--session", "victim");
+        await().atMost(Duration.ofSeconds(60)).until(() -> busy("victim"));
+        sender.destroyForcibly().waitFor();
+
+        Engine console = console();
+        Session s = console.session("victim");
+        assertThat(s.state()).isEqualTo(SessionState.READY);
+        List<Message> messages = console.messages("victim", 0, null, 10);
+        assertThat(messages.get(messages.size() - 1).error()).contains("reply interrupted");
+        assertThat(console.send("victim", null, "$ echo recovered", null).reply().content()).contains("recovered");
+    }
+
+    /** Asks the store from a separate CLI process, so this JVM does not hold the database. */
+    private boolean busy(String name) throws Exception {
+        Done d = finish(cli("sessions", "show", name, "-o", "json"));
+        return d.exit() == 0 && Json.parse(d.output()).get("state").asText().equals("BUSY");
+    }
+}

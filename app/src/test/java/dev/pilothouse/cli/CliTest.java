@@ -1,0 +1,141 @@
+package dev.pilothouse.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.local.LocalRuntime;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CliTest {
+    @TempDir
+    Path dataDir;
+    CliRunner cli;
+
+    @BeforeEach
+    void setUp() {
+        cli = new CliRunner(dataDir);
+    }
+
+    @AfterEach
+    void stopAgents() {
+        try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
+            r.volumes().forEach(r::stop);
+        }
+    }
+
+    @Test
+    void jsonOutputUsesTheSeedFieldNames() {
+        CliRunner.Result r = cli.run("sessions", "create", "analysis-session", "--agent", "reference",
+                "--prompt", "$ echo ready", "--waiting-timeout", "5m", "--meta", "project=Q4-analysis",
+                "--meta", "priority=high", "-o", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode s = Json.parse(r.out());
+        List<String> fields = new ArrayList<>();
+        s.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).contains("id", "name", "starting_prompt", "state", "phase", "waiting_timeout_seconds",
+                "ttl_seconds", "metadata", "agents", "resources", "parent_session_id", "created_by", "created_at",
+                "updated_at", "last_activity_at", "deleted_at", "termination_reason");
+        assertThat(s.get("name").asText()).isEqualTo("analysis-session");
+        assertThat(s.get("state").asText()).isEqualTo("READY");
+        assertThat(s.get("waiting_timeout_seconds").asInt()).isEqualTo(300);
+        assertThat(s.get("metadata").get("project").asText()).isEqualTo("Q4-analysis");
+        assertThat(s.get("agents").get(0).get("name").asText()).isEqualTo("reference");
+        assertThat(s.get("agents").get(0).has("model")).isTrue();
+        assertThat(s.get("created_at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
+
+        JsonNode list = Json.parse(cli.run("sessions", "list", "-o", "json").out());
+        assertThat(list.isArray()).isTrue();
+        assertThat(list.get(0).get("id").asText()).isEqualTo(s.get("id").asText());
+
+        JsonNode messages = Json.parse(cli.run("sessions", "messages", "analysis-session", "-o", "json").out());
+        assertThat(messages.get(1).get("role").asText()).isEqualTo("agent");
+        assertThat(messages.get(1).get("content").asText()).contains("ready");
+
+        JsonNode events = Json.parse(cli.run("sessions", "events", "analysis-session", "-o", "json").out());
+        assertThat(events.findValuesAsText("kind")).contains("created", "transition");
+        assertThat(events.get(1).get("from").asText()).isEqualTo("INIT");
+    }
+
+    @Test
+    void runCreatesOrResumesTheNamedSessionAndStreamsTheReply() throws Exception {
+        CliRunner.Result first = cli.run("run", "reference", "$ echo step 1 > progress.txt && cat progress.txt",
+                "--session", "user-123");
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.out()).contains("step 1").contains("exit code 0");
+        assertThat(first.err()).contains("created session 'user-123'");
+
+        assertThat(cli.run("sessions", "pause", "user-123").exit()).isZero();
+        CliRunner.Result second = cli.run("run", "reference", "$ cat progress.txt", "--session", "user-123");
+        assertThat(second.exit()).as(second.err()).isZero();
+        assertThat(second.out()).contains("step 1");
+        assertThat(second.err()).doesNotContain("created");
+
+        JsonNode sessions = Json.parse(cli.run("sessions", "list", "-o", "json").out());
+        assertThat(sessions.size()).isEqualTo(1);
+        assertThat(sessions.get(0).get("state").asText()).isEqualTo("READY");
+    }
+
+    @Test
+    void aFailingCommandInsideTheAgentIsStillASuccessfulReply() {
+        cli.run("sessions", "create", "s1", "--agent", "reference");
+        CliRunner.Result r = cli.run("sessions", "send", "s1", "$ ls /does-not-exist");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("No such file").containsPattern("exit code [12]");
+    }
+
+    @Test
+    void aSessionThatFailsToStartExitsOneAndSaysWhereToLook() {
+        assertThat(cli.run("agents", "create", "crashy", "--command", "sh -c 'echo no GPU >&2; exit 4'").exit()).isZero();
+        CliRunner.Result r = cli.run("sessions", "create", "doomed", "--agent", "crashy");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("failed to start").contains("exited with code 4").contains("no GPU")
+                .contains("sessions logs doomed").contains("sessions retry doomed");
+        CliRunner.Result logs = cli.run("sessions", "logs", "doomed");
+        assertThat(logs.out()).contains("no GPU");
+    }
+
+    @Test
+    void agentsCanBeDefinedFromYamlAndShownBack() throws Exception {
+        Path yaml = dataDir.resolve("writer.yaml");
+        Files.writeString(yaml, """
+                name: report-writer
+                command: [pilothouse, reference-agent]
+                image: ghcr.io/acme/report-writer:1.2
+                model: gpt-4o-mini
+                instructions: Write concise reports.
+                env:
+                  TONE: formal
+                port: 9000
+                resources:
+                  cpu: 500m
+                  memory: 1Gi
+                """);
+        CliRunner.Result created = cli.run("agents", "create", "-f", yaml.toString(), "-o", "json");
+        assertThat(created.exit()).as(created.err()).isZero();
+        JsonNode shown = Json.parse(cli.run("agents", "show", "report-writer", "-o", "json").out());
+        assertThat(shown.get("env").get("TONE").asText()).isEqualTo("formal");
+        assertThat(shown.get("port").asInt()).isEqualTo(9000);
+        assertThat(shown.get("resources").get("memory").asText()).isEqualTo("1Gi");
+        assertThat(cli.run("agents", "list").out()).contains("report-writer").contains("reference");
+        assertThat(cli.run("agents", "delete", "report-writer").exit()).isZero();
+        assertThat(cli.run("agents", "show", "report-writer").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void versionAndHelpWork() {
+        CliRunner.Result v = cli.run("--version");
+        assertThat(v.exit()).isZero();
+        assertThat(v.out()).startsWith("pilothouse ");
+        CliRunner.Result h = cli.run("sessions", "remix", "--help");
+        assertThat(h.out()).contains("--copy-conversation").contains("--no-copy-workspace").contains("--add-agent");
+    }
+}
