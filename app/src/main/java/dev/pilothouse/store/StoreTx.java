@@ -19,6 +19,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -91,21 +92,11 @@ public final class StoreTx {
         if (before.state() != after.state()) {
             StateMachine.check(before.state(), after.state());
         }
-        Map<String, Object> params = sessionParams(after);
-        params.put("expected", before.version());
         int rows;
         try {
-            rows = h.createUpdate("UPDATE sessions SET name = :name, starting_prompt = :prompt, state = :state, "
-                            + "phase = :phase, waiting_timeout_seconds = :waiting, ttl_seconds = :ttl, metadata = :metadata, "
-                            + "cpu = :cpu, memory = :memory, storage = :storage, updated_at = :updatedAt, "
-                            + "last_activity_at = :lastActivity, deleted_at = :deletedAt, purged_at = :purgedAt, "
-                            + "termination_reason = :reason, owner = :owner, version = version + 1, "
-                            + "seq = NEXT VALUE FOR change_seq, idle_deadline = :idleDeadline, ttl_deadline = :ttlDeadline "
-                            + "WHERE id = :id AND version = :expected")
-                    .bindMap(params)
-                    .execute();
-        } catch (UnableToExecuteStatementException e) {
-            throw duplicateName(e, after);
+            rows = updateSession(after, before.version());
+        } catch (SQLException e) {
+            throw duplicateName(new UnableToExecuteStatementException(e, null), after);
         }
         if (rows == 0) {
             Session current = findSession(before.id())
@@ -116,6 +107,43 @@ public final class StoreTx {
         }
         auditChanges(before, after, actor, reason);
         return after.toBuilder().version(before.version() + 1).build();
+    }
+
+    private static final String UPDATE_SESSION = "UPDATE sessions SET name = ?, starting_prompt = ?, state = ?, "
+            + "phase = ?, waiting_timeout_seconds = ?, ttl_seconds = ?, metadata = ?, cpu = ?, memory = ?, storage = ?, "
+            + "updated_at = ?, last_activity_at = ?, deleted_at = ?, purged_at = ?, termination_reason = ?, owner = ?, "
+            + "version = version + 1, seq = NEXT VALUE FOR change_seq, idle_deadline = ?, ttl_deadline = ? "
+            + "WHERE id = ? AND version = ?";
+
+    /**
+     * The one statement every transition runs, in plain JDBC: named-argument binding cost more
+     * than H2's own work here (see docs/performance.md).
+     */
+    private int updateSession(Session s, long expectedVersion) throws SQLException {
+        try (PreparedStatement ps = h.getConnection().prepareStatement(UPDATE_SESSION)) {
+            int i = 0;
+            ps.setString(++i, s.name());
+            ps.setString(++i, s.startingPrompt());
+            ps.setString(++i, s.state().name());
+            ps.setString(++i, s.phase().name());
+            ps.setInt(++i, s.waitingTimeoutSeconds());
+            ps.setLong(++i, s.ttlSeconds());
+            ps.setString(++i, s.metadata());
+            ps.setString(++i, s.resources().cpu());
+            ps.setString(++i, s.resources().memory());
+            ps.setString(++i, s.resources().storage());
+            ps.setObject(++i, odt(s.updatedAt()));
+            ps.setObject(++i, odt(s.lastActivityAt()));
+            ps.setObject(++i, odt(s.deletedAt()));
+            ps.setObject(++i, odt(s.purgedAt()));
+            ps.setString(++i, s.terminationReason());
+            ps.setString(++i, s.owner());
+            ps.setObject(++i, odt(s.idleDeadline()));
+            ps.setObject(++i, odt(s.ttlDeadline()));
+            ps.setString(++i, s.id());
+            ps.setLong(++i, expectedVersion);
+            return ps.executeUpdate();
+        }
     }
 
     private void auditChanges(Session before, Session after, String actor, String reason) {
@@ -472,12 +500,20 @@ public final class StoreTx {
 
     public void audit(String sessionId, Instant at, String actor, String kind, SessionState from, SessionState to,
                       String reason, ObjectNode detail) {
-        h.createUpdate("INSERT INTO audit_events (session_id, at, actor, kind, from_state, to_state, reason, detail) "
-                        + "VALUES (:s, :at, :actor, :kind, :from, :to, :reason, :detail)")
-                .bind("s", sessionId).bind("at", odt(at)).bind("actor", actor).bind("kind", kind)
-                .bind("from", from == null ? null : from.name()).bind("to", to == null ? null : to.name())
-                .bind("reason", clip(reason, 8192)).bind("detail", detail == null ? null : Json.compact(detail))
-                .execute();
+        try (PreparedStatement ps = h.getConnection().prepareStatement("INSERT INTO audit_events "
+                + "(session_id, at, actor, kind, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, sessionId);
+            ps.setObject(2, odt(at));
+            ps.setString(3, actor);
+            ps.setString(4, kind);
+            ps.setString(5, from == null ? null : from.name());
+            ps.setString(6, to == null ? null : to.name());
+            ps.setString(7, clip(reason, 8192));
+            ps.setString(8, detail == null ? null : Json.compact(detail));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
     }
 
     /** A session's audit trail, oldest first, from after {@code afterId}. */

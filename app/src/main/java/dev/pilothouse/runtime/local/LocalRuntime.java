@@ -135,6 +135,10 @@ public final class LocalRuntime implements SessionRuntime {
         env.put("PILOTHOUSE_EXIT_FILE", f.exit(agent.name()).toAbsolutePath().toString());
         env.put("PILOTHOUSE_JAVA_OPTS", AgentLauncher.AGENT_JVM_OPTS);
 
+        // the marker goes first so it always precedes the run's own lines
+        Instant spawning = Instant.now();
+        Files.writeString(f.log(agent.name()), LogFiles.marker(agent.name(), spawning) + "\n",
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         Process process;
         try {
             process = pb.start();
@@ -142,8 +146,6 @@ public final class LocalRuntime implements SessionRuntime {
             throw new IOException("cannot run " + agent.command() + " for agent '" + agent.name() + "': " + e.getMessage(), e);
         }
         Instant started = process.info().startInstant().orElse(null);
-        Files.writeString(f.log(agent.name()), LogFiles.marker(agent.name(), process.pid(), Instant.now()) + "\n",
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         new RunRecord(agent.name(), process.pid(), started, port, token).write(f.run(agent.name()));
         log.info("session {}: started agent '{}' as pid {} on port {}", session.id(), agent.name(), process.pid(), port);
         watchProcess(session.id(), agent.name(), process.pid(), process.onExit().thenApply(p -> null));

@@ -19,8 +19,9 @@ final class LogFiles {
     private LogFiles() {
     }
 
-    static String marker(String agent, long pid, java.time.Instant at) {
-        return MARKER + "agent '" + agent + "' started (pid " + pid + ") at " + at + " ----";
+    /** The line above each run; {@code at} is when the process was spawned, to the microsecond. */
+    static String marker(String agent, java.time.Instant at) {
+        return MARKER + "agent '" + agent + "' spawned at " + at + " ----";
     }
 
     /** The last {@code n} lines of a file, read from its end. */
