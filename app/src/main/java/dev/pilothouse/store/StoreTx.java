@@ -247,21 +247,25 @@ public final class StoreTx {
         return sessions(where, q -> q.bind("v", value)).stream().findFirst();
     }
 
-    /** Sessions of a context (or of all contexts when null), oldest first. */
+    /**
+     * Sessions of a context (or of all contexts when null), oldest first. A plain table scan
+     * sorted here: through an index, H2 would fetch every row by a random lookup.
+     */
     public List<Session> listSessions(String context, boolean includeDeleted) {
-        StringBuilder where = new StringBuilder("WHERE 1 = 1");
+        StringBuilder where = new StringBuilder("USE INDEX () WHERE 1 = 1");
         if (context != null) {
             where.append(" AND context = :c");
         }
         if (!includeDeleted) {
             where.append(" AND deleted_at IS NULL");
         }
-        where.append(" ORDER BY created_at, id");
-        return sessions(where.toString(), q -> {
+        List<Session> found = new ArrayList<>(sessions(where.toString(), q -> {
             if (context != null) {
                 q.bind("c", context);
             }
-        });
+        }));
+        found.sort(java.util.Comparator.comparing(Session::createdAt).thenComparing(Session::id));
+        return found;
     }
 
     public List<Session> children(String parentId) {
@@ -284,7 +288,7 @@ public final class StoreTx {
     public List<Change> changesSince(long seq) {
         List<Change> changes = new ArrayList<>();
         Map<String, Long> seqs = new HashMap<>();
-        List<Session> found = sessions("WHERE seq > :s ORDER BY seq", q -> q.bind("s", seq), (rs, s) -> seqs.put(s.id(), rs.getLong("seq")));
+        List<Session> found = sessions("WHERE seq > :s ORDER BY seq", q -> q.bind("s", seq), (rs, s) -> seqs.put(s.id(), rs.getLong(24)));
         for (Session s : found) {
             changes.add(new Change(seqs.get(s.id()), s));
         }
@@ -329,48 +333,57 @@ public final class StoreTx {
 
     /** Agents of the given sessions: one query by id for a few, the whole table for many. */
     private Map<String, List<SessionAgent>> sessionAgents(Collection<Session> sessions) {
-        Map<String, List<SessionAgent>> bySession = new HashMap<>();
         Query q;
         if (sessions.size() <= 500) {
-            q = h.createQuery("SELECT session_id, agent_id, name, model, image FROM session_agents "
-                    + "WHERE session_id IN (<ids>) ORDER BY session_id, position")
+            q = h.createQuery("SELECT session_id, position, agent_id, name, model, image FROM session_agents "
+                    + "WHERE session_id IN (<ids>)")
                     .bindList("ids", sessions.stream().map(Session::id).toList());
         } else {
-            q = h.createQuery("SELECT session_id, agent_id, name, model, image FROM session_agents ORDER BY session_id, position");
+            q = h.createQuery("SELECT session_id, position, agent_id, name, model, image FROM session_agents USE INDEX ()");
         }
+        Map<String, List<Positioned>> bySession = new HashMap<>();
         q.map((rs, ctx) -> {
-            bySession.computeIfAbsent(rs.getString(1), k -> new ArrayList<>(2))
-                    .add(new SessionAgent(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            bySession.computeIfAbsent(rs.getString(1), k -> new ArrayList<>(2)).add(new Positioned(rs.getInt(2),
+                    new SessionAgent(rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6))));
             return null;
         }).forEach(x -> {
         });
-        return bySession;
+        Map<String, List<SessionAgent>> out = new HashMap<>(bySession.size() * 2);
+        bySession.forEach((id, list) -> {
+            list.sort(java.util.Comparator.comparingInt(Positioned::position));
+            out.put(id, list.stream().map(Positioned::agent).toList());
+        });
+        return out;
     }
 
+    private record Positioned(int position, SessionAgent agent) {
+    }
+
+    /** Reads a row of {@link #SESSION_COLUMNS} by position: looking columns up by name costs more than the rest. */
     private static Session sessionRow(ResultSet rs) throws SQLException {
         return new Session(
-                rs.getString("id"),
-                rs.getString("name"),
-                rs.getString("context"),
-                rs.getString("namespace"),
-                rs.getString("starting_prompt"),
-                SessionState.valueOf(rs.getString("state")),
-                Phase.valueOf(rs.getString("phase")),
-                rs.getInt("waiting_timeout_seconds"),
-                rs.getLong("ttl_seconds"),
-                rs.getString("metadata"),
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                SessionState.valueOf(rs.getString(6)),
+                Phase.valueOf(rs.getString(7)),
+                rs.getInt(8),
+                rs.getLong(9),
+                rs.getString(10),
                 List.of(),
-                new Resources(rs.getString("cpu"), rs.getString("memory"), rs.getString("storage")),
-                rs.getString("parent_session_id"),
-                rs.getString("created_by"),
-                instant(rs, "created_at"),
-                instant(rs, "updated_at"),
-                instant(rs, "last_activity_at"),
-                instant(rs, "deleted_at"),
-                rs.getString("termination_reason"),
-                instant(rs, "purged_at"),
-                rs.getString("owner"),
-                rs.getLong("version"));
+                new Resources(rs.getString(11), rs.getString(12), rs.getString(13)),
+                rs.getString(14),
+                rs.getString(15),
+                instant(rs, 16),
+                instant(rs, 17),
+                instant(rs, 18),
+                instant(rs, 19),
+                rs.getString(21),
+                instant(rs, 20),
+                rs.getString(22),
+                rs.getLong(23));
     }
 
     /** The full definitions of a session's agents, as they were when assigned. */
@@ -538,6 +551,11 @@ public final class StoreTx {
 
     static OffsetDateTime odt(Instant t) {
         return t == null ? null : t.atOffset(ZoneOffset.UTC);
+    }
+
+    static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {
