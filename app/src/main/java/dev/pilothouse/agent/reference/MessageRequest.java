@@ -30,6 +30,12 @@ record MessageRequest(String id, String content) {
             throw new InvalidRequestException("\"content\" is missing or empty: give the message text as a JSON string");
         }
         String id = request.path("id").asText("");
-        return new MessageRequest(id.isEmpty() ? "(no id)" : id, content.asText());
+        return new MessageRequest(id.isEmpty() ? "(no id)" : loggable(id), content.asText());
+    }
+
+    /** The id goes into the log: one short line, whatever the client sent. */
+    private static String loggable(String id) {
+        String shortId = id.length() > 64 ? id.substring(0, 64) + "…" : id;
+        return shortId.replaceAll("\\p{Cntrl}", "?");
     }
 }

@@ -6,7 +6,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -38,13 +40,13 @@ final class AgentProcess {
         }
     }
 
-    /** Starts the agent on a free port with the workspace and any extra environment. */
+    /** Starts the agent on a free port with the workspace, any extra environment, and flags. */
     static AgentProcess start(Path workspace, Path logDir, Map<String, String> env, String... args) throws IOException {
         int port = freePort();
         String javaBin = System.getProperty("java.home") + "/bin/java";
         ProcessBuilder builder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
                 "dev.pilothouse.Main", "reference-agent");
-        builder.command().addAll(java.util.List.of(args));
+        builder.command().addAll(List.of(args));
         builder.directory(workspace.toFile());
         // only what the test gives: no model settings from the machine running the tests
         builder.environment().keySet().removeIf(k -> k.startsWith("PILOTHOUSE_") || k.startsWith("OPENAI_"));
@@ -60,7 +62,7 @@ final class AgentProcess {
     }
 
     AgentProcess awaitHealthy() {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(25)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(25)).untilAsserted(() -> {
             assertThat(process.isAlive()).as("agent still running; stderr: %s", stderr()).isTrue();
             assertThat(http.healthy()).isTrue();
         });
@@ -68,7 +70,7 @@ final class AgentProcess {
     }
 
     int awaitExit() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(25)).until(() -> !process.isAlive());
         return process.exitValue();
     }
 
@@ -93,6 +95,10 @@ final class AgentProcess {
         http.close();
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-        await().atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
+        try {
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("agent killed").isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

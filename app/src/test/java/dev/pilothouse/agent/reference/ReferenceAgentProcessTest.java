@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,8 +43,8 @@ class ReferenceAgentProcessTest {
         }
     }
 
-    private AgentProcess start(Map<String, String> env) throws IOException {
-        AgentProcess agent = AgentProcess.start(workspace, logs, env);
+    private AgentProcess start(Map<String, String> env, String... args) throws IOException {
+        AgentProcess agent = AgentProcess.start(workspace, logs, env, args);
         agents.add(agent);
         return agent.awaitHealthy();
     }
@@ -50,7 +52,7 @@ class ReferenceAgentProcessTest {
     @Test
     void answersHealthzAndLogsWhenItWasReady() throws IOException {
         Instant before = Instant.now();
-        AgentProcess agent = start(Map.of("PILOTHOUSE_AGENT_NAME", "helper"));
+        AgentProcess agent = start(Map.of("PILOTHOUSE_AGENT_NAME", "from-env"), "--name", "helper");
 
         AgentHttp.Answer health = agent.http.get("/healthz");
         assertThat(health.json()).isEqualTo(Json.parse("{\"status\":\"ok\",\"agent\":\"helper\"}"));
@@ -206,6 +208,18 @@ class ReferenceAgentProcessTest {
         assertThat(lines).hasSize(4);
         assertThat(Json.parse(lines.get(3)).path("content").asText()).isEqualTo("I remember.");
         assertThat(Instant.parse(Json.parse(lines.get(3)).path("at").asText())).isBeforeOrEqualTo(Instant.now());
+    }
+
+    @Test
+    void exitsWithStatusOneWhenThePortIsTaken() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            AgentProcess agent = AgentProcess.start(workspace, logs,
+                    Map.of("PILOTHOUSE_AGENT_PORT", Integer.toString(taken.getLocalPort())));
+            agents.add(agent);
+
+            assertThat(agent.awaitExit()).isEqualTo(1);
+            assertThat(agent.stderr()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
     }
 
     @Test
