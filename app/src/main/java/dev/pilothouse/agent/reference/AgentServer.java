@@ -31,11 +31,12 @@ final class AgentServer implements AutoCloseable {
     private final AgentConfig config;
     private final IdleTimer idle;
     private final String healthBody;
-    private Conversation conversation;
     private final AtomicBoolean busy = new AtomicBoolean();
     private final byte[] token;
     private final HttpServer server;
     private final ExecutorService threads;
+    /** Created on first use; guarded by {@code this}. */
+    private Conversation conversation;
 
     private AgentServer(AgentConfig config, IdleTimer idle) throws IOException {
         this.config = config;

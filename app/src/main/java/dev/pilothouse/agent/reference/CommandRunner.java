@@ -1,5 +1,6 @@
 package dev.pilothouse.agent.reference;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a {@code $ } message with {@code sh -c} in the workspace, stdin closed, and streams its
+ * Runs a {@code $ } message with {@code sh -c} in the workspace, stdin empty, and streams its
  * stdout and stderr as {@code tool_output} events while it runs. A command that outlives its time
  * limit is killed with all its descendants and reported as exit code 124 (what timeout(1) uses).
  * At most {@link #OUTPUT_LIMIT_BYTES} of output are sent per reply; the rest is read and dropped,
@@ -34,8 +35,9 @@ final class CommandRunner {
     void run(String script, EventStream events) throws InterruptedException {
         Process process;
         try {
-            process = new ProcessBuilder("sh", "-c", script).directory(workspace.toFile()).start();
-            process.getOutputStream().close();
+            // stdin at end of file: nobody can type into it, and a command reading it must not hang
+            process = new ProcessBuilder("sh", "-c", script).directory(workspace.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         } catch (IOException e) {
             events.error("cannot run sh -c in " + workspace + ": " + e.getMessage());
             return;
@@ -51,6 +53,9 @@ final class CommandRunner {
                 killTree(process);
             }
             process.waitFor();
+        } catch (InterruptedException e) {
+            killTree(process);
+            throw e;
         } finally {
             running = null;
         }
