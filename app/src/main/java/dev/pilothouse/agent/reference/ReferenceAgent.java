@@ -1,11 +1,61 @@
 package dev.pilothouse.agent.reference;
 
-/** Placeholder until the reference agent lands (see docs/agent-contract.md). */
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * {@code pilothouse reference-agent}: the agent every data dir registers as {@code reference}
+ * (docs/agent-contract.md). Exit status 0 when the waiting timeout passes or when asked to stop
+ * (SIGTERM); 2 for a bad flag or environment value; 1 when it cannot listen.
+ */
 public final class ReferenceAgent {
     private ReferenceAgent() {
     }
 
-    public static void main(String[] args) {
-        throw new UnsupportedOperationException("reference agent not implemented yet");
+    public static void main(String[] args) throws InterruptedException {
+        AgentConfig config;
+        try {
+            config = AgentConfig.parse(System.getenv(), args, Path.of("").toAbsolutePath());
+        } catch (AgentConfig.HelpRequested e) {
+            System.out.println(AgentConfig.USAGE);
+            return;
+        } catch (AgentConfig.InvalidConfigException e) {
+            System.err.println("reference agent: " + e.getMessage());
+            System.err.println(AgentConfig.USAGE);
+            System.exit(2);
+            return;
+        }
+
+        IdleTimer idle = new IdleTimer(config.waitingTimeoutSeconds());
+        AgentServer server;
+        try {
+            server = AgentServer.start(config, idle);
+        } catch (IOException e) {
+            System.err.println("reference agent: cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        long readyAtMicros = epochMicros(Instant.now());
+        // Being asked to stop is a clean exit: the JVM would report a SIGTERM as status 143, so the
+        // hook halts with 0 once the server is closed and any running command is killed.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            AgentLog.info("reference agent '" + config.name() + "' stopped");
+            Runtime.getRuntime().halt(0);
+        }, "agent-stop"));
+        AgentLog.info("reference agent '" + config.name() + "' listening on " + config.host() + ":" + server.port()
+                + " (workspace " + config.workspace() + ", waiting timeout " + config.waitingTimeoutSeconds()
+                + " s) ready_at_us=" + readyAtMicros);
+
+        server.warmUp();
+
+        idle.awaitExpiry();
+        AgentLog.info("no message for " + config.waitingTimeoutSeconds() + " s; exiting");
+        System.exit(0);
+    }
+
+    static long epochMicros(Instant t) {
+        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
     }
 }
