@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 
 /** {@code pilothouse}: the command line. Every command runs on the same engine and data dir as the console. */
 @Command(name = "pilothouse", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        scope = ScopeType.INHERIT,
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
                 + "Without a command, opens the console.",
         subcommands = {ContextsCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class,

@@ -61,8 +61,12 @@ class CliTest {
         assertThat(messages.get(1).get("content").asText()).contains("ready");
 
         JsonNode events = Json.parse(cli.run("sessions", "events", "analysis-session", "-o", "json").out());
-        assertThat(events.findValuesAsText("kind")).contains("created", "transition");
-        assertThat(events.get(1).get("from").asText()).isEqualTo("INIT");
+        assertThat(events.findValuesAsText("kind")).contains("created", "phase", "transition");
+        JsonNode firstTransition = java.util.stream.StreamSupport.stream(events.spliterator(), false)
+                .filter(e -> e.get("kind").asText().equals("transition")).findFirst().orElseThrow();
+        assertThat(firstTransition.get("from").asText()).isEqualTo("INIT");
+        assertThat(firstTransition.get("to").asText()).isEqualTo("READY");
+        assertThat(firstTransition.get("actor").asText()).isEqualTo("engine");
     }
 
     @Test

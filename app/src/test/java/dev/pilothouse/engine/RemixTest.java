@@ -32,6 +32,7 @@ class RemixTest extends EngineTestBase {
                 .withPrompt("$ mkdir -p data/raw && echo 42 > data/raw/n.txt && ln -s data/raw/n.txt link "
                         + "&& printf '#!/bin/sh\\necho hi\\n' > run.sh && chmod 755 run.sh"), null).session();
         engine.send(name, null, "remember this conversation", null);
+        engine.send(name, null, "$ echo untouched > kept.txt", null);
         return engine.pause(name);
     }
 
@@ -56,8 +57,9 @@ class RemixTest extends EngineTestBase {
         assertThat(Files.readString(ws.resolve("data/raw/n.txt"))).isEqualTo("42\n");
         assertThat(Files.isSymbolicLink(ws.resolve("link"))).isTrue();
         assertThat(Files.isExecutable(ws.resolve("run.sh"))).isTrue();
-        assertThat(Files.getLastModifiedTime(ws.resolve("data/raw/n.txt")))
-                .isEqualTo(Files.getLastModifiedTime(local().workspace(p.id()).resolve("data/raw/n.txt")));
+        // times are kept (the inherited starting prompt re-ran in the child, so look at a file it does not touch)
+        assertThat(Files.getLastModifiedTime(ws.resolve("kept.txt")))
+                .isEqualTo(Files.getLastModifiedTime(local().workspace(p.id()).resolve("kept.txt")));
         // the conversation was not copied: no messages beyond the child's own starting prompt, no agent memory
         assertThat(engine.messages(child.id(), 0, null, 100)).extracting(Message::content)
                 .noneMatch(c -> c.contains("remember this conversation"));

@@ -234,4 +234,13 @@ class SessionLifecycleTest extends EngineTestBase {
         assertThat(r.reply().content()).contains("helper");
         assertThat(r.reply().agent()).isEqualTo("helper");
     }
+
+    @Test
+    void commandsSeeTheSessionButNotTheAgentsSecrets() {
+        Session s = engine.create(CreateRequest.of("mu", "reference"), null).session();
+        String token = engine.runtime(s).endpoint(s.id(), "reference").token();
+        String env = engine.send("mu", null, "$ env", null).reply().content();
+        assertThat(env).contains("PILOTHOUSE_SESSION_ID=" + s.id()).contains("PILOTHOUSE_WORKSPACE=");
+        assertThat(env).doesNotContain(token).doesNotContain("PILOTHOUSE_AGENT_TOKEN");
+    }
 }

@@ -31,13 +31,20 @@ final class CommandRunner {
         this.timeoutSeconds = timeoutSeconds;
     }
 
+    /** Environment variables a command does not inherit. */
+    static final java.util.List<String> SECRETS = java.util.List.of("PILOTHOUSE_AGENT_TOKEN", "OPENAI_API_KEY",
+            "PILOTHOUSE_EXIT_FILE");
+
     /** Runs the script and ends the reply with {@code exit code N} and {@code done}, or an error. */
     void run(String script, EventStream events) throws InterruptedException {
         Process process;
         try {
             // stdin at end of file: nobody can type into it, and a command reading it must not hang
-            process = new ProcessBuilder("sh", "-c", script).directory(workspace.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", script).directory(workspace.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            // secrets stay with the agent: a `$ env` must not print them into the conversation
+            SECRETS.forEach(pb.environment()::remove);
+            process = pb.start();
         } catch (IOException e) {
             events.error("cannot run sh -c in " + workspace + ": " + e.getMessage());
             return;

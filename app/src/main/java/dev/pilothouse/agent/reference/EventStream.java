@@ -33,7 +33,7 @@ final class EventStream {
             return;
         }
         record(piece);
-        write(Json.object().put("event", "delta").put("text", piece));
+        write(Json.object().put("type", "delta").put("text", piece));
     }
 
     synchronized void toolOutput(String tool, String stream, String piece) {
@@ -41,7 +41,7 @@ final class EventStream {
             return;
         }
         record(piece);
-        write(Json.object().put("event", "tool_output").put("tool", tool).put("stream", stream).put("text", piece));
+        write(Json.object().put("type", "tool_output").put("tool", tool).put("stream", stream).put("text", piece));
     }
 
     /** Starts a new line in the reply text if it does not already end with one. */
@@ -55,7 +55,7 @@ final class EventStream {
         if (finished) {
             return;
         }
-        ObjectNode event = Json.object().put("event", "done");
+        ObjectNode event = Json.object().put("type", "done");
         if (exitCode != null) {
             event.put("exit_code", exitCode);
         }
@@ -67,7 +67,7 @@ final class EventStream {
         if (finished) {
             return;
         }
-        write(Json.object().put("event", "error").put("message", message));
+        write(Json.object().put("type", "error").put("message", message));
         finish("error: " + message);
     }
 

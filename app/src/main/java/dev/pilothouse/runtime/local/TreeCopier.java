@@ -38,6 +38,7 @@ final class TreeCopier {
     static void copy(Path source, Path target, Predicate<Path> include, CopyProgress progress) throws IOException {
         List<Path> dirs = new ArrayList<>();
         List<Path> files = new ArrayList<>();
+        List<FileTime> times = new ArrayList<>();
         List<Path> links = new ArrayList<>();
         long[] total = {0};
         Files.walkFileTree(source, new SimpleFileVisitor<>() {
@@ -59,6 +60,7 @@ final class TreeCopier {
                         links.add(rel);
                     } else if (attrs.isRegularFile()) {
                         files.add(rel);
+                        times.add(attrs.lastModifiedTime());
                         total[0] += attrs.size();
                     }
                 }
@@ -68,7 +70,7 @@ final class TreeCopier {
         for (Path d : dirs) {
             Files.createDirectories(target.resolve(d.toString()));
         }
-        copyFiles(source, target, files, total[0], progress);
+        copyFiles(source, target, files, times, total[0], progress);
         for (Path l : links) {
             Files.createSymbolicLink(target.resolve(l.toString()), Files.readSymbolicLink(source.resolve(l)));
         }
@@ -78,7 +80,8 @@ final class TreeCopier {
         }
     }
 
-    private static void copyFiles(Path source, Path target, List<Path> files, long totalBytes, CopyProgress progress)
+    private static void copyFiles(Path source, Path target, List<Path> files, List<FileTime> times, long totalBytes,
+                                  CopyProgress progress)
             throws IOException {
         int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors() * 2));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -91,13 +94,17 @@ final class TreeCopier {
         progress.update(0, totalBytes, 0, files.size());
         try {
             List<Future<?>> futures = new ArrayList<>(files.size());
-            for (Path f : files) {
+            for (int i = 0; i < files.size(); i++) {
+                Path f = files.get(i);
+                FileTime modified = times.get(i);
                 futures.add(pool.submit(() -> {
                     Path from = source.resolve(f);
+                    Path to = target.resolve(f.toString());
                     try {
-                        Files.copy(from, target.resolve(f.toString()), StandardCopyOption.COPY_ATTRIBUTES,
-                                LinkOption.NOFOLLOW_LINKS);
-                        long size = Files.size(from);
+                        Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                        // Files.copy keeps times to the microsecond; cp -a keeps the nanoseconds too
+                        Files.setLastModifiedTime(to, modified);
+                        long size = Files.size(to);
                         progress.update(bytes.addAndGet(size), totalBytes, done.incrementAndGet(), files.size());
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);

@@ -107,7 +107,7 @@ class AgentServerTest {
 
         List<JsonNode> reply = http.send("hello, what can you do?");
 
-        assertThat(Replies.end(reply).path("event").asText()).isEqualTo("done");
+        assertThat(Replies.end(reply).path("type").asText()).isEqualTo("done");
         String text = Replies.text(reply);
         assertThat(text).contains("'helper'", "'q4-analysis'", workspace.toString(), "No language model is configured",
                 "$ ls -la", "OPENAI_BASE_URL", "OPENAI_API_KEY", "PILOTHOUSE_MODEL");

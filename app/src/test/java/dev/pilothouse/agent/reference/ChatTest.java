@@ -97,7 +97,7 @@ class ChatTest {
         List<JsonNode> reply = http.send("say hello");
 
         assertThat(Replies.deltas(reply)).containsExactly("Hel", "lo", " there");
-        assertThat(Replies.end(reply).path("event").asText()).isEqualTo("done");
+        assertThat(Replies.end(reply).path("type").asText()).isEqualTo("done");
         RecordedRequest request = llm.takeRequest(10, TimeUnit.SECONDS);
         assertThat(request.getMethod()).isEqualTo("POST");
         assertThat(request.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
@@ -148,7 +148,7 @@ class ChatTest {
         release.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> reply.ended);
         assertThat(Replies.deltas(reply.events)).containsExactly("first", " second");
-        assertThat(Replies.end(reply.events).path("event").asText()).isEqualTo("done");
+        assertThat(Replies.end(reply.events).path("type").asText()).isEqualTo("done");
     }
 
     @Test
@@ -162,7 +162,7 @@ class ChatTest {
         assertThat(message).contains(llm.url("/v1/chat/completions").toString(), "HTTP 500", "overloaded");
         List<JsonNode> next = http.send("second try");
         assertThat(Replies.deltas(next)).containsExactly("recovered");
-        assertThat(Replies.end(next).path("event").asText()).isEqualTo("done");
+        assertThat(Replies.end(next).path("type").asText()).isEqualTo("done");
     }
 
     @Test

@@ -73,7 +73,7 @@ class ReferenceAgentProcessTest {
 
         assertThat(Replies.output(reply, "stdout")).isEqualTo("hello\n" + workspace.toRealPath() + "\n");
         assertThat(reply).allSatisfy(e -> {
-            if (e.path("event").asText().equals("tool_output")) {
+            if (e.path("type").asText().equals("tool_output")) {
                 assertThat(e.path("tool").asText()).isEqualTo("sh");
             }
         });
@@ -114,7 +114,7 @@ class ReferenceAgentProcessTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> Replies.output(reply.events, "stdout").equals("first\n"));
         // the command cannot end before the file exists, so "first" arrived while it ran
         assertThat(reply.ended).isFalse();
-        assertThat(reply.events).noneMatch(e -> e.path("event").asText().equals("done"));
+        assertThat(reply.events).noneMatch(e -> e.path("type").asText().equals("done"));
 
         Files.createFile(workspace.resolve("go"));
         await().atMost(Duration.ofSeconds(20)).until(() -> reply.ended);

@@ -14,27 +14,27 @@ final class Replies {
 
     /** The stored reply of the contract: delta and tool_output texts in order. */
     static String text(List<JsonNode> events) {
-        return events.stream().filter(e -> e.path("event").asText().equals("delta")
-                        || e.path("event").asText().equals("tool_output"))
+        return events.stream().filter(e -> e.path("type").asText().equals("delta")
+                        || e.path("type").asText().equals("tool_output"))
                 .map(e -> e.path("text").asText()).collect(Collectors.joining());
     }
 
     static String output(List<JsonNode> events, String stream) {
-        return events.stream().filter(e -> e.path("event").asText().equals("tool_output")
+        return events.stream().filter(e -> e.path("type").asText().equals("tool_output")
                         && e.path("stream").asText().equals(stream))
                 .map(e -> e.path("text").asText()).collect(Collectors.joining());
     }
 
     static List<String> deltas(List<JsonNode> events) {
-        return events.stream().filter(e -> e.path("event").asText().equals("delta"))
+        return events.stream().filter(e -> e.path("type").asText().equals("delta"))
                 .map(e -> e.path("text").asText()).toList();
     }
 
     /** Checks the contract's shape (exactly one done or error, and it is last) and returns that event. */
     static JsonNode end(List<JsonNode> events) {
         assertThat(events).isNotEmpty();
-        List<JsonNode> ends = events.stream().filter(e -> e.path("event").asText().equals("done")
-                || e.path("event").asText().equals("error")).toList();
+        List<JsonNode> ends = events.stream().filter(e -> e.path("type").asText().equals("done")
+                || e.path("type").asText().equals("error")).toList();
         assertThat(ends).as("done/error events in %s", events).hasSize(1);
         assertThat(events.get(events.size() - 1)).isEqualTo(ends.get(0));
         return ends.get(0);
@@ -42,14 +42,14 @@ final class Replies {
 
     static void assertDone(List<JsonNode> events, int exitCode) {
         JsonNode end = end(events);
-        assertThat(end.path("event").asText()).as("%s", events).isEqualTo("done");
+        assertThat(end.path("type").asText()).as("%s", events).isEqualTo("done");
         assertThat(end.path("exit_code").asInt(-1)).isEqualTo(exitCode);
         assertThat(deltas(events)).last().isEqualTo("exit code " + exitCode);
     }
 
     static String errorMessage(List<JsonNode> events) {
         JsonNode end = end(events);
-        assertThat(end.path("event").asText()).as("%s", events).isEqualTo("error");
+        assertThat(end.path("type").asText()).as("%s", events).isEqualTo("error");
         return end.path("message").asText();
     }
 }
