@@ -93,7 +93,9 @@ class MultiProcessIT {
         console.create(CreateRequest.of("from-console", "reference"), null);
         Done listed = finish(cli("sessions", "list", "-o", "json"));
         JsonNode sessions = Json.parse(listed.output());
-        assertThat(sessions.findValuesAsText("name")).containsExactlyInAnyOrder("from-cli", "from-console");
+        List<String> names = new ArrayList<>();
+        sessions.forEach(n -> names.add(n.get("name").asText()));
+        assertThat(names).containsExactlyInAnyOrder("from-cli", "from-console");
 
         // the console adopted the CLI's agent: a pause from the CLI is seen, and a send from the console resumes it
         assertThat(finish(cli("sessions", "pause", "from-cli")).exit()).isZero();

@@ -373,11 +373,12 @@ final class Lifecycle {
 
     /** The engine that was starting the session or waiting on its reply has died. */
     private Session settleOrphanedWork(Session s) {
-        SessionRuntime runtime = engine.runtime(s);
-        List<AgentStatus> statuses = runtime.status(s);
-        boolean allRunning = !statuses.isEmpty() && statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)
-                && s.agents().stream().allMatch(a -> engine.agentClient().healthy(runtime.endpoint(s.id(), a.name())));
         String dead = "engine process " + s.owner().split(":")[0] + " exited";
+        if (s.state() == SessionState.BUSY && !s.deleted()) {
+            return restartAfterLostReply(s, "reply interrupted: " + dead + " before the reply was stored");
+        }
+        SessionRuntime runtime = engine.runtime(s);
+        boolean allRunning = allHealthy(s, runtime);
         Session.Builder b;
         String reason;
         boolean stop = false;
@@ -388,11 +389,6 @@ final class Lifecycle {
             if (s.state() == SessionState.INIT || s.state() == SessionState.BUSY) {
                 b.state(SessionState.ERROR).terminationReason(reason);
             }
-        } else if (s.state() == SessionState.BUSY) {
-            reason = "reply interrupted: " + dead + " before the reply was stored";
-            b = allRunning ? s.toBuilder().state(SessionState.READY).owner(null)
-                    : s.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason);
-            stop = !allRunning;
         } else if (s.state() == SessionState.INIT || s.state() == SessionState.IDLE && s.phase() == Phase.INITIALIZING) {
             if (allRunning) {
                 reason = "start-up finished after " + dead + ": agents found healthy";
@@ -414,16 +410,33 @@ final class Lifecycle {
         Session.Builder edit = b;
         Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason,
                 cur -> cur.version() == s.version() ? edit : null);
-        if (s.state() == SessionState.BUSY && after.version() != s.version()) {
-            // the lost reply is recorded against the agent the last message went to
-            String agent = engine.store().read(tx -> tx.messages(s.id(), 0, Long.MAX_VALUE, 1)).stream()
-                    .map(Message::agent).findFirst().orElse(s.leadAgent().name());
-            engine.store().write(tx -> tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT,
-                    agent, "", Message.Status.ERROR, reason, engine.now())));
-        }
         if (allRunning && !stop) {
             runtime.watch(s.id());
         }
         return after;
+    }
+
+    private boolean allHealthy(Session s, SessionRuntime runtime) {
+        List<AgentStatus> statuses = runtime.status(s);
+        return !statuses.isEmpty() && statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)
+                && s.agents().stream().allMatch(a -> engine.agentClient().healthy(runtime.endpoint(s.id(), a.name())));
+    }
+
+    /**
+     * A reply whose engine died is lost, and the agent may still be working on it: the session
+     * stays BUSY while its agents are restarted on the same volume, then READY (or ERROR).
+     */
+    private Session restartAfterLostReply(Session s, String reason) {
+        Session claimed = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> cur.version() == s.version()
+                ? cur.toBuilder().owner(engine.owner()).phase(Phase.INITIALIZING) : null);
+        if (!engine.owner().equals(claimed.owner())) {
+            return claimed;
+        }
+        // the lost reply is recorded against the agent the last message went to
+        String agent = engine.store().read(tx -> tx.messages(s.id(), 0, Long.MAX_VALUE, 1)).stream()
+                .map(Message::agent).findFirst().orElse(s.leadAgent().name());
+        engine.store().write(tx -> tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, agent, "",
+                Message.Status.ERROR, reason, engine.now())));
+        return start(claimed, engine.runtime(s), "agents restarted after an interrupted reply");
     }
 }
