@@ -31,9 +31,26 @@ public final class AgentClient {
 
     /** True when the agent answers {@code GET /healthz} with 200. */
     public boolean healthy(AgentEndpoint endpoint) {
+        if (!listening(endpoint)) {
+            return false;
+        }
         Request request = new Request.Builder().url(endpoint.baseUrl() + "/healthz").get().build();
         try (Response response = health.newCall(request).execute()) {
             return response.code() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether anything accepts connections at the endpoint: a refused plain connect costs a tiny
+     * fraction of a refused HTTP call, and a starting agent is polled many times.
+     */
+    private static boolean listening(AgentEndpoint endpoint) {
+        okhttp3.HttpUrl url = okhttp3.HttpUrl.get(endpoint.baseUrl());
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open()) {
+            ch.connect(new java.net.InetSocketAddress(url.host(), url.port()));
+            return true;
         } catch (IOException e) {
             return false;
         }

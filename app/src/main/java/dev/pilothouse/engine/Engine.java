@@ -312,7 +312,7 @@ public final class Engine implements AutoCloseable {
         Session created = store.write(tx -> tx.insertSession(draft, defs, actor(), "created by " + actor(), null));
         publish(new EngineEvent.SessionChanged(created));
         log.info("created session {} ({}) with agents {}", created.name(), created.id(), r.agents());
-        Session started = lifecycle.start(created, runtime, "created");
+        Session started = lifecycle.start(created, defs, runtime, "created");
         return deliverStartingPrompt(started, onReply);
     }
 
@@ -384,7 +384,7 @@ public final class Engine implements AutoCloseable {
             }
             return cur.toBuilder().phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
         });
-        return lifecycle.start(starting, runtime(starting), "resumed");
+        return lifecycle.start(starting, null, runtime(starting), "resumed");
     }
 
     /** Starts a session in ERROR again from scratch: ERROR to INIT to READY. */
@@ -400,7 +400,7 @@ public final class Engine implements AutoCloseable {
             return cur.toBuilder().state(SessionState.INIT).phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
         });
         runtime(init).stop(init.id());
-        return lifecycle.start(init, runtime(init), "retried");
+        return lifecycle.start(init, null, runtime(init), "retried");
     }
 
     /**
@@ -533,7 +533,7 @@ public final class Engine implements AutoCloseable {
         if (copied.state() == SessionState.ERROR) {
             return new Started(copied, null);
         }
-        Session started = lifecycle.start(copied, runtime(copied), "remixed");
+        Session started = lifecycle.start(copied, defs, runtime(copied), "remixed");
         return deliverStartingPrompt(started, onReply);
     }
 
@@ -643,6 +643,23 @@ public final class Engine implements AutoCloseable {
             }
         }
         throw last;
+    }
+
+    /**
+     * Applies {@code edit} to a version this engine has just read or written, saving a re-read;
+     * if another writer got there first (or the edit declines on that version), falls back to
+     * {@link #change} on the latest.
+     */
+    Session changeFrom(Session known, String actor, String reason, Function<Session, Session.Builder> edit) {
+        Session.Builder b = edit.apply(known);
+        if (b != null) {
+            try {
+                return save(known, b, actor, reason);
+            } catch (ConflictException e) {
+                // someone else wrote meanwhile: decide again on the latest version
+            }
+        }
+        return change(known.id(), actor, reason, edit);
     }
 
     private Session save(Session before, Session.Builder edit, String actor, String reason) {

@@ -52,22 +52,23 @@ final class Lifecycle {
      * until every one answers; then READY. A failure stops what was started and leaves ERROR
      * with the reason.
      */
-    Session start(Session s, SessionRuntime runtime, String verb) {
-        List<AgentDefinition> defs = engine.store().read(tx -> tx.agentSnapshots(s.id()));
+    Session start(Session s, List<AgentDefinition> known, SessionRuntime runtime, String verb) {
+        List<AgentDefinition> defs = known != null ? known : engine.store().read(tx -> tx.agentSnapshots(s.id()));
         long t0 = System.nanoTime();
         Session current = s;
         try {
-            if (current.phase() != Phase.INITIALIZING) {
-                current = engine.change(s.id(), Engine.ENGINE_ACTOR, "starting agents", cur -> ownedBuilder(cur)
-                        .map(b -> b.phase(Phase.INITIALIZING)).orElse(null));
-            }
             runtime.start(current, defs);
             long launched = System.nanoTime();
+            // recorded while the agents boot, off the path to READY
+            if (current.phase() != Phase.INITIALIZING) {
+                current = engine.changeFrom(s, Engine.ENGINE_ACTOR, "starting agents", cur -> ownedBuilder(cur)
+                        .map(b -> b.phase(Phase.INITIALIZING)).orElse(null));
+            }
             waitHealthy(current, runtime);
             long healthy = System.nanoTime();
             String reason = verb + ": " + defs.size() + " agent" + (defs.size() == 1 ? "" : "s") + " healthy after "
                     + millis(healthy - t0) + " ms (launch " + millis(launched - t0) + " ms)";
-            Session ready = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> ownedBuilder(cur)
+            Session ready = engine.changeFrom(current, Engine.ENGINE_ACTOR, reason, cur -> ownedBuilder(cur)
                     .map(b -> b.state(SessionState.READY).phase(Phase.RUNNING).owner(null).terminationReason(null)
                             .lastActivityAt(engine.now()))
                     .orElse(null));
@@ -117,8 +118,8 @@ final class Lifecycle {
             if (healthy.size() == s.agents().size()) {
                 return;
             }
-            // a dead agent will never answer: look every few rounds rather than wait for the timeout
-            if (++round % 5 == 0) {
+            // a dead agent will never answer: look every ~50 ms rather than wait for the timeout
+            if (++round % 25 == 0) {
                 for (AgentStatus st : runtime.status(s)) {
                     if (st.kind() != AgentStatus.Kind.RUNNING) {
                         throw new StartFailure(Reasons.of(st, "during start-up"));
@@ -437,6 +438,6 @@ final class Lifecycle {
                 .map(Message::agent).findFirst().orElse(s.leadAgent().name());
         engine.store().write(tx -> tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, agent, "",
                 Message.Status.ERROR, reason, engine.now())));
-        return start(claimed, engine.runtime(s), "agents restarted after an interrupted reply");
+        return start(claimed, null, engine.runtime(s), "agents restarted after an interrupted reply");
     }
 }

@@ -58,15 +58,17 @@ public final class StoreTx {
             throw new IllegalArgumentException("agents and their definitions differ");
         }
         Session stored = s.toBuilder().version(1).build();
-        try {
-            h.createUpdate("INSERT INTO sessions (" + SESSION_COLUMNS + ", idle_deadline, ttl_deadline) VALUES ("
-                            + ":id, :name, :context, :namespace, :prompt, :state, :phase, :waiting, :ttl, :metadata, :cpu, "
-                            + ":memory, :storage, :parent, :createdBy, :createdAt, :updatedAt, :lastActivity, :deletedAt, "
-                            + ":purgedAt, :reason, :owner, 1, NEXT VALUE FOR change_seq, :idleDeadline, :ttlDeadline)")
-                    .bindMap(sessionParams(stored))
-                    .execute();
-        } catch (UnableToExecuteStatementException e) {
-            throw duplicateName(e, s);
+        try (PreparedStatement ps = h.getConnection().prepareStatement(INSERT_SESSION)) {
+            int i = setMutable(ps, stored);
+            ps.setString(++i, s.context());
+            ps.setString(++i, s.namespace());
+            ps.setString(++i, s.parentSessionId());
+            ps.setString(++i, s.createdBy());
+            ps.setObject(++i, odt(s.createdAt()));
+            ps.setString(++i, s.id());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw duplicateName(new UnableToExecuteStatementException(e, null), s);
         }
         for (int i = 0; i < agents.size(); i++) {
             AgentDefinition a = agents.get(i);
@@ -109,41 +111,52 @@ public final class StoreTx {
         return after.toBuilder().version(before.version() + 1).build();
     }
 
-    private static final String UPDATE_SESSION = "UPDATE sessions SET name = ?, starting_prompt = ?, state = ?, "
-            + "phase = ?, waiting_timeout_seconds = ?, ttl_seconds = ?, metadata = ?, cpu = ?, memory = ?, storage = ?, "
-            + "updated_at = ?, last_activity_at = ?, deleted_at = ?, purged_at = ?, termination_reason = ?, owner = ?, "
-            + "version = version + 1, seq = NEXT VALUE FOR change_seq, idle_deadline = ?, ttl_deadline = ? "
+    /** The columns a write may change, in the order {@link #setMutable} binds them. */
+    private static final String MUTABLE = "name, starting_prompt, state, phase, waiting_timeout_seconds, ttl_seconds, "
+            + "metadata, cpu, memory, storage, updated_at, last_activity_at, deleted_at, purged_at, termination_reason, "
+            + "owner, idle_deadline, ttl_deadline";
+    private static final String UPDATE_SESSION = "UPDATE sessions SET (" + MUTABLE + ", version, seq) = ("
+            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, version + 1, NEXT VALUE FOR change_seq) "
             + "WHERE id = ? AND version = ?";
+    private static final String INSERT_SESSION = "INSERT INTO sessions (" + MUTABLE + ", context, namespace, "
+            + "parent_session_id, created_by, created_at, id, version, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NEXT VALUE FOR change_seq)";
 
     /**
-     * The one statement every transition runs, in plain JDBC: named-argument binding cost more
-     * than H2's own work here (see docs/performance.md).
+     * Session writes run on every transition, so they bind by position in plain JDBC: Jdbi's
+     * named-argument binding cost more than H2's own work here (see docs/performance.md).
      */
     private int updateSession(Session s, long expectedVersion) throws SQLException {
         try (PreparedStatement ps = h.getConnection().prepareStatement(UPDATE_SESSION)) {
-            int i = 0;
-            ps.setString(++i, s.name());
-            ps.setString(++i, s.startingPrompt());
-            ps.setString(++i, s.state().name());
-            ps.setString(++i, s.phase().name());
-            ps.setInt(++i, s.waitingTimeoutSeconds());
-            ps.setLong(++i, s.ttlSeconds());
-            ps.setString(++i, s.metadata());
-            ps.setString(++i, s.resources().cpu());
-            ps.setString(++i, s.resources().memory());
-            ps.setString(++i, s.resources().storage());
-            ps.setObject(++i, odt(s.updatedAt()));
-            ps.setObject(++i, odt(s.lastActivityAt()));
-            ps.setObject(++i, odt(s.deletedAt()));
-            ps.setObject(++i, odt(s.purgedAt()));
-            ps.setString(++i, s.terminationReason());
-            ps.setString(++i, s.owner());
-            ps.setObject(++i, odt(s.idleDeadline()));
-            ps.setObject(++i, odt(s.ttlDeadline()));
+            int i = setMutable(ps, s);
             ps.setString(++i, s.id());
             ps.setLong(++i, expectedVersion);
             return ps.executeUpdate();
         }
+    }
+
+    /** Binds the {@link #MUTABLE} columns from the first parameter on; returns the last index used. */
+    private static int setMutable(PreparedStatement ps, Session s) throws SQLException {
+        int i = 0;
+        ps.setString(++i, s.name());
+        ps.setString(++i, s.startingPrompt());
+        ps.setString(++i, s.state().name());
+        ps.setString(++i, s.phase().name());
+        ps.setInt(++i, s.waitingTimeoutSeconds());
+        ps.setLong(++i, s.ttlSeconds());
+        ps.setString(++i, s.metadata());
+        ps.setString(++i, s.resources().cpu());
+        ps.setString(++i, s.resources().memory());
+        ps.setString(++i, s.resources().storage());
+        ps.setObject(++i, odt(s.updatedAt()));
+        ps.setObject(++i, odt(s.lastActivityAt()));
+        ps.setObject(++i, odt(s.deletedAt()));
+        ps.setObject(++i, odt(s.purgedAt()));
+        ps.setString(++i, s.terminationReason());
+        ps.setString(++i, s.owner());
+        ps.setObject(++i, odt(s.idleDeadline()));
+        ps.setObject(++i, odt(s.ttlDeadline()));
+        return i;
     }
 
     private void auditChanges(Session before, Session after, String actor, String reason) {
@@ -195,35 +208,6 @@ public final class StoreTx {
                     + s.context() + "'; names are unique among live sessions: choose another name or delete that session");
         }
         return e;
-    }
-
-    private static Map<String, Object> sessionParams(Session s) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("id", s.id());
-        p.put("name", s.name());
-        p.put("context", s.context());
-        p.put("namespace", s.namespace());
-        p.put("prompt", s.startingPrompt());
-        p.put("state", s.state().name());
-        p.put("phase", s.phase().name());
-        p.put("waiting", s.waitingTimeoutSeconds());
-        p.put("ttl", s.ttlSeconds());
-        p.put("metadata", s.metadata());
-        p.put("cpu", s.resources().cpu());
-        p.put("memory", s.resources().memory());
-        p.put("storage", s.resources().storage());
-        p.put("parent", s.parentSessionId());
-        p.put("createdBy", s.createdBy());
-        p.put("createdAt", odt(s.createdAt()));
-        p.put("updatedAt", odt(s.updatedAt()));
-        p.put("lastActivity", odt(s.lastActivityAt()));
-        p.put("deletedAt", odt(s.deletedAt()));
-        p.put("purgedAt", odt(s.purgedAt()));
-        p.put("reason", s.terminationReason());
-        p.put("owner", s.owner());
-        p.put("idleDeadline", odt(s.idleDeadline()));
-        p.put("ttlDeadline", odt(s.ttlDeadline()));
-        return p;
     }
 
     public Optional<Session> findSession(String id) {
@@ -441,24 +425,26 @@ public final class StoreTx {
     private List<AgentDefinition> agents(String where, java.util.function.Consumer<Query> binder) {
         Query q = h.createQuery("SELECT * FROM agents " + where);
         binder.accept(q);
-        return q.map((rs, ctx) -> {
-            ObjectNode n = Json.object();
-            n.put("id", rs.getString("id"));
-            n.put("name", rs.getString("name"));
-            n.put("image", rs.getString("image"));
-            n.set("command", Json.parse(rs.getString("command")));
-            n.put("model", rs.getString("model"));
-            n.put("instructions", rs.getString("instructions"));
-            n.set("env", Json.parse(rs.getString("env")));
-            n.put("port", rs.getInt("port"));
-            n.set("resources", AgentJson.resources(new Resources(rs.getString("cpu"), rs.getString("memory"),
-                    rs.getString("storage"))));
-            n.put("created_at", Json.time(instant(rs, "created_at")));
-            n.put("updated_at", Json.time(instant(rs, "updated_at")));
-            n.put("deleted_at", Json.time(instant(rs, "deleted_at")));
-            return AgentJson.fromJson(n);
-        }).list();
+        return q.map((rs, ctx) -> new AgentDefinition(rs.getString("id"), rs.getString("name"), rs.getString("image"),
+                read(rs.getString("command"), STRINGS), rs.getString("model"), rs.getString("instructions"),
+                read(rs.getString("env"), STRING_MAP), rs.getInt("port"),
+                new Resources(rs.getString("cpu"), rs.getString("memory"), rs.getString("storage")),
+                instant(rs, "created_at"), instant(rs, "updated_at"), instant(rs, "deleted_at"))).list();
     }
+
+    private static <T> T read(String json, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+        try {
+            return Json.MAPPER.readValue(json, type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<String>> STRINGS = new com.fasterxml.jackson.core.type.TypeReference<>() {
+    };
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, String>> STRING_MAP =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {
+            };
 
     // ---- messages -------------------------------------------------------------------------
 

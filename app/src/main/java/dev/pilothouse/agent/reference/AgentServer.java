@@ -81,6 +81,21 @@ final class AgentServer implements AutoCloseable {
      * Loads what answering a message needs on a background thread, right after start: the first
      * message then need not wait for it, and health checks never do.
      */
+    /**
+     * Answers one {@code GET /healthz} to itself over loopback, so the first request from the
+     * engine finds the HTTP path loaded and the ready line means "can answer", not just "bound".
+     */
+    void answerFirstHealthCheck(String host) {
+        String target = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+        try (java.net.Socket s = new java.net.Socket(target, port())) {
+            s.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: " + target + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getInputStream().readAllBytes();
+        } catch (java.io.IOException e) {
+            AgentLog.warn("self health check failed: " + e.getMessage());
+        }
+    }
+
     void warmUp() {
         Thread t = new Thread(() -> {
             conversation();

@@ -36,6 +36,7 @@ public final class ReferenceAgent {
             System.exit(1);
             return;
         }
+        server.answerFirstHealthCheck(config.host());
         long readyAtMicros = epochMicros(Instant.now());
         // Being asked to stop is a clean exit: the JVM would report a SIGTERM as status 143, so the
         // hook halts with 0 once the server is closed and any running command is killed.

@@ -54,10 +54,18 @@ final class AgentLauncher {
             line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             line.addAll(List.of(AGENT_JVM_OPTS.split(" ")));
             line.add("-cp");
-            line.add(System.getProperty("java.class.path"));
+            line.add(absoluteClassPath(System.getProperty("java.class.path")));
             line.add("dev.pilothouse.Main");
         }
         line.addAll(command.subList(1, command.size()));
         return line;
+    }
+
+    /** Agents run in their workspace, so a relative class path entry would point elsewhere. */
+    static String absoluteClassPath(String classPath) {
+        return java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator))
+                .map(e -> e.endsWith("*") ? Path.of(e.substring(0, e.length() - 1)).toAbsolutePath() + java.io.File.separator + "*"
+                        : Path.of(e).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 }
