@@ -21,6 +21,12 @@ public final class Main {
         }
         // before the first logger exists: the console and the CLI log to a file in the data dir
         Path dataDir = DataDirs.resolve(dataDirFlag(args));
+        String problem = DataDirs.problem(dataDir);
+        if (problem != null) {
+            System.err.println("error: " + problem);
+            System.exit(2);
+            return;
+        }
         System.setProperty("pilothouse.logdir", dataDir.resolve("logs").toString());
         System.setProperty("PID", Long.toString(ProcessHandle.current().pid()));
         if (System.getProperty("logback.configurationFile") == null) {

@@ -17,8 +17,13 @@ final class Converters {
         @Override
         public Long convert(String value) {
             String v = value.trim();
-            if (v.matches("\\d{1,12}")) {
-                return Long.parseLong(v);
+            if (v.matches("\\d+")) {
+                // too many digits for a long is still "out of range", which the range check words
+                return v.length() > 18 ? Long.MAX_VALUE : Long.parseLong(v);
+            }
+            if (v.startsWith("-")) {
+                throw new CommandLine.TypeConversionException("invalid duration '" + value
+                        + "': it must be positive; give seconds (300) or numbers with units s, m, h, d (5m, 24h, 7d)");
             }
             Matcher m = PART.matcher(v);
             long total = 0;

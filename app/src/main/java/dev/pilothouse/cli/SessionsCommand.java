@@ -357,8 +357,8 @@ final class SessionsCommand {
         @Parameters(paramLabel = "SESSION")
         String ref;
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N events (default 10000)")
-        int limit = 10_000;
+        @Option(names = "--limit", paramLabel = "N", description = "At most N events (default and maximum 100000)")
+        int limit = Engine.MAX_PAGE;
 
         @Override
         int run(Engine e, Output o) {
@@ -379,7 +379,7 @@ final class SessionsCommand {
         boolean follow;
 
         @Option(names = "--tail", paramLabel = "N", description = "Start with the last N lines (default: all)")
-        int tail = -1;
+        Integer tail;
 
         @Option(names = "--previous", description = "The previous run's log")
         boolean previous;
@@ -387,7 +387,10 @@ final class SessionsCommand {
         @Override
         int run(Engine e, Output o) throws InterruptedException {
             var out = out();
-            try (LogSubscription sub = e.logs(ref, agent, new LogOptions(tail, follow, previous), lines -> {
+            if (tail != null && tail < 0) {
+                throw new InvalidInputException("--tail " + tail + " is out of range; give 0 or more lines");
+            }
+            try (LogSubscription sub = e.logs(ref, agent, new LogOptions(tail == null ? -1 : tail, follow, previous), lines -> {
                 synchronized (out) {
                     for (LogLine l : lines) {
                         out.println(l.text());

@@ -8,6 +8,26 @@ public final class DataDirs {
     private DataDirs() {
     }
 
+    /**
+     * Why {@code dir} cannot be used as the data dir (creating it if needed), or null when it can.
+     */
+    public static String problem(Path dir) {
+        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
+            return "the data dir " + dir + " is a file, not a directory; give a directory with --data-dir "
+                    + "or PILOTHOUSE_HOME (it is created if missing)";
+        }
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            return "cannot create the data dir " + dir + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); give a writable directory with --data-dir or PILOTHOUSE_HOME";
+        }
+        if (!java.nio.file.Files.isWritable(dir)) {
+            return "the data dir " + dir + " is not writable; give a writable directory with --data-dir or PILOTHOUSE_HOME";
+        }
+        return null;
+    }
+
     public static Path resolve(String flag) {
         return resolve(flag, System.getenv(), System.getProperty("os.name", ""), System.getProperty("user.home"));
     }

@@ -203,14 +203,25 @@ public final class Engine implements AutoCloseable {
         return store.read(tx -> tx.agentSnapshots(s.id()));
     }
 
+    public static final int MAX_PAGE = 100_000;
+
     public List<Message> messages(String ref, long afterId, Long beforeId, int limit) {
+        int n = pageSize(limit);
         Session s = session(ref);
-        return store.read(tx -> tx.messages(s.id(), afterId, beforeId, Math.max(1, Math.min(limit, 10_000))));
+        return store.read(tx -> tx.messages(s.id(), afterId, beforeId, n));
     }
 
     public List<AuditEvent> events(String ref, long afterId, int limit) {
+        int n = pageSize(limit);
         Session s = session(ref);
-        return store.read(tx -> tx.auditEvents(s.id(), afterId, Math.max(1, Math.min(limit, 100_000))));
+        return store.read(tx -> tx.auditEvents(s.id(), afterId, n));
+    }
+
+    private static int pageSize(int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidInputException("limit " + limit + " is out of range; accepted: 1 to " + MAX_PAGE);
+        }
+        return limit;
     }
 
     /** Reads an agent's log (the session's lead agent when {@code agent} is null). */
