@@ -53,7 +53,7 @@ class StateDiagramTest {
         // the flash settles at full opacity on the arrow just taken
         org.awaitility.Awaitility.await().until(() -> robot.lookup("#edge-BUSY-READY").query().getOpacity() == 1.0
                 && robot.lookup("#state-READY").query().getOpacity() == 1.0);
-        assertThat(robot.lookup(".state-edge-group").queryAll()).allMatch(e -> e.getOpacity() == 1.0);
+        assertThat(robot.lookup(".state-edge-group").queryAll().stream().allMatch(e -> e.getOpacity() == 1.0)).isTrue();
         robot.interact(() -> Snapshots.write(diagram, Path.of("target/snapshots/state-diagram.png")));
     }
 }
