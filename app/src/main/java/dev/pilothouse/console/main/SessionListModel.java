@@ -1,6 +1,7 @@
 package dev.pilothouse.console.main;
 
 import dev.pilothouse.session.Session;
+import javafx.beans.Observable;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
@@ -12,47 +13,56 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The sessions the console knows, in one observable list kept in step with the engine's
- * events. FX thread only. A change replaces the row in place (found through an index), so a
- * frame's batch costs one list update per changed session, whatever the table's size.
+ * The sessions the console knows, kept in step with the engine's events. FX thread only. A
+ * change updates the session's row in place (found through an index), so a frame's batch costs
+ * one update per changed session, whatever the table's size.
  */
 public final class SessionListModel {
-    private final ObservableList<Session> all = FXCollections.observableArrayList();
-    private final Map<String, Integer> index = new HashMap<>();
+    private final ObservableList<SessionRow> rows =
+            FXCollections.observableArrayList(r -> new Observable[]{r.sessionProperty()});
+    private final Map<String, SessionRow> index = new HashMap<>();
 
-    public ObservableList<Session> all() {
-        return all;
+    public ObservableList<SessionRow> rows() {
+        return rows;
     }
 
     public void setAll(List<Session> sessions) {
         index.clear();
-        List<Session> unique = new ArrayList<>(newest(sessions).values());
-        for (int i = 0; i < unique.size(); i++) {
-            index.put(unique.get(i).id(), i);
+        List<SessionRow> fresh = new ArrayList<>();
+        for (Session s : newest(sessions).values()) {
+            SessionRow r = new SessionRow(s);
+            index.put(s.id(), r);
+            fresh.add(r);
         }
-        all.setAll(unique);
+        rows.setAll(fresh);
     }
 
     /** Applies a batch of session versions; an older version than the one shown is ignored. */
     public void apply(List<Session> changes) {
-        List<Session> added = new ArrayList<>();
+        List<SessionRow> added = new ArrayList<>();
         for (Session s : newest(changes).values()) {
-            Integer i = index.get(s.id());
-            if (i == null) {
-                index.put(s.id(), all.size() + added.size());
-                added.add(s);
-            } else if (all.get(i).version() < s.version()) {
-                all.set(i, s);
+            SessionRow r = index.get(s.id());
+            if (r == null) {
+                r = new SessionRow(s);
+                index.put(s.id(), r);
+                added.add(r);
+            } else if (r.session().version() < s.version()) {
+                r.update(s);
             }
         }
         if (!added.isEmpty()) {
-            all.addAll(added);
+            rows.addAll(added);
         }
     }
 
     public Optional<Session> get(String id) {
-        Integer i = index.get(id);
-        return i == null ? Optional.empty() : Optional.of(all.get(i));
+        SessionRow r = index.get(id);
+        return r == null ? Optional.empty() : Optional.of(r.session());
+    }
+
+    /** Every session known, current versions. */
+    public List<Session> sessions() {
+        return rows.stream().map(SessionRow::session).toList();
     }
 
     /** A session's name for display, or a short id when it is not loaded. */

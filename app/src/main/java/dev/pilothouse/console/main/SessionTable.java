@@ -7,7 +7,6 @@ import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
@@ -41,19 +40,19 @@ import java.util.function.Predicate;
 public final class SessionTable {
     private static final PseudoClass DELETED = PseudoClass.getPseudoClass("deleted");
 
-    private final TableView<Session> table;
+    private final TableView<SessionRow> table;
     private final SessionListModel model;
-    private final FilteredList<Session> filtered;
+    private final FilteredList<SessionRow> filtered;
     private final ObjectProperty<Instant> now = new SimpleObjectProperty<>(Instant.now());
     private final StringProperty text = new SimpleStringProperty("");
     private final ObservableSet<SessionState> states = FXCollections.observableSet(EnumSet.noneOf(SessionState.class));
     private final BooleanProperty showDeleted = new SimpleBooleanProperty(false);
 
-    public SessionTable(TableView<Session> table, SessionListModel model) {
+    public SessionTable(TableView<SessionRow> table, SessionListModel model) {
         this.table = table;
         this.model = model;
-        this.filtered = new FilteredList<>(model.all(), predicate());
-        SortedList<Session> sorted = new SortedList<>(filtered);
+        this.filtered = new FilteredList<>(model.rows(), predicate());
+        SortedList<SessionRow> sorted = new SortedList<>(filtered);
         sorted.comparatorProperty().bind(table.comparatorProperty());
         table.setItems(sorted);
         table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
@@ -61,9 +60,9 @@ public final class SessionTable {
         table.setColumnResizePolicy(TableView.UNCONSTRAINED_RESIZE_POLICY);
         table.setRowFactory(t -> new TableRow<>() {
             @Override
-            protected void updateItem(Session s, boolean empty) {
-                super.updateItem(s, empty);
-                pseudoClassStateChanged(DELETED, !empty && s != null && s.deleted());
+            protected void updateItem(SessionRow r, boolean empty) {
+                super.updateItem(r, empty);
+                pseudoClassStateChanged(DELETED, !empty && r != null && r.session().deleted());
             }
         });
         addColumns();
@@ -73,7 +72,7 @@ public final class SessionTable {
         now.addListener((o, a, b) -> table.refresh());
     }
 
-    public TableView<Session> view() {
+    public TableView<SessionRow> view() {
         return table;
     }
 
@@ -102,11 +101,14 @@ public final class SessionTable {
         filtered.setPredicate(predicate());
     }
 
-    private Predicate<Session> predicate() {
+    private Predicate<SessionRow> predicate() {
         String q = text.get() == null ? "" : text.get().trim().toLowerCase(Locale.ROOT);
         boolean deleted = showDeleted.get();
         EnumSet<SessionState> wanted = states.isEmpty() ? EnumSet.allOf(SessionState.class) : EnumSet.copyOf(states);
-        return s -> (deleted || !s.deleted()) && wanted.contains(s.state()) && (q.isEmpty() || matches(s, q));
+        return r -> {
+            Session s = r.session();
+            return (deleted || !s.deleted()) && wanted.contains(s.state()) && (q.isEmpty() || matches(s, q));
+        };
     }
 
     private static boolean matches(Session s, String q) {
@@ -122,13 +124,13 @@ public final class SessionTable {
     }
 
     private void addColumns() {
-        TableColumn<Session, Session> name = column("Name", 180, (s, t) -> s.name() + (s.deleted() ? " (deleted)" : ""),
+        TableColumn<SessionRow, Session> name = column("Name", 180, (s, t) -> s.name() + (s.deleted() ? " (deleted)" : ""),
                 Comparator.comparing(Session::name));
-        TableColumn<Session, Session> state = new TableColumn<>("State");
+        TableColumn<SessionRow, Session> state = new TableColumn<>("State");
         state.setPrefWidth(90);
-        state.setCellValueFactory(f -> new ReadOnlyObjectWrapper<>(f.getValue()));
+        state.setCellValueFactory(f -> f.getValue().sessionProperty());
         state.setComparator(Comparator.comparing(Session::state));
-        state.setCellFactory(c -> new TableCell<>() {
+        state.setCellFactory(c -> new TableCell<SessionRow, Session>() {
             private final Label badge = new Label();
 
             @Override
@@ -162,13 +164,13 @@ public final class SessionTable {
         table.getSortOrder().add(name);
     }
 
-    private TableColumn<Session, Session> column(String title, double width, BiFunction<Session, Instant, String> text,
+    private TableColumn<SessionRow, Session> column(String title, double width, BiFunction<Session, Instant, String> text,
                                                  Comparator<Session> order) {
-        TableColumn<Session, Session> c = new TableColumn<>(title);
+        TableColumn<SessionRow, Session> c = new TableColumn<>(title);
         c.setPrefWidth(width);
-        c.setCellValueFactory(f -> new ReadOnlyObjectWrapper<>(f.getValue()));
+        c.setCellValueFactory(f -> f.getValue().sessionProperty());
         c.setComparator(order);
-        c.setCellFactory(col -> new TableCell<>() {
+        c.setCellFactory(col -> new TableCell<SessionRow, Session>() {
             @Override
             protected void updateItem(Session s, boolean empty) {
                 super.updateItem(s, empty);

@@ -377,6 +377,11 @@ public final class LocalRuntime implements SessionRuntime {
     }
 
     @Override
+    public String volumeLocation(String sessionId) {
+        return workspace(sessionId).toAbsolutePath().toString();
+    }
+
+    @Override
     public Set<String> volumes() {
         Set<String> ids = new TreeSet<>();
         if (Files.isDirectory(sessionsDir)) {
