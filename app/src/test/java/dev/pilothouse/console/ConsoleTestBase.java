@@ -50,7 +50,7 @@ public abstract class ConsoleTestBase extends ApplicationTest {
 
     @SuppressWarnings("unchecked")
     protected TableView<SessionRow> table() {
-        return (TableView<SessionRow>) robot.lookup("#sessions").query();
+        return (TableView<SessionRow>) window.stage().getScene().lookup("#sessions");
     }
 
     protected Session selected() {
@@ -65,6 +65,15 @@ public abstract class ConsoleTestBase extends ApplicationTest {
     /** The row shown for a session name, as the operator sees it in the table. */
     protected Session shownRow(String name) {
         return table().getItems().stream().map(SessionRow::session).filter(s -> s.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Clicks the table row showing a session name, as an operator would. */
+    protected void clickRow(String name) {
+        Node cell = table().lookupAll(".table-cell").stream()
+                .filter(n -> n instanceof javafx.scene.control.TableCell<?, ?> c && name.equals(c.getText())
+                        && c.getScene() != null && c.isVisible() && c.getTableRow() != null && c.getTableRow().isVisible())
+                .findFirst().orElseThrow(() -> new AssertionError("no row shows '" + name + "'"));
+        robot.clickOn(cell);
     }
 
     protected void snapshot(Node node, String file) {

@@ -69,7 +69,6 @@ public final class SessionTable {
         text.addListener((o, a, b) -> refilter());
         states.addListener((SetChangeListener<SessionState>) c -> refilter());
         showDeleted.addListener((o, a, b) -> refilter());
-        now.addListener((o, a, b) -> table.refresh());
     }
 
     public TableView<SessionRow> view() {
@@ -170,14 +169,37 @@ public final class SessionTable {
         c.setPrefWidth(width);
         c.setCellValueFactory(f -> f.getValue().sessionProperty());
         c.setComparator(order);
-        c.setCellFactory(col -> new TableCell<SessionRow, Session>() {
-            @Override
-            protected void updateItem(Session s, boolean empty) {
-                super.updateItem(s, empty);
-                setText(empty || s == null ? null : text.apply(s, now.get()));
+        boolean ticking = TICKING.contains(title);
+        c.setCellFactory(col -> {
+            TableCell<SessionRow, Session> cell = new TableCell<>() {
+                @Override
+                protected void updateItem(Session s, boolean empty) {
+                    super.updateItem(s, empty);
+                    setText(empty || s == null ? null : text.apply(s, now.get()));
+                }
+            };
+            if (ticking) {
+                // time columns re-render their own text each second, without rebuilding the table
+                now.addListener(new javafx.beans.value.WeakChangeListener<>(tick(cell, text)));
             }
+            return cell;
         });
         return c;
+    }
+
+    private static final java.util.Set<String> TICKING = java.util.Set.of("Age", "Last activity", "Idle in", "TTL left");
+
+    /** Kept by the cell itself, so the weak listener lives exactly as long as the cell. */
+    private static javafx.beans.value.ChangeListener<Instant> tick(TableCell<SessionRow, Session> cell,
+                                                                   BiFunction<Session, Instant, String> text) {
+        javafx.beans.value.ChangeListener<Instant> l = (o, a, t) -> {
+            Session s = cell.getItem();
+            if (s != null && !cell.isEmpty()) {
+                cell.setText(text.apply(s, t));
+            }
+        };
+        cell.getProperties().put("tick", l);
+        return l;
     }
 
     /** Metadata as compact tags: project=q4 · priority=high. */
