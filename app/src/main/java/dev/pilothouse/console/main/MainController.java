@@ -440,6 +440,11 @@ public final class MainController {
 
     // ---- for tests and screenshots ---------------------------------------------------------
 
+    /** The rows the table shows, in its order (filters and sort applied). */
+    public List<SessionRow> shownRows() {
+        return table.getItems();
+    }
+
     public SessionListModel model() {
         return model;
     }
