@@ -298,7 +298,9 @@ public final class MainController {
         if (!changed.isEmpty()) {
             model.apply(changed);
             Session shown = detail.shown();
-            if (shown != null) {
+            // the detail pane shows the session and its children: redraw it only when they change
+            if (shown != null && changed.stream().anyMatch(s -> s.id().equals(shown.id())
+                    || shown.id().equals(s.parentSessionId()))) {
                 model.get(shown.id()).ifPresent(detail::show);
             }
             updateButtons();
@@ -414,8 +416,7 @@ public final class MainController {
     }
 
     private void updateCount() {
-        long live = model.sessions().stream().filter(s -> !s.deleted()).count();
-        countLabel.setText(sessions.shown() + " shown · " + live + " live · " + model.rows().size() + " in all");
+        countLabel.setText(sessions.shown() + " shown · " + model.liveCount() + " live · " + model.rows().size() + " in all");
     }
 
     private void setEnabled(boolean on) {

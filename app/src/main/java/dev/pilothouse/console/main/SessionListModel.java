@@ -18,6 +18,7 @@ import java.util.Optional;
 public final class SessionListModel {
     private final RowList rows = new RowList();
     private final Map<String, SessionRow> index = new HashMap<>();
+    private int live;
 
     public ObservableList<SessionRow> rows() {
         return rows;
@@ -25,8 +26,10 @@ public final class SessionListModel {
 
     public void setAll(List<Session> sessions) {
         index.clear();
+        live = 0;
         List<SessionRow> fresh = new ArrayList<>();
         for (Session s : newest(sessions).values()) {
+            live += s.deleted() ? 0 : 1;
             SessionRow r = new SessionRow(s);
             index.put(s.id(), r);
             fresh.add(r);
@@ -41,16 +44,23 @@ public final class SessionListModel {
         for (Session s : newest(changes).values()) {
             SessionRow r = index.get(s.id());
             if (r == null) {
+                live += s.deleted() ? 0 : 1;
                 r = new SessionRow(s);
                 index.put(s.id(), r);
                 added.add(r);
             } else if (r.session().version() < s.version()) {
+                live += (r.session().deleted() ? 1 : 0) - (s.deleted() ? 1 : 0);
                 r.update(s);
                 updated.add(r);
             }
         }
         rows.updated(updated);
         rows.append(added);
+    }
+
+    /** Sessions not deleted, counted as changes arrive (the status bar asks every frame). */
+    public int liveCount() {
+        return live;
     }
 
     public Optional<Session> get(String id) {

@@ -47,7 +47,8 @@ class SessionViewTest {
                 Session cur = model.sessions().get(random.nextInt(model.sessions().size()));
                 changes.add(cur.toBuilder().version(cur.version() + 1)
                         .name(random.nextBoolean() ? cur.name() : "name-" + random.nextInt(1000))
-                        .state(random.nextInt(3) == 0 ? SessionState.IDLE : SessionState.READY).build());
+                        .state(random.nextInt(3) == 0 ? SessionState.IDLE : SessionState.READY)
+                        .deletedAt(random.nextInt(10) == 0 ? (cur.deleted() ? null : Instant.now()) : cur.deletedAt()).build());
             }
             if (batch % 10 == 0) {
                 changes.add(session("new" + batch, "name-" + random.nextInt(1000), SessionState.READY));
@@ -55,6 +56,7 @@ class SessionViewTest {
             model.apply(changes);
             assertThat(view).as("batch %d", batch).containsExactlyElementsOf(expected(model, LIVE, BY_NAME));
             assertThat(mirror).as("mirror after batch %d", batch).containsExactlyElementsOf(view);
+            assertThat(model.liveCount()).isEqualTo(model.sessions().stream().filter(s -> !s.deleted()).count());
         }
         view.setComparator(BY_NAME.reversed());
         assertThat(view).containsExactlyElementsOf(expected(model, LIVE, BY_NAME.reversed()));
