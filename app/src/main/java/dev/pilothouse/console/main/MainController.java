@@ -74,6 +74,7 @@ public final class MainController {
     @FXML private Button agentsButton;
     @FXML private ToggleButton themeToggle;
     @FXML private Button shortcutsButton;
+    @FXML private javafx.scene.control.MenuButton appMenu;
     @FXML private HBox banner;
     @FXML private Label bannerText;
     @FXML private Button bannerClose;
@@ -158,8 +159,9 @@ public final class MainController {
     }
 
     /** Called once the window is built, before the engine is open. */
-    public void init(ConsoleSettings settings, Path dataDir) {
+    public void init(ConsoleSettings settings, Path dataDir, dev.pilothouse.console.FolderOpener opener) {
         this.settings = settings;
+        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, m -> showBanner(m, true));
         dataDirLabel.setText(dataDir.toString());
         namespaceField.setText(settings.namespace);
         themeToggle.setSelected(settings.dark);
