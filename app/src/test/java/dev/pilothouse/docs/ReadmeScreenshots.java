@@ -100,6 +100,12 @@ public final class ReadmeScreenshots {
                 return null;
             });
         }
+        // leave no agent running behind the temporary data dir
+        for (Session s : engine.sessions(false)) {
+            if (s.state() == SessionState.READY) {
+                engine.pause(s.id());
+            }
+        }
         fx(() -> {
             window.close();
             return null;
