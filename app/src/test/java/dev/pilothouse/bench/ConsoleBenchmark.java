@@ -12,6 +12,7 @@ import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
 import dev.pilothouse.store.Store;
+import dev.pilothouse.testing.FxHeadless;
 import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
 import javafx.stage.Stage;
@@ -46,13 +47,11 @@ public final class ConsoleBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        headless();
         Path dir = Files.createTempDirectory("pilothouse-console-bench");
         System.out.println("# console table benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, Java " + System.getProperty("java.version"));
         fill(dir);
-        Platform.startup(() -> {
-        });
+        FxHeadless.start(1600, 1000);
         CompletableFuture<ConsoleWindow> shown = new CompletableFuture<>();
         Platform.runLater(() -> shown.complete(ConsoleWindow.show(new Stage(), dir,
                 () -> Engine.open(EngineConfig.of(dir).withBackground(true)))));
@@ -105,14 +104,11 @@ public final class ConsoleBenchmark {
     }
 
     private static Map<String, String> shown(ConsoleWindow window) {
-        AtomicReference<Map<String, String>> out = new AtomicReference<>();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Platform.runLater(() -> {
-            out.set(rows(window));
-            done.complete(null);
-        });
-        done.join();
-        return out.get();
+        try {
+            return FxHeadless.fx(() -> rows(window));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** On the FX thread: state and version of every row the table shows. */
@@ -122,15 +118,6 @@ public final class ConsoleBenchmark {
             m.put(r.id(), r.session().state() + "/" + r.session().version());
         }
         return m;
-    }
-
-    static void headless() {
-        System.setProperty("glass.platform", "Monocle");
-        System.setProperty("monocle.platform", "Headless");
-        System.setProperty("prism.order", "sw");
-        System.setProperty("prism.text", "t2k");
-        System.setProperty("java.awt.headless", "true");
-        System.setProperty("headless.geometry", "1600x1000-32");
     }
 
     private static void fill(Path dir) {

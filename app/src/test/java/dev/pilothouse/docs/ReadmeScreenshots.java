@@ -10,6 +10,7 @@ import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.testing.FxHeadless;
 import javafx.application.Platform;
 import javafx.scene.Node;
 import javafx.scene.Parent;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -38,15 +38,8 @@ public final class ReadmeScreenshots {
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "docs/images").toAbsolutePath();
-        System.setProperty("glass.platform", "Monocle");
-        System.setProperty("monocle.platform", "Headless");
-        System.setProperty("prism.order", "sw");
-        System.setProperty("prism.text", "t2k");
-        System.setProperty("prism.lcdtext", "false");
-        System.setProperty("headless.geometry", "1440x900-32");
+        FxHeadless.start(1440, 900);
         Path dir = Files.createTempDirectory("pilothouse-screens");
-        Platform.startup(() -> {
-        });
         ConsoleWindow window = fx(() -> {
             Stage stage = new Stage();
             stage.setWidth(1440);
@@ -165,20 +158,12 @@ public final class ReadmeScreenshots {
         }
     }
 
-    private static <T> T fx(Callable<T> c) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        Platform.runLater(() -> {
-            try {
-                f.complete(c.call());
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        });
-        return f.get(60, TimeUnit.SECONDS);
-    }
-
     private interface Check {
         boolean holds() throws Exception;
+    }
+
+    private static <T> T fx(Callable<T> c) throws Exception {
+        return FxHeadless.fx(c);
     }
 
     private static void await(Check c) {
