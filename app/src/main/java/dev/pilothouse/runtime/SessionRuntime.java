@@ -93,6 +93,19 @@ public interface SessionRuntime extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Whether other workstations drive the same runtime objects (a cluster): reconciliation then
+     * adopts what runs there and never stops it; only an operator's command does.
+     */
+    default boolean shared() {
+        return false;
+    }
+
+    /** Why a session's volume is gone when it vanished without being purged; empty when it is there or unknown. */
+    default Optional<String> lostVolume(String sessionId) {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -514,6 +514,30 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     }
 
     @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
+    public Optional<String> lostVolume(String sessionId) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !reachable()) {
+            return Optional.empty();
+        }
+        NamespaceInformers cache = synced(ns.get());
+        if (cache == null) {
+            return Optional.empty();
+        }
+        String name = ObjectNames.of(sessionId);
+        PersistentVolumeClaim pvc = cache.claim(name);
+        if (pvc != null && pvc.getMetadata().getDeletionTimestamp() == null) {
+            return Optional.empty();
+        }
+        return Optional.of("VolumeLost: the session's PVC " + ns.get() + "/" + name + (pvc == null ? " no longer exists"
+                : " is being deleted") + " (deleted outside Pilothouse); its workspace is gone");
+    }
+
+    @Override
     public boolean volumeExists(String sessionId) {
         Optional<String> ns = namespaceOf(sessionId);
         if (ns.isEmpty()) {
