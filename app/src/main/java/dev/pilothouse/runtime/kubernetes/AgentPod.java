@@ -32,6 +32,11 @@ import java.util.Set;
  */
 final class AgentPod {
     static final String WORKSPACE_VOLUME = "workspace";
+    /**
+     * A command starting with this word runs the workstation's own launcher (the reference agent's
+     * {@code pilothouse reference-agent}), which does not exist in an image: the image's entrypoint runs instead.
+     */
+    static final String LOCAL_LAUNCHER = "pilothouse";
 
     private AgentPod() {
     }
@@ -133,7 +138,7 @@ final class AgentPod {
                 .withNewHttpGet().withPath("/healthz").withPort(new IntOrString(port)).endHttpGet()
                 .withPeriodSeconds(1).withTimeoutSeconds(1).withFailureThreshold(1).withSuccessThreshold(1)
                 .endReadinessProbe();
-        if (!a.command().isEmpty()) {
+        if (!a.command().isEmpty() && !a.command().get(0).equals(LOCAL_LAUNCHER)) {
             c.withCommand(a.command());
         }
         return c.build();

@@ -250,7 +250,9 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             random.nextBytes(b);
             tokens.put(a.name(), HexFormat.of().formatHex(b));
         }
-        createPod(AgentPod.build(session, agents, tokens, settings), "create pods");
+        Pod created = createPod(AgentPod.build(session, agents, tokens, settings), "create pods");
+        // status() reads the cache: wait until it holds this pod, or a just-created pod would look gone
+        awaitCached(cache, created);
         log.info("session {}: pod {}/{} created in context {}", id, ns, ObjectNames.of(id), context);
     }
 
@@ -322,10 +324,24 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
     }
 
-    void createPod(Pod pod, String permission) {
+    private static void awaitCached(NamespaceInformers cache, Pod created) {
+        String name = created.getMetadata().getName();
+        String uid = created.getMetadata().getUid();
+        long deadline = System.nanoTime() + SYNC_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Pod seen = cache.pod(name);
+            if (seen != null && Objects.equals(seen.getMetadata().getUid(), uid)) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+        log.warn("pod {}/{} not seen by the informer after {} s", cache.namespace, name, SYNC_WAIT.toSeconds());
+    }
+
+    Pod createPod(Pod pod, String permission) {
         String ns = pod.getMetadata().getNamespace();
         try {
-            client.pods().inNamespace(ns).resource(pod).create();
+            return client.pods().inNamespace(ns).resource(pod).create();
         } catch (KubernetesClientException e) {
             throw KubeErrors.of(e, context, permission, ns);
         }
