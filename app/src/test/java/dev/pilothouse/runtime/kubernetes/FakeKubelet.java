@@ -285,6 +285,19 @@ final class FakeKubelet implements AutoCloseable {
                 .build());
     }
 
+    /** The first container crashed once and runs again: its previous run's log is kept. */
+    void restartedOnce(String ns, String name, List<String> previousLog) {
+        Pod p = pod(ns, name);
+        String c = p.getSpec().getContainers().get(0).getName();
+        cluster.logs.put(ns + "/" + name + "/" + c + "/previous", previousLog);
+        String started = clock.instant().toString();
+        status(ns, name, s -> new PodStatusBuilder(s).withContainerStatuses(s.getContainerStatuses().stream()
+                .map(cs -> cs.getName().equals(c) ? new ContainerStatusBuilder(cs).withRestartCount(1)
+                        .withNewLastState().withNewTerminated().withExitCode(2).withReason("Error").endTerminated()
+                        .endLastState().withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build()
+                        : cs).toList()).build());
+    }
+
     void oomKilled(String ns, String name) {
         Pod p = pod(ns, name);
         String c = p.getSpec().getContainers().get(0).getName();
