@@ -722,6 +722,9 @@ public final class Engine implements AutoCloseable {
             }
             return;
         }
+        if (reactions.isShutdown()) {
+            return;
+        }
         reactions.execute(() -> {
             try {
                 store.read(tx -> tx.findSession(e.sessionId())).ifPresent(lifecycle::settle);

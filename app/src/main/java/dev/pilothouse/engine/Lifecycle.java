@@ -502,7 +502,9 @@ final class Lifecycle {
         AgentStatus gone = statuses.stream().filter(a -> a.kind() != AgentStatus.Kind.RUNNING).findFirst().orElseThrow();
         boolean idledOut = gone.kind() == AgentStatus.Kind.EXITED && Integer.valueOf(0).equals(gone.exitCode())
                 && s.state() == SessionState.READY;
-        String reason = idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
+        String reason = idledOut && runtime.shared() && gone.detail() != null
+                ? "agent '" + gone.agent() + "' stopped: " + gone.detail()
+                : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
                 : Reasons.of(gone, null);
         runtime.stop(s.id());
         return engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {

@@ -29,6 +29,7 @@ final class AccessCheck {
             new Permission("list", "", "pods", null),
             new Permission("watch", "", "pods", null),
             new Permission("create", "", "pods", null),
+            new Permission("patch", "", "pods", null),
             new Permission("delete", "", "pods", null),
             new Permission("get", "", "pods", "log"),
             // port-forward is a websocket upgrade: API servers before 1.30 authorize it as "get",

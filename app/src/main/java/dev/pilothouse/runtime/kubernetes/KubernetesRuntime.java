@@ -81,6 +81,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     private final Map<String, String> namespaces = new ConcurrentHashMap<>();
     /** Uids of pods and PVCs this runtime is deleting: their disappearance is expected. */
     private final Set<String> deleting = ConcurrentHashMap.newKeySet();
+    /** Why a session's pod is gone, when Pilothouse on another workstation stopped it. */
+    private final Map<String, String> stoppedElsewhere = new ConcurrentHashMap<>();
     /** Why a session's pod is gone, when someone else deleted it. */
     private final Map<String, String> lostPods = new ConcurrentHashMap<>();
     /** The phase last reported per session, so each change is reported once. */
@@ -238,6 +240,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         cache.awaitSynced(SYNC_WAIT);
         stop(id);
         lostPods.remove(id);
+        stoppedElsewhere.remove(id);
         phases.remove(id);
         reported.removeIf(k -> k.startsWith(id + "/"));
 
@@ -404,7 +407,39 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (ns.isEmpty()) {
             return;
         }
+        markStopping(ns.get(), ObjectNames.of(sessionId));
         deletePod(ns.get(), ObjectNames.of(sessionId), "delete pods");
+    }
+
+    /**
+     * Says on the pod, before deleting it, that Pilothouse stops it: another workstation watching
+     * the namespace then sees a stop (its session goes IDLE), not a pod lost to someone else.
+     */
+    private void markStopping(String ns, String name) {
+        Pod known = informers(ns).pod(name);
+        if (known == null || known.getMetadata().getDeletionTimestamp() != null) {
+            return;
+        }
+        try {
+            client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations",
+                            Map.of(ObjectNames.STOPPED_BY, STOPPER))))));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw KubeErrors.of(e, context, "patch pods", ns);
+            }
+        }
+    }
+
+    /** Who stops pods from this process, as other workstations read it. */
+    private static final String STOPPER = "pilothouse on " + hostName() + " (pid " + ProcessHandle.current().pid() + ")";
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "an unnamed host";
+        }
     }
 
     // ---- what runs ----------------------------------------------------------------------------
@@ -419,6 +454,11 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         NamespaceInformers cache = synced(session.namespace());
         if (cache == null) {
             return unknown(agents, "the pods of namespace " + session.namespace() + " could not be listed yet");
+        }
+        String elsewhere = stoppedElsewhere.get(session.id());
+        if (elsewhere != null && cache.pod(ObjectNames.of(session.id())) == null) {
+            // stopped by another engine: a clean stop, as an agent's own idle exit is
+            return agents.stream().map(a -> new AgentStatus(a, AgentStatus.Kind.EXITED, 0, elsewhere)).toList();
         }
         return view(session.id(), cache, agents).agents();
     }
@@ -685,6 +725,11 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (cache == null || now.getMetadata().getDeletionTimestamp() != null) {
             return;
         }
+        if (before == null) {
+            // a new pod (a start or resume, maybe from another workstation): what was lost is back
+            lostPods.remove(id);
+            stoppedElsewhere.remove(id);
+        }
         PodStates.View v = view(id, cache, agentsOf(now));
         Phase previous = v.phase() == null ? phases.get(id) : phases.put(id, v.phase());
         if (!live || before == null) {
@@ -745,6 +790,14 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         phases.remove(id);
         forwards.close(id);
         if (deleting.remove(last.getMetadata().getUid()) || !live) {
+            return;
+        }
+        String stopper = last.getMetadata().getAnnotations() == null ? null
+                : last.getMetadata().getAnnotations().get(ObjectNames.STOPPED_BY);
+        if (stopper != null) {
+            String why = "its pod was stopped by " + stopper;
+            stoppedElsewhere.put(id, why);
+            agentsOf(last).forEach(a -> emit(new RuntimeEvent.AgentExited(id, a, 0, why)));
             return;
         }
         String why = "its pod " + ns + "/" + last.getMetadata().getName() + " was deleted outside Pilothouse";

@@ -24,6 +24,8 @@ final class ObjectNames {
     static final String SPEC = "pilothouse.dev/session";
     static final String AGENTS = "pilothouse.dev/agents";
     static final String TOKENS = "pilothouse.dev/agent-tokens";
+    /** Set on a pod just before Pilothouse deletes it: who stops it (pause, delete, a failed start). */
+    static final String STOPPED_BY = "pilothouse.dev/stopped-by";
 
     private static final String PREFIX = "pilothouse-";
     private static final int MAX = 63;
