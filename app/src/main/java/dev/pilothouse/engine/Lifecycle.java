@@ -237,7 +237,8 @@ final class Lifecycle {
     /** Why an agent stopped answering, if it is because it is no longer running. */
     private static String crashOf(Session s, SessionRuntime runtime, String agent) {
         for (AgentStatus st : runtime.status(s)) {
-            if (st.agent().equals(agent) && st.kind() != AgentStatus.Kind.RUNNING) {
+            // UNKNOWN (an unreachable cluster) is no crash: the reply failed, the session stays READY
+            if (st.agent().equals(agent) && st.kind() != AgentStatus.Kind.RUNNING && st.kind() != AgentStatus.Kind.UNKNOWN) {
                 return Reasons.of(st, "while processing a message");
             }
         }

@@ -105,8 +105,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             t.setDaemon(true);
             return t;
         });
-        this.monitor = new ConnectionMonitor(context, client, () -> this.namespace, settings, clock,
-                s -> emit(new RuntimeEvent.ConnectionChanged(context, s)));
+        this.monitor = new ConnectionMonitor(context, client, () -> this.namespace, settings, clock, this::connectionChanged);
     }
 
     /**
@@ -181,6 +180,44 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
     }
 
+    /** Whether the API server could not be reached (or refused us) since the last time it could. */
+    private volatile boolean wasCut;
+
+    private void connectionChanged(ConnectionStatus s) {
+        boolean cut = s.state() == ConnectionStatus.State.UNREACHABLE || s.state() == ConnectionStatus.State.UNAUTHORIZED;
+        if (cut) {
+            wasCut = true;
+        } else if (s.connected() && wasCut) {
+            wasCut = false;
+            relist();
+        }
+        emit(new RuntimeEvent.ConnectionChanged(context, s));
+    }
+
+    /**
+     * After an outage, every namespace is listed afresh (level-triggered: whatever the watches
+     * missed is seen now), and objects that vanished meanwhile are reported as gone.
+     */
+    private void relist() {
+        for (String ns : new ArrayList<>(informers.keySet())) {
+            NamespaceInformers old = informers.get(ns);
+            NamespaceInformers fresh = newInformers(ns);
+            if (!fresh.awaitSynced(SYNC_WAIT)) {
+                fresh.close();
+                continue;
+            }
+            informers.put(ns, fresh);
+            old.close();
+            Set<String> pods = new java.util.HashSet<>();
+            fresh.pods().forEach(p -> pods.add(p.getMetadata().getUid()));
+            Set<String> claims = new java.util.HashSet<>();
+            fresh.claims().forEach(c -> claims.add(c.getMetadata().getUid()));
+            old.pods().stream().filter(p -> !pods.contains(p.getMetadata().getUid())).forEach(p -> podGone(ns, p, true));
+            old.claims().stream().filter(c -> !claims.contains(c.getMetadata().getUid())).forEach(c -> claimGone(ns, c, true));
+            log.info("context {}: namespace {} listed again after the outage", context, ns);
+        }
+    }
+
     private boolean reachable() {
         ConnectionStatus.State s = monitor.current().state();
         return s != ConnectionStatus.State.UNREACHABLE && s != ConnectionStatus.State.UNAUTHORIZED;
@@ -189,11 +226,15 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     // ---- namespaces and caches ---------------------------------------------------------------
 
     NamespaceInformers informers(String ns) {
-        return informers.computeIfAbsent(ns, n -> new NamespaceInformers(client, n, this, (started, t) -> {
-            log.debug("informer in {}/{}: {}", context, n, t.toString());
+        return informers.computeIfAbsent(ns, this::newInformers);
+    }
+
+    private NamespaceInformers newInformers(String ns) {
+        return new NamespaceInformers(client, ns, this, (started, t) -> {
+            log.debug("informer in {}/{}: {}", context, ns, t.toString());
             monitor.suspect(t);
             return true;
-        }));
+        });
     }
 
     /** The namespace of a session given by id: what this runtime has seen, else the store's. */

@@ -43,6 +43,9 @@ final class FakeCluster implements AutoCloseable {
     /** The mock server logs every request through java.util.logging: keep the build output readable. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
+    /** -Dfake.trace=1 (through argLine) prints every request with its time, to debug a test. */
+    private static final boolean TRACE = System.getProperty("fake.trace") != null;
+
     static {
         QUIET.setLevel(java.util.logging.Level.WARNING);
     }
@@ -110,8 +113,17 @@ final class FakeCluster implements AutoCloseable {
 
     /** The next watch under {@code pathPrefix} is told its resourceVersion is too old (410 Gone). */
     void goneOnNextWatch(String pathPrefix) {
+        // as an API server says it: an ERROR event with a 410 Status on the watch stream, then the end
+        ObjectNode status = statusJson(410, "Expired", "too old resource version: 1 (42)");
+        String event = Json.compact(Json.object().put("type", "ERROR").set("object", status));
         faults.add(new Fault("GET", pathPrefix, true, new AtomicInteger(1),
-                r -> status(410, "Expired", "too old resource version: 1 (42)")));
+                r -> new MockResponse().withWebSocketUpgrade(new io.fabric8.mockwebserver.http.WebSocketListener() {
+                    @Override
+                    public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response response) {
+                        ws.send(event);
+                        ws.close(1000, "gone");
+                    }
+                })));
     }
 
     int requestCount(String method, String pathPrefix) {
@@ -121,6 +133,9 @@ final class FakeCluster implements AutoCloseable {
     private MockResponse dispatch(RecordedRequest r) {
         String path = r.getPath();
         requests.add(r.getMethod() + " " + path);
+        if (TRACE) {
+            System.out.println("fake-cluster " + java.time.LocalTime.now() + " " + r.getMethod() + " " + path);
+        }
         String auth = r.getHeader("Authorization");
         if (auth != null) {
             authorizations.add(auth);
@@ -197,10 +212,15 @@ final class FakeCluster implements AutoCloseable {
         return out;
     }
 
-    static MockResponse status(int code, String reason, String message) {
+    static ObjectNode statusJson(int code, String reason, String message) {
         ObjectNode s = Json.object().put("kind", "Status").put("apiVersion", "v1").put("status", "Failure")
                 .put("message", message).put("reason", reason).put("code", code);
         s.putObject("metadata");
+        return s;
+    }
+
+    static MockResponse status(int code, String reason, String message) {
+        ObjectNode s = statusJson(code, reason, message);
         return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
                 .setBody(Json.compact(s));
     }
