@@ -39,7 +39,7 @@ import java.util.function.Function;
  * (a stub the kubelet fixture fills), injected failures (5xx, 403, 410 Gone on a watch), and a TCP
  * proxy in front that can drop every connection, as an unreachable API server does.
  */
-final class FakeCluster implements AutoCloseable {
+public final class FakeCluster implements AutoCloseable {
     /** The mock server logs every request through java.util.logging: keep the build output readable. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
@@ -69,7 +69,7 @@ final class FakeCluster implements AutoCloseable {
                          Function<RecordedRequest, MockResponse> response) {
     }
 
-    FakeCluster() {
+    public FakeCluster() {
         server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
                 new Dispatcher() {
                     @Override
@@ -82,19 +82,19 @@ final class FakeCluster implements AutoCloseable {
     }
 
     /** The API server's URL through the proxy. */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + proxy.port();
     }
 
     /** A client as the runtime gets one, with the runtime's timeouts and retries from {@code st}. */
-    KubernetesClient client(String namespace, KubernetesSettings st) {
+    public KubernetesClient client(String namespace, KubernetesSettings st) {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url()).withNamespace(namespace)
                 .withTrustCerts(true).withOauthToken("test-token").build();
         return new KubernetesClientBuilder().withConfig(KubeconfigContexts.tuned(config, st)).build();
     }
 
     /** A client for the test itself (the kubelet fixture, assertions): straight to the server, no retries. */
-    KubernetesClient directClient() {
+    public KubernetesClient directClient() {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://" + server.getHostName() + ":"
                 + server.getPort()).withNamespace("default").withRequestRetryBackoffLimit(0).build();
         return new KubernetesClientBuilder().withConfig(config).build();
