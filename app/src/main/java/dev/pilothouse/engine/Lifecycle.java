@@ -507,14 +507,17 @@ final class Lifecycle {
                 ? "agent '" + gone.agent() + "' stopped: " + gone.detail()
                 : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
                 : Reasons.of(gone, null);
-        runtime.stop(s.id());
-        return engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
+        // the decision is written before the runtime is stopped: a concurrent look at the same
+        // session (another runtime event) must not see the stop and record it as the cause
+        Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
             if (cur.version() != s.version()) {
                 return null;
             }
             return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(Phase.PAUSED)
                     .terminationReason(reason);
         });
+        runtime.stop(s.id());
+        return after;
     }
 
     /**

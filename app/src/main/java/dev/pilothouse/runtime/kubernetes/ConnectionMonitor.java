@@ -130,8 +130,18 @@ final class ConnectionMonitor implements AutoCloseable {
         try {
             probe.getKubernetesVersion();
             return null;
-        } catch (RuntimeException e) {
-            return failure(e, "GET /version failed");
+        } catch (RuntimeException first) {
+            if (KubeErrors.code(first) > 0) {
+                return failure(first, "GET /version failed");
+            }
+            // one lost request is not an outage: ask once more on a fresh connection before saying so
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000_000);
+            try {
+                probe.getKubernetesVersion();
+                return null;
+            } catch (RuntimeException e) {
+                return failure(e, "GET /version failed");
+            }
         }
     }
 

@@ -41,7 +41,8 @@ final class KubeErrors {
 
     /** No HTTP answer at all: refused, reset, timed out, no such host. */
     static boolean unreachable(Throwable t) {
-        return code(t) == 0 && (find(t, IOException.class) != null || find(t, TimeoutException.class) != null);
+        // fabric8 reports "no HTTP status" as 0 or -1
+        return code(t) <= 0 && (find(t, IOException.class) != null || find(t, TimeoutException.class) != null);
     }
 
     static int code(Throwable t) {

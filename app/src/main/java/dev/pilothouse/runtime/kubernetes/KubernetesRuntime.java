@@ -393,36 +393,40 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     /** Deletes a pod if it exists and waits until it is gone (its agents got their grace period). */
     void deletePod(String ns, String name, String permission) {
-        var resource = client.pods().inNamespace(ns).withName(name);
-        Pod known = informers(ns).pod(name);
+        NamespaceInformers cache = informers(ns);
+        Pod known = cache.pod(name);
         if (known != null) {
             deleting.add(known.getMetadata().getUid());
         }
+        List<io.fabric8.kubernetes.api.model.StatusDetails> deleted;
         try {
-            var deleted = resource.delete();
-            if (deleted == null || deleted.isEmpty()) {
-                return;
-            }
-            // the cache may not have seen it yet: its uid marks the deletion as ours all the same
-            deleted.forEach(d -> {
-                if (d.getUid() != null) {
-                    deleting.add(d.getUid());
-                }
-            });
-            long wait = (settings.terminationGracePeriodSeconds() + 30) * 1000;
-            resource.waitUntilCondition(Objects::isNull, wait, TimeUnit.MILLISECONDS);
+            deleted = client.pods().inNamespace(ns).withName(name).delete();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
                 return;
             }
             throw KubeErrors.of(e, context, permission, ns);
-        } catch (RuntimeException e) {
-            if (KubeErrors.unreachable(e)) {
-                throw KubeErrors.of(e, context, permission, ns);
-            }
-            // still terminating after the grace period: the kubelet finishes it
-            log.warn("pod {}/{} still terminating: {}", ns, name, e.toString());
         }
+        if (deleted == null || deleted.isEmpty()) {
+            return;
+        }
+        // the cache may not have seen it yet: its uid marks the deletion as ours all the same
+        deleted.forEach(d -> {
+            if (d.getUid() != null) {
+                deleting.add(d.getUid());
+            }
+        });
+        // the informer hears of the deletion: wait on its cache rather than open another watch
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.terminationGracePeriodSeconds() + 30);
+        while (System.nanoTime() < deadline && reachable()) {
+            Pod p = cache.pod(name);
+            if (p == null || deleted.stream().noneMatch(d -> Objects.equals(d.getUid(), p.getMetadata().getUid()))) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        // still terminating after the grace period (or the cluster went away): the kubelet finishes it
+        log.warn("pod {}/{} not gone yet after its grace period", ns, name);
     }
 
     /** Deletes a session's PVC (purge, or a remix's failed copy), expected: not reported as lost. */

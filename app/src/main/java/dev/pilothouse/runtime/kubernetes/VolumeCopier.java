@@ -81,16 +81,9 @@ final class VolumeCopier {
         Pod parentPod = runtime.informers(namespace).pod(ObjectNames.of(fromId));
         String node = parentPod == null || parentPod.getSpec() == null ? null : parentPod.getSpec().getNodeName();
         runtime.createPod(CopyPod.build(fromId, toId, namespace, what, node, st), "create pods");
-        var resource = client.pods().inNamespace(namespace).withName(name);
         long timeout = st.copyTimeout().toMillis();
-        Pod started;
-        try {
-            started = resource.waitUntilCondition(p -> p == null || p.getStatus() != null
-                    && ("Running".equals(p.getStatus().getPhase()) || DONE.contains(p.getStatus().getPhase())),
-                    timeout, TimeUnit.MILLISECONDS);
-        } catch (RuntimeException e) {
-            throw failure("the copy pod did not start within " + st.copyTimeout().toSeconds() + " s", e);
-        }
+        Pod started = awaitPod(namespace, name, p -> p == null || p.getStatus() != null
+                && ("Running".equals(p.getStatus().getPhase()) || DONE.contains(p.getStatus().getPhase())), timeout);
         if (started == null) {
             throw new OperationFailedException("the copy pod " + namespace + "/" + name + " was deleted before it finished");
         }
@@ -99,10 +92,8 @@ final class VolumeCopier {
                 lines -> lines.forEach(l -> onLine(l, totals, progress)));
         Pod done;
         try {
-            done = resource.waitUntilCondition(p -> p == null || p.getStatus() != null && DONE.contains(p.getStatus().getPhase()),
-                    timeout, TimeUnit.MILLISECONDS);
-        } catch (RuntimeException e) {
-            throw failure("the copy did not finish within " + st.copyTimeout().toSeconds() + " s", e);
+            done = awaitPod(namespace, name, p -> p == null || p.getStatus() != null
+                    && DONE.contains(p.getStatus().getPhase()), timeout);
         } finally {
             follow.close();
         }
@@ -116,6 +107,15 @@ final class VolumeCopier {
                     .map(t -> "exit " + t.getExitCode() + (t.getMessage() == null ? "" : ": " + t.getMessage().strip()))
                     .findFirst().orElse(PodStates.reason(done.getStatus().getReason(), done.getStatus().getMessage()));
             throw new OperationFailedException("copying the volume failed in pod " + namespace + "/" + name + " (" + why + ")");
+        }
+        if (totals[0] == 0) {
+            // the follow may have started before the log existed: read it whole once
+            try {
+                PodLogs.parse(PodLogs.loggable(client, namespace, name, CopyPod.CONTAINER, LogOptions.ALL, false).getLog())
+                        .forEach(l -> onLine(l, totals, CopyProgress.NONE));
+            } catch (RuntimeException e) {
+                log.debug("copy pod {}/{}: log not readable: {}", namespace, name, e.toString());
+            }
         }
         progress.update(totals[1], totals[1], totals[0], totals[0]);
     }
@@ -145,8 +145,27 @@ final class VolumeCopier {
         }
     }
 
-    private OperationFailedException failure(String what, RuntimeException e) {
-        return new OperationFailedException(what + ": " + KubeErrors.rootMessage(e), e);
+    /**
+     * Waits on the runtime's informer cache (no extra watch) until the copy pod satisfies {@code
+     * until}; null once it is gone.
+     */
+    private Pod awaitPod(String namespace, String name, java.util.function.Predicate<Pod> until, long timeoutMillis) {
+        NamespaceInformers cache = runtime.informers(namespace);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        boolean seen = false;
+        while (System.nanoTime() < deadline) {
+            Pod p = cache.pod(name);
+            seen |= p != null;
+            if (p != null && until.test(p)) {
+                return p;
+            }
+            if (p == null && seen) {
+                return null;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        }
+        throw new OperationFailedException("the copy pod " + namespace + "/" + name + " did not "
+                + (seen ? "finish" : "appear") + " within " + st.copyTimeout().toSeconds() + " s");
     }
 
     private static String requested(PersistentVolumeClaim pvc) {

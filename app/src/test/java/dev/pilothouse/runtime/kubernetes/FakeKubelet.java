@@ -431,6 +431,12 @@ final class FakeKubelet implements AutoCloseable {
         pods.close();
         claims.close();
         worker.shutdownNow();
+        try {
+            // a provisioning step still running would write into a temp dir being deleted
+            worker.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         running.values().forEach(ContainerAgent::close);
         running.clear();
         client.close();

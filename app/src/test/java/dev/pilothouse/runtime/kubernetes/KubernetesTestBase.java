@@ -46,7 +46,7 @@ abstract class KubernetesTestBase {
 
     /** Short timeouts so that failures are seen in a test's time; every other key as shipped. */
     KubernetesSettings settings() {
-        return KubernetesSettings.DEFAULTS.with(Map.of("connectTimeoutSeconds", 1, "requestTimeoutSeconds", 3,
+        return KubernetesSettings.DEFAULTS.with(Map.of("connectTimeoutSeconds", 1, "requestTimeoutSeconds", 10,
                 "heartbeatSeconds", 1, "requestRetries", 3, "requestRetryIntervalMillis", 20,
                 "terminationGracePeriodSeconds", 0));
     }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Item 7: level-triggered reconciliation adopts what the cluster holds and deletes nothing. */
 class ReconcileTest extends KubernetesTestBase {
@@ -112,7 +113,9 @@ class ReconcileTest extends KubernetesTestBase {
         Engine bob = openEngine(otherWorkstation, "bob");
         bob.useContext(CONTEXT, NS);
         engine.pause("resumed-elsewhere");
-        bob.useContext(CONTEXT, NS);
+        // bob's informer hears of alice's stop (the pod is marked stopped-by): IDLE there too, not ERROR
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> bob.session(s.id()).state() == SessionState.IDLE);
+        assertThat(bob.session(s.id()).terminationReason()).contains("stopped by pilothouse on");
         bob.resume(s.id());
         assertThat(pod(s)).isNotNull();
 

@@ -9,6 +9,7 @@ import dev.pilothouse.session.SessionState;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -68,6 +69,11 @@ class ResilienceTest extends KubernetesTestBase {
         cluster.proxy.up();
         await().atMost(Duration.ofSeconds(40)).until(() -> cluster.requests.stream().filter(r -> r.startsWith("GET " + PODS + "?")
                 && !r.contains("watch=true")).count() > listsBefore);
+        // and watches again after that list (the mock cannot replay a deletion made between the two)
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            List<String> pods = cluster.requests.stream().filter(r -> r.startsWith("GET " + PODS + "?")).toList();
+            return pods.get(pods.size() - 1).contains("watch=true") && !pods.get(pods.size() - 2).contains("watch=true");
+        });
 
         kubelet.deletePod(NS, ObjectNames.of(s.id()));
         await().atMost(Duration.ofSeconds(20)).until(() -> fresh(s).state() == SessionState.ERROR);
