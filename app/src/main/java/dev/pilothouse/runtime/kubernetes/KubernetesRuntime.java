@@ -155,9 +155,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             namespace = ns;
             monitor.check();
         }
-        if (reachable()) {
-            informers(ns).awaitSynced(SYNC_WAIT);
-        }
+        informers(ns).awaitSynced(syncWait());
     }
 
     @Override
@@ -264,9 +262,17 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         return out;
     }
 
+    /**
+     * How long to wait for a namespace's first list: only while connected. Unreachable, or
+     * forbidden to list, the list may never come; callers then see "cannot tell" at once.
+     */
+    private Duration syncWait() {
+        return monitor.current().connected() ? SYNC_WAIT : Duration.ZERO;
+    }
+
     private NamespaceInformers synced(String ns) {
         NamespaceInformers inf = informers(ns);
-        return inf.awaitSynced(SYNC_WAIT) ? inf : null;
+        return inf.awaitSynced(syncWait()) ? inf : null;
     }
 
     // ---- start and stop ------------------------------------------------------------------------
@@ -278,7 +284,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         namespaces.put(id, ns);
         requireReachable("start session '" + session.name() + "'");
         NamespaceInformers cache = informers(ns);
-        cache.awaitSynced(SYNC_WAIT);
+        cache.awaitSynced(syncWait());
         stop(id);
         lostPods.remove(id);
         stoppedElsewhere.remove(id);

@@ -47,6 +47,26 @@ class ConnectCheckTest extends KubernetesTestBase {
     }
 
     @Test
+    void forbiddenToListPodsTheEngineSaysSoAtOnceAndChangesNoSession(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other) {
+        dev.pilothouse.session.Session s = dummy();
+        cluster.denied.add("list pods");
+        cluster.fail("GET", "/api/v1/namespaces/team-a/pods?", 403, 100_000);
+
+        long t0 = System.nanoTime();
+        dev.pilothouse.engine.Engine fresh = openEngine(other, "carol");
+        fresh.useContext(CONTEXT, NS);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(fresh.connection().state()).isEqualTo(ConnectionStatus.State.FORBIDDEN);
+        assertThat(fresh.connection().missing()).containsExactly("list pods");
+        assertThat(millis).as("no wait for a list that cannot come").isLessThan(10_000);
+        // alice's engine, whose caches were filled before, keeps its session as it is
+        runtime(s).checkConnection();
+        engine.reconcile();
+        assertThat(fresh(s).state()).isEqualTo(dev.pilothouse.session.SessionState.READY);
+    }
+
+    @Test
     void rejectedCredentialsAreUnauthorized() {
         cluster.fail("GET", "/version", 401, 1000);
         KubernetesSettings st = settings();
