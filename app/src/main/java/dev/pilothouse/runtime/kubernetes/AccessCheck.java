@@ -43,7 +43,6 @@ final class AccessCheck {
             new Permission("delete", "", "persistentvolumeclaims", null),
             new Permission("get", "networking.k8s.io", "networkpolicies", null),
             new Permission("create", "networking.k8s.io", "networkpolicies", null),
-            new Permission("update", "networking.k8s.io", "networkpolicies", null),
             new Permission("delete", "networking.k8s.io", "networkpolicies", null),
             new Permission("list", "", "events", null));
 

@@ -313,12 +313,32 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
     }
 
+    /**
+     * Creates the session's NetworkPolicy, or replaces one whose rules differ (the settings
+     * changed): delete and create, so the Role needs no update verb. It runs before the pod is
+     * created, so no pod is ever without its policy.
+     */
     private void ensurePolicy(String ns, String id) {
         NetworkPolicy policy = SessionNetworkPolicy.build(id, ns, settings);
+        var resource = client.network().v1().networkPolicies().inNamespace(ns).withName(ObjectNames.of(id));
+        String doing = "get networkpolicies.networking.k8s.io";
         try {
-            client.network().v1().networkPolicies().inNamespace(ns).resource(policy).createOr(r -> r.update());
+            NetworkPolicy existing = resource.get();
+            if (existing != null && Objects.equals(existing.getSpec(), policy.getSpec())) {
+                return;
+            }
+            if (existing != null) {
+                doing = "delete networkpolicies.networking.k8s.io";
+                resource.delete();
+            }
+            doing = "create networkpolicies.networking.k8s.io";
+            client.network().v1().networkPolicies().inNamespace(ns).resource(policy).create();
         } catch (KubernetesClientException e) {
-            throw KubeErrors.of(e, context, "create networkpolicies.networking.k8s.io", ns);
+            if (e.getCode() == 409) {
+                // created meanwhile by another engine starting the same session: its rules are the same
+                return;
+            }
+            throw KubeErrors.of(e, context, doing, ns);
         }
     }
 

@@ -46,6 +46,7 @@ class OperationsTest extends KubernetesTestBase {
         assertThat(runtime(s).openForwards()).isEqualTo(1);
         assertThat(Files.readString(kubelet.volume(NS, ObjectNames.of(s.id())).resolve("note.txt"))).contains("kept-across-pause");
         String firstPodUid = pod(s).getMetadata().getUid();
+        String policyUid = policy(s).getMetadata().getUid();
 
         Session paused = engine.pause("keeper");
         assertThat(paused.state()).isEqualTo(SessionState.IDLE);
@@ -60,6 +61,7 @@ class OperationsTest extends KubernetesTestBase {
         assertThat(again.getMetadata().getUid()).isNotEqualTo(firstPodUid);
         assertThat(again.getSpec().getVolumes().get(0).getPersistentVolumeClaim().getClaimName()).isEqualTo(ObjectNames.of(s.id()));
         assertThat(reply("keeper", "$ cat note.txt")).contains("kept-across-pause");
+        assertThat(policy(s).getMetadata().getUid()).as("an unchanged policy is left as it is").isEqualTo(policyUid);
     }
 
     @Test

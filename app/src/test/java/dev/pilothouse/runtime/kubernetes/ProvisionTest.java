@@ -191,6 +191,20 @@ class ProvisionTest extends KubernetesTestBase {
     }
 
     @Test
+    void aPolicyWhoseRulesChangedIsReplacedBeforeThePodStarts() {
+        Session s = create("policy", List.of("reference"), null);
+        engine.pause("policy");
+        // someone loosened the policy by hand: resume puts Pilothouse's rules back
+        api.network().v1().networkPolicies().inNamespace(NS).withName(ObjectNames.of(s.id()))
+                .edit(p -> { p.getSpec().setIngress(List.of(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule()));
+                    return p; });
+        assertThat(policy(s).getSpec().getIngress()).hasSize(1);
+        engine.resume("policy");
+        assertThat(policy(s).getSpec().getIngress()).isEmpty();
+        assertThat(cluster.requests).noneMatch(r -> r.startsWith("PUT /apis/networking.k8s.io"));
+    }
+
+    @Test
     void objectNamesAreDns1123LabelsForAnyId() {
         for (String id : List.of("3f1e2d4c-0000-4000-8000-00000000abcd", "Upper_Case.id", "x".repeat(200), "--a--")) {
             assertThat(ObjectNames.of(id)).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").hasSizeLessThanOrEqualTo(63);
