@@ -301,6 +301,8 @@ public final class MainController {
                 }
             } else if (e instanceof EngineEvent.Notice n) {
                 showBanner(n.message(), false);
+            } else if (e instanceof EngineEvent.ConnectionChanged cc && cc.context().equals(contextChooser.getValue())) {
+                showConnection(cc.context(), cc.status());
             }
         }
         if (!changed.isEmpty()) {
@@ -326,15 +328,14 @@ public final class MainController {
         settings.context = context;
         console.run("switch to context '" + context + "'", () -> {
             engine.useContext(context);
-            return engine.sessions(true);
-        }, list -> {
+            return new ContextView(engine.sessions(true), engine.connection(context));
+        }, view -> {
             switchingContext = false;
-            model.setAll(list);
+            model.setAll(view.sessions());
             updateWelcome();
             detail.show(null);
             statusText.setText("Context " + context);
-            connectionStatus.setText("● " + (context.equals("local") ? "local runtime" : "connected"));
-            connectionStatus.getStyleClass().setAll("label", "connection-ok");
+            showConnection(context, view.connection());
             updateButtons();
         });
     }
@@ -352,6 +353,21 @@ public final class MainController {
         }
         welcome.node().setVisible(empty);
         split.setVisible(!empty);
+    }
+
+    private record ContextView(List<Session> sessions, dev.pilothouse.runtime.ConnectionStatus connection) {
+    }
+
+    /** The connection status beside the context chooser: its state, and why when it is not connected. */
+    private void showConnection(String context, dev.pilothouse.runtime.ConnectionStatus status) {
+        boolean local = context.equals(dev.pilothouse.runtime.local.LocalRuntime.CONTEXT);
+        connectionStatus.setText("● " + (local ? "local runtime" : status.describe()));
+        String style = status.connected() ? "connection-ok"
+                : status.state() == dev.pilothouse.runtime.ConnectionStatus.State.CHECKING ? "muted" : "connection-bad";
+        connectionStatus.getStyleClass().setAll("label", style);
+        connectionStatus.setTooltip(new Tooltip(local ? "Sessions run as processes on this workstation"
+                : status.describe() + (status.missing().isEmpty() ? "" : "\nMissing: " + String.join(", ", status.missing()))
+                + "\nChecked " + status.checkedAt()));
     }
 
     private void selectionChanged() {

@@ -110,8 +110,9 @@ public final class KubeconfigContexts {
         }
         Config config;
         try {
-            // fabric8 reads and merges the same files (defaultFiles), and runs exec plugins
-            config = Config.autoConfigure(name);
+            // fabric8 reads and merges the default files itself, and runs exec plugins; files given
+            // explicitly are read from the one that defines the context
+            config = files.equals(defaultFiles()) ? Config.autoConfigure(name) : Config.fromKubeconfig(name, c.file().toFile());
         } catch (RuntimeException e) {
             throw new InvalidInputException("cannot use kubeconfig context '" + name + "' from " + c.file() + ": "
                     + firstLine(e));

@@ -82,6 +82,11 @@ public final class FakeCluster implements AutoCloseable {
     }
 
     /** The API server's URL through the proxy. */
+    /** Refuses a permission from now on, as AccessCheck names it ("create pods/portforward"). */
+    public void deny(String permission) {
+        denied.add(permission);
+    }
+
     public String url() {
         return "http://127.0.0.1:" + proxy.port();
     }

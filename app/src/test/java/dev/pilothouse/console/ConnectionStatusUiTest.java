@@ -1,0 +1,85 @@
+package dev.pilothouse.console;
+
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.Runtimes;
+import dev.pilothouse.runtime.kubernetes.FakeCluster;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The status beside the context chooser says why a cluster cannot be used: a permission missing
+ * (named), or an API server that does not answer. Both clusters come from a real kubeconfig file.
+ */
+class ConnectionStatusUiTest extends ConsoleTestBase {
+    private FakeCluster cluster;
+
+    @Override
+    protected Supplier<Engine> engineOpener() {
+        cluster = new FakeCluster();
+        cluster.deny("create pods/portforward");
+        Path kubeconfig = dataDir.resolve("kubeconfig.yaml");
+        try {
+            Files.writeString(kubeconfig, """
+                    apiVersion: v1
+                    kind: Config
+                    current-context: lab
+                    clusters:
+                    - name: lab
+                      cluster: {server: %s}
+                    - name: gone
+                      cluster: {server: "http://127.0.0.1:1"}
+                    users:
+                    - name: me
+                      user: {token: test-token}
+                    contexts:
+                    - name: lab
+                      context: {cluster: lab, user: me, namespace: agents}
+                    - name: offline
+                      context: {cluster: gone, user: me}
+                    """.formatted(cluster.url()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Runtimes runtimes = new Runtimes(dataDir, () -> List.of(kubeconfig));
+        return () -> Engine.open(EngineConfig.of(dataDir).withBackground(true), runtimes);
+    }
+
+    @AfterEach
+    void stopCluster() {
+        cluster.close();
+    }
+
+    @Test
+    void theStatusNamesTheMissingPermissionOrTheUnreachableServer() {
+        awaitReady();
+        @SuppressWarnings("unchecked")
+        ComboBox<String> chooser = lookup("#context-chooser").queryAs(ComboBox.class);
+        assertThat(chooser.getItems()).containsExactly("local", "lab", "offline");
+        Label status = lookup("#connection-status").queryAs(Label.class);
+        await().until(() -> status.getText().equals("● local runtime"));
+
+        interact(() -> chooser.setValue("lab"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> status.getText().contains("forbidden"));
+        assertThat(status.getText()).contains("create pods/portforward");
+        assertThat(status.getStyleClass()).contains("connection-bad");
+
+        interact(() -> chooser.setValue("offline"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> status.getText().startsWith("● unreachable"));
+        assertThat(status.getStyleClass()).contains("connection-bad");
+        snapshot(window.stage().getScene().getRoot(), "connection-unreachable.png");
+    }
+}
