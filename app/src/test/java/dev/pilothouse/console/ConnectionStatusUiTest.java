@@ -80,6 +80,8 @@ class ConnectionStatusUiTest extends ConsoleTestBase {
         interact(() -> chooser.setValue("offline"));
         await().atMost(Duration.ofSeconds(60)).until(() -> status.getText().startsWith("● unreachable"));
         assertThat(status.getStyleClass()).contains("connection-bad");
+        assertThat(lookup("#welcome-title").queryAs(Label.class).getText()).isEqualTo("No sessions in offline yet");
+        assertThat(lookup("#new-session").query().isVisible()).as("a long reason does not push the actions away").isTrue();
         snapshot(window.stage().getScene().getRoot(), "connection-unreachable.png");
     }
 }

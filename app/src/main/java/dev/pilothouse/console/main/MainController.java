@@ -347,7 +347,7 @@ public final class MainController {
     /** An empty context shows the welcome view instead of an empty table. */
     private void updateWelcome() {
         boolean empty = model.rows().isEmpty() && !switchingContext;
-        if (empty && !welcome.node().isVisible()) {
+        if (empty) {
             welcome.show(console, contextChooser.getValue(), namespaceField.getText().isBlank() ? null : namespaceField.getText().trim(),
                     List.copyOf(contextChooser.getItems()), this::selectNew);
         }
