@@ -3,6 +3,7 @@ package dev.pilothouse.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentJson;
+import dev.pilothouse.agent.CommandLineWords;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.json.Json;
@@ -69,7 +70,7 @@ final class AgentsCommand {
         @Override
         int run(Engine e, Output o) throws IOException {
             AgentDefinition draft = file != null ? fromFile() : new AgentDefinition(null, name, image,
-                    command == null ? List.of() : Words.split(command), model, instructions, env,
+                    command == null ? List.of() : CommandLineWords.split(command), model, instructions, env,
                     port == null ? 0 : port, new Resources(cpu, memory, null), null, null, null);
             o.agent(e.createAgent(draft));
             return 0;
@@ -93,7 +94,7 @@ final class AgentsCommand {
             }
             if (n.has("command") && n.get("command").isTextual()) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) n).set("command",
-                        Json.MAPPER.valueToTree(Words.split(n.get("command").asText())));
+                        Json.MAPPER.valueToTree(CommandLineWords.split(n.get("command").asText())));
             }
             for (String field : List.of("command", "env", "resources")) {
                 JsonNode v = n.get(field);
@@ -132,44 +133,6 @@ final class AgentsCommand {
             AgentDefinition a = e.deleteAgent(name);
             o.line("deleted agent '" + a.name() + "'");
             return 0;
-        }
-    }
-
-    /** Splits a command line into words: spaces separate, single or double quotes group. */
-    static final class Words {
-        static List<String> split(String line) {
-            List<String> words = new ArrayList<>();
-            StringBuilder w = new StringBuilder();
-            char quote = 0;
-            boolean inWord = false;
-            for (char c : line.toCharArray()) {
-                if (quote != 0) {
-                    if (c == quote) {
-                        quote = 0;
-                    } else {
-                        w.append(c);
-                    }
-                } else if (c == '\'' || c == '"') {
-                    quote = c;
-                    inWord = true;
-                } else if (Character.isWhitespace(c)) {
-                    if (inWord) {
-                        words.add(w.toString());
-                        w.setLength(0);
-                        inWord = false;
-                    }
-                } else {
-                    w.append(c);
-                    inWord = true;
-                }
-            }
-            if (quote != 0) {
-                throw new InvalidInputException("unbalanced " + quote + " quote in command '" + line + "'");
-            }
-            if (inWord) {
-                words.add(w.toString());
-            }
-            return words;
         }
     }
 }

@@ -241,6 +241,11 @@ public final class Engine implements AutoCloseable {
         return volumes;
     }
 
+    /** Where a session's volume is, for people (a directory, or a PVC). */
+    public String volumeLocation(Session s) {
+        return runtime(s).volumeLocation(s.id());
+    }
+
     public SessionRuntime runtime(Session s) {
         return runtimes.runtime(s.context());
     }
@@ -304,6 +309,11 @@ public final class Engine implements AutoCloseable {
      * A start-up failure leaves the session in ERROR with the reason; nothing is lost.
      */
     public Started create(CreateRequest r, Consumer<AgentEvent> onReply) {
+        return create(r, null, onReply);
+    }
+
+    /** As {@link #create(CreateRequest, Consumer)}; {@code onCreated} hears of the session as soon as it is stored. */
+    public Started create(CreateRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply) {
         String ctx = r.context() == null ? context : r.context();
         SessionRuntime runtime = runtimes.runtime(ctx);
         if (r.agents() == null || r.agents().isEmpty()) {
@@ -322,6 +332,9 @@ public final class Engine implements AutoCloseable {
                 null, actor(), now, now, now, null, null, null, owner, 0);
         Session created = store.write(tx -> tx.insertSession(draft, defs, actor(), "created by " + actor(), null));
         publish(new EngineEvent.SessionChanged(created));
+        if (onCreated != null) {
+            onCreated.accept(created);
+        }
         log.info("created session {} ({}) with agents {}", created.name(), created.id(), r.agents());
         Session started = lifecycle.start(created, defs, runtime, "created");
         return deliverStartingPrompt(started, onReply);
@@ -510,6 +523,11 @@ public final class Engine implements AutoCloseable {
      * overrides, its workspace (and conversation) copied, then started like a new session.
      */
     public Started remix(String parentRef, RemixRequest r, Consumer<AgentEvent> onReply) {
+        return remix(parentRef, r, null, onReply);
+    }
+
+    /** As {@link #remix(String, RemixRequest, Consumer)}; {@code onCreated} hears of the child as soon as it is stored. */
+    public Started remix(String parentRef, RemixRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply) {
         Session parent = lifecycle.settle(session(parentRef));
         if (parent.purged()) {
             throw new WrongStateException("session '" + parent.name() + "' was purged: its volume is gone, so it cannot "
@@ -540,6 +558,9 @@ public final class Engine implements AutoCloseable {
             return c;
         });
         publish(new EngineEvent.SessionChanged(child));
+        if (onCreated != null) {
+            onCreated.accept(child);
+        }
         Session copied = lifecycle.copyVolume(parent, child, new VolumeCopy(r.copyWorkspace(), r.copyConversation()));
         if (copied.state() == SessionState.ERROR) {
             return new Started(copied, null);

@@ -38,6 +38,11 @@ public interface SessionRuntime extends AutoCloseable {
 
     boolean volumeExists(String sessionId);
 
+    /** Where the session's volume is, for people: a directory, or a PVC's namespace/name. Computed, never I/O. */
+    default String volumeLocation(String sessionId) {
+        return sessionId;
+    }
+
     /** Ids of the sessions that have a volume here, for finding orphans. */
     Set<String> volumes();
 

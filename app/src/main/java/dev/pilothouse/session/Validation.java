@@ -124,6 +124,41 @@ public final class Validation {
         return seconds;
     }
 
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})([smhd])");
+
+    /**
+     * A duration as an operator types it: seconds (300) or numbers with units (5m, 24h, 7d,
+     * 1h30m). Range checks are the caller's ({@link #waitingTimeout}, {@link #ttl}).
+     */
+    public static long duration(String what, String text) {
+        String v = text == null ? "" : text.trim();
+        if (v.matches("\\d+")) {
+            // too many digits for a long is still "out of range", which the range check words
+            return v.length() > 18 ? Long.MAX_VALUE : Long.parseLong(v);
+        }
+        String accepted = "give seconds (300) or numbers with units s, m, h, d (5m, 24h, 7d, 1h30m)";
+        if (v.startsWith("-")) {
+            throw new InvalidInputException("invalid " + what + " '" + printable(v) + "': it must be positive; " + accepted);
+        }
+        java.util.regex.Matcher m = DURATION_PART.matcher(v);
+        long total = 0;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            long n = Long.parseLong(m.group(1));
+            total += switch (m.group(2)) {
+                case "s" -> n;
+                case "m" -> n * 60;
+                case "h" -> n * 3600;
+                default -> n * 86400;
+            };
+            end = m.end();
+        }
+        if (end == 0 || end != v.length()) {
+            throw new InvalidInputException("invalid " + what + " '" + printable(v) + "': " + accepted);
+        }
+        return total;
+    }
+
     /** A Kubernetes quantity such as 500m, 2, 512Mi or 10Gi. */
     public static String quantity(String field, String value) {
         if (value == null) {

@@ -55,6 +55,7 @@ public final class LocalRuntime implements SessionRuntime {
     private static final int REASON_LINES = 10;
 
     private final Path sessionsDir;
+    private final String context;
     private final long stopGraceMillis;
     private final List<Consumer<RuntimeEvent>> listeners = new CopyOnWriteArrayList<>();
     /** Processes whose exit is being watched, by pid, so each is watched once. */
@@ -67,7 +68,13 @@ public final class LocalRuntime implements SessionRuntime {
     }
 
     public LocalRuntime(Path dataDir, long stopGraceMillis) {
-        this.sessionsDir = dataDir.resolve("sessions");
+        this(CONTEXT, dataDir.resolve("sessions"), stopGraceMillis);
+    }
+
+    /** A local runtime under another context name, keeping its sessions in {@code sessionsDir}. */
+    public LocalRuntime(String context, Path sessionsDir, long stopGraceMillis) {
+        this.context = context;
+        this.sessionsDir = sessionsDir;
         this.stopGraceMillis = stopGraceMillis;
         this.logPoller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "local-log-follow");
@@ -78,7 +85,7 @@ public final class LocalRuntime implements SessionRuntime {
 
     @Override
     public String context() {
-        return CONTEXT;
+        return context;
     }
 
     SessionFiles files(String sessionId) {
@@ -374,6 +381,11 @@ public final class LocalRuntime implements SessionRuntime {
     @Override
     public boolean volumeExists(String sessionId) {
         return Files.isDirectory(files(sessionId).workspace());
+    }
+
+    @Override
+    public String volumeLocation(String sessionId) {
+        return workspace(sessionId).toAbsolutePath().toString();
     }
 
     @Override

@@ -1,0 +1,60 @@
+package dev.pilothouse.console;
+
+import javafx.application.Platform;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Where the console does anything that may wait: every engine call. The FX thread only
+ * schedules work here and gets the result back on itself.
+ */
+public final class Background implements AutoCloseable {
+    private final ExecutorService pool;
+    private final AtomicInteger running = new AtomicInteger();
+    private final Consumer<Integer> busyListener;
+
+    /** @param busyListener told (on the FX thread) how many tasks are running, for a progress indicator */
+    public Background(Consumer<Integer> busyListener) {
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "console-work-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.busyListener = busyListener;
+    }
+
+    /** Runs {@code work} off the FX thread; {@code onDone}/{@code onError} run on the FX thread. */
+    public <T> CompletableFuture<T> run(Supplier<T> work, Consumer<T> onDone, Consumer<Throwable> onError) {
+        changed(running.incrementAndGet());
+        CompletableFuture<T> f = CompletableFuture.supplyAsync(work, pool);
+        f.whenComplete((value, error) -> Platform.runLater(() -> {
+            changed(running.decrementAndGet());
+            if (error == null) {
+                onDone.accept(value);
+            } else {
+                onError.accept(error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error);
+            }
+        }));
+        return f;
+    }
+
+    private void changed(int count) {
+        if (Platform.isFxApplicationThread()) {
+            busyListener.accept(count);
+        } else {
+            Platform.runLater(() -> busyListener.accept(count));
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.pilothouse.console;
+
+import dev.pilothouse.console.main.SessionListModel;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.errors.PilothouseException;
+
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * What every part of the console window shares: the engine (only ever called off the FX
+ * thread, through {@link #run}), the session list, navigation, and where messages are shown.
+ */
+public final class Console {
+    private final Engine engine;
+    private final Background background;
+    private final SessionListModel sessions;
+    private final Consumer<String> select;
+    private final Notifier notifier;
+
+    /** Shows messages where the operator is looking: a banner over the window. */
+    public interface Notifier {
+        void error(String message);
+
+        void info(String message);
+    }
+
+    public Console(Engine engine, Background background, SessionListModel sessions, Consumer<String> select,
+                   Notifier notifier) {
+        this.engine = engine;
+        this.background = background;
+        this.sessions = sessions;
+        this.select = select;
+        this.notifier = notifier;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public SessionListModel sessions() {
+        return sessions;
+    }
+
+    /** Selects a session in the table (and shows it in the detail pane). */
+    public void select(String sessionId) {
+        select.accept(sessionId);
+    }
+
+    public Notifier notifier() {
+        return notifier;
+    }
+
+    /**
+     * Runs engine work off the FX thread; {@code onDone} runs on the FX thread. A failure is shown
+     * in the banner, prefixed with {@code what} ("pause 'q4'").
+     */
+    public <T> void run(String what, Supplier<T> work, Consumer<T> onDone) {
+        background.run(work, onDone, e -> notifier.error(message(what, e)));
+    }
+
+    /** Like {@link #run}, but the failure goes to {@code onError} (an inline message in a dialog). */
+    public <T> void run(Supplier<T> work, Consumer<T> onDone, Consumer<String> onError) {
+        background.run(work, onDone, e -> onError.accept(message(null, e)));
+    }
+
+    public static String message(String what, Throwable e) {
+        String text = e instanceof PilothouseException ? e.getMessage()
+                : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return what == null ? text : "Could not " + what + ": " + text;
+    }
+}

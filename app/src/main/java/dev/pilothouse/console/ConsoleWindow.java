@@ -1,0 +1,102 @@
+package dev.pilothouse.console;
+
+import dev.pilothouse.console.main.MainController;
+import dev.pilothouse.engine.Engine;
+import javafx.fxml.FXMLLoader;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * The console's main window on a stage: built from fxml/main.fxml, placed where it was last
+ * time, its engine opened off the FX thread. Used by the application and by its tests alike.
+ */
+public final class ConsoleWindow {
+    private final Stage stage;
+    private final MainController controller;
+    private final ConsoleSettings settings;
+    private volatile Engine engine;
+    private boolean closed;
+
+    private ConsoleWindow(Stage stage, MainController controller, ConsoleSettings settings) {
+        this.stage = stage;
+        this.controller = controller;
+        this.settings = settings;
+    }
+
+    /** Shows the window at once and opens the engine in the background ({@code openEngine} may take seconds). */
+    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<Engine> openEngine) {
+        ConsoleSettings settings = ConsoleSettings.load(dataDir);
+        Themes.apply(settings.dark);
+        FXMLLoader loader = new FXMLLoader(ConsoleWindow.class.getResource("/fxml/main.fxml"));
+        Parent root;
+        try {
+            root = loader.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the main window", e);
+        }
+        MainController controller = loader.getController();
+        Scene scene = new Scene(root, settings.width, settings.height);
+        Themes.style(scene, settings.dark);
+        controller.init(settings, dataDir);
+        controller.installShortcuts(scene);
+        stage.setScene(scene);
+        stage.setTitle("Pilothouse");
+        if (!Double.isNaN(settings.x) && !Double.isNaN(settings.y)) {
+            stage.setX(settings.x);
+            stage.setY(settings.y);
+        }
+        stage.setMaximized(settings.maximized);
+        ConsoleWindow window = new ConsoleWindow(stage, controller, settings);
+        stage.setOnCloseRequest(e -> window.close());
+        stage.show();
+        Background opener = new Background(n -> {
+        });
+        opener.run(openEngine, engine -> {
+            window.engine = engine;
+            controller.engineReady(engine);
+            opener.close();
+        }, error -> {
+            opener.close();
+            controller.engineFailed(Console.message("open the data dir " + dataDir, error));
+        });
+        return window;
+    }
+
+    public MainController controller() {
+        return controller;
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** Remembers the window's layout, stops the UI's work and closes the engine (agents keep running). */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!stage.isMaximized()) {
+            settings.x = stage.getX();
+            settings.y = stage.getY();
+            settings.width = stage.getWidth();
+            settings.height = stage.getHeight();
+        }
+        settings.maximized = stage.isMaximized();
+        controller.close();
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.pilothouse.console.detail;
+
+import dev.pilothouse.console.Console;
+import dev.pilothouse.console.logs.LogViewer;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The Logs tab: one agent's log, followed live, or its previous run. The engine delivers lines
+ * on its own threads straight into the viewer, which batches them per frame.
+ */
+final class LogsPane extends BorderPane implements DetailView {
+    private final Console console;
+    private final ComboBox<String> agent = new ComboBox<>();
+    private final ToggleButton previous = new ToggleButton("Previous run");
+    private final LogViewer viewer = new LogViewer();
+    private LogSubscription subscription;
+    private String sessionId;
+    private String subscribed;
+
+    LogsPane(Console console) {
+        this.console = console;
+        agent.setId("log-agent");
+        previous.setId("log-previous");
+        agent.valueProperty().addListener((o, a, b) -> resubscribe());
+        previous.selectedProperty().addListener((o, a, b) -> resubscribe());
+        HBox bar = new HBox(8, new Label("Agent"), agent, previous);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        bar.setPadding(new Insets(0, 0, 8, 0));
+        setTop(bar);
+        setCenter(viewer);
+        setPadding(new Insets(12));
+    }
+
+    LogViewer viewer() {
+        return viewer;
+    }
+
+    @Override
+    public void show(Session s, Session prev) {
+        List<String> names = s.agents().stream().map(SessionAgent::name).toList();
+        boolean sameSession = s.id().equals(sessionId);
+        sessionId = s.id();
+        if (!sameSession || !agent.getItems().equals(names)) {
+            agent.getItems().setAll(names);
+            agent.setValue(names.isEmpty() ? null : names.get(0));
+        }
+        resubscribe();
+    }
+
+    private void resubscribe() {
+        String key = sessionId + "/" + agent.getValue() + "/" + previous.isSelected();
+        if (sessionId == null || agent.getValue() == null || Objects.equals(key, subscribed)) {
+            return;
+        }
+        stop();
+        subscribed = key;
+        viewer.clear();
+        String id = sessionId;
+        String name = agent.getValue();
+        boolean prevRun = previous.isSelected();
+        console.run("read the log of agent '" + name + "'",
+                () -> console.engine().logs(id, name, new LogOptions(-1, !prevRun, prevRun), viewer::append),
+                sub -> {
+                    if (key.equals(subscribed)) {
+                        subscription = sub;
+                    } else {
+                        sub.close();
+                    }
+                });
+    }
+
+    /** Stops following (no session shown, or the window closes). */
+    void stop() {
+        if (subscription != null) {
+            subscription.close();
+            subscription = null;
+        }
+        subscribed = null;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.pilothouse.console.detail;
+
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Session;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The State tab: the live diagram with the runtime phase beside it, and the session's
+ * transitions, newest first, with reason, actor and time.
+ */
+final class StatePane extends VBox implements DetailView {
+    private final StateDiagram diagram = new StateDiagram();
+    private final Label phase = new Label();
+    private final Label reason = new Label();
+    private final ObservableList<AuditEvent> transitions = FXCollections.observableArrayList();
+
+    StatePane() {
+        getStyleClass().add("detail-pane");
+        setSpacing(10);
+        phase.getStyleClass().add("phase-badge");
+        phase.setId("phase-badge");
+        reason.getStyleClass().add("muted");
+        reason.setWrapText(true);
+        Label phaseTitle = new Label("Runtime phase");
+        phaseTitle.getStyleClass().add("section-title");
+        VBox side = new VBox(6, phaseTitle, phase, reason);
+        side.setPrefWidth(220);
+        HBox top = new HBox(16, diagram, side);
+        top.setAlignment(Pos.TOP_LEFT);
+        Label timelineTitle = new Label("Transitions");
+        timelineTitle.getStyleClass().add("section-title");
+        TableView<AuditEvent> table = new TableView<>(transitions);
+        table.setId("transitions");
+        table.setPlaceholder(new Label("No transitions yet"));
+        table.getColumns().add(column("Time", 200, e -> Json.time(e.at())));
+        table.getColumns().add(column("Transition", 140, e -> e.from() + " → " + e.to()));
+        table.getColumns().add(column("Actor", 100, AuditEvent::actor));
+        table.getColumns().add(column("Reason", 420, e -> e.reason() == null ? "" : e.reason().replace('\n', ' ')));
+        VBox.setVgrow(table, Priority.ALWAYS);
+        setPadding(new Insets(12));
+        getChildren().addAll(top, timelineTitle, table);
+    }
+
+    StateDiagram diagram() {
+        return diagram;
+    }
+
+    @Override
+    public void show(Session s, Session previous) {
+        diagram.show(s.state(), previous != null ? previous.state() : null);
+        phase.setText(s.phase().name());
+        reason.setText(s.terminationReason() == null ? "" : s.terminationReason());
+    }
+
+    /** A different session is shown: its trail will arrive through {@link #add}. */
+    void reset() {
+        transitions.clear();
+    }
+
+    /**
+     * Adds newly loaded audit events. When they are the first of a newly shown session, the
+     * arrow of its last transition is marked (without animation: it happened before).
+     */
+    void add(Session s, List<AuditEvent> events, boolean first) {
+        events.stream().filter(e -> e.kind().equals(AuditEvent.TRANSITION)).forEach(e -> transitions.add(0, e));
+        if (first && !transitions.isEmpty()) {
+            AuditEvent last = transitions.get(0);
+            diagram.show(s.state(), last.to() == s.state() ? last.from() : null);
+        }
+    }
+
+    private static TableColumn<AuditEvent, String> column(String title, double width, Function<AuditEvent, String> value) {
+        TableColumn<AuditEvent, String> c = new TableColumn<>(title);
+        c.setPrefWidth(width);
+        c.setCellValueFactory(f -> new ReadOnlyStringWrapper(value.apply(f.getValue())));
+        c.setSortable(false);
+        return c;
+    }
+}

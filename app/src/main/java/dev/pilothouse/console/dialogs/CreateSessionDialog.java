@@ -1,0 +1,122 @@
+package dev.pilothouse.console.dialogs;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.console.Console;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.Validation;
+import javafx.application.Platform;
+import javafx.fxml.FXML;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.TextField;
+import javafx.stage.Window;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * New session (fxml/create-session.fxml). Every field is checked as it is typed; once the
+ * session is stored the dialog closes and the new session is selected, while its agents start.
+ */
+public final class CreateSessionDialog extends DialogWindow {
+    @FXML private Label where;
+    @FXML private TextField name;
+    @FXML private Label nameMessage;
+    @FXML private SessionFields fieldsController;
+    @FXML private Label error;
+    @FXML private ProgressBar progress;
+    @FXML private Label progressText;
+    @FXML private Button cancel;
+    @FXML private Button create;
+
+    private final Console console;
+    private final String context;
+    private final String namespace;
+    private Consumer<Session> onCreated = s -> {
+    };
+
+    public CreateSessionDialog(Console console, Window owner, boolean dark, String context, String namespace) {
+        super(owner, "create-session.fxml", "New session", dark);
+        this.console = console;
+        this.context = context;
+        this.namespace = namespace == null || namespace.isBlank() ? null : namespace.trim();
+        where.setText("In context " + context + (this.namespace == null ? "" : ", namespace " + this.namespace));
+        name.textProperty().addListener((o, a, b) -> validate());
+        fieldsController.onChange(this::validate);
+        cancel.setOnAction(e -> stage.close());
+        create.setOnAction(e -> submit());
+        console.run("list the agents", () -> console.engine().agents(false), defs -> {
+            List<String> names = defs.stream().map(AgentDefinition::name).toList();
+            fieldsController.setAgents(names, names.contains("reference") ? List.of("reference") : List.of());
+        });
+    }
+
+    public void show(Consumer<Session> onCreated) {
+        this.onCreated = onCreated;
+        stage.show();
+        name.requestFocus();
+    }
+
+    public SessionFields fields() {
+        return fieldsController;
+    }
+
+    private boolean validate() {
+        String n = name.getText() == null ? "" : name.getText().trim();
+        String problem = null;
+        if (!n.isEmpty()) {
+            try {
+                Validation.name("session", n);
+                boolean taken = console.sessions().sessions().stream()
+                        .anyMatch(s -> !s.deleted() && s.name().equals(n) && s.context().equals(context));
+                if (taken) {
+                    problem = "A live session named '" + n + "' already exists in context " + context + ".";
+                }
+            } catch (RuntimeException e) {
+                problem = e.getMessage();
+            }
+        }
+        nameMessage.setText(problem == null ? "" : problem);
+        boolean ok = problem == null && fieldsController.validProperty().get();
+        create.setDisable(!ok);
+        return ok;
+    }
+
+    private void submit() {
+        SessionFields.Values v = fieldsController.validate();
+        if (!validate() || v == null) {
+            return;
+        }
+        String n = name.getText() == null || name.getText().isBlank() ? null : name.getText().trim();
+        CreateRequest r = new CreateRequest(n, context, namespace, v.agents(), v.prompt(), v.waitingSeconds(),
+                v.ttlSeconds(), v.metadata(), v.resources());
+        create.setDisable(true);
+        error.setText("");
+        progress.setVisible(true);
+        progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
+        progressText.setText("Creating…");
+        console.run(() -> console.engine().create(r, stored -> Platform.runLater(() -> {
+            // stored: the rest (starting agents, the first message) goes on in the background
+            stage.close();
+            onCreated.accept(stored);
+        }), null), started -> {
+            if (started.failed()) {
+                console.notifier().error(started.session().state() == dev.pilothouse.session.SessionState.ERROR
+                        ? "Session '" + started.session().name() + "' failed to start: " + started.session().terminationReason()
+                        : "The reply to the starting prompt of '" + started.session().name() + "' failed: "
+                        + started.firstReply().reply().error());
+            }
+        }, message -> {
+            if (stage.isShowing()) {
+                progress.setVisible(false);
+                progressText.setText("");
+                error.setText(message);
+                create.setDisable(false);
+            } else {
+                console.notifier().error(message);
+            }
+        });
+    }
+}

@@ -1,0 +1,46 @@
+package dev.pilothouse.console.dialogs;
+
+import dev.pilothouse.console.Themes;
+import javafx.fxml.FXMLLoader;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Modality;
+import javafx.stage.Stage;
+import javafx.stage.Window;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** A modal window whose content comes from an FXML file in {@code fxml/}, controlled by the dialog object. */
+abstract class DialogWindow {
+    protected final Stage stage = new Stage();
+
+    protected DialogWindow(Window owner, String fxml, String title, boolean dark) {
+        FXMLLoader loader = new FXMLLoader(DialogWindow.class.getResource("/fxml/" + fxml));
+        loader.setController(this);
+        Parent root;
+        try {
+            root = loader.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load /fxml/" + fxml, e);
+        }
+        Scene scene = new Scene(root);
+        Themes.style(scene, dark);
+        scene.setOnKeyPressed(e -> {
+            if (e.getCode() == KeyCode.ESCAPE) {
+                stage.close();
+            }
+        });
+        stage.setScene(scene);
+        stage.setTitle(title);
+        if (owner != null) {
+            stage.initOwner(owner);
+            stage.initModality(Modality.WINDOW_MODAL);
+        }
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.pilothouse.console.dialogs;
+
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Validation;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.fxml.FXML;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
+import javafx.scene.control.cell.CheckBoxListCell;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Controller of fxml/session-fields.fxml: the settings a new session and a remix share. Every
+ * edit is validated at once with the engine's own rules, and the message appears under the field.
+ */
+public final class SessionFields {
+    @FXML private ListView<String> agents;
+    @FXML private Label agentsMessage;
+    @FXML private TextArea prompt;
+    @FXML private Label promptMessage;
+    @FXML private TextField waiting;
+    @FXML private Label waitingMessage;
+    @FXML private TextField ttl;
+    @FXML private Label ttlMessage;
+    @FXML private TextArea metadata;
+    @FXML private Label metadataMessage;
+    @FXML private TextField cpu;
+    @FXML private TextField memory;
+    @FXML private TextField storage;
+    @FXML private Label resourcesMessage;
+
+    private final Map<String, BooleanProperty> checked = new LinkedHashMap<>();
+    /** Agents in the order they were ticked: the first gets the starting prompt. */
+    private final List<String> order = new ArrayList<>();
+    private final ReadOnlyBooleanWrapper valid = new ReadOnlyBooleanWrapper(false);
+    private Runnable onChange = () -> {
+    };
+
+    /** The values as entered; null where the field is left to its default. */
+    public record Values(List<String> agents, String prompt, Long waitingSeconds, Long ttlSeconds, String metadata,
+                         Resources resources) {
+    }
+
+    @FXML
+    void initialize() {
+        agents.setCellFactory(CheckBoxListCell.forListView(name -> checked.get(name)));
+        for (TextField f : List.of(waiting, ttl, cpu, memory, storage)) {
+            f.textProperty().addListener((o, a, b) -> changed());
+        }
+        prompt.textProperty().addListener((o, a, b) -> changed());
+        metadata.textProperty().addListener((o, a, b) -> changed());
+    }
+
+    /** Runs after every edit (the remix dialog refreshes its summary). */
+    public void onChange(Runnable r) {
+        this.onChange = r;
+    }
+
+    public ReadOnlyBooleanProperty validProperty() {
+        return valid.getReadOnlyProperty();
+    }
+
+    /** Offers {@code available} agents, with {@code preselected} ticked in that order. */
+    public void setAgents(List<String> available, List<String> preselected) {
+        checked.clear();
+        order.clear();
+        List<String> all = new ArrayList<>(preselected);
+        available.stream().filter(a -> !all.contains(a)).forEach(all::add);
+        for (String name : all) {
+            BooleanProperty p = new SimpleBooleanProperty(preselected.contains(name));
+            p.addListener((o, was, on) -> {
+                if (on) {
+                    order.add(name);
+                } else {
+                    order.remove(name);
+                }
+                changed();
+            });
+            checked.put(name, p);
+        }
+        order.addAll(preselected);
+        agents.getItems().setAll(all);
+        changed();
+    }
+
+    /** Ticks or unticks an agent (tests, keyboard users). */
+    public void setAgentChecked(String name, boolean on) {
+        BooleanProperty p = checked.get(name);
+        if (p != null) {
+            p.set(on);
+        }
+    }
+
+    public void prefill(String promptText, long waitingSeconds, long ttlSeconds, String metadataJson, Resources r) {
+        prompt.setText(promptText);
+        waiting.setText(Long.toString(waitingSeconds));
+        ttl.setText(Long.toString(ttlSeconds));
+        metadata.setText(metadataJson.equals("{}") ? "" : dev.pilothouse.json.Json.pretty(dev.pilothouse.json.Json.parse(metadataJson)));
+        cpu.setText(r.cpu());
+        memory.setText(r.memory());
+        storage.setText(r.storage());
+    }
+
+    public List<String> selectedAgents() {
+        return List.copyOf(order);
+    }
+
+    private void changed() {
+        validate();
+        onChange.run();
+    }
+
+    /** The values, or null when a field is invalid (each message is shown under its field). */
+    public Values validate() {
+        boolean ok = true;
+        agentsMessage.setText(order.isEmpty() ? "Tick at least one agent; the first one ticked gets the starting prompt." : "");
+        ok &= !order.isEmpty();
+        String p = prompt.getText() == null ? "" : prompt.getText();
+        if (p.length() > Validation.MAX_PROMPT_CHARS) {
+            promptMessage.getStyleClass().setAll("label", "inline-error");
+            promptMessage.setText(p.length() + " characters; the limit is " + Validation.MAX_PROMPT_CHARS);
+            ok = false;
+        } else {
+            promptMessage.getStyleClass().setAll("label", "muted");
+            promptMessage.setText(p.isEmpty() ? "" : p.length() + " / " + Validation.MAX_PROMPT_CHARS + " characters");
+        }
+        Long w = check(waitingMessage, () -> blank(waiting) ? null
+                : (long) Validation.waitingTimeout(Validation.duration("waiting timeout", waiting.getText())));
+        Long t = check(ttlMessage, () -> blank(ttl) ? null : Validation.ttl(Validation.duration("TTL", ttl.getText())));
+        String m = check(metadataMessage, () -> blank(metadata) ? null : Validation.metadata(metadata.getText()));
+        Resources r = check(resourcesMessage, () -> blank(cpu) && blank(memory) && blank(storage) ? null
+                : Validation.resources(new Resources(text(cpu), text(memory), text(storage))));
+        ok &= waitingMessage.getText().isEmpty() && ttlMessage.getText().isEmpty() && metadataMessage.getText().isEmpty()
+                && resourcesMessage.getText().isEmpty();
+        valid.set(ok);
+        return ok ? new Values(List.copyOf(order), p, w, t, m, r) : null;
+    }
+
+    private interface Check<T> {
+        T get();
+    }
+
+    private static <T> T check(Label message, Check<T> c) {
+        try {
+            T v = c.get();
+            message.setText("");
+            return v;
+        } catch (RuntimeException e) {
+            message.setText(e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean blank(TextField f) {
+        return f.getText() == null || f.getText().isBlank();
+    }
+
+    private static boolean blank(TextArea f) {
+        return f.getText() == null || f.getText().isBlank();
+    }
+
+    private static String text(TextField f) {
+        return blank(f) ? null : f.getText().trim();
+    }
+}

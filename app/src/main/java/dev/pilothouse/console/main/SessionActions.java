@@ -1,0 +1,108 @@
+package dev.pilothouse.console.main;
+
+import dev.pilothouse.console.Console;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import javafx.scene.Node;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ButtonBar;
+import javafx.scene.control.ButtonType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Pause, resume, retry, delete and purge on the selected sessions, each in the background. The
+ * ones a session's state does not allow are skipped and said so; destructive ones ask first.
+ */
+final class SessionActions {
+    private final Console console;
+    private final Node owner;
+
+    SessionActions(Console console, Node owner) {
+        this.console = console;
+        this.owner = owner;
+    }
+
+    void pause(List<Session> picked) {
+        apply("pause", picked, s -> s.state() == SessionState.READY && !s.deleted(), s -> console.engine().pause(s.id()));
+    }
+
+    void resume(List<Session> picked) {
+        apply("resume", picked, s -> s.state() == SessionState.IDLE && !s.deleted() && !s.completed(),
+                s -> console.engine().resume(s.id()));
+    }
+
+    void retry(List<Session> picked) {
+        apply("retry", picked, s -> s.state() == SessionState.ERROR && !s.deleted() && !s.completed(),
+                s -> console.engine().retry(s.id()));
+    }
+
+    void delete(List<Session> picked) {
+        List<Session> live = picked.stream().filter(s -> !s.deleted()).toList();
+        if (live.isEmpty()) {
+            return;
+        }
+        String names = String.join(", ", live.stream().map(Session::name).toList());
+        if (confirm("Delete " + live.size() + (live.size() == 1 ? " session" : " sessions") + "?",
+                "Delete " + names + "? Their runtime stops. The record, conversation, audit trail and volume are kept "
+                        + "(remix still works; purge removes the volume).", "Delete")) {
+            apply("delete", live, s -> true, s -> console.engine().delete(s.id()));
+        }
+    }
+
+    void purge(List<Session> picked) {
+        List<Session> deleted = picked.stream().filter(s -> s.deleted() && !s.purged()).toList();
+        if (deleted.isEmpty()) {
+            console.notifier().error("Purge removes the volume of a deleted session: select deleted sessions (Ctrl+D shows them).");
+            return;
+        }
+        String names = String.join(", ", deleted.stream().map(Session::name).toList());
+        if (confirm("Purge " + deleted.size() + (deleted.size() == 1 ? " volume" : " volumes") + " for good?",
+                "The volumes of " + names + " will be removed and cannot be recovered. Their records and history stay.",
+                "Purge")) {
+            apply("purge", deleted, s -> true, s -> console.engine().purge(s.id()));
+        }
+    }
+
+    private boolean confirm(String header, String text, String action) {
+        ButtonType go = new ButtonType(action, ButtonBar.ButtonData.OK_DONE);
+        Alert alert = new Alert(Alert.AlertType.CONFIRMATION, text, go, ButtonType.CANCEL);
+        alert.setHeaderText(header);
+        alert.setTitle(header);
+        alert.initOwner(owner.getScene().getWindow());
+        alert.getDialogPane().setId("confirm-dialog");
+        return alert.showAndWait().filter(go::equals).isPresent();
+    }
+
+    private void apply(String verb, List<Session> picked, Predicate<Session> allowed, Function<Session, Session> op) {
+        List<Session> todo = picked.stream().filter(allowed).toList();
+        List<String> skipped = picked.stream().filter(allowed.negate()).map(s -> s.name() + " (" + s.state() + ")").toList();
+        if (todo.isEmpty()) {
+            console.notifier().error("Nothing to " + verb + ": " + String.join(", ", skipped)
+                    + (skipped.size() == 1 ? " is" : " are") + " not in a state that allows it.");
+            return;
+        }
+        console.run(verb + " " + todo.size() + " session(s)", () -> {
+            List<String> failures = new ArrayList<>();
+            for (Session s : todo) {
+                try {
+                    op.apply(s);
+                } catch (RuntimeException e) {
+                    failures.add(s.name() + ": " + Console.message(null, e));
+                }
+            }
+            return failures;
+        }, failures -> {
+            List<String> problems = new ArrayList<>(failures);
+            if (!skipped.isEmpty()) {
+                problems.add("skipped (state does not allow " + verb + "): " + String.join(", ", skipped));
+            }
+            if (!problems.isEmpty()) {
+                console.notifier().error("Could not " + verb + " every session. " + String.join("; ", problems));
+            }
+        });
+    }
+}

@@ -1,0 +1,36 @@
+package dev.pilothouse.console.main;
+
+import dev.pilothouse.session.Session;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+
+/**
+ * One row of the session table. The row object stays the same for a session's whole life and
+ * its current version changes inside it: the table keeps the selection, and sorting and
+ * filtering follow the change through the list's extractor.
+ */
+public final class SessionRow {
+    private final String id;
+    private final ReadOnlyObjectWrapper<Session> session;
+
+    SessionRow(Session s) {
+        this.id = s.id();
+        this.session = new ReadOnlyObjectWrapper<>(s);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Session session() {
+        return session.get();
+    }
+
+    public ReadOnlyObjectProperty<Session> sessionProperty() {
+        return session.getReadOnlyProperty();
+    }
+
+    void update(Session s) {
+        session.set(s);
+    }
+}

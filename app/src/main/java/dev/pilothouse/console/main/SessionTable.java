@@ -1,0 +1,221 @@
+package dev.pilothouse.console.main;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableSet;
+import javafx.collections.SetChangeListener;
+import javafx.collections.transformation.FilteredList;
+import javafx.collections.transformation.SortedList;
+import javafx.css.PseudoClass;
+import javafx.scene.control.Label;
+import javafx.scene.control.SelectionMode;
+import javafx.scene.control.TableCell;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableRow;
+import javafx.scene.control.TableView;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
+/**
+ * The live session table: its columns, its sorting, and the text, state and show-deleted filters.
+ * Columns that count time (age, idle countdown, TTL left) follow a clock ticked once a second.
+ */
+public final class SessionTable {
+    private static final PseudoClass DELETED = PseudoClass.getPseudoClass("deleted");
+
+    private final TableView<SessionRow> table;
+    private final SessionListModel model;
+    private final FilteredList<SessionRow> filtered;
+    private final ObjectProperty<Instant> now = new SimpleObjectProperty<>(Instant.now());
+    private final StringProperty text = new SimpleStringProperty("");
+    private final ObservableSet<SessionState> states = FXCollections.observableSet(EnumSet.noneOf(SessionState.class));
+    private final BooleanProperty showDeleted = new SimpleBooleanProperty(false);
+
+    public SessionTable(TableView<SessionRow> table, SessionListModel model) {
+        this.table = table;
+        this.model = model;
+        this.filtered = new FilteredList<>(model.rows(), predicate());
+        SortedList<SessionRow> sorted = new SortedList<>(filtered);
+        sorted.comparatorProperty().bind(table.comparatorProperty());
+        table.setItems(sorted);
+        table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
+        table.setTableMenuButtonVisible(true);
+        table.setColumnResizePolicy(TableView.UNCONSTRAINED_RESIZE_POLICY);
+        table.setRowFactory(t -> new TableRow<>() {
+            @Override
+            protected void updateItem(SessionRow r, boolean empty) {
+                super.updateItem(r, empty);
+                pseudoClassStateChanged(DELETED, !empty && r != null && r.session().deleted());
+            }
+        });
+        addColumns();
+        text.addListener((o, a, b) -> refilter());
+        states.addListener((SetChangeListener<SessionState>) c -> refilter());
+        showDeleted.addListener((o, a, b) -> refilter());
+    }
+
+    public TableView<SessionRow> view() {
+        return table;
+    }
+
+    public StringProperty textFilter() {
+        return text;
+    }
+
+    public ObservableSet<SessionState> stateFilter() {
+        return states;
+    }
+
+    public BooleanProperty showDeleted() {
+        return showDeleted;
+    }
+
+    /** Moves the clock the time columns count from (once a second). */
+    public void tick(Instant t) {
+        now.set(t);
+    }
+
+    public int shown() {
+        return filtered.size();
+    }
+
+    private void refilter() {
+        filtered.setPredicate(predicate());
+    }
+
+    private Predicate<SessionRow> predicate() {
+        String q = text.get() == null ? "" : text.get().trim().toLowerCase(Locale.ROOT);
+        boolean deleted = showDeleted.get();
+        EnumSet<SessionState> wanted = states.isEmpty() ? EnumSet.allOf(SessionState.class) : EnumSet.copyOf(states);
+        return r -> {
+            Session s = r.session();
+            return (deleted || !s.deleted()) && wanted.contains(s.state()) && (q.isEmpty() || matches(s, q));
+        };
+    }
+
+    private static boolean matches(Session s, String q) {
+        if (s.name().contains(q) || s.id().startsWith(q) || s.phase().name().toLowerCase(Locale.ROOT).contains(q)) {
+            return true;
+        }
+        for (SessionAgent a : s.agents()) {
+            if (a.name().contains(q)) {
+                return true;
+            }
+        }
+        return s.metadata().length() > 2 && s.metadata().toLowerCase(Locale.ROOT).contains(q);
+    }
+
+    private void addColumns() {
+        TableColumn<SessionRow, Session> name = column("Name", 180, (s, t) -> s.name() + (s.deleted() ? " (deleted)" : ""),
+                Comparator.comparing(Session::name));
+        TableColumn<SessionRow, Session> state = new TableColumn<>("State");
+        state.setPrefWidth(90);
+        state.setCellValueFactory(f -> f.getValue().sessionProperty());
+        state.setComparator(Comparator.comparing(Session::state));
+        state.setCellFactory(c -> new TableCell<SessionRow, Session>() {
+            private final Label badge = new Label();
+
+            @Override
+            protected void updateItem(Session s, boolean empty) {
+                super.updateItem(s, empty);
+                if (empty || s == null) {
+                    setGraphic(null);
+                    return;
+                }
+                badge.setText(s.state().name());
+                badge.getStyleClass().setAll("state-badge", "state-" + s.state().name().toLowerCase(Locale.ROOT));
+                setGraphic(badge);
+            }
+        });
+        table.getColumns().add(name);
+        table.getColumns().add(state);
+        table.getColumns().add(column("Phase", 110, (s, t) -> s.phase().name(), Comparator.comparing(Session::phase)));
+        table.getColumns().add(column("Agents", 150, (s, t) -> String.join(", ", s.agents().stream().map(SessionAgent::name).toList()),
+                Comparator.comparing(s -> s.agents().isEmpty() ? "" : s.agents().get(0).name())));
+        table.getColumns().add(column("Age", 80, (s, t) -> Durations.since(s.createdAt(), t),
+                Comparator.comparing(Session::createdAt).reversed()));
+        table.getColumns().add(column("Last activity", 100, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
+                Comparator.comparing(Session::lastActivityAt).reversed()));
+        table.getColumns().add(column("Idle in", 80, (s, t) -> Durations.until(s.idleDeadline(), t),
+                Comparator.comparing(s -> s.idleDeadline() == null ? Instant.MAX : s.idleDeadline())));
+        table.getColumns().add(column("TTL left", 80, (s, t) -> s.completed() ? "completed" : Durations.until(s.ttlDeadline(), t),
+                Comparator.comparing(s -> s.ttlDeadline() == null ? Instant.MAX : s.ttlDeadline())));
+        table.getColumns().add(column("Parent", 120, (s, t) -> model.name(s.parentSessionId()),
+                Comparator.comparing(s -> model.name(s.parentSessionId()))));
+        table.getColumns().add(column("Tags", 220, (s, t) -> tags(s.metadata()), Comparator.comparing(Session::metadata)));
+        table.getSortOrder().add(name);
+    }
+
+    private TableColumn<SessionRow, Session> column(String title, double width, BiFunction<Session, Instant, String> text,
+                                                 Comparator<Session> order) {
+        TableColumn<SessionRow, Session> c = new TableColumn<>(title);
+        c.setPrefWidth(width);
+        c.setCellValueFactory(f -> f.getValue().sessionProperty());
+        c.setComparator(order);
+        boolean ticking = TICKING.contains(title);
+        c.setCellFactory(col -> {
+            TableCell<SessionRow, Session> cell = new TableCell<>() {
+                @Override
+                protected void updateItem(Session s, boolean empty) {
+                    super.updateItem(s, empty);
+                    setText(empty || s == null ? null : text.apply(s, now.get()));
+                }
+            };
+            if (ticking) {
+                // time columns re-render their own text each second, without rebuilding the table
+                now.addListener(new javafx.beans.value.WeakChangeListener<>(tick(cell, text)));
+            }
+            return cell;
+        });
+        return c;
+    }
+
+    private static final java.util.Set<String> TICKING = java.util.Set.of("Age", "Last activity", "Idle in", "TTL left");
+
+    /** Kept by the cell itself, so the weak listener lives exactly as long as the cell. */
+    private static javafx.beans.value.ChangeListener<Instant> tick(TableCell<SessionRow, Session> cell,
+                                                                   BiFunction<Session, Instant, String> text) {
+        javafx.beans.value.ChangeListener<Instant> l = (o, a, t) -> {
+            Session s = cell.getItem();
+            if (s != null && !cell.isEmpty()) {
+                cell.setText(text.apply(s, t));
+            }
+        };
+        cell.getProperties().put("tick", l);
+        return l;
+    }
+
+    /** Metadata as compact tags: project=q4 · priority=high. */
+    static String tags(String metadata) {
+        if (metadata == null || metadata.length() <= 2) {
+            return "";
+        }
+        JsonNode n = Json.parse(metadata);
+        StringBuilder b = new StringBuilder();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (b.length() > 0) {
+                b.append(" · ");
+            }
+            b.append(e.getKey()).append('=').append(e.getValue().isTextual() ? e.getValue().asText() : Json.compact(e.getValue()));
+        }
+        return b.toString();
+    }
+}

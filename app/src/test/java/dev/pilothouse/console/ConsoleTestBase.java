@@ -1,0 +1,92 @@
+package dev.pilothouse.console;
+
+import dev.pilothouse.console.main.SessionRow;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.runtime.local.LocalRuntime;
+import dev.pilothouse.session.Session;
+import javafx.scene.Node;
+import javafx.scene.control.TableView;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationTest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The real console window on a fresh data dir, driven through the UI. After each test the
+ * window closes and every agent process of the data dir is stopped.
+ */
+public abstract class ConsoleTestBase extends ApplicationTest {
+    @TempDir
+    protected Path dataDir;
+    protected ConsoleWindow window;
+    protected final FxRobot robot = this;
+
+    @Override
+    public void start(Stage stage) {
+        window = ConsoleWindow.show(stage, dataDir, engineOpener());
+    }
+
+    /** How the window's engine opens; tests may add contexts. */
+    protected Supplier<Engine> engineOpener() {
+        return () -> Engine.open(EngineConfig.of(dataDir).withBackground(true));
+    }
+
+    protected void awaitReady() {
+        await().atMost(Duration.ofSeconds(60)).until(() -> window.engine() != null
+                && !robot.lookup("#new-session").query().isDisabled());
+    }
+
+    protected Engine engine() {
+        return window.engine();
+    }
+
+    @SuppressWarnings("unchecked")
+    protected TableView<SessionRow> table() {
+        return (TableView<SessionRow>) window.stage().getScene().lookup("#sessions");
+    }
+
+    protected Session selected() {
+        SessionRow r = table().getSelectionModel().getSelectedItem();
+        return r == null ? null : r.session();
+    }
+
+    protected <T extends Node> T node(String query) {
+        return robot.lookup(query).query();
+    }
+
+    /** The row shown for a session name, as the operator sees it in the table. */
+    protected Session shownRow(String name) {
+        return table().getItems().stream().map(SessionRow::session).filter(s -> s.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Clicks the table row showing a session name, as an operator would. */
+    protected void clickRow(String name) {
+        Node cell = table().lookupAll(".table-cell").stream()
+                .filter(n -> n instanceof javafx.scene.control.TableCell<?, ?> c && name.equals(c.getText())
+                        && c.getScene() != null && c.isVisible() && c.getTableRow() != null && c.getTableRow().isVisible())
+                .findFirst().orElseThrow(() -> new AssertionError("no row shows '" + name + "'"));
+        robot.clickOn(cell);
+    }
+
+    protected void snapshot(Node node, String file) {
+        robot.interact(() -> Snapshots.write(node, Path.of("target/snapshots", file)));
+    }
+
+    @AfterEach
+    void closeWindow() {
+        if (window != null) {
+            interact(() -> window.close());
+        }
+        try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
+            r.volumes().forEach(r::stop);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.pilothouse.console;
+
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.Runtimes;
+import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.local.LocalRuntime;
+import dev.pilothouse.session.SessionState;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Two contexts, both real local runtimes under different names: the switch itself is what is tested. */
+class ContextSwitchUiTest extends ConsoleTestBase {
+
+    @Override
+    protected Supplier<Engine> engineOpener() {
+        Runtimes two = new Runtimes(dataDir) {
+            @Override
+            public List<String> contexts() {
+                return List.of(LocalRuntime.CONTEXT, "lab");
+            }
+
+            @Override
+            protected SessionRuntime create(String context) {
+                return context.equals("lab") ? new LocalRuntime("lab", dataDir.resolve("lab-sessions"), 2000)
+                        : super.create(context);
+            }
+        };
+        return () -> Engine.open(EngineConfig.of(dataDir).withBackground(true), two);
+    }
+
+    @AfterEach
+    void stopLab() {
+        try (LocalRuntime lab = new LocalRuntime("lab", dataDir.resolve("lab-sessions"), 2000)) {
+            lab.volumes().forEach(lab::stop);
+        }
+    }
+
+    @Test
+    void switchingContextShowsThatContextsSessions() {
+        awaitReady();
+        engine().create(CreateRequest.of("here", "reference"), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> shownRow("here") != null);
+
+        @SuppressWarnings("unchecked")
+        ComboBox<String> chooser = lookup("#context-chooser").queryAs(ComboBox.class);
+        assertThat(chooser.getItems()).containsExactly("local", "lab");
+        clickOn("#context-chooser");
+        clickOn("lab");
+        await().atMost(Duration.ofSeconds(15)).until(() -> lookup("#status-text").queryAs(Label.class).getText()
+                .equals("Context lab") && table().getItems().isEmpty());
+
+        // a session created now goes to the chosen context
+        clickOn("#new-session");
+        clickOn("#session-name").write("over-there");
+        await().until(() -> !lookup("#create").query().isDisabled());
+        clickOn("#create");
+        await().atMost(Duration.ofSeconds(60)).until(() -> shownRow("over-there") != null
+                && shownRow("over-there").state() == SessionState.READY);
+        assertThat(shownRow("over-there").context()).isEqualTo("lab");
+        assertThat(shownRow("here")).isNull();
+
+        interact(() -> chooser.setValue("local"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> shownRow("here") != null && shownRow("over-there") == null);
+    }
+}
