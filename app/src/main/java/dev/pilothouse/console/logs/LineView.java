@@ -208,7 +208,7 @@ final class LineView extends Region {
     protected void layoutChildren() {
         double width = getWidth();
         double height = getHeight();
-        lineHeight = Math.max(1, probe.getLayoutBounds().getHeight());
+        lineHeight = Math.max(1, Math.ceil(probe.getLayoutBounds().getHeight())); // whole pixels: crisp text
         double charWidth = probe.getLayoutBounds().getWidth();
         double timeWidth = showTimes.get() ? charWidth * (Timestamps.CHARS + 2) : 0;
         double contentWidth = LineRow.PAD * 2 + timeWidth + charWidth * Math.min(store.longestLine(), LineRow.MAX_SHOWN_CHARS + 2);
@@ -284,6 +284,7 @@ final class LineView extends Region {
     private LineRow fill(int index, int row, double timeWidth, double wrapWidth) {
         if (index == rowNodes.size()) {
             LineRow node = new LineRow();
+            node.setManaged(false); // sized here; the viewport pane would shrink it to its (empty) preferred size
             rowNodes.add(node);
             viewport.getChildren().add(node);
             node.applyCss(); // its font, hence its height when wrapping, comes from the stylesheet

@@ -14,6 +14,7 @@ import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
 import javafx.geometry.Orientation;
 import javafx.scene.layout.HBox;
+import javafx.scene.layout.Region;
 import org.kordamp.ikonli.Ikon;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignA;
@@ -27,8 +28,8 @@ import org.kordamp.ikonli.materialdesign2.MaterialDesignW;
 final class LogToolbar extends HBox {
     final CustomTextField search = new CustomTextField();
     final Label matchCount = new Label();
-    final Button previous = iconButton(MaterialDesignC.CHEVRON_UP, "Previous match (Shift+Enter, Shift+F3)", "log-previous");
-    final Button next = iconButton(MaterialDesignC.CHEVRON_DOWN, "Next match (Enter, F3)", "log-next");
+    final Button previous = iconButton(MaterialDesignC.CHEVRON_UP, "Previous match (Shift+Enter, Shift+F3)", "log-previous-match");
+    final Button next = iconButton(MaterialDesignC.CHEVRON_DOWN, "Next match (Enter, F3)", "log-next-match");
     final CustomTextField filter = new CustomTextField();
     final Label lineCount = new Label();
     final ToggleButton times = toggle(MaterialDesignC.CLOCK_OUTLINE, "Show timestamps", "log-times");
@@ -57,6 +58,9 @@ final class LogToolbar extends HBox {
             c.setPrefColumnCount(16);
         }
         lineCount.getStyleClass().add("log-line-count");
+        // counts are never cut to "…": on a narrow pane the text fields give up their width instead
+        lineCount.setMinWidth(Region.USE_PREF_SIZE);
+        matchCount.setMinWidth(Region.USE_PREF_SIZE);
         save.getStyleClass().addAll("log-save", Styles.BUTTON_ICON, Styles.FLAT);
         save.setTooltip(new Tooltip("Save to a file"));
         saveAll.getStyleClass().add("log-save-all");

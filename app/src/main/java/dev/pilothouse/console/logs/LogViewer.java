@@ -1,8 +1,9 @@
 package dev.pilothouse.console.logs;
 
 import atlantafx.base.theme.Styles;
+import dev.pilothouse.console.Background;
+import dev.pilothouse.console.FrameBatcher;
 import dev.pilothouse.runtime.LogLine;
-import javafx.application.Platform;
 import javafx.beans.property.BooleanProperty;
 import javafx.scene.control.Label;
 import javafx.scene.input.Clipboard;
@@ -12,6 +13,7 @@ import javafx.scene.input.KeyCodeCombination;
 import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignA;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -32,18 +35,26 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>{@link #append} and {@link #clear} may be called from any thread; everything else on the FX
  * thread. Appended lines reach the screen at the next frame, coalesced: one update per frame
- * however many batches arrived.
+ * however many batches arrived (while the viewer is in a scene).
  */
 public final class LogViewer extends BorderPane {
     private static final String STYLESHEET = "/styles/log-viewer.css";
     private static final KeyCombination FIND = new KeyCodeCombination(KeyCode.F, KeyCombination.SHORTCUT_DOWN);
     private static final KeyCombination COPY = new KeyCodeCombination(KeyCode.C, KeyCombination.SHORTCUT_DOWN);
 
+    private static final Boolean NEWS = Boolean.TRUE; // what the frame batcher carries: only that something changed
+
     private volatile LineStore store = new LineStore();
-    private final FrameTicker ticker = new FrameTicker(this::onFrame);
+    private final FrameBatcher<Boolean> frames = new FrameBatcher<>(news -> onFrame());
+    private final Background work = new Background(running -> { });
+    private final Executor scanWorker = task -> work.run(() -> {
+        task.run();
+        return null;
+    }, done -> { }, this::scanFailed);
     private final LogToolbar toolbar = new LogToolbar();
     private final LineView lines = new LineView();
     private final Label message = new Label();
+    private final Label placeholder = new Label();
     private final FontIcon errorIcon = new FontIcon(MaterialDesignA.ALERT_CIRCLE_OUTLINE);
     private SaveDialog saveDialog = new FileChooserSaveDialog();
     private String suggestedFileName = "log.txt";
@@ -60,8 +71,10 @@ public final class LogViewer extends BorderPane {
         getStylesheets().add(Objects.requireNonNull(LogViewer.class.getResource(STYLESHEET)).toExternalForm());
         message.getStyleClass().add("log-message");
         showMessage(null, false);
+        placeholder.getStyleClass().add("log-placeholder");
+        placeholder.setMouseTransparent(true);
         setTop(new VBox(toolbar, message));
-        setCenter(lines);
+        setCenter(new StackPane(lines, placeholder));
 
         toolbar.times.selectedProperty().bindBidirectional(lines.showTimesProperty());
         toolbar.wrap.selectedProperty().bindBidirectional(lines.wrapProperty());
@@ -84,6 +97,15 @@ public final class LogViewer extends BorderPane {
             }
         });
         addEventFilter(KeyEvent.KEY_PRESSED, this::onShortcut);
+        // per-frame updates only while shown: a running frame timer would keep a discarded viewer alive
+        sceneProperty().addListener((o, was, now) -> {
+            if (now == null) {
+                frames.stop();
+            } else {
+                onFrame();
+                frames.start();
+            }
+        });
         onFrame();
     }
 
@@ -93,14 +115,14 @@ public final class LogViewer extends BorderPane {
     public void append(List<LogLine> batch) {
         if (!batch.isEmpty()) {
             store.append(batch);
-            ticker.wake();
+            frames.add(NEWS);
         }
     }
 
     /** Forgets every line. Any thread; lines appended afterwards start the new log. */
     public void clear() {
         store = new LineStore();
-        ticker.wake();
+        frames.add(NEWS);
     }
 
     /** How many lines the viewer holds (shown or filtered out). Any thread. */
@@ -133,29 +155,25 @@ public final class LogViewer extends BorderPane {
 
     /**
      * Writes the lines held now — all of them, or only those the filter shows — to a file, off the
-     * FX thread, with their times when timestamps are shown. Completes with the number written.
+     * FX thread, with their times when timestamps are shown. The message line tells while it runs
+     * and how it ended. FX thread; completes with the number of lines written.
      */
     public CompletableFuture<Integer> save(Path file, boolean filteredOnly) {
         LineStore s = shownStore;
         int count = s.size();
         Pattern only = filteredOnly ? filter : null;
         boolean withTimes = lines.showTimesProperty().get();
-        CompletableFuture<Integer> saved = CompletableFuture.supplyAsync(() -> {
+        showMessage("Saving to " + file + "…", false);
+        return work.run(() -> {
             try {
                 return LogExport.write(file, s, count, only, withTimes);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, Background.EXECUTOR);
-        saved.whenComplete((n, failure) -> Platform.runLater(() -> {
-            if (failure == null) {
-                showMessage("Saved " + lineCountText(n) + " to " + file, false);
-            } else {
-                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-                showMessage("Could not save to " + file + ": " + cause.getMessage(), true);
-            }
-        }));
-        return saved;
+        }, n -> showMessage("Saved " + lineCountText(n) + " to " + file, false), failure -> {
+            Throwable cause = failure instanceof UncheckedIOException u ? u.getCause() : failure;
+            showMessage("Could not save to " + file + ": " + cause, true);
+        });
     }
 
     /** Moves to the next search match (wrapping around) and brings it into view. */
@@ -194,6 +212,10 @@ public final class LogViewer extends BorderPane {
                 : lineCountText(total));
         setText(toolbar.matchCount, matchCountText(found));
         toolbar.saveShown.setDisable(filter == null);
+        int shownRows = lines.rowCount();
+        setText(placeholder, shownRows > 0 ? "" : total == 0 ? "No lines yet"
+                : scan.firstPassDone() ? "No line matches the filter" : "Filtering…");
+        placeholder.setVisible(shownRows == 0);
     }
 
     private void setQuery(TextQuery q) {
@@ -225,8 +247,9 @@ public final class LogViewer extends BorderPane {
         }
         ViewScan.Result sameFilter = old != null && old.store() == shownStore && old.filter() == filter
                 ? old.result() : null;
-        scan = filter == null && query == null ? null : new ViewScan(shownStore, filter, query, sameFilter, ticker::wake);
-        ticker.wake();
+        scan = filter == null && query == null ? null
+                : new ViewScan(shownStore, filter, query, sameFilter, scanWorker, () -> frames.add(NEWS));
+        frames.add(NEWS);
     }
 
     private void find(boolean forward) {
@@ -252,6 +275,13 @@ public final class LogViewer extends BorderPane {
         lines.setMatches(query, line, found.ordinalInLine(m));
         lines.reveal(lines.rowOf(line));
         setText(toolbar.matchCount, matchCountText(found));
+    }
+
+    /** A scan gave up (a regex too deep for the stack on a huge line): say so instead of "searching…" forever. */
+    private void scanFailed(Throwable failure) {
+        String why = failure instanceof StackOverflowError ? "the pattern recurses too deeply on a long line"
+                : String.valueOf(failure.getMessage());
+        showMessage((filter != null ? "The filter" : "The search") + " stopped: " + why, true);
     }
 
     private String matchCountText(ViewScan.Result found) {

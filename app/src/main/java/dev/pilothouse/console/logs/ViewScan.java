@@ -1,6 +1,7 @@
 package dev.pilothouse.console.logs;
 
 import java.util.Arrays;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -73,6 +74,7 @@ final class ViewScan {
     private final LineStore store;
     private final Pattern filter;
     private final TextQuery query;
+    private final Executor worker;
     private final Runnable onProgress;
     private final int firstPass;
     private final AtomicBoolean running = new AtomicBoolean();
@@ -91,14 +93,16 @@ final class ViewScan {
     private int matchCount;
 
     /**
-     * A scan for a filter (null: every line) and a query (null: no search); {@link #catchUp()} runs it.
-     * {@code sameFilter}, when not null, is an earlier scan's result for the same store and filter,
-     * whose rows are reused rather than matched again (a new search under an unchanged filter).
+     * A scan for a filter (null: every line) and a query (null: no search); {@link #catchUp()} runs it
+     * on {@code worker}. {@code sameFilter}, when not null, is an earlier scan's result for the same
+     * store and filter, whose rows are reused rather than matched again (a new search under an
+     * unchanged filter). {@code onProgress} is called on the worker after each step.
      */
-    ViewScan(LineStore store, Pattern filter, TextQuery query, Result sameFilter, Runnable onProgress) {
+    ViewScan(LineStore store, Pattern filter, TextQuery query, Result sameFilter, Executor worker, Runnable onProgress) {
         this.store = store;
         this.filter = filter;
         this.query = query;
+        this.worker = worker;
         this.onProgress = onProgress;
         this.firstPass = store.size();
         this.matcher = filter == null ? null : filter.matcher("");
@@ -133,10 +137,10 @@ final class ViewScan {
         return result.scanned() >= firstPass;
     }
 
-    /** Scans the lines appended since the last call, on a worker thread, unless one is already at it. */
+    /** Scans the lines appended since the last call, on the worker, unless it is already at it. */
     void catchUp() {
         if (!cancelled && result.scanned() < store.size() && running.compareAndSet(false, true)) {
-            Background.EXECUTOR.execute(this::run);
+            worker.execute(this::run);
         }
     }
 
@@ -144,17 +148,23 @@ final class ViewScan {
         cancelled = true;
     }
 
+    /** Runs until it has caught up; a failure (a regex overflowing the stack on a huge line) ends the scan for good and is rethrown. */
     private void run() {
-        do {
-            int size;
-            while (!cancelled && scanned < (size = store.size())) {
-                scan(scanned, Math.min(size, scanned + STEP));
-                result = new Result(scanned, rows, rowCount, matchLines, matchEnds, matchLineCount);
-                onProgress.run();
-            }
-            running.set(false);
-            // lines appended after the loop's last look and before `running` was cleared
-        } while (!cancelled && scanned < store.size() && running.compareAndSet(false, true));
+        try {
+            do {
+                int size;
+                while (!cancelled && scanned < (size = store.size())) {
+                    scan(scanned, Math.min(size, scanned + STEP));
+                    result = new Result(scanned, rows, rowCount, matchLines, matchEnds, matchLineCount);
+                    onProgress.run();
+                }
+                running.set(false);
+                // lines appended after the loop's last look and before `running` was cleared
+            } while (!cancelled && scanned < store.size() && running.compareAndSet(false, true));
+        } catch (RuntimeException | StackOverflowError e) {
+            cancelled = true; // retrying would fail on the same line every frame
+            throw e;
+        }
     }
 
     private void scan(int from, int to) {

@@ -3,7 +3,6 @@ package dev.pilothouse.console.logs;
 import atlantafx.base.theme.PrimerLight;
 import dev.pilothouse.runtime.LogLine;
 import javafx.application.Application;
-import javafx.geometry.VerticalDirection;
 import javafx.scene.Node;
 import javafx.scene.Scene;
 import javafx.scene.control.ButtonBase;
@@ -11,6 +10,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.TextField;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.KeyCode;
+import javafx.scene.input.ScrollEvent;
 import javafx.scene.text.Text;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
@@ -130,7 +130,7 @@ class LogViewerTest {
     @Test
     void scrollingUpStopsFollowingAndEndResumes(FxRobot robot) {
         appendAndShow(numbered(0, 1_000));
-        robot.moveTo(lineView()).scroll(2, VerticalDirection.UP);
+        robot.clickOn(lineView()).type(KeyCode.PAGE_UP);
         awaitFx(() -> !viewer.followProperty().get());
         List<String> before = visible();
         assertThat(before.get(before.size() - 1)).isNotEqualTo("line 999");
@@ -147,11 +147,41 @@ class LogViewerTest {
     @Test
     void theFollowButtonResumesFollowing(FxRobot robot) {
         appendAndShow(numbered(0, 500));
-        robot.moveTo(lineView()).scroll(5, VerticalDirection.UP);
-        awaitFx(() -> !viewer.followProperty().get());
         robot.clickOn(".log-follow");
+        awaitFx(() -> !viewer.followProperty().get());
         appendAndShow(numbered(500, 600));
+        assertThat(visible().get(visible().size() - 1)).isEqualTo("line 499");
+        robot.clickOn(".log-follow");
         awaitFx(() -> visible().get(visible().size() - 1).equals("line 599"));
+    }
+
+    @Test
+    void theMouseWheelScrollsByLinesAndScrollingBackToTheEndFollowsAgain(FxRobot robot) {
+        appendAndShow(numbered(0, 1_000));
+        // Monocle reverses and shrinks the robot's wheel, so the wheel events are made as a desktop sends them
+        wheel(3);
+        awaitFx(() -> !viewer.followProperty().get());
+        assertThat(visible().get(visible().size() - 1)).isEqualTo("line 996");
+        wheel(-1);
+        awaitFx(() -> visible().get(visible().size() - 1).equals("line 997"));
+        assertThat(viewer.followProperty().get()).isFalse();
+        wheel(-2);
+        awaitFx(() -> viewer.followProperty().get());
+        appendAndShow(numbered(1_000, 1_001));
+        awaitFx(() -> visible().get(visible().size() - 1).equals("line 1000"));
+    }
+
+    /** A mouse wheel turned {@code lines} notches up (negative: down) over the log. */
+    private void wheel(int lines) {
+        LineView v = lineView();
+        fx(() -> {
+            javafx.geometry.Point2D c = v.localToScene(v.getWidth() / 2, v.getHeight() / 2);
+            javafx.event.Event.fireEvent(v, new ScrollEvent(ScrollEvent.SCROLL, c.getX(), c.getY(), c.getX(), c.getY(),
+                    false, false, false, false, false, false, 0, 40.0 * lines, 0, 40.0 * lines,
+                    ScrollEvent.HorizontalTextScrollUnits.NONE, 0, ScrollEvent.VerticalTextScrollUnits.LINES, lines,
+                    0, null));
+            return null;
+        });
     }
 
     // ---- search --------------------------------------------------------------------------------
@@ -180,19 +210,24 @@ class LogViewerTest {
         robot.type(KeyCode.F3).type(KeyCode.F3).type(KeyCode.F3).type(KeyCode.F3);
         awaitLabel("log-match-count", "6 of 21");
         assertThat(currentHighlightRow()).isEqualTo("line 500 needle NEEDLE");
-        assertThat(currentHighlightX()).isGreaterThan(otherHighlightX("line 500 needle NEEDLE")); // the second one
+        assertThat(currentHighlightX()).isLessThan(otherHighlightX("line 500 needle NEEDLE")); // the first of two
+        robot.type(KeyCode.F3);
+        awaitLabel("log-match-count", "7 of 21");
+        assertThat(currentHighlightRow()).isEqualTo("line 500 needle NEEDLE");
+        assertThat(currentHighlightX()).isGreaterThan(otherHighlightX("line 500 needle NEEDLE")); // the second
 
         robot.press(KeyCode.SHIFT).type(KeyCode.ENTER).release(KeyCode.SHIFT);
-        awaitLabel("log-match-count", "5 of 21");
+        awaitLabel("log-match-count", "6 of 21");
         robot.press(KeyCode.SHIFT).type(KeyCode.F3).release(KeyCode.SHIFT);
-        awaitLabel("log-match-count", "4 of 21");
-        assertThat(currentHighlightRow()).isEqualTo("line 300 needle");
-
-        robot.clickOn(".log-next");
         awaitLabel("log-match-count", "5 of 21");
-        robot.clickOn(".log-previous").clickOn(".log-previous");
-        awaitLabel("log-match-count", "3 of 21");
-        assertThat(visible()).contains("line 200 needle");
+        assertThat(currentHighlightRow()).isEqualTo("line 400 needle");
+
+        robot.clickOn(".log-next-match");
+        awaitLabel("log-match-count", "6 of 21");
+        robot.clickOn(".log-previous-match").clickOn(".log-previous-match");
+        awaitLabel("log-match-count", "4 of 21");
+        assertThat(visible()).contains("line 300 needle");
+        assertThat(currentHighlightRow()).isEqualTo("line 300 needle");
         // every visible line holding the text is painted, current or not
         assertThat(highlightedRows()).containsAll(visible().stream().filter(s -> s.contains("needle")).toList());
     }
@@ -237,20 +272,31 @@ class LogViewerTest {
         robot.clickOn(".log-filter").write("^(WARN|ERROR) .*7$");
         awaitLabel("log-line-count", "200 of 3,000 lines");
         assertThat(visible()).isNotEmpty().allMatch(s -> s.matches("^(WARN|ERROR) .*7$"));
-        assertThat(visible().get(visible().size() - 1)).isEqualTo("ERROR event 2987");
+        assertThat(visible().get(visible().size() - 1)).isEqualTo("WARN event 2997");
         assertThat(fx(() -> viewer.lookup(".log-message").isVisible())).isFalse();
 
         List<String> before = visible();
         robot.write("(");
         awaitFx(() -> viewer.lookup(".log-message").isVisible());
         assertThat(label("log-message")).startsWith("Invalid filter: Unclosed group");
-        assertThat(visible()).isEqualTo(before);
+        // the same lines (the message above them takes a row's height)
+        List<String> after = visible();
+        assertThat(after).hasSizeGreaterThan(before.size() - 3);
+        assertThat(before).endsWith(after.toArray(String[]::new));
         assertThat(label("log-line-count")).isEqualTo("200 of 3,000 lines");
 
         robot.type(KeyCode.BACK_SPACE);
         awaitFx(() -> !viewer.lookup(".log-message").isVisible());
         robot.press(KeyCode.CONTROL).type(KeyCode.A).release(KeyCode.CONTROL).type(KeyCode.BACK_SPACE);
         awaitLabel("log-line-count", "3,000 lines");
+    }
+
+    @Test
+    void aFilterTooDeepForTheStackSaysSoInsteadOfSearchingForever(FxRobot robot) {
+        appendAndShow(List.of(new LogLine(null, "ab".repeat(100_000)), new LogLine(null, "c")));
+        robot.clickOn(".log-filter").write("(a|b)*c"); // java.util.regex recurses once per repetition
+        awaitFx(() -> viewer.lookup(".log-message").isVisible() && label("log-message").startsWith("The filter stopped"));
+        assertThat(label("log-message")).contains("recurses too deeply");
     }
 
     @Test
@@ -287,15 +333,21 @@ class LogViewerTest {
         appendAndShow(List.of(new LogLine(null, "short"), new LogLine(null, longLine), new LogLine(null, "after")));
         double oneLine = fx(() -> lineView().shownRows().get(0).getHeight());
         assertThat(fx(() -> lineView().shownRows().get(1).getHeight())).isEqualTo(oneLine);
-        assertThat(fx(() -> lineView().lookup(".scroll-bar:horizontal").isVisible())).isTrue();
+        assertThat(horizontalBarShown()).isTrue();
 
         robot.clickOn(".log-wrap");
         awaitFx(() -> lineView().shownRows().get(1).getHeight() > 2 * oneLine);
         assertThat(visible()).containsExactly("short", longLine, "after");
-        assertThat(fx(() -> lineView().lookup(".scroll-bar:horizontal").isVisible())).isFalse();
+        assertThat(horizontalBarShown()).isFalse();
         // the wrapped row fits in the view's width
         assertThat(fx(() -> lineView().shownRows().get(1).lookup(".log-text").getBoundsInParent().getMaxX()))
                 .isLessThan(fx(() -> lineView().getWidth()));
+    }
+
+    private boolean horizontalBarShown() {
+        return fx(() -> lineView().lookupAll(".scroll-bar").stream()
+                .filter(n -> ((javafx.scene.control.ScrollBar) n).getOrientation() == javafx.geometry.Orientation.HORIZONTAL)
+                .findFirst().orElseThrow().isVisible());
     }
 
     // ---- save, copy, clear ---------------------------------------------------------------------
@@ -323,6 +375,25 @@ class LogViewerTest {
     }
 
     @Test
+    void aSaveThatFailsSaysWhy(FxRobot robot, @TempDir Path dir) {
+        appendAndShow(numbered(0, 10));
+        saveTo = dir.resolve("no-such-dir").resolve("x.log");
+        robot.clickOn(".log-save").clickOn("Save all lines…");
+        awaitFx(() -> label("log-message").startsWith("Could not save to " + saveTo));
+        assertThat(label("log-message")).contains("NoSuchFileException");
+        assertThat(fx(() -> viewer.lookup(".log-message").getPseudoClassStates().toString())).contains("danger");
+    }
+
+    @Test
+    void cancellingTheSaveDialogWritesNothing(FxRobot robot) {
+        appendAndShow(numbered(0, 10));
+        saveTo = null;
+        robot.clickOn(".log-save").clickOn("Save all lines…");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(fx(() -> viewer.lookup(".log-message").isVisible())).isFalse();
+    }
+
+    @Test
     void copyPutsTheSelectedLinesOnTheClipboard(FxRobot robot) {
         appendAndShow(numbered(0, 10));
         LineView v = lineView();
@@ -342,6 +413,7 @@ class LogViewerTest {
         robot.clickOn(".log-clear");
         awaitLabel("log-line-count", "0 lines");
         assertThat(visible()).isEmpty();
+        assertThat(label("log-placeholder")).isEqualTo("No lines yet");
         appendAndShow(numbered(100, 103));
         assertThat(visible()).containsExactly("line 100", "line 101", "line 102");
     }

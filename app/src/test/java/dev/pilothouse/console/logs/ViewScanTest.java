@@ -6,12 +6,20 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 class ViewScanTest {
+    private static final Executor WORKER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "scan-test");
+        t.setDaemon(true);
+        return t;
+    });
+
     private static LineStore store(int from, int to, LineStore store) {
         List<LogLine> lines = new ArrayList<>();
         for (int i = from; i < to; i++) { // every 10th line is a warning, every 7th mentions a disk
@@ -30,7 +38,7 @@ class ViewScanTest {
     @Test
     void filtersAndCountsMatchesAmongTheShownLinesThenKeepsUpWithNewOnes() {
         LineStore store = store(0, 100_000, new LineStore());
-        ViewScan scan = new ViewScan(store, Pattern.compile("^WARN"), TextQuery.of("DISK"), null, () -> { });
+        ViewScan scan = new ViewScan(store, Pattern.compile("^WARN"), TextQuery.of("DISK"), null, WORKER, () -> { });
 
         ViewScan.Result r = finished(scan, 100_000);
         assertThat(r.rowCount()).isEqualTo(10_000);
@@ -52,9 +60,9 @@ class ViewScanTest {
     @Test
     void aNewSearchUnderTheSameFilterReusesItsRowsAndFindsTheSame() {
         LineStore store = store(0, 50_000, new LineStore());
-        ViewScan first = new ViewScan(store, Pattern.compile("^WARN"), TextQuery.of("disk"), null, () -> { });
+        ViewScan first = new ViewScan(store, Pattern.compile("^WARN"), TextQuery.of("disk"), null, WORKER, () -> { });
         ViewScan.Result expected = finished(first, 50_000);
-        ViewScan second = new ViewScan(store, first.filter(), TextQuery.of("disk"), expected, () -> { });
+        ViewScan second = new ViewScan(store, first.filter(), TextQuery.of("disk"), expected, WORKER, () -> { });
 
         assertThat(second.result().rowCount()).isEqualTo(expected.rowCount()); // shown at once
         ViewScan.Result r = finished(second, 50_000);
@@ -65,7 +73,7 @@ class ViewScanTest {
     @Test
     void aCancelledScanStops() {
         LineStore store = store(0, 10, new LineStore());
-        ViewScan scan = new ViewScan(store, null, TextQuery.of("disk"), null, () -> { });
+        ViewScan scan = new ViewScan(store, null, TextQuery.of("disk"), null, WORKER, () -> { });
         scan.cancel();
         scan.catchUp();
         assertThat(scan.result().scanned()).isZero();
