@@ -11,14 +11,16 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The lines of one log, kept compactly: their UTF-8 text packed into large chunks and a
  * per-line index (chunk and offset, length, time) in fixed-size blocks of primitive arrays.
- * Two million lines of 100 bytes take about 240 MB instead of the ~600 MB of Strings.
+ * Two million lines of 100 bytes take about 300 MB instead of the ~600 MB of Strings.
  *
  * <p>Append-only. Appends are serialized by a lock held only while copying one batch; reads
  * take no lock: {@link #size()} is published last, so a reader sees every line below it.
  */
 final class LineStore {
     private static final int FIRST_CHUNK = 64 * 1024;
-    private static final int MAX_CHUNK = 4 * 1024 * 1024;
+    // below half of G1's smallest region (1 MB): a larger array is "humongous", and each one
+    // allocated starts a concurrent GC cycle that competes with the FX threads for the CPU
+    private static final int MAX_CHUNK = 256 * 1024;
     private static final int BLOCK_BITS = 14;
     private static final int BLOCK_SIZE = 1 << BLOCK_BITS;
     private static final long NO_TIME = Long.MIN_VALUE;
@@ -58,11 +60,17 @@ final class LineStore {
             for (LogLine line : lines) {
                 String text = line.text() == null ? "" : line.text();
                 longest = Math.max(longest, text.length());
-                byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
                 Block block = block(n);
                 int i = n & (BLOCK_SIZE - 1);
-                block.position[i] = place(utf8);
-                block.length[i] = utf8.length;
+                long position = placeAscii(text);
+                if (position >= 0) {
+                    block.length[i] = text.length();
+                } else {
+                    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                    position = place(utf8);
+                    block.length[i] = utf8.length;
+                }
+                block.position[i] = position;
                 long nanos = epochNanos(line.time());
                 if (nanos != NO_TIME) {
                     if (block.time == null) {
@@ -119,22 +127,48 @@ final class LineStore {
         return all[b];
     }
 
+    /**
+     * Copies an all-ASCII line's chars straight into the current chunk as its UTF-8 bytes, sparing
+     * a byte array per line (most log lines are ASCII). Returns its position, or -1 when the line
+     * holds another character; what was copied of it then is overwritten by the next line.
+     */
+    private long placeAscii(String text) {
+        int n = text.length();
+        byte[] chunk = room(n);
+        int at = chunkFill;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                return -1;
+            }
+            chunk[at + i] = (byte) c;
+        }
+        chunkFill += n;
+        return (long) (chunkCount - 1) << 32 | at;
+    }
+
     /** Copies the bytes into the current chunk, or a new one when they do not fit; returns their position. */
     private long place(byte[] utf8) {
+        byte[] chunk = room(utf8.length);
+        System.arraycopy(utf8, 0, chunk, chunkFill, utf8.length);
+        long position = (long) (chunkCount - 1) << 32 | chunkFill;
+        chunkFill += utf8.length;
+        return position;
+    }
+
+    /** The current chunk, after starting a new one if it has less than {@code bytes} free. */
+    private byte[] room(int bytes) {
         byte[][] all = chunks;
-        if (chunkCount == 0 || all[chunkCount - 1].length - chunkFill < utf8.length) {
+        if (chunkCount == 0 || all[chunkCount - 1].length - chunkFill < bytes) {
             int previous = chunkCount == 0 ? FIRST_CHUNK / 2 : all[chunkCount - 1].length;
             if (chunkCount == all.length) {
                 all = Arrays.copyOf(all, all.length * 2);
             }
-            all[chunkCount++] = new byte[Math.max(utf8.length, Math.min(MAX_CHUNK, previous * 2))];
+            all[chunkCount++] = new byte[Math.max(bytes, Math.min(MAX_CHUNK, previous * 2))];
             chunks = all;
             chunkFill = 0;
         }
-        System.arraycopy(utf8, 0, all[chunkCount - 1], chunkFill, utf8.length);
-        long position = (long) (chunkCount - 1) << 32 | chunkFill;
-        chunkFill += utf8.length;
-        return position;
+        return all[chunkCount - 1];
     }
 
     /** Nanoseconds since the epoch; times outside 1677–2262 do not fit and are kept as "no time". */

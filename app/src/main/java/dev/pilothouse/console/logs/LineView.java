@@ -271,6 +271,10 @@ final class LineView extends Region {
         for (int i = used; i < rowNodes.size(); i++) {
             rowNodes.get(i).setVisible(false);
         }
+        // a screenful of rows exists before the lines do: the first busy frame only fills them
+        for (int want = (int) Math.ceil(viewHeight / lineHeight) + 1; rowNodes.size() < want; ) {
+            newRow();
+        }
         endShown = lastShown == rowCount - 1 && (used == 0 || bottomOfLastRow() <= viewHeight + 0.5);
     }
 
@@ -283,11 +287,7 @@ final class LineView extends Region {
 
     private LineRow fill(int index, int row, double timeWidth, double wrapWidth) {
         if (index == rowNodes.size()) {
-            LineRow node = new LineRow();
-            node.setManaged(false); // sized here; the viewport pane would shrink it to its (empty) preferred size
-            rowNodes.add(node);
-            viewport.getChildren().add(node);
-            node.applyCss(); // its font, hence its height when wrapping, comes from the stylesheet
+            newRow();
         }
         LineRow node = rowNodes.get(index);
         int line = lineAt(row);
@@ -295,6 +295,16 @@ final class LineView extends Region {
                 && line >= Math.min(selectionAnchor, selectionEnd) && line <= Math.max(selectionAnchor, selectionEnd);
         node.show(store, line, timeWidth, wrapWidth, query, line == currentLine ? currentOrdinal : -1, selected);
         node.setVisible(true);
+        return node;
+    }
+
+    private LineRow newRow() {
+        LineRow node = new LineRow();
+        node.setManaged(false); // sized here; the viewport pane would shrink it to its (empty) preferred size
+        node.setVisible(false);
+        rowNodes.add(node);
+        viewport.getChildren().add(node);
+        node.applyCss(); // its font, hence its height when wrapping, comes from the stylesheet
         return node;
     }
 

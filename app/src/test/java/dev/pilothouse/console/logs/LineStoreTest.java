@@ -33,6 +33,23 @@ class LineStoreTest {
     }
 
     @Test
+    void asciiAndOtherLinesMixedAcrossChunkEnds() {
+        LineStore store = new LineStore();
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) { // ~2 MB: every chunk boundary falls somewhere among them
+            texts.add(i % 5 == 0 ? "ünïcode " + i + "x".repeat(i % 200) : "ascii " + i + "y".repeat(i % 150));
+        }
+        for (int from = 0; from < texts.size(); from += 333) {
+            store.append(texts.subList(from, Math.min(texts.size(), from + 333)).stream()
+                    .map(t -> new LogLine(null, t)).toList());
+        }
+        assertThat(store.size()).isEqualTo(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(store.text(i)).isEqualTo(texts.get(i));
+        }
+    }
+
+    @Test
     void aLineLargerThanAChunkGetsOneOfItsOwn() {
         LineStore store = new LineStore();
         String huge = "x".repeat(5 * 1024 * 1024);
