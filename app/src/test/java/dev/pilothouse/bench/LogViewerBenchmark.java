@@ -34,7 +34,8 @@ import java.util.function.Predicate;
  * thread makes them, in a shown window, headless (Monocle, as the tests). Not part of {@code mvn verify}:
  * <pre>mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.bench.LogViewerBenchmark</pre>
  * ({@code -Dbench=10000} or {@code -Dbench=100} for one batch size only; {@code all} runs both).
- * Prints Markdown rows.
+ * Prints Markdown rows. With the environment variable {@code BENCH_DEBUG} set it also prints, per
+ * frame, when the pulse began and how long its CSS and layout took (where frame gaps come from).
  */
 public final class LogViewerBenchmark {
     private static final int LINES = 2_000_000;
