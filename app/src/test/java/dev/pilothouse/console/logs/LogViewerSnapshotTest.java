@@ -81,6 +81,25 @@ class LogViewerSnapshotTest {
         assertThat(distance(currentColour, background)).as("current match against the background").isGreaterThan(60);
         assertThat(distance(otherColour, background)).as("other matches against the background").isGreaterThan(30);
         assertThat(distance(currentColour, otherColour)).as("current match against the others").isGreaterThan(30);
+        // the text stays readable on the current match (WCAG's 4.5:1 for normal text)
+        javafx.scene.paint.Color text = fx(() -> (javafx.scene.paint.Color) ((javafx.scene.text.Text) currentMatch()
+                .getParent().lookup(".log-text")).getFill());
+        javafx.scene.paint.Color mark = fx(() -> (javafx.scene.paint.Color) currentMatch().getFill());
+        assertThat(contrast(text, mark)).as("text on the current match").isGreaterThan(4.5);
+    }
+
+    private static double contrast(javafx.scene.paint.Color a, javafx.scene.paint.Color b) {
+        double la = luminance(a);
+        double lb = luminance(b);
+        return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+    }
+
+    private static double luminance(javafx.scene.paint.Color c) {
+        double[] rgb = {c.getRed(), c.getGreen(), c.getBlue()};
+        for (int i = 0; i < 3; i++) {
+            rgb[i] = rgb[i] <= 0.03928 ? rgb[i] / 12.92 : Math.pow((rgb[i] + 0.055) / 1.055, 2.4);
+        }
+        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
     }
 
     @ParameterizedTest
