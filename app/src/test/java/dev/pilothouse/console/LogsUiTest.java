@@ -23,7 +23,9 @@ class LogsUiTest extends ConsoleTestBase {
         engine().create(CreateRequest.of("logged", "reference"), null);
         await().atMost(Duration.ofSeconds(10)).until(() -> shownRow("logged") != null
                 && shownRow("logged").state() == SessionState.READY);
-        clickRow("logged");
+        // the table's cells follow its items a pulse later: retry until the row is drawn
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> clickRow("logged"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> selected() != null && selected().name().equals("logged"));
         press(KeyCode.CONTROL).press(KeyCode.DIGIT4).release(KeyCode.DIGIT4).release(KeyCode.CONTROL);
 
         LogViewer viewer = lookup(".log-viewer").queryAs(LogViewer.class);

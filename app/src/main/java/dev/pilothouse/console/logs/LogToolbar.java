@@ -47,11 +47,14 @@ final class LogToolbar extends HBox {
 
         search.getStyleClass().add("log-search");
         search.setPromptText("Search");
+        search.setTooltip(new Tooltip("Find text, ignoring case (Ctrl+F); Enter: next, Shift+Enter: previous"));
         search.setLeft(new FontIcon(MaterialDesignM.MAGNIFY));
         search.setRight(matchCount);
         matchCount.getStyleClass().add("log-match-count");
         filter.getStyleClass().add("log-filter");
-        filter.setPromptText("Filter (regex)");
+        // short enough to read when the Logs tab leaves the fields ~90 px; the icon says "filter"
+        filter.setPromptText("Regex");
+        filter.setTooltip(new Tooltip("Show only the lines this regular expression finds something in"));
         filter.setLeft(new FontIcon(MaterialDesignF.FILTER_VARIANT));
         for (CustomTextField c : new CustomTextField[] {search, filter}) {
             c.getStyleClass().add(Styles.SMALL);

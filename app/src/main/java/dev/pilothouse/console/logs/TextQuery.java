@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
  * What the search box looks for: a plain string, case-insensitive for ASCII letters, matched
  * directly against the stored UTF-8 bytes so that searching millions of lines decodes none.
  * A match always starts and ends on a character boundary (UTF-8 is self-synchronizing), and
- * matches do not overlap, as in a text editor.
+ * matches do not overlap, as in a text editor. Boyer-Moore-Horspool: most bytes of a line are
+ * skipped, not compared, which keeps a search over millions of lines well under the 300 ms target.
  */
 final class TextQuery {
     private static final byte[] LOWER = new byte[256];
@@ -18,13 +19,18 @@ final class TextQuery {
     }
 
     private final String text;
-    private final byte[] needle;
+    private final byte[] needle;      // lower-cased
+    private final int[] skip = new int[256]; // by lower-cased byte: how far the needle may move on
 
     private TextQuery(String text) {
         this.text = text;
         this.needle = text.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < needle.length; i++) {
             needle[i] = LOWER[needle[i] & 0xff];
+        }
+        java.util.Arrays.fill(skip, needle.length);
+        for (int i = 0; i < needle.length - 1; i++) {
+            skip[needle[i] & 0xff] = needle.length - 1 - i;
         }
     }
 
@@ -39,19 +45,22 @@ final class TextQuery {
 
     /** The byte offset of the first match in {@code bytes[from, to)}, or -1. */
     int indexOf(byte[] bytes, int from, int to) {
-        byte first = needle[0];
-        int last = to - needle.length;
+        int lastIndex = needle.length - 1;
+        byte lastByte = needle[lastIndex];
+        int end = to - needle.length;
         outer:
-        for (int i = from; i <= last; i++) {
-            if (LOWER[bytes[i] & 0xff] != first) {
-                continue;
-            }
-            for (int j = 1; j < needle.length; j++) {
-                if (LOWER[bytes[i + j] & 0xff] != needle[j]) {
-                    continue outer;
+        for (int i = from; i <= end; ) {
+            byte b = LOWER[bytes[i + lastIndex] & 0xff];
+            if (b == lastByte) {
+                for (int j = 0; j < lastIndex; j++) {
+                    if (LOWER[bytes[i + j] & 0xff] != needle[j]) {
+                        i += skip[b & 0xff];
+                        continue outer;
+                    }
                 }
+                return i;
             }
-            return i;
+            i += skip[b & 0xff];
         }
         return -1;
     }

@@ -34,6 +34,29 @@ class TextQueryTest {
     }
 
     @Test
+    void findsTheSameMatchesAsANaiveScan() {
+        // repeated letters, mixed case and matches at both ends: where a skipping search goes wrong
+        java.util.Random random = new java.util.Random(42);
+        String[] needles = {"a", "ab", "aab", "abab", "AbA", "needle", "é", "xé"};
+        for (int round = 0; round < 2_000; round++) {
+            StringBuilder line = new StringBuilder();
+            for (int i = random.nextInt(40); i > 0; i--) {
+                line.append("aAbBxé ".charAt(random.nextInt(7)));
+            }
+            String needle = needles[round % needles.length];
+            byte[] bytes = utf8(line.toString());
+            TextQuery q = TextQuery.of(needle);
+            int expected = 0;
+            String lower = line.toString().toLowerCase(java.util.Locale.ROOT);
+            for (int at = lower.indexOf(needle.toLowerCase(java.util.Locale.ROOT)); at >= 0;
+                 at = lower.indexOf(needle.toLowerCase(java.util.Locale.ROOT), at + needle.length())) {
+                expected++;
+            }
+            assertThat(q.count(bytes, 0, bytes.length)).as("'%s' in '%s'", needle, line).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void findsNonAsciiTextAndCountsItsChars() {
         byte[] line = utf8("naïve 😀 café");
         TextQuery q = TextQuery.of("café");
