@@ -47,10 +47,6 @@ public final class LogViewer extends BorderPane {
     private volatile LineStore store = new LineStore();
     private final FrameBatcher<Boolean> frames = new FrameBatcher<>(news -> onFrame());
     private final Background work = new Background(running -> { });
-    private final Executor scanWorker = task -> work.run(() -> {
-        task.run();
-        return null;
-    }, done -> { }, this::scanFailed);
     private final LogToolbar toolbar = new LogToolbar();
     private final LineView lines = new LineView();
     private final Label message = new Label();
@@ -247,8 +243,21 @@ public final class LogViewer extends BorderPane {
         }
         ViewScan.Result sameFilter = old != null && old.store() == shownStore && old.filter() == filter
                 ? old.result() : null;
-        scan = filter == null && query == null ? null
-                : new ViewScan(shownStore, filter, query, sameFilter, scanWorker, () -> frames.add(NEWS));
+        if (filter == null && query == null) {
+            scan = null;
+        } else {
+            ViewScan[] created = new ViewScan[1];
+            Executor worker = task -> work.run(() -> {
+                task.run();
+                return null;
+            }, done -> { }, failure -> {
+                if (scan == created[0]) { // a replaced scan's failure is no longer news
+                    scanFailed(failure);
+                }
+            });
+            created[0] = new ViewScan(shownStore, filter, query, sameFilter, worker, () -> frames.add(NEWS));
+            scan = created[0];
+        }
         frames.add(NEWS);
     }
 
