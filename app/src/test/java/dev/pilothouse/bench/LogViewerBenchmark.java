@@ -125,11 +125,11 @@ public final class LogViewerBenchmark {
         System.out.println();
         System.out.println("| what | warm rounds (median, min–max) | cold round | target |");
         System.out.println("|---|---|---|---|");
-        System.out.printf(Locale.ROOT, "| lines ingested/s, first append to the count shown on screen (the feeder makes the lines too) | **%s** | %,.0f | ≥ 200,000 |%n",
+        System.out.printf(Locale.ROOT, "| lines ingested/s, first append to the last line shown on screen (the feeder makes the lines too) | **%s** | %,.0f | ≥ 200,000 |%n",
                 spread(warm, Round::ingestRate, "%,.0f"), cold.ingestRate);
         System.out.printf(Locale.ROOT, "| … lines/s inside `append` alone | %s | %,.0f | |%n",
                 spread(warm, Round::appendRate, "%,.0f"), cold.appendRate);
-        System.out.printf(Locale.ROOT, "| … from the feeder's last append to the count shown | %s ms | %.0f ms | |%n",
+        System.out.printf(Locale.ROOT, "| … from the feeder's last append to the last line shown | %s ms | %.0f ms | |%n",
                 spread(warm, Round::tailMs, "%.0f"), cold.tailMs);
         System.out.printf(Locale.ROOT, "| lines dropped; lines saved back, read and differing from what was fed, over all rounds | **%d**; %,d, %,d, %d | | 0 |%n",
                 all.stream().mapToInt(Round::dropped).sum(), all.stream().mapToInt(Round::saved).sum(),
@@ -198,7 +198,16 @@ public final class LogViewerBenchmark {
             appendNanos += System.nanoTime() - a;
         }
         long fed = System.nanoTime();
-        long shownAt = shown.get(120, TimeUnit.SECONDS);
+        shown.get(120, TimeUnit.SECONDS);
+        // done when the last line is on screen, not only the count (rows may follow a flood later)
+        String last = line(LINES - 1);
+        long shownAt = System.nanoTime();
+        for (long giveUp = shownAt + 10_000_000_000L; shownAt < giveUp; shownAt = System.nanoTime()) {
+            if (last.equals(fx(() -> bottomRowText(viewer)))) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
         long[] frames = fx(() -> {
             clock.stop();
             return clock.times();
@@ -261,7 +270,7 @@ public final class LogViewerBenchmark {
         });
 
         return new Round(LINES / ((shownAt - t0) / 1e9), LINES / (appendNanos / 1e9), (shownAt - fed) / 1e6,
-                LINES - viewer.lineCount(), saved, read, wrong, followed, line(LINES - 1).equals(bottomRow),
+                LINES - viewer.lineCount(), saved, read, wrong, followed, last.equals(bottomRow),
                 retained / 1_000_000, gaps, searchMs, filterMs);
     }
 

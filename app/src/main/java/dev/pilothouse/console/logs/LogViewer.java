@@ -61,6 +61,15 @@ public final class LogViewer extends BorderPane {
     private TextQuery query;
     private ViewScan scan;     // null when there is neither a filter nor a search
     private int currentMatch = -1;
+    // While a flood scrolls past (frame after frame, more new lines than a screen holds), the rows
+    // are redrawn at most every 100 ms: unreadable anyway, and each repaint of the whole view
+    // costs a software renderer tens of milliseconds (docs/performance.md). A single burst shows at once.
+    private static final int FLOOD = 200;
+    private static final long FLOOD_REFRESH = 100_000_000L;
+    private LineStore rowsStore;
+    private int rowsTotal;
+    private long rowsAt;
+    private boolean rowsFlooded;
 
     public LogViewer() {
         getStyleClass().add("log-viewer");
@@ -197,7 +206,17 @@ public final class LogViewer extends BorderPane {
         }
         int total = s.size();
         boolean filtered = filter != null && found != null;
-        lines.setContent(s, filtered ? found.rows() : null, filtered ? found.rowCount() : total);
+        long now = System.nanoTime();
+        boolean flood = s == rowsStore && lines.followProperty().get() && total - rowsTotal > FLOOD;
+        if (flood && rowsFlooded && now - rowsAt < FLOOD_REFRESH) {
+            frames.add(NEWS); // the rows at a later frame; the count below still moves every frame
+        } else {
+            lines.setContent(s, filtered ? found.rows() : null, filtered ? found.rowCount() : total);
+            rowsStore = s;
+            rowsTotal = total;
+            rowsAt = now;
+            rowsFlooded = flood;
+        }
         if (found != null && currentMatch >= 0 && currentMatch < found.matchCount()) {
             lines.setMatches(query, found.lineOfMatch(currentMatch), found.ordinalInLine(currentMatch));
         } else {
