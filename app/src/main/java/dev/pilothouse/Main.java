@@ -27,7 +27,7 @@ public final class Main {
             System.exit(2);
             return;
         }
-        System.setProperty("pilothouse.logdir", dataDir.resolve("logs").toString());
+        System.setProperty("pilothouse.logdir", dev.pilothouse.engine.BuildInfo.logDir(dataDir).toString());
         System.setProperty("PID", Long.toString(ProcessHandle.current().pid()));
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-app.xml");

@@ -28,7 +28,8 @@ public final class Cli {
     String context;
 
     @Option(names = "--namespace", scope = ScopeType.INHERIT, paramLabel = "NS",
-            description = "Kubernetes namespace for new sessions (default: default)")
+            description = "Kubernetes namespace: where new sessions go, and the only one listed "
+                    + "(default: kubernetes.yaml's namespace, else the kubeconfig context's, else default; all are listed)")
     String namespace;
 
     @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT",

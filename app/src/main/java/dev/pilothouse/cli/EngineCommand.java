@@ -30,12 +30,21 @@ abstract class EngineCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Cli root = root();
         try (Engine engine = Engine.open(EngineConfig.of(DataDirs.resolve(root.dataDir)))) {
-            if (root.context != null) {
-                engine.useContext(root.context);
+            if (root.context != null || root.namespace != null) {
+                engine.useContext(root.context != null ? root.context : engine.context(), root.namespace);
             }
+            warnIfDisconnected(engine);
             return run(engine, new Output(root.output, out(), engine.config().clock().instant()));
         }
     }
 
     abstract int run(Engine engine, Output output) throws Exception;
+
+    /** A cluster that cannot be used is said once, up front; commands that need it then fail saying why. */
+    void warnIfDisconnected(Engine engine) {
+        var c = engine.connection();
+        if (!c.connected()) {
+            err().println("warning: context '" + engine.context() + "' is " + c.describe());
+        }
+    }
 }

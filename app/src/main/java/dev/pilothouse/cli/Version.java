@@ -5,8 +5,7 @@ import picocli.CommandLine;
 /** The version from the jar's manifest (the Maven project version). */
 public final class Version implements CommandLine.IVersionProvider {
     public static String current() {
-        String v = Version.class.getPackage().getImplementationVersion();
-        return v == null ? "development build" : v;
+        return dev.pilothouse.engine.BuildInfo.version();
     }
 
     @Override

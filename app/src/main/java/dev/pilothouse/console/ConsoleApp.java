@@ -19,7 +19,8 @@ public final class ConsoleApp extends Application {
 
     @Override
     public void start(Stage stage) {
-        window = ConsoleWindow.show(stage, dataDir, () -> Engine.open(EngineConfig.of(dataDir).withBackground(true)));
+        window = ConsoleWindow.show(stage, dataDir, () -> Engine.open(EngineConfig.of(dataDir).withBackground(true)),
+                folder -> getHostServices().showDocument(folder.toUri().toString()));
     }
 
     @Override

@@ -31,6 +31,10 @@ public final class ConsoleWindow {
 
     /** Shows the window at once and opens the engine in the background ({@code openEngine} may take seconds). */
     public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<Engine> openEngine) {
+        return show(stage, dataDir, openEngine, folder -> { });
+    }
+
+    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<Engine> openEngine, FolderOpener folders) {
         ConsoleSettings settings = ConsoleSettings.load(dataDir);
         Themes.apply(settings.dark);
         FXMLLoader loader = new FXMLLoader(ConsoleWindow.class.getResource("/fxml/main.fxml"));
@@ -43,10 +47,11 @@ public final class ConsoleWindow {
         MainController controller = loader.getController();
         Scene scene = new Scene(root, settings.width, settings.height);
         Themes.style(scene, settings.dark);
-        controller.init(settings, dataDir);
+        controller.init(settings, dataDir, folders);
         controller.installShortcuts(scene);
         stage.setScene(scene);
         stage.setTitle("Pilothouse");
+        stage.getIcons().add(new javafx.scene.image.Image(ConsoleWindow.class.getResource("/icons/pilothouse.png").toExternalForm()));
         if (!Double.isNaN(settings.x) && !Double.isNaN(settings.y)) {
             stage.setX(settings.x);
             stage.setY(settings.y);

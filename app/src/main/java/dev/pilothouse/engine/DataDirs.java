@@ -29,7 +29,10 @@ public final class DataDirs {
     }
 
     public static Path resolve(String flag) {
-        return resolve(flag, System.getenv(), System.getProperty("os.name", ""), System.getProperty("user.home"));
+        // $HOME first, as XDG tools do (user.home comes from the password database)
+        String home = System.getenv("HOME");
+        return resolve(flag, System.getenv(), System.getProperty("os.name", ""),
+                home != null && Path.of(home).isAbsolute() ? home : System.getProperty("user.home"));
     }
 
     static Path resolve(String flag, Map<String, String> env, String os, String home) {

@@ -13,6 +13,8 @@ import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.ConnectionStatus;
+import dev.pilothouse.runtime.SessionLookup;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
@@ -74,6 +76,8 @@ public final class Engine implements AutoCloseable {
     private final Lifecycle lifecycle;
     private final ChangeFeed feed;
     private volatile String context = LocalRuntime.CONTEXT;
+    /** The namespace the operator chose, or null for the runtime's default (and every namespace when listing). */
+    private volatile String namespace;
 
     private Engine(EngineConfig config, Store store, Runtimes runtimes) {
         this.config = config;
@@ -93,7 +97,10 @@ public final class Engine implements AutoCloseable {
     public static Engine open(EngineConfig config, Runtimes runtimes) {
         Store store = Store.open(config.dataDir());
         Engine engine = new Engine(config, store, runtimes);
-        runtimes.onOpen(r -> r.subscribe(engine::onRuntimeEvent));
+        runtimes.onOpen(r -> {
+            r.useLookup(engine.lookup());
+            r.subscribe(engine::onRuntimeEvent);
+        });
         engine.feed.start();
         engine.reconcile();
         engine.sweep();
@@ -120,15 +127,84 @@ public final class Engine implements AutoCloseable {
         return context;
     }
 
-    /** Chooses the context that names refer to and new sessions go to; reconciles it. */
+    /** Chooses the context that names refer to and new sessions go to, in its default namespace; reconciles it. */
     public void useContext(String c) {
-        runtimes.runtime(c);
+        useContext(c, null);
+    }
+
+    /**
+     * Chooses the context and namespace that names refer to and new sessions go to (null: the
+     * context's default namespace, and sessions of every namespace listed); reconciles it.
+     */
+    public void useContext(String c, String ns) {
+        if (c == null || c.isBlank()) {
+            throw new InvalidInputException("no context given; accepted: " + contexts());
+        }
+        String validNs = ns == null ? null : Validation.namespace(ns);
+        SessionRuntime r = runtimes.runtime(c);
         this.context = c;
+        this.namespace = validNs;
+        r.useNamespace(namespace());
         reconcile();
     }
 
     public List<String> contexts() {
         return runtimes.contexts();
+    }
+
+    /** The contexts with what an operator needs to choose one: namespace, whether the kubeconfig marks it current. */
+    public List<ContextInfo> contextDetails() {
+        return runtimes.details();
+    }
+
+    /** A context as {@code pilothouse contexts} shows it. */
+    public record ContextInfo(String name, String namespace, boolean kubeconfigCurrent, String cluster) {
+    }
+
+    /** Why kubeconfig contexts cannot be listed (an unreadable kubeconfig), or null. */
+    public String kubeconfigProblem() {
+        return runtimes.kubeconfigProblem();
+    }
+
+    /** The namespace new sessions go to: the one chosen, else the context's default. */
+    public String namespace() {
+        String ns = namespace;
+        return ns != null ? ns : runtime(context).defaultNamespace();
+    }
+
+    /**
+     * Whether the current context can be used now: connected, or unreachable / unauthorized /
+     * forbidden with the reason ({@link ConnectionStatus#describe()}). Changes arrive as
+     * {@link EngineEvent.ConnectionChanged}.
+     */
+    public ConnectionStatus connection() {
+        return runtime(context).connection();
+    }
+
+    /** The connection of any context whose runtime is open; a context not opened yet is not connected to. */
+    public ConnectionStatus connection(String ctx) {
+        SessionRuntime r = runtimes.opened(ctx);
+        return r == null ? new ConnectionStatus(ConnectionStatus.State.CHECKING, "not opened yet", List.of(), now())
+                : r.connection();
+    }
+
+    private SessionLookup lookup() {
+        return new SessionLookup() {
+            @Override
+            public Optional<Session> session(String id) {
+                return id == null ? Optional.empty() : store.read(tx -> tx.findSession(id));
+            }
+
+            @Override
+            public List<AgentDefinition> agents(String id) {
+                return store.read(tx -> tx.agentSnapshots(id));
+            }
+
+            @Override
+            public Set<String> namespaces(String ctx) {
+                return store.read(tx -> tx.namespaces(ctx));
+            }
+        };
     }
 
     public EngineConfig config() {
@@ -173,9 +249,11 @@ public final class Engine implements AutoCloseable {
 
     // ---- queries ------------------------------------------------------------------------
 
-    /** Sessions of the current context, oldest first. */
+    /** Sessions of the current context (and namespace, when one was chosen), oldest first. */
     public List<Session> sessions(boolean includeDeleted) {
-        return store.read(tx -> tx.listSessions(context, includeDeleted));
+        String ns = namespace;
+        List<Session> all = store.read(tx -> tx.listSessions(context, includeDeleted));
+        return ns == null ? all : all.stream().filter(s -> s.namespace().equals(ns)).toList();
     }
 
     /**
@@ -237,7 +315,8 @@ public final class Engine implements AutoCloseable {
     /** Volumes in the current context's runtime that belong to no session in the store. */
     public Set<String> orphans() {
         Set<String> volumes = new LinkedHashSet<>(runtime(context).volumes());
-        volumes.removeIf(id -> store.read(tx -> tx.findSession(id)).isPresent());
+        Set<String> known = store.read(tx -> tx.sessionIds(context));
+        volumes.removeIf(known::contains);
         return volumes;
     }
 
@@ -324,7 +403,8 @@ public final class Engine implements AutoCloseable {
         String name = r.name() == null ? Names.generated(defs.get(0).name()) : Validation.name("session", r.name());
         Instant now = now();
         Session draft = new Session(Validation.newId(), name, ctx,
-                r.namespace() == null ? "default" : Validation.name("namespace", r.namespace()),
+                r.namespace() == null ? (ctx.equals(context) ? namespace() : runtime.defaultNamespace())
+                        : Validation.namespace(r.namespace()),
                 Validation.prompt("starting prompt", r.startingPrompt(), false), SessionState.INIT, Phase.PENDING,
                 Validation.waitingTimeout(r.waitingTimeoutSeconds() == null ? Validation.DEFAULT_WAITING_TIMEOUT : r.waitingTimeoutSeconds()),
                 Validation.ttl(r.ttlSeconds() == null ? Validation.DEFAULT_TTL : r.ttlSeconds()),
@@ -628,6 +708,23 @@ public final class Engine implements AutoCloseable {
     }
 
     private void onRuntimeEvent(RuntimeEvent e) {
+        if (e instanceof RuntimeEvent.ConnectionChanged c) {
+            deliver(new EngineEvent.ConnectionChanged(c.context(), c.status()));
+            if (c.status().connected() && c.context().equals(context)) {
+                // back (or newly allowed): level-triggered, look at everything again
+                reactions.execute(() -> {
+                    try {
+                        lifecycle.reconcile(c.context());
+                    } catch (RuntimeException ex) {
+                        log.warn("reconcile of context {} after reconnecting failed: {}", c.context(), ex.toString());
+                    }
+                });
+            }
+            return;
+        }
+        if (reactions.isShutdown()) {
+            return;
+        }
         reactions.execute(() -> {
             try {
                 store.read(tx -> tx.findSession(e.sessionId())).ifPresent(lifecycle::settle);

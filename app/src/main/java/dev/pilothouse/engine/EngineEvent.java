@@ -1,6 +1,7 @@
 package dev.pilothouse.engine;
 
 import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.runtime.ConnectionStatus;
 import dev.pilothouse.session.Session;
 
 /** What the engine tells its listeners (the console): delivered on engine threads, in order per session. */
@@ -26,5 +27,17 @@ public sealed interface EngineEvent {
 
     /** Something the operator should know that is not a session change: orphans, adoptions. */
     record Notice(String sessionId, String message) implements EngineEvent {
+    }
+
+    /**
+     * A context became connected, unreachable, unauthorized or forbidden; {@link
+     * ConnectionStatus#describe()} says it in the operator's words. Sessions keep their state
+     * meanwhile: a cluster that cannot be reached never puts them in ERROR.
+     */
+    record ConnectionChanged(String context, ConnectionStatus status) implements EngineEvent {
+        @Override
+        public String sessionId() {
+            return null;
+        }
     }
 }

@@ -21,6 +21,9 @@ import dev.pilothouse.session.SessionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.pilothouse.runtime.DiscoveredSession;
+import dev.pilothouse.store.StoreTx;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -38,6 +41,9 @@ final class Lifecycle {
     private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
     /** How often a starting agent is asked for /healthz: the engine's share of start-up latency. */
     private static final long HEALTH_POLL_NANOS = 2_000_000;
+    private static final long SLOW_POLL_NANOS = 50_000_000;
+    private static final long SLOW_START_NANOS = 2_000_000_000L;
+    private static final long STATUS_LOOK_NANOS = 50_000_000;
 
     private final Engine engine;
 
@@ -59,12 +65,9 @@ final class Lifecycle {
         try {
             runtime.start(current, defs);
             long launched = System.nanoTime();
-            // recorded while the agents boot, off the path to READY
-            if (current.phase() != Phase.INITIALIZING) {
-                current = engine.changeFrom(s, Engine.ENGINE_ACTOR, "starting agents", cur -> ownedBuilder(cur)
-                        .map(b -> b.phase(Phase.INITIALIZING)).orElse(null));
-            }
-            waitHealthy(current, runtime);
+            // recorded while the agents boot, off the path to READY; a pod waiting to be scheduled is PENDING
+            current = observePhase(current, runtime);
+            current = waitHealthy(current, runtime);
             long healthy = System.nanoTime();
             String reason = verb + ": " + defs.size() + " agent" + (defs.size() == 1 ? "" : "s") + " healthy after "
                     + millis(healthy - t0) + " ms (launch " + millis(launched - t0) + " ms)";
@@ -81,6 +84,17 @@ final class Lifecycle {
         } catch (StartFailure | OperationFailedException e) {
             return fail(current, runtime, e.getMessage());
         }
+    }
+
+    /** Records the start-up phase the runtime sees now (PENDING or INITIALIZING), if it changed. */
+    private Session observePhase(Session s, SessionRuntime runtime) {
+        Phase seen = runtime.observedPhase(s.id()).filter(p -> p == Phase.PENDING).orElse(Phase.INITIALIZING);
+        if (s.phase() == seen) {
+            return s;
+        }
+        String why = seen == Phase.PENDING ? "waiting for the runtime to schedule the agents" : "starting agents";
+        return engine.changeFrom(s, Engine.ENGINE_ACTOR, why, cur -> ownedBuilder(cur)
+                .map(b -> b.phase(seen)).orElse(null));
     }
 
     private Optional<Session.Builder> ownedBuilder(Session cur) {
@@ -104,35 +118,54 @@ final class Lifecycle {
         }
     }
 
-    private void waitHealthy(Session s, SessionRuntime runtime) throws StartFailure {
-        long deadline = System.nanoTime() + engine.config().startTimeout().toNanos();
+    private Session waitHealthy(Session s, SessionRuntime runtime) throws StartFailure {
+        long start = System.nanoTime();
+        long deadline = start + engine.config().startTimeout().toNanos();
         AgentClient client = engine.agentClient();
         Set<String> healthy = new HashSet<>();
-        int round = 0;
+        Session current = s;
+        long nextLook = start + STATUS_LOOK_NANOS;
         while (healthy.size() < s.agents().size()) {
             for (SessionAgent a : s.agents()) {
-                if (!healthy.contains(a.name()) && client.healthy(runtime.endpoint(s.id(), a.name()))) {
+                if (!healthy.contains(a.name()) && healthy(client, runtime, s.id(), a.name())) {
                     healthy.add(a.name());
                 }
             }
             if (healthy.size() == s.agents().size()) {
-                return;
+                return current;
             }
             // a dead agent will never answer: look every ~50 ms rather than wait for the timeout
-            if (++round % 25 == 0) {
+            long now = System.nanoTime();
+            if (now >= nextLook) {
+                nextLook = now + STATUS_LOOK_NANOS;
                 for (AgentStatus st : runtime.status(s)) {
-                    if (st.kind() != AgentStatus.Kind.RUNNING) {
+                    // UNKNOWN: the runtime cannot tell now (cluster unreachable); keep waiting until the deadline
+                    if (st.kind() != AgentStatus.Kind.RUNNING && st.kind() != AgentStatus.Kind.UNKNOWN) {
                         throw new StartFailure(Reasons.of(st, "during start-up"));
                     }
                 }
+                current = observePhase(current, runtime);
             }
             if (System.nanoTime() > deadline) {
                 List<String> waiting = s.agents().stream().map(SessionAgent::name).filter(n -> !healthy.contains(n)).toList();
                 throw new StartFailure("agents " + waiting + " did not answer /healthz within "
                         + engine.config().startTimeout().toSeconds() + " s");
             }
-            LockSupport.parkNanos(HEALTH_POLL_NANOS);
+            // quick agents answer within milliseconds; a pod pulling its image takes seconds: poll less
+            LockSupport.parkNanos(System.nanoTime() - start < SLOW_START_NANOS ? HEALTH_POLL_NANOS : SLOW_POLL_NANOS);
         }
+        return current;
+    }
+
+    /** Whether an agent answers /healthz; an agent the runtime cannot route to yet does not. */
+    private static boolean healthy(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
+        AgentEndpoint endpoint;
+        try {
+            endpoint = runtime.endpoint(sessionId, agent);
+        } catch (OperationFailedException e) {
+            return false;
+        }
+        return client.healthy(endpoint);
     }
 
     private static long millis(long nanos) {
@@ -204,7 +237,8 @@ final class Lifecycle {
     /** Why an agent stopped answering, if it is because it is no longer running. */
     private static String crashOf(Session s, SessionRuntime runtime, String agent) {
         for (AgentStatus st : runtime.status(s)) {
-            if (st.agent().equals(agent) && st.kind() != AgentStatus.Kind.RUNNING) {
+            // UNKNOWN (an unreachable cluster) is no crash: the reply failed, the session stays READY
+            if (st.agent().equals(agent) && st.kind() != AgentStatus.Kind.RUNNING && st.kind() != AgentStatus.Kind.UNKNOWN) {
                 return Reasons.of(st, "while processing a message");
             }
         }
@@ -293,7 +327,7 @@ final class Lifecycle {
 
     Engine.ReconcileReport reconcile(String context) {
         SessionRuntime runtime = engine.runtime(context);
-        List<String> adopted = new ArrayList<>();
+        List<String> adopted = new ArrayList<>(adoptDiscovered(context, runtime));
         List<String> changed = new ArrayList<>();
         Set<String> known = new HashSet<>();
         for (Session s : engine.store().read(tx -> tx.sessionsWithRuntime(context))) {
@@ -305,13 +339,32 @@ final class Lifecycle {
                 adopted.add(s.name());
             }
         }
+        if (runtime.shared()) {
+            // every other session of the context: runs started elsewhere are adopted, lost volumes seen
+            for (Session s : engine.store().read(tx -> tx.listSessions(context, false))) {
+                if (known.add(s.id())) {
+                    Session after = settle(s);
+                    if (after.version() != s.version()) {
+                        changed.add(after.name());
+                    }
+                }
+            }
+        }
         // sessions whose state wants no runtime but whose processes live on (a stop cut short)
         for (String id : runtime.volumes()) {
             if (known.contains(id)) {
                 continue;
             }
             Optional<Session> s = engine.store().read(tx -> tx.findSession(id));
-            if (s.isPresent() && runtime.status(s.get()).stream().anyMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)) {
+            if (s.isEmpty()) {
+                continue;
+            }
+            if (runtime.shared()) {
+                Session after = settle(s.get());
+                if (after.version() != s.get().version()) {
+                    changed.add(after.name());
+                }
+            } else if (runtime.status(s.get()).stream().anyMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)) {
                 log.warn("session {} is {} but its agents still run; stopping them", s.get().name(), s.get().state());
                 runtime.stop(id);
                 changed.add(s.get().name());
@@ -326,6 +379,95 @@ final class Lifecycle {
             log.warn("orphaned volumes in context {}: {}", context, orphans);
         }
         return new Engine.ReconcileReport(adopted, changed, orphans);
+    }
+
+    /**
+     * Sessions the runtime found on its own (by label, with their spec from annotations) that the
+     * store does not know, created from another workstation: stored as they are now, with their
+     * agents' definitions, and an audit row saying where they came from.
+     */
+    private List<String> adoptDiscovered(String context, SessionRuntime runtime) {
+        List<DiscoveredSession> found = runtime.discovered();
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        Set<String> known = engine.store().read(tx -> tx.sessionIds(context));
+        List<DiscoveredSession> fresh = new ArrayList<>(found.stream().filter(d -> !known.contains(d.session().id())).toList());
+        if (fresh.isEmpty()) {
+            return List.of();
+        }
+        // parents first, so lineage within the adopted set is kept
+        Set<String> ids = new HashSet<>(known);
+        List<DiscoveredSession> ordered = new ArrayList<>();
+        while (!fresh.isEmpty()) {
+            int before = fresh.size();
+            for (java.util.Iterator<DiscoveredSession> it = fresh.iterator(); it.hasNext(); ) {
+                DiscoveredSession d = it.next();
+                String parent = d.session().parentSessionId();
+                if (parent == null || ids.contains(parent) || fresh.stream().noneMatch(f -> f.session().id().equals(parent))) {
+                    ordered.add(d);
+                    ids.add(d.session().id());
+                    it.remove();
+                }
+            }
+            if (fresh.size() == before) {
+                ordered.addAll(fresh);
+                fresh.clear();
+            }
+        }
+        List<String> adopted = new ArrayList<>();
+        Instant now = engine.now();
+        for (int from = 0; from < ordered.size(); from += ADOPT_BATCH) {
+            List<DiscoveredSession> batch = ordered.subList(from, Math.min(ordered.size(), from + ADOPT_BATCH));
+            List<Session> written = engine.store().write(tx -> {
+                List<Session> out = new ArrayList<>();
+                for (DiscoveredSession d : batch) {
+                    out.add(adoptOne(tx, d, context, now));
+                }
+                return out;
+            });
+            for (Session s : written) {
+                adopted.add(s.name());
+                engine.publish(new EngineEvent.SessionChanged(s));
+            }
+        }
+        log.info("context {}: adopted {} sessions found on the cluster", context, adopted.size());
+        engine.publish(new EngineEvent.Notice(null, "adopted " + adopted.size() + " session"
+                + (adopted.size() == 1 ? "" : "s") + " found in context '" + context + "' (created from another workstation)"));
+        return adopted;
+    }
+
+    private static final int ADOPT_BATCH = 500;
+
+    private Session adoptOne(StoreTx tx, DiscoveredSession d, String context, Instant now) {
+        Session s = d.session();
+        String parent = s.parentSessionId();
+        Session.Builder b = s.toBuilder();
+        if (parent != null && tx.findSession(parent).isEmpty()) {
+            // the parent never reached this store: keep the lineage in the audit detail only
+            b.parentSessionId(null);
+        }
+        if (tx.findLiveSession(context, s.name()).isPresent()) {
+            String suffix = "-" + s.id().substring(0, Math.min(8, s.id().length()));
+            String stem = s.name().length() + suffix.length() > 63 ? s.name().substring(0, 63 - suffix.length()) : s.name();
+            b.name(stem.replaceAll("-+$", "") + suffix);
+        }
+        List<AgentDefinition> defs = new ArrayList<>();
+        for (AgentDefinition a : d.agents()) {
+            AgentDefinition withId = a.id() == null ? new AgentDefinition(dev.pilothouse.session.Validation.newId(),
+                    a.name(), a.image(), a.command(), a.model(), a.instructions(), a.env(), a.port(), a.resources(),
+                    a.createdAt(), a.updatedAt(), a.deletedAt()) : a;
+            tx.insertAgentCopy(withId, now);
+            defs.add(withId);
+        }
+        Session draft = b.agents(defs.stream().map(a -> new SessionAgent(a.id(), a.name(), a.model(), a.image())).toList())
+                .build();
+        com.fasterxml.jackson.databind.node.ObjectNode detail = dev.pilothouse.json.Json.object()
+                .put("adopted_from", "context " + context + ", namespace " + s.namespace())
+                .put("created_by", s.createdBy())
+                .put("parent_session_id", parent);
+        return tx.insertSession(draft, defs, Engine.ENGINE_ACTOR, "adopted: found in context '" + context
+                + "', namespace " + s.namespace() + " (created by " + s.createdBy() + " from another workstation)", detail);
     }
 
     /**
@@ -344,13 +486,14 @@ final class Lifecycle {
         SessionRuntime runtime = engine.runtime(s);
         boolean wantsRuntime = (s.state() == SessionState.READY || s.state() == SessionState.BUSY) && !s.deleted();
         List<AgentStatus> statuses = runtime.status(s);
-        boolean allRunning = statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING);
+        if (statuses.stream().anyMatch(a -> a.kind() == AgentStatus.Kind.UNKNOWN)) {
+            // the runtime cannot tell now (an unreachable cluster): the session stays as it is
+            return s;
+        }
+        boolean allRunning = !statuses.isEmpty() && statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING);
         boolean anyRunning = statuses.stream().anyMatch(a -> a.kind() == AgentStatus.Kind.RUNNING);
         if (!wantsRuntime) {
-            if (anyRunning) {
-                runtime.stop(s.id());
-            }
-            return s;
+            return settleUnwanted(s, runtime, allRunning, anyRunning);
         }
         if (allRunning) {
             runtime.watch(s.id());
@@ -360,16 +503,55 @@ final class Lifecycle {
         AgentStatus gone = statuses.stream().filter(a -> a.kind() != AgentStatus.Kind.RUNNING).findFirst().orElseThrow();
         boolean idledOut = gone.kind() == AgentStatus.Kind.EXITED && Integer.valueOf(0).equals(gone.exitCode())
                 && s.state() == SessionState.READY;
-        String reason = idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
+        String reason = idledOut && runtime.shared() && gone.detail() != null
+                ? "agent '" + gone.agent() + "' stopped: " + gone.detail()
+                : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
                 : Reasons.of(gone, null);
-        runtime.stop(s.id());
-        return engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
+        // the decision is written before the runtime is stopped: a concurrent look at the same
+        // session (another runtime event) must not see the stop and record it as the cause
+        Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
             if (cur.version() != s.version()) {
                 return null;
             }
             return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(Phase.PAUSED)
                     .terminationReason(reason);
         });
+        runtime.stop(s.id());
+        return after;
+    }
+
+    /**
+     * A session whose state wants no runtime. Locally, agents still running are leftovers of a stop
+     * cut short and are stopped. On a shared runtime (a cluster) they may have been started from
+     * another workstation: an IDLE session whose agents all run is adopted as READY, anything else
+     * is reported and left alone. A volume that vanished puts an IDLE session in ERROR.
+     */
+    private Session settleUnwanted(Session s, SessionRuntime runtime, boolean allRunning, boolean anyRunning) {
+        boolean open = !s.deleted() && !s.completed();
+        if (anyRunning && !runtime.shared()) {
+            runtime.stop(s.id());
+            return s;
+        }
+        if (anyRunning) {
+            if (open && allRunning && s.state() == SessionState.IDLE) {
+                return engine.change(s.id(), Engine.ENGINE_ACTOR, "agents found running (started from another "
+                        + "workstation or a resume cut short): adopted", cur -> cur.version() == s.version()
+                        ? cur.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).terminationReason(null)
+                        .lastActivityAt(engine.now()) : null);
+            }
+            engine.publish(new EngineEvent.Notice(s.id(), "session '" + s.name() + "' is " + (s.deleted() ? "deleted"
+                    : s.state().toString()) + " but its agents run in context '" + s.context()
+                    + "'; they were left running (pause, delete or retry it to decide)"));
+            return s;
+        }
+        if (open && s.state() == SessionState.IDLE) {
+            Optional<String> lost = runtime.lostVolume(s.id());
+            if (lost.isPresent()) {
+                return engine.change(s.id(), Engine.ENGINE_ACTOR, lost.get(), cur -> cur.version() == s.version()
+                        ? cur.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(lost.get()) : null);
+            }
+        }
+        return s;
     }
 
     /** The engine that was starting the session or waiting on its reply has died. */
@@ -420,7 +602,7 @@ final class Lifecycle {
     private boolean allHealthy(Session s, SessionRuntime runtime) {
         List<AgentStatus> statuses = runtime.status(s);
         return !statuses.isEmpty() && statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)
-                && s.agents().stream().allMatch(a -> engine.agentClient().healthy(runtime.endpoint(s.id(), a.name())));
+                && s.agents().stream().allMatch(a -> healthy(engine.agentClient(), runtime, s.id(), a.name()));
     }
 
     /**

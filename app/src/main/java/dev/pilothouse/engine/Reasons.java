@@ -30,8 +30,13 @@ final class Reasons {
     }
 
     static String of(AgentStatus s, String when) {
+        if (s.kind() == AgentStatus.Kind.FAILED) {
+            // the runtime's own reason and message: "ImagePullBackOff: Back-off pulling image ..."
+            return "agent '" + s.agent() + "' failed" + (when == null ? "" : " " + when) + ": " + s.detail();
+        }
         if (s.kind() == AgentStatus.Kind.STOPPED) {
-            return "agent '" + s.agent() + "' is not running and left no record of why";
+            return "agent '" + s.agent() + "' is not running" + (s.detail() == null ? " and left no record of why"
+                    : ": " + s.detail());
         }
         return exited(s.agent(), s.exitCode(), s.detail(), when);
     }

@@ -1,7 +1,10 @@
 package dev.pilothouse.runtime;
 
+import dev.pilothouse.session.Phase;
+
 /** What a runtime observed on its own: the engine decides what it means for the session. */
 public sealed interface RuntimeEvent {
+    /** The session concerned, or null for events about the whole context. */
     String sessionId();
 
     /**
@@ -11,5 +14,29 @@ public sealed interface RuntimeEvent {
      * @param detail   the last lines of its log
      */
     record AgentExited(String sessionId, String agent, Integer exitCode, String detail) implements RuntimeEvent {
+    }
+
+    /** The runtime gave up on an agent (image pull, crash loop, OOM, unschedulable too long). */
+    record AgentFailed(String sessionId, String agent, String reason, String message) implements RuntimeEvent {
+    }
+
+    /** The session's runtime moved through its start-up: a pod waiting to be scheduled, containers being created. */
+    record PhaseObserved(String sessionId, Phase phase) implements RuntimeEvent {
+    }
+
+    /** The session's runtime (its pod) disappeared without the engine asking: deleted by someone else. */
+    record RuntimeLost(String sessionId, String what) implements RuntimeEvent {
+    }
+
+    /** The session's volume disappeared without the engine asking: its workspace is gone. */
+    record VolumeLost(String sessionId, String what) implements RuntimeEvent {
+    }
+
+    /** The context became reachable, unreachable, or forbidden. */
+    record ConnectionChanged(String context, ConnectionStatus status) implements RuntimeEvent {
+        @Override
+        public String sessionId() {
+            return null;
+        }
     }
 }

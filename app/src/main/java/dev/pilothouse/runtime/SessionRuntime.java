@@ -2,9 +2,12 @@ package dev.pilothouse.runtime;
 
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEndpoint;
+import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Session;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -56,6 +59,52 @@ public interface SessionRuntime extends AutoCloseable {
 
     /** Reads an agent's log: the tail, then (when following) every new line until closed. */
     LogSubscription logs(String sessionId, String agent, LogOptions options, Consumer<List<LogLine>> sink);
+
+    // ---- what only some runtimes have: the local runtime keeps these defaults ----------------
+
+    /** Whether the runtime can be used now; a local runtime always can. */
+    default ConnectionStatus connection() {
+        return ConnectionStatus.connected(Instant.now());
+    }
+
+    /** The namespace new sessions go to when none is asked for. */
+    default String defaultNamespace() {
+        return "default";
+    }
+
+    /** Also look after sessions in this namespace (reconcile, adoption); the operator chose it. */
+    default void useNamespace(String namespace) {
+    }
+
+    /** How to learn more about a session given only its id. */
+    default void useLookup(SessionLookup lookup) {
+    }
+
+    /**
+     * The phase the runtime sees while a session starts (a pod waiting to be scheduled is PENDING,
+     * containers being created INITIALIZING, all running RUNNING), or empty when it has no view.
+     */
+    default Optional<Phase> observedPhase(String sessionId) {
+        return Optional.empty();
+    }
+
+    /** Sessions the runtime holds that it can describe from its own records (cluster annotations). */
+    default List<DiscoveredSession> discovered() {
+        return List.of();
+    }
+
+    /**
+     * Whether other workstations drive the same runtime objects (a cluster): reconciliation then
+     * adopts what runs there and never stops it; only an operator's command does.
+     */
+    default boolean shared() {
+        return false;
+    }
+
+    /** Why a session's volume is gone when it vanished without being purged; empty when it is there or unknown. */
+    default Optional<String> lostVolume(String sessionId) {
+        return Optional.empty();
+    }
 
     @Override
     void close();

@@ -48,6 +48,16 @@ public final class Validation {
         return value;
     }
 
+    /** A Kubernetes namespace name: a DNS-1123 label. */
+    public static String namespace(String value) {
+        if (value == null || value.isBlank() || !NAME.matcher(value).matches()) {
+            throw new InvalidInputException("invalid namespace '" + (value == null ? "" : printable(value))
+                    + "': a namespace is 1 to " + MAX_NAME + " lowercase letters, digits or '-', starting and ending "
+                    + "with a letter or digit (a DNS-1123 label, for example 'team-a')");
+        }
+        return value;
+    }
+
     public static boolean isUuid(String value) {
         return value != null && UUID_LIKE.matcher(value).matches();
     }

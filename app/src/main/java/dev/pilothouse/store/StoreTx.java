@@ -252,6 +252,18 @@ public final class StoreTx {
         return found;
     }
 
+    /** The namespaces a context has sessions in (deleted ones included: their volumes may remain). */
+    public java.util.Set<String> namespaces(String context) {
+        return new java.util.TreeSet<>(h.createQuery("SELECT DISTINCT namespace FROM sessions WHERE context = :c")
+                .bind("c", context).mapTo(String.class).list());
+    }
+
+    /** Ids of every session of a context, deleted ones included. */
+    public java.util.Set<String> sessionIds(String context) {
+        return new java.util.HashSet<>(h.createQuery("SELECT id FROM sessions WHERE context = :c")
+                .bind("c", context).mapTo(String.class).list());
+    }
+
     public List<Session> children(String parentId) {
         return sessions("WHERE parent_session_id = :v ORDER BY created_at", q -> q.bind("v", parentId));
     }
@@ -401,6 +413,29 @@ public final class StoreTx {
             throw e;
         }
         return a;
+    }
+
+    /**
+     * Keeps a copy of an agent definition another workstation registered, so a session adopted
+     * from a cluster can refer to it; stored as deleted, so it never joins this registry.
+     */
+    public void insertAgentCopy(AgentDefinition a, Instant at) {
+        if (findAgentById(a.id()).isPresent()) {
+            return;
+        }
+        h.createUpdate("INSERT INTO agents (id, name, image, command, model, instructions, env, port, cpu, memory, "
+                        + "storage, created_at, updated_at, deleted_at) VALUES (:id, :name, :image, :command, :model, "
+                        + ":instructions, :env, :port, :cpu, :memory, :storage, :created, :updated, :deleted)")
+                .bind("id", a.id()).bind("name", a.name()).bind("image", a.image())
+                .bind("command", Json.compact(Json.MAPPER.valueToTree(a.command())))
+                .bind("model", a.model()).bind("instructions", a.instructions())
+                .bind("env", Json.compact(Json.MAPPER.valueToTree(a.env()))).bind("port", a.port())
+                .bind("cpu", a.resources().cpu()).bind("memory", a.resources().memory())
+                .bind("storage", a.resources().storage())
+                .bind("created", odt(a.createdAt() == null ? at : a.createdAt()))
+                .bind("updated", odt(a.updatedAt() == null ? at : a.updatedAt()))
+                .bind("deleted", odt(at))
+                .execute();
     }
 
     public Optional<AgentDefinition> findLiveAgent(String name) {

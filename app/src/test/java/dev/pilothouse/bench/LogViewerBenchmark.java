@@ -3,6 +3,7 @@ package dev.pilothouse.bench;
 import dev.pilothouse.console.Themes;
 import dev.pilothouse.console.logs.LogViewer;
 import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.testing.FxHeadless;
 import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
 import javafx.scene.Node;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -49,11 +49,10 @@ public final class LogViewerBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        headless();
         if (TEMPLATE.length != 100) {
             throw new IllegalStateException("a line is " + TEMPLATE.length + " chars");
         }
-        Platform.startup(() -> { });
+        FxHeadless.start(1600, 1000); // as the UI tests: Monocle's headless screen, software rendering
         Platform.setImplicitExit(false); // each run closes its window; the toolkit stays for the next
         String which = args.length > 0 ? args[0] : "all";
         System.out.println("# log viewer benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
@@ -68,18 +67,6 @@ public final class LogViewerBenchmark {
             }
         } finally {
             Platform.exit();
-        }
-    }
-
-    /** The system properties surefire sets for the UI tests: Monocle's headless screen, software rendering. */
-    private static void headless() {
-        String[][] props = {
-                {"glass.platform", "Monocle"}, {"monocle.platform", "Headless"}, {"prism.order", "sw"},
-                {"prism.text", "t2k"}, {"java.awt.headless", "true"}, {"headless.geometry", "1600x1000-32"}};
-        for (String[] p : props) {
-            if (System.getProperty(p[0]) == null) {
-                System.setProperty(p[0], p[1]);
-            }
         }
     }
 
@@ -334,9 +321,7 @@ public final class LogViewerBenchmark {
     }
 
     private static <T> T fx(Callable<T> c) throws Exception {
-        FutureTask<T> task = new FutureTask<>(c);
-        Platform.runLater(task);
-        return task.get(120, TimeUnit.SECONDS);
+        return FxHeadless.fx(c);
     }
 
     /** When each pulse ran, from an animation timer (FX thread). */

@@ -59,7 +59,7 @@ class BadInputTest {
                 Arguments.of("duplicate name", new String[]{"sessions", "create", "ready-one", "--agent", "reference"},
                         "a live session named 'ready-one' already exists"),
                 Arguments.of("unknown agent", new String[]{"sessions", "create", "x1", "--agent", "nobody"},
-                        "registered agents: [other, reference]"),
+                        "registered agents: [ollama-assistant, openai-assistant, other, reference]"),
                 Arguments.of("agent twice", new String[]{"sessions", "create", "x2", "--agent", "reference", "--agent", "reference"},
                         "given twice"),
                 Arguments.of("no agent", new String[]{"sessions", "create", "x3"}, "Missing required option: '--agent"),

@@ -28,10 +28,12 @@ public abstract class ConsoleTestBase extends ApplicationTest {
     protected Path dataDir;
     protected ConsoleWindow window;
     protected final FxRobot robot = this;
+    /** Folders the window asked the desktop to open. */
+    protected final java.util.List<Path> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public void start(Stage stage) {
-        window = ConsoleWindow.show(stage, dataDir, engineOpener());
+        window = ConsoleWindow.show(stage, dataDir, engineOpener(), opened::add);
     }
 
     /** How the window's engine opens; tests may add contexts. */

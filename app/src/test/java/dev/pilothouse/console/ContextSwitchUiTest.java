@@ -73,4 +73,26 @@ class ContextSwitchUiTest extends ConsoleTestBase {
         interact(() -> chooser.setValue("local"));
         await().atMost(Duration.ofSeconds(15)).until(() -> shownRow("here") != null && shownRow("over-there") == null);
     }
+
+    @Test
+    void theLastContextIsRememberedAcrossRestarts() {
+        awaitReady();
+        @SuppressWarnings("unchecked")
+        ComboBox<String> chooser = lookup("#context-chooser").queryAs(ComboBox.class);
+        interact(() -> chooser.setValue("lab"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> lookup("#status-text").queryAs(Label.class).getText()
+                .equals("Context lab"));
+        interact(window::close);
+
+        ConsoleWindow[] again = new ConsoleWindow[1];
+        interact(() -> again[0] = ConsoleWindow.show(new javafx.stage.Stage(), dataDir, engineOpener()));
+        try {
+            javafx.scene.Scene scene = again[0].stage().getScene();
+            await().atMost(Duration.ofSeconds(30)).until(() -> again[0].engine() != null
+                    && ((Label) scene.lookup("#status-text")).getText().equals("Context lab"));
+            assertThat(((ComboBox<?>) scene.lookup("#context-chooser")).getValue()).isEqualTo("lab");
+        } finally {
+            interact(again[0]::close);
+        }
+    }
 }

@@ -70,7 +70,29 @@ class StoreTest {
         store.close();
         store = Store.open(dir);
         assertThat(find(s.id())).extracting(Session::name).isEqualTo("kept");
-        assertThat(store.<List<AgentDefinition>>read(tx -> tx.listAgents(false))).extracting(AgentDefinition::name).containsExactly("reference");
+        assertThat(store.<List<AgentDefinition>>read(tx -> tx.listAgents(false))).extracting(AgentDefinition::name)
+                .containsExactlyInAnyOrder("reference", "openai-assistant", "ollama-assistant");
+    }
+
+    @Test
+    void examplesSeededByAnUpgradeLeaveTheOperatorsOwnDefinitionsAlone(@TempDir Path old) throws Exception {
+        // a data dir from before the examples, with the operator's own "openai-assistant"
+        String url = "jdbc:h2:file:" + old.resolve("pilothouse") + ";AUTO_SERVER=TRUE";
+        org.flywaydb.core.Flyway.configure().dataSource(url, "pilothouse", "").locations("classpath:db/migration")
+                .target("2").load().migrate();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "pilothouse", "")) {
+            c.createStatement().executeUpdate("INSERT INTO agents (id, name, command, env, port, created_at, updated_at) "
+                    + "VALUES ('mine', 'openai-assistant', '[\"my-agent\"]', '{}', 9000, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+        }
+        try (Store upgraded = Store.open(old)) {
+            List<AgentDefinition> agents = upgraded.read(tx -> tx.listAgents(false));
+            assertThat(agents).extracting(AgentDefinition::name)
+                    .containsExactlyInAnyOrder("reference", "openai-assistant", "ollama-assistant");
+            AgentDefinition mine = agents.stream().filter(a -> a.name().equals("openai-assistant")).findFirst().orElseThrow();
+            assertThat(mine.id()).isEqualTo("mine");
+            assertThat(mine.command()).containsExactly("my-agent");
+            assertThat(mine.port()).isEqualTo(9000);
+        }
     }
 
     @Test

@@ -28,6 +28,7 @@ public final class DetailPane extends StackPane {
     private long auditLoadedAfter;
 
     public DetailPane(Console console) {
+        setId("detail");
         this.console = console;
         this.overview = new OverviewPane(console);
         this.conversation = new ConversationPane(console);

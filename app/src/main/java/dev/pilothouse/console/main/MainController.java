@@ -74,9 +74,11 @@ public final class MainController {
     @FXML private Button agentsButton;
     @FXML private ToggleButton themeToggle;
     @FXML private Button shortcutsButton;
+    @FXML private javafx.scene.control.MenuButton appMenu;
     @FXML private HBox banner;
     @FXML private Label bannerText;
     @FXML private Button bannerClose;
+    @FXML private StackPane centerStack;
     @FXML private SplitPane split;
     @FXML private TextField filterField;
     @FXML private HBox stateFilters;
@@ -100,6 +102,7 @@ public final class MainController {
     private ConsoleSettings settings;
     private SessionActions actions;
     private boolean switchingContext;
+    private WelcomeView welcome;
 
     @FXML
     void initialize() {
@@ -156,8 +159,9 @@ public final class MainController {
     }
 
     /** Called once the window is built, before the engine is open. */
-    public void init(ConsoleSettings settings, Path dataDir) {
+    public void init(ConsoleSettings settings, Path dataDir, dev.pilothouse.console.FolderOpener opener) {
         this.settings = settings;
+        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, m -> showBanner(m, true));
         dataDirLabel.setText(dataDir.toString());
         namespaceField.setText(settings.namespace);
         themeToggle.setSelected(settings.dark);
@@ -198,8 +202,13 @@ public final class MainController {
         clock.setCycleCount(Timeline.INDEFINITE);
         clock.play();
         wireActions();
-        contextChooser.getItems().setAll(engine.contexts());
-        String wanted = engine.contexts().contains(settings.context) ? settings.context : engine.context();
+        welcome = new WelcomeView(this::openCreate, this::openAgents);
+        welcome.node().setVisible(false);
+        centerStack.getChildren().add(welcome.node());
+        model.rows().addListener((ListChangeListener<SessionRow>) c -> updateWelcome());
+        List<String> contexts = engine.contexts();
+        contextChooser.getItems().setAll(contexts);
+        String wanted = contexts.contains(settings.context) ? settings.context : engine.context();
         contextChooser.setValue(wanted);
         contextChooser.valueProperty().addListener((o, a, b) -> {
             if (b != null && !b.equals(a)) {
@@ -217,7 +226,7 @@ public final class MainController {
         resumeButton.setOnAction(e -> actions.resume(selected()));
         retryButton.setOnAction(e -> actions.retry(selected()));
         deleteButton.setOnAction(e -> actions.delete(selected()));
-        agentsButton.setOnAction(e -> new AgentsDialog(console, root.getScene().getWindow(), settings.dark).show());
+        agentsButton.setOnAction(e -> openAgents());
         shortcutsButton.setOnAction(e -> toggleShortcuts());
     }
 
@@ -241,8 +250,7 @@ public final class MainController {
             contextChooser.show();
         });
         keys.put(KeyCombination.keyCombination("Shortcut+D"), () -> showDeleted.setSelected(!showDeleted.isSelected()));
-        keys.put(KeyCombination.keyCombination("Shortcut+Shift+A"),
-                () -> new AgentsDialog(console, root.getScene().getWindow(), settings.dark).show());
+        keys.put(KeyCombination.keyCombination("Shortcut+Shift+A"), this::openAgents);
         keys.put(KeyCombination.keyCombination("Shortcut+Shift+L"), () -> themeToggle.setSelected(!themeToggle.isSelected()));
         keys.put(KeyCombination.keyCombination("F5"), () -> switchContext(contextChooser.getValue()));
         keys.put(KeyCombination.keyCombination("F1"), this::toggleShortcuts);
@@ -298,7 +306,9 @@ public final class MainController {
         if (!changed.isEmpty()) {
             model.apply(changed);
             Session shown = detail.shown();
-            if (shown != null) {
+            // the detail pane shows the session and its children: redraw it only when they change
+            if (shown != null && changed.stream().anyMatch(s -> s.id().equals(shown.id())
+                    || shown.id().equals(s.parentSessionId()))) {
                 model.get(shown.id()).ifPresent(detail::show);
             }
             updateButtons();
@@ -320,12 +330,28 @@ public final class MainController {
         }, list -> {
             switchingContext = false;
             model.setAll(list);
+            updateWelcome();
             detail.show(null);
             statusText.setText("Context " + context);
             connectionStatus.setText("● " + (context.equals("local") ? "local runtime" : "connected"));
             connectionStatus.getStyleClass().setAll("label", "connection-ok");
             updateButtons();
         });
+    }
+
+    private void openAgents() {
+        new AgentsDialog(console, root.getScene().getWindow(), settings.dark).show();
+    }
+
+    /** An empty context shows the welcome view instead of an empty table. */
+    private void updateWelcome() {
+        boolean empty = model.rows().isEmpty() && !switchingContext;
+        if (empty && !welcome.node().isVisible()) {
+            welcome.show(console, contextChooser.getValue(), namespaceField.getText().isBlank() ? null : namespaceField.getText().trim(),
+                    List.copyOf(contextChooser.getItems()), this::selectNew);
+        }
+        welcome.node().setVisible(empty);
+        split.setVisible(!empty);
     }
 
     private void selectionChanged() {
@@ -414,8 +440,7 @@ public final class MainController {
     }
 
     private void updateCount() {
-        long live = model.sessions().stream().filter(s -> !s.deleted()).count();
-        countLabel.setText(sessions.shown() + " shown · " + live + " live · " + model.rows().size() + " in all");
+        countLabel.setText(sessions.shown() + " shown · " + model.liveCount() + " live · " + model.rows().size() + " in all");
     }
 
     private void setEnabled(boolean on) {
@@ -439,6 +464,11 @@ public final class MainController {
     }
 
     // ---- for tests and screenshots ---------------------------------------------------------
+
+    /** The rows the table shows, in its order (filters and sort applied). */
+    public List<SessionRow> shownRows() {
+        return table.getItems();
+    }
 
     public SessionListModel model() {
         return model;

@@ -1,8 +1,6 @@
 package dev.pilothouse.console.main;
 
 import dev.pilothouse.session.Session;
-import javafx.beans.Observable;
-import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
 import java.util.ArrayList;
@@ -14,13 +12,13 @@ import java.util.Optional;
 
 /**
  * The sessions the console knows, kept in step with the engine's events. FX thread only. A
- * change updates the session's row in place (found through an index), so a frame's batch costs
- * one update per changed session, whatever the table's size.
+ * change updates the session's row in place (found through an index) and a frame's batch is
+ * announced to the table as one list change.
  */
 public final class SessionListModel {
-    private final ObservableList<SessionRow> rows =
-            FXCollections.observableArrayList(r -> new Observable[]{r.sessionProperty()});
+    private final RowList rows = new RowList();
     private final Map<String, SessionRow> index = new HashMap<>();
+    private int live;
 
     public ObservableList<SessionRow> rows() {
         return rows;
@@ -28,31 +26,41 @@ public final class SessionListModel {
 
     public void setAll(List<Session> sessions) {
         index.clear();
+        live = 0;
         List<SessionRow> fresh = new ArrayList<>();
         for (Session s : newest(sessions).values()) {
+            live += s.deleted() ? 0 : 1;
             SessionRow r = new SessionRow(s);
             index.put(s.id(), r);
             fresh.add(r);
         }
-        rows.setAll(fresh);
+        rows.reset(fresh);
     }
 
     /** Applies a batch of session versions; an older version than the one shown is ignored. */
     public void apply(List<Session> changes) {
         List<SessionRow> added = new ArrayList<>();
+        List<SessionRow> updated = new ArrayList<>();
         for (Session s : newest(changes).values()) {
             SessionRow r = index.get(s.id());
             if (r == null) {
+                live += s.deleted() ? 0 : 1;
                 r = new SessionRow(s);
                 index.put(s.id(), r);
                 added.add(r);
             } else if (r.session().version() < s.version()) {
+                live += (r.session().deleted() ? 1 : 0) - (s.deleted() ? 1 : 0);
                 r.update(s);
+                updated.add(r);
             }
         }
-        if (!added.isEmpty()) {
-            rows.addAll(added);
-        }
+        rows.updated(updated);
+        rows.append(added);
+    }
+
+    /** Sessions not deleted, counted as changes arrive (the status bar asks every frame). */
+    public int liveCount() {
+        return live;
     }
 
     public Optional<Session> get(String id) {

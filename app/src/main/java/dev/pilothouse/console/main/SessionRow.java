@@ -7,11 +7,15 @@ import javafx.beans.property.ReadOnlyObjectWrapper;
 /**
  * One row of the session table. The row object stays the same for a session's whole life and
  * its current version changes inside it: the table keeps the selection, and sorting and
- * filtering follow the change through the list's extractor.
+ * filtering follow the change when the model announces it (once per frame).
  */
 public final class SessionRow {
     private final String id;
     private final ReadOnlyObjectWrapper<Session> session;
+    /** Index in the model's {@link RowList}, for announcing changes. */
+    int position;
+    /** Index in the table's {@link SessionView}, or -1 when filtered out. */
+    int viewIndex = -1;
 
     SessionRow(Session s) {
         this.id = s.id();

@@ -14,8 +14,6 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableSet;
 import javafx.collections.SetChangeListener;
-import javafx.collections.transformation.FilteredList;
-import javafx.collections.transformation.SortedList;
 import javafx.css.PseudoClass;
 import javafx.scene.control.Label;
 import javafx.scene.control.SelectionMode;
@@ -42,7 +40,7 @@ public final class SessionTable {
 
     private final TableView<SessionRow> table;
     private final SessionListModel model;
-    private final FilteredList<SessionRow> filtered;
+    private final SessionView shown;
     private final ObjectProperty<Instant> now = new SimpleObjectProperty<>(Instant.now());
     private final StringProperty text = new SimpleStringProperty("");
     private final ObservableSet<SessionState> states = FXCollections.observableSet(EnumSet.noneOf(SessionState.class));
@@ -51,10 +49,13 @@ public final class SessionTable {
     public SessionTable(TableView<SessionRow> table, SessionListModel model) {
         this.table = table;
         this.model = model;
-        this.filtered = new FilteredList<>(model.rows(), predicate());
-        SortedList<SessionRow> sorted = new SortedList<>(filtered);
-        sorted.comparatorProperty().bind(table.comparatorProperty());
-        table.setItems(sorted);
+        this.shown = new SessionView(model.rows());
+        shown.setPredicate(predicate());
+        table.setItems(shown);
+        table.setSortPolicy(t -> {
+            shown.setComparator(order());
+            return true;
+        });
         table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         table.setTableMenuButtonVisible(true);
         table.setColumnResizePolicy(TableView.UNCONSTRAINED_RESIZE_POLICY);
@@ -93,11 +94,26 @@ public final class SessionTable {
     }
 
     public int shown() {
-        return filtered.size();
+        return shown.size();
     }
 
     private void refilter() {
-        filtered.setPredicate(predicate());
+        shown.setPredicate(predicate());
+    }
+
+    /** The sort order chosen in the header, on sessions directly (not through cell values). */
+    private Comparator<SessionRow> order() {
+        Comparator<SessionRow> c = null;
+        for (TableColumn<SessionRow, ?> col : table.getSortOrder()) {
+            @SuppressWarnings("unchecked")
+            Comparator<Session> byColumn = (Comparator<Session>) col.getComparator();
+            Comparator<SessionRow> one = Comparator.comparing(SessionRow::session, byColumn);
+            if (col.getSortType() == TableColumn.SortType.DESCENDING) {
+                one = one.reversed();
+            }
+            c = c == null ? one : c.thenComparing(one);
+        }
+        return c;
     }
 
     private Predicate<SessionRow> predicate() {

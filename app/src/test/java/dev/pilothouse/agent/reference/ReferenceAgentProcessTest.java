@@ -56,6 +56,8 @@ class ReferenceAgentProcessTest {
 
         AgentHttp.Answer health = agent.http.get("/healthz");
         assertThat(health.json()).isEqualTo(Json.parse("{\"status\":\"ok\",\"agent\":\"helper\"}"));
+        // the agent serves /healthz a moment before its ready line reaches the log
+        org.awaitility.Awaitility.await().until(() -> agent.stdout().contains("ready_at_us="));
         Matcher ready = Pattern.compile("reference agent 'helper' listening on 127\\.0\\.0\\.1:(\\d+) "
                 + "\\(workspace (.+), waiting timeout 300 s\\) ready_at_us=(\\d+)").matcher(agent.stdout());
         assertThat(ready.find()).as(agent.stdout()).isTrue();
@@ -78,7 +80,9 @@ class ReferenceAgentProcessTest {
             }
         });
         Replies.assertDone(reply, 0);
-        assertThat(agent.stdout()).contains("message m received").contains("reply to message m finished");
+        // the log line follows the reply's last byte
+        org.awaitility.Awaitility.await().until(() -> agent.stdout().contains("reply to message m finished"));
+        assertThat(agent.stdout()).contains("message m received");
     }
 
     @Test

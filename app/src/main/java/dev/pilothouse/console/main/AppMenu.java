@@ -1,0 +1,87 @@
+package dev.pilothouse.console.main;
+
+import dev.pilothouse.console.Background;
+import dev.pilothouse.console.FolderOpener;
+import dev.pilothouse.engine.BuildInfo;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.Label;
+import javafx.scene.control.MenuButton;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.image.Image;
+import javafx.scene.image.ImageView;
+import javafx.stage.Window;
+import org.kordamp.ikonli.javafx.FontIcon;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignD;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignF;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignI;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignK;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The toolbar's menu: the log and data folders, the shortcuts, and About (version, paths). */
+final class AppMenu {
+    private AppMenu() {
+    }
+
+    static void fill(MenuButton menu, Path dataDir, FolderOpener opener, Background background, Runnable shortcuts,
+                     java.util.function.Consumer<String> error) {
+        menu.setGraphic(new FontIcon(MaterialDesignD.DOTS_VERTICAL));
+        MenuItem logs = item("Open log folder", "menu-logs", new FontIcon(MaterialDesignF.FOLDER_TEXT_OUTLINE));
+        logs.setOnAction(e -> open(BuildInfo.logDir(dataDir), opener, background, error));
+        MenuItem data = item("Open data folder", "menu-data", new FontIcon(MaterialDesignF.FOLDER_OUTLINE));
+        data.setOnAction(e -> open(dataDir, opener, background, error));
+        MenuItem keys = item("Keyboard shortcuts (F1)", "menu-shortcuts", new FontIcon(MaterialDesignK.KEYBOARD_OUTLINE));
+        keys.setOnAction(e -> shortcuts.run());
+        MenuItem about = item("About Pilothouse", "menu-about", new FontIcon(MaterialDesignI.INFORMATION_OUTLINE));
+        about.setOnAction(e -> about(menu.getScene().getWindow(), dataDir));
+        menu.getItems().setAll(logs, data, new SeparatorMenuItem(), keys, about);
+    }
+
+    private static MenuItem item(String text, String id, FontIcon icon) {
+        MenuItem m = new MenuItem(text, icon);
+        m.setId(id);
+        return m;
+    }
+
+    /** Creates the folder first (no log yet on a fresh data dir) and opens it off the FX thread. */
+    private static void open(Path folder, FolderOpener opener, Background background, java.util.function.Consumer<String> error) {
+        background.run(() -> {
+            try {
+                Files.createDirectories(folder);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            opener.open(folder);
+            return folder;
+        }, f -> { }, e -> error.accept("Could not open " + folder + ": " + e.getMessage()));
+    }
+
+    static String aboutText(Path dataDir) {
+        return "Version " + BuildInfo.version() + "\n"
+                + "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")\n"
+                + "JavaFX " + System.getProperty("javafx.runtime.version", "?") + "\n"
+                + System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch") + "\n\n"
+                + "Data: " + dataDir + "\n"
+                + "Logs: " + BuildInfo.logDir(dataDir).resolve("pilothouse.log");
+    }
+
+    private static void about(Window owner, Path dataDir) {
+        Alert a = new Alert(Alert.AlertType.NONE, "", ButtonType.CLOSE);
+        a.initOwner(owner);
+        a.setTitle("About Pilothouse");
+        a.setHeaderText("Pilothouse " + BuildInfo.version());
+        ImageView icon = new ImageView(new Image(AppMenu.class.getResource("/icons/pilothouse.png").toExternalForm()));
+        icon.setFitWidth(48);
+        icon.setFitHeight(48);
+        a.setGraphic(icon);
+        Label text = new Label(aboutText(dataDir));
+        text.setId("about-text");
+        text.setWrapText(true);
+        a.getDialogPane().setContent(text);
+        a.getDialogPane().setId("about");
+        a.show();
+    }
+}

@@ -1,0 +1,919 @@
+package dev.pilothouse.runtime.kubernetes;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEndpoint;
+import dev.pilothouse.errors.OperationFailedException;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.ConnectionStatus;
+import dev.pilothouse.runtime.CopyProgress;
+import dev.pilothouse.runtime.DiscoveredSession;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.runtime.RuntimeEvent;
+import dev.pilothouse.runtime.SessionLookup;
+import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.VolumeCopy;
+import dev.pilothouse.session.Phase;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Sessions on a Kubernetes cluster, through fabric8: a PVC per session (its volume) and a pod per
+ * session with one container per agent, behind a NetworkPolicy; agents reached through
+ * port-forwards; status from informers on pods and PVCs. Labels and annotations on the objects
+ * carry enough to find and adopt every session from any workstation.
+ */
+public final class KubernetesRuntime implements SessionRuntime, NamespaceInformers.Listener {
+    private static final Logger log = LoggerFactory.getLogger(KubernetesRuntime.class);
+    private static final Duration SYNC_WAIT = Duration.ofSeconds(20);
+
+    private final String context;
+    private final KubernetesClient client;
+    private final KubernetesSettings settings;
+    private final Clock clock;
+    private final ConnectionMonitor monitor;
+    private final PortForwards forwards;
+    private final VolumeCopier copier;
+    private final String kubeconfigNamespace;
+    private final Map<String, NamespaceInformers> informers = new ConcurrentHashMap<>();
+    private final List<Consumer<RuntimeEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timers;
+    private final SecureRandom random = new SecureRandom();
+    private volatile SessionLookup lookup = SessionLookup.NONE;
+    private volatile String namespace;
+
+    /** Session id to namespace, for the calls that give only an id. */
+    private final Map<String, String> namespaces = new ConcurrentHashMap<>();
+    /** Uids of pods and PVCs this runtime is deleting: their disappearance is expected. */
+    private final Set<String> deleting = ConcurrentHashMap.newKeySet();
+    /** Why a session's pod is gone, when Pilothouse on another workstation stopped it. */
+    private final Map<String, String> stoppedElsewhere = new ConcurrentHashMap<>();
+    /** Why a session's pod is gone, when someone else deleted it. */
+    private final Map<String, String> lostPods = new ConcurrentHashMap<>();
+    /** The phase last reported per session, so each change is reported once. */
+    private final Map<String, Phase> phases = new ConcurrentHashMap<>();
+    /** Failures and exits already reported (session, pod uid, agent, restarts). */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+    private KubernetesRuntime(String context, KubernetesClient client, KubernetesSettings settings, Clock clock,
+                              Forwarder forwarder) {
+        this.context = context;
+        this.client = client;
+        this.settings = settings;
+        this.clock = clock;
+        this.kubeconfigNamespace = client.getNamespace();
+        this.namespace = defaultNamespace();
+        this.forwards = new PortForwards(forwarder);
+        this.copier = new VolumeCopier(this, client, settings);
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "k8s-deadlines-" + context);
+            t.setDaemon(true);
+            return t;
+        });
+        this.monitor = new ConnectionMonitor(context, client, () -> this.namespace, settings, clock, this::connectionChanged);
+    }
+
+    /**
+     * A runtime on a context's client: checks the connection (reachability and permissions) once,
+     * then keeps checking on a heartbeat. An unreachable cluster still gives a runtime, which
+     * reports itself unreachable and leaves every session as it is.
+     */
+    public static KubernetesRuntime connect(String context, KubernetesClient client, KubernetesSettings settings,
+                                            Clock clock, Forwarder forwarder) {
+        KubernetesRuntime r = new KubernetesRuntime(context, client, settings, clock,
+                forwarder == null ? Forwarder.portForward(client) : forwarder);
+        r.monitor.check();
+        r.monitor.startHeartbeat(settings.heartbeat());
+        return r;
+    }
+
+    @Override
+    public String context() {
+        return context;
+    }
+
+    public KubernetesSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public ConnectionStatus connection() {
+        return monitor.current();
+    }
+
+    /** Checks reachability and permissions now. */
+    public ConnectionStatus checkConnection() {
+        return monitor.check();
+    }
+
+    @Override
+    public String defaultNamespace() {
+        if (settings.namespace() != null) {
+            return settings.namespace();
+        }
+        return kubeconfigNamespace == null || kubeconfigNamespace.isBlank() ? "default" : kubeconfigNamespace;
+    }
+
+    @Override
+    public void useNamespace(String ns) {
+        if (!ns.equals(namespace)) {
+            namespace = ns;
+            monitor.check();
+        }
+        informers(ns).awaitSynced(syncWait());
+    }
+
+    @Override
+    public void useLookup(SessionLookup l) {
+        this.lookup = l;
+    }
+
+    @Override
+    public void subscribe(Consumer<RuntimeEvent> listener) {
+        listeners.add(listener);
+    }
+
+    private void emit(RuntimeEvent e) {
+        for (Consumer<RuntimeEvent> l : listeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException ex) {
+                log.error("runtime event listener failed on {}", e, ex);
+            }
+        }
+    }
+
+    /** Whether the API server could not be reached (or refused us) since the last time it could. */
+    private volatile boolean wasCut;
+
+    private void connectionChanged(ConnectionStatus s) {
+        boolean cut = s.state() == ConnectionStatus.State.UNREACHABLE || s.state() == ConnectionStatus.State.UNAUTHORIZED;
+        if (cut) {
+            wasCut = true;
+        } else if (s.connected() && wasCut) {
+            wasCut = false;
+            relist();
+        }
+        emit(new RuntimeEvent.ConnectionChanged(context, s));
+    }
+
+    /**
+     * After an outage, every namespace is listed afresh (level-triggered: whatever the watches
+     * missed is seen now), and objects that vanished meanwhile are reported as gone.
+     */
+    private void relist() {
+        for (String ns : new ArrayList<>(informers.keySet())) {
+            NamespaceInformers old = informers.get(ns);
+            NamespaceInformers fresh = newInformers(ns);
+            if (!fresh.awaitSynced(SYNC_WAIT)) {
+                fresh.close();
+                continue;
+            }
+            informers.put(ns, fresh);
+            old.close();
+            Set<String> pods = new java.util.HashSet<>();
+            fresh.pods().forEach(p -> pods.add(p.getMetadata().getUid()));
+            Set<String> claims = new java.util.HashSet<>();
+            fresh.claims().forEach(c -> claims.add(c.getMetadata().getUid()));
+            old.pods().stream().filter(p -> !pods.contains(p.getMetadata().getUid())).forEach(p -> podGone(ns, p, true));
+            old.claims().stream().filter(c -> !claims.contains(c.getMetadata().getUid())).forEach(c -> claimGone(ns, c, true));
+            log.info("context {}: namespace {} listed again after the outage", context, ns);
+        }
+    }
+
+    private boolean reachable() {
+        ConnectionStatus.State s = monitor.current().state();
+        return s != ConnectionStatus.State.UNREACHABLE && s != ConnectionStatus.State.UNAUTHORIZED;
+    }
+
+    // ---- namespaces and caches ---------------------------------------------------------------
+
+    NamespaceInformers informers(String ns) {
+        return informers.computeIfAbsent(ns, this::newInformers);
+    }
+
+    private NamespaceInformers newInformers(String ns) {
+        return new NamespaceInformers(client, ns, this, (started, t) -> {
+            log.debug("informer in {}/{}: {}", context, ns, t.toString());
+            monitor.suspect(t);
+            return true;
+        });
+    }
+
+    /** The namespace of a session given by id: what this runtime has seen, else the store's. */
+    private Optional<String> namespaceOf(String sessionId) {
+        String ns = namespaces.get(sessionId);
+        if (ns == null) {
+            ns = lookup.session(sessionId).filter(s -> s.context().equals(context)).map(Session::namespace).orElse(null);
+            if (ns != null) {
+                namespaces.put(sessionId, ns);
+            }
+        }
+        return Optional.ofNullable(ns);
+    }
+
+    private String requireNamespace(String sessionId) {
+        return namespaceOf(sessionId).orElseThrow(() -> new OperationFailedException("session " + sessionId
+                + " is not known to context '" + context + "': no namespace to look in"));
+    }
+
+    /** The namespaces reconciliation looks at: the one in use, the default, and every one the store has sessions in. */
+    private Set<String> watchedNamespaces() {
+        Set<String> out = new TreeSet<>();
+        out.add(namespace);
+        out.add(defaultNamespace());
+        out.addAll(lookup.namespaces(context));
+        out.addAll(informers.keySet());
+        return out;
+    }
+
+    /**
+     * How long to wait for a namespace's first list: only while connected. Unreachable, or
+     * forbidden to list, the list may never come; callers then see "cannot tell" at once.
+     */
+    private Duration syncWait() {
+        return monitor.current().connected() ? SYNC_WAIT : Duration.ZERO;
+    }
+
+    private NamespaceInformers synced(String ns) {
+        NamespaceInformers inf = informers(ns);
+        return inf.awaitSynced(syncWait()) ? inf : null;
+    }
+
+    // ---- start and stop ------------------------------------------------------------------------
+
+    @Override
+    public void start(Session session, List<AgentDefinition> agents) {
+        String ns = session.namespace();
+        String id = session.id();
+        namespaces.put(id, ns);
+        requireReachable("start session '" + session.name() + "'");
+        NamespaceInformers cache = informers(ns);
+        cache.awaitSynced(syncWait());
+        stop(id);
+        lostPods.remove(id);
+        stoppedElsewhere.remove(id);
+        phases.remove(id);
+        reported.removeIf(k -> k.startsWith(id + "/"));
+
+        Map<String, String> spec = SessionSpec.annotations(session, agents);
+        ensurePolicy(ns, id);
+        ensureClaim(session, spec, cache);
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (AgentDefinition a : agents) {
+            byte[] b = new byte[24];
+            random.nextBytes(b);
+            tokens.put(a.name(), HexFormat.of().formatHex(b));
+        }
+        Pod created = createPod(AgentPod.build(session, agents, tokens, settings), "create pods");
+        // status() reads the cache: wait until it holds this pod, or a just-created pod would look gone
+        awaitCached(cache, created);
+        log.info("session {}: pod {}/{} created in context {}", id, ns, ObjectNames.of(id), context);
+    }
+
+    private void requireReachable(String doing) {
+        ConnectionStatus c = monitor.current();
+        if (!reachable()) {
+            throw new OperationFailedException("cannot " + doing + ": context '" + context + "' is " + c.describe());
+        }
+    }
+
+    /**
+     * Creates the session's NetworkPolicy, or replaces one whose rules differ (the settings
+     * changed): delete and create, so the Role needs no update verb. It runs before the pod is
+     * created, so no pod is ever without its policy.
+     */
+    private void ensurePolicy(String ns, String id) {
+        NetworkPolicy policy = SessionNetworkPolicy.build(id, ns, settings);
+        var resource = client.network().v1().networkPolicies().inNamespace(ns).withName(ObjectNames.of(id));
+        String doing = "get networkpolicies.networking.k8s.io";
+        try {
+            NetworkPolicy existing = resource.get();
+            if (existing != null && Objects.equals(existing.getSpec(), policy.getSpec())) {
+                return;
+            }
+            if (existing != null) {
+                doing = "delete networkpolicies.networking.k8s.io";
+                resource.delete();
+            }
+            doing = "create networkpolicies.networking.k8s.io";
+            client.network().v1().networkPolicies().inNamespace(ns).resource(policy).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                // created meanwhile by another engine starting the same session: its rules are the same
+                return;
+            }
+            throw KubeErrors.of(e, context, doing, ns);
+        }
+    }
+
+    private void ensureClaim(Session s, Map<String, String> spec, NamespaceInformers cache) {
+        String ns = s.namespace();
+        String name = ObjectNames.of(s.id());
+        PersistentVolumeClaim existing = cache.claim(name);
+        if (existing == null) {
+            try {
+                existing = client.persistentVolumeClaims().inNamespace(ns).withName(name).get();
+            } catch (KubernetesClientException e) {
+                throw KubeErrors.of(e, context, "get persistentvolumeclaims", ns);
+            }
+        }
+        if (existing == null) {
+            createClaim(WorkspaceClaim.build(s.id(), ns, s.resources().storage(), spec, null, settings));
+            return;
+        }
+        if (existing.getMetadata().getDeletionTimestamp() != null) {
+            throw new OperationFailedException("the volume of session '" + s.name() + "' (PVC " + ns + "/" + name
+                    + ") is being deleted; its workspace is gone: remix the session without its workspace to continue");
+        }
+        if (!spec.equals(pick(existing.getMetadata().getAnnotations(), spec.keySet()))) {
+            // keep the spec current (a rename, a remix's PVC made by the copy): a merge patch of the annotations
+            try {
+                client.persistentVolumeClaims().inNamespace(ns).withName(name)
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), Json.compact(Json.MAPPER.valueToTree(
+                                Map.of("metadata", Map.of("annotations", spec)))));
+            } catch (KubernetesClientException e) {
+                throw KubeErrors.of(e, context, "patch persistentvolumeclaims", ns);
+            }
+        }
+    }
+
+    private static Map<String, String> pick(Map<String, String> m, Set<String> keys) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (m != null) {
+            keys.forEach(k -> {
+                if (m.containsKey(k)) {
+                    out.put(k, m.get(k));
+                }
+            });
+        }
+        return out;
+    }
+
+    void createClaim(PersistentVolumeClaim pvc) {
+        String ns = pvc.getMetadata().getNamespace();
+        try {
+            client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
+        } catch (KubernetesClientException e) {
+            throw KubeErrors.of(e, context, "create persistentvolumeclaims", ns);
+        }
+    }
+
+    private static void awaitCached(NamespaceInformers cache, Pod created) {
+        String name = created.getMetadata().getName();
+        String uid = created.getMetadata().getUid();
+        long deadline = System.nanoTime() + SYNC_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Pod seen = cache.pod(name);
+            if (seen != null && Objects.equals(seen.getMetadata().getUid(), uid)) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+        log.warn("pod {}/{} not seen by the informer after {} s", cache.namespace, name, SYNC_WAIT.toSeconds());
+    }
+
+    Pod createPod(Pod pod, String permission) {
+        String ns = pod.getMetadata().getNamespace();
+        try {
+            return client.pods().inNamespace(ns).resource(pod).create();
+        } catch (KubernetesClientException e) {
+            throw KubeErrors.of(e, context, permission, ns);
+        }
+    }
+
+    /** Deletes a pod if it exists and waits until it is gone (its agents got their grace period). */
+    void deletePod(String ns, String name, String permission) {
+        NamespaceInformers cache = informers(ns);
+        Pod known = cache.pod(name);
+        if (known != null) {
+            deleting.add(known.getMetadata().getUid());
+        }
+        List<io.fabric8.kubernetes.api.model.StatusDetails> deleted;
+        try {
+            deleted = client.pods().inNamespace(ns).withName(name).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return;
+            }
+            throw KubeErrors.of(e, context, permission, ns);
+        }
+        if (deleted == null || deleted.isEmpty()) {
+            return;
+        }
+        // the cache may not have seen it yet: its uid marks the deletion as ours all the same
+        deleted.forEach(d -> {
+            if (d.getUid() != null) {
+                deleting.add(d.getUid());
+            }
+        });
+        // the informer hears of the deletion: wait on its cache rather than open another watch
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.terminationGracePeriodSeconds() + 30);
+        while (System.nanoTime() < deadline && reachable()) {
+            Pod p = cache.pod(name);
+            if (p == null || deleted.stream().noneMatch(d -> Objects.equals(d.getUid(), p.getMetadata().getUid()))) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        // still terminating after the grace period (or the cluster went away): the kubelet finishes it
+        log.warn("pod {}/{} not gone yet after its grace period", ns, name);
+    }
+
+    /** Deletes a session's PVC (purge, or a remix's failed copy), expected: not reported as lost. */
+    void deleteVolumeObject(String ns, String sessionId) {
+        String name = ObjectNames.of(sessionId);
+        PersistentVolumeClaim known = informers(ns).claim(name);
+        if (known != null) {
+            deleting.add(known.getMetadata().getUid());
+        }
+        try {
+            client.persistentVolumeClaims().inNamespace(ns).withName(name).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw KubeErrors.of(e, context, "delete persistentvolumeclaims", ns);
+            }
+        }
+    }
+
+    @Override
+    public void stop(String sessionId) {
+        Optional<String> ns = namespaceOf(sessionId);
+        forwards.close(sessionId);
+        if (ns.isEmpty()) {
+            return;
+        }
+        markStopping(ns.get(), ObjectNames.of(sessionId));
+        deletePod(ns.get(), ObjectNames.of(sessionId), "delete pods");
+    }
+
+    /**
+     * Says on the pod, before deleting it, that Pilothouse stops it: another workstation watching
+     * the namespace then sees a stop (its session goes IDLE), not a pod lost to someone else.
+     */
+    private void markStopping(String ns, String name) {
+        Pod known = informers(ns).pod(name);
+        if (known == null || known.getMetadata().getDeletionTimestamp() != null) {
+            return;
+        }
+        try {
+            client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations",
+                            Map.of(ObjectNames.STOPPED_BY, STOPPER))))));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw KubeErrors.of(e, context, "patch pods", ns);
+            }
+        }
+    }
+
+    /** Who stops pods from this process, as other workstations read it. */
+    private static final String STOPPER = "pilothouse on " + hostName() + " (pid " + ProcessHandle.current().pid() + ")";
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "an unnamed host";
+        }
+    }
+
+    // ---- what runs ----------------------------------------------------------------------------
+
+    @Override
+    public List<AgentStatus> status(Session session) {
+        namespaces.put(session.id(), session.namespace());
+        List<String> agents = session.agents().stream().map(SessionAgent::name).toList();
+        if (!reachable()) {
+            return unknown(agents, "context '" + context + "' is " + monitor.current().describe());
+        }
+        NamespaceInformers cache = synced(session.namespace());
+        if (cache == null) {
+            return unknown(agents, "the pods of namespace " + session.namespace() + " could not be listed yet");
+        }
+        String elsewhere = stoppedElsewhere.get(session.id());
+        if (elsewhere != null && cache.pod(ObjectNames.of(session.id())) == null) {
+            // stopped by another engine: a clean stop, as an agent's own idle exit is
+            return agents.stream().map(a -> new AgentStatus(a, AgentStatus.Kind.EXITED, 0, elsewhere)).toList();
+        }
+        return view(session.id(), cache, agents).agents();
+    }
+
+    private static List<AgentStatus> unknown(List<String> agents, String why) {
+        return agents.stream().map(a -> new AgentStatus(a, AgentStatus.Kind.UNKNOWN, null, why)).toList();
+    }
+
+    private PodStates.View view(String id, NamespaceInformers cache, List<String> agents) {
+        String name = ObjectNames.of(id);
+        Pod pod = cache.pod(name);
+        return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lostPods.get(id), clock.instant(),
+                settings.unschedulableDeadline());
+    }
+
+    @Override
+    public Optional<Phase> observedPhase(String sessionId) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !informers(ns.get()).synced()) {
+            return Optional.empty();
+        }
+        Pod pod = informers(ns.get()).pod(ObjectNames.of(sessionId));
+        return pod == null ? Optional.empty() : Optional.ofNullable(view(sessionId, informers(ns.get()), agentsOf(pod)).phase());
+    }
+
+    private static List<String> agentsOf(Pod pod) {
+        return pod.getSpec() == null ? List.of() : pod.getSpec().getContainers().stream().map(Container::getName).toList();
+    }
+
+    @Override
+    public AgentEndpoint endpoint(String sessionId, String agent) {
+        String ns = requireNamespace(sessionId);
+        if (!reachable()) {
+            throw new OperationFailedException("agent '" + agent + "' cannot be reached: context '" + context + "' is "
+                    + monitor.current().describe());
+        }
+        Pod pod = informers(ns).pod(ObjectNames.of(sessionId));
+        if (!PodStates.ready(pod, agent)) {
+            throw new OperationFailedException("agent '" + agent + "' of session " + sessionId
+                    + " is not ready: its container is not running and answering /healthz");
+        }
+        String token = tokens(pod).get(agent);
+        int port = forwards.localPort(sessionId, agent, ns, pod.getMetadata().getName(), pod.getMetadata().getUid(),
+                AgentPod.port(pod, agent));
+        return new AgentEndpoint("http://127.0.0.1:" + port, token);
+    }
+
+    private static Map<String, String> tokens(Pod pod) {
+        String json = pod.getMetadata().getAnnotations() == null ? null
+                : pod.getMetadata().getAnnotations().get(ObjectNames.TOKENS);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (json != null) {
+            Json.parse(json).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        }
+        return out;
+    }
+
+    /** How many port-forwards are open (tests, diagnostics). */
+    public int openForwards() {
+        return forwards.count();
+    }
+
+    @Override
+    public void watch(String sessionId) {
+        // the informers watch every session already; remember where this one lives
+        namespaceOf(sessionId).ifPresent(this::informers);
+    }
+
+    // ---- volumes ------------------------------------------------------------------------------
+
+    @Override
+    public void copyVolume(String fromSessionId, String toSessionId, VolumeCopy what, CopyProgress progress) {
+        Session child = lookup.session(toSessionId).orElseThrow(() -> new OperationFailedException(
+                "session " + toSessionId + " is not in the store; cannot copy a volume for it"));
+        String ns = child.namespace();
+        namespaces.put(toSessionId, ns);
+        String parentNs = namespaceOf(fromSessionId).orElse(ns);
+        if (!parentNs.equals(ns)) {
+            throw new OperationFailedException("the parent's volume is in namespace " + parentNs + " and the remix in "
+                    + ns + "; Kubernetes copies volumes only within a namespace");
+        }
+        requireReachable("copy the volume of session " + fromSessionId);
+        if (synced(ns) == null) {
+            throw new OperationFailedException("the PVCs of namespace " + ns + " could not be listed; nothing was copied");
+        }
+        List<AgentDefinition> defs = lookup.agents(toSessionId);
+        Map<String, String> spec = defs.isEmpty() ? Map.of() : SessionSpec.annotations(child, defs);
+        ensurePolicy(ns, toSessionId);
+        copier.copy(fromSessionId, toSessionId, ns, child.resources().storage(), spec, what, progress);
+    }
+
+    @Override
+    public void purgeVolume(String sessionId) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty()) {
+            return;
+        }
+        requireReachable("purge the volume of session " + sessionId);
+        stop(sessionId);
+        deletePod(ns.get(), ObjectNames.copyPod(sessionId), "delete pods");
+        try {
+            client.network().v1().networkPolicies().inNamespace(ns.get()).withName(ObjectNames.of(sessionId)).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw KubeErrors.of(e, context, "delete networkpolicies.networking.k8s.io", ns.get());
+            }
+        }
+        deleteVolumeObject(ns.get(), sessionId);
+    }
+
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
+    public Optional<String> lostVolume(String sessionId) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !reachable()) {
+            return Optional.empty();
+        }
+        NamespaceInformers cache = synced(ns.get());
+        if (cache == null) {
+            return Optional.empty();
+        }
+        String name = ObjectNames.of(sessionId);
+        PersistentVolumeClaim pvc = cache.claim(name);
+        if (pvc != null && pvc.getMetadata().getDeletionTimestamp() == null) {
+            return Optional.empty();
+        }
+        return Optional.of("VolumeLost: the session's PVC " + ns.get() + "/" + name + (pvc == null ? " no longer exists"
+                : " is being deleted") + " (deleted outside Pilothouse); its workspace is gone");
+    }
+
+    @Override
+    public boolean volumeExists(String sessionId) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty()) {
+            return false;
+        }
+        NamespaceInformers cache = synced(ns.get());
+        PersistentVolumeClaim pvc = cache == null ? null : cache.claim(ObjectNames.of(sessionId));
+        return pvc != null && pvc.getMetadata().getDeletionTimestamp() == null;
+    }
+
+    @Override
+    public Set<String> volumes() {
+        Set<String> ids = new TreeSet<>();
+        if (!reachable()) {
+            return ids;
+        }
+        for (String ns : watchedNamespaces()) {
+            NamespaceInformers cache = synced(ns);
+            if (cache != null) {
+                cache.claims().forEach(c -> ids.add(sessionIdOf(c)));
+            }
+        }
+        return ids;
+    }
+
+    /** The session an object belongs to: the id in its spec annotation, else its label. */
+    static String sessionIdOf(HasMetadata o) {
+        Map<String, String> a = o.getMetadata().getAnnotations();
+        if (a != null && a.containsKey(ObjectNames.SPEC)) {
+            try {
+                String id = Json.parse(a.get(ObjectNames.SPEC)).path("id").asText(null);
+                if (id != null) {
+                    return id;
+                }
+            } catch (RuntimeException e) {
+                // unreadable spec: fall back to the label
+            }
+        }
+        Map<String, String> l = o.getMetadata().getLabels();
+        return l == null ? o.getMetadata().getName() : l.getOrDefault(ObjectNames.SESSION, o.getMetadata().getName());
+    }
+
+    @Override
+    public List<DiscoveredSession> discovered() {
+        List<DiscoveredSession> out = new ArrayList<>();
+        if (!reachable()) {
+            return out;
+        }
+        Instant now = clock.instant();
+        for (String ns : watchedNamespaces()) {
+            NamespaceInformers cache = synced(ns);
+            if (cache == null) {
+                continue;
+            }
+            Set<String> seen = new LinkedHashSet<>();
+            List<HasMetadata> objects = new ArrayList<>();
+            cache.pods().stream().filter(p -> ObjectNames.ROLE_AGENTS.equals(role(p))).forEach(objects::add);
+            objects.addAll(cache.claims());
+            for (HasMetadata o : objects) {
+                String id = sessionIdOf(o);
+                if (!seen.add(id)) {
+                    continue;
+                }
+                Pod pod = cache.pod(ObjectNames.of(id));
+                boolean up = pod != null && pod.getMetadata().getDeletionTimestamp() == null;
+                Phase phase = up ? Optional.ofNullable(view(id, cache, agentsOf(pod)).phase()).orElse(Phase.RUNNING) : Phase.PAUSED;
+                SessionSpec.read(o.getMetadata().getAnnotations(), context, ns, up ? SessionState.READY : SessionState.IDLE,
+                        phase, now).ifPresent(d -> {
+                    namespaces.put(id, ns);
+                    out.add(d);
+                });
+            }
+        }
+        return out;
+    }
+
+    private static String role(HasMetadata o) {
+        return o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(ObjectNames.ROLE);
+    }
+
+    // ---- logs ---------------------------------------------------------------------------------
+
+    @Override
+    public List<String> lastLogLines(String sessionId, String agent, int n) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !reachable()) {
+            return List.of();
+        }
+        try {
+            String text = PodLogs.loggable(client, ns.get(), ObjectNames.of(sessionId), agent, new LogOptions(n, false, false),
+                    false).getLog();
+            return PodLogs.parse(text).stream().map(LogLine::text).toList();
+        } catch (KubernetesClientException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public LogSubscription logs(String sessionId, String agent, LogOptions options, Consumer<List<LogLine>> sink) {
+        String ns = requireNamespace(sessionId);
+        String pod = ObjectNames.of(sessionId);
+        requireReachable("read the log of agent '" + agent + "'");
+        NamespaceInformers cache = synced(ns);
+        if (cache != null && cache.pod(pod) == null) {
+            throw new OperationFailedException("session " + sessionId + " has no pod in " + ns + " now (paused, stopped or "
+                    + "deleted): Kubernetes keeps a container's log only while its pod exists");
+        }
+        try {
+            return PodLogs.read(client, ns, pod, agent, options, sink);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 400 && options.previous()) {
+                throw new OperationFailedException("agent '" + agent + "' has no previous container in pod " + ns + "/" + pod
+                        + " (it has not restarted): " + KubeErrors.rootMessage(e), e);
+            }
+            throw KubeErrors.of(e, context, "get pods/log", ns);
+        }
+    }
+
+    // ---- informer events ----------------------------------------------------------------------
+
+    @Override
+    public void pod(String ns, Pod before, Pod now, boolean live) {
+        if (!ObjectNames.ROLE_AGENTS.equals(role(now))) {
+            return;
+        }
+        String id = sessionIdOf(now);
+        namespaces.putIfAbsent(id, ns);
+        NamespaceInformers cache = informers.get(ns);
+        if (cache == null || now.getMetadata().getDeletionTimestamp() != null) {
+            return;
+        }
+        if (before == null) {
+            // a new pod (a start or resume, maybe from another workstation): what was lost is back
+            lostPods.remove(id);
+            stoppedElsewhere.remove(id);
+        }
+        PodStates.View v = view(id, cache, agentsOf(now));
+        Phase previous = v.phase() == null ? phases.get(id) : phases.put(id, v.phase());
+        if (!live || before == null) {
+            // the first list and our own creations: reconciliation and the engine's start look at these
+            scheduleUnschedulableCheck(id, ns, now, v);
+            return;
+        }
+        if (v.phase() != null && v.phase() != previous) {
+            emit(new RuntimeEvent.PhaseObserved(id, v.phase()));
+        }
+        String uid = now.getMetadata().getUid();
+        for (AgentStatus st : v.agents()) {
+            String key = id + "/" + uid + "/" + st.agent() + "/" + restarts(now, st.agent());
+            if (st.kind() == AgentStatus.Kind.FAILED && reported.add(key + "/failed")) {
+                int colon = st.detail().indexOf(':');
+                emit(new RuntimeEvent.AgentFailed(id, st.agent(), colon > 0 ? st.detail().substring(0, colon) : st.detail(),
+                        colon > 0 ? st.detail().substring(colon + 1).strip() : ""));
+            } else if (st.kind() == AgentStatus.Kind.EXITED && reported.add(key + "/exited")) {
+                emit(new RuntimeEvent.AgentExited(id, st.agent(), st.exitCode(), st.detail()));
+            }
+        }
+        scheduleUnschedulableCheck(id, ns, now, v);
+    }
+
+    private static int restarts(Pod pod, String agent) {
+        return pod.getStatus() == null ? 0 : pod.getStatus().getContainerStatuses().stream()
+                .filter(c -> c.getName().equals(agent)).mapToInt(c -> c.getRestartCount() == null ? 0 : c.getRestartCount())
+                .findFirst().orElse(0);
+    }
+
+    /** An unschedulable pod fails when its deadline passes, even if nothing about it changes by then. */
+    private void scheduleUnschedulableCheck(String id, String ns, Pod pod, PodStates.View v) {
+        if (v.phase() != Phase.PENDING || v.failure() != null || pod.getStatus() == null) {
+            return;
+        }
+        boolean unschedulable = pod.getStatus().getConditions().stream()
+                .anyMatch(c -> "PodScheduled".equals(c.getType()) && "Unschedulable".equals(c.getReason()));
+        if (unschedulable && reported.add(id + "/" + pod.getMetadata().getUid() + "/unschedulable-timer")) {
+            timers.schedule(() -> {
+                NamespaceInformers cache = informers.get(ns);
+                Pod current = cache == null ? null : cache.pod(ObjectNames.of(id));
+                if (current != null) {
+                    PodStates.View later = view(id, cache, agentsOf(current));
+                    if (later.failure() != null && reported.add(id + "/" + current.getMetadata().getUid() + "/unschedulable")) {
+                        emit(new RuntimeEvent.AgentFailed(id, later.failure().agent(), "Unschedulable", later.failure().detail()));
+                    }
+                }
+            }, settings.unschedulableDeadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void podGone(String ns, Pod last, boolean live) {
+        if (!ObjectNames.ROLE_AGENTS.equals(role(last))) {
+            return;
+        }
+        String id = sessionIdOf(last);
+        phases.remove(id);
+        forwards.close(id);
+        if (deleting.remove(last.getMetadata().getUid()) || !live) {
+            return;
+        }
+        String stopper = last.getMetadata().getAnnotations() == null ? null
+                : last.getMetadata().getAnnotations().get(ObjectNames.STOPPED_BY);
+        if (stopper != null) {
+            String why = "its pod was stopped by " + stopper;
+            stoppedElsewhere.put(id, why);
+            agentsOf(last).forEach(a -> emit(new RuntimeEvent.AgentExited(id, a, 0, why)));
+            return;
+        }
+        String why = "its pod " + ns + "/" + last.getMetadata().getName() + " was deleted outside Pilothouse";
+        lostPods.put(id, why);
+        log.warn("session {}: {}", id, why);
+        emit(new RuntimeEvent.RuntimeLost(id, why));
+    }
+
+    @Override
+    public void claim(String ns, PersistentVolumeClaim before, PersistentVolumeClaim now, boolean live) {
+        String id = sessionIdOf(now);
+        namespaces.putIfAbsent(id, ns);
+        if (live && before != null && before.getMetadata().getDeletionTimestamp() == null
+                && now.getMetadata().getDeletionTimestamp() != null) {
+            volumeLost(ns, now);
+        }
+    }
+
+    @Override
+    public void claimGone(String ns, PersistentVolumeClaim last, boolean live) {
+        if (live && last.getMetadata().getDeletionTimestamp() == null) {
+            volumeLost(ns, last);
+        } else if (live) {
+            deleting.remove(last.getMetadata().getUid());
+        }
+    }
+
+    private void volumeLost(String ns, PersistentVolumeClaim pvc) {
+        String uid = pvc.getMetadata().getUid();
+        if (deleting.contains(uid) || !reported.add("volume/" + uid)) {
+            return;
+        }
+        String id = sessionIdOf(pvc);
+        String why = "its volume (PVC " + ns + "/" + pvc.getMetadata().getName() + ") was deleted outside Pilothouse";
+        log.warn("session {}: {}", id, why);
+        emit(new RuntimeEvent.VolumeLost(id, why));
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        forwards.close();
+        informers.values().forEach(NamespaceInformers::close);
+        informers.clear();
+        monitor.close();
+        client.close();
+    }
+}

@@ -1,0 +1,202 @@
+package dev.pilothouse.bench;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.console.ConsoleWindow;
+import dev.pilothouse.console.main.SessionRow;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.TransitionDriver;
+import dev.pilothouse.session.Phase;
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.store.Store;
+import dev.pilothouse.testing.FxHeadless;
+import javafx.animation.AnimationTimer;
+import javafx.application.Platform;
+import javafx.stage.Stage;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Console benchmark (a) of issue 4: 50,000 sessions in the real main window (headless), 2,000
+ * state changes a second for 30 s through the engine; frame gaps while it runs, and the table's
+ * final content against the engine's. Run with
+ * <pre>mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.bench.ConsoleBenchmark -Dbench=table</pre>
+ */
+public final class ConsoleBenchmark {
+    private static final int SESSIONS = 50_000;
+    private static final int RATE = 2_000;
+    private static final int SECONDS = 30;
+
+    private ConsoleBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("pilothouse-console-bench");
+        System.out.println("# console table benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores, Java " + System.getProperty("java.version"));
+        fill(dir);
+        FxHeadless.start(1600, 1000);
+        CompletableFuture<ConsoleWindow> shown = new CompletableFuture<>();
+        Platform.runLater(() -> shown.complete(ConsoleWindow.show(new Stage(), dir,
+                () -> Engine.open(EngineConfig.of(dir).withBackground(true)))));
+        ConsoleWindow window = shown.get(60, TimeUnit.SECONDS);
+        long t0 = System.nanoTime();
+        awaitFx(() -> window.engine() != null && window.controller().model().rows().size() == SESSIONS, 120);
+        System.out.printf("(table filled with %,d sessions %.1f s after the window opened)%n", SESSIONS,
+                (System.nanoTime() - t0) / 1e9);
+        Engine engine = window.engine();
+        List<String> ids = engine.sessions(true).stream().map(Session::id).toList();
+        System.out.printf("(%,d ids listed)%n", ids.size());
+
+        FrameGaps gaps = new FrameGaps();
+        Platform.runLater(gaps::start);
+        TransitionDriver driver = new TransitionDriver(engine);
+        Random random = new Random(7);
+        long start = System.nanoTime();
+        long total = (long) RATE * SECONDS;
+        for (long i = 0; i < total; i++) {
+            long due = start + i * 1_000_000_000L / RATE;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            driver.toggle(ids.get(random.nextInt(ids.size())));
+            if (i % (RATE * 5L) == 0) {
+                System.out.printf("(%,d changes after %.1f s)%n", i, (System.nanoTime() - start) / 1e9);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Platform.runLater(gaps::stop);
+        // the last changes reach the table within a frame or two; then compare with the store
+        Map<String, String> expected = new HashMap<>();
+        for (Session s : engine.sessions(true)) {
+            expected.put(s.id(), s.state() + "/" + s.version());
+        }
+        awaitFx(() -> rows(window).equals(expected), 30);
+        boolean equal = shown(window).equals(expected);
+        System.out.printf("| %,d changes through the engine in %.1f s (%,.0f/s) into a table of %,d sessions | done |%n",
+                total, seconds, total / seconds, SESSIONS);
+        System.out.printf("| frame gap while changing: p50 / p99 / max (%,d frames) | %.1f / %.1f / %.1f ms |%n",
+                gaps.count(), gaps.percentile(50), gaps.percentile(99), gaps.max());
+        System.out.printf("| table content equal to the engine's after the run (state and version of all %,d) | %s |%n",
+                expected.size(), equal ? "yes" : "NO");
+        Platform.runLater(window::close);
+        Thread.sleep(500);
+        Platform.exit();
+        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
+        System.exit(equal ? 0 : 1);
+    }
+
+    private static Map<String, String> shown(ConsoleWindow window) {
+        try {
+            return FxHeadless.fx(() -> rows(window));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** On the FX thread: state and version of every row the table shows. */
+    private static Map<String, String> rows(ConsoleWindow window) {
+        Map<String, String> m = new HashMap<>();
+        for (SessionRow r : window.controller().shownRows()) {
+            m.put(r.id(), r.session().state() + "/" + r.session().version());
+        }
+        return m;
+    }
+
+    private static void fill(Path dir) {
+        long t0 = System.nanoTime();
+        try (Store store = Store.open(dir)) {
+            AgentDefinition ref = store.read(tx -> tx.findLiveAgent("reference")).orElseThrow();
+            for (int b = 0; b < SESSIONS / 1000; b++) {
+                int batch = b;
+                store.write(tx -> {
+                    for (int i = 0; i < 1000; i++) {
+                        Instant now = Instant.now();
+                        Session s = new Session(UUID.randomUUID().toString(), "s-" + batch + "-" + i, "local", "default",
+                                "", SessionState.IDLE, Phase.PAUSED, 300, 86400, "{\"team\":\"t" + (i % 7) + "\"}",
+                                List.of(new SessionAgent(ref.id(), ref.name(), ref.model(), ref.image())),
+                                Resources.DEFAULT, null, "bench", now, now, now, null, null, null, null, 0);
+                        tx.insertSession(s, List.of(ref), "bench", "benchmark", null);
+                    }
+                    return null;
+                });
+            }
+        }
+        System.out.printf("(stored %,d sessions in %.1f s)%n", SESSIONS, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitFx(Condition c, int seconds) throws Exception {
+        long until = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < until) {
+            AtomicReference<Boolean> ok = new AtomicReference<>(false);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Platform.runLater(() -> {
+                try {
+                    ok.set(c.holds());
+                } catch (Exception e) {
+                    ok.set(false);
+                }
+                done.complete(null);
+            });
+            done.join();
+            if (ok.get()) {
+                return;
+            }
+            LockSupport.parkNanos(50_000_000);
+        }
+    }
+
+    /** Pulse-to-pulse gaps of the FX thread, from an AnimationTimer. */
+    static final class FrameGaps extends AnimationTimer {
+        private final List<Long> gaps = new ArrayList<>();
+        private long last;
+
+        @Override
+        public void handle(long now) {
+            if (last != 0) {
+                gaps.add(now - last);
+            }
+            last = now;
+        }
+
+        int count() {
+            return gaps.size();
+        }
+
+        double percentile(int p) {
+            long[] sorted = gaps.stream().mapToLong(Long::longValue).sorted().toArray();
+            return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)] / 1e6;
+        }
+
+        double max() {
+            return gaps.stream().mapToLong(Long::longValue).max().orElse(0) / 1e6;
+        }
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+}

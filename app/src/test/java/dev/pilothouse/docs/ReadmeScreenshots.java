@@ -1,0 +1,183 @@
+package dev.pilothouse.docs;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.console.ConsoleWindow;
+import dev.pilothouse.console.Snapshots;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.RemixRequest;
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.testing.FxHeadless;
+import javafx.application.Platform;
+import javafx.scene.Node;
+import javafx.scene.Parent;
+import javafx.scene.control.ButtonBase;
+import javafx.scene.control.ToggleButton;
+import javafx.stage.Stage;
+import javafx.stage.Window;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The README's screenshots, taken from the real console (headless) on a data dir with a few real
+ * sessions: main window, state diagram, remix dialog and log viewer, light and dark. Run with
+ * <pre>mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.docs.ReadmeScreenshots -Dbench=docs/images</pre>
+ */
+public final class ReadmeScreenshots {
+    private ReadmeScreenshots() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args.length > 0 ? args[0] : "docs/images").toAbsolutePath();
+        FxHeadless.start(1440, 900);
+        Path dir = Files.createTempDirectory("pilothouse-screens");
+        ConsoleWindow window = fx(() -> {
+            Stage stage = new Stage();
+            stage.setWidth(1440);
+            stage.setHeight(900);
+            return ConsoleWindow.show(stage, dir, () -> Engine.open(EngineConfig.of(dir).withBackground(true)));
+        });
+        await(() -> window.engine() != null);
+        Engine engine = window.engine();
+        seed(engine);
+        await(() -> fx(() -> window.controller().shownRows().size() >= 6));
+
+        Session report = engine.session("q4-report");
+        fx(() -> {
+            window.controller().select(report.id());
+            window.controller().detail().selectTab(0);
+            return null;
+        });
+        for (boolean dark : new boolean[]{false, true}) {
+            String theme = dark ? "dark" : "light";
+            fx(() -> {
+                ((ToggleButton) lookup(window, "#theme-toggle")).setSelected(dark);
+                return null;
+            });
+            settle();
+            shoot(window.stage().getScene().getRoot(), out.resolve("main-" + theme + ".png"));
+
+            fx(() -> {
+                window.controller().detail().selectTab(1);
+                return null;
+            });
+            settle();
+            shoot(lookup(window, "#detail"), out.resolve("state-diagram-" + theme + ".png"));
+
+            fx(() -> {
+                window.controller().detail().selectTab(3);
+                return null;
+            });
+            settle();
+            shoot(lookup(window, "#detail"), out.resolve("log-viewer-" + theme + ".png"));
+
+            fx(() -> {
+                window.controller().detail().selectTab(0);
+                ((ButtonBase) lookup(window, "#remix")).fire();
+                return null;
+            });
+            await(() -> fx(() -> dialog("#remix-summary") != null));
+            settle();
+            shoot(fx(() -> dialog("#remix-summary").getScene().getRoot()), out.resolve("remix-dialog-" + theme + ".png"));
+            fx(() -> {
+                ((Stage) dialog("#remix-summary").getScene().getWindow()).close();
+                return null;
+            });
+        }
+        // leave no agent running behind the temporary data dir
+        for (Session s : engine.sessions(false)) {
+            if (s.state() == SessionState.READY) {
+                engine.pause(s.id());
+            }
+        }
+        fx(() -> {
+            window.close();
+            return null;
+        });
+        Platform.exit();
+        System.out.println("screenshots in " + out);
+        System.exit(0);
+    }
+
+    /** A small, realistic data dir: busy sessions, a paused one, a remix, a crashed agent. */
+    private static void seed(Engine engine) {
+        engine.createAgent(new AgentDefinition(null, "flaky-tool", null,
+                List.of("sh", "-c", "echo starting flaky-tool; echo 'fatal: /workspace/config.yaml not found' >&2; exit 3"),
+                null, null, Map.of(), AgentDefinition.DEFAULT_PORT, Resources.DEFAULT, null, null, null));
+        engine.create(CreateRequest.of("q4-report", "reference").withMetadata("{\"team\":\"finance\",\"quarter\":\"q4\"}")
+                .withPrompt("$ mkdir -p data && printf 'region,revenue\\nemea,1.2\\napac,0.9\\n' > data/revenue.csv && ls -l data"), null);
+        engine.send("q4-report", "reference", "$ wc -l data/revenue.csv && head -3 data/revenue.csv", null);
+        engine.send("q4-report", "reference", "What can you do?", null);
+        engine.create(CreateRequest.of("etl-nightly", "reference").withMetadata("{\"team\":\"data\"}"), null);
+        engine.create(CreateRequest.of("docs-refresh", "reference").withMetadata("{\"team\":\"docs\"}"), null);
+        engine.pause("docs-refresh");
+        engine.create(CreateRequest.of("triage-bot", "reference").withMetadata("{\"team\":\"support\",\"priority\":\"high\"}"), null);
+        engine.remix("q4-report", RemixRequest.inherit().named("q4-report-viz")
+                .withPrompt("$ ls data"), null);
+        engine.create(CreateRequest.of("ingest-broken", "flaky-tool"), null);
+        await(() -> engine.session("ingest-broken").state() == SessionState.ERROR);
+        engine.pause("q4-report");
+        engine.resume("q4-report");
+    }
+
+    private static Node lookup(ConsoleWindow w, String id) {
+        return w.stage().getScene().lookup(id);
+    }
+
+    /** A node in any open dialog window. */
+    private static Node dialog(String id) {
+        for (Window w : Window.getWindows()) {
+            Parent root = w.getScene() == null ? null : w.getScene().getRoot();
+            Node n = root == null ? null : root.lookup(id);
+            if (n != null && w instanceof Stage s && !s.getTitle().equals("Pilothouse")) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private static void shoot(Node node, Path file) throws Exception {
+        fx(() -> Snapshots.write(node, file));
+        System.out.println("wrote " + file);
+    }
+
+    /** Lets layout, CSS and the per-frame batches run: a few pulses. */
+    private static void settle() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            fx(() -> null);
+            LockSupport.parkNanos(50_000_000);
+        }
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static <T> T fx(Callable<T> c) throws Exception {
+        return FxHeadless.fx(c);
+    }
+
+    private static void await(Check c) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < until) {
+            try {
+                if (c.holds()) {
+                    return;
+                }
+            } catch (Exception e) {
+                // not yet
+            }
+            LockSupport.parkNanos(100_000_000);
+        }
+        throw new IllegalStateException("timed out waiting for the console");
+    }
+}

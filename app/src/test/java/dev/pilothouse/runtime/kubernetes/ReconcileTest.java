@@ -1,0 +1,127 @@
+package dev.pilothouse.runtime.kubernetes;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.engine.RemixRequest;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Phase;
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Item 7: level-triggered reconciliation adopts what the cluster holds and deletes nothing. */
+class ReconcileTest extends KubernetesTestBase {
+    @TempDir
+    Path otherWorkstation;
+
+    @Test
+    void sessionsCreatedFromAnotherWorkstationAreAdoptedWithTheirSpec() {
+        Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        bob.createAgent(new AgentDefinition(null, "coder", "registry.example/coder:3", List.of(), "gpt-x",
+                "write code", Map.of("MODE", "strict"), 8080, new Resources("250m", "128Mi", null), null, null, null));
+        Session remote = bob.create(new CreateRequest("remote-work", null, null, List.of("coder"), "", 600L, 3600L,
+                "{\"ticket\":\"OPS-7\"}", new Resources(null, null, "2Gi")), null).session();
+        Session remix = bob.remix("remote-work", RemixRequest.inherit().named("remote-remix"), null).session();
+        Session parked = bob.create(CreateRequest.of("parked", "reference"), null).session();
+        bob.pause("parked");
+        assertThat(List.of(remote.state(), remix.state())).containsOnly(SessionState.READY);
+
+        // alice's engine looks at the context again (as on a context switch): everything is adopted
+        engine.useContext("local");
+        engine.useContext(CONTEXT, NS);
+
+        Session adopted = engine.session("remote-work");
+        assertThat(adopted.id()).isEqualTo(remote.id());
+        assertThat(adopted.state()).isEqualTo(SessionState.READY);
+        assertThat(adopted.phase()).isEqualTo(Phase.RUNNING);
+        assertThat(adopted.namespace()).isEqualTo(NS);
+        assertThat(adopted.createdBy()).isEqualTo("bob");
+        assertThat(adopted.metadata()).contains("OPS-7");
+        assertThat(adopted.waitingTimeoutSeconds()).isEqualTo(600);
+        assertThat(adopted.ttlSeconds()).isEqualTo(3600);
+        assertThat(adopted.resources().storage()).isEqualTo("2Gi");
+        assertThat(adopted.createdAt()).isEqualTo(remote.createdAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        AgentDefinition coder = engine.agentDefinitions("remote-work").get(0);
+        assertThat(coder.image()).isEqualTo("registry.example/coder:3");
+        assertThat(coder.env()).containsEntry("MODE", "strict");
+        assertThat(engine.agents(false)).extracting(AgentDefinition::name).as("bob's agent stays out of alice's registry")
+                .doesNotContain("coder");
+        assertThat(engine.session("remote-remix").parentSessionId()).isEqualTo(remote.id());
+        assertThat(engine.session("parked").state()).isEqualTo(SessionState.IDLE);
+        assertThat(engine.session("parked").phase()).isEqualTo(Phase.PAUSED);
+        assertThat(engine.events("remote-work", 0, 10)).extracting(AuditEvent::reason)
+                .anyMatch(r -> r.contains("adopted") && r.contains("created by bob"));
+
+        // adopted sessions work: alice talks to bob's agent through its port-forward
+        assertThat(engine.send("remote-work", null, "$ echo from-alice", null).reply().content()).contains("from-alice");
+        // and nothing was deleted by either engine
+        assertThat(pod(remote)).isNotNull();
+        assertThat(pod(remix)).isNotNull();
+        assertThat(claim(parked)).isNotNull();
+    }
+
+    @Test
+    void aFreshWorkstationAdoptsOnStartAndNameClashesAreRenamed() {
+        engine.create(CreateRequest.of("same-name", "reference"), null);
+        Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        assertThat(bob.sessions(false)).extracting(Session::name).containsExactly("same-name");
+
+        Session bobs = bob.create(CreateRequest.of("bobs-own", "reference"), null).session();
+        engine.useContext(CONTEXT, NS);
+        assertThat(engine.sessions(false)).extracting(Session::name).containsExactlyInAnyOrder("same-name", "bobs-own");
+        assertThat(engine.session(bobs.id()).state()).isEqualTo(SessionState.READY);
+    }
+
+    @Test
+    void orphansAreReportedAndLeftAlone() {
+        engine.create(CreateRequest.of("known", "reference"), null);
+        // a PVC with Pilothouse's label but no readable spec: not adoptable
+        api.persistentVolumeClaims().inNamespace(NS).resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("pilothouse-stray").withNamespace(NS)
+                .withLabels(Map.of(ObjectNames.MANAGED_BY, ObjectNames.MANAGER, ObjectNames.SESSION, "stray-session"))
+                .endMetadata().withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
+        events.clear();
+
+        Engine.ReconcileReport report = engine.reconcile();
+
+        assertThat(report.orphans()).containsExactly("stray-session");
+        assertThat(events).anyMatch(e -> e instanceof EngineEvent.Notice n && n.message().contains("stray-session")
+                && n.message().contains("left untouched"));
+        assertThat(api.persistentVolumeClaims().inNamespace(NS).withName("pilothouse-stray").get()).isNotNull();
+        assertThat(engine.session("known").state()).isEqualTo(SessionState.READY);
+    }
+
+    @Test
+    void anIdleSessionWhosePodRunsAgainIsAdoptedNotStopped() {
+        Session s = engine.create(CreateRequest.of("resumed-elsewhere", "reference"), null).session();
+        Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        engine.pause("resumed-elsewhere");
+        // bob's informer hears of alice's stop (the pod is marked stopped-by): IDLE there too, not ERROR
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> bob.session(s.id()).state() == SessionState.IDLE);
+        assertThat(bob.session(s.id()).terminationReason()).contains("stopped by pilothouse on");
+        bob.resume(s.id());
+        assertThat(pod(s)).isNotNull();
+
+        engine.reconcile();
+
+        assertThat(engine.session(s.id()).state()).isEqualTo(SessionState.READY);
+        assertThat(pod(s)).as("reconciliation never stops what runs on a cluster").isNotNull();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.pilothouse.runtime.kubernetes;
+
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.runtime.ConnectionStatus;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Item 8: outages, dropped watches, 410 Gone, 5xx and 403. */
+class ResilienceTest extends KubernetesTestBase {
+    private static final String PODS = "/api/v1/namespaces/team-a/pods";
+
+    private Session ready(String name) {
+        Session s = engine.create(CreateRequest.of(name, "reference"), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        return s;
+    }
+
+    private boolean sawConnection(ConnectionStatus.State state) {
+        return events.stream().anyMatch(e -> e instanceof EngineEvent.ConnectionChanged c && c.context().equals(CONTEXT)
+                && c.status().state() == state);
+    }
+
+    @Test
+    void anUnreachableApiServerLeavesSessionsAsTheyAreUntilItIsBack() {
+        Session s = ready("steady");
+        Session other = ready("doomed-while-away");
+        events.clear();
+
+        cluster.proxy.down();
+        await().atMost(Duration.ofSeconds(15)).until(() -> sawConnection(ConnectionStatus.State.UNREACHABLE));
+        assertThat(engine.connection().describe()).startsWith("unreachable: cannot reach the API server " + cluster.url());
+
+        // nothing is decided while the cluster cannot be seen: reconcile and a failed send leave READY
+        engine.reconcile();
+        SendResult r = engine.send("steady", null, "$ echo hello", null);
+        assertThat(r.failed()).isTrue();
+        assertThat(r.reply().error()).contains("context 'lab' is unreachable");
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+        assertThat(fresh(other).state()).isEqualTo(SessionState.READY);
+
+        // meanwhile someone deletes a pod: seen once the watch is back
+        kubelet.deletePod(NS, ObjectNames.of(other.id()));
+        cluster.proxy.up();
+        await().atMost(Duration.ofSeconds(20)).until(() -> sawConnection(ConnectionStatus.State.CONNECTED));
+        assertThat(engine.connection().connected()).isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> fresh(other).state() == SessionState.ERROR);
+        assertThat(fresh(other).terminationReason()).contains("deleted outside Pilothouse");
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+        assertThat(engine.send("steady", null, "$ echo back", null).reply().content()).contains("back");
+    }
+
+    @Test
+    void aWatchAnsweredWith410GoneRelistsAndKeepsWatching() {
+        Session s = ready("relisted");
+        int listsBefore = (int) cluster.requests.stream().filter(r -> r.startsWith("GET " + PODS + "?")
+                && !r.contains("watch=true")).count();
+        cluster.goneOnNextWatch(PODS);
+        // drop the connections so the informers watch again, and meet the 410
+        cluster.proxy.down();
+        cluster.proxy.up();
+        await().atMost(Duration.ofSeconds(40)).until(() -> cluster.requests.stream().filter(r -> r.startsWith("GET " + PODS + "?")
+                && !r.contains("watch=true")).count() > listsBefore);
+        // and watches again after that list (the mock cannot replay a deletion made between the two)
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            List<String> pods = cluster.requests.stream().filter(r -> r.startsWith("GET " + PODS + "?")).toList();
+            return pods.get(pods.size() - 1).contains("watch=true") && !pods.get(pods.size() - 2).contains("watch=true");
+        });
+
+        kubelet.deletePod(NS, ObjectNames.of(s.id()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> fresh(s).state() == SessionState.ERROR);
+        assertThat(fresh(s).terminationReason()).contains("deleted outside Pilothouse");
+    }
+
+    @Test
+    void serverErrorsAreRetriedWithBackoff() {
+        cluster.fail("POST", PODS, 503, 2);
+        Session s = ready("persistent");
+        assertThat(cluster.requestCount("POST", PODS)).isEqualTo(3);
+        assertThat(pod(s)).isNotNull();
+    }
+
+    @Test
+    void aForbiddenRequestNamesTheMissingPermission() {
+        cluster.fail("POST", PODS, 403, 1);
+        Session s = engine.create(CreateRequest.of("refused", "reference"), null).session();
+        assertThat(s.state()).isEqualTo(SessionState.ERROR);
+        assertThat(s.terminationReason()).contains("forbidden: missing permission 'create pods' in namespace team-a of context 'lab'")
+                .contains("docs/kubernetes.md");
+        assertThat(cluster.requestCount("POST", PODS)).as("403 is not retried").isEqualTo(1);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.pilothouse.testing;
+
+import javafx.application.Platform;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** For programs (benchmarks, screenshots) that run the real console without a display. */
+public final class FxHeadless {
+    private FxHeadless() {
+    }
+
+    /** Monocle's headless screen of the given size, software rendering; call before the toolkit starts. */
+    public static void start(int width, int height) {
+        System.setProperty("glass.platform", "Monocle");
+        System.setProperty("monocle.platform", "Headless");
+        System.setProperty("prism.order", "sw");
+        System.setProperty("prism.text", "t2k");
+        System.setProperty("prism.lcdtext", "false");
+        System.setProperty("java.awt.headless", "true");
+        System.setProperty("headless.geometry", width + "x" + height + "-32");
+        Platform.startup(() -> {
+        });
+    }
+
+    /** Runs on the FX thread and waits for the answer (never call it from the FX thread). */
+    public static <T> T fx(Callable<T> c) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Platform.runLater(() -> {
+            try {
+                f.complete(c.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f.get(60, TimeUnit.SECONDS);
+    }
+}
