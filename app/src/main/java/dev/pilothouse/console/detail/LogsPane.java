@@ -28,6 +28,7 @@ final class LogsPane extends BorderPane implements DetailView {
     private final LogViewer viewer = new LogViewer();
     private LogSubscription subscription;
     private String sessionId;
+    private String sessionName;
     private String subscribed;
 
     LogsPane(Console console) {
@@ -53,6 +54,7 @@ final class LogsPane extends BorderPane implements DetailView {
         List<String> names = s.agents().stream().map(SessionAgent::name).toList();
         boolean sameSession = s.id().equals(sessionId);
         sessionId = s.id();
+        sessionName = s.name();
         if (!sameSession || !agent.getItems().equals(names)) {
             agent.getItems().setAll(names);
             agent.setValue(names.isEmpty() ? null : names.get(0));
@@ -68,6 +70,7 @@ final class LogsPane extends BorderPane implements DetailView {
         stop();
         subscribed = key;
         viewer.clear();
+        viewer.setSuggestedFileName(sessionName + "-" + agent.getValue() + (previous.isSelected() ? "-previous" : "") + ".log");
         String id = sessionId;
         String name = agent.getValue();
         boolean prevRun = previous.isSelected();
