@@ -16,8 +16,19 @@ public final class Snapshots {
     private Snapshots() {
     }
 
+    private static javafx.scene.paint.Paint windowBackground(Node node) {
+        if (node.getScene() != null && node.getScene().getRoot() instanceof javafx.scene.layout.Region r
+                && r.getBackground() != null && !r.getBackground().getFills().isEmpty()) {
+            return r.getBackground().getFills().get(0).getFill();
+        }
+        return javafx.scene.paint.Color.WHITE;
+    }
+
     public static Path write(Node node, Path file) {
-        WritableImage image = node.snapshot(null, null);
+        // transparent areas show what the window shows behind them, not the default white
+        javafx.scene.SnapshotParameters params = new javafx.scene.SnapshotParameters();
+        params.setFill(windowBackground(node));
+        WritableImage image = node.snapshot(params, null);
         int w = (int) image.getWidth();
         int h = (int) image.getHeight();
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
