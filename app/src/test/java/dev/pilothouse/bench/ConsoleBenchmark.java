@@ -51,6 +51,11 @@ public final class ConsoleBenchmark {
         System.out.println("# console table benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, Java " + System.getProperty("java.version"));
         fill(dir);
+        if (System.getenv("PULSE_LOG") != null) {
+            // JavaFX prints every pulse slower than the threshold, phase by phase
+            System.setProperty("javafx.pulseLogger", "true");
+            System.setProperty("javafx.pulseLogger.threshold", System.getenv("PULSE_LOG"));
+        }
         FxHeadless.start(1600, 1000);
         CompletableFuture<ConsoleWindow> shown = new CompletableFuture<>();
         Platform.runLater(() -> shown.complete(ConsoleWindow.show(new Stage(), dir,

@@ -69,6 +69,17 @@ public abstract class ConsoleTestBase extends ApplicationTest {
         return table().getItems().stream().map(SessionRow::session).filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 
+    /** The state badge the table draws for a session name (what the operator reads), or null. */
+    protected String drawnState(String name) {
+        return table().lookupAll(".table-row-cell").stream()
+                .filter(n -> n instanceof javafx.scene.control.TableRow<?> r && r.getItem() instanceof SessionRow row
+                        && row.session().name().equals(name) && r.isVisible())
+                .map(n -> n.lookup(".state-badge"))
+                .filter(b -> b instanceof javafx.scene.control.Label)
+                .map(b -> ((javafx.scene.control.Label) b).getText())
+                .findFirst().orElse(null);
+    }
+
     /** Clicks the table row showing a session name, as an operator would. */
     protected void clickRow(String name) {
         Node cell = table().lookupAll(".table-cell").stream()

@@ -34,6 +34,8 @@ class CreateSessionUiTest extends ConsoleTestBase {
         await().atMost(Duration.ofSeconds(60)).until(() -> shownRow("from-ui").state() == SessionState.READY
                 && shownRow("from-ui").owner() == null);
         assertThat(shownRow("from-ui").waitingTimeoutSeconds()).isEqualTo(600);
+        // and the table draws it: the badge follows the session without a list change
+        await().atMost(Duration.ofSeconds(5)).until(() -> "READY".equals(drawnState("from-ui")));
         // it is selected and its detail shows it
         assertThat(selected().name()).isEqualTo("from-ui");
         robot.press(KeyCode.CONTROL).press(KeyCode.DIGIT3).release(KeyCode.DIGIT3).release(KeyCode.CONTROL);

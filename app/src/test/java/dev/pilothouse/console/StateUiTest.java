@@ -31,6 +31,7 @@ class StateUiTest extends ConsoleTestBase {
         clickOn("#pause");
         await().atMost(Duration.ofSeconds(15)).until(() -> diagram.current() == SessionState.IDLE);
         assertThat(diagram.lastTransition()).isEqualTo("READY>IDLE");
+        await().atMost(Duration.ofSeconds(5)).until(() -> "IDLE".equals(drawnState("watched")));
         await().until(() -> "PAUSED".equals(lookup("#phase-badge").queryAs(Label.class).getText()));
         TableView<?> timeline = lookup("#transitions").queryAs(TableView.class);
         await().until(() -> timeline.getItems().size() >= 2);

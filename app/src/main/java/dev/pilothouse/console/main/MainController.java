@@ -307,6 +307,7 @@ public final class MainController {
         }
         if (!changed.isEmpty()) {
             model.apply(changed);
+            updateCount();
             Session shown = detail.shown();
             // the detail pane shows the session and its children: redraw it only when they change
             if (shown != null && changed.stream().anyMatch(s -> s.id().equals(shown.id())

@@ -16,6 +16,8 @@ public final class SessionRow {
     int position;
     /** Index in the table's {@link SessionView}, or -1 when filtered out. */
     int viewIndex = -1;
+    /** Whether the table last drew this row as deleted (a row style, not a cell's content). */
+    boolean drawnDeleted;
 
     SessionRow(Session s) {
         this.id = s.id();

@@ -14,8 +14,9 @@ import java.util.function.Predicate;
  * What the table shows: the model's rows that pass the filters, in the table's sort order. It
  * stands in for FilteredList + SortedList, which re-sort the whole list once per changed row
  * (50,000 rows × 2,000 changes a second does not fit in a frame). Here a frame's changes cost
- * one nearly-sorted TimSort and at most three list changes: rows that left the filter, a
- * permutation with the changed rows, rows that entered. A permutation keeps the selection.
+ * at most one nearly-sorted TimSort and three list changes: rows that left the filter, a
+ * permutation, rows that entered; a change that moves nothing is no list change at all (every
+ * list change makes the table reconfigure all its visible cells). A permutation keeps the selection.
  */
 final class SessionView extends ObservableListBase<SessionRow> {
     private static final Comparator<SessionRow> MODEL_ORDER = Comparator.comparingInt(r -> r.position);
@@ -52,7 +53,7 @@ final class SessionView extends ObservableListBase<SessionRow> {
     void setComparator(Comparator<SessionRow> c) {
         comparator = c == null ? MODEL_ORDER : c.thenComparing(MODEL_ORDER);
         beginChange();
-        resort(List.of());
+        resort(List.of(), List.of());
         endChange();
     }
 
@@ -97,14 +98,19 @@ final class SessionView extends ObservableListBase<SessionRow> {
             endChange();
         }
         if (!staying.isEmpty()) {
+            // a visible cell follows its row's session by itself; the table hears only of moves,
+            // and of rows whose deleted look (a row style) changed
+            List<SessionRow> restyled = staying.stream().filter(r -> r.drawnDeleted != r.session().deleted()).toList();
+            restyled.forEach(r -> r.drawnDeleted = r.session().deleted());
             beginChange();
-            resort(staying);
+            resort(staying, restyled);
             endChange();
         }
         if (!entering.isEmpty()) {
             beginChange();
             entering.sort(comparator);
             for (SessionRow r : entering) {
+                r.drawnDeleted = r.session().deleted();
                 int at = Collections.binarySearch(shown, r, comparator);
                 at = at >= 0 ? at : -at - 1;
                 shown.add(at, r);
@@ -116,8 +122,8 @@ final class SessionView extends ObservableListBase<SessionRow> {
     }
 
     /** Sorts (nearly sorted after a frame's changes, so close to linear) and announces the moves. */
-    private void resort(List<SessionRow> updated) {
-        if (!updated.isEmpty() && inOrder(updated)) {
+    private void resort(List<SessionRow> changed, List<SessionRow> updated) {
+        if (!changed.isEmpty() && inOrder(changed)) {
             for (SessionRow r : updated) {
                 nextUpdate(r.viewIndex);
             }
@@ -163,6 +169,7 @@ final class SessionView extends ObservableListBase<SessionRow> {
         shown.clear();
         for (SessionRow r : source) {
             if (predicate.test(r)) {
+                r.drawnDeleted = r.session().deleted();
                 shown.add(r);
             }
         }
