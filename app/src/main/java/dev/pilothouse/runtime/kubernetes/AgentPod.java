@@ -100,18 +100,7 @@ final class AgentPod {
 
     private static Container container(Session s, AgentDefinition a, int port, String token, KubernetesSettings st) {
         String ws = st.workspacePath();
-        Map<String, String> env = new LinkedHashMap<>(new java.util.TreeMap<>(a.env()));
-        env.put("PILOTHOUSE_AGENT_PORT", Integer.toString(port));
-        env.put("PILOTHOUSE_AGENT_HOST", "0.0.0.0");
-        env.put("PILOTHOUSE_AGENT_NAME", a.name());
-        env.put("PILOTHOUSE_AGENT_TOKEN", token);
-        env.put("PILOTHOUSE_SESSION_ID", s.id());
-        env.put("PILOTHOUSE_SESSION_NAME", s.name());
-        env.put("PILOTHOUSE_WORKSPACE", ws);
-        env.put("PILOTHOUSE_HISTORY_DIR", ws + "/" + VolumeCopy.HISTORY_DIR + "/" + a.name());
-        env.put("PILOTHOUSE_WAITING_TIMEOUT_SECONDS", Integer.toString(s.waitingTimeoutSeconds()));
-        env.put("PILOTHOUSE_MODEL", a.model() == null ? "" : a.model());
-        env.put("PILOTHOUSE_INSTRUCTIONS", a.instructions() == null ? "" : a.instructions());
+        Map<String, String> env = dev.pilothouse.runtime.AgentEnvironment.of(s, a, port, token, "0.0.0.0", ws);
         List<EnvVar> vars = env.entrySet().stream().map(e -> new EnvVar(e.getKey(), e.getValue(), null)).toList();
 
         Resources r = a.resources() == null ? s.resources() : a.resources().withDefaults(s.resources());

@@ -118,7 +118,6 @@ public final class LocalRuntime implements SessionRuntime {
         int port = freePort();
         String token = HexFormat.of().formatHex(bytes(24));
         Path workspace = f.workspace().toAbsolutePath();
-        Path history = workspace.resolve(VolumeCopy.HISTORY_DIR).resolve(agent.name());
         Files.deleteIfExists(f.exit(agent.name()));
 
         ProcessBuilder pb = new ProcessBuilder(AgentLauncher.commandLine(agent.command()))
@@ -127,18 +126,7 @@ public final class LocalRuntime implements SessionRuntime {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(f.log(agent.name()).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
         Map<String, String> env = pb.environment();
-        env.putAll(agent.env());
-        env.put("PILOTHOUSE_AGENT_PORT", Integer.toString(port));
-        env.put("PILOTHOUSE_AGENT_HOST", "127.0.0.1");
-        env.put("PILOTHOUSE_AGENT_NAME", agent.name());
-        env.put("PILOTHOUSE_AGENT_TOKEN", token);
-        env.put("PILOTHOUSE_SESSION_ID", session.id());
-        env.put("PILOTHOUSE_SESSION_NAME", session.name());
-        env.put("PILOTHOUSE_WORKSPACE", workspace.toString());
-        env.put("PILOTHOUSE_HISTORY_DIR", history.toString());
-        env.put("PILOTHOUSE_WAITING_TIMEOUT_SECONDS", Integer.toString(session.waitingTimeoutSeconds()));
-        env.put("PILOTHOUSE_MODEL", agent.model() == null ? "" : agent.model());
-        env.put("PILOTHOUSE_INSTRUCTIONS", agent.instructions() == null ? "" : agent.instructions());
+        env.putAll(dev.pilothouse.runtime.AgentEnvironment.of(session, agent, port, token, "127.0.0.1", workspace.toString()));
         env.put("PILOTHOUSE_EXIT_FILE", f.exit(agent.name()).toAbsolutePath().toString());
         env.put("PILOTHOUSE_JAVA_OPTS", AgentLauncher.AGENT_JVM_OPTS);
 
