@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Change numbers are taken when a write starts but become visible when it commits, so a
  * slow transaction can appear below numbers already read. Each poll therefore looks back over
- * the last few polls' range and drops versions it has already published.
+ * the last few polls' range and drops versions it has already published; it reads only the
+ * change numbers of that range, and whole sessions only for versions not yet published.
  */
 final class ChangeFeed {
     private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
@@ -50,8 +51,18 @@ final class ChangeFeed {
     synchronized void poll() {
         try {
             long from = marks.peekFirst();
-            List<StoreTx.Change> changes = engine.store().read(tx -> tx.changesSince(from));
+            // heads first: the sessions this engine wrote itself (usually all) are never read back
+            List<StoreTx.ChangeHead> heads = engine.store().read(tx -> tx.changeHeadsSince(from));
             long max = marks.peekLast();
+            java.util.Set<String> unseen = new java.util.LinkedHashSet<>();
+            for (StoreTx.ChangeHead h : heads) {
+                max = Math.max(max, h.seq());
+                Long known = published.get(h.id());
+                if (known == null || h.version() > known) {
+                    unseen.add(h.id());
+                }
+            }
+            List<StoreTx.Change> changes = engine.store().read(tx -> tx.changesOf(unseen));
             for (StoreTx.Change c : changes) {
                 max = Math.max(max, c.seq());
                 Session s = c.session();

@@ -281,18 +281,32 @@ public final class StoreTx {
     }
 
     /** Sessions written after change number {@code seq}, in change order, with their change numbers. */
-    public List<Change> changesSince(long seq) {
-        List<Change> changes = new ArrayList<>();
+    /** A session as it was written with change number {@code seq}. */
+    public record Change(long seq, Session session) {
+    }
+
+    /** Which sessions changed after {@code seq}, and to which version: cheap to poll often. */
+    public List<ChangeHead> changeHeadsSince(long seq) {
+        return h.createQuery("SELECT seq, id, version FROM sessions WHERE seq > :s ORDER BY seq").bind("s", seq)
+                .map((rs, ctx) -> new ChangeHead(rs.getLong(1), rs.getString(2), rs.getLong(3))).list();
+    }
+
+    public record ChangeHead(long seq, String id, long version) {
+    }
+
+    /** The current version of the given sessions, with their change numbers. */
+    public List<Change> changesOf(java.util.Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
         Map<String, Long> seqs = new HashMap<>();
-        List<Session> found = sessions("WHERE seq > :s ORDER BY seq", q -> q.bind("s", seq), (rs, s) -> seqs.put(s.id(), rs.getLong(24)));
+        List<Session> found = sessions("WHERE id IN (<ids>) ORDER BY seq", q -> q.bindList("ids", List.copyOf(ids)),
+                (rs, s) -> seqs.put(s.id(), rs.getLong(24)));
+        List<Change> changes = new ArrayList<>();
         for (Session s : found) {
             changes.add(new Change(seqs.get(s.id()), s));
         }
         return changes;
-    }
-
-    /** A session as it was written with change number {@code seq}. */
-    public record Change(long seq, Session session) {
     }
 
     public long lastChange() {

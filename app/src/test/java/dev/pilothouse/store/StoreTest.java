@@ -208,8 +208,12 @@ class StoreTest {
         Session a = Fixtures.insert(store, reference, "a", SessionState.READY, t0);
         Session b = Fixtures.insert(store, reference, "b", SessionState.READY, t0);
         store.write(tx -> tx.saveSession(a, a.toBuilder().state(SessionState.IDLE).updatedAt(t0).build(), "x", "y"));
-        List<StoreTx.Change> changes = store.read(tx -> tx.changesSince(start));
+        List<StoreTx.ChangeHead> heads = store.read(tx -> tx.changeHeadsSince(start));
+        assertThat(heads).extracting(StoreTx.ChangeHead::id).containsExactly(b.id(), a.id());
+        assertThat(heads).extracting(StoreTx.ChangeHead::version).containsExactly(b.version(), a.version() + 1);
+        List<StoreTx.Change> changes = store.read(tx -> tx.changesOf(List.of(a.id(), b.id())));
         assertThat(changes).extracting(c -> c.session().name()).containsExactly("b", "a");
+        assertThat(changes).extracting(StoreTx.Change::seq).containsExactly(heads.get(0).seq(), heads.get(1).seq());
         assertThat(changes.get(1).session().state()).isEqualTo(SessionState.IDLE);
     }
 
