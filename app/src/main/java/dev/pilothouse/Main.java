@@ -33,7 +33,14 @@ public final class Main {
             System.setProperty("logback.configurationFile", "logback-app.xml");
         }
         if (args.length == 0) {
-            dev.pilothouse.console.ConsoleApp.launch(dataDir);
+            try {
+                dev.pilothouse.console.ConsoleApp.launch(dataDir);
+            } catch (UnsupportedOperationException | UnsatisfiedLinkError e) {
+                // no display, or no GTK 3: say so instead of a stack trace
+                System.err.println("error: the console cannot open a window (" + e.getMessage() + "); it needs a "
+                        + "graphical display and GTK 3 (libgtk-3-0). The CLI works without them: pilothouse --help");
+                System.exit(1);
+            }
             return;
         }
         System.exit(dev.pilothouse.cli.Cli.run(args));
