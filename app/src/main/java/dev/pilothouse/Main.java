@@ -32,7 +32,7 @@ public final class Main {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-app.xml");
         }
-        if (args.length == 0) {
+        if (opensConsole(args)) {
             try {
                 dev.pilothouse.console.ConsoleApp.launch(dataDir);
             } catch (UnsupportedOperationException | UnsatisfiedLinkError e) {
@@ -44,6 +44,13 @@ public final class Main {
             return;
         }
         System.exit(dev.pilothouse.cli.Cli.run(args));
+    }
+
+    /** No command, at most a data dir: the console ({@code pilothouse --data-dir ~/work-sessions}). */
+    static boolean opensConsole(String[] args) {
+        return args.length == 0
+                || args.length == 1 && args[0].startsWith("--data-dir=")
+                || args.length == 2 && args[0].equals("--data-dir");
     }
 
     /** The value of {@code --data-dir} anywhere in the arguments, as picocli will read it. */

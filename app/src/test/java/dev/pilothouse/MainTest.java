@@ -1,0 +1,19 @@
+package dev.pilothouse;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+
+    @Test
+    void noCommandOpensTheConsoleEvenWithADataDir() {
+        assertThat(Main.opensConsole(new String[]{})).isTrue();
+        assertThat(Main.opensConsole(new String[]{"--data-dir", "/tmp/x"})).isTrue();
+        assertThat(Main.opensConsole(new String[]{"--data-dir=/tmp/x"})).isTrue();
+        assertThat(Main.opensConsole(new String[]{"--data-dir", "/tmp/x", "sessions", "list"})).isFalse();
+        assertThat(Main.opensConsole(new String[]{"--version"})).isFalse();
+        assertThat(Main.opensConsole(new String[]{"sessions"})).isFalse();
+        assertThat(Main.dataDirFlag(new String[]{"--data-dir=/tmp/x"})).isEqualTo("/tmp/x");
+    }
+}
