@@ -408,17 +408,7 @@ public final class StoreTx {
 
     public AgentDefinition insertAgent(AgentDefinition a) {
         try {
-            h.createUpdate("INSERT INTO agents (id, name, image, command, model, instructions, env, port, cpu, memory, "
-                            + "storage, created_at, updated_at) VALUES (:id, :name, :image, :command, :model, :instructions, "
-                            + ":env, :port, :cpu, :memory, :storage, :created, :updated)")
-                    .bind("id", a.id()).bind("name", a.name()).bind("image", a.image())
-                    .bind("command", Json.compact(Json.MAPPER.valueToTree(a.command())))
-                    .bind("model", a.model()).bind("instructions", a.instructions())
-                    .bind("env", Json.compact(Json.MAPPER.valueToTree(a.env()))).bind("port", a.port())
-                    .bind("cpu", a.resources().cpu()).bind("memory", a.resources().memory())
-                    .bind("storage", a.resources().storage())
-                    .bind("created", odt(a.createdAt())).bind("updated", odt(a.updatedAt()))
-                    .execute();
+            insertAgentRow(a, a.createdAt(), a.updatedAt(), null);
         } catch (UnableToExecuteStatementException e) {
             if (e.getCause() instanceof SQLException sql && sql.getErrorCode() == H2_DUPLICATE_KEY) {
                 throw new InvalidInputException("an agent named '" + a.name() + "' already exists; choose another name "
@@ -437,6 +427,10 @@ public final class StoreTx {
         if (findAgentById(a.id()).isPresent()) {
             return;
         }
+        insertAgentRow(a, a.createdAt() == null ? at : a.createdAt(), a.updatedAt() == null ? at : a.updatedAt(), at);
+    }
+
+    private void insertAgentRow(AgentDefinition a, Instant created, Instant updated, Instant deleted) {
         h.createUpdate("INSERT INTO agents (id, name, image, command, model, instructions, env, port, cpu, memory, "
                         + "storage, created_at, updated_at, deleted_at) VALUES (:id, :name, :image, :command, :model, "
                         + ":instructions, :env, :port, :cpu, :memory, :storage, :created, :updated, :deleted)")
@@ -446,9 +440,7 @@ public final class StoreTx {
                 .bind("env", Json.compact(Json.MAPPER.valueToTree(a.env()))).bind("port", a.port())
                 .bind("cpu", a.resources().cpu()).bind("memory", a.resources().memory())
                 .bind("storage", a.resources().storage())
-                .bind("created", odt(a.createdAt() == null ? at : a.createdAt()))
-                .bind("updated", odt(a.updatedAt() == null ? at : a.updatedAt()))
-                .bind("deleted", odt(at))
+                .bind("created", odt(created)).bind("updated", odt(updated)).bind("deleted", odt(deleted))
                 .execute();
     }
 
