@@ -19,17 +19,14 @@ import javafx.stage.Stage;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -61,12 +58,11 @@ public final class ConsoleBenchmark {
             System.setProperty("javafx.pulseLogger.threshold", System.getenv("PULSE_LOG"));
         }
         FxHeadless.start(1600, 1000);
-        CompletableFuture<ConsoleWindow> shown = new CompletableFuture<>();
-        Platform.runLater(() -> shown.complete(ConsoleWindow.show(new Stage(), dir,
-                () -> Engine.open(EngineConfig.of(dir).withBackground(true)))));
-        ConsoleWindow window = shown.get(60, TimeUnit.SECONDS);
+        ConsoleWindow window = FxHeadless.fx(() -> ConsoleWindow.show(new Stage(), dir,
+                () -> Engine.open(EngineConfig.of(dir).withBackground(true))));
         long t0 = System.nanoTime();
-        awaitFx(() -> window.engine() != null && window.controller().model().rows().size() == SESSIONS, 120);
+        FxHeadless.awaitFx(Duration.ofSeconds(120),
+                () -> window.engine() != null && window.controller().model().rows().size() == SESSIONS);
         System.out.printf("(table filled with %,d sessions %.1f s after the window opened)%n", SESSIONS,
                 (System.nanoTime() - t0) / 1e9);
         Engine engine = window.engine();
@@ -100,7 +96,11 @@ public final class ConsoleBenchmark {
         for (Session s : engine.sessions(true)) {
             expected.put(s.id(), s.state() + "/" + s.version());
         }
-        awaitFx(() -> rows(window).equals(expected), 30);
+        try {
+            FxHeadless.awaitFx(Duration.ofSeconds(30), () -> rows(window).equals(expected));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // reported below as a difference
+        }
         boolean equal = shown(window).equals(expected);
         System.out.printf("| %,d changes through the engine in %.1f s (%,.0f/s; asked %,d/s) into a table of %,d sessions | done |%n",
                 total, seconds, total / seconds, RATE, SESSIONS);
@@ -108,8 +108,10 @@ public final class ConsoleBenchmark {
                 gaps.count(), gaps.percentile(50), gaps.percentile(99), gaps.max());
         System.out.printf("| table content equal to the engine's after the run (state and version of all %,d) | %s |%n",
                 expected.size(), equal ? "yes" : "NO");
-        Platform.runLater(window::close);
-        Thread.sleep(500);
+        FxHeadless.fx(() -> {
+            window.close();
+            return null;
+        });
         Platform.exit();
         new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
         System.exit(equal ? 0 : 1);
@@ -154,31 +156,6 @@ public final class ConsoleBenchmark {
         System.out.printf("(stored %,d sessions in %.1f s)%n", SESSIONS, (System.nanoTime() - t0) / 1e9);
     }
 
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitFx(Condition c, int seconds) throws Exception {
-        long until = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < until) {
-            AtomicReference<Boolean> ok = new AtomicReference<>(false);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            Platform.runLater(() -> {
-                try {
-                    ok.set(c.holds());
-                } catch (Exception e) {
-                    ok.set(false);
-                }
-                done.complete(null);
-            });
-            done.join();
-            if (ok.get()) {
-                return;
-            }
-            LockSupport.parkNanos(50_000_000);
-        }
-    }
-
     /** Pulse-to-pulse gaps of the FX thread, from an AnimationTimer. */
     static final class FrameGaps extends AnimationTimer {
         private final List<Long> gaps = new ArrayList<>();
@@ -204,11 +181,5 @@ public final class ConsoleBenchmark {
         double max() {
             return gaps.stream().mapToLong(Long::longValue).max().orElse(0) / 1e6;
         }
-    }
-
-    static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c[c.length / 2];
     }
 }

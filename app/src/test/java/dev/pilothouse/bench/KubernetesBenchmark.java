@@ -1,15 +1,14 @@
 package dev.pilothouse.bench;
 
+import dev.pilothouse.testing.TestRuntimes;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.Runtimes;
-import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.kubernetes.BenchObjects;
 import dev.pilothouse.runtime.kubernetes.FakeCluster;
 import dev.pilothouse.runtime.kubernetes.KubernetesRuntime;
 import dev.pilothouse.runtime.kubernetes.KubernetesSettings;
-import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
@@ -112,19 +111,8 @@ public final class KubernetesBenchmark {
     }
 
     private static Engine open(Path dir, FakeCluster cluster, KubernetesSettings st) {
-        Runtimes runtimes = new Runtimes(dir, List::of) {
-            @Override
-            public List<String> contexts() {
-                return List.of(LocalRuntime.CONTEXT, CONTEXT);
-            }
-
-            @Override
-            protected SessionRuntime create(String context) {
-                return context.equals(CONTEXT)
-                        ? KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, Clock.systemUTC(), null)
-                        : super.create(context);
-            }
-        };
+        Runtimes runtimes = TestRuntimes.withContext(dir, CONTEXT,
+                () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, Clock.systemUTC(), null));
         return Engine.open(EngineConfig.of(dir).withActor("bench"), runtimes);
     }
 
@@ -157,13 +145,19 @@ public final class KubernetesBenchmark {
         pool.shutdown();
     }
 
-    private static long usedAfterGc() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(200);
-        }
+    /** Heap in use once collections stop freeing anything (within 1 MB; at most 10). */
+    private static long usedAfterGc() {
         Runtime rt = Runtime.getRuntime();
-        return rt.totalMemory() - rt.freeMemory();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            long now = rt.totalMemory() - rt.freeMemory();
+            if (used - now < (1 << 20)) {
+                return now;
+            }
+            used = now;
+        }
+        return used;
     }
 
     private static void row(String what, double[] values, String unit) {

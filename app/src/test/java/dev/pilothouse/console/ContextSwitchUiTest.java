@@ -1,10 +1,10 @@
 package dev.pilothouse.console;
 
+import dev.pilothouse.testing.TestRuntimes;
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.Runtimes;
-import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.SessionState;
 import javafx.scene.control.ComboBox;
@@ -13,7 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,18 +23,8 @@ class ContextSwitchUiTest extends ConsoleTestBase {
 
     @Override
     protected Supplier<Engine> engineOpener() {
-        Runtimes two = new Runtimes(dataDir) {
-            @Override
-            public List<String> contexts() {
-                return List.of(LocalRuntime.CONTEXT, "lab");
-            }
-
-            @Override
-            protected SessionRuntime create(String context) {
-                return context.equals("lab") ? new LocalRuntime("lab", dataDir.resolve("lab-sessions"), 2000)
-                        : super.create(context);
-            }
-        };
+        Runtimes two = TestRuntimes.withContext(dataDir, "lab",
+                () -> new LocalRuntime("lab", dataDir.resolve("lab-sessions"), 2000));
         return () -> Engine.open(EngineConfig.of(dataDir).withBackground(true), two);
     }
 

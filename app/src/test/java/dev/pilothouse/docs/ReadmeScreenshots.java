@@ -24,8 +24,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The README's screenshots, taken from the real console (headless) on a data dir with a few real
@@ -152,32 +150,14 @@ public final class ReadmeScreenshots {
 
     /** Lets layout, CSS and the per-frame batches run: a few pulses. */
     private static void settle() throws Exception {
-        for (int i = 0; i < 10; i++) {
-            fx(() -> null);
-            LockSupport.parkNanos(50_000_000);
-        }
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
+        FxHeadless.awaitPulses(10);
     }
 
     private static <T> T fx(Callable<T> c) throws Exception {
         return FxHeadless.fx(c);
     }
 
-    private static void await(Check c) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < until) {
-            try {
-                if (c.holds()) {
-                    return;
-                }
-            } catch (Exception e) {
-                // not yet
-            }
-            LockSupport.parkNanos(100_000_000);
-        }
-        throw new IllegalStateException("timed out waiting for the console");
+    private static void await(Callable<Boolean> c) {
+        FxHeadless.await(java.time.Duration.ofSeconds(120), c);
     }
 }

@@ -24,6 +24,42 @@ public final class FxHeadless {
         });
     }
 
+    /** Waits, polling, until {@code c} holds (checked on this thread; exceptions count as not yet). */
+    public static void await(java.time.Duration max, Callable<Boolean> c) {
+        org.awaitility.Awaitility.await().atMost(max).pollInterval(java.time.Duration.ofMillis(50)).ignoreExceptions()
+                .until(c);
+    }
+
+    /** Waits until {@code c} holds on the FX thread. */
+    public static void awaitFx(java.time.Duration max, Callable<Boolean> c) {
+        await(max, () -> fx(c));
+    }
+
+    /** Waits for {@code n} pulses, so layout, CSS and per-frame batches have run. */
+    public static void awaitPulses(int n) throws Exception {
+        java.util.concurrent.CountDownLatch pulses = new java.util.concurrent.CountDownLatch(n);
+        javafx.animation.AnimationTimer timer = new javafx.animation.AnimationTimer() {
+            @Override
+            public void handle(long now) {
+                pulses.countDown();
+            }
+        };
+        fx(() -> {
+            timer.start();
+            return null;
+        });
+        try {
+            if (!pulses.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no " + n + " pulses in 30 s");
+            }
+        } finally {
+            fx(() -> {
+                timer.stop();
+                return null;
+            });
+        }
+    }
+
     /** Runs on the FX thread and waits for the answer (never call it from the FX thread). */
     public static <T> T fx(Callable<T> c) throws Exception {
         CompletableFuture<T> f = new CompletableFuture<>();

@@ -1,12 +1,11 @@
 package dev.pilothouse.runtime.kubernetes;
 
+import dev.pilothouse.testing.TestRuntimes;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.Runtimes;
-import dev.pilothouse.runtime.SessionRuntime;
-import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -68,20 +67,8 @@ abstract class KubernetesTestBase {
     /** An engine on {@code dir} (another workstation when it is another dir) with the lab context. */
     Engine openEngine(Path dir, String actor) {
         KubernetesSettings st = settings();
-        Runtimes runtimes = new Runtimes(dir, List::of) {
-            @Override
-            public List<String> contexts() {
-                return List.of(LocalRuntime.CONTEXT, CONTEXT);
-            }
-
-            @Override
-            protected SessionRuntime create(String context) {
-                if (!context.equals(CONTEXT)) {
-                    return super.create(context);
-                }
-                return KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock(), kubelet.forwarder());
-            }
-        };
+        Runtimes runtimes = TestRuntimes.withContext(dir, CONTEXT,
+                () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock(), kubelet.forwarder()));
         Engine e = Engine.open(EngineConfig.of(dir).withActor(actor).withStartTimeout(Duration.ofSeconds(20)), runtimes);
         toClose.add(0, e);
         return e;
