@@ -77,7 +77,7 @@ final class AgentsCommand {
         }
 
         private AgentDefinition fromFile() throws IOException {
-            String text = SessionsCommand.readText(file, "--file");
+            String text = SessionsCommand.readText(root(), file, "--file");
             JsonNode n;
             try {
                 n = Json.YAML.readTree(text);

@@ -30,7 +30,7 @@ final class RunCommand extends EngineCommand {
 
     @Override
     int run(Engine e, Output o) throws IOException {
-        String text = message.equals("-") ? SessionsCommand.readText("-", "MESSAGE") : message;
+        String text = message.equals("-") ? SessionsCommand.readText(root(), "-", "MESSAGE") : message;
         e.agent(agent); // an unknown agent is refused before anything is created
         Optional<Session> existing = find(e);
         Session s;

@@ -68,11 +68,11 @@ final class SessionsCommand {
         @Option(names = "--storage", paramLabel = "QTY", description = "Volume size, e.g. 10Gi")
         String storage;
 
-        String prompt(Engine e) throws IOException {
+        String prompt(Cli root) throws IOException {
             if (prompt != null && promptFile != null) {
                 throw new InvalidInputException("give the starting prompt either with --prompt or with --prompt-file, not both");
             }
-            return promptFile != null ? readText(promptFile, "--prompt-file") : prompt;
+            return promptFile != null ? readText(root, promptFile, "--prompt-file") : prompt;
         }
 
         /** --metadata and --meta together: the object, then the keys set over it. */
@@ -91,10 +91,10 @@ final class SessionsCommand {
         }
     }
 
-    static String readText(String file, String option) throws IOException {
+    static String readText(Cli root, String file, String option) throws IOException {
         try {
-            return file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                    : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            return file.equals("-") ? new String(root.stdin().readAllBytes(), StandardCharsets.UTF_8)
+                    : Files.readString(root.cwd().resolve(file), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(option + ": no such file '" + file + "'");
         } catch (java.nio.charset.MalformedInputException e) {
@@ -134,7 +134,7 @@ final class SessionsCommand {
 
         @Override
         int run(Engine e, Output o) throws IOException {
-            CreateRequest r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(e),
+            CreateRequest r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(root()),
                     settings.waitingTimeout, settings.ttl, settings.metadata(null), settings.resources());
             Replies replies = new Replies(out(), o.structured());
             Engine.Started started = e.create(r, replies);
@@ -234,7 +234,7 @@ final class SessionsCommand {
         @Override
         int run(Engine e, Output o) throws IOException {
             Session p = e.session(parent);
-            RemixRequest r = new RemixRequest(name, settings.prompt(e), agents, add, remove, settings.waitingTimeout,
+            RemixRequest r = new RemixRequest(name, settings.prompt(root()), agents, add, remove, settings.waitingTimeout,
                     settings.ttl, settings.metadata(p.metadata()), settings.resources(), !noWorkspace, conversation);
             Replies replies = new Replies(out(), o.structured());
             return finish(e.remix(parent, r, replies), replies, o, err());
@@ -327,7 +327,7 @@ final class SessionsCommand {
 
         @Override
         int run(Engine e, Output o) throws IOException {
-            String text = message.equals("-") ? readText("-", "MESSAGE") : message;
+            String text = message.equals("-") ? readText(root(), "-", "MESSAGE") : message;
             Replies replies = new Replies(out(), o.structured());
             SendResult r = e.send(ref, agent, text, replies);
             return replies.result(r, o, err());
