@@ -47,9 +47,9 @@ abstract class EngineCommand implements Callable<Integer> {
             return runOn(root.host.engine());
         }
         Path dataDir = DataDirs.resolve(root.dataDir);
-        Optional<EngineHost> here = EngineHost.inThisProcess(dataDir);
+        Optional<Engine> here = Engine.openInThisProcess(dataDir);
         if (here.isPresent()) {
-            return runOn(here.get().engine());
+            return runOn(here.get());
         }
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
         if (root.forward) {

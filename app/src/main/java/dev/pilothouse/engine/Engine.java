@@ -35,6 +35,7 @@ import dev.pilothouse.store.StoreTx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -79,6 +80,8 @@ public final class Engine implements AutoCloseable {
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
     private final Set<String> reconciled;
+    /** The engines open in this process, by data dir: in-process CLI commands (tests, tools) run on them. */
+    private static final Map<Path, Engine> OPEN_HERE = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile String context = LocalRuntime.CONTEXT;
     /** The namespace the operator chose, or null for the runtime's default (and every namespace when listing). */
@@ -153,6 +156,7 @@ public final class Engine implements AutoCloseable {
             throw e;
         }
         Engine engine = new Engine(config, store, runtimes, lock);
+        OPEN_HERE.put(lock.dataDir(), engine);
         runtimes.onOpen(r -> {
             r.useLookup(engine.lookup());
             r.subscribe(engine::onRuntimeEvent);
@@ -913,7 +917,13 @@ public final class Engine implements AutoCloseable {
         Owner.close(owner);
         runtimes.close();
         store.close();
+        OPEN_HERE.remove(lock.dataDir(), this);
         lock.close();
+    }
+
+    /** The engine open in this process on {@code dataDir}, if any. */
+    public static Optional<Engine> openInThisProcess(Path dataDir) {
+        return Optional.ofNullable(OPEN_HERE.get(dataDir.toAbsolutePath().normalize()));
     }
 
     /** Whether the data dir this engine locked is still there (not deleted or replaced under it). */

@@ -17,9 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +36,6 @@ import java.util.function.Supplier;
  */
 public final class EngineHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EngineHost.class);
-    private static final Map<Path, EngineHost> HERE = new ConcurrentHashMap<>();
     /** How long a console waits for a background engine to hand the data dir over. */
     static final Duration TAKEOVER = Duration.ofSeconds(60);
     /** How long running commands may finish when the engine stops. */
@@ -84,7 +81,6 @@ public final class EngineHost implements AutoCloseable {
             return t;
         });
         watchdog.scheduleWithFixedDelay(() -> watch(idle), 1, 1, TimeUnit.SECONDS);
-        HERE.put(dataDir, this);
         log.info("{} serves data dir {} on 127.0.0.1:{}", kind.label(), dataDir, server.port());
     }
 
@@ -132,11 +128,6 @@ public final class EngineHost implements AutoCloseable {
                 throw new OperationFailedException("cannot serve data dir " + dir + " to CLI commands: " + e.getMessage(), e);
             }
         }
-    }
-
-    /** The engine this process hosts for {@code dataDir}, if any. */
-    public static Optional<EngineHost> inThisProcess(Path dataDir) {
-        return Optional.ofNullable(HERE.get(dataDir.toAbsolutePath().normalize()));
     }
 
     public Engine engine() {
@@ -206,7 +197,6 @@ public final class EngineHost implements AutoCloseable {
             watchdog.shutdownNow();
             server.stop(GRACE);
             Endpoint.remove(dataDir, ProcessHandle.current().pid());
-            HERE.remove(dataDir, this);
             engine.close();
             stopped.countDown();
         }
