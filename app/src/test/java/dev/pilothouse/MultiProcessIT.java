@@ -197,6 +197,25 @@ class MultiProcessIT {
         assertThat(console.send("victim", null, "$ echo recovered", null).reply().content()).contains("recovered");
     }
 
+    @Test
+    void twentyCommandsAtOnceAllSucceed() throws Exception {
+        Done created = finish(cli("sessions", "create", "shared", "--agent", "reference"));
+        assertThat(created.exit()).as(created.output()).isZero();
+        List<Process> burst = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            burst.add(i % 2 == 0 ? cli("sessions", "show", "shared", "-o", "json")
+                    : cli("sessions", "update", "shared", "--meta", "k" + i + "=" + i));
+        }
+        for (Process p : burst) {
+            Done d = finish(p);
+            assertThat(d.exit()).as(d.output()).isZero();
+        }
+        JsonNode meta = Json.parse(finish(cli("sessions", "show", "shared", "-o", "json")).output()).get("metadata");
+        for (int i = 1; i < 20; i += 2) {
+            assertThat(meta.get("k" + i).asText()).isEqualTo(Integer.toString(i));
+        }
+    }
+
     private String sessionId(String name) throws Exception {
         return Json.parse(finish(cli("sessions", "show", name, "-o", "json")).output()).get("id").asText();
     }

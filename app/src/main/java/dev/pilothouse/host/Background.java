@@ -42,8 +42,8 @@ final class Background {
         if (Files.isExecutable(setsid)) {
             cmd.add(setsid.toString());
         }
-        cmd.add(ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // java.home's own java: in the app image this process may have been started by a native launcher
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // system properties (the launcher's path, logging) carry over; another GC, a debugger or an agent do not
