@@ -54,7 +54,12 @@ final class RunCommand extends EngineCommand {
             }
         }
         SessionsCommand.Replies replies = new SessionsCommand.Replies(out(), o.structured());
-        SendResult r = e.send(s.id(), agent, text, replies);
+        SendResult r;
+        try {
+            r = e.send(s.id(), agent, text, replies);
+        } finally {
+            replies.end(); // an error after a streamed reply starts on a line of its own
+        }
         return replies.result(r, o, err());
     }
 

@@ -385,7 +385,12 @@ final class SessionsCommand {
         int run(Engine e, Output o) throws IOException {
             String text = messageText(message, messageFile);
             Replies replies = new Replies(out(), o.structured());
-            SendResult r = e.send(ref, agent, text, replies);
+            SendResult r;
+            try {
+                r = e.send(ref, agent, text, replies);
+            } finally {
+                replies.end(); // an error after a streamed reply starts on a line of its own
+            }
             return replies.result(r, o, err());
         }
     }
@@ -511,6 +516,9 @@ final class SessionsCommand {
             end();
             if (o.structured()) {
                 o.json(SessionJson.toJson(r.reply()));
+            }
+            if (r.reply().status() == dev.pilothouse.session.Message.Status.TRUNCATED) {
+                err.println("warning: " + r.reply().error());
             }
             if (r.failed()) {
                 err.println("error: " + r.reply().error());
