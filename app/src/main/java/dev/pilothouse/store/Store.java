@@ -33,6 +33,7 @@ public final class Store implements AutoCloseable {
     private final Path dataDir;
     private final JdbcConnectionPool pool;
     private final Jdbi jdbi;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Store(Path dataDir, JdbcConnectionPool pool) {
         this.dataDir = dataDir;
@@ -143,6 +144,9 @@ public final class Store implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // closing twice is closing once
+        }
         OperationFailedException failed = null;
         try {
             sync();
