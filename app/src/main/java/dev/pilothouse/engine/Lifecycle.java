@@ -82,7 +82,15 @@ final class Lifecycle {
             log.info("session {} READY in {} ms", ready.name(), millis(healthy - t0));
             return ready;
         } catch (StartFailure | OperationFailedException e) {
-            return fail(current, runtime, e.getMessage());
+            // the store's file I/O and the stop's grace period need an uninterrupted thread; the flag is given back
+            boolean interrupted = Thread.interrupted();
+            try {
+                return fail(current, runtime, e.getMessage());
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
@@ -145,6 +153,10 @@ final class Lifecycle {
                     }
                 }
                 current = observePhase(current, runtime);
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                // parkNanos returns at once for an interrupted thread: go on and the loop spins hot until the deadline
+                throw new StartFailure("start-up interrupted while waiting for the agents to answer /healthz");
             }
             if (System.nanoTime() > deadline) {
                 List<String> waiting = s.agents().stream().map(SessionAgent::name).filter(n -> !healthy.contains(n)).toList();

@@ -213,6 +213,11 @@ public final class LocalRuntime implements SessionRuntime {
                 .toArray(CompletableFuture[]::new));
         try {
             gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException interrupted) {
+            // asked to stop waiting: no grace period left, and the interrupt is kept for the caller
+            all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            Thread.currentThread().interrupt();
+            return;
         } catch (Exception timeout) {
             all.stream().filter(ProcessHandle::isAlive).forEach(p -> {
                 log.warn("pid {} ignored TERM for {} ms; killing it", p.pid(), stopGraceMillis);
@@ -220,6 +225,8 @@ public final class LocalRuntime implements SessionRuntime {
             });
             try {
                 gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
                 log.error("processes still alive after KILL: {}", all.stream().filter(ProcessHandle::isAlive).toList());
             }
