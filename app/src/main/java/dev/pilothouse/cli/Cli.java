@@ -84,6 +84,8 @@ public final class Cli {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // `send s @notes` sends "@notes": a file is read only when asked for (--message-file, --prompt-file, -f)
+        cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof PilothouseException pe) {
                 line.getErr().println("error: " + pe.getMessage());

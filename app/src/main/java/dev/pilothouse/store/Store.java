@@ -33,6 +33,7 @@ public final class Store implements AutoCloseable {
     private final Path dataDir;
     private final JdbcConnectionPool pool;
     private final Jdbi jdbi;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Store(Path dataDir, JdbcConnectionPool pool) {
         this.dataDir = dataDir;
@@ -73,6 +74,34 @@ public final class Store implements AutoCloseable {
         return retrying(() -> jdbi.withHandle(h -> work.apply(new StoreTx(h))));
     }
 
+    /**
+     * Writes every committed transaction to disk now, or fails saying why. H2 commits in memory
+     * and writes to the file in the background within a second; a write that fails there (a full
+     * disk) reaches no caller, and the commits since the last good write are gone when the
+     * database closes. Call it before telling anyone a write is done. Never retried: after a
+     * failed write H2 reopens the file as it was, and a sync that then succeeds proves nothing.
+     */
+    public void sync() {
+        try {
+            jdbi.useHandle(h -> h.execute("CHECKPOINT"));
+        } catch (JdbiException e) {
+            throw new OperationFailedException("store error: cannot write to " + dataDir + ": " + rootMessage(e), e);
+        }
+    }
+
+    /** Whether a store failure is the file not being written (rather than a connection handed over). */
+    static boolean writeFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.h2.mvstore.MVStoreException || String.valueOf(t.getMessage()).contains("MVStoreException")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
     private <T> T retrying(java.util.function.Supplier<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -108,8 +137,30 @@ public final class Store implements AutoCloseable {
         return t.getMessage();
     }
 
+    /**
+     * Writes what is committed and closes. A write that fails says so (a command that printed
+     * "done" must not exit 0 on a store that lost it); a connection handed over to another
+     * process as this one closes is no failure.
+     */
     @Override
     public void close() {
-        pool.dispose();
+        if (!closed.compareAndSet(false, true)) {
+            return; // closing twice is closing once
+        }
+        OperationFailedException failed = null;
+        try {
+            sync();
+        } catch (OperationFailedException e) {
+            if (writeFailed(e) || !connectionLost(e)) {
+                failed = e;
+            } else {
+                log.info("store connection handed over while closing: {}", e.getMessage());
+            }
+        } finally {
+            pool.dispose();
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 }
