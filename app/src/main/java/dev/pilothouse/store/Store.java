@@ -48,7 +48,7 @@ public final class Store implements AutoCloseable {
             throw new OperationFailedException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
         }
         String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("pilothouse")
-                + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;LOCK_TIMEOUT=10000";
+                + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "pilothouse", "");
         pool.setMaxConnections(32);
         try {
