@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  */
 class CrashConsistencyIT {
     /** Kill delays in milliseconds after the command started; spread over a start-up and a copy. */
-    private static final long[] DELAYS = {0, 60, 150, 300, 500, 800, 1200, 1800, 2600};
+    private static final long[] DELAYS = {0, 120, 400, 900, 1600};
 
     @TempDir
     Path dataDir;
