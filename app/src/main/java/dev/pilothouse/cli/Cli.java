@@ -14,7 +14,7 @@ import java.io.PrintWriter;
         scope = ScopeType.INHERIT,
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
                 + "Without a command, opens the console.",
-        subcommands = {ContextsCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class,
+        subcommands = {ContextsCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class, StoreCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed", "2:bad input (the message says what is accepted)"})
