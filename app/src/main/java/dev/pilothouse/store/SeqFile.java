@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -100,23 +99,52 @@ final class SeqFile implements AutoCloseable {
             return null;
         }
         String body = slot.substring(0, slot.indexOf(" crc="));
-        if (!String.format(Locale.ROOT, "%08x", crc(body)).equals(m.group(5))) {
+        if (crc(body) != Long.parseLong(m.group(5), 16)) {
             return null;
         }
         return new State(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
                 m.group(4).equals("1"));
     }
 
+    /** One slot's bytes; hand-built (String.format cost more than the write itself). */
     static byte[] format(State s) {
-        String body = String.format(Locale.ROOT, "pilothouse-store-seq v1 gen=%019d seq=%019d durable=%019d clean=%d",
-                s.gen(), s.seq(), s.durable(), s.clean() ? 1 : 0);
-        String line = body + String.format(Locale.ROOT, " crc=%08x", crc(body));
-        return (line + " ".repeat(SLOT - 1 - line.length()) + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        StringBuilder b = new StringBuilder(SLOT);
+        b.append("pilothouse-store-seq v1 gen=");
+        pad19(b, s.gen());
+        b.append(" seq=");
+        pad19(b, s.seq());
+        b.append(" durable=");
+        pad19(b, s.durable());
+        b.append(" clean=").append(s.clean() ? '1' : '0');
+        String hex = Long.toHexString(crc(b));
+        b.append(" crc=");
+        b.append("0".repeat(8 - hex.length())).append(hex);
+        while (b.length() < SLOT - 1) {
+            b.append(' ');
+        }
+        b.append('\n');
+        byte[] out = new byte[SLOT];
+        for (int i = 0; i < SLOT; i++) {
+            out[i] = (byte) b.charAt(i);
+        }
+        return out;
     }
 
-    private static long crc(String s) {
+    private static void pad19(StringBuilder b, long v) {
+        String d = Long.toString(v);
+        for (int i = d.length(); i < 19; i++) {
+            b.append('0');
+        }
+        b.append(d);
+    }
+
+    private static long crc(CharSequence s) {
         CRC32 crc = new CRC32();
-        crc.update(s.getBytes(StandardCharsets.ISO_8859_1));
+        byte[] bytes = new byte[s.length()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) s.charAt(i);
+        }
+        crc.update(bytes);
         return crc.getValue();
     }
 
