@@ -573,8 +573,7 @@ public final class Store implements AutoCloseable {
 
         static void write(Path dir) {
             ProcessHandle me = ProcessHandle.current();
-            String text = "pid " + me.pid() + "\ncommand " + me.info().commandLine().orElse("?") + "\nsince "
-                    + Instant.now() + "\n";
+            String text = "pid " + me.pid() + "\ncommand " + command(me.info()) + "\nsince " + Instant.now() + "\n";
             try {
                 Path tmp = dir.resolve(OWNER + ".tmp");
                 Files.writeString(tmp, text);
@@ -582,6 +581,34 @@ public final class Store implements AutoCloseable {
             } catch (IOException e) {
                 log.debug("cannot write {}: {}", dir.resolve(OWNER), e.toString());
             }
+        }
+
+        /** The program and its arguments, without the JVM's options and class path. */
+        static String command(ProcessHandle.Info info) {
+            String exe = info.command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
+            String javaCommand = System.getProperty("sun.java.command");
+            if (javaCommand != null && !javaCommand.isBlank()) {
+                // the main class and its arguments (the OS gives none past a long class path)
+                return exe + " " + javaCommand;
+            }
+            String[] args = info.arguments().filter(a -> a.length > 0)
+                    .or(() -> info.commandLine().map(c -> c.split(" ")).map(w -> java.util.Arrays.copyOfRange(w, 1, w.length)))
+                    .orElse(new String[0]);
+            StringBuilder b = new StringBuilder(exe);
+            boolean main = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (!main && List.of("-cp", "-classpath", "--class-path", "-p", "--module-path").contains(a)) {
+                    i++;
+                } else if (main || !a.startsWith("-")) {
+                    main = true;
+                    b.append(' ').append(a);
+                } else if (a.equals("-jar") && i + 1 < args.length) {
+                    main = true;
+                    b.append(" -jar ").append(args[++i]);
+                }
+            }
+            return b.toString();
         }
 
         static void remove(Path dir) {
