@@ -456,7 +456,7 @@ public final class Store implements AutoCloseable {
      * @param problem why H2 could not read it, or null
      * @param inUse another process has it open
      * @param hasSchema Flyway's history table is there
-     * @param seq the commit sequence (0 before the V4 migration)
+     * @param seq the commit sequence (0 before the V5 migration)
      * @param tables the tables present, upper case, with their row counts when counted
      */
     record Inspection(String problem, boolean inUse, boolean hasSchema, long seq,

@@ -233,10 +233,10 @@ class StoreIntegrityTest {
 
     @Test
     void aDataDirFromBeforeTheCommitSequenceOpensAndStartsCounting() throws Exception {
-        // the schema as released before V4, no store.seq
+        // the schema before the commit sequence (V5), no store.seq
         String url = "jdbc:h2:file:" + dir.resolve(Store.BASE);
         org.flywaydb.core.Flyway.configure().dataSource(url, "pilothouse", "").locations("classpath:db/migration")
-                .target("3").load().migrate();
+                .target("4").load().migrate();
         try (Store store = Store.open(dir, manual)) {
             assertThat(store.commitSeq()).isZero();
             Fixtures.insert(store, Fixtures.reference(store), "a", SessionState.READY, t0);
