@@ -1,6 +1,7 @@
 package dev.pilothouse;
 
 import dev.pilothouse.agent.reference.ReferenceAgent;
+import dev.pilothouse.engine.AppLogFiles;
 import dev.pilothouse.engine.DataDirs;
 
 import java.nio.file.Path;
@@ -27,8 +28,12 @@ public final class Main {
             System.exit(2);
             return;
         }
-        System.setProperty("pilothouse.logdir", dev.pilothouse.engine.BuildInfo.logDir(dataDir).toString());
+        Path logDir = dev.pilothouse.engine.BuildInfo.logDir(dataDir);
+        System.setProperty("pilothouse.logdir", logDir.toString());
         System.setProperty("PID", Long.toString(ProcessHandle.current().pid()));
+        // one log file per process (never two processes rolling one file); the oldest are removed
+        System.setProperty(AppLogFiles.NAME_PROPERTY, AppLogFiles.nameForThisProcess());
+        AppLogFiles.cleanUp(logDir, AppLogFiles.keep());
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-app.xml");
         }

@@ -6,6 +6,7 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.UpdateRequest;
+import dev.pilothouse.host.EngineHost;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.Message;
@@ -23,6 +24,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -30,13 +33,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The CLI (the real launcher, a separate JVM) and an engine in this JVM on one data dir at the
- * same time: no corruption, and each sees the other's changes within two seconds.
+ * The CLI (the real launcher, separate JVMs) beside a console's engine in this JVM, or on the
+ * background engine a CLI command starts: one engine serves the data dir, each side sees the
+ * other's changes within two seconds, and nothing is lost when a process dies.
  */
 class MultiProcessIT {
     @TempDir
     Path dataDir;
-    private final List<Engine> engines = new ArrayList<>();
+    private final List<EngineHost> hosts = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
     private static Path launcher() {
@@ -44,9 +48,19 @@ class MultiProcessIT {
     }
 
     private Engine console() {
-        Engine e = Engine.open(EngineConfig.of(dataDir).withActor("console").withBackground(true));
-        engines.add(e);
-        return e;
+        EngineHost h = EngineHost.open(EngineConfig.of(dataDir).withActor("console").withBackground(true), EngineHost.Kind.CONSOLE);
+        hosts.add(h);
+        return h.engine();
+    }
+
+    /** The background engine a CLI command started, by its endpoint file. */
+    private ProcessHandle backgroundEngine() throws IOException {
+        Properties p = new Properties();
+        try (var r = Files.newBufferedReader(dataDir.resolve("engine.endpoint"))) {
+            p.load(r);
+        }
+        assertThat(p.getProperty("kind")).isEqualTo("BACKGROUND");
+        return ProcessHandle.of(Long.parseLong(p.getProperty("pid"))).orElseThrow();
     }
 
     private Process cli(String... args) throws IOException {
@@ -67,12 +81,15 @@ class MultiProcessIT {
     }
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp() throws Exception {
         processes.forEach(Process::destroyForcibly);
+        if (Files.exists(dataDir.resolve("engine.endpoint")) && hosts.isEmpty()) {
+            finish(cli("engine", "stop"));
+        }
         try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
             r.volumes().forEach(r::stop);
         }
-        engines.forEach(Engine::close);
+        hosts.forEach(EngineHost::close);
     }
 
     @Test
@@ -126,30 +143,51 @@ class MultiProcessIT {
     }
 
     @Test
-    void whenTheProcessServingTheDatabaseExitsTheOtherCarriesOn() throws Exception {
-        // the CLI opens the data dir first, so it serves the database while its reply is pending
-        Files.createDirectories(dataDir);
+    void aConsoleTakesTheDataDirOverFromTheBackgroundEngineOnceItsCommandIsDone() throws Exception {
+        // a CLI command starts the background engine, which is running its reply when the console opens
         Process holder = cli("run", "reference", "$ while [ ! -f " + dataDir.resolve("go") + " ]; do sleep 0.05; done; echo released",
                 "--session", "holder");
-        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dataDir.resolve("pilothouse.lock.db"))
-                && busy("holder"));
-        Engine console = console();
-        assertThat(console.session("holder").state()).isEqualTo(SessionState.BUSY);
+        await().atMost(Duration.ofSeconds(60)).until(() -> busy("holder"));
+        ProcessHandle background = backgroundEngine();
+        CompletableFuture<Engine> opening = CompletableFuture.supplyAsync(this::console);
 
         Files.writeString(dataDir.resolve("go"), "");
         Done done = finish(holder);
         assertThat(done.exit()).as(done.output()).isZero();
-        // the serving process is gone: the console reconnects and keeps working
-        await().atMost(Duration.ofSeconds(2)).until(() -> console.session("holder").state() == SessionState.READY);
-        console.create(CreateRequest.of("after-handover", "reference"), null);
-        assertThat(console.sessions(false)).extracting(Session::name).contains("holder", "after-handover");
+        assertThat(done.output()).contains("released");
+        Engine console = opening.get(60, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !background.isAlive());
+        assertThat(console.session("holder").state()).isEqualTo(SessionState.READY);
+        // the console adopted the agent, and CLI commands now go to the console
+        assertThat(console.send("holder", null, "$ echo adopted", null).reply().content()).contains("adopted");
+        Done listed = finish(cli("sessions", "show", "holder", "-o", "json"));
+        assertThat(listed.exit()).as(listed.output()).isZero();
+        assertThat(Json.parse(listed.output()).get("state").asText()).isEqualTo("READY");
     }
 
     @Test
-    void aCliKilledMidReplyLeavesNoSessionStuck() throws Exception {
-        Process sender = cli("run", "reference", "$ while [ ! -f never ]; do sleep 0.05; done", "--session", "victim");
+    void aCliKilledMidReplyLosesNothing() throws Exception {
+        Process sender = cli("run", "reference", "$ while [ ! -f go ]; do sleep 0.05; done; echo finished anyway",
+                "--session", "victim");
         await().atMost(Duration.ofSeconds(60)).until(() -> busy("victim"));
         sender.destroyForcibly().waitFor();
+
+        // the engine, not the CLI process, was waiting on the reply: it finishes and is stored
+        Files.writeString(dataDir.resolve("sessions").resolve(sessionId("victim")).resolve("workspace").resolve("go"), "");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !busy("victim"));
+        Done messages = finish(cli("sessions", "messages", "victim", "-o", "json"));
+        assertThat(messages.output()).contains("finished anyway");
+    }
+
+    @Test
+    void theEngineKilledMidReplyLeavesNoSessionStuck() throws Exception {
+        Process sender = cli("run", "reference", "$ while [ ! -f never ]; do sleep 0.05; done", "--session", "victim");
+        await().atMost(Duration.ofSeconds(60)).until(() -> busy("victim"));
+        ProcessHandle background = backgroundEngine();
+        background.destroyForcibly();
+        Done cut = finish(sender);
+        assertThat(cut.exit()).isEqualTo(1);
+        assertThat(cut.output()).contains("broke while it ran the command");
 
         Engine console = console();
         Session s = console.session("victim");
@@ -159,7 +197,30 @@ class MultiProcessIT {
         assertThat(console.send("victim", null, "$ echo recovered", null).reply().content()).contains("recovered");
     }
 
-    /** Asks the store from a separate CLI process, so this JVM does not hold the database. */
+    @Test
+    void twentyCommandsAtOnceAllSucceed() throws Exception {
+        Done created = finish(cli("sessions", "create", "shared", "--agent", "reference"));
+        assertThat(created.exit()).as(created.output()).isZero();
+        List<Process> burst = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            burst.add(i % 2 == 0 ? cli("sessions", "show", "shared", "-o", "json")
+                    : cli("sessions", "update", "shared", "--meta", "k" + i + "=" + i));
+        }
+        for (Process p : burst) {
+            Done d = finish(p);
+            assertThat(d.exit()).as(d.output()).isZero();
+        }
+        JsonNode meta = Json.parse(finish(cli("sessions", "show", "shared", "-o", "json")).output()).get("metadata");
+        for (int i = 1; i < 20; i += 2) {
+            assertThat(meta.get("k" + i).asText()).isEqualTo(Integer.toString(i));
+        }
+    }
+
+    private String sessionId(String name) throws Exception {
+        return Json.parse(finish(cli("sessions", "show", name, "-o", "json")).output()).get("id").asText();
+    }
+
+    /** Asks from a separate CLI process, as a script would. */
     private boolean busy(String name) throws Exception {
         Done d = finish(cli("sessions", "show", name, "-o", "json"));
         return d.exit() == 0 && Json.parse(d.output()).get("state").asText().equals("BUSY");

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
 /** The engine's side of the agent contract: health checks and streamed messages over HTTP. */
 public final class AgentClient {
     private static final MediaType JSON = MediaType.get("application/json");
-    private static final int MAX_REPLY_CHARS = 1_000_000;
+    /** The most of a reply that is kept (and stored); the rest still streams to listeners. */
+    public static final int MAX_REPLY_CHARS = 1_000_000;
 
     private final OkHttpClient health;
     private final OkHttpClient messages;
@@ -56,10 +57,22 @@ public final class AgentClient {
         }
     }
 
-    /** The reply as stored: its text, and the error that ended it, if any. */
-    public record Reply(String content, String error, Integer exitCode) {
+    /**
+     * The reply as stored: its text (at most {@link #MAX_REPLY_CHARS}), the error that ended it,
+     * if any, and how many characters of text arrived in all.
+     */
+    public record Reply(String content, String error, Integer exitCode, long receivedChars) {
+        public Reply(String content, String error, Integer exitCode) {
+            this(content, error, exitCode, content.length());
+        }
+
         public boolean failed() {
             return error != null;
+        }
+
+        /** More text arrived than {@link #content()} keeps. */
+        public boolean truncated() {
+            return receivedChars > content.length();
         }
     }
 
@@ -78,6 +91,7 @@ public final class AgentClient {
             request.header("Authorization", "Bearer " + endpoint.token());
         }
         StringBuilder text = new StringBuilder();
+        long received = 0;
         try (Response response = messages.newCall(request.build()).execute()) {
             if (response.code() != 200) {
                 String detail = response.body().string();
@@ -91,20 +105,24 @@ public final class AgentClient {
                 }
                 AgentEvent event = parse(line);
                 if (event == null) {
-                    return new Reply(text.toString(), "agent sent a line that is not a contract event: " + clip(line, 200), null);
+                    return new Reply(text.toString(), "agent sent a line that is not a contract event: " + clip(line, 200),
+                            null, received);
                 }
-                if (event.carriesReplyText() && text.length() < MAX_REPLY_CHARS) {
-                    text.append(event.text(), 0, Math.min(event.text().length(), MAX_REPLY_CHARS - text.length()));
+                if (event.carriesReplyText()) {
+                    received += event.text().length();
+                    if (text.length() < MAX_REPLY_CHARS) {
+                        text.append(event.text(), 0, Math.min(event.text().length(), MAX_REPLY_CHARS - text.length()));
+                    }
                 }
                 onEvent.accept(event);
                 if (event.type() == AgentEvent.Type.DONE) {
-                    return new Reply(text.toString(), null, event.exitCode());
+                    return new Reply(text.toString(), null, event.exitCode(), received);
                 }
                 if (event.type() == AgentEvent.Type.ERROR) {
-                    return new Reply(text.toString(), event.text(), null);
+                    return new Reply(text.toString(), event.text(), null, received);
                 }
             }
-            return new Reply(text.toString(), "the agent's reply ended without a done or error event", null);
+            return new Reply(text.toString(), "the agent's reply ended without a done or error event", null, received);
         } catch (IOException e) {
             throw new PartialReplyException(e, text.toString());
         }

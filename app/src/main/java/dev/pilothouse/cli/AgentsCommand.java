@@ -77,13 +77,14 @@ final class AgentsCommand {
         }
 
         private AgentDefinition fromFile() throws IOException {
-            String text = SessionsCommand.readText(file, "--file");
+            String text = SessionsCommand.readText(root(), file, "--file", SessionsCommand.MAX_FILE_CHARS);
             JsonNode n;
             try {
-                n = Json.YAML.readTree(text);
+                n = Json.readOne(Json.YAML, text);
             } catch (IOException ex) {
                 throw new InvalidInputException("--file: '" + file + "' is not valid YAML or JSON: "
-                        + ex.getMessage().lines().findFirst().orElse(""));
+                        + (ex instanceof com.fasterxml.jackson.core.JsonProcessingException j ? Json.problem(j)
+                        : ex.getMessage().lines().findFirst().orElse("")));
             }
             if (n == null || !n.isObject()) {
                 throw new InvalidInputException("--file: '" + file + "' must hold one object with fields name, command, "

@@ -1,6 +1,8 @@
 package dev.pilothouse.cli;
 
 import dev.pilothouse.errors.PilothouseException;
+import dev.pilothouse.host.EngineHost;
+import dev.pilothouse.host.Invocation;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +16,8 @@ import java.io.PrintWriter;
         scope = ScopeType.INHERIT,
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
                 + "Without a command, opens the console.",
-        subcommands = {ContextsCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class, StoreCommand.class,
+        subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class,
+                StoreCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed", "2:bad input (the message says what is accepted)"})
@@ -36,13 +39,45 @@ public final class Cli {
             description = "Output: table (default), json or yaml")
     Output.Format output = Output.Format.table;
 
+    /** The engine this command runs on when an engine host runs it for another process; null in the CLI's own process. */
+    EngineHost host;
+    /** The client's working directory and stdin when the command runs for another process. */
+    Invocation invocation;
+    /** The CLI's own process: hand engine commands to the data dir's engine (starting one if need be). */
+    boolean forward;
+
+    /** The CLI process: commands that need the engine go to the one that owns the data dir. */
     public static int run(String[] args) {
-        return run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        CommandLine cl = commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        ((Cli) cl.getCommand()).forward = true;
+        return cl.execute(args);
     }
 
+    /**
+     * Runs a command in this process: on the engine this process hosts for the data dir, else on one
+     * opened for the command alone, else (another process owns the data dir) on that one.
+     */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = commandLine(out, err);
         return cl.execute(args);
+    }
+
+    /** Runs a command that another process handed to the engine {@code host} serves. */
+    public static int serve(EngineHost host, Invocation inv) {
+        CommandLine cl = commandLine(inv.out(), inv.err());
+        Cli root = (Cli) cl.getCommand();
+        root.host = host;
+        root.invocation = inv;
+        return cl.execute(inv.args().toArray(String[]::new));
+    }
+
+    /** Where relative file names given to the command are: the working directory of the process that typed it. */
+    java.nio.file.Path cwd() {
+        return invocation != null ? invocation.cwd() : java.nio.file.Path.of("").toAbsolutePath();
+    }
+
+    java.io.InputStream stdin() {
+        return invocation != null ? invocation.stdin() : System.in;
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
@@ -50,6 +85,8 @@ public final class Cli {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // `send s @notes` sends "@notes": a file is read only when asked for (--message-file, --prompt-file, -f)
+        cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof PilothouseException pe) {
                 line.getErr().println("error: " + pe.getMessage());

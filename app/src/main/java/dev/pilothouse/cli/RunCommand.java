@@ -21,8 +21,12 @@ final class RunCommand extends EngineCommand {
     @Parameters(index = "0", paramLabel = "AGENT")
     String agent;
 
-    @Parameters(index = "1", paramLabel = "MESSAGE", description = "The message (- reads it from stdin)")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "MESSAGE",
+            description = "The message, as it is (- reads it from stdin; @name is not read as a file)")
     String message;
+
+    @Option(names = "--message-file", paramLabel = "FILE", description = "Read the message from FILE (- for stdin)")
+    String messageFile;
 
     @Option(names = "--session", paramLabel = "NAME", description = "The session to use; created if it does not exist "
             + "(default: a new session with a generated name)")
@@ -30,7 +34,7 @@ final class RunCommand extends EngineCommand {
 
     @Override
     int run(Engine e, Output o) throws IOException {
-        String text = message.equals("-") ? SessionsCommand.readText("-", "MESSAGE") : message;
+        String text = SessionsCommand.messageText(root(), message, messageFile);
         e.agent(agent); // an unknown agent is refused before anything is created
         Optional<Session> existing = find(e);
         Session s;
@@ -50,7 +54,12 @@ final class RunCommand extends EngineCommand {
             }
         }
         SessionsCommand.Replies replies = new SessionsCommand.Replies(out(), o.structured());
-        SendResult r = e.send(s.id(), agent, text, replies);
+        SendResult r;
+        try {
+            r = e.send(s.id(), agent, text, replies);
+        } finally {
+            replies.end(); // an error after a streamed reply starts on a line of its own
+        }
         return replies.result(r, o, err());
     }
 

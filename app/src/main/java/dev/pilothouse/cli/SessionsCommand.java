@@ -68,11 +68,12 @@ final class SessionsCommand {
         @Option(names = "--storage", paramLabel = "QTY", description = "Volume size, e.g. 10Gi")
         String storage;
 
-        String prompt(Engine e) throws IOException {
+        String prompt(Cli root) throws IOException {
             if (prompt != null && promptFile != null) {
                 throw new InvalidInputException("give the starting prompt either with --prompt or with --prompt-file, not both");
             }
-            return promptFile != null ? readText(promptFile, "--prompt-file") : prompt;
+            return promptFile != null ? readText(root, promptFile, "--prompt-file", dev.pilothouse.session.Validation.MAX_PROMPT_CHARS)
+                    : prompt;
         }
 
         /** --metadata and --meta together: the object, then the keys set over it. */
@@ -91,15 +92,66 @@ final class SessionsCommand {
         }
     }
 
-    static String readText(String file, String option) throws IOException {
+    /** The most a definition file (agents create -f) may hold. */
+    static final int MAX_FILE_CHARS = 1 << 20;
+
+    /**
+     * Text from a file an operator named, or stdin for {@code -}. What cannot be read as text
+     * (a directory, a missing or unreadable file, not UTF-8, far too large) is bad input, said
+     * with the option it came from.
+     */
+    static String readText(Cli root, String file, String option, int maxChars) throws IOException {
+        // at most 4 bytes a character in UTF-8: more than this cannot be within the limit
+        int maxBytes = maxChars * 4;
+        byte[] bytes;
+        if (file.equals("-")) {
+            bytes = root.stdin().readNBytes(maxBytes + 1);
+        } else {
+            Path path;
+            try {
+                path = root.cwd().resolve(file);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new InvalidInputException(option + ": '" + file + "' is not a valid file name: " + e.getReason());
+            }
+            if (Files.isDirectory(path)) {
+                throw new InvalidInputException(option + ": '" + file + "' is a directory; give a file (or - to read stdin)");
+            }
+            try (java.io.InputStream in = Files.newInputStream(path)) {
+                bytes = in.readNBytes(maxBytes + 1);
+            } catch (NoSuchFileException e) {
+                throw new InvalidInputException(option + ": no such file '" + file + "'");
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new InvalidInputException(option + ": '" + file + "' cannot be read: permission denied");
+            } catch (IOException e) {
+                throw new InvalidInputException(option + ": '" + file + "' cannot be read: " + e.getMessage());
+            }
+        }
+        if (bytes.length > maxBytes) {
+            throw new InvalidInputException(option + ": '" + file + "' holds more than " + maxBytes + " bytes; the limit is "
+                    + maxChars + " characters");
+        }
         try {
-            return file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                    : Files.readString(Path.of(file), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(option + ": no such file '" + file + "'");
-        } catch (java.nio.charset.MalformedInputException e) {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
             throw new InvalidInputException(option + ": '" + file + "' is not UTF-8 text");
         }
+    }
+
+    /**
+     * The message of send and run: the MESSAGE argument ({@code -} reads stdin) or {@code
+     * --message-file}, exactly one of them. An argument starting with {@code @} is the text itself.
+     */
+    static String messageText(Cli root, String message, String messageFile) throws IOException {
+        if (message != null && messageFile != null) {
+            throw new InvalidInputException("give the message either as MESSAGE or with --message-file, not both");
+        }
+        if (messageFile != null) {
+            return readText(root, messageFile, "--message-file", dev.pilothouse.session.Validation.MAX_PROMPT_CHARS);
+        }
+        if (message == null) {
+            throw new InvalidInputException("no message: give it as MESSAGE, - to read it from stdin, or --message-file FILE");
+        }
+        return message.equals("-") ? readText(root, "-", "MESSAGE", dev.pilothouse.session.Validation.MAX_PROMPT_CHARS) : message;
     }
 
     @Command(name = "list", description = "List the sessions of the context")
@@ -134,7 +186,7 @@ final class SessionsCommand {
 
         @Override
         int run(Engine e, Output o) throws IOException {
-            CreateRequest r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(e),
+            CreateRequest r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(root()),
                     settings.waitingTimeout, settings.ttl, settings.metadata(null), settings.resources());
             Replies replies = new Replies(out(), o.structured());
             Engine.Started started = e.create(r, replies);
@@ -234,7 +286,7 @@ final class SessionsCommand {
         @Override
         int run(Engine e, Output o) throws IOException {
             Session p = e.session(parent);
-            RemixRequest r = new RemixRequest(name, settings.prompt(e), agents, add, remove, settings.waitingTimeout,
+            RemixRequest r = new RemixRequest(name, settings.prompt(root()), agents, add, remove, settings.waitingTimeout,
                     settings.ttl, settings.metadata(p.metadata()), settings.resources(), !noWorkspace, conversation);
             Replies replies = new Replies(out(), o.structured());
             return finish(e.remix(parent, r, replies), replies, o, err());
@@ -319,17 +371,26 @@ final class SessionsCommand {
         @Parameters(index = "0", paramLabel = "SESSION")
         String ref;
 
-        @Parameters(index = "1", paramLabel = "MESSAGE", description = "The message (- reads it from stdin)")
+        @Parameters(index = "1", arity = "0..1", paramLabel = "MESSAGE",
+                description = "The message, as it is (- reads it from stdin; @name is not read as a file)")
         String message;
+
+        @Option(names = "--message-file", paramLabel = "FILE", description = "Read the message from FILE (- for stdin)")
+        String messageFile;
 
         @Option(names = "--agent", paramLabel = "AGENT", description = "Which agent (default: the session's first)")
         String agent;
 
         @Override
         int run(Engine e, Output o) throws IOException {
-            String text = message.equals("-") ? readText("-", "MESSAGE") : message;
+            String text = messageText(root(), message, messageFile);
             Replies replies = new Replies(out(), o.structured());
-            SendResult r = e.send(ref, agent, text, replies);
+            SendResult r;
+            try {
+                r = e.send(ref, agent, text, replies);
+            } finally {
+                replies.end(); // an error after a streamed reply starts on a line of its own
+            }
             return replies.result(r, o, err());
         }
     }
@@ -455,6 +516,9 @@ final class SessionsCommand {
             end();
             if (o.structured()) {
                 o.json(SessionJson.toJson(r.reply()));
+            }
+            if (r.reply().status() == dev.pilothouse.session.Message.Status.TRUNCATED) {
+                err.println("warning: " + r.reply().error());
             }
             if (r.failed()) {
                 err.println("error: " + r.reply().error());

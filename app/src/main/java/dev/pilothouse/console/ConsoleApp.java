@@ -1,16 +1,18 @@
 package dev.pilothouse.console;
 
-import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.host.EngineHost;
 import javafx.application.Application;
 import javafx.stage.Stage;
 
 import java.nio.file.Path;
 
-/** The desktop application: one {@link ConsoleWindow} on the data dir, engine timers running. */
+/** The desktop application: one {@link ConsoleWindow} on the data dir, whose engine it hosts, timers running. */
 public final class ConsoleApp extends Application {
     private static Path dataDir;
     private ConsoleWindow window;
+    /** The console owns the data dir's engine and serves CLI commands typed beside it. */
+    private volatile EngineHost host;
 
     public static void launch(Path dir) {
         dataDir = dir;
@@ -19,7 +21,10 @@ public final class ConsoleApp extends Application {
 
     @Override
     public void start(Stage stage) {
-        window = ConsoleWindow.show(stage, dataDir, () -> Engine.open(EngineConfig.of(dataDir).withBackground(true)),
+        window = ConsoleWindow.show(stage, dataDir, () -> {
+                    host = EngineHost.open(EngineConfig.of(dataDir).withBackground(true), EngineHost.Kind.CONSOLE);
+                    return host.engine();
+                },
                 folder -> getHostServices().showDocument(folder.toUri().toString()));
     }
 
@@ -27,6 +32,9 @@ public final class ConsoleApp extends Application {
     public void stop() {
         if (window != null) {
             window.close();
+        }
+        if (host != null) {
+            host.close();
         }
     }
 }

@@ -11,15 +11,27 @@ public final class BuildInfo {
             return v;
         }
         // run from target/classes: the build writes the version into build.properties
+        return properties().getProperty("version", "development build");
+    }
+
+    /**
+     * The version and the time of the build: a CLI process hands its commands only to an engine
+     * of the same build, so a rebuilt or upgraded CLI never talks to an engine of older code.
+     */
+    public static String build() {
+        return properties().getProperty("build", version());
+    }
+
+    private static java.util.Properties properties() {
+        java.util.Properties p = new java.util.Properties();
         try (java.io.InputStream in = BuildInfo.class.getResourceAsStream("build.properties")) {
-            java.util.Properties p = new java.util.Properties();
             if (in != null) {
                 p.load(in);
             }
-            return p.getProperty("version", "development build");
         } catch (java.io.IOException e) {
-            return "development build";
+            // no build information: a development build
         }
+        return p;
     }
 
     /** Where the console and the CLI write their rotating log file. */

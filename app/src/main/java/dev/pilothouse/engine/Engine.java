@@ -35,6 +35,7 @@ import dev.pilothouse.store.StoreTx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -68,25 +69,74 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final Store store;
     private final Runtimes runtimes;
-    private final AgentClient agentClient = new AgentClient();
-    private final String owner = Owner.open();
-    private final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final AgentClient agentClient;
+    private final String owner;
+    private final List<Consumer<EngineEvent>> listeners;
     private final ExecutorService reactions;
     private final ScheduledExecutorService timers;
     private final Lifecycle lifecycle;
     private final ChangeFeed feed;
+    /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
+    private final DataDirLock lock;
+    /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
+    private final Set<String> reconciled;
+    /** The engines open in this process, by data dir: in-process CLI commands (tests, tools) run on them. */
+    private static final Map<Path, Engine> OPEN_HERE = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile String context = LocalRuntime.CONTEXT;
     /** The namespace the operator chose, or null for the runtime's default (and every namespace when listing). */
     private volatile String namespace;
 
-    private Engine(EngineConfig config, Store store, Runtimes runtimes) {
+    private Engine(EngineConfig config, Store store, Runtimes runtimes, DataDirLock lock) {
         this.config = config;
         this.store = store;
         this.runtimes = runtimes;
+        this.lock = lock;
+        this.agentClient = new AgentClient();
+        this.owner = Owner.open();
+        this.listeners = new CopyOnWriteArrayList<>();
+        this.reconciled = java.util.concurrent.ConcurrentHashMap.newKeySet();
         this.reactions = Executors.newCachedThreadPool(daemon("engine-reaction"));
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("engine-timers"));
         this.lifecycle = new Lifecycle(this);
         this.feed = new ChangeFeed(this);
+    }
+
+    /** A view of {@code root} with its own context and namespace; everything else is shared. */
+    private Engine(Engine root, String context, String namespace) {
+        this.config = root.config;
+        this.store = root.store;
+        this.runtimes = root.runtimes;
+        this.lock = null;
+        this.agentClient = root.agentClient;
+        this.owner = root.owner;
+        this.listeners = root.listeners;
+        this.reconciled = root.reconciled;
+        this.reactions = root.reactions;
+        this.timers = root.timers;
+        this.lifecycle = root.lifecycle;
+        this.feed = root.feed;
+        this.context = context;
+        this.namespace = namespace;
+    }
+
+    /**
+     * This engine as seen from another context and namespace (null: the context's default, every
+     * namespace listed): what one command of many, served at once by one engine, works on. Choosing
+     * a context on the view leaves this engine's own choice alone; closing a view closes nothing.
+     */
+    public Engine at(String ctx, String ns) {
+        String c = ctx != null ? ctx : context;
+        if (c.isBlank()) {
+            throw new InvalidInputException("no context given; accepted: " + contexts());
+        }
+        SessionRuntime r = runtimes.runtime(c);
+        Engine view = new Engine(this, c, ns == null ? null : Validation.namespace(ns));
+        r.useNamespace(view.namespace());
+        if (reconciled.add(c)) {
+            view.reconcile();
+        }
+        return view;
     }
 
     /** Opens the data dir's store, reconciles the local runtime, and (in background mode) starts the timers. */
@@ -95,8 +145,18 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine open(EngineConfig config, Runtimes runtimes) {
-        Store store = Store.open(config.dataDir());
-        Engine engine = new Engine(config, store, runtimes);
+        DataDirLock lock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new DataDirInUseException(
+                "data dir " + config.dataDir() + " is already open in another engine (the console, `pilothouse serve` "
+                        + "or the background engine); one engine serves a data dir at a time"));
+        Store store;
+        try {
+            store = Store.open(config.dataDir());
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        Engine engine = new Engine(config, store, runtimes, lock);
+        OPEN_HERE.put(lock.dataDir(), engine);
         runtimes.onOpen(r -> {
             r.useLookup(engine.lookup());
             r.subscribe(engine::onRuntimeEvent);
@@ -700,6 +760,7 @@ public final class Engine implements AutoCloseable {
      * reconciles dead ones, finishes work whose engine died, reports orphans. Never loses a session.
      */
     public ReconcileReport reconcile() {
+        reconciled.add(context);
         return lifecycle.reconcile(context);
     }
 
@@ -848,10 +909,25 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
+        if (lock == null || !closed.compareAndSet(false, true)) {
+            return; // a view (the engine it looks through stays open), or closed already
+        }
         timers.shutdownNow();
         reactions.shutdownNow();
         Owner.close(owner);
         runtimes.close();
         store.close();
+        OPEN_HERE.remove(lock.dataDir(), this);
+        lock.close();
+    }
+
+    /** The engine open in this process on {@code dataDir}, if any. */
+    public static Optional<Engine> openInThisProcess(Path dataDir) {
+        return Optional.ofNullable(OPEN_HERE.get(dataDir.toAbsolutePath().normalize()));
+    }
+
+    /** Whether the data dir this engine locked is still there (not deleted or replaced under it). */
+    public boolean dataDirIntact() {
+        return lock == null || lock.intact();
     }
 }

@@ -82,7 +82,15 @@ final class Lifecycle {
             log.info("session {} READY in {} ms", ready.name(), millis(healthy - t0));
             return ready;
         } catch (StartFailure | OperationFailedException e) {
-            return fail(current, runtime, e.getMessage());
+            // the store's file I/O and the stop's grace period need an uninterrupted thread; the flag is given back
+            boolean interrupted = Thread.interrupted();
+            try {
+                return fail(current, runtime, e.getMessage());
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
@@ -146,6 +154,10 @@ final class Lifecycle {
                 }
                 current = observePhase(current, runtime);
             }
+            if (Thread.currentThread().isInterrupted()) {
+                // parkNanos returns at once for an interrupted thread: go on and the loop spins hot until the deadline
+                throw new StartFailure("start-up interrupted while waiting for the agents to answer /healthz");
+            }
             if (System.nanoTime() > deadline) {
                 List<String> waiting = s.agents().stream().map(SessionAgent::name).filter(n -> !healthy.contains(n)).toList();
                 throw new StartFailure("agents " + waiting + " did not answer /healthz within "
@@ -191,6 +203,13 @@ final class Lifecycle {
             throw new WrongStateException("session '" + s.name() + "' kept changing while the message was being sent; "
                     + "nothing was sent: try again");
         }
+        try {
+            // BUSY and the message on disk before the agent hears of it: a store that cannot write fails here
+            engine.store().sync();
+        } catch (OperationFailedException e) {
+            putBack(s, "the message could not be stored");
+            throw new OperationFailedException("the message was not sent: " + e.getMessage(), e);
+        }
         SessionRuntime runtime = engine.runtime(busy);
         AgentClient.Reply reply;
         String crash = null;
@@ -211,27 +230,101 @@ final class Lifecycle {
         Instant repliedAt = engine.now();
         AgentClient.Reply r = reply;
         String crashReason = crash;
+        Message replyMessage = replyMessage(s.id(), agent, r, repliedAt);
         Message[] stored = new Message[1];
-        Session after = engine.change(s.id(), engine.actor(), crashReason != null ? crashReason
-                : r.failed() ? "reply from agent '" + agent + "' failed: " + r.error() : "reply from agent '" + agent + "'", cur -> {
-            if (cur.state() != SessionState.BUSY || !engine.owner().equals(cur.owner())) {
-                return null;
+        Session after;
+        try {
+            after = engine.change(s.id(), engine.actor(), crashReason != null ? crashReason
+                    : r.failed() ? "reply from agent '" + agent + "' failed: " + r.error() : "reply from agent '" + agent + "'", cur -> {
+                if (cur.state() != SessionState.BUSY || !engine.owner().equals(cur.owner())) {
+                    return null;
+                }
+                Session.Builder b = cur.toBuilder().owner(null).lastActivityAt(repliedAt);
+                return crashReason != null
+                        ? b.state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(crashReason)
+                        : b.state(SessionState.READY);
+            }, (tx, written) -> stored[0] = tx.insertMessage(replyMessage));
+            if (stored[0] == null) {
+                // the session was taken from us (reconciled by another engine); keep the reply anyway
+                stored[0] = engine.store().write(tx -> tx.insertMessage(replyMessage));
             }
-            Session.Builder b = cur.toBuilder().owner(null).lastActivityAt(repliedAt);
-            return crashReason != null
-                    ? b.state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(crashReason)
-                    : b.state(SessionState.READY);
-        }, (tx, written) -> stored[0] = tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, agent, r.content(),
-                r.failed() ? Message.Status.ERROR : Message.Status.COMPLETE, r.error(), repliedAt)));
-        if (stored[0] == null) {
-            // the session was taken from us (reconciled by another engine); keep the reply anyway
-            stored[0] = engine.store().write(tx -> tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, agent,
-                    r.content(), r.failed() ? Message.Status.ERROR : Message.Status.COMPLETE, r.error(), repliedAt)));
+            // acknowledged only once on disk: H2 would otherwise write it later, and a failure then reaches no one
+            engine.store().sync();
+        } catch (OperationFailedException e) {
+            if (crashReason != null) {
+                runtime.stop(s.id());
+            }
+            return replyNotStored(s, agent, sent[0], r, stored[0], repliedAt, e);
         }
         if (crashReason != null) {
             runtime.stop(s.id());
         }
         return new SendResult(after, sent[0], stored[0]);
+    }
+
+    /**
+     * The reply as stored. A reply longer than a stored message holds is kept up to the limit,
+     * marked TRUNCATED and saying so, since the operator saw all of it stream.
+     */
+    private static Message replyMessage(String sessionId, String agent, AgentClient.Reply r, Instant at) {
+        String cut = r.truncated() ? "the reply was " + r.receivedChars() + " characters; only the first "
+                + AgentClient.MAX_REPLY_CHARS + " are stored (the limit for one message)" : null;
+        Message.Status status = r.failed() ? Message.Status.ERROR : r.truncated() ? Message.Status.TRUNCATED
+                : Message.Status.COMPLETE;
+        String note = r.failed() ? r.error() + (cut == null ? "" : " (" + cut + ")") : cut;
+        return new Message(0, sessionId, Message.Role.AGENT, agent, r.content(), status, note, at);
+    }
+
+    /**
+     * The reply arrived (and streamed to the operator) but the store could not keep it: a full
+     * disk, a damaged file. Unless it reached the disk after all, the failure is recorded in its
+     * place and the session put back to READY, if the store can take that much; otherwise the
+     * session stays BUSY on disk, and the next engine finds its owner gone and settles it (the
+     * reply then shows as interrupted). Either way the operator hears that it was not stored.
+     */
+    private SendResult replyNotStored(Session s, String agent, Message sent, AgentClient.Reply r, Message attempted,
+                                      Instant repliedAt, OperationFailedException cause) {
+        String why = "the reply from agent '" + agent + "' arrived (" + r.content().length()
+                + " characters) but could not be stored: " + cause.getMessage();
+        log.error("session {}: {}", s.name(), why, cause);
+        try {
+            // on a reopened store: what is there now is what the disk holds
+            Optional<Message> kept = attempted == null ? Optional.empty()
+                    : engine.store().read(tx -> tx.messages(s.id(), attempted.id() - 1, null, 1)).stream()
+                    .filter(m -> m.id() == attempted.id() && m.role() == Message.Role.AGENT
+                            && m.content().equals(attempted.content())).findFirst();
+            Session now = engine.store().read(tx -> tx.findSession(s.id())).orElseThrow();
+            if (kept.isPresent() && now.state() != SessionState.BUSY) {
+                log.info("session {}: the reply reached the disk after all", s.name());
+                return new SendResult(now, sent, kept.get());
+            }
+            Message[] recorded = new Message[1];
+            Message note = new Message(0, s.id(), Message.Role.AGENT, agent, "", Message.Status.ERROR, why, repliedAt);
+            Session after = engine.change(s.id(), engine.actor(), why, cur -> cur.state() == SessionState.BUSY
+                    && engine.owner().equals(cur.owner()) ? cur.toBuilder().state(SessionState.READY).owner(null)
+                    .lastActivityAt(repliedAt) : null, (tx, written) -> recorded[0] = tx.insertMessage(note));
+            if (recorded[0] == null) {
+                recorded[0] = engine.store().write(tx -> tx.insertMessage(note));
+            }
+            engine.store().sync();
+            return new SendResult(after, sent, recorded[0]);
+        } catch (RuntimeException again) {
+            log.warn("session {}: could not record that the reply was not stored either: {}", s.name(), again.toString());
+        }
+        throw new OperationFailedException(why + "; nothing of it is in the conversation. Once the store can write "
+                + "again (free space in " + engine.store().dataDir() + "), the next command puts session '" + s.name()
+                + "' right: it is READY again, its agents restarted and the reply recorded as interrupted", cause);
+    }
+
+    /** Undoes BUSY after the message could not be stored, if the store takes that; else the next engine settles it. */
+    private void putBack(Session s, String reason) {
+        try {
+            engine.change(s.id(), engine.actor(), reason, cur -> cur.state() == SessionState.BUSY
+                    && engine.owner().equals(cur.owner()) ? cur.toBuilder().state(SessionState.READY).owner(null) : null);
+            engine.store().sync();
+        } catch (RuntimeException e) {
+            log.warn("session {}: could not put it back to READY: {}", s.name(), e.toString());
+        }
     }
 
     /** Why an agent stopped answering, if it is because it is no longer running. */

@@ -57,11 +57,18 @@ final class Names {
         values.forEach((k, v) -> {
             JsonNode node;
             try {
-                node = Json.MAPPER.readTree(v);
+                node = Json.readOne(Json.MAPPER, v);
                 if (node == null || node.isMissingNode()) {
                     node = TextNode.valueOf(v);
                 }
             } catch (JsonProcessingException e) {
+                String t = v.strip();
+                if (t.startsWith("{") || t.startsWith("[")) {
+                    // meant as a JSON object or list, but malformed: storing it as text would hide the mistake
+                    throw new dev.pilothouse.errors.InvalidInputException("metadata value of '" + k
+                            + "' looks like JSON but is not valid: " + Json.problem(e) + "; give valid JSON (each key once), "
+                            + "or a JSON string such as '\"[draft]\"' for text starting with { or [");
+                }
                 node = TextNode.valueOf(v);
             }
             out.put(k, node);

@@ -1,6 +1,11 @@
 package dev.pilothouse.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,17 +14,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
-/** The one Jackson configuration of the project: ISO-8601 times, no surprises. */
+/**
+ * The one Jackson configuration of the project: ISO-8601 times, no surprises. Reading is strict:
+ * a key given twice and text after the value are errors, not silently the last key or ignored.
+ */
 public final class Json {
-    public static final ObjectMapper MAPPER = configure(new ObjectMapper());
-    public static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
+    public static final ObjectMapper MAPPER = configure(new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build()));
+    public static final ObjectMapper YAML = configure(new ObjectMapper(YAMLFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)));
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build()));
 
     private Json() {
     }
@@ -27,7 +39,99 @@ public final class Json {
     private static ObjectMapper configure(ObjectMapper m) {
         return m.registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /**
+     * Reads one JSON or YAML value an operator wrote: exactly one value (nothing after it, one
+     * YAML document), each key once, and no YAML aliases ({@code *name}): Jackson's tree would
+     * hold the anchor's name instead of its value, so they are refused rather than misread.
+     * Empty text gives a missing node. {@link #problem} words what is wrong.
+     */
+    public static JsonNode readOne(ObjectMapper mapper, String text) throws JsonProcessingException {
+        try {
+            if (mapper.getFactory() instanceof YAMLFactory) {
+                refuseAliases(mapper, text);
+            }
+            try (JsonParser p = mapper.createParser(text)) {
+                // the trailing check is done here, to say what follows the value and where
+                JsonNode node = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(p);
+                JsonLocation end = p.currentLocation();
+                JsonToken next;
+                try {
+                    next = p.nextToken();
+                } catch (JsonProcessingException after) {
+                    next = JsonToken.NOT_AVAILABLE;
+                }
+                if (next != null) {
+                    throw new InputProblem(mapper.getFactory() instanceof YAMLFactory
+                            ? "there is more than one document (a second value after line " + end.getLineNr() + ")"
+                            : "there is text after the end of the value, at line " + end.getLineNr() + ", column "
+                            + end.getColumnNr() + " (" + clip(after(text, end)) + ")", end);
+                }
+                return node == null ? mapper.missingNode() : node;
+            }
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading a String does not fail with I/O
+        }
+    }
+
+    private static void refuseAliases(ObjectMapper mapper, String text) throws IOException {
+        try (JsonParser p = mapper.createParser(text)) {
+            while (p.nextToken() != null) {
+                if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+                    JsonLocation at = p.currentTokenLocation();
+                    throw new InputProblem("line " + at.getLineNr() + " uses the YAML alias *" + p.getText()
+                            + "; aliases (and the anchors they point to) are not accepted: write the value out in full",
+                            at);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            if (e instanceof InputProblem) {
+                throw e;
+            }
+            // a syntax error: reported by the real read, with its own words
+        }
+    }
+
+    /** What is wrong with text {@link #readOne} refused, in plain words with where it is. */
+    public static String problem(JsonProcessingException e) {
+        if (e instanceof InputProblem) {
+            return e.getOriginalMessage();
+        }
+        String message = String.valueOf(e.getOriginalMessage());
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        java.util.regex.Matcher dup = java.util.regex.Pattern.compile("Duplicate field '(.*)'").matcher(message);
+        if (dup.find()) {
+            return "the key '" + dup.group(1) + "' is given twice" + where + "; each key may appear once";
+        }
+        if (e instanceof com.fasterxml.jackson.dataformat.yaml.JacksonYAMLParseException
+                || e.getClass().getSimpleName().equals("MarkedYAMLException")) {
+            return message.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("in 'reader'")
+                    && !l.equals("^")).reduce((a, b) -> a + "; " + b).orElse(message) + where;
+        }
+        return message.lines().findFirst().orElse(message) + where;
+    }
+
+    /** A problem {@link #readOne} found in text that parsed: trailing text, an alias. */
+    public static final class InputProblem extends JsonProcessingException {
+        InputProblem(String message, JsonLocation at) {
+            super(message, at);
+        }
+    }
+
+    private static String after(String text, JsonLocation end) {
+        long offset = end.getCharOffset();
+        return offset >= 0 && offset <= text.length() ? text.substring((int) offset).strip() : "";
+    }
+
+    private static String clip(String s) {
+        String line = s.lines().findFirst().orElse("");
+        return "'" + (line.length() > 40 ? line.substring(0, 37) + "..." : line) + "'";
     }
 
     public static ObjectNode object() {

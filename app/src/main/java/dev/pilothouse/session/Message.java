@@ -4,7 +4,8 @@ import java.time.Instant;
 
 /**
  * One message of a session's conversation: what the operator sent to an agent, or the agent's
- * reply. A reply that failed keeps what streamed before the failure and says why in {@code error}.
+ * reply. A reply that failed keeps what streamed before the failure and says why in {@code error};
+ * a reply cut at the size limit is TRUNCATED and says so there too.
  */
 public record Message(long id, String sessionId, Role role, String agent, String content, Status status,
                       String error, Instant createdAt) {
@@ -15,6 +16,11 @@ public record Message(long id, String sessionId, Role role, String agent, String
         /** Delivered (user) or fully received (agent). */
         COMPLETE,
         /** The agent reported an error, or the connection failed mid-reply. */
-        ERROR
+        ERROR,
+        /**
+         * Fully received, but longer than one stored message holds: the content is the reply's
+         * beginning, and {@code error} says how long it was and what the limit is.
+         */
+        TRUNCATED
     }
 }

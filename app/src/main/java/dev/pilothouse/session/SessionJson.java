@@ -44,6 +44,7 @@ public final class SessionJson {
         return Json.object().put("id", m.id()).put("session_id", m.sessionId())
                 .put("role", m.role().name().toLowerCase()).put("agent", m.agent()).put("content", m.content())
                 .put("status", m.status().name().toLowerCase()).put("error", m.error())
+                .put("truncated", m.status() == Message.Status.TRUNCATED)
                 .put("created_at", Json.time(m.createdAt()));
     }
 

@@ -91,10 +91,10 @@ public final class Validation {
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(json);
+            node = Json.readOne(Json.MAPPER, json);
         } catch (JsonProcessingException e) {
-            throw new InvalidInputException("metadata is not valid JSON (" + e.getOriginalMessage()
-                    + "); give a JSON object such as {\"project\":\"q4\",\"priority\":\"high\"}");
+            throw new InvalidInputException("metadata is not valid JSON: " + Json.problem(e)
+                    + "; give one JSON object, each key once, such as {\"project\":\"q4\",\"priority\":\"high\"}");
         }
         return metadata(node);
     }

@@ -203,7 +203,7 @@ public final class Store implements AutoCloseable {
 
     static String inUseMessage(Path dir) {
         return "the data dir " + dir + " is in use by " + Owner.describe(dir)
-                + "; close the console / stop the engine first";
+                + "; close the console / stop the engine (`pilothouse engine stop`) first";
     }
 
     static String url(Path dir, String extra) {
@@ -281,19 +281,54 @@ public final class Store implements AutoCloseable {
 
     // ---- checkpoints and backups ----------------------------------------------------------
 
-    /** Makes every commit so far part of the file, then records it as durable in store.seq. */
-    void checkpoint() throws SQLException, IOException {
-        long upTo = seqFile.seq();
-        if (upTo <= seqFile.durable()) {
-            return;
+    /**
+     * Writes every committed transaction to disk now, or fails saying why. H2 commits in memory
+     * and writes to the file in the background within a second; a write that fails there (a full
+     * disk) reaches no caller, and the commits since the last good write are gone when the
+     * database closes. Call it before telling anyone a write is done. Never retried: after a
+     * failed write H2 reopens the file as it was, and a sync that then succeeds proves nothing.
+     * A sync also records in store.seq that every commit so far is in the file.
+     */
+    public void sync() {
+        try {
+            checkpoint();
+        } catch (SQLException | RuntimeException e) {
+            throw new OperationFailedException("store error: cannot write to " + dataDir + ": " + rootMessage(e), e);
         }
+    }
+
+    /** Whether a store failure is the file not being written. */
+    static boolean writeFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.h2.mvstore.MVStoreException || String.valueOf(t.getMessage()).contains("MVStoreException")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** Makes every commit so far part of the file, then records it as durable in store.seq. */
+    void checkpoint() throws SQLException {
+        long upTo = seqFile.seq();
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("CHECKPOINT");
         }
-        seqFile.durable(upTo);
+        if (upTo > seqFile.durable()) {
+            try {
+                seqFile.durable(upTo);
+            } catch (IOException e) {
+                log.warn("cannot record commit {} as written in {}: {}", upTo, seqFile.file(), e.toString());
+            }
+        }
     }
 
     private void checkpointQuietly() {
+        if (seqFile.seq() <= seqFile.durable()) {
+            return;
+        }
         try {
             checkpoint();
         } catch (Exception e) {
@@ -394,7 +429,9 @@ public final class Store implements AutoCloseable {
 
     /**
      * Closes the database (waiting for a backup under way) and, once H2 has closed and synced the
-     * file, marks store.seq clean with the last commit.
+     * file, marks store.seq clean with the last commit. Closing twice is closing once. A write
+     * that fails says so (a command that printed "done" must not exit 0 on a store that lost
+     * it): the store still closes, store.seq is left not clean, and the failure is thrown.
      */
     @Override
     public void close() {
@@ -409,17 +446,15 @@ public final class Store implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        boolean healthy;
-        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CHECKPOINT");
-            healthy = true;
-        } catch (SQLException | RuntimeException e) {
-            log.warn("the store in {} could not be written before closing: {}", dataDir, rootMessage(e));
-            healthy = false;
+        OperationFailedException failed = null;
+        try {
+            sync();
+        } catch (OperationFailedException e) {
+            failed = e;
         }
         pool.dispose();
         // with no connection left, H2 has closed (and synced) the database
-        boolean closedCleanly = healthy && pool.getActiveConnections() == 0;
+        boolean closedCleanly = failed == null && pool.getActiveConnections() == 0;
         try {
             if (closedCleanly) {
                 seqFile.closeClean();
@@ -431,6 +466,9 @@ public final class Store implements AutoCloseable {
         }
         Owner.remove(dataDir);
         OPEN_HERE.remove(dataDir);
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     /** Whether this process has the store in {@code dataDir} open. */

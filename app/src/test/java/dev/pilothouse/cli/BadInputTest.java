@@ -51,7 +51,52 @@ class BadInputTest {
     static Stream<Arguments> badInputs() throws Exception {
         Path big = Files.createTempFile("prompt", ".txt");
         Files.writeString(big, "x".repeat(70_000));
+        Path huge = Files.createTempFile("prompt", ".txt");
+        Files.writeString(huge, "x".repeat(300_000));
+        Path someDir = Files.createTempDirectory("not-a-file");
+        Path message = Files.createTempFile("message", ".txt");
+        Files.writeString(message, "$ echo from a file");
+        Path aliasYaml = Files.createTempFile("agent", ".yaml");
+        Files.writeString(aliasYaml, "name: aliased\ncommand: [true]\nenv: &common\n  TONE: formal\nresources: *common\n");
+        Path duplicateYaml = Files.createTempFile("agent", ".yaml");
+        Files.writeString(duplicateYaml, "name: twice\ncommand: [true]\nport: 9000\nport: 9001\n");
+        Path twoDocuments = Files.createTempFile("agent", ".yaml");
+        Files.writeString(twoDocuments, "name: first\ncommand: [true]\n---\nname: second\ncommand: [true]\n");
+        Path trailingJson = Files.createTempFile("agent", ".json");
+        Files.writeString(trailingJson, "{\"name\": \"trailing\", \"command\": [\"true\"]} extra");
         return Stream.of(
+                Arguments.of("metadata with trailing text", new String[]{"sessions", "create", "x11", "--agent", "reference",
+                        "--metadata", "{\"a\":1} xyz"}, "there is text after the end of the value, at line 1, column 8 ('xyz')"),
+                Arguments.of("metadata with a second object", new String[]{"sessions", "create", "x12", "--agent", "reference",
+                        "--metadata", "{\"a\":1}{\"b\":2}"}, "there is text after the end of the value"),
+                Arguments.of("metadata with a duplicate key", new String[]{"sessions", "create", "x13", "--agent", "reference",
+                        "--metadata", "{\"a\":1,\"a\":2}"}, "the key 'a' is given twice"),
+                Arguments.of("update metadata with trailing text", new String[]{"sessions", "update", "ready-one",
+                        "--metadata", "{\"a\":1} xyz"}, "give one JSON object, each key once"),
+                Arguments.of("update meta value that is broken JSON", new String[]{"sessions", "update", "ready-one",
+                        "--meta", "tags={\"a\":1,\"a\":2}"}, "metadata value of 'tags' looks like JSON but is not valid"),
+                Arguments.of("prompt file is a directory", new String[]{"sessions", "create", "x14", "--agent", "reference",
+                        "--prompt-file", someDir.toString()}, "--prompt-file: '" + someDir + "' is a directory; give a file"),
+                Arguments.of("prompt file far too large", new String[]{"sessions", "create", "x15", "--agent", "reference",
+                        "--prompt-file", huge.toString()}, "the limit is 65536 characters"),
+                Arguments.of("agent file is a directory", new String[]{"agents", "create", "-f", someDir.toString()},
+                        "--file: '" + someDir + "' is a directory"),
+                Arguments.of("agent file with a YAML alias", new String[]{"agents", "create", "-f", aliasYaml.toString()},
+                        "line 5 uses the YAML alias *common; aliases (and the anchors they point to) are not accepted"),
+                Arguments.of("agent file with a key twice", new String[]{"agents", "create", "-f", duplicateYaml.toString()},
+                        "the key 'port' is given twice"),
+                Arguments.of("agent file with two documents", new String[]{"agents", "create", "-f", twoDocuments.toString()},
+                        "more than one document"),
+                Arguments.of("agent JSON file with trailing text", new String[]{"agents", "create", "-f", trailingJson.toString()},
+                        "there is more than one document"),
+                Arguments.of("message file is a directory", new String[]{"sessions", "send", "ready-one", "--message-file",
+                        someDir.toString()}, "--message-file: '" + someDir + "' is a directory"),
+                Arguments.of("message and message file", new String[]{"sessions", "send", "ready-one", "hi", "--message-file",
+                        message.toString()}, "either as MESSAGE or with --message-file, not both"),
+                Arguments.of("no message at all", new String[]{"sessions", "send", "ready-one"}, "no message: give it as MESSAGE"),
+                Arguments.of("run message file is a directory", new String[]{"run", "reference", "--message-file",
+                        someDir.toString(), "--session", "new-one"}, "is a directory"),
+                Arguments.of("run without a message", new String[]{"run", "reference", "--session", "new-one"}, "no message"),
                 Arguments.of("invalid name", new String[]{"sessions", "create", "Has Spaces", "--agent", "reference"},
                         "lowercase letters, digits or '-'"),
                 Arguments.of("uuid-like name", new String[]{"sessions", "create", "123e4567-e89b-42d3-a456-426614174000", "--agent", "reference"},

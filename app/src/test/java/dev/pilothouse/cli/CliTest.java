@@ -135,6 +135,33 @@ class CliTest {
     }
 
     @Test
+    void anAtSignIsPlainTextAndFilesAreReadOnlyWhenAskedFor() throws Exception {
+        Path notes = dataDir.resolve("notes");
+        Files.writeString(notes, "$ echo read-from-notes");
+        assertThat(cli.run("sessions", "create", "s1", "--agent", "reference").exit()).isZero();
+        CliRunner.Result at = cli.run("sessions", "send", "s1", "$ echo @" + notes);
+        assertThat(at.exit()).as(at.err()).isZero();
+        assertThat(at.out()).contains("@" + notes).doesNotContain("read-from-notes");
+        CliRunner.Result bare = cli.run("sessions", "send", "s1", "@" + notes);
+        assertThat(bare.exit()).as(bare.err()).isZero();
+        CliRunner.Result fromFile = cli.run("sessions", "send", "s1", "--message-file", notes.toString());
+        assertThat(fromFile.exit()).as(fromFile.err()).isZero();
+        assertThat(fromFile.out()).contains("read-from-notes");
+        CliRunner.Result run = cli.run("run", "reference", "--message-file", notes.toString(), "--session", "s1");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("read-from-notes");
+
+        JsonNode messages = Json.parse(cli.run("sessions", "messages", "s1", "-o", "json").out());
+        List<String> sent = new ArrayList<>();
+        messages.forEach(m -> {
+            if (m.get("role").asText().equals("user")) {
+                sent.add(m.get("content").asText());
+            }
+        });
+        assertThat(sent).containsExactly("$ echo @" + notes, "@" + notes, "$ echo read-from-notes", "$ echo read-from-notes");
+    }
+
+    @Test
     void versionAndHelpWork() {
         CliRunner.Result v = cli.run("--version");
         assertThat(v.exit()).isZero();

@@ -118,7 +118,7 @@ class StoreCommandTest {
             CliRunner.Result busy = cli.run("store", "restore", backupFile, "--yes");
             assertThat(busy.exit()).isEqualTo(1);
             assertThat(busy.err()).isEqualTo("error: the data dir " + dataDir.toAbsolutePath() + " is in use by this "
-                    + "process (" + ProcessHandle.current().pid() + "); close the console / stop the engine first\n");
+                    + "process (" + ProcessHandle.current().pid() + "); close the console / stop the engine (`pilothouse engine stop`) first\n");
             CliRunner.Result check = cli.run("store", "check");
             assertThat(check.exit()).isEqualTo(1);
             assertThat(check.out()).contains("status     IN_USE");

@@ -347,7 +347,7 @@ class StoreIntegrityTest {
             assertThatThrownBy(() -> StoreMaintenance.restore(dir, backup.file()))
                     .isInstanceOf(OperationFailedException.class)
                     .hasMessage("the data dir " + dir.toAbsolutePath() + " is in use by this process ("
-                            + ProcessHandle.current().pid() + "); close the console / stop the engine first");
+                            + ProcessHandle.current().pid() + "); close the console / stop the engine (`pilothouse engine stop`) first");
             assertThat(open.commitSeq()).isEqualTo(2);
         }
         assertThat(dir.resolve(Store.FILE)).exists();

@@ -65,7 +65,7 @@ final class AppMenu {
                 + "JavaFX " + System.getProperty("javafx.runtime.version", "?") + "\n"
                 + System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch") + "\n\n"
                 + "Data: " + dataDir + "\n"
-                + "Logs: " + BuildInfo.logDir(dataDir).resolve("pilothouse.log");
+                + "Logs: " + dev.pilothouse.engine.AppLogFiles.current(dataDir).orElse(BuildInfo.logDir(dataDir));
     }
 
     private static void about(Window owner, Path dataDir) {

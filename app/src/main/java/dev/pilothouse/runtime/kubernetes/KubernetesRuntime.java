@@ -398,7 +398,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         String name = created.getMetadata().getName();
         String uid = created.getMetadata().getUid();
         long deadline = System.nanoTime() + SYNC_WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
+        // an interrupted thread stops waiting (parkNanos would return at once and spin), keeping its flag
+        while (System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
             Pod seen = cache.pod(name);
             if (seen != null && Objects.equals(seen.getMetadata().getUid(), uid)) {
                 return;
@@ -444,7 +445,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         });
         // the informer hears of the deletion: wait on its cache rather than open another watch
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.terminationGracePeriodSeconds() + 30);
-        while (System.nanoTime() < deadline && reachable()) {
+        while (System.nanoTime() < deadline && reachable() && !Thread.currentThread().isInterrupted()) {
             Pod p = cache.pod(name);
             if (p == null || deleted.stream().noneMatch(d -> Objects.equals(d.getUid(), p.getMetadata().getUid()))) {
                 return;

@@ -79,10 +79,16 @@ public record KubernetesSettings(
         }
         JsonNode root;
         try {
-            root = Json.YAML.readTree(Files.readString(file));
+            if (Files.isDirectory(file)) {
+                throw new InvalidInputException(file + " is a directory; it must be a file holding a YAML map of the keys "
+                        + "in docs/kubernetes.md");
+            }
+            root = Json.readOne(Json.YAML, Files.readString(file));
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + file + ": " + e.getMessage().lines().findFirst().orElse("")
-                    + "; it must be a YAML map of the keys in docs/kubernetes.md");
+            throw new InvalidInputException("cannot read " + file + ": "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? Json.problem(j)
+                    : e.getMessage().lines().findFirst().orElse(""))
+                    + "; it must be one YAML map of the keys in docs/kubernetes.md, each key once");
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return DEFAULTS;

@@ -163,6 +163,10 @@ final class VolumeCopier {
                 return null;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            if (Thread.currentThread().isInterrupted()) {
+                // parkNanos returns at once for an interrupted thread: stop rather than spin until the deadline
+                throw new OperationFailedException("interrupted while waiting for the copy pod " + namespace + "/" + name);
+            }
         }
         throw new OperationFailedException("the copy pod " + namespace + "/" + name + " did not "
                 + (seen ? "finish" : "appear") + " within " + st.copyTimeout().toSeconds() + " s");

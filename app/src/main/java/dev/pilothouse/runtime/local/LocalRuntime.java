@@ -62,6 +62,11 @@ public final class LocalRuntime implements SessionRuntime {
     private final Set<Long> watched = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService logPoller;
     private final SecureRandom random = new SecureRandom();
+    private final LogLimits logLimits;
+    /** Logs of the agents this runtime started or watches, checked against the size limit. */
+    private final Set<Path> activeLogs = ConcurrentHashMap.newKeySet();
+    /** How often active logs are checked against the size limit. */
+    static final long ROTATE_CHECK_MILLIS = 2000;
 
     public LocalRuntime(Path dataDir) {
         this(dataDir, 5000);
@@ -73,14 +78,39 @@ public final class LocalRuntime implements SessionRuntime {
 
     /** A local runtime under another context name, keeping its sessions in {@code sessionsDir}. */
     public LocalRuntime(String context, Path sessionsDir, long stopGraceMillis) {
+        this(context, sessionsDir, stopGraceMillis, LogLimits.configured());
+    }
+
+    /** With agent logs kept within {@code logLimits} (by default {@link LogLimits#configured()}). */
+    public LocalRuntime(String context, Path sessionsDir, long stopGraceMillis, LogLimits logLimits) {
         this.context = context;
         this.sessionsDir = sessionsDir;
         this.stopGraceMillis = stopGraceMillis;
+        this.logLimits = logLimits;
         this.logPoller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "local-log-follow");
             t.setDaemon(true);
             return t;
         });
+        // log rotation and log following share the one thread: a follower never sees a rotation half done
+        logPoller.scheduleWithFixedDelay(this::rotateActiveLogs, ROTATE_CHECK_MILLIS, ROTATE_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void rotateActiveLogs() {
+        for (Path log : activeLogs) {
+            rotateIfLarger(log);
+        }
+    }
+
+    private void rotateIfLarger(Path log) {
+        try {
+            if (LogFiles.rotateIfLarger(log, logLimits)) {
+                LocalRuntime.log.info("rotated {} at {} bytes", log, logLimits.maxBytes());
+            }
+        } catch (IOException | RuntimeException e) {
+            LocalRuntime.log.warn("cannot rotate {}: {}", log, e.toString());
+        }
     }
 
     @Override
@@ -130,6 +160,8 @@ public final class LocalRuntime implements SessionRuntime {
         env.put("PILOTHOUSE_EXIT_FILE", f.exit(agent.name()).toAbsolutePath().toString());
         env.put("PILOTHOUSE_JAVA_OPTS", AgentLauncher.AGENT_JVM_OPTS);
 
+        // each run starts a fresh log; the one before becomes <agent>.log.1 (the previous run)
+        LogFiles.rotateForNewRun(f.log(agent.name()), logLimits);
         // the marker goes first so it always precedes the run's own lines
         Instant spawning = Instant.now();
         Files.writeString(f.log(agent.name()), LogFiles.marker(agent.name(), spawning) + "\n",
@@ -143,6 +175,7 @@ public final class LocalRuntime implements SessionRuntime {
         Instant started = process.info().startInstant().orElse(null);
         new RunRecord(agent.name(), process.pid(), started, port, token).write(f.run(agent.name()));
         log.info("session {}: started agent '{}' as pid {} on port {}", session.id(), agent.name(), process.pid(), port);
+        activeLogs.add(f.log(agent.name()));
         watchProcess(session.id(), agent.name(), process.pid(), process.onExit().thenApply(p -> null));
     }
 
@@ -189,6 +222,7 @@ public final class LocalRuntime implements SessionRuntime {
             r.flatMap(RunRecord::liveProcess).ifPresent(stopping::add);
         }
         terminate(stopping);
+        activeLogs.removeIf(l -> l.startsWith(f.root()));
         for (Path record : runRecords(f)) {
             try {
                 Files.deleteIfExists(record);
@@ -213,6 +247,11 @@ public final class LocalRuntime implements SessionRuntime {
                 .toArray(CompletableFuture[]::new));
         try {
             gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException interrupted) {
+            // asked to stop waiting: no grace period left, and the interrupt is kept for the caller
+            all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            Thread.currentThread().interrupt();
+            return;
         } catch (Exception timeout) {
             all.stream().filter(ProcessHandle::isAlive).forEach(p -> {
                 log.warn("pid {} ignored TERM for {} ms; killing it", p.pid(), stopGraceMillis);
@@ -220,6 +259,8 @@ public final class LocalRuntime implements SessionRuntime {
             });
             try {
                 gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
                 log.error("processes still alive after KILL: {}", all.stream().filter(ProcessHandle::isAlive).toList());
             }
@@ -286,7 +327,10 @@ public final class LocalRuntime implements SessionRuntime {
                 continue;
             }
             RunRecord.read(record).ifPresent(r -> r.liveProcess().ifPresentOrElse(
-                    p -> watchProcess(sessionId, r.agent(), r.pid(), p.onExit().thenApply(x -> null)),
+                    p -> {
+                        activeLogs.add(f.log(r.agent()));
+                        watchProcess(sessionId, r.agent(), r.pid(), p.onExit().thenApply(x -> null));
+                    },
                     () -> exited(sessionId, r.agent(), r.pid())));
         }
     }
@@ -402,6 +446,7 @@ public final class LocalRuntime implements SessionRuntime {
             return () -> {
             };
         }
+        rotateIfLarger(file);
         LogFollower follower = new LogFollower(file, options.tail(), sink);
         follower.readInitial();
         if (!options.follow()) {

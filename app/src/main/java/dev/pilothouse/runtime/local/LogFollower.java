@@ -26,6 +26,8 @@ final class LogFollower {
     private final Consumer<List<LogLine>> sink;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private long position;
+    /** The identity (inode) of the file being followed, to notice it was moved aside. */
+    private Object fileKey;
 
     LogFollower(Path file, int tail, Consumer<List<LogLine>> sink) {
         this.file = file;
@@ -39,6 +41,7 @@ final class LogFollower {
             return;
         }
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            fileKey = key(file);
             long end = LogFiles.lastNewlineEnd(f, f.length());
             long start = tail < 0 ? 0 : LogFiles.startOfLastLines(f, end, tail);
             byte[] bytes = new byte[(int) Math.min(Integer.MAX_VALUE - 8, end - start)];
@@ -52,36 +55,58 @@ final class LogFollower {
         }
     }
 
-    /** Reads what was appended since the last call. */
+    /**
+     * Reads what was appended since the last call. A log rotated meanwhile (moved to {@code .1}
+     * for a new run, or copied there and truncated at the size limit) is first read to its end
+     * in {@code .1}, then followed from the beginning of the new file: no line is lost or repeated.
+     */
     synchronized void poll() {
         try {
             if (!Files.exists(file)) {
                 return;
             }
+            Object key = key(file);
             long size = Files.size(file);
-            if (size < position) {
-                // truncated or replaced: start again from its beginning
-                position = 0;
-                partial.reset();
-            }
-            if (size == position) {
-                return;
-            }
-            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-                byte[] buf = new byte[CHUNK];
-                while (position < size) {
-                    f.seek(position);
-                    int n = f.read(buf, 0, (int) Math.min(buf.length, size - position));
-                    if (n <= 0) {
-                        break;
-                    }
-                    position += n;
-                    deliver(buf, n, Instant.now());
+            boolean replaced = fileKey != null && key != null && !fileKey.equals(key);
+            if (replaced || size < position) {
+                Path older = LogFiles.rotated(file, 1);
+                // the rest of what was followed is now in .1: renamed (the same file) or copied (the same bytes)
+                boolean sameBytes = Files.exists(older) && (replaced ? fileKey.equals(key(older))
+                        : Files.size(older) >= position);
+                if (sameBytes) {
+                    readFrom(older, Files.size(older));
+                } else {
+                    partial.reset();
                 }
+                position = 0;
+            }
+            fileKey = key;
+            size = Files.size(file);
+            if (size > position) {
+                readFrom(file, size);
             }
         } catch (IOException | RuntimeException e) {
             // a transient read failure is retried at the next poll, from the same offset
         }
+    }
+
+    private void readFrom(Path f0, long size) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(f0.toFile(), "r")) {
+            byte[] buf = new byte[CHUNK];
+            while (position < size) {
+                f.seek(position);
+                int n = f.read(buf, 0, (int) Math.min(buf.length, size - position));
+                if (n <= 0) {
+                    break;
+                }
+                position += n;
+                deliver(buf, n, Instant.now());
+            }
+        }
+    }
+
+    private static Object key(Path f) throws IOException {
+        return Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     }
 
     private void deliver(byte[] buf, int len, Instant time) {

@@ -189,12 +189,21 @@ class KubeconfigTest {
                 new String[]{"storageClassSupportsClone: yes-please\n", "true or false"},
                 new String[]{"workspacePath: workspace\n", "an absolute path"},
                 new String[]{"- a list\n", "must be a YAML map"},
-                new String[]{"contexts:\n  alpha:\n    runAsUser: 0\n", "(context alpha)"});
+                new String[]{"contexts:\n  alpha:\n    runAsUser: 0\n", "(context alpha)"},
+                new String[]{"namespace: a\nnamespace: b\n", "the key 'namespace' is given twice"},
+                new String[]{"defaultImage: &img registry/x:1\ncontexts:\n  alpha:\n    defaultImage: *img\n",
+                        "line 4 uses the YAML alias *img"},
+                new String[]{"namespace: a\n---\nnamespace: b\n", "more than one document"});
         for (String[] c : cases) {
             Files.writeString(dataDir.resolve("kubernetes.yaml"), c[0]);
             assertThatThrownBy(() -> KubernetesSettings.load(dataDir, "alpha")).as(c[0])
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining(c[1]);
         }
+        Files.delete(dataDir.resolve("kubernetes.yaml"));
+        Files.createDirectory(dataDir.resolve("kubernetes.yaml"));
+        assertThatThrownBy(() -> KubernetesSettings.load(dataDir, "alpha")).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("is a directory");
+        Files.delete(dataDir.resolve("kubernetes.yaml"));
         Files.writeString(dataDir.resolve("kubernetes.yaml"), "namespace: from-yaml\n");
         assertThat(new Runtimes(dataDir).details().get(1).namespace()).isEqualTo("from-yaml");
     }

@@ -1,0 +1,66 @@
+package dev.pilothouse.host;
+
+import dev.pilothouse.engine.BuildInfo;
+import dev.pilothouse.errors.OperationFailedException;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts the background engine: {@code pilothouse engine run --background} in a process of its
+ * own session (so a Ctrl+C in the terminal that started it does not reach it), with this
+ * process's Java and class path, its output in the data dir's logs.
+ */
+final class Background {
+    record Start(Process process, Path log) {
+        String outputTail() {
+            try {
+                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+                return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size())).trim();
+            } catch (IOException e) {
+                return "(no output in " + log + ")";
+            }
+        }
+    }
+
+    private Background() {
+    }
+
+    static Path log(Path dataDir) {
+        return BuildInfo.logDir(dataDir).resolve("engine-background.out");
+    }
+
+    static Start start(Path dataDir) {
+        Path log = log(dataDir);
+        List<String> cmd = new ArrayList<>();
+        Path setsid = Path.of("/usr/bin/setsid");
+        if (Files.isExecutable(setsid)) {
+            cmd.add(setsid.toString());
+        }
+        // java.home's own java: in the app image this process may have been started by a native launcher
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-XX:+UseSerialGC");
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            // system properties (the launcher's path, logging) carry over; another GC, a debugger or an agent do not
+            if (a.startsWith("-D") || a.startsWith("-Xmx") || a.startsWith("-Xss")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pilothouse.Main",
+                "--data-dir", dataDir.toString(), "engine", "run", "--background"));
+        try {
+            Files.createDirectories(log.getParent());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            p.getOutputStream().close(); // no stdin: it never reads the terminal
+            return new Start(p, log);
+        } catch (IOException e) {
+            throw new OperationFailedException("cannot start the background engine for " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+}

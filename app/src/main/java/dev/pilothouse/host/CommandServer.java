@@ -1,0 +1,300 @@
+package dev.pilothouse.host;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
+
+/**
+ * Runs CLI commands for other processes, on loopback only: each connection proves it knows the
+ * data dir's secret, then one command runs here against this process's engine while its output
+ * streams back. At most {@link #MAX_COMMANDS} at once; one more is told the engine is busy.
+ */
+final class CommandServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CommandServer.class);
+    static final int MAX_COMMANDS = 64;
+
+    private final ServerSocket socket;
+    private final byte[] secret;
+    private final String build;
+    private final ToIntFunction<Invocation> handler;
+    private final Runnable onForeignBuild;
+    private final ThreadPoolExecutor workers;
+    private final AtomicInteger running = new AtomicInteger();
+    private final Thread acceptor;
+    private volatile boolean stopping;
+    private volatile long lastActivity = System.nanoTime();
+
+    /** @param onForeignBuild told when a client of another build came (a background engine then makes way) */
+    CommandServer(String secret, String build, ToIntFunction<Invocation> handler, Runnable onForeignBuild) throws IOException {
+        this.onForeignBuild = onForeignBuild;
+        this.socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        this.build = build;
+        this.handler = handler;
+        this.workers = new ThreadPoolExecutor(0, MAX_COMMANDS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "cli-command");
+            t.setDaemon(true);
+            return t;
+        });
+        this.acceptor = new Thread(this::acceptLoop, "cli-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    int port() {
+        return socket.getLocalPort();
+    }
+
+    /** Commands running now. */
+    int running() {
+        return running.get();
+    }
+
+    /** Nanos (System.nanoTime) when a command last started or ended. */
+    long lastActivity() {
+        return lastActivity;
+    }
+
+    private void acceptLoop() {
+        while (!socket.isClosed()) {
+            Socket s;
+            try {
+                s = socket.accept();
+            } catch (IOException e) {
+                if (!socket.isClosed()) {
+                    log.warn("accepting a CLI connection failed: {}", e.toString());
+                }
+                continue;
+            }
+            try {
+                workers.execute(() -> serve(s));
+            } catch (RejectedExecutionException full) {
+                refuseQuietly(s, Frames.Refusal.BUSY, "the engine is running " + MAX_COMMANDS
+                        + " commands already; retry in a moment");
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            s.setTcpNoDelay(true);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+            if (!Frames.HELLO.equals(Frames.readString(in))) {
+                return; // not our client
+            }
+            boolean known = MessageDigest.isEqual(secret, Frames.readString(in).getBytes(StandardCharsets.UTF_8));
+            String clientBuild = Frames.readString(in);
+            Path cwd = Path.of(Frames.readString(in));
+            int n = in.readInt();
+            if (n < 0 || n > 10_000) {
+                return;
+            }
+            List<String> args = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                args.add(Frames.readString(in));
+            }
+            if (!known) {
+                refuse(out, Frames.Refusal.AUTH, "wrong secret for this data dir's engine");
+                return;
+            }
+            if (!build.equals(clientBuild)) {
+                refuse(out, Frames.Refusal.BUILD, "this engine runs build " + build + ", the command is build " + clientBuild);
+                onForeignBuild.run();
+                return;
+            }
+            if (stopping) {
+                refuse(out, Frames.Refusal.STOPPING, "the engine is stopping");
+                return;
+            }
+            run(in, out, cwd, args);
+        } catch (IOException e) {
+            log.debug("CLI connection ended: {}", e.toString());
+        }
+    }
+
+    private void run(DataInputStream in, DataOutputStream out, Path cwd, List<String> args) throws IOException {
+        running.incrementAndGet();
+        lastActivity = System.nanoTime();
+        BlockingQueue<byte[]> stdinChunks = new ArrayBlockingQueue<>(1);
+        PrintWriter stdout = new PrintWriter(new OutputStreamWriter(new FrameOutput(out, Frames.OUT), StandardCharsets.UTF_8), true);
+        PrintWriter stderr = new PrintWriter(new OutputStreamWriter(new FrameOutput(out, Frames.ERR), StandardCharsets.UTF_8), true);
+        Invocation inv = new Invocation(args, cwd, new PulledStdin(out, stdinChunks), stdout, stderr);
+        Thread reader = new Thread(() -> readClient(in, stdinChunks, inv), "cli-client-reader");
+        reader.setDaemon(true);
+        reader.start();
+        int code;
+        try {
+            code = handler.applyAsInt(inv);
+        } catch (RuntimeException e) {
+            log.error("command {} failed", args, e);
+            stderr.println("error: " + e);
+            code = 1;
+        } finally {
+            running.decrementAndGet();
+            lastActivity = System.nanoTime();
+        }
+        stdout.flush();
+        stderr.flush();
+        synchronized (out) {
+            Frames.writeInt(out, Frames.EXIT, code);
+        }
+    }
+
+    /** Stdin frames go to the command; the client closing the connection cancels it. */
+    private static void readClient(DataInputStream in, BlockingQueue<byte[]> stdin, Invocation inv) {
+        try {
+            while (true) {
+                byte type = in.readByte();
+                byte[] payload = Frames.readPayload(in);
+                if (type == Frames.STDIN) {
+                    stdin.put(payload);
+                }
+            }
+        } catch (IOException | InterruptedException gone) {
+            stdin.offer(new byte[0]);
+            inv.cancel();
+        }
+    }
+
+    private static void refuse(DataOutputStream out, Frames.Refusal why, String message) throws IOException {
+        byte[] b = (why.name() + " " + message).getBytes(StandardCharsets.UTF_8);
+        synchronized (out) {
+            Frames.write(out, Frames.REFUSED, b, 0, b.length);
+        }
+    }
+
+    private static void refuseQuietly(Socket s, Frames.Refusal why, String message) {
+        try (s) {
+            refuse(new DataOutputStream(new BufferedOutputStream(s.getOutputStream())), why, message);
+        } catch (IOException ignored) {
+            // the client will retry or report it could not connect
+        }
+    }
+
+    /**
+     * Stops taking commands, then waits up to {@code grace} for the running ones to finish; a
+     * command still running then (a follow) is cut off when its connection closes.
+     */
+    void stop(java.time.Duration grace) {
+        stopping = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        workers.shutdown();
+        try {
+            workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        stop(java.time.Duration.ZERO);
+    }
+
+    /** A stream of frames of one type (stdout or stderr) on the shared connection. */
+    private static final class FrameOutput extends OutputStream {
+        private final DataOutputStream out;
+        private final byte type;
+
+        FrameOutput(DataOutputStream out, byte type) {
+            this.out = out;
+            this.type = type;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            for (int i = off; i < off + len; i += Frames.MAX_FRAME) {
+                synchronized (out) {
+                    Frames.write(out, type, b, i, Math.min(Frames.MAX_FRAME, off + len - i));
+                }
+            }
+        }
+    }
+
+    /** Stdin that asks the client for bytes only when the command reads. */
+    private static final class PulledStdin extends InputStream {
+        private final DataOutputStream out;
+        private final BlockingQueue<byte[]> chunks;
+        private byte[] buf = new byte[0];
+        private int pos;
+        private boolean eof;
+
+        PulledStdin(DataOutputStream out, BlockingQueue<byte[]> chunks) {
+            this.out = out;
+            this.chunks = chunks;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (pos == buf.length) {
+                if (eof) {
+                    return -1;
+                }
+                synchronized (out) {
+                    Frames.writeInt(out, Frames.STDIN_REQUEST, Math.min(len, Frames.MAX_FRAME));
+                }
+                try {
+                    buf = chunks.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while reading stdin");
+                }
+                pos = 0;
+                if (buf.length == 0) {
+                    eof = true;
+                    return -1;
+                }
+            }
+            int n = Math.min(len, buf.length - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.pilothouse.host;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The wire between a CLI process and the engine that owns its data dir, over loopback: the
+ * client's hello (secret, build, working directory, arguments), then typed frames both ways
+ * ({@code [type][length][payload]}). Stdin is pulled by the engine only when a command reads it,
+ * so a CLI in a shell loop never swallows input meant for the loop.
+ */
+final class Frames {
+    static final String HELLO = "pilothouse-engine/1";
+    /** Engine to client. */
+    static final byte OUT = 1;
+    static final byte ERR = 2;
+    static final byte EXIT = 3;
+    static final byte STDIN_REQUEST = 4;
+    static final byte REFUSED = 5;
+    /** Client to engine; an empty one is the end of stdin. */
+    static final byte STDIN = 6;
+
+    /** Why an engine refused a command before running it. */
+    enum Refusal {
+        AUTH, BUILD, BUSY, STOPPING
+    }
+
+    /** The most one frame carries; a larger payload is sent as several. */
+    static final int MAX_FRAME = 1 << 20;
+
+    private Frames() {
+    }
+
+    static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    static String readString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 64 * MAX_FRAME) {
+            throw new IOException("malformed frame: string of " + n + " bytes");
+        }
+        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    }
+
+    /** One frame; callers writing from several threads hold the stream's monitor. */
+    static void write(DataOutputStream out, byte type, byte[] payload, int off, int len) throws IOException {
+        out.writeByte(type);
+        out.writeInt(len);
+        out.write(payload, off, len);
+        out.flush();
+    }
+
+    static void writeInt(DataOutputStream out, byte type, int value) throws IOException {
+        out.writeByte(type);
+        out.writeInt(4);
+        out.writeInt(value);
+        out.flush();
+    }
+
+    static byte[] readPayload(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_FRAME) {
+            throw new IOException("malformed frame of " + n + " bytes");
+        }
+        return in.readNBytes(n);
+    }
+}

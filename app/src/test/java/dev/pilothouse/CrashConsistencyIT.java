@@ -1,0 +1,173 @@
+package dev.pilothouse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.json.Json;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The engine process killed (kill -9) at many moments of a create, a remix, a pause and a send:
+ * after the next command every session is consistent — a row for every workspace and a workspace
+ * for every row, nothing half-copied presented as complete, no agent process without a session
+ * that wants it, nothing left INIT or BUSY.
+ */
+class CrashConsistencyIT {
+    /** Kill delays in milliseconds after the command started; spread over a start-up and a copy. */
+    private static final long[] DELAYS = {0, 60, 150, 300, 500, 800, 1200, 1800, 2600};
+
+    @TempDir
+    Path dataDir;
+    private final List<Process> processes = new ArrayList<>();
+
+    private static Path launcher() {
+        return Path.of(System.getProperty("pilothouse.launcher.dir", "target/pilothouse"), "bin", "pilothouse");
+    }
+
+    private Process cli(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(launcher().toString(), "--data-dir", dataDir.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        processes.add(p);
+        return p;
+    }
+
+    private record Done(int exit, String output) {
+    }
+
+    private Done finish(Process p) throws Exception {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Done(p.exitValue(), out);
+    }
+
+    private Done ok(String... args) throws Exception {
+        Done d = finish(cli(args));
+        assertThat(d.exit()).as(String.join(" ", args) + ": " + d.output()).isZero();
+        return d;
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        processes.forEach(Process::destroyForcibly);
+        engine().ifPresent(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : agents()) {
+            h.destroyForcibly();
+        }
+    }
+
+    private Optional<ProcessHandle> engine() throws IOException {
+        Path f = dataDir.resolve("engine.endpoint");
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (var r = Files.newBufferedReader(f)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(Long.parseLong(p.getProperty("pid"))).filter(ProcessHandle::isAlive);
+    }
+
+    /** Every agent process of this data dir: started in one of its sessions' workspaces. */
+    private List<ProcessHandle> agents() {
+        String sessions = dataDir.resolve("sessions").toString();
+        return ProcessHandle.allProcesses().filter(h -> h.info().arguments().map(a -> String.join(" ", a)).orElse("")
+                .contains("reference-agent") && h.info().commandLine().isPresent()
+                && workspaceOf(h).map(w -> w.startsWith(sessions)).orElse(false)).toList();
+    }
+
+    private static Optional<String> workspaceOf(ProcessHandle h) {
+        try {
+            return Optional.of(Path.of("/proc", Long.toString(h.pid()), "cwd").toRealPath().toString());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Kills the engine {@code delayMs} after {@code args} started, then checks the data dir after the next command. */
+    private void killDuring(long delayMs, String... args) throws Exception {
+        Process p = cli(args);
+        await().atMost(Duration.ofSeconds(60)).until(() -> engine().isPresent());
+        ProcessHandle engine = engine().orElseThrow();
+        await().pollDelay(Duration.ofMillis(delayMs)).atMost(Duration.ofMillis(delayMs + 1000)).until(() -> true);
+        engine.destroyForcibly();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !engine.isAlive());
+        finish(p); // its outcome may be either: the engine died under it
+        assertConsistent();
+    }
+
+    private void assertConsistent() throws Exception {
+        JsonNode sessions = Json.parse(ok("sessions", "list", "--all", "-o", "json").output());
+        Set<String> rows = new HashSet<>();
+        for (JsonNode s : sessions) {
+            String id = s.get("id").asText();
+            String state = s.get("state").asText();
+            rows.add(id);
+            assertThat(state).as("session %s after a crash", s.get("name").asText()).isNotIn("INIT", "BUSY");
+            if (s.get("purged_at") == null || s.get("purged_at").isNull()) {
+                assertThat(dataDir.resolve("sessions").resolve(id).resolve("workspace")).as("workspace of %s", s.get("name"))
+                        .isDirectory();
+            }
+            assertThat(dataDir.resolve("sessions").resolve(id).resolve("workspace.partial")).doesNotExist();
+        }
+        try (Stream<Path> dirs = Files.list(dataDir.resolve("sessions"))) {
+            assertThat(dirs.map(d -> d.getFileName().toString()).toList()).as("volumes with no session")
+                    .allMatch(rows::contains);
+        }
+        for (ProcessHandle agent : agents()) {
+            String ws = workspaceOf(agent).orElse("");
+            JsonNode owner = null;
+            for (JsonNode s : sessions) {
+                if (ws.contains(s.get("id").asText())) {
+                    owner = s;
+                }
+            }
+            assertThat(owner).as("agent pid %d in %s has a session", agent.pid(), ws).isNotNull();
+            assertThat(owner.get("state").asText()).as("agent of %s", owner.get("name").asText()).isEqualTo("READY");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"create", "remix", "pause", "send"})
+    void killedAtAnyMomentLeavesEverySessionConsistent(String operation) throws Exception {
+        ok("sessions", "create", "parent", "--agent", "reference",
+                "--prompt", "$ head -c 20000000 /dev/urandom > big.bin; mkdir -p d; for i in $(seq 200); do echo $i > d/f$i; done");
+        int n = 0;
+        for (long delay : DELAYS) {
+            String name = operation + "-" + n++;
+            switch (operation) {
+                case "create" -> killDuring(delay, "sessions", "create", name, "--agent", "reference", "--prompt", "$ echo hello");
+                case "remix" -> killDuring(delay, "sessions", "remix", "parent", "--name", name);
+                case "pause" -> {
+                    ok("sessions", "create", name, "--agent", "reference");
+                    killDuring(delay, "sessions", "pause", name);
+                }
+                case "send" -> {
+                    ok("sessions", "create", name, "--agent", "reference");
+                    killDuring(delay, "sessions", "send", name, "$ sleep 0.5; echo done");
+                }
+                default -> throw new IllegalArgumentException(operation);
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.pilothouse.host;
+
+import dev.pilothouse.engine.BuildInfo;
+import dev.pilothouse.engine.DataDirInUseException;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.Runtimes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The engine host in this JVM, reached the way another process reaches it: over its loopback port. */
+class EngineHostTest {
+    @TempDir
+    Path dataDir;
+    private final List<EngineHost> hosts = new ArrayList<>();
+
+    private EngineHost host(EngineHost.Kind kind, Duration idle) {
+        EngineHost h = EngineHost.open(EngineConfig.of(dataDir), () -> new Runtimes(dataDir), kind, idle);
+        hosts.add(h);
+        return h;
+    }
+
+    @AfterEach
+    void close() {
+        hosts.forEach(EngineHost::close);
+    }
+
+    private record Ran(int exit, String out, String err) {
+    }
+
+    private Ran run(InputStream stdin, String... args) throws IOException {
+        Endpoint ep = Endpoint.read(dataDir).orElseThrow();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
+        all.addAll(List.of(args));
+        int code = CommandClient.run(ep.port(), Endpoint.secret(dataDir), BuildInfo.build(), dataDir, all, stdin, out, err);
+        return new Ran(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void servesCommandsOnLoopbackWithAnOwnerOnlySecret() throws Exception {
+        host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        Endpoint ep = Endpoint.read(dataDir).orElseThrow();
+        assertThat(ep.pid()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(ep.kind()).isEqualTo(EngineHost.Kind.CONSOLE);
+        assertThat(Files.getPosixFilePermissions(dataDir.resolve(Endpoint.SECRET)))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+
+        Ran listed = run(InputStream.nullInputStream(), "agents", "list");
+        assertThat(listed.exit()).as(listed.err()).isZero();
+        assertThat(listed.out()).contains("reference");
+
+        // bound to loopback only: the port is not open on the machine's other addresses
+        for (InetAddress a : InetAddress.getAllByName(InetAddress.getLocalHost().getHostName())) {
+            if (!a.isLoopbackAddress()) {
+                assertThatThrownBy(() -> new Socket(a, ep.port()).close()).isInstanceOf(IOException.class);
+            }
+        }
+    }
+
+    @Test
+    void aClientWithoutTheSecretIsRefusedAndNothingRuns() throws Exception {
+        host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        Endpoint ep = Endpoint.read(dataDir).orElseThrow();
+        assertThatThrownBy(() -> CommandClient.run(ep.port(), "guessed", BuildInfo.build(), dataDir,
+                List.of("--data-dir", dataDir.toString(), "sessions", "create", "x", "--agent", "reference"),
+                InputStream.nullInputStream(), new ByteArrayOutputStream(), new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(CommandClient.Refused.class, r -> assertThat(r.why).isEqualTo(Frames.Refusal.AUTH));
+        assertThat(Engine.openInThisProcess(dataDir).orElseThrow().sessions(true)).isEmpty();
+    }
+
+    @Test
+    void aClientOfAnotherBuildIsRefusedAndTheBackgroundEngineMakesWay() throws Exception {
+        EngineHost h = host(EngineHost.Kind.BACKGROUND, Duration.ofHours(1));
+        Endpoint ep = Endpoint.read(dataDir).orElseThrow();
+        assertThatThrownBy(() -> CommandClient.run(ep.port(), Endpoint.secret(dataDir), "0.0.1+older", dataDir,
+                List.of("agents", "list"), InputStream.nullInputStream(), new ByteArrayOutputStream(), new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(CommandClient.Refused.class, r -> assertThat(r.why).isEqualTo(Frames.Refusal.BUILD));
+        assertThat(h.awaitStopped()).contains("another build");
+        assertThat(Endpoint.read(dataDir)).isEmpty();
+    }
+
+    @Test
+    void stdinIsReadOnlyWhenTheCommandAsksForIt() throws Exception {
+        host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        AtomicInteger reads = new AtomicInteger();
+        InputStream counting = new InputStream() {
+            @Override
+            public int read() {
+                reads.incrementAndGet();
+                return -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                reads.incrementAndGet();
+                return -1;
+            }
+        };
+        assertThat(run(counting, "sessions", "list").exit()).isZero();
+        assertThat(reads).hasValue(0);
+
+        Ran created = run(new ByteArrayInputStream("name: piped\ncommand: [sh, -c, 'sleep 1']\n".getBytes(StandardCharsets.UTF_8)),
+                "agents", "create", "-f", "-");
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(run(InputStream.nullInputStream(), "agents", "show", "piped").out()).contains("sleep 1");
+    }
+
+    @Test
+    void relativeFileNamesAreTheClients() throws Exception {
+        host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        Files.writeString(dataDir.resolve("agent.yaml"), "name: from-file\ncommand: [sh, -c, 'sleep 1']\n");
+        Ran created = run(InputStream.nullInputStream(), "agents", "create", "-f", "agent.yaml");
+        assertThat(created.exit()).as(created.err()).isZero();
+    }
+
+    @Test
+    void aSecondEngineOnTheDataDirIsRefusedSayingWhoHasIt() {
+        host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        assertThatThrownBy(() -> host(EngineHost.Kind.SERVE, Duration.ZERO))
+                .isInstanceOf(DataDirInUseException.class).hasMessageContaining("the console (pid " + ProcessHandle.current().pid());
+    }
+
+    @Test
+    void theBackgroundEngineStopsWhenIdleAndWhenItsDataDirIsDeleted() throws Exception {
+        EngineHost idle = host(EngineHost.Kind.BACKGROUND, Duration.ofMillis(100));
+        assertThat(idle.awaitStopped()).contains("idle");
+        assertThat(Endpoint.read(dataDir)).isEmpty();
+
+        EngineHost orphaned = host(EngineHost.Kind.BACKGROUND, Duration.ofHours(1));
+        Files.delete(dataDir.resolve(dev.pilothouse.engine.DataDirLock.FILE));
+        assertThat(orphaned.awaitStopped()).contains("was deleted");
+    }
+
+    @Test
+    void aConsoleTakesOverFromTheBackgroundEngine() {
+        EngineHost background = host(EngineHost.Kind.BACKGROUND, Duration.ofHours(1));
+        EngineHost console = host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        assertThatCode(background::awaitStopped).doesNotThrowAnyException();
+        assertThat(Endpoint.read(dataDir).orElseThrow().kind()).isEqualTo(EngineHost.Kind.CONSOLE);
+        assertThat(console.engine().agents(false)).isNotEmpty();
+    }
+}
