@@ -17,6 +17,7 @@ import java.io.PrintWriter;
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
                 + "Without a command, opens the console.",
         subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class,
+                StoreCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed", "2:bad input (the message says what is accepted)"})

@@ -4,75 +4,286 @@ import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.errors.PilothouseException;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Set;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The metadata store: an H2 file database in the data dir, schema by Flyway.
+ * The metadata store: an H2 file database in the data dir, schema by Flyway, opened by one
+ * process at a time.
  *
- * <p>Several processes may open one data dir at once (the console and CLI commands): H2's
- * automatic mixed mode lets the first process serve the file to the others over loopback. When
- * that process exits, the others reconnect and become the server; a transaction cut off by the
- * hand-over is rolled back by H2 and run again here, whole.
+ * <p>Every write transaction also adds one to the commit sequence in the database, and the store
+ * records the newest sequence in {@code store.seq} next to the file ({@link SeqFile}). Before the
+ * database is opened for writing it is opened read-only and checked: a file H2 cannot read, a
+ * file without the store's tables, or one holding fewer commits than store.seq says were made, is
+ * refused with a message naming the newest backup and the command that restores it, and is left
+ * exactly as it was. Backups are taken online, verified and rotated ({@link Backup}). See
+ * docs/store.md, which also has what issue 9's lost writes were.
  */
 public final class Store implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Store.class);
-    /** H2 error codes for a connection lost while the serving process went away. */
-    private static final Set<Integer> CONNECTION_LOST = Set.of(90067, 90098, 90121, 90028);
-    private static final int ATTEMPTS = 5;
+    /** The database file in the data dir. */
+    public static final String FILE = "pilothouse.mv.db";
+    static final String BASE = "pilothouse";
+    static final String OWNER = "store.pid";
+    /**
+     * H2 settings. No AUTO_SERVER: one process opens the file (the engine), others go through it.
+     * The file system prefix and settings are chosen in docs/store.md ("What we run").
+     */
+    static final String FILE_SYSTEM = "file";
+    /**
+     * WRITE_DELAY=0: a commit is in the file before the engine answers (H2's default 500 ms delay
+     * lost every commit of a process killed inside it: 0 of 20 rows survived kill -9, 20 of 20 with it).
+     */
+    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+    /** A valid store file is at least its two header blocks. */
+    static final long MIN_FILE_SIZE = 8192;
+    static final List<String> TABLES = List.of("AGENTS", "SESSIONS", "SESSION_AGENTS", "MESSAGES", "AUDIT_EVENTS");
+    private static final String NEXT_COMMIT =
+            "SELECT seq FROM FINAL TABLE (UPDATE store_commit SET seq = seq + 1 WHERE id = 0)";
+
+    /** Data dirs whose store is open in this process. */
+    private static final java.util.Set<Path> OPEN_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Path dataDir;
+    private final StoreOptions options;
     private final JdbcConnectionPool pool;
     private final Jdbi jdbi;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final SeqFile seqFile;
+    private final ScheduledExecutorService maintenance;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean backupQueued = new AtomicBoolean();
+    private final AtomicLong commitsSinceBackup = new AtomicLong();
+    private final Object backupLock = new Object();
+    private volatile Optional<Backup> newestBackup;
 
-    private Store(Path dataDir, JdbcConnectionPool pool) {
+    private Store(Path dataDir, StoreOptions options, JdbcConnectionPool pool, SeqFile seqFile) {
         this.dataDir = dataDir;
+        this.options = options;
         this.pool = pool;
         this.jdbi = Jdbi.create(pool);
+        this.seqFile = seqFile;
+        this.newestBackup = Backup.list(dataDir).stream().findFirst();
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "store-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public static Store open(Path dataDir) {
+        return open(dataDir, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store in {@code dataDir}, creating it if the data dir has none; refuses (with an
+     * {@link OperationFailedException} saying what is wrong and how to restore) a damaged file or
+     * one that lost committed writes.
+     */
+    public static Store open(Path dataDir, StoreOptions options) {
+        Path dir = dataDir.toAbsolutePath();
         try {
-            Files.createDirectories(dataDir);
+            Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new OperationFailedException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
+            throw new OperationFailedException("cannot create data dir " + dir + ": " + e.getMessage(), e);
         }
-        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("pilothouse")
-                + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "pilothouse", "");
+        boolean exists = Files.exists(dir.resolve(FILE));
+        SeqFile.Read recorded = SeqFile.read(dir);
+        if (recorded.problem() != null) {
+            log.warn("{}; the store's commit count is taken from the database and recorded again", recorded.problem());
+        }
+        Inspection found = exists ? Inspection.of(dir) : null;
+        String refusal = refusal(dir, exists, found, recorded);
+        if (refusal != null) {
+            throw new OperationFailedException(refusalMessage(dir, refusal));
+        }
+        if (found != null && recorded.state() != null && found.seq() < recorded.state().seq()) {
+            log.warn("the last process using {} ended without closing the store: its last {} commit(s) had not been "
+                    + "written to the file yet (H2 writes commits within 0.5 s) and are gone; the store has commit {}",
+                    dir, recorded.state().seq() - found.seq(), found.seq());
+        }
+
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url(dir, exists ? ";IFEXISTS=TRUE" : ""), "pilothouse", "");
         pool.setMaxConnections(32);
+        SeqFile seqFile;
         try {
             Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
-        } catch (RuntimeException e) {
+            long seq;
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq FROM store_commit WHERE id = 0")) {
+                rs.next();
+                seq = rs.getLong(1);
+            }
+            seqFile = SeqFile.open(dir, seq);
+        } catch (RuntimeException | SQLException | IOException e) {
             pool.dispose();
-            throw new OperationFailedException("cannot open the store in " + dataDir + ": " + rootMessage(e), e);
+            if (Inspection.inUse(e)) {
+                throw new OperationFailedException(inUseMessage(dir), e);
+            }
+            throw new OperationFailedException("cannot open the store in " + dir + ": " + rootMessage(e), e);
         }
-        return new Store(dataDir, pool);
+        Owner.write(dir);
+        OPEN_HERE.add(dir);
+        Store store = new Store(dir, options, pool, seqFile);
+        store.start();
+        return store;
+    }
+
+    /** Why the store must not be opened, or null. */
+    private static String refusal(Path dir, boolean exists, Inspection found, SeqFile.Read recorded) {
+        long floor = recorded.state() == null ? 0 : recorded.state().floor();
+        long seq = recorded.state() == null ? 0 : recorded.state().seq();
+        if (!exists) {
+            return seq > 0 ? "its database file " + dir.resolve(FILE) + " is missing, but " + SeqFile.NAME
+                    + " records " + seq + " committed write(s)" : null;
+        }
+        if (found.inUse()) {
+            throw new OperationFailedException(inUseMessage(dir));
+        }
+        if (found.problem() != null) {
+            return "its database file " + dir.resolve(FILE) + " is damaged: " + found.problem();
+        }
+        if (!found.hasSchema() && recorded.state() != null) {
+            return "its database file " + dir.resolve(FILE) + " holds none of the store's tables (an empty, truncated "
+                    + "or replaced file), but " + SeqFile.NAME + " records " + seq + " committed write(s)";
+        }
+        if (found.seq() < floor) {
+            return "it lost committed writes: the database file holds commit " + found.seq() + " but " + SeqFile.NAME
+                    + " records commit " + floor + " (" + (floor - found.seq()) + " committed write(s) missing; the "
+                    + "file went back to an older state)";
+        }
+        return null;
+    }
+
+    static String refusalMessage(Path dir, String what) {
+        StringBuilder b = new StringBuilder("the store in " + dir + " was not opened: " + what
+                + ". Nothing was changed.");
+        Optional<Backup> newest = Backup.list(dir).stream().findFirst();
+        if (newest.isPresent()) {
+            Backup n = newest.get();
+            b.append(" Restore the newest backup, ").append(n.file().getFileName()).append(" (commit ").append(n.seq())
+                    .append(", taken ").append(n.time()).append("), with: pilothouse store restore --data-dir ")
+                    .append(quote(dir)).append(' ').append(quote(n.file()))
+                    .append(" (the current file is kept, renamed ").append(FILE).append(".damaged-<time>).");
+        } else {
+            b.append(" There is no backup in ").append(dir.resolve(Backup.DIR)).append(".");
+        }
+        b.append(" `pilothouse store check --data-dir ").append(quote(dir)).append("` shows what is there");
+        if (what.startsWith("it lost")) {
+            b.append("; `pilothouse store accept --data-dir ").append(quote(dir))
+                    .append(" --yes` keeps the database as it is instead");
+        }
+        return b.append('.').toString();
+    }
+
+    static String quote(Path p) {
+        String s = p.toString();
+        return s.matches("[A-Za-z0-9_./:@%+=,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    static String inUseMessage(Path dir) {
+        return "the data dir " + dir + " is in use by " + Owner.describe(dir)
+                + "; close the console / stop the engine (`pilothouse engine stop`) first";
+    }
+
+    static String url(Path dir, String extra) {
+        return "jdbc:h2:" + FILE_SYSTEM + ":" + dir.resolve(BASE) + SETTINGS + extra;
+    }
+
+    private void start() {
+        long ms = options.checkpointInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(this::checkpointQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        if (options.automaticBackups()) {
+            maintenance.scheduleWithFixedDelay(this::backupIfDue, 0, 1, TimeUnit.MINUTES);
+        }
     }
 
     public Path dataDir() {
         return dataDir;
     }
 
+    /** The newest commit this store wrote or found; 0 for a store never written to. */
+    public long commitSeq() {
+        return seqFile.seq();
+    }
+
     /** Runs {@code work} in one transaction: all of it commits, or none of it. */
     public <T> T write(Function<StoreTx, T> work) {
-        return retrying(() -> jdbi.inTransaction(h -> work.apply(new StoreTx(h))));
+        long[] seq = new long[1];
+        T result = translated(() -> jdbi.inTransaction(h -> {
+            T r = work.apply(new StoreTx(h));
+            seq[0] = nextCommit(h);
+            return r;
+        }));
+        committed(seq[0]);
+        return result;
     }
 
     /** Runs read-only {@code work} on one connection. */
     public <T> T read(Function<StoreTx, T> work) {
-        return retrying(() -> jdbi.withHandle(h -> work.apply(new StoreTx(h))));
+        return translated(() -> jdbi.withHandle(h -> work.apply(new StoreTx(h))));
     }
+
+    private static long nextCommit(Handle h) {
+        try (PreparedStatement ps = h.getConnection().prepareStatement(NEXT_COMMIT); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("the store_commit row is missing");
+            }
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
+    }
+
+    private void committed(long seq) {
+        try {
+            seqFile.committed(seq);
+        } catch (IOException e) {
+            // the commit stands; only its record is missing, which can never refuse an open
+            log.warn("cannot record commit {} in {}: {}", seq, seqFile.file(), e.toString());
+        }
+        if (options.automaticBackups() && commitsSinceBackup.incrementAndGet() >= options.backupEveryCommits()
+                && age(newestBackup).compareTo(options.backupMinSpacing()) >= 0) {
+            queueBackup();
+        }
+    }
+
+    private <T> T translated(java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (JdbiException e) {
+            if (e.getCause() instanceof PilothouseException pe) {
+                throw pe;
+            }
+            throw new OperationFailedException("store error: " + rootMessage(e), e);
+        }
+    }
+
+    // ---- checkpoints and backups ----------------------------------------------------------
 
     /**
      * Writes every committed transaction to disk now, or fails saying why. H2 commits in memory
@@ -80,16 +291,17 @@ public final class Store implements AutoCloseable {
      * disk) reaches no caller, and the commits since the last good write are gone when the
      * database closes. Call it before telling anyone a write is done. Never retried: after a
      * failed write H2 reopens the file as it was, and a sync that then succeeds proves nothing.
+     * A sync also records in store.seq that every commit so far is in the file.
      */
     public void sync() {
         try {
-            jdbi.useHandle(h -> h.execute("CHECKPOINT"));
-        } catch (JdbiException e) {
+            checkpoint();
+        } catch (SQLException | RuntimeException e) {
             throw new OperationFailedException("store error: cannot write to " + dataDir + ": " + rootMessage(e), e);
         }
     }
 
-    /** Whether a store failure is the file not being written (rather than a connection handed over). */
+    /** Whether a store failure is the file not being written. */
     static boolean writeFailed(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof org.h2.mvstore.MVStoreException || String.valueOf(t.getMessage()).contains("MVStoreException")) {
@@ -102,31 +314,170 @@ public final class Store implements AutoCloseable {
         return false;
     }
 
-    private <T> T retrying(java.util.function.Supplier<T> work) {
-        for (int attempt = 1; ; attempt++) {
+    /** Makes every commit so far part of the file, then records it as durable in store.seq. */
+    void checkpoint() throws SQLException {
+        long upTo = seqFile.seq();
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT");
+        }
+        if (upTo > seqFile.durable()) {
             try {
-                return work.get();
-            } catch (JdbiException e) {
-                if (e.getCause() instanceof PilothouseException pe) {
-                    throw pe;
-                }
-                if (attempt < ATTEMPTS && connectionLost(e)) {
-                    log.info("store connection lost (attempt {}), reconnecting: {}", attempt, rootMessage(e));
-                    continue;
-                }
-                throw new OperationFailedException("store error: " + rootMessage(e), e);
+                seqFile.durable(upTo);
+            } catch (IOException e) {
+                log.warn("cannot record commit {} as written in {}: {}", upTo, seqFile.file(), e.toString());
             }
         }
     }
 
-    private static boolean connectionLost(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql
-                    && (CONNECTION_LOST.contains(sql.getErrorCode()) || String.valueOf(sql.getSQLState()).startsWith("08"))) {
-                return true;
+    private void checkpointQuietly() {
+        if (seqFile.seq() <= seqFile.durable()) {
+            return;
+        }
+        try {
+            checkpoint();
+        } catch (Exception e) {
+            if (!closed.get()) {
+                log.debug("checkpoint failed: {}", e.toString());
             }
         }
-        return false;
+    }
+
+    private Duration age(Optional<Backup> b) {
+        return b.map(x -> Duration.between(x.time(), options.clock().instant())).orElse(Duration.ofDays(36500));
+    }
+
+    private void backupIfDue() {
+        Optional<Backup> newest = newestBackup;
+        boolean changed = newest.map(b -> seqFile.seq() > b.seq()).orElse(seqFile.seq() > 0);
+        if (changed && age(newest).compareTo(options.backupInterval()) >= 0) {
+            queueBackup();
+        }
+    }
+
+    private void queueBackup() {
+        if (!closed.get() && backupQueued.compareAndSet(false, true)) {
+            maintenance.execute(() -> {
+                try {
+                    backup(null);
+                } catch (RuntimeException e) {
+                    log.warn("automatic backup of {} failed: {}", dataDir, e.getMessage());
+                } finally {
+                    backupQueued.set(false);
+                }
+            });
+        }
+    }
+
+    /**
+     * Backs the store up with H2's online {@code BACKUP TO}, while it stays in use: to
+     * {@code target}, or (null) to a new automatic backup in {@code backups/}, keeping the newest
+     * {@link StoreOptions#backupKeep()}. Written to a temporary name, verified, then moved.
+     */
+    Backup backup(Path target) {
+        synchronized (backupLock) {
+            Instant now = options.clock().instant();
+            long seq = seqFile.seq();
+            Path file = target != null ? target.toAbsolutePath()
+                    : dataDir.resolve(Backup.DIR).resolve(Backup.name(now, seq));
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            try {
+                Files.createDirectories(file.getParent());
+                Files.deleteIfExists(tmp);
+                try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("BACKUP TO ?")) {
+                    ps.setString(1, tmp.toString());
+                    ps.execute();
+                }
+                Backup.verify(tmp);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                SeqFile.syncDirectory(file.getParent());
+            } catch (SQLException | IOException | RuntimeException e) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // left for the next backup to replace
+                }
+                throw new OperationFailedException("backup of the store in " + dataDir + " to " + file + " failed: "
+                        + rootMessage(e), e);
+            }
+            Backup made = new Backup(file, now, seq, size(file));
+            if (target == null) {
+                commitsSinceBackup.set(0);
+                newestBackup = Optional.of(made);
+                rotate();
+                log.info("backed up the store (commit {}) to {}", seq, file);
+            }
+            return made;
+        }
+    }
+
+    private void rotate() {
+        List<Backup> all = Backup.list(dataDir);
+        for (Backup old : all.subList(Math.min(options.backupKeep(), all.size()), all.size())) {
+            try {
+                Files.deleteIfExists(old.file());
+            } catch (IOException e) {
+                log.warn("cannot remove old backup {}: {}", old.file(), e.toString());
+            }
+        }
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    // ---- closing ---------------------------------------------------------------------------
+
+    /**
+     * Closes the database (waiting for a backup under way) and, once H2 has closed and synced the
+     * file, marks store.seq clean with the last commit. Closing twice is closing once. A write
+     * that fails says so (a command that printed "done" must not exit 0 on a store that lost
+     * it): the store still closes, store.seq is left not clean, and the failure is thrown.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        maintenance.shutdown();
+        try {
+            if (!maintenance.awaitTermination(10, TimeUnit.MINUTES)) {
+                log.warn("store maintenance did not finish in 10 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        OperationFailedException failed = null;
+        try {
+            sync();
+        } catch (OperationFailedException e) {
+            failed = e;
+        }
+        pool.dispose();
+        // with no connection left, H2 has closed (and synced) the database
+        boolean closedCleanly = failed == null && pool.getActiveConnections() == 0;
+        try {
+            if (closedCleanly) {
+                seqFile.closeClean();
+            } else {
+                seqFile.close();
+            }
+        } catch (IOException e) {
+            log.warn("cannot record the store's close in {}: {}", seqFile.file(), e.toString());
+        }
+        Owner.remove(dataDir);
+        OPEN_HERE.remove(dataDir);
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** Whether this process has the store in {@code dataDir} open. */
+    static boolean openHere(Path dataDir) {
+        return OPEN_HERE.contains(dataDir.toAbsolutePath());
     }
 
     static String rootMessage(Throwable e) {
@@ -134,33 +485,203 @@ public final class Store implements AutoCloseable {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage();
+        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
+    // ---- the read-only look before opening -------------------------------------------------
+
     /**
-     * Writes what is committed and closes. A write that fails says so (a command that printed
-     * "done" must not exit 0 on a store that lost it); a connection handed over to another
-     * process as this one closes is no failure.
+     * What the database file holds, read without writing to it: H2 opens the file read-only (a
+     * damaged file is then not "repaired" by truncating it to an old state, as a read-write open
+     * would do).
+     *
+     * @param problem why H2 could not read it, or null
+     * @param inUse another process has it open
+     * @param hasSchema Flyway's history table is there
+     * @param seq the commit sequence (0 before the V5 migration)
+     * @param tables the tables present, upper case, with their row counts when counted
      */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return; // closing twice is closing once
+    record Inspection(String problem, boolean inUse, boolean hasSchema, long seq,
+                      java.util.Map<String, Long> tables) {
+
+        static Inspection of(Path dir) {
+            return of(dir, false);
         }
-        OperationFailedException failed = null;
-        try {
-            sync();
-        } catch (OperationFailedException e) {
-            if (writeFailed(e) || !connectionLost(e)) {
-                failed = e;
-            } else {
-                log.info("store connection handed over while closing: {}", e.getMessage());
+
+        /** With {@code full}, every row of every table is read and counted (store check). */
+        static Inspection of(Path dir, boolean full) {
+            Path file = dir.resolve(FILE);
+            long size;
+            try {
+                size = Files.size(file);
+            } catch (IOException e) {
+                return new Inspection("cannot read it: " + e.getMessage(), false, false, 0, java.util.Map.of());
             }
-        } finally {
-            pool.dispose();
+            if (size < MIN_FILE_SIZE) {
+                return new Inspection("it is only " + size + " bytes long (truncated)", false, false, 0,
+                        java.util.Map.of());
+            }
+            Properties p = new Properties();
+            p.setProperty("user", "pilothouse");
+            p.setProperty("password", "");
+            try (Connection c = new org.h2.Driver().connect(url(dir, ";IFEXISTS=TRUE;ACCESS_MODE_DATA=r"), p)) {
+                java.util.Map<String, Long> tables = new java.util.TreeMap<>();
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                        "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'PUBLIC'")) {
+                    while (rs.next()) {
+                        tables.put(rs.getString(1), -1L);
+                    }
+                }
+                java.util.Set<String> upper = new java.util.HashSet<>();
+                tables.keySet().forEach(t -> upper.add(t.toUpperCase(java.util.Locale.ROOT)));
+                boolean schema = upper.contains("FLYWAY_SCHEMA_HISTORY");
+                if (schema) {
+                    List<String> missing = TABLES.stream().filter(t -> !upper.contains(t)).toList();
+                    if (!missing.isEmpty()) {
+                        return new Inspection("tables " + missing + " are missing", false, true, 0, tables);
+                    }
+                }
+                long seq = 0;
+                if (upper.contains("STORE_COMMIT")) {
+                    try (Statement s = c.createStatement();
+                         ResultSet rs = s.executeQuery("SELECT seq FROM store_commit WHERE id = 0")) {
+                        if (!rs.next()) {
+                            return new Inspection("the store_commit row is missing", false, schema, 0, tables);
+                        }
+                        seq = rs.getLong(1);
+                    }
+                }
+                if (full) {
+                    for (String t : List.copyOf(tables.keySet())) {
+                        tables.put(t, readAll(c, t));
+                    }
+                    // the schema itself: every definition scripted
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SCRIPT NODATA")) {
+                        while (rs.next()) {
+                            rs.getString(1);
+                        }
+                    }
+                }
+                return new Inspection(null, false, schema, seq, tables);
+            } catch (SQLException | RuntimeException e) {
+                if (inUse(e)) {
+                    return new Inspection(null, true, false, 0, java.util.Map.of());
+                }
+                return new Inspection("H2 cannot read it: " + firstLine(rootMessage(e)), false, false, 0,
+                        java.util.Map.of());
+            }
         }
-        if (failed != null) {
-            throw failed;
+
+        /** Reads every column of every row: each page of the table is read and checksummed by H2. */
+        private static long readAll(Connection c, String table) throws SQLException {
+            long rows = 0;
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT * FROM \"" + table.replace("\"", "\"\"") + "\"")) {
+                int cols = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    for (int i = 1; i <= cols; i++) {
+                        rs.getObject(i);
+                    }
+                    rows++;
+                }
+            }
+            return rows;
+        }
+
+        static boolean inUse(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SQLException sql && sql.getErrorCode() == 90020) {
+                    return true;
+                }
+                if (t.getMessage() != null && t.getMessage().contains("The file is locked")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    // ---- who has the store open -----------------------------------------------------------
+
+    /** {@code store.pid}: which process has the store open, for "in use" messages. */
+    static final class Owner {
+        private Owner() {
+        }
+
+        static void write(Path dir) {
+            ProcessHandle me = ProcessHandle.current();
+            String text = "pid " + me.pid() + "\ncommand " + command(me.info()) + "\nsince " + Instant.now() + "\n";
+            try {
+                Path tmp = dir.resolve(OWNER + ".tmp");
+                Files.writeString(tmp, text);
+                Files.move(tmp, dir.resolve(OWNER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                log.debug("cannot write {}: {}", dir.resolve(OWNER), e.toString());
+            }
+        }
+
+        /** The program and its arguments, without the JVM's options and class path. */
+        static String command(ProcessHandle.Info info) {
+            String exe = info.command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
+            String javaCommand = System.getProperty("sun.java.command");
+            if (javaCommand != null && !javaCommand.isBlank()) {
+                // the main class and its arguments (the OS gives none past a long class path)
+                return exe + " " + javaCommand;
+            }
+            String[] args = info.arguments().filter(a -> a.length > 0)
+                    .or(() -> info.commandLine().map(c -> c.split(" ")).map(w -> java.util.Arrays.copyOfRange(w, 1, w.length)))
+                    .orElse(new String[0]);
+            StringBuilder b = new StringBuilder(exe);
+            boolean main = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (!main && List.of("-cp", "-classpath", "--class-path", "-p", "--module-path").contains(a)) {
+                    i++;
+                } else if (main || !a.startsWith("-")) {
+                    main = true;
+                    b.append(' ').append(a);
+                } else if (a.equals("-jar") && i + 1 < args.length) {
+                    main = true;
+                    b.append(" -jar ").append(args[++i]);
+                }
+            }
+            return b.toString();
+        }
+
+        static void remove(Path dir) {
+            try {
+                Path f = dir.resolve(OWNER);
+                if (Files.exists(f) && Files.readString(f).startsWith("pid " + ProcessHandle.current().pid() + "\n")) {
+                    Files.delete(f);
+                }
+            } catch (IOException e) {
+                log.debug("cannot remove {}: {}", dir.resolve(OWNER), e.toString());
+            }
+        }
+
+        static String describe(Path dir) {
+            try {
+                List<String> lines = Files.readAllLines(dir.resolve(OWNER));
+                long pid = Long.parseLong(lines.get(0).substring(4).trim());
+                if (pid == ProcessHandle.current().pid()) {
+                    return "this process (" + pid + ")";
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    String cmd = lines.size() > 1 ? lines.get(1).substring(Math.min(8, lines.get(1).length())) : "?";
+                    if (cmd.length() > 120) {
+                        cmd = cmd.substring(0, 117) + "...";
+                    }
+                    return "process " + pid + " (" + cmd + ")";
+                }
+            } catch (IOException | RuntimeException e) {
+                // unknown owner
+            }
+            return "another process";
         }
     }
 }
