@@ -1,6 +1,8 @@
 package dev.pilothouse.console;
 
 import dev.pilothouse.console.main.SessionRow;
+import javafx.scene.control.Button;
+import java.util.List;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.runtime.local.LocalRuntime;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -87,6 +90,49 @@ public abstract class ConsoleTestBase extends ApplicationTest {
                         && c.getScene() != null && c.isVisible() && c.getTableRow() != null && c.getTableRow().isVisible())
                 .findFirst().orElseThrow(() -> new AssertionError("no row shows '" + name + "'"));
         robot.clickOn(cell);
+    }
+
+    /**
+     * Waits until the pane shows exactly the single selected session (nothing when the selection is
+     * not one session), and the selection is among the rows shown; {@code expected}, when given,
+     * is the name that must be selected.
+     */
+    protected void awaitPaneIsSelection(String expected) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            List<Session> picked = onFx(() -> table().getSelectionModel().getSelectedItems().stream()
+                    .map(SessionRow::session).toList());
+            Session shown = onFx(() -> window.controller().detail().shown());
+            List<String> rows = onFx(() -> table().getItems().stream().map(r -> r.session().id()).toList());
+            assertThat(rows).as("selected rows are shown").containsAll(picked.stream().map(Session::id).toList());
+            if (picked.size() == 1) {
+                assertThat(shown).as("pane shows the selected session").isNotNull();
+                assertThat(shown.id()).isEqualTo(picked.get(0).id());
+                if (expected != null) {
+                    assertThat(shown.name()).isEqualTo(expected);
+                }
+            } else {
+                assertThat(shown).as("pane shows nothing for %d selected", picked.size()).isNull();
+                assertThat(expected).isNull();
+            }
+            boolean deleteEnabled = picked.stream().anyMatch(s -> !s.deleted());
+            assertThat(onFx(() -> lookup("#delete").query().isDisabled())).isEqualTo(!deleteEnabled);
+        });
+    }
+
+    protected void confirm(String button) {
+        await().until(() -> lookup("#confirm-dialog").tryQuery().isPresent());
+        Button b = lookup("#confirm-dialog").lookup(".button").queryAllAs(Button.class).stream()
+                .filter(x -> x.getText().equals(button)).findFirst().orElseThrow();
+        clickOn(b);
+    }
+
+    /** Runs on the FX thread and returns its answer. */
+    protected static <T> T onFx(java.util.concurrent.Callable<T> c) {
+        try {
+            return org.testfx.util.WaitForAsyncUtils.asyncFx(c).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     protected void snapshot(Node node, String file) {
