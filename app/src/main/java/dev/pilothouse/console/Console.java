@@ -3,6 +3,7 @@ package dev.pilothouse.console;
 import dev.pilothouse.console.main.SessionListModel;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.errors.PilothouseException;
+import org.slf4j.LoggerFactory;
 
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -34,9 +35,24 @@ public final class Console {
         this.notifier = notifier;
     }
 
+    /**
+     * The engine, for work that runs off the FX thread (inside {@link #run}). Asked for on the FX
+     * thread it is refused: the window would freeze while the engine waits on disk or a cluster.
+     * The refusal is recorded, so a test that drove such a path fails even when the exception
+     * ended in the FX thread's handler.
+     */
     public Engine engine() {
+        if (javafx.application.Platform.isFxApplicationThread()) {
+            IllegalStateException e = new IllegalStateException("the engine was called on the FX thread");
+            FX_THREAD_CALLS.add(e);
+            LoggerFactory.getLogger(Console.class).error("engine called on the FX thread", e);
+            throw e;
+        }
         return engine;
     }
+
+    /** Every refused engine call on the FX thread since the JVM started (tests assert there are none). */
+    public static final java.util.List<Throwable> FX_THREAD_CALLS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public SessionListModel sessions() {
         return sessions;
@@ -57,6 +73,14 @@ public final class Console {
      */
     public <T> void run(String what, Supplier<T> work, Consumer<T> onDone) {
         background.run(work, onDone, e -> notifier.error(message(what, e)));
+    }
+
+    /**
+     * Like {@link #run}, but in one lane: lane work runs one at a time in the order asked, so a
+     * later request (a context switch) always finishes after an earlier one.
+     */
+    public <T> void runInOrder(String what, Supplier<T> work, Consumer<T> onDone) {
+        background.runInOrder(work, onDone, e -> notifier.error(message(what, e)));
     }
 
     /** Like {@link #run}, but the failure goes to {@code onError} (an inline message in a dialog). */

@@ -99,6 +99,7 @@ public final class MainController {
     private Console console;
     private Engine engine;
     private FrameBatcher<EngineEvent> events;
+    private final List<EngineEvent> frame = new ArrayList<>();
     private ConsoleSettings settings;
     private SessionActions actions;
     private boolean switchingContext;
@@ -195,7 +196,7 @@ public final class MainController {
         actions = new SessionActions(console, root);
         detail = new DetailPane(console);
         detailHolder.getChildren().setAll(detail);
-        events = new FrameBatcher<>(this::onFrame);
+        events = new FrameBatcher<>(frame::add, () -> { List<EngineEvent> b = new ArrayList<>(frame); frame.clear(); onFrame(b); });
         events.start();
         engine.subscribe(events::add);
         Timeline clock = new Timeline(new KeyFrame(Duration.seconds(1), e -> sessions.tick(Instant.now())));
