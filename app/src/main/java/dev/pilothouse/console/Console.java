@@ -79,8 +79,8 @@ public final class Console {
      * Like {@link #run}, but in one lane: lane work runs one at a time in the order asked, so a
      * later request (a context switch) always finishes after an earlier one.
      */
-    public <T> void runInOrder(String what, Supplier<T> work, Consumer<T> onDone) {
-        background.runInOrder(work, onDone, e -> notifier.error(message(what, e)));
+    public <T> void runInOrder(Supplier<T> work, Consumer<T> onDone, Consumer<String> onError) {
+        background.runInOrder(work, onDone, e -> onError.accept(message(null, e)));
     }
 
     /** Like {@link #run}, but the failure goes to {@code onError} (an inline message in a dialog). */

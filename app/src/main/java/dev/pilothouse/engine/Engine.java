@@ -63,6 +63,8 @@ import java.util.function.Function;
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     public static final String ENGINE_ACTOR = "engine";
+    /** The context of the embedded local runtime (for front ends, which never see the runtimes). */
+    public static final String LOCAL_CONTEXT = dev.pilothouse.runtime.local.LocalRuntime.CONTEXT;
     private static final int CHANGE_ATTEMPTS = 8;
 
     private final EngineConfig config;

@@ -139,6 +139,16 @@ public abstract class ConsoleTestBase extends ApplicationTest {
         robot.interact(() -> Snapshots.write(node, Path.of("target/snapshots", file)));
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void forgetFxThreadCalls() {
+        Console.FX_THREAD_CALLS.clear();
+    }
+
+    @AfterEach
+    void noEngineCallOnTheFxThread() {
+        assertThat(Console.FX_THREAD_CALLS).as("engine calls on the FX thread").isEmpty();
+    }
+
     @AfterEach
     void closeWindow() {
         if (window != null) {

@@ -53,6 +53,11 @@ public final class DetailPane extends StackPane {
         tabs.getSelectionModel().select(index);
     }
 
+    /** Scrolls the Overview to its Lineage section. */
+    public void revealLineage() {
+        overview.revealLineage();
+    }
+
     public Session shown() {
         return shown;
     }

@@ -43,6 +43,7 @@ final class OverviewPane extends ScrollPane implements DetailView {
     private final FlowPane children = new FlowPane(6, 4);
     private Session shown;
     private boolean loading;
+    private final Map<String, String> volumes = new java.util.HashMap<>();
 
     OverviewPane(Console console) {
         this.console = console;
@@ -171,7 +172,20 @@ final class OverviewPane extends ScrollPane implements DetailView {
 
     private void showFacts(Session s) {
         facts.getChildren().clear();
-        String volume = s.purged() ? "purged " + Json.time(s.purgedAt()) : console.engine().volumeLocation(s);
+        String known = volumes.get(s.id());
+        String volume = s.purged() ? "purged " + Json.time(s.purgedAt()) : known != null ? known : "…";
+        if (!s.purged() && known == null) {
+            // where the volume is may take the runtime a moment to say: asked off the FX thread
+            console.run("find the volume of '" + s.name() + "'", () -> console.engine().volumeLocation(s), where -> {
+                volumes.put(s.id(), where);
+                if (shown != null && shown.id().equals(s.id())) {
+                    javafx.scene.Node v = facts.lookup("#fact-volume");
+                    if (v instanceof Label l) {
+                        l.setText(where);
+                    }
+                }
+            });
+        }
         Map<String, String> rows = new java.util.LinkedHashMap<>();
         rows.put("Id", s.id());
         rows.put("State / phase", s.state() + " / " + s.phase());
@@ -246,6 +260,11 @@ final class OverviewPane extends ScrollPane implements DetailView {
             save.setDisable(false);
             editError.setText(message);
         });
+    }
+
+    void revealLineage() {
+        layout();
+        setVvalue(getVmax());
     }
 
     /** For tests: the names of the children shown. */
