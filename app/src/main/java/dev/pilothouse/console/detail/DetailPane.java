@@ -69,6 +69,7 @@ public final class DetailPane extends StackPane {
             tabs.setVisible(false);
             empty.setVisible(true);
             logs.stop();
+            conversation.clear();
             return;
         }
         Session previous = shown != null && shown.id().equals(s.id()) ? shown : null;

@@ -1,6 +1,7 @@
 package dev.pilothouse.console.main;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.console.model.SelectionModel;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
@@ -139,7 +140,7 @@ public final class SessionTable {
     }
 
     private void addColumns() {
-        TableColumn<SessionRow, Session> name = column("Name", 180, (s, t) -> s.name() + (s.deleted() ? " (deleted)" : ""),
+        TableColumn<SessionRow, Session> name = column("Name", 180, (s, t) -> s.name(),
                 Comparator.comparing(Session::name));
         TableColumn<SessionRow, Session> state = new TableColumn<>("State");
         state.setPrefWidth(90);
@@ -155,8 +156,10 @@ public final class SessionTable {
                     setGraphic(null);
                     return;
                 }
-                badge.setText(s.state().name());
-                badge.getStyleClass().setAll("state-badge", "state-" + s.state().name().toLowerCase(Locale.ROOT));
+                badge.setText(SelectionModel.badge(s));
+                badge.getStyleClass().setAll("state-badge", SelectionModel.badgeStyle(s));
+                badge.setTooltip(s.deleted() ? new javafx.scene.control.Tooltip("Deleted " + dev.pilothouse.json.Json.time(s.deletedAt())
+                        + (s.purged() ? ", volume purged" : ", volume kept (purge removes it)") + "; last state " + s.state()) : null);
                 setGraphic(badge);
             }
         });
