@@ -372,6 +372,19 @@ public final class Engine implements AutoCloseable {
         return store.write(tx -> tx.insertAgent(a));
     }
 
+    /**
+     * Replaces the definition named {@code name} with an edited one (which may rename it); the old
+     * version stays in the store as deleted, and sessions keep the copies they have.
+     */
+    public AgentDefinition updateAgent(String name, AgentDefinition edited) {
+        AgentDefinition old = agent(name);
+        AgentDefinition a = AgentDefinitions.validate(edited, now());
+        return store.write(tx -> {
+            tx.deleteAgent(old.id(), a.createdAt());
+            return tx.insertAgent(a);
+        });
+    }
+
     /** Removes a definition from the registry; sessions keep their copies of it. */
     public AgentDefinition deleteAgent(String name) {
         AgentDefinition a = agent(name);
