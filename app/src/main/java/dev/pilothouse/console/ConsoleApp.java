@@ -20,7 +20,13 @@ public final class ConsoleApp extends Application {
     @Override
     public void start(Stage stage) {
         window = ConsoleWindow.show(stage, dataDir, () -> Engine.open(EngineConfig.of(dataDir).withBackground(true)),
-                folder -> getHostServices().showDocument(folder.toUri().toString()));
+                folder -> {
+                    if (!FolderOpener.desktopCanOpen(System.getProperty("os.name"), System.getenv())) {
+                        return false;
+                    }
+                    getHostServices().showDocument(folder.toUri().toString());
+                    return true;
+                });
     }
 
     @Override

@@ -33,10 +33,15 @@ public abstract class ConsoleTestBase extends ApplicationTest {
     protected final FxRobot robot = this;
     /** Folders the window asked the desktop to open. */
     protected final java.util.List<Path> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Whether the pretend desktop has something that opens folders. */
+    protected volatile boolean desktopOpensFolders = true;
 
     @Override
     public void start(Stage stage) {
-        window = ConsoleWindow.show(stage, dataDir, engineOpener(), opened::add);
+        window = ConsoleWindow.show(stage, dataDir, engineOpener(), folder -> {
+            opened.add(folder);
+            return desktopOpensFolders;
+        });
     }
 
     /** How the window's engine opens; tests may add contexts. */

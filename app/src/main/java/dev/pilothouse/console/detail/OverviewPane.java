@@ -40,6 +40,8 @@ final class OverviewPane extends ScrollPane implements DetailView {
     private final Label editError = new Label();
     private final Label stale = new Label();
     private final Hyperlink parent = new Hyperlink();
+    private final Label noParent = new Label("—");
+    private final javafx.scene.layout.StackPane parentSlot = new javafx.scene.layout.StackPane();
     private final FlowPane children = new FlowPane(6, 4);
     private Session shown;
     private boolean loading;
@@ -102,7 +104,9 @@ final class OverviewPane extends ScrollPane implements DetailView {
         g.setHgap(12);
         g.setVgap(6);
         g.getColumnConstraints().addAll(new ColumnConstraints(150), new ColumnConstraints());
-        row(g, 0, "Parent", parent);
+        parentSlot.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        noParent.setId("no-parent");
+        row(g, 0, "Parent", parentSlot);
         children.setId("children");
         row(g, 1, "Children", children);
         return g;
@@ -215,10 +219,11 @@ final class OverviewPane extends ScrollPane implements DetailView {
 
     private void showLineage(Session s) {
         if (s.parentSessionId() == null) {
-            parent.setText("—");
-            parent.setDisable(true);
+            // no parent: plain text, not a link to nowhere
+            parentSlot.getChildren().setAll(noParent);
             parent.setOnAction(null);
         } else {
+            parentSlot.getChildren().setAll(parent);
             parent.setText(console.sessions().name(s.parentSessionId()));
             parent.setDisable(false);
             parent.setOnAction(e -> console.select(s.parentSessionId()));

@@ -184,7 +184,8 @@ public final class MainController {
     /** Called once the window is built, before the engine is open. */
     public void init(ConsoleSettings settings, Path dataDir, dev.pilothouse.console.FolderOpener opener) {
         this.settings = settings;
-        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, m -> showBanner(m, true));
+        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, m -> showBanner(m, true),
+                m -> showBanner(m, false));
         dataDirLabel.setText(dataDir.toString());
         namespaceField.setText(settings.namespace);
         themeToggle.setSelected(settings.dark);

@@ -22,6 +22,7 @@ import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
+import javafx.scene.control.Tooltip;
 
 import java.time.Instant;
 import java.util.Comparator;
@@ -170,7 +171,7 @@ public final class SessionTable {
                 Comparator.comparing(s -> s.agents().isEmpty() ? "" : s.agents().get(0).name())));
         table.getColumns().add(column("Age", 80, (s, t) -> Durations.since(s.createdAt(), t),
                 Comparator.comparing(Session::createdAt).reversed()));
-        table.getColumns().add(column("Last activity", 100, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
+        table.getColumns().add(column("Last activity", 112, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
                 Comparator.comparing(Session::lastActivityAt).reversed()));
         table.getColumns().add(column("Idle in", 80, (s, t) -> Durations.until(s.idleDeadline(), t),
                 Comparator.comparing(s -> s.idleDeadline() == null ? Instant.MAX : s.idleDeadline())));
@@ -191,10 +192,25 @@ public final class SessionTable {
         boolean ticking = TICKING.contains(title);
         c.setCellFactory(col -> {
             TableCell<SessionRow, Session> cell = new TableCell<>() {
+                private Tooltip tip;
+
                 @Override
                 protected void updateItem(Session s, boolean empty) {
                     super.updateItem(s, empty);
-                    setText(empty || s == null ? null : text.apply(s, now.get()));
+                    String shown = empty || s == null ? null : text.apply(s, now.get());
+                    setText(shown);
+                    if (!ticking) {
+                        // a narrow column cuts the text with "…": the tooltip has all of it
+                        if (shown == null || shown.isEmpty()) {
+                            setTooltip(null);
+                        } else {
+                            if (tip == null) {
+                                tip = new Tooltip();
+                            }
+                            tip.setText(shown);
+                            setTooltip(tip);
+                        }
+                    }
                 }
             };
             if (ticking) {
