@@ -18,8 +18,9 @@ public final class Console {
     private final SessionListModel sessions;
     private final Consumer<String> select;
     private final Notifier notifier;
+    private final WorkMonitor work;
 
-    /** Shows messages where the operator is looking: a banner over the window. */
+    /** Messages from work that ended away from the pane: errors and finished long work. */
     public interface Notifier {
         void error(String message);
 
@@ -28,6 +29,12 @@ public final class Console {
 
     public Console(Engine engine, Background background, SessionListModel sessions, Consumer<String> select,
                    Notifier notifier) {
+        this(engine, background, sessions, select, notifier, null);
+    }
+
+    public Console(Engine engine, Background background, SessionListModel sessions, Consumer<String> select,
+                   Notifier notifier, WorkMonitor work) {
+        this.work = work;
         this.engine = engine;
         this.background = background;
         this.sessions = sessions;
@@ -65,6 +72,11 @@ public final class Console {
 
     public Notifier notifier() {
         return notifier;
+    }
+
+    /** Shows a piece of long work with its progress until it ends. */
+    public WorkMonitor.Job startWork(String title) {
+        return work == null ? WorkMonitor.detached(title) : work.start(title);
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.pilothouse.console.Background;
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.ConsoleSettings;
 import dev.pilothouse.console.FrameBatcher;
+import dev.pilothouse.console.NotificationCenter;
+import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.console.Themes;
 import dev.pilothouse.console.model.SelectionModel;
 import dev.pilothouse.console.detail.DetailPane;
@@ -76,6 +78,8 @@ public final class MainController {
     @FXML private Button agentsButton;
     @FXML private ToggleButton themeToggle;
     @FXML private Button shortcutsButton;
+    @FXML private Button notificationsButton;
+    @FXML private Button workButton;
     @FXML private javafx.scene.control.MenuButton appMenu;
     @FXML private HBox banner;
     @FXML private Label bannerText;
@@ -111,6 +115,8 @@ public final class MainController {
     /** The context whose sessions the table shows (null while one loads). */
     private String shownContext;
     private final Label placeholder = new Label("Opening the data dir…");
+    private NotificationCenter notifications;
+    private WorkMonitor work;
     private ConsoleSettings settings;
     private SessionActions actions;
     private WelcomeView welcome;
@@ -121,6 +127,8 @@ public final class MainController {
             busy.setVisible(n > 0);
         });
         sessions = new SessionTable(table, model);
+        notifications = new NotificationCenter(notificationsButton, root);
+        work = new WorkMonitor(workButton);
         icons();
         for (SessionState s : SessionState.values()) {
             ToggleButton b = new ToggleButton(s.name());
@@ -184,8 +192,8 @@ public final class MainController {
     /** Called once the window is built, before the engine is open. */
     public void init(ConsoleSettings settings, Path dataDir, dev.pilothouse.console.FolderOpener opener) {
         this.settings = settings;
-        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, m -> showBanner(m, true),
-                m -> showBanner(m, false));
+        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, notifications::error,
+                notifications::info);
         dataDirLabel.setText(dataDir.toString());
         namespaceField.setText(settings.namespace);
         themeToggle.setSelected(settings.dark);
@@ -204,17 +212,7 @@ public final class MainController {
 
     /** The engine is open: subscribe, list the contexts and load the chosen one, all off the FX thread. */
     public void engineReady(Engine engine) {
-        console = new Console(engine, background, model, this::select, new Console.Notifier() {
-            @Override
-            public void error(String message) {
-                showBanner(message, true);
-            }
-
-            @Override
-            public void info(String message) {
-                showBanner(message, false);
-            }
-        });
+        console = new Console(engine, background, model, this::select, notifications, work);
         actions = new SessionActions(console, root);
         detail = new DetailPane(console);
         detailHolder.getChildren().setAll(detail);
@@ -289,6 +287,7 @@ public final class MainController {
         keys.put(KeyCombination.keyCombination("Shortcut+Shift+L"), () -> themeToggle.setSelected(!themeToggle.isSelected()));
         keys.put(KeyCombination.keyCombination("F5"), () -> switchContext(contextChooser.getValue()));
         keys.put(KeyCombination.keyCombination("F1"), this::toggleShortcuts);
+        keys.put(KeyCombination.keyCombination("Shortcut+Shift+N"), () -> notifications.toggle());
         keys.put(KeyCombination.keyCombination("Shortcut+L"), () -> table.requestFocus());
         for (int i = 1; i <= 5; i++) {
             int tab = i - 1;
@@ -590,6 +589,7 @@ public final class MainController {
 
     /** Saves what the window remembers. */
     public void close() {
+        work.close();
         if (events != null) {
             events.stop();
         }
@@ -610,6 +610,11 @@ public final class MainController {
 
     public DetailPane detail() {
         return detail;
+    }
+
+    /** Every notification so far, newest first (what the bell's history lists). */
+    public List<String> messages() {
+        return notifications.history().stream().map(NotificationCenter.Entry::text).toList();
     }
 
     /** What the window's parts share (null until the engine is open). */

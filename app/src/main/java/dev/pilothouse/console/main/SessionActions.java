@@ -59,6 +59,21 @@ final class SessionActions {
         }
     }
 
+    private static String capital(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private static String past(String verb) {
+        return switch (verb) {
+            case "pause" -> "paused";
+            case "resume" -> "resumed";
+            case "retry" -> "retried";
+            case "delete" -> "deleted";
+            case "purge" -> "purged the volume of";
+            default -> verb + "ed";
+        };
+    }
+
     private boolean confirm(String header, String text, String action) {
         ButtonType go = new ButtonType(action, ButtonBar.ButtonData.OK_DONE);
         Alert alert = new Alert(Alert.AlertType.CONFIRMATION, text, go, ButtonType.CANCEL);
@@ -80,9 +95,13 @@ final class SessionActions {
                     + (skipped.size() == 1 ? " is" : " are") + " not in a state that allows it.");
             return;
         }
-        console.run(verb + " " + todo.size() + " session(s)", () -> {
+        String what = todo.size() == 1 ? todo.get(0).name() : todo.size() + " sessions";
+        dev.pilothouse.console.WorkMonitor.Job job = console.startWork(capital(verb) + " " + what);
+        console.run(verb + " " + what, () -> {
             List<String> failures = new ArrayList<>();
+            int i = 0;
             for (Session s : todo) {
+                job.progress((double) i++ / todo.size(), capital(verb) + " " + s.name() + "…");
                 try {
                     op.apply(s);
                 } catch (RuntimeException e) {
@@ -91,6 +110,11 @@ final class SessionActions {
             }
             return failures;
         }, failures -> {
+            job.done();
+            List<String> ok = todo.stream().map(Session::name).filter(n -> failures.stream().noneMatch(f -> f.startsWith(n + ": "))).toList();
+            if (!ok.isEmpty()) {
+                console.notifier().info(capital(past(verb)) + " " + String.join(", ", ok) + ".");
+            }
             List<String> problems = new ArrayList<>(failures);
             if (!skipped.isEmpty()) {
                 problems.add("skipped (state does not allow " + verb + "): " + String.join(", ", skipped));

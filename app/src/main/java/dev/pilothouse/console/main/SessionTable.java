@@ -171,7 +171,7 @@ public final class SessionTable {
                 Comparator.comparing(s -> s.agents().isEmpty() ? "" : s.agents().get(0).name())));
         table.getColumns().add(column("Age", 80, (s, t) -> Durations.since(s.createdAt(), t),
                 Comparator.comparing(Session::createdAt).reversed()));
-        table.getColumns().add(column("Last activity", 112, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
+        table.getColumns().add(column("Last activity", 124, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
                 Comparator.comparing(Session::lastActivityAt).reversed()));
         table.getColumns().add(column("Idle in", 80, (s, t) -> Durations.until(s.idleDeadline(), t),
                 Comparator.comparing(s -> s.idleDeadline() == null ? Instant.MAX : s.idleDeadline())));
