@@ -17,6 +17,7 @@ public final class Background implements AutoCloseable {
     private final ExecutorService pool;
     private final AtomicInteger running = new AtomicInteger();
     private final Consumer<Integer> busyListener;
+    private final ExecutorService lane;
 
     /** @param busyListener told (on the FX thread) how many tasks are running, for a progress indicator */
     public Background(Consumer<Integer> busyListener) {
@@ -27,12 +28,26 @@ public final class Background implements AutoCloseable {
             return t;
         });
         this.busyListener = busyListener;
+        this.lane = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "console-lane");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Runs {@code work} off the FX thread; {@code onDone}/{@code onError} run on the FX thread. */
     public <T> CompletableFuture<T> run(Supplier<T> work, Consumer<T> onDone, Consumer<Throwable> onError) {
+        return run(pool, work, onDone, onError);
+    }
+
+    /** As {@link #run}, one task at a time, in the order asked. */
+    public <T> CompletableFuture<T> runInOrder(Supplier<T> work, Consumer<T> onDone, Consumer<Throwable> onError) {
+        return run(lane, work, onDone, onError);
+    }
+
+    private <T> CompletableFuture<T> run(ExecutorService on, Supplier<T> work, Consumer<T> onDone, Consumer<Throwable> onError) {
         changed(running.incrementAndGet());
-        CompletableFuture<T> f = CompletableFuture.supplyAsync(work, pool);
+        CompletableFuture<T> f = CompletableFuture.supplyAsync(work, on);
         f.whenComplete((value, error) -> Platform.runLater(() -> {
             changed(running.decrementAndGet());
             if (error == null) {
@@ -56,5 +71,6 @@ public final class Background implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        lane.shutdownNow();
     }
 }

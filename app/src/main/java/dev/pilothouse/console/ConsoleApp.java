@@ -25,7 +25,13 @@ public final class ConsoleApp extends Application {
                     host = EngineHost.open(EngineConfig.of(dataDir).withBackground(true), EngineHost.Kind.CONSOLE);
                     return host.engine();
                 },
-                folder -> getHostServices().showDocument(folder.toUri().toString()));
+                folder -> {
+                    if (!FolderOpener.desktopCanOpen(System.getProperty("os.name"), System.getenv())) {
+                        return false;
+                    }
+                    getHostServices().showDocument(folder.toUri().toString());
+                    return true;
+                });
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class ConsoleWindow {
 
     /** Shows the window at once and opens the engine in the background ({@code openEngine} may take seconds). */
     public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<Engine> openEngine) {
-        return show(stage, dataDir, openEngine, folder -> { });
+        return show(stage, dataDir, openEngine, folder -> false);
     }
 
     public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<Engine> openEngine, FolderOpener folders) {

@@ -64,6 +64,8 @@ import java.util.function.Function;
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     public static final String ENGINE_ACTOR = "engine";
+    /** The context of the embedded local runtime (for front ends, which never see the runtimes). */
+    public static final String LOCAL_CONTEXT = dev.pilothouse.runtime.local.LocalRuntime.CONTEXT;
     private static final int CHANGE_ATTEMPTS = 8;
 
     private final EngineConfig config;
@@ -428,6 +430,19 @@ public final class Engine implements AutoCloseable {
     public AgentDefinition createAgent(AgentDefinition draft) {
         AgentDefinition a = AgentDefinitions.validate(draft, now());
         return store.write(tx -> tx.insertAgent(a));
+    }
+
+    /**
+     * Replaces the definition named {@code name} with an edited one (which may rename it); the old
+     * version stays in the store as deleted, and sessions keep the copies they have.
+     */
+    public AgentDefinition updateAgent(String name, AgentDefinition edited) {
+        AgentDefinition old = agent(name);
+        AgentDefinition a = AgentDefinitions.validate(edited, now());
+        return store.write(tx -> {
+            tx.deleteAgent(old.id(), a.createdAt());
+            return tx.insertAgent(a);
+        });
     }
 
     /** Removes a definition from the registry; sessions keep their copies of it. */

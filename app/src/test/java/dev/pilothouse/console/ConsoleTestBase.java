@@ -1,6 +1,8 @@
 package dev.pilothouse.console;
 
 import dev.pilothouse.console.main.SessionRow;
+import javafx.scene.control.Button;
+import java.util.List;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.runtime.local.LocalRuntime;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -30,10 +33,15 @@ public abstract class ConsoleTestBase extends ApplicationTest {
     protected final FxRobot robot = this;
     /** Folders the window asked the desktop to open. */
     protected final java.util.List<Path> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Whether the pretend desktop has something that opens folders. */
+    protected volatile boolean desktopOpensFolders = true;
 
     @Override
     public void start(Stage stage) {
-        window = ConsoleWindow.show(stage, dataDir, engineOpener(), opened::add);
+        window = ConsoleWindow.show(stage, dataDir, engineOpener(), folder -> {
+            opened.add(folder);
+            return desktopOpensFolders;
+        });
     }
 
     /** How the window's engine opens; tests may add contexts. */
@@ -89,8 +97,61 @@ public abstract class ConsoleTestBase extends ApplicationTest {
         robot.clickOn(cell);
     }
 
+    /**
+     * Waits until the pane shows exactly the single selected session (nothing when the selection is
+     * not one session), and the selection is among the rows shown; {@code expected}, when given,
+     * is the name that must be selected.
+     */
+    protected void awaitPaneIsSelection(String expected) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            List<Session> picked = onFx(() -> table().getSelectionModel().getSelectedItems().stream()
+                    .map(SessionRow::session).toList());
+            Session shown = onFx(() -> window.controller().detail().shown());
+            List<String> rows = onFx(() -> table().getItems().stream().map(r -> r.session().id()).toList());
+            assertThat(rows).as("selected rows are shown").containsAll(picked.stream().map(Session::id).toList());
+            if (picked.size() == 1) {
+                assertThat(shown).as("pane shows the selected session").isNotNull();
+                assertThat(shown.id()).isEqualTo(picked.get(0).id());
+                if (expected != null) {
+                    assertThat(shown.name()).isEqualTo(expected);
+                }
+            } else {
+                assertThat(shown).as("pane shows nothing for %d selected", picked.size()).isNull();
+                assertThat(expected).isNull();
+            }
+            boolean deleteEnabled = picked.stream().anyMatch(s -> !s.deleted());
+            assertThat(onFx(() -> lookup("#delete").query().isDisabled())).isEqualTo(!deleteEnabled);
+        });
+    }
+
+    protected void confirm(String button) {
+        await().until(() -> lookup("#confirm-dialog").tryQuery().isPresent());
+        Button b = lookup("#confirm-dialog").lookup(".button").queryAllAs(Button.class).stream()
+                .filter(x -> x.getText().equals(button)).findFirst().orElseThrow();
+        clickOn(b);
+    }
+
+    /** Runs on the FX thread and returns its answer. */
+    protected static <T> T onFx(java.util.concurrent.Callable<T> c) {
+        try {
+            return org.testfx.util.WaitForAsyncUtils.asyncFx(c).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     protected void snapshot(Node node, String file) {
         robot.interact(() -> Snapshots.write(node, Path.of("target/snapshots", file)));
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void forgetFxThreadCalls() {
+        Console.FX_THREAD_CALLS.clear();
+    }
+
+    @AfterEach
+    void noEngineCallOnTheFxThread() {
+        assertThat(Console.FX_THREAD_CALLS).as("engine calls on the FX thread").isEmpty();
     }
 
     @AfterEach

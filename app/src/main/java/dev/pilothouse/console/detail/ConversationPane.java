@@ -2,6 +2,14 @@ package dev.pilothouse.console.detail;
 
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.console.Console;
+import dev.pilothouse.console.model.ConversationModel;
+import dev.pilothouse.session.SessionState;
+import javafx.application.Platform;
+import javafx.scene.control.IndexedCell;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.skin.VirtualFlow;
+import javafx.scene.input.MouseEvent;
+import javafx.scene.input.ScrollEvent;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
@@ -34,45 +42,59 @@ final class ConversationPane extends BorderPane implements DetailView {
     static final int PAGE = 200;
 
     private final Console console;
+    private final ConversationModel model = new ConversationModel();
     private final ObservableList<Message> messages = FXCollections.observableArrayList();
     private final ListView<Message> list = new ListView<>(messages);
     private final Button earlier = new Button("Load earlier messages");
     private final VBox live = new VBox(4);
+    private final ScrollPane liveScroll = new ScrollPane();
     private final Label liveHeader = new Label();
     private final Label liveText = new Label();
-    private final StringBuilder liveBuffer = new StringBuilder();
     private final ComboBox<String> agent = new ComboBox<>();
     private final TextArea input = new TextArea();
     private final Button send = new Button("Send");
     private final Label error = new Label();
     private Session session;
     private long lastId;
-    private boolean sending;
+    /** Whether new messages scroll into sight: yes until the operator scrolls up, again once back at the end. */
+    private boolean follow = true;
 
     ConversationPane(Console console) {
         this.console = console;
         getStyleClass().add("detail-pane");
+        setId("conversation");
         list.setId("messages");
         list.setPlaceholder(new Label("No messages yet"));
         list.setCellFactory(l -> new MessageCell());
+        // the operator scrolling decides whether the list follows new messages
+        list.addEventFilter(ScrollEvent.SCROLL, e -> Platform.runLater(() -> follow = atEnd()));
+        list.addEventFilter(MouseEvent.MOUSE_RELEASED, e -> Platform.runLater(() -> follow = atEnd()));
+        list.addEventFilter(KeyEvent.KEY_RELEASED, e -> Platform.runLater(() -> follow = atEnd()));
         earlier.setId("load-earlier");
         earlier.setOnAction(e -> loadEarlier());
         earlier.setVisible(false);
         earlier.setManaged(false);
 
         live.getStyleClass().addAll("message", "agent", "streaming");
-        live.setId("live-reply");
         liveHeader.getStyleClass().add("message-header");
         liveText.getStyleClass().add("message-body");
         liveText.setWrapText(true);
         liveText.setMinHeight(Region.USE_PREF_SIZE);
         live.getChildren().addAll(liveHeader, liveText);
-        live.setVisible(false);
-        live.setManaged(false);
+        // a long reply scrolls inside its panel, which never takes more than a third of the tab
+        liveScroll.setId("live-reply");
+        liveScroll.setContent(live);
+        liveScroll.setFitToWidth(true);
+        liveScroll.getStyleClass().add("live-reply");
+        liveScroll.maxHeightProperty().bind(heightProperty().divide(3));
+        liveScroll.setMinHeight(0);
+        liveText.heightProperty().addListener((o, a, b) -> liveScroll.setVvalue(liveScroll.getVmax()));
+        showLive(null);
 
         agent.setId("target-agent");
+        agent.valueProperty().addListener((o, a, b) -> input.setPromptText(ConversationModel.hint(b)));
         input.setId("message-input");
-        input.setPromptText("Message (Ctrl+Enter sends; start with \"$ \" to run a command with the reference agent)");
+        input.setPromptText(ConversationModel.hint(null));
         input.setPrefRowCount(3);
         input.setWrapText(true);
         input.addEventFilter(KeyEvent.KEY_PRESSED, e -> {
@@ -87,12 +109,13 @@ final class ConversationPane extends BorderPane implements DetailView {
         error.getStyleClass().add("inline-error");
         error.setId("send-error");
         error.setWrapText(true);
+        error.setMinHeight(Region.USE_PREF_SIZE);
         Label to = new Label("To");
         HBox controls = new HBox(8, to, agent, spacer(), send);
         controls.setAlignment(Pos.CENTER_LEFT);
-        VBox bottom = new VBox(6, live, controls, input, error);
+        VBox bottom = new VBox(6, controls, input, error);
         bottom.setPadding(new Insets(8, 0, 0, 0));
-        VBox center = new VBox(6, earlier, list);
+        VBox center = new VBox(6, earlier, list, liveScroll);
         VBox.setVgrow(list, Priority.ALWAYS);
         setCenter(center);
         setBottom(bottom);
@@ -108,32 +131,62 @@ final class ConversationPane extends BorderPane implements DetailView {
     @Override
     public void show(Session s, Session previous) {
         boolean same = session != null && session.id().equals(s.id());
+        if (!same) {
+            leave();
+        }
         session = s;
         List<String> names = s.agents().stream().map(SessionAgent::name).toList();
         if (!agent.getItems().equals(names)) {
             agent.getItems().setAll(names);
             agent.getSelectionModel().selectFirst();
         }
+        input.setPromptText(ConversationModel.hint(agent.getValue()));
         if (!same) {
             messages.clear();
             lastId = 0;
-            error.setText("");
-            endLive();
+            follow = true;
+            input.setText(model.draft(s.id()));
+            input.setDisable(false);
             loadLatest(s);
         } else {
-            if (s.state() != dev.pilothouse.session.SessionState.BUSY && !sending) {
+            if (s.state() != SessionState.BUSY && !model.sending(s.id())) {
                 // a reply this pane did not ask for (the starting prompt, another window) has ended
-                endLive();
+                model.replyEnded(s.id());
             }
             loadNewer(s);
         }
+        error.setText(model.error(s.id()));
+        send.setDisable(model.sending(s.id()));
+        showLive(model.streaming(s.id()));
+    }
+
+    /** No session shown: the draft stays with its session, the box is empty and off. */
+    void clear() {
+        leave();
+        session = null;
+        messages.clear();
+        input.clear();
+        input.setDisable(true);
+        error.setText("");
+        showLive(null);
+    }
+
+    /** The pane moves away from its session: what is typed stays with that session. */
+    private void leave() {
+        if (session != null) {
+            model.keepDraft(session.id(), input.getText());
+        }
+    }
+
+    private boolean showing(String id) {
+        return session != null && session.id().equals(id);
     }
 
     private void loadLatest(Session s) {
         String id = s.id();
         console.run("load the conversation of '" + s.name() + "'",
                 () -> console.engine().messages(id, 0, Long.MAX_VALUE, PAGE), page -> {
-                    if (session != null && session.id().equals(id)) {
+                    if (showing(id)) {
                         messages.setAll(page);
                         page.stream().mapToLong(Message::id).max().ifPresent(m -> lastId = m);
                         boolean more = page.size() == PAGE;
@@ -149,14 +202,25 @@ final class ConversationPane extends BorderPane implements DetailView {
         long after = lastId;
         console.run("load new messages of '" + s.name() + "'", () -> console.engine().messages(id, after, null, 10_000),
                 page -> {
-                    if (session != null && session.id().equals(id)) {
+                    if (showing(id)) {
+                        // on screen, where the list is scrolled to decides; else what the operator last did
+                        boolean keep = isShowingOnScreen() ? atEnd() : follow;
                         page.stream().filter(m -> m.id() > lastId).forEach(messages::add);
                         page.stream().mapToLong(Message::id).max().ifPresent(m -> lastId = Math.max(lastId, m));
                         if (!page.isEmpty()) {
-                            scrollToEnd();
+                            if (keep) {
+                                scrollToEnd();
+                            } else {
+                                follow = false;
+                            }
                         }
                     }
                 });
+    }
+
+    private boolean isShowingOnScreen() {
+        return list.getScene() != null && list.getScene().getWindow() != null && list.getScene().getWindow().isShowing()
+                && list.isVisible() && getParent() != null && getParent().isVisible() && list.getHeight() > 0;
     }
 
     private void loadEarlier() {
@@ -166,81 +230,101 @@ final class ConversationPane extends BorderPane implements DetailView {
         String id = session.id();
         long before = messages.get(0).id();
         console.run("load earlier messages", () -> console.engine().messages(id, 0, before, PAGE), page -> {
-            if (session != null && session.id().equals(id)) {
+            if (showing(id)) {
                 messages.addAll(0, page);
                 boolean more = page.size() == PAGE;
                 earlier.setVisible(more);
                 earlier.setManaged(more);
+                follow = false;
                 list.scrollTo(page.size());
             }
         });
     }
 
-    private void scrollToEnd() {
-        if (!messages.isEmpty()) {
-            list.scrollTo(messages.size() - 1);
+    /** Whether the newest message is in sight (or there is nothing to scroll). */
+    private boolean atEnd() {
+        if (messages.isEmpty() || !(list.lookup(".virtual-flow") instanceof VirtualFlow<?> flow)) {
+            return true;
         }
+        IndexedCell<?> last = flow.getLastVisibleCell();
+        return last == null || last.getIndex() >= messages.size() - 1;
     }
 
-    void send() {
-        if (session == null || sending) {
+    /** Brings the newest message into sight, again after the next layout (cells measure their wrapped text late). */
+    private void scrollToEnd() {
+        if (messages.isEmpty()) {
             return;
         }
-        String text = input.getText();
-        String target = agent.getValue();
-        String id = session.id();
-        sending = true;
-        send.setDisable(true);
-        error.setText("");
-        beginLive(target);
-        console.run(() -> console.engine().send(id, target, text, null), result -> {
-            sending = false;
-            send.setDisable(false);
-            endLive();
-            if (result.failed()) {
-                error.setText("The reply failed: " + result.reply().error());
-            } else {
-                input.clear();
+        follow = true;
+        list.scrollTo(messages.size() - 1);
+        Platform.runLater(() -> {
+            if (follow && !messages.isEmpty() && list.lookup(".virtual-flow") instanceof VirtualFlow<?> flow) {
+                list.scrollTo(messages.size() - 1);
+                flow.layout();
+                flow.scrollPixels(1e7);
             }
-            if (session != null && session.id().equals(id)) {
-                loadNewer(session);
-            }
-        }, message -> {
-            sending = false;
-            send.setDisable(false);
-            endLive();
-            error.setText(message);
         });
     }
 
-    /** Pieces of a reply streamed for the shown session (one frame's worth at a time). */
-    void streamed(String sessionId, String fromAgent, List<AgentEvent> events) {
-        if (session == null || !session.id().equals(sessionId)) {
+    void send() {
+        if (session == null || model.sending(session.id())) {
             return;
         }
-        if (!live.isVisible()) {
-            beginLive(fromAgent);
+        String text = input.getText();
+        if (text == null || text.isBlank()) {
+            return;
         }
-        for (AgentEvent e : events) {
-            if (e.carriesReplyText()) {
-                liveBuffer.append(e.text());
+        String target = agent.getValue();
+        String id = session.id();
+        model.sendStarted(id);
+        send.setDisable(true);
+        error.setText("");
+        showLive(model.streamed(id, target, List.of()));
+        follow = true;
+        console.run(() -> console.engine().send(id, target, text, null), result -> {
+            model.replyEnded(id);
+            boolean here = showing(id);
+            String now = model.sendDelivered(id, text, here ? input.getText() : model.draft(id));
+            if (result.failed()) {
+                model.sendFailed(id, "The reply failed: " + result.reply().error());
             }
+            if (here) {
+                input.setText(now);
+                send.setDisable(false);
+                error.setText(model.error(id));
+                showLive(null);
+                loadNewer(session);
+            }
+        }, message -> {
+            model.sendFailed(id, message);
+            model.replyEnded(id);
+            if (showing(id)) {
+                send.setDisable(false);
+                error.setText(message);
+                showLive(null);
+            }
+        });
+    }
+
+    /** Pieces of a reply streamed for a session (one frame's worth at a time). */
+    void streamed(String sessionId, String fromAgent, List<AgentEvent> events) {
+        ConversationModel.Live now = model.streamed(sessionId, fromAgent, events);
+        if (showing(sessionId)) {
+            showLive(now);
         }
-        liveText.setText(liveBuffer.toString());
     }
 
-    private void beginLive(String fromAgent) {
-        liveBuffer.setLength(0);
-        liveHeader.setText(fromAgent + " is replying…");
-        liveText.setText("");
-        live.setVisible(true);
-        live.setManaged(true);
-    }
-
-    private void endLive() {
-        live.setVisible(false);
-        live.setManaged(false);
-        liveBuffer.setLength(0);
+    /** The panel of the reply streaming in, or none. */
+    private void showLive(ConversationModel.Live reply) {
+        boolean on = reply != null;
+        if (on) {
+            liveHeader.setText(reply.agent() + " is replying…");
+            liveText.setText(reply.text());
+        } else {
+            liveText.setText("");
+        }
+        liveScroll.setVisible(on);
+        liveScroll.setManaged(on);
     }
 
     /** A message as a bubble: who, when, its status, and its text. */

@@ -53,6 +53,11 @@ public final class DetailPane extends StackPane {
         tabs.getSelectionModel().select(index);
     }
 
+    /** Scrolls the Overview to its Lineage section. */
+    public void revealLineage() {
+        overview.revealLineage();
+    }
+
     public Session shown() {
         return shown;
     }
@@ -64,6 +69,7 @@ public final class DetailPane extends StackPane {
             tabs.setVisible(false);
             empty.setVisible(true);
             logs.stop();
+            conversation.clear();
             return;
         }
         Session previous = shown != null && shown.id().equals(s.id()) ? shown : null;

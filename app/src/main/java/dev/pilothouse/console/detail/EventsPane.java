@@ -1,5 +1,6 @@
 package dev.pilothouse.console.detail;
 
+import dev.pilothouse.console.Cells;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.AuditEvent;
 import javafx.beans.property.ReadOnlyStringWrapper;
@@ -21,12 +22,15 @@ final class EventsPane extends BorderPane {
         TableView<AuditEvent> table = new TableView<>(events);
         table.setId("audit-events");
         table.setPlaceholder(new Label("No events"));
-        table.getColumns().add(column("Time", 200, e -> Json.time(e.at())));
-        table.getColumns().add(column("Actor", 100, AuditEvent::actor));
-        table.getColumns().add(column("Event", 140, e -> e.kind().equals(AuditEvent.TRANSITION)
+        table.getColumns().add(Cells.column("Time", 150, e -> Cells.time(e.at()), e -> Json.time(e.at())));
+        table.getColumns().add(Cells.column("Actor", 80, AuditEvent::actor));
+        table.getColumns().add(Cells.column("Event", 120, e -> e.kind().equals(AuditEvent.TRANSITION)
                 ? e.from() + " → " + e.to() : e.kind()));
-        table.getColumns().add(column("Reason", 360, e -> e.reason() == null ? "" : e.reason().replace('\n', ' ')));
-        table.getColumns().add(column("Detail", 300, e -> e.detail() == null ? "" : e.detail()));
+        table.getColumns().add(Cells.column("Reason", 260, e -> e.reason() == null ? "" : e.reason().replace('\n', ' '),
+                e -> e.reason() == null ? "" : e.reason()));
+        table.getColumns().add(Cells.column("Detail", 200, e -> e.detail() == null ? "" : e.detail()));
+        // every column in sight: long reasons and details are cut with "…" and whole in the tooltip
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         setCenter(table);
         getStyleClass().add("detail-pane");
     }

@@ -2,6 +2,7 @@ package dev.pilothouse.console.detail;
 
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.logs.LogViewer;
+import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.Session;
@@ -16,6 +17,7 @@ import javafx.scene.layout.HBox;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The Logs tab: one agent's log, followed live, or its previous run. The engine delivers lines
@@ -23,16 +25,28 @@ import java.util.Objects;
  */
 final class LogsPane extends BorderPane implements DetailView {
     private final Console console;
+    private final LogSource source;
     private final ComboBox<String> agent = new ComboBox<>();
     private final ToggleButton previous = new ToggleButton("Previous run");
     private final LogViewer viewer = new LogViewer();
     private LogSubscription subscription;
+    private Gate gate;
     private String sessionId;
     private String sessionName;
     private String subscribed;
 
+    /** Where the lines come from: the engine, or a test's source. */
+    interface LogSource {
+        LogSubscription open(String sessionId, String agent, LogOptions options, Consumer<List<LogLine>> sink);
+    }
+
     LogsPane(Console console) {
+        this(console, (id, agent, options, sink) -> console.engine().logs(id, agent, options, sink));
+    }
+
+    LogsPane(Console console, LogSource source) {
         this.console = console;
+        this.source = source;
         agent.setId("log-agent");
         previous.setId("log-previous");
         agent.valueProperty().addListener((o, a, b) -> resubscribe());
@@ -69,13 +83,15 @@ final class LogsPane extends BorderPane implements DetailView {
         }
         stop();
         subscribed = key;
+        Gate g = new Gate(viewer);
+        gate = g;
         viewer.clear();
         viewer.setSuggestedFileName(sessionName + "-" + agent.getValue() + (previous.isSelected() ? "-previous" : "") + ".log");
         String id = sessionId;
         String name = agent.getValue();
         boolean prevRun = previous.isSelected();
         console.run("read the log of agent '" + name + "'",
-                () -> console.engine().logs(id, name, new LogOptions(-1, !prevRun, prevRun), viewer::append),
+                () -> source.open(id, name, new LogOptions(-1, !prevRun, prevRun), g),
                 sub -> {
                     if (key.equals(subscribed)) {
                         subscription = sub;
@@ -87,10 +103,39 @@ final class LogsPane extends BorderPane implements DetailView {
 
     /** Stops following (no session shown, or the window closes). */
     void stop() {
+        if (gate != null) {
+            // shut before the viewer is cleared: a batch the old reader is still handing over cannot land after
+            gate.shut();
+            gate = null;
+        }
         if (subscription != null) {
             subscription.close();
             subscription = null;
         }
         subscribed = null;
+    }
+
+    /**
+     * What one subscription writes through. Once shut it drops everything: a reader that was
+     * replaced (another agent, session or run) may still deliver a batch it had read.
+     */
+    private static final class Gate implements Consumer<List<LogLine>> {
+        private final LogViewer viewer;
+        private boolean open = true;
+
+        Gate(LogViewer viewer) {
+            this.viewer = viewer;
+        }
+
+        @Override
+        public synchronized void accept(List<LogLine> lines) {
+            if (open) {
+                viewer.append(lines);
+            }
+        }
+
+        synchronized void shut() {
+            open = false;
+        }
     }
 }

@@ -40,9 +40,12 @@ final class OverviewPane extends ScrollPane implements DetailView {
     private final Label editError = new Label();
     private final Label stale = new Label();
     private final Hyperlink parent = new Hyperlink();
+    private final Label noParent = new Label("—");
+    private final javafx.scene.layout.StackPane parentSlot = new javafx.scene.layout.StackPane();
     private final FlowPane children = new FlowPane(6, 4);
     private Session shown;
     private boolean loading;
+    private final Map<String, String> volumes = new java.util.HashMap<>();
 
     OverviewPane(Console console) {
         this.console = console;
@@ -101,7 +104,9 @@ final class OverviewPane extends ScrollPane implements DetailView {
         g.setHgap(12);
         g.setVgap(6);
         g.getColumnConstraints().addAll(new ColumnConstraints(150), new ColumnConstraints());
-        row(g, 0, "Parent", parent);
+        parentSlot.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        noParent.setId("no-parent");
+        row(g, 0, "Parent", parentSlot);
         children.setId("children");
         row(g, 1, "Children", children);
         return g;
@@ -171,7 +176,20 @@ final class OverviewPane extends ScrollPane implements DetailView {
 
     private void showFacts(Session s) {
         facts.getChildren().clear();
-        String volume = s.purged() ? "purged " + Json.time(s.purgedAt()) : console.engine().volumeLocation(s);
+        String known = volumes.get(s.id());
+        String volume = s.purged() ? "purged " + Json.time(s.purgedAt()) : known != null ? known : "…";
+        if (!s.purged() && known == null) {
+            // where the volume is may take the runtime a moment to say: asked off the FX thread
+            console.run("find the volume of '" + s.name() + "'", () -> console.engine().volumeLocation(s), where -> {
+                volumes.put(s.id(), where);
+                if (shown != null && shown.id().equals(s.id())) {
+                    javafx.scene.Node v = facts.lookup("#fact-volume");
+                    if (v instanceof Label l) {
+                        l.setText(where);
+                    }
+                }
+            });
+        }
         Map<String, String> rows = new java.util.LinkedHashMap<>();
         rows.put("Id", s.id());
         rows.put("State / phase", s.state() + " / " + s.phase());
@@ -201,10 +219,11 @@ final class OverviewPane extends ScrollPane implements DetailView {
 
     private void showLineage(Session s) {
         if (s.parentSessionId() == null) {
-            parent.setText("—");
-            parent.setDisable(true);
+            // no parent: plain text, not a link to nowhere
+            parentSlot.getChildren().setAll(noParent);
             parent.setOnAction(null);
         } else {
+            parentSlot.getChildren().setAll(parent);
             parent.setText(console.sessions().name(s.parentSessionId()));
             parent.setDisable(false);
             parent.setOnAction(e -> console.select(s.parentSessionId()));
@@ -246,6 +265,11 @@ final class OverviewPane extends ScrollPane implements DetailView {
             save.setDisable(false);
             editError.setText(message);
         });
+    }
+
+    void revealLineage() {
+        layout();
+        setVvalue(getVmax());
     }
 
     /** For tests: the names of the children shown. */

@@ -14,6 +14,9 @@ import javafx.scene.control.TableView;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
+import dev.pilothouse.console.Cells;
 
 import java.util.List;
 import java.util.function.Function;
@@ -37,19 +40,34 @@ final class StatePane extends VBox implements DetailView {
         reason.setWrapText(true);
         Label phaseTitle = new Label("Runtime phase");
         phaseTitle.getStyleClass().add("section-title");
-        VBox side = new VBox(6, phaseTitle, phase, reason);
-        side.setPrefWidth(220);
-        HBox top = new HBox(16, diagram, side);
-        top.setAlignment(Pos.TOP_LEFT);
+        phaseTitle.setMinWidth(Region.USE_PREF_SIZE);
+        phase.setMinWidth(Region.USE_PREF_SIZE);
+        HBox side = new HBox(10, phaseTitle, phase, reason);
+        side.setAlignment(Pos.CENTER_LEFT);
+        HBox.setHgrow(reason, Priority.ALWAYS);
+        reason.setMaxWidth(Double.MAX_VALUE);
+        // the diagram keeps its drawing and shrinks to the tab's width (never clipped)
+        javafx.scene.Group scaled = new javafx.scene.Group(diagram);
+        StackPane holder = new StackPane(scaled);
+        holder.setAlignment(Pos.TOP_LEFT);
+        holder.setMinWidth(0);
+        javafx.beans.binding.DoubleBinding scale = javafx.beans.binding.Bindings.createDoubleBinding(
+                () -> Math.max(0.4, Math.min(1.0, holder.getWidth() / (StateDiagram.WIDTH + 2))), holder.widthProperty());
+        diagram.scaleXProperty().bind(scale);
+        diagram.scaleYProperty().bind(scale);
+        VBox top = new VBox(8, side, holder);
         Label timelineTitle = new Label("Transitions");
         timelineTitle.getStyleClass().add("section-title");
         TableView<AuditEvent> table = new TableView<>(transitions);
         table.setId("transitions");
         table.setPlaceholder(new Label("No transitions yet"));
-        table.getColumns().add(column("Time", 200, e -> Json.time(e.at())));
-        table.getColumns().add(column("Transition", 140, e -> e.from() + " → " + e.to()));
-        table.getColumns().add(column("Actor", 100, AuditEvent::actor));
-        table.getColumns().add(column("Reason", 420, e -> e.reason() == null ? "" : e.reason().replace('\n', ' ')));
+        table.getColumns().add(Cells.column("Time", 150, e -> Cells.time(e.at()), e -> Json.time(e.at())));
+        table.getColumns().add(Cells.column("Transition", 130, e -> e.from() + " → " + e.to()));
+        table.getColumns().add(Cells.column("Actor", 80, AuditEvent::actor));
+        table.getColumns().add(Cells.column("Reason", 300, e -> e.reason() == null ? "" : e.reason().replace('\n', ' '),
+                e -> e.reason() == null ? "" : e.reason()));
+        table.getColumns().forEach(c -> c.setSortable(false));
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         VBox.setVgrow(table, Priority.ALWAYS);
         setPadding(new Insets(12));
         getChildren().addAll(top, timelineTitle, table);

@@ -4,6 +4,7 @@ import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentJson;
 import dev.pilothouse.agent.CommandLineWords;
 import dev.pilothouse.console.Console;
+import dev.pilothouse.console.model.AgentForm;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Resources;
@@ -25,24 +26,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-/** The agent registry (fxml/agents.fxml): browse definitions, register new ones, delete old ones. */
+/**
+ * The agent registry (fxml/agents.fxml): browse definitions, register new ones, edit and delete
+ * them. The form is checked as it is typed ({@link AgentForm}): every problem under its field at
+ * once, and the button enabled only when there is none.
+ */
 public final class AgentsDialog extends DialogWindow {
     @FXML private TableView<AgentDefinition> table;
     @FXML private TextArea details;
     @FXML private Button delete;
     @FXML private Label listMessage;
+    @FXML private Label formTitle;
+    @FXML private Button newAgent;
     @FXML private TextField name;
+    @FXML private Label nameMessage;
     @FXML private TextField command;
+    @FXML private Label commandMessage;
     @FXML private TextField image;
+    @FXML private Label imageMessage;
     @FXML private TextField model;
     @FXML private TextField port;
+    @FXML private Label portMessage;
     @FXML private TextArea env;
+    @FXML private Label envMessage;
     @FXML private TextArea instructions;
+    @FXML private Label instructionsMessage;
     @FXML private Label formMessage;
     @FXML private Button create;
     @FXML private Button close;
 
     private final Console console;
+    /** The definition being edited, or null for a new one. */
+    private AgentDefinition editing;
+    private boolean filling;
 
     public AgentsDialog(Console console, Window owner, boolean dark) {
         super(owner, "agents.fxml", "Agent definitions", dark);
@@ -51,14 +67,23 @@ public final class AgentsDialog extends DialogWindow {
         table.getColumns().add(column("Command", 170, a -> String.join(" ", a.command())));
         table.getColumns().add(column("Image", 200, a -> a.image() == null ? "" : a.image()));
         table.getColumns().add(column("Model", 90, a -> a.model() == null ? "" : a.model()));
+        table.setPlaceholder(new Label("Loading the agents…"));
         table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
             details.setText(b == null ? "" : yaml(b));
             delete.setDisable(b == null);
+            edit(b);
         });
         delete.setDisable(true);
         delete.setOnAction(e -> deleteSelected());
-        create.setOnAction(e -> register());
+        newAgent.setOnAction(e -> table.getSelectionModel().clearSelection());
+        create.setOnAction(e -> submit());
         close.setOnAction(e -> stage.close());
+        for (TextField f : List.of(name, command, image, model, port)) {
+            f.textProperty().addListener((o, a, b) -> check());
+        }
+        env.textProperty().addListener((o, a, b) -> check());
+        instructions.textProperty().addListener((o, a, b) -> check());
+        edit(null);
         reload(null);
     }
 
@@ -68,36 +93,77 @@ public final class AgentsDialog extends DialogWindow {
 
     private void reload(String select) {
         console.run(() -> console.engine().agents(false), defs -> {
+            table.setPlaceholder(new Label("No agents registered"));
             table.getItems().setAll(defs);
             defs.stream().filter(d -> d.name().equals(select)).findFirst().ifPresent(d -> table.getSelectionModel().select(d));
+            check();
         }, listMessage::setText);
     }
 
-    private void register() {
-        AgentDefinition draft;
-        try {
-            draft = new AgentDefinition(null, name.getText() == null ? null : name.getText().trim(), blank(image),
-                    blank(command) == null ? List.of() : CommandLineWords.split(command.getText()), blank(model),
-                    instructions.getText(), env(env.getText()), port(port.getText()), new Resources(null, null, null),
-                    null, null, null);
-        } catch (InvalidInputException e) {
-            formMessage.setText(e.getMessage());
+    /** Fills the form with a definition to edit, or empties it for a new one. */
+    private void edit(AgentDefinition a) {
+        editing = a;
+        AgentForm.Input in = a == null ? new AgentForm.Input("", "", "", "", "", "", "") : AgentForm.of(a);
+        filling = true;
+        name.setText(in.name());
+        command.setText(in.command());
+        image.setText(in.image());
+        model.setText(in.model());
+        port.setText(in.port());
+        env.setText(in.env());
+        instructions.setText(in.instructions());
+        filling = false;
+        formTitle.setText(a == null ? "New agent" : "Edit agent '" + a.name() + "'");
+        create.setText(a == null ? "Register agent" : "Save changes");
+        formMessage.setText(a == null ? "" : "Sessions that have this agent keep their copy; new sessions get the edit.");
+        formMessage.getStyleClass().setAll("label", a == null ? "inline-error" : "muted");
+        check();
+    }
+
+    private AgentForm.Input input() {
+        return new AgentForm.Input(name.getText(), command.getText(), image.getText(), model.getText(), port.getText(),
+                env.getText(), instructions.getText());
+    }
+
+    /** Checks every field and shows every problem under its field. */
+    private AgentForm.Result check() {
+        List<String> taken = table.getItems().stream().map(AgentDefinition::name).toList();
+        AgentForm.Result r = AgentForm.check(input(), taken, editing == null ? null : editing.name());
+        // an untouched new form says nothing yet; it only waits for a name and a command
+        boolean blank = editing == null && input().equals(new AgentForm.Input("", "", "", "", "", "", ""));
+        Map<String, Label> labels = Map.of(AgentForm.NAME, nameMessage, AgentForm.COMMAND, commandMessage,
+                AgentForm.IMAGE, imageMessage, AgentForm.PORT, portMessage, AgentForm.ENV, envMessage,
+                AgentForm.INSTRUCTIONS, instructionsMessage);
+        labels.forEach((field, label) -> {
+            String problem = blank ? "" : r.problems().getOrDefault(field, "");
+            label.setText(problem);
+            label.setManaged(!problem.isEmpty());
+            label.setTooltip(problem.isEmpty() ? null : new javafx.scene.control.Tooltip(problem));
+        });
+        create.setDisable(!r.ok() || filling);
+        return r;
+    }
+
+    private void submit() {
+        AgentForm.Result r = check();
+        if (!r.ok()) {
             return;
         }
+        AgentDefinition draft = r.draft();
+        AgentDefinition was = editing;
         create.setDisable(true);
+        formMessage.getStyleClass().setAll("label", "inline-error");
         formMessage.setText("");
-        console.run(() -> console.engine().createAgent(draft), created -> {
-            create.setDisable(false);
-            for (TextField f : List.of(name, command, image, model, port)) {
-                f.clear();
-            }
-            env.clear();
-            instructions.clear();
-            reload(created.name());
-        }, message -> {
-            create.setDisable(false);
-            formMessage.setText(message);
-        });
+        console.run(() -> was == null ? console.engine().createAgent(draft) : console.engine().updateAgent(was.name(), draft),
+                stored -> {
+                    formMessage.getStyleClass().setAll("label", "muted");
+                    formMessage.setText((was == null ? "Registered " : "Saved ") + stored.name() + ".");
+                    reload(stored.name());
+                }, message -> {
+                    create.setDisable(false);
+                    formMessage.getStyleClass().setAll("label", "inline-error");
+                    formMessage.setText(message);
+                });
     }
 
     private void deleteSelected() {
@@ -121,43 +187,6 @@ public final class AgentsDialog extends DialogWindow {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             return a.toString();
         }
-    }
-
-    /** KEY=value lines; blank lines are skipped. */
-    static Map<String, String> env(String text) {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (text == null) {
-            return m;
-        }
-        int n = 0;
-        for (String line : text.split("\n")) {
-            n++;
-            if (line.isBlank()) {
-                continue;
-            }
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw new InvalidInputException("environment line " + n + " ('" + line.trim()
-                        + "') is not KEY=value; give one variable per line, e.g. LOG_LEVEL=debug");
-            }
-            m.put(line.substring(0, eq).trim(), line.substring(eq + 1));
-        }
-        return m;
-    }
-
-    static int port(String text) {
-        if (text == null || text.isBlank()) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            throw new InvalidInputException("port '" + text.trim() + "' is not a number; accepted: 1 to 65535");
-        }
-    }
-
-    private static String blank(TextField f) {
-        return f.getText() == null || f.getText().isBlank() ? null : f.getText().trim();
     }
 
     private static TableColumn<AgentDefinition, String> column(String title, double width,

@@ -97,11 +97,19 @@ public final class CreateSessionDialog extends DialogWindow {
         progress.setVisible(true);
         progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         progressText.setText("Creating…");
+        dev.pilothouse.console.WorkMonitor.Job job = console.startWork("Start " + (n == null ? "a new session" : n));
         console.run(() -> console.engine().create(r, stored -> Platform.runLater(() -> {
             // stored: the rest (starting agents, the first message) goes on in the background
+            job.progress(-1, "Starting the agents of " + stored.name() + "…");
             stage.close();
             onCreated.accept(stored);
         }), null), started -> {
+            if (started.failed()) {
+                job.failed("failed");
+            } else {
+                job.done();
+                console.notifier().info("Session " + started.session().name() + " is " + started.session().state() + ".");
+            }
             if (started.failed()) {
                 console.notifier().error(started.session().state() == dev.pilothouse.session.SessionState.ERROR
                         ? "Session '" + started.session().name() + "' failed to start: " + started.session().terminationReason()
@@ -109,6 +117,7 @@ public final class CreateSessionDialog extends DialogWindow {
                         + started.firstReply().reply().error());
             }
         }, message -> {
+            job.failed(message);
             if (stage.isShowing()) {
                 progress.setVisible(false);
                 progressText.setText("");

@@ -2,6 +2,7 @@ package dev.pilothouse.console.dialogs;
 
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.console.Console;
+import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.session.Resources;
@@ -48,6 +49,8 @@ public final class RemixDialog extends DialogWindow {
     private final Session parent;
     private final List<String> parentAgents;
     private boolean agentsLoaded;
+    private WorkMonitor.Job job;
+    private String copied;
     private Map<String, Consumer<EngineEvent.CopyProgressed>> watchers;
     private Consumer<Session> onDone = s -> {
     };
@@ -168,6 +171,8 @@ public final class RemixDialog extends DialogWindow {
         progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         progressText.setText(copies ? "Copying the volume…" : "Creating…");
         String parentId = parent.id();
+        WorkMonitor.Job job = console.startWork("Remix " + parent.name() + (copies ? ": copying the volume" : ""));
+        this.job = job;
         console.run(() -> console.engine().remix(parentId, r, child -> {
             if (copies) {
                 watchers.put(child.id(), p -> copied(child, p));
@@ -178,12 +183,21 @@ public final class RemixDialog extends DialogWindow {
             watchers.remove(started.session().id());
             finish(started.session());
             if (started.failed()) {
+                job.failed("failed");
                 console.notifier().error(started.session().state() == SessionState.ERROR
                         ? "Remix '" + started.session().name() + "' failed: " + started.session().terminationReason()
                         : "The reply to the starting prompt of '" + started.session().name() + "' failed: "
                         + started.firstReply().reply().error());
+            } else {
+                job.done();
+                console.notifier().info("Remix " + started.session().name() + " of " + parent.name() + " is "
+                        + started.session().state() + (copied == null ? "." : "; " + copied + "."));
             }
         }, message -> {
+            job.failed(message);
+            if (!stage.isShowing()) {
+                console.notifier().error("Remix of " + parent.name() + " failed: " + message);
+            }
             progress.setVisible(false);
             progressText.setText("");
             error.setText(message);
@@ -194,9 +208,17 @@ public final class RemixDialog extends DialogWindow {
     private void copied(Session child, EngineEvent.CopyProgressed p) {
         double fraction = p.bytesTotal() == 0 ? 1.0 : (double) p.bytesDone() / p.bytesTotal();
         progress.setProgress(fraction);
-        progressText.setText(String.format("Copying the volume: %d of %d files, %.1f of %.1f MB", p.filesDone(),
-                p.filesTotal(), p.bytesDone() / 1e6, p.bytesTotal() / 1e6));
+        String text = String.format("Copying the volume: %d of %d files, %.1f of %.1f MB", p.filesDone(),
+                p.filesTotal(), p.bytesDone() / 1e6, p.bytesTotal() / 1e6);
+        progressText.setText(text);
+        if (job != null) {
+            job.progress(fraction, text);
+        }
         if (p.filesDone() == p.filesTotal()) {
+            copied = String.format("workspace copied (%d files, %.1f MB)", p.filesTotal(), p.bytesTotal() / 1e6);
+            if (job != null) {
+                job.progress(-1, "Volume copied; starting " + child.name() + "…");
+            }
             watchers.remove(child.id());
             finish(child);
         }

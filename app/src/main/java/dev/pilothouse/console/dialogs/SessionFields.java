@@ -11,7 +11,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
-import javafx.scene.control.cell.CheckBoxListCell;
+import org.controlsfx.control.CheckListView;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,7 +23,7 @@ import java.util.Map;
  * edit is validated at once with the engine's own rules, and the message appears under the field.
  */
 public final class SessionFields {
-    @FXML private ListView<String> agents;
+    @FXML private CheckListView<String> agents;
     @FXML private Label agentsMessage;
     @FXML private TextArea prompt;
     @FXML private Label promptMessage;
@@ -38,7 +38,7 @@ public final class SessionFields {
     @FXML private TextField storage;
     @FXML private Label resourcesMessage;
 
-    private final Map<String, BooleanProperty> checked = new LinkedHashMap<>();
+    private boolean filling;
     /** Agents in the order they were ticked: the first gets the starting prompt. */
     private final List<String> order = new ArrayList<>();
     private final ReadOnlyBooleanWrapper valid = new ReadOnlyBooleanWrapper(false);
@@ -52,7 +52,18 @@ public final class SessionFields {
 
     @FXML
     void initialize() {
-        agents.setCellFactory(CheckBoxListCell.forListView(name -> checked.get(name)));
+        // ControlsFX's check list: the order agents are ticked in is kept (the first gets the prompt)
+        agents.getCheckModel().getCheckedItems().addListener((javafx.collections.ListChangeListener<String>) c -> {
+            if (filling) {
+                return;
+            }
+            while (c.next()) {
+                c.getRemoved().forEach(order::remove);
+                c.getAddedSubList().stream().filter(a -> !order.contains(a)).forEach(order::add);
+            }
+            order.retainAll(agents.getCheckModel().getCheckedItems());
+            changed();
+        });
         for (TextField f : List.of(waiting, ttl, cpu, memory, storage)) {
             f.textProperty().addListener((o, a, b) -> changed());
         }
@@ -71,32 +82,29 @@ public final class SessionFields {
 
     /** Offers {@code available} agents, with {@code preselected} ticked in that order. */
     public void setAgents(List<String> available, List<String> preselected) {
-        checked.clear();
-        order.clear();
-        List<String> all = new ArrayList<>(preselected);
-        available.stream().filter(a -> !all.contains(a)).forEach(all::add);
-        for (String name : all) {
-            BooleanProperty p = new SimpleBooleanProperty(preselected.contains(name));
-            p.addListener((o, was, on) -> {
-                if (on) {
-                    order.add(name);
-                } else {
-                    order.remove(name);
-                }
-                changed();
-            });
-            checked.put(name, p);
+        filling = true;
+        try {
+            order.clear();
+            List<String> all = new ArrayList<>(preselected);
+            available.stream().filter(a -> !all.contains(a)).forEach(all::add);
+            agents.getCheckModel().clearChecks();
+            agents.getItems().setAll(all);
+            preselected.forEach(a -> agents.getCheckModel().check(a));
+            order.addAll(preselected);
+        } finally {
+            filling = false;
         }
-        order.addAll(preselected);
-        agents.getItems().setAll(all);
         changed();
     }
 
     /** Ticks or unticks an agent (tests, keyboard users). */
     public void setAgentChecked(String name, boolean on) {
-        BooleanProperty p = checked.get(name);
-        if (p != null) {
-            p.set(on);
+        if (agents.getItems().contains(name)) {
+            if (on) {
+                agents.getCheckModel().check(name);
+            } else {
+                agents.getCheckModel().clearCheck(name);
+            }
         }
     }
 

@@ -45,7 +45,7 @@ public final class LogViewer extends BorderPane {
     private static final Boolean NEWS = Boolean.TRUE; // what the frame batcher carries: only that something changed
 
     private volatile LineStore store = new LineStore();
-    private final FrameBatcher<Boolean> frames = new FrameBatcher<>(news -> onFrame());
+    private final FrameBatcher<Boolean> frames = new FrameBatcher<>(news -> { }, this::onFrame);
     private final Background work = new Background(running -> { });
     private final LogToolbar toolbar = new LogToolbar();
     private final LineView lines = new LineView();

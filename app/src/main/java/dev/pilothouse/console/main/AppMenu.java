@@ -27,12 +27,12 @@ final class AppMenu {
     }
 
     static void fill(MenuButton menu, Path dataDir, FolderOpener opener, Background background, Runnable shortcuts,
-                     java.util.function.Consumer<String> error) {
+                     java.util.function.Consumer<String> error, java.util.function.Consumer<String> info) {
         menu.setGraphic(new FontIcon(MaterialDesignD.DOTS_VERTICAL));
         MenuItem logs = item("Open log folder", "menu-logs", new FontIcon(MaterialDesignF.FOLDER_TEXT_OUTLINE));
-        logs.setOnAction(e -> open(BuildInfo.logDir(dataDir), opener, background, error));
+        logs.setOnAction(e -> open("log folder", BuildInfo.logDir(dataDir), opener, background, error, info));
         MenuItem data = item("Open data folder", "menu-data", new FontIcon(MaterialDesignF.FOLDER_OUTLINE));
-        data.setOnAction(e -> open(dataDir, opener, background, error));
+        data.setOnAction(e -> open("data folder", dataDir, opener, background, error, info));
         MenuItem keys = item("Keyboard shortcuts (F1)", "menu-shortcuts", new FontIcon(MaterialDesignK.KEYBOARD_OUTLINE));
         keys.setOnAction(e -> shortcuts.run());
         MenuItem about = item("About Pilothouse", "menu-about", new FontIcon(MaterialDesignI.INFORMATION_OUTLINE));
@@ -46,17 +46,28 @@ final class AppMenu {
         return m;
     }
 
-    /** Creates the folder first (no log yet on a fresh data dir) and opens it off the FX thread. */
-    private static void open(Path folder, FolderOpener opener, Background background, java.util.function.Consumer<String> error) {
+    /**
+     * Creates the folder first (no log yet on a fresh data dir) and opens it off the FX thread.
+     * When nothing on the desktop can open it, says where it is and puts the path on the clipboard.
+     */
+    static void open(String what, Path folder, FolderOpener opener, Background background,
+                     java.util.function.Consumer<String> error, java.util.function.Consumer<String> info) {
         background.run(() -> {
             try {
                 Files.createDirectories(folder);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            opener.open(folder);
-            return folder;
-        }, f -> { }, e -> error.accept("Could not open " + folder + ": " + e.getMessage()));
+            return opener.open(folder);
+        }, opened -> {
+            if (!opened) {
+                javafx.scene.input.ClipboardContent path = new javafx.scene.input.ClipboardContent();
+                path.putString(folder.toString());
+                javafx.scene.input.Clipboard.getSystemClipboard().setContent(path);
+                info.accept("Nothing on this desktop opens folders (no file manager found). The " + what + " is "
+                        + folder + " (path copied to the clipboard).");
+            }
+        }, e -> error.accept("Could not open " + folder + ": " + e.getMessage()));
     }
 
     static String aboutText(Path dataDir) {

@@ -5,7 +5,10 @@ import dev.pilothouse.console.Background;
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.ConsoleSettings;
 import dev.pilothouse.console.FrameBatcher;
+import dev.pilothouse.console.NotificationCenter;
+import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.console.Themes;
+import dev.pilothouse.console.model.SelectionModel;
 import dev.pilothouse.console.detail.DetailPane;
 import dev.pilothouse.console.dialogs.AgentsDialog;
 import dev.pilothouse.console.dialogs.CreateSessionDialog;
@@ -71,9 +74,12 @@ public final class MainController {
     @FXML private Button resumeButton;
     @FXML private Button retryButton;
     @FXML private Button deleteButton;
+    @FXML private Button purgeButton;
     @FXML private Button agentsButton;
     @FXML private ToggleButton themeToggle;
     @FXML private Button shortcutsButton;
+    @FXML private Button notificationsButton;
+    @FXML private Button workButton;
     @FXML private javafx.scene.control.MenuButton appMenu;
     @FXML private HBox banner;
     @FXML private Label bannerText;
@@ -97,11 +103,22 @@ public final class MainController {
     private DetailPane detail;
     private Background background;
     private Console console;
-    private Engine engine;
     private FrameBatcher<EngineEvent> events;
+    // what a frame of engine events gathered, applied at its end
+    private final List<Session> frameChanges = new ArrayList<>();
+    private final Map<String, List<AgentEvent>> frameStreamed = new LinkedHashMap<>();
+    private final Map<String, String> frameStreamedAgent = new LinkedHashMap<>();
+    /** Session changes heard while a context loads, applied over what it loaded. */
+    private final List<Session> heardWhileSwitching = new ArrayList<>();
+    /** Counts context switches asked for; only the last one asked for is shown. */
+    private final java.util.concurrent.atomic.AtomicLong contextAsked = new java.util.concurrent.atomic.AtomicLong();
+    /** The context whose sessions the table shows (null while one loads). */
+    private String shownContext;
+    private final Label placeholder = new Label("Opening the data dir…");
+    private NotificationCenter notifications;
+    private WorkMonitor work;
     private ConsoleSettings settings;
     private SessionActions actions;
-    private boolean switchingContext;
     private WelcomeView welcome;
 
     @FXML
@@ -110,6 +127,8 @@ public final class MainController {
             busy.setVisible(n > 0);
         });
         sessions = new SessionTable(table, model);
+        notifications = new NotificationCenter(notificationsButton, root);
+        work = new WorkMonitor(workButton);
         icons();
         for (SessionState s : SessionState.values()) {
             ToggleButton b = new ToggleButton(s.name());
@@ -126,9 +145,19 @@ public final class MainController {
         }
         sessions.textFilter().bind(filterField.textProperty());
         sessions.showDeleted().bind(showDeleted.selectedProperty());
-        table.getItems().addListener((ListChangeListener<SessionRow>) c -> updateCount());
+        table.getItems().addListener((ListChangeListener<SessionRow>) c -> {
+            updateCount();
+            syncPane();
+        });
         bannerClose.setOnAction(e -> hideBanner());
-        table.getSelectionModel().getSelectedItems().addListener((ListChangeListener<SessionRow>) c -> selectionChanged());
+        table.getSelectionModel().getSelectedIndices().addListener((ListChangeListener<Integer>) c -> syncPane());
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> syncPane());
+        // a click on the row already selected shows it again, whatever the selection model said
+        table.addEventHandler(javafx.scene.input.MouseEvent.MOUSE_CLICKED, e -> syncPane());
+        placeholder.getStyleClass().add("muted");
+        placeholder.setId("table-placeholder");
+        table.setPlaceholder(placeholder);
+        filterField.textProperty().addListener((o, a, b) -> updatePlaceholder());
         setEnabled(false);
         statusText.setText("Opening the data dir…");
     }
@@ -141,6 +170,7 @@ public final class MainController {
         resumeButton.setGraphic(new FontIcon(MaterialDesignP.PLAY));
         retryButton.setGraphic(new FontIcon(MaterialDesignR.RESTART));
         deleteButton.setGraphic(new FontIcon(MaterialDesignD.DELETE_OUTLINE));
+        purgeButton.setGraphic(new FontIcon(MaterialDesignD.DELETE_FOREVER_OUTLINE));
         agentsButton.setGraphic(new FontIcon(MaterialDesignA.ACCOUNT_COG_OUTLINE));
         shortcutsButton.setGraphic(new FontIcon(MaterialDesignK.KEYBOARD_OUTLINE));
         tip(newButton, "New session (Ctrl+N)");
@@ -149,6 +179,7 @@ public final class MainController {
         tip(resumeButton, "Resume the selected sessions (Ctrl+Shift+P)");
         tip(retryButton, "Retry the selected sessions in ERROR (Ctrl+Shift+R)");
         tip(deleteButton, "Delete the selected sessions (Delete)");
+        tip(purgeButton, "Purge the volumes of the selected deleted sessions, for good (Shift+Delete)");
         tip(agentsButton, "Agent definitions (Ctrl+Shift+A)");
         tip(themeToggle, "Light / dark (Ctrl+Shift+L)");
         tip(shortcutsButton, "Keyboard shortcuts (F1)");
@@ -161,7 +192,8 @@ public final class MainController {
     /** Called once the window is built, before the engine is open. */
     public void init(ConsoleSettings settings, Path dataDir, dev.pilothouse.console.FolderOpener opener) {
         this.settings = settings;
-        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, m -> showBanner(m, true));
+        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, notifications::error,
+                notifications::info);
         dataDirLabel.setText(dataDir.toString());
         namespaceField.setText(settings.namespace);
         themeToggle.setSelected(settings.dark);
@@ -178,45 +210,43 @@ public final class MainController {
         showBanner(message, true);
     }
 
-    /** The engine is open: load, subscribe, and enable the window. */
+    /** The engine is open: subscribe, list the contexts and load the chosen one, all off the FX thread. */
     public void engineReady(Engine engine) {
-        this.engine = engine;
-        console = new Console(engine, background, model, this::select, new Console.Notifier() {
-            @Override
-            public void error(String message) {
-                showBanner(message, true);
-            }
-
-            @Override
-            public void info(String message) {
-                showBanner(message, false);
-            }
-        });
+        console = new Console(engine, background, model, this::select, notifications, work);
         actions = new SessionActions(console, root);
         detail = new DetailPane(console);
         detailHolder.getChildren().setAll(detail);
-        events = new FrameBatcher<>(this::onFrame);
+        events = new FrameBatcher<>(this::onEvent, this::endOfFrame);
         events.start();
-        engine.subscribe(events::add);
         Timeline clock = new Timeline(new KeyFrame(Duration.seconds(1), e -> sessions.tick(Instant.now())));
         clock.setCycleCount(Timeline.INDEFINITE);
         clock.play();
         wireActions();
+        table.setContextMenu(SessionMenu.build(this, actions));
         welcome = new WelcomeView(this::openCreate, this::openAgents);
         welcome.node().setVisible(false);
         centerStack.getChildren().add(welcome.node());
         model.rows().addListener((ListChangeListener<SessionRow>) c -> updateWelcome());
-        List<String> contexts = engine.contexts();
-        contextChooser.getItems().setAll(contexts);
-        String wanted = contexts.contains(settings.context) ? settings.context : engine.context();
-        contextChooser.setValue(wanted);
-        contextChooser.valueProperty().addListener((o, a, b) -> {
-            if (b != null && !b.equals(a)) {
-                switchContext(b);
-            }
+        String remembered = settings.context;
+        console.run("list the contexts", () -> {
+            Engine e = console.engine();
+            e.subscribe(events::add);
+            List<String> contexts = e.contexts();
+            return new Contexts(contexts, contexts.contains(remembered) ? remembered : e.context());
+        }, found -> {
+            contextChooser.getItems().setAll(found.all());
+            contextChooser.setValue(found.wanted());
+            contextChooser.valueProperty().addListener((o, a, b) -> {
+                if (b != null && !b.equals(a)) {
+                    switchContext(b);
+                }
+            });
+            setEnabled(true);
+            switchContext(found.wanted());
         });
-        setEnabled(true);
-        switchContext(wanted);
+    }
+
+    private record Contexts(List<String> all, String wanted) {
     }
 
     private void wireActions() {
@@ -226,6 +256,7 @@ public final class MainController {
         resumeButton.setOnAction(e -> actions.resume(selected()));
         retryButton.setOnAction(e -> actions.retry(selected()));
         deleteButton.setOnAction(e -> actions.delete(selected()));
+        purgeButton.setOnAction(e -> actions.purge(selected()));
         agentsButton.setOnAction(e -> openAgents());
         shortcutsButton.setOnAction(e -> toggleShortcuts());
     }
@@ -245,6 +276,8 @@ public final class MainController {
         });
         keys.put(KeyCombination.keyCombination("Shift+Delete"), () -> actions.purge(selected()));
         keys.put(KeyCombination.keyCombination("Shortcut+F"), () -> filterField.requestFocus());
+        // focus starts in the table (the namespace field would take it, its text selected)
+        javafx.application.Platform.runLater(table::requestFocus);
         keys.put(KeyCombination.keyCombination("Shortcut+K"), () -> {
             contextChooser.requestFocus();
             contextChooser.show();
@@ -254,6 +287,7 @@ public final class MainController {
         keys.put(KeyCombination.keyCombination("Shortcut+Shift+L"), () -> themeToggle.setSelected(!themeToggle.isSelected()));
         keys.put(KeyCombination.keyCombination("F5"), () -> switchContext(contextChooser.getValue()));
         keys.put(KeyCombination.keyCombination("F1"), this::toggleShortcuts);
+        keys.put(KeyCombination.keyCombination("Shortcut+Shift+N"), () -> notifications.toggle());
         keys.put(KeyCombination.keyCombination("Shortcut+L"), () -> table.requestFocus());
         for (int i = 1; i <= 5; i++) {
             int tab = i - 1;
@@ -282,62 +316,97 @@ public final class MainController {
         }
     }
 
-    private void onFrame(List<EngineEvent> batch) {
-        List<Session> changed = new ArrayList<>();
-        Map<String, List<AgentEvent>> streamed = new LinkedHashMap<>();
-        Map<String, String> streamedAgent = new LinkedHashMap<>();
-        for (EngineEvent e : batch) {
-            if (e instanceof EngineEvent.SessionChanged c) {
-                if (!switchingContext && c.session().context().equals(contextChooser.getValue())) {
-                    changed.add(c.session());
-                }
-            } else if (e instanceof EngineEvent.ReplyStreamed r) {
-                streamed.computeIfAbsent(r.sessionId(), k -> new ArrayList<>()).add(r.event());
-                streamedAgent.put(r.sessionId(), r.agent());
-            } else if (e instanceof EngineEvent.CopyProgressed p) {
-                Consumer<EngineEvent.CopyProgressed> w = copyWatchers.get(p.sessionId());
-                if (w != null) {
-                    w.accept(p);
-                }
-            } else if (e instanceof EngineEvent.Notice n) {
-                showBanner(n.message(), false);
-            } else if (e instanceof EngineEvent.ConnectionChanged cc && cc.context().equals(contextChooser.getValue())) {
-                showConnection(cc.context(), cc.status());
+    /** One engine event of a frame; what it changes is applied at the frame's end. */
+    private void onEvent(EngineEvent e) {
+        if (e instanceof EngineEvent.SessionChanged c) {
+            if (shownContext == null) {
+                heardWhileSwitching.add(c.session());
+            } else if (c.session().context().equals(shownContext)) {
+                frameChanges.add(c.session());
             }
-        }
-        if (!changed.isEmpty()) {
-            model.apply(changed);
-            updateCount();
-            Session shown = detail.shown();
-            // the detail pane shows the session and its children: redraw it only when they change
-            if (shown != null && changed.stream().anyMatch(s -> s.id().equals(shown.id())
-                    || shown.id().equals(s.parentSessionId()))) {
-                model.get(shown.id()).ifPresent(detail::show);
+        } else if (e instanceof EngineEvent.ReplyStreamed r) {
+            frameStreamed.computeIfAbsent(r.sessionId(), k -> new ArrayList<>()).add(r.event());
+            frameStreamedAgent.put(r.sessionId(), r.agent());
+        } else if (e instanceof EngineEvent.CopyProgressed p) {
+            Consumer<EngineEvent.CopyProgressed> w = copyWatchers.get(p.sessionId());
+            if (w != null) {
+                w.accept(p);
             }
-            updateButtons();
+        } else if (e instanceof EngineEvent.Notice n) {
+            console.notifier().info(n.message());
+        } else if (e instanceof EngineEvent.ConnectionChanged cc && cc.context().equals(shownContext)) {
+            showConnection(cc.context(), cc.status());
         }
-        streamed.forEach((id, pieces) -> detail.streamed(id, streamedAgent.get(id), pieces));
     }
 
+    private void endOfFrame() {
+        try {
+            if (!frameChanges.isEmpty()) {
+                model.apply(frameChanges);
+                updateCount();
+                Session shown = detail.shown();
+                // the detail pane shows the session and its children: redraw it only when they change
+                if (shown != null && frameChanges.stream().anyMatch(s -> s.id().equals(shown.id())
+                        || shown.id().equals(s.parentSessionId()))) {
+                    model.get(shown.id()).ifPresent(detail::show);
+                }
+            }
+            syncPane();
+            frameStreamed.forEach((id, pieces) -> detail.streamed(id, frameStreamedAgent.get(id), pieces));
+        } finally {
+            frameChanges.clear();
+            frameStreamed.clear();
+            frameStreamedAgent.clear();
+        }
+    }
+
+    /**
+     * Shows a context's sessions. The table empties at once (a loading placeholder, never the
+     * previous context's rows under the new name); switches run one at a time in the order asked
+     * and a switch already superseded is skipped, so the last context chosen is the one the
+     * engine uses and the table shows.
+     */
     private void switchContext(String context) {
         if (context == null) {
             return;
         }
-        switchingContext = true;
+        long ask = contextAsked.incrementAndGet();
+        shownContext = null;
+        heardWhileSwitching.clear();
+        model.setAll(List.of());
+        updatePlaceholder();
+        syncPane();
         statusText.setText("Connecting to " + context + "…");
         connectionStatus.setText("");
         settings.context = context;
-        console.run("switch to context '" + context + "'", () -> {
-            engine.useContext(context);
-            return new ContextView(engine.sessions(true), engine.connection(context));
+        console.runInOrder(() -> {
+            if (ask != contextAsked.get()) {
+                return null;
+            }
+            Engine e = console.engine();
+            e.useContext(context);
+            return new ContextView(e.sessions(true), e.connection(context));
         }, view -> {
-            switchingContext = false;
+            if (ask != contextAsked.get() || view == null) {
+                return;
+            }
+            shownContext = context;
             model.setAll(view.sessions());
+            model.apply(heardWhileSwitching.stream().filter(s -> s.context().equals(context)).toList());
+            heardWhileSwitching.clear();
+            updatePlaceholder();
             updateWelcome();
-            detail.show(null);
+            syncPane();
             statusText.setText("Context " + context);
             showConnection(context, view.connection());
-            updateButtons();
+        }, message -> {
+            if (ask == contextAsked.get()) {
+                shownContext = context;
+                heardWhileSwitching.clear();
+                updatePlaceholder();
+                statusText.setText("Not connected to " + context);
+                console.notifier().error("Could not switch to context '" + context + "': " + message);
+            }
         });
     }
 
@@ -347,7 +416,7 @@ public final class MainController {
 
     /** An empty context shows the welcome view instead of an empty table. */
     private void updateWelcome() {
-        boolean empty = model.rows().isEmpty() && !switchingContext;
+        boolean empty = model.rows().isEmpty() && shownContext != null;
         if (empty) {
             welcome.show(console, contextChooser.getValue(), namespaceField.getText().isBlank() ? null : namespaceField.getText().trim(),
                     List.copyOf(contextChooser.getItems()), this::selectNew);
@@ -361,7 +430,7 @@ public final class MainController {
 
     /** The connection status beside the context chooser: its state, and why when it is not connected. */
     private void showConnection(String context, dev.pilothouse.runtime.ConnectionStatus status) {
-        boolean local = context.equals(dev.pilothouse.runtime.local.LocalRuntime.CONTEXT);
+        boolean local = context.equals(Engine.LOCAL_CONTEXT);
         connectionStatus.setText("● " + (local ? "local runtime" : status.describe()));
         String style = status.connected() ? "connection-ok"
                 : status.state() == dev.pilothouse.runtime.ConnectionStatus.State.CHECKING ? "muted" : "connection-bad";
@@ -371,24 +440,68 @@ public final class MainController {
                 + "\nChecked " + status.checkedAt()));
     }
 
-    private void selectionChanged() {
-        List<Session> picked = selected();
-        detail.show(picked.size() == 1 ? picked.get(0) : null);
+    /**
+     * The pane is the selection: shows the one selected session (nothing for none or several)
+     * and sets the toolbar from the selection. Called on every change of the selection and of the
+     * rows shown (delete, purge, filter, sort, a session vanishing, a context switch), so a row
+     * that leaves takes the pane with it.
+     */
+    private void syncPane() {
+        if (detail == null) {
+            return;
+        }
+        Session one = SelectionModel.shown(selected());
+        Session shown = detail.shown();
+        if (one == null) {
+            if (shown != null) {
+                detail.show(null);
+            }
+        } else if (shown == null || !shown.id().equals(one.id()) || shown.version() < one.version()) {
+            detail.show(one);
+        }
         updateButtons();
     }
 
-    private List<Session> selected() {
-        return table.getSelectionModel().getSelectedItems().stream().map(SessionRow::session).toList();
+    /** The selected sessions, read from the selected indices: always rows the table shows. */
+    List<Session> selected() {
+        List<SessionRow> items = table.getItems();
+        List<Session> out = new ArrayList<>();
+        for (Integer i : table.getSelectionModel().getSelectedIndices()) {
+            if (i != null && i >= 0 && i < items.size()) {
+                out.add(items.get(i).session());
+            }
+        }
+        return out;
     }
 
     private void updateButtons() {
-        List<Session> picked = selected();
-        boolean any = !picked.isEmpty();
-        pauseButton.setDisable(picked.stream().noneMatch(s -> s.state() == SessionState.READY && !s.deleted()));
-        resumeButton.setDisable(picked.stream().noneMatch(s -> s.state() == SessionState.IDLE && !s.deleted() && !s.completed()));
-        retryButton.setDisable(picked.stream().noneMatch(s -> s.state() == SessionState.ERROR && !s.deleted() && !s.completed()));
-        remixButton.setDisable(picked.size() != 1 || picked.get(0).purged());
-        deleteButton.setDisable(!any || picked.stream().allMatch(Session::deleted));
+        if (shownContext == null && console != null) {
+            for (Button b : List.of(remixButton, pauseButton, resumeButton, retryButton, deleteButton, purgeButton)) {
+                b.setDisable(true);
+            }
+            return;
+        }
+        SelectionModel.Availability can = SelectionModel.of(selected());
+        pauseButton.setDisable(!can.pause());
+        resumeButton.setDisable(!can.resume());
+        retryButton.setDisable(!can.retry());
+        remixButton.setDisable(!can.remix());
+        deleteButton.setDisable(!can.delete());
+        purgeButton.setDisable(!can.purge());
+    }
+
+    /** What the empty table says: loading, nothing matches the filter, or nothing yet. */
+    private void updatePlaceholder() {
+        String ctx = contextChooser.getValue();
+        if (console == null) {
+            placeholder.setText("Opening the data dir…");
+        } else if (shownContext == null) {
+            placeholder.setText("Loading the sessions of " + (ctx == null ? "the context" : ctx) + "…");
+        } else if (!model.rows().isEmpty()) {
+            placeholder.setText("No session matches the filter");
+        } else {
+            placeholder.setText("No sessions in " + shownContext);
+        }
     }
 
     /** Selects a session by id, revealing deleted ones if needed. */
@@ -412,12 +525,15 @@ public final class MainController {
 
     /** Shows and selects a session this window just made (its event may still be on its way). */
     private void selectNew(Session s) {
+        if (!s.context().equals(shownContext)) {
+            return;
+        }
         model.apply(List.of(s));
         select(s.id());
     }
 
     private void openCreate() {
-        if (engine == null) {
+        if (console == null || shownContext == null) {
             return;
         }
         new CreateSessionDialog(console, root.getScene().getWindow(), settings.dark, contextChooser.getValue(),
@@ -426,7 +542,7 @@ public final class MainController {
 
     private void openRemix() {
         List<Session> picked = selected();
-        if (engine == null || picked.size() != 1) {
+        if (console == null || picked.size() != 1) {
             return;
         }
         RemixDialog dialog = new RemixDialog(console, root.getScene().getWindow(), settings.dark, picked.get(0));
@@ -461,11 +577,11 @@ public final class MainController {
     }
 
     private void setEnabled(boolean on) {
-        for (javafx.scene.Node n : List.of(newButton, agentsButton, contextChooser, table, filterField)) {
+        for (javafx.scene.Node n : List.of(newButton, agentsButton, contextChooser, filterField)) {
             n.setDisable(!on);
         }
         if (!on) {
-            for (Button b : List.of(remixButton, pauseButton, resumeButton, retryButton, deleteButton)) {
+            for (Button b : List.of(remixButton, pauseButton, resumeButton, retryButton, deleteButton, purgeButton)) {
                 b.setDisable(true);
             }
         }
@@ -473,6 +589,7 @@ public final class MainController {
 
     /** Saves what the window remembers. */
     public void close() {
+        work.close();
         if (events != null) {
             events.stop();
         }
@@ -493,5 +610,27 @@ public final class MainController {
 
     public DetailPane detail() {
         return detail;
+    }
+
+    /** Every notification so far, newest first (what the bell's history lists). */
+    public List<String> messages() {
+        return notifications.history().stream().map(NotificationCenter.Entry::text).toList();
+    }
+
+    /** What the window's parts share (null until the engine is open). */
+    public Console console() {
+        return console;
+    }
+
+    // ---- for the context menu ----------------------------------------------------------------
+
+    void remixSelected() {
+        openRemix();
+    }
+
+    /** Shows the Overview tab, whose Lineage section lists the parent and children. */
+    void showLineage() {
+        detail.selectTab(0);
+        detail.revealLineage();
     }
 }

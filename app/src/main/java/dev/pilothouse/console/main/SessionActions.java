@@ -2,7 +2,7 @@ package dev.pilothouse.console.main;
 
 import dev.pilothouse.console.Console;
 import dev.pilothouse.session.Session;
-import dev.pilothouse.session.SessionState;
+import dev.pilothouse.console.model.SelectionModel;
 import javafx.scene.Node;
 import javafx.scene.control.Alert;
 import javafx.scene.control.ButtonBar;
@@ -27,17 +27,15 @@ final class SessionActions {
     }
 
     void pause(List<Session> picked) {
-        apply("pause", picked, s -> s.state() == SessionState.READY && !s.deleted(), s -> console.engine().pause(s.id()));
+        apply("pause", picked, SelectionModel::canPause, s -> console.engine().pause(s.id()));
     }
 
     void resume(List<Session> picked) {
-        apply("resume", picked, s -> s.state() == SessionState.IDLE && !s.deleted() && !s.completed(),
-                s -> console.engine().resume(s.id()));
+        apply("resume", picked, SelectionModel::canResume, s -> console.engine().resume(s.id()));
     }
 
     void retry(List<Session> picked) {
-        apply("retry", picked, s -> s.state() == SessionState.ERROR && !s.deleted() && !s.completed(),
-                s -> console.engine().retry(s.id()));
+        apply("retry", picked, SelectionModel::canRetry, s -> console.engine().retry(s.id()));
     }
 
     void delete(List<Session> picked) {
@@ -45,26 +43,35 @@ final class SessionActions {
         if (live.isEmpty()) {
             return;
         }
-        String names = String.join(", ", live.stream().map(Session::name).toList());
-        if (confirm("Delete " + live.size() + (live.size() == 1 ? " session" : " sessions") + "?",
-                "Delete " + names + "? Their runtime stops. The record, conversation, audit trail and volume are kept "
-                        + "(remix still works; purge removes the volume).", "Delete")) {
+        if (confirm(SelectionModel.deleteHeader(live), SelectionModel.deleteQuestion(live), "Delete")) {
             apply("delete", live, s -> true, s -> console.engine().delete(s.id()));
         }
     }
 
     void purge(List<Session> picked) {
-        List<Session> deleted = picked.stream().filter(s -> s.deleted() && !s.purged()).toList();
+        List<Session> deleted = picked.stream().filter(SelectionModel::canPurge).toList();
         if (deleted.isEmpty()) {
             console.notifier().error("Purge removes the volume of a deleted session: select deleted sessions (Ctrl+D shows them).");
             return;
         }
-        String names = String.join(", ", deleted.stream().map(Session::name).toList());
-        if (confirm("Purge " + deleted.size() + (deleted.size() == 1 ? " volume" : " volumes") + " for good?",
-                "The volumes of " + names + " will be removed and cannot be recovered. Their records and history stay.",
-                "Purge")) {
+        if (confirm(SelectionModel.purgeHeader(deleted), SelectionModel.purgeQuestion(deleted), "Purge")) {
             apply("purge", deleted, s -> true, s -> console.engine().purge(s.id()));
         }
+    }
+
+    private static String capital(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private static String past(String verb) {
+        return switch (verb) {
+            case "pause" -> "paused";
+            case "resume" -> "resumed";
+            case "retry" -> "retried";
+            case "delete" -> "deleted";
+            case "purge" -> "purged the volume of";
+            default -> verb + "ed";
+        };
     }
 
     private boolean confirm(String header, String text, String action) {
@@ -74,6 +81,9 @@ final class SessionActions {
         alert.setTitle(header);
         alert.initOwner(owner.getScene().getWindow());
         alert.getDialogPane().setId("confirm-dialog");
+        // the question wraps instead of ending in "…"
+        alert.getDialogPane().setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
+        alert.getDialogPane().setPrefWidth(520);
         return alert.showAndWait().filter(go::equals).isPresent();
     }
 
@@ -85,9 +95,13 @@ final class SessionActions {
                     + (skipped.size() == 1 ? " is" : " are") + " not in a state that allows it.");
             return;
         }
-        console.run(verb + " " + todo.size() + " session(s)", () -> {
+        String what = todo.size() == 1 ? todo.get(0).name() : todo.size() + " sessions";
+        dev.pilothouse.console.WorkMonitor.Job job = console.startWork(capital(verb) + " " + what);
+        console.run(verb + " " + what, () -> {
             List<String> failures = new ArrayList<>();
+            int i = 0;
             for (Session s : todo) {
+                job.progress((double) i++ / todo.size(), capital(verb) + " " + s.name() + "…");
                 try {
                     op.apply(s);
                 } catch (RuntimeException e) {
@@ -96,6 +110,11 @@ final class SessionActions {
             }
             return failures;
         }, failures -> {
+            job.done();
+            List<String> ok = todo.stream().map(Session::name).filter(n -> failures.stream().noneMatch(f -> f.startsWith(n + ": "))).toList();
+            if (!ok.isEmpty()) {
+                console.notifier().info(capital(past(verb)) + " " + String.join(", ", ok) + ".");
+            }
             List<String> problems = new ArrayList<>(failures);
             if (!skipped.isEmpty()) {
                 problems.add("skipped (state does not allow " + verb + "): " + String.join(", ", skipped));

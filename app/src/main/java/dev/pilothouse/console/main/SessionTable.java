@@ -1,6 +1,7 @@
 package dev.pilothouse.console.main;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.console.model.SelectionModel;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
@@ -21,6 +22,7 @@ import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
+import javafx.scene.control.Tooltip;
 
 import java.time.Instant;
 import java.util.Comparator;
@@ -139,7 +141,7 @@ public final class SessionTable {
     }
 
     private void addColumns() {
-        TableColumn<SessionRow, Session> name = column("Name", 180, (s, t) -> s.name() + (s.deleted() ? " (deleted)" : ""),
+        TableColumn<SessionRow, Session> name = column("Name", 180, (s, t) -> s.name(),
                 Comparator.comparing(Session::name));
         TableColumn<SessionRow, Session> state = new TableColumn<>("State");
         state.setPrefWidth(90);
@@ -155,8 +157,10 @@ public final class SessionTable {
                     setGraphic(null);
                     return;
                 }
-                badge.setText(s.state().name());
-                badge.getStyleClass().setAll("state-badge", "state-" + s.state().name().toLowerCase(Locale.ROOT));
+                badge.setText(SelectionModel.badge(s));
+                badge.getStyleClass().setAll("state-badge", SelectionModel.badgeStyle(s));
+                badge.setTooltip(s.deleted() ? new javafx.scene.control.Tooltip("Deleted " + dev.pilothouse.json.Json.time(s.deletedAt())
+                        + (s.purged() ? ", volume purged" : ", volume kept (purge removes it)") + "; last state " + s.state()) : null);
                 setGraphic(badge);
             }
         });
@@ -167,7 +171,7 @@ public final class SessionTable {
                 Comparator.comparing(s -> s.agents().isEmpty() ? "" : s.agents().get(0).name())));
         table.getColumns().add(column("Age", 80, (s, t) -> Durations.since(s.createdAt(), t),
                 Comparator.comparing(Session::createdAt).reversed()));
-        table.getColumns().add(column("Last activity", 100, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
+        table.getColumns().add(column("Last activity", 124, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
                 Comparator.comparing(Session::lastActivityAt).reversed()));
         table.getColumns().add(column("Idle in", 80, (s, t) -> Durations.until(s.idleDeadline(), t),
                 Comparator.comparing(s -> s.idleDeadline() == null ? Instant.MAX : s.idleDeadline())));
@@ -188,10 +192,25 @@ public final class SessionTable {
         boolean ticking = TICKING.contains(title);
         c.setCellFactory(col -> {
             TableCell<SessionRow, Session> cell = new TableCell<>() {
+                private Tooltip tip;
+
                 @Override
                 protected void updateItem(Session s, boolean empty) {
                     super.updateItem(s, empty);
-                    setText(empty || s == null ? null : text.apply(s, now.get()));
+                    String shown = empty || s == null ? null : text.apply(s, now.get());
+                    setText(shown);
+                    if (!ticking) {
+                        // a narrow column cuts the text with "…": the tooltip has all of it
+                        if (shown == null || shown.isEmpty()) {
+                            setTooltip(null);
+                        } else {
+                            if (tip == null) {
+                                tip = new Tooltip();
+                            }
+                            tip.setText(shown);
+                            setTooltip(tip);
+                        }
+                    }
                 }
             };
             if (ticking) {

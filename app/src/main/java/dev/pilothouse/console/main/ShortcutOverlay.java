@@ -27,6 +27,7 @@ final class ShortcutOverlay {
             new String[]{"Ctrl+Shift+A", "Agent definitions"},
             new String[]{"Ctrl+Shift+L", "Light / dark theme"},
             new String[]{"F5", "Reload and reconcile the context"},
+            new String[]{"Ctrl+Shift+N", "Notifications: errors and finished work"},
             new String[]{"F1  or  ?", "This list"});
 
     private ShortcutOverlay() {

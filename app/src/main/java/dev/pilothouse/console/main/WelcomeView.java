@@ -59,8 +59,8 @@ final class WelcomeView {
 
     /** Fills in the context the window is on and the clusters found in the kubeconfig. */
     void show(Console console, String context, String namespace, List<String> contexts, Consumer<Session> created) {
-        List<String> clusters = contexts.stream().filter(c -> !c.equals("local")).toList();
-        boolean local = "local".equals(context);
+        List<String> clusters = contexts.stream().filter(c -> !c.equals(Engine.LOCAL_CONTEXT)).toList();
+        boolean local = Engine.LOCAL_CONTEXT.equals(context);
         title.setText(local ? "Welcome to Pilothouse" : "No sessions in " + context + " yet");
         clusterFound.setText(clusters.isEmpty()
                 ? "No kubeconfig contexts found: Pilothouse reads $KUBECONFIG, else ~/.kube/config."

@@ -1,0 +1,172 @@
+package dev.pilothouse.console;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.SessionState;
+import javafx.geometry.Bounds;
+import javafx.scene.Node;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextArea;
+import javafx.scene.input.KeyCode;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The Conversation tab: drafts belong to their session, the live reply lasts as long as it streams, the newest message is in sight. */
+class ConversationUiTest extends ConsoleTestBase {
+
+    private void sessions(String... names) {
+        awaitReady();
+        for (String n : names) {
+            engine().create(CreateRequest.of(n, "reference"), null);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> List.of(names).stream()
+                .allMatch(n -> shownRow(n) != null && shownRow(n).state() == SessionState.READY));
+    }
+
+    private void open(String name) {
+        await().untilAsserted(() -> clickRow(name));
+        awaitPaneIsSelection(name);
+        press(KeyCode.CONTROL).press(KeyCode.DIGIT3).release(KeyCode.DIGIT3).release(KeyCode.CONTROL);
+    }
+
+    private TextArea input() {
+        return lookup("#message-input").queryAs(TextArea.class);
+    }
+
+    @Test
+    void draftsBelongToTheirSession() {
+        sessions("alpha", "beta");
+        open("alpha");
+        clickOn("#message-input").write("for alpha");
+        open("beta");
+        assertThat(input().getText()).as("alpha's draft is not in beta's box").isEmpty();
+        clickOn("#message-input").write("for beta");
+        open("alpha");
+        assertThat(input().getText()).isEqualTo("for alpha");
+        open("beta");
+        assertThat(input().getText()).isEqualTo("for beta");
+    }
+
+    @Test
+    void aFailedMessageStaysWithItsSessionAndIsNeverSentElsewhere() {
+        sessions("alpha", "beta");
+        clickOn("#show-deleted");
+        open("alpha");
+        engine().delete("alpha");
+        await().atMost(Duration.ofSeconds(10)).until(() -> shownRow("alpha").deleted());
+        clickOn("#message-input").write("$ echo lost");
+        clickOn("#send");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lookup("#send-error").queryAs(Label.class).getText().isEmpty());
+
+        open("beta");
+        assertThat(input().getText()).isEmpty();
+        assertThat(lookup("#send-error").queryAs(Label.class).getText()).as("alpha's error is not beta's").isEmpty();
+        clickOn("#message-input").write("$ echo kept");
+        clickOn("#send");
+        await().atMost(Duration.ofSeconds(15)).until(() -> engine().messages("beta", 0, null, 100).stream()
+                .anyMatch(m -> m.role() == Message.Role.AGENT && m.content().contains("kept")));
+        assertThat(engine().messages("beta", 0, null, 100)).filteredOn(m -> m.role() == Message.Role.USER)
+                .extracting(Message::content).containsExactly("$ echo kept");
+        open("alpha");
+        assertThat(input().getText()).isEqualTo("$ echo lost");
+    }
+
+    @Test
+    void theReplyingPanelExistsOnlyWhileAReplyStreams() {
+        sessions("alpha");
+        open("alpha");
+        Node live = lookup("#live-reply").query();
+        clickOn("#message-input").write("$ echo done-marker");
+        clickOn("#send");
+        await().atMost(Duration.ofSeconds(15)).until(() -> lookup("#messages").lookup(".message-body").queryAll().stream()
+                .anyMatch(n -> ((Label) n).getText().contains("done-marker") && !((Label) n).getText().startsWith("$")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !live.isVisible());
+
+        // pieces of a reply that arrive in a frame after it was stored (its last delta, then done)
+        String id = shownRow("alpha").id();
+        interact(() -> window.controller().detail().streamed(id, "reference",
+                List.of(AgentEvent.delta("late piece"), new AgentEvent(AgentEvent.Type.DONE, null, null, null))));
+        assertThat(live.isVisible()).as("a finished reply leaves no panel behind").isFalse();
+    }
+
+    @Test
+    void aLongStreamingReplyLeavesTheTranscriptReadable() {
+        sessions("alpha");
+        open("alpha");
+        String id = shownRow("alpha").id();
+        String longText = "line\n".repeat(400);
+        interact(() -> window.controller().detail().streamed(id, "reference", List.of(AgentEvent.delta(longText))));
+        Node live = lookup("#live-reply").query();
+        assertThat(live.isVisible()).isTrue();
+        ListView<?> messages = lookup("#messages").queryAs(ListView.class);
+        Node pane = lookup("#conversation").query();
+        assertThat(messages.getHeight()).as("the transcript keeps at least a third of the tab")
+                .isGreaterThan(pane.getBoundsInLocal().getHeight() / 3);
+        assertThat(live.getBoundsInLocal().getHeight()).isLessThan(pane.getBoundsInLocal().getHeight() / 2);
+    }
+
+    @Test
+    void theConversationFollowsTheNewestMessageUnlessScrolledUp() {
+        sessions("alpha");
+        open("alpha");
+        ListView<?> list = lookup("#messages").queryAs(ListView.class);
+        for (int i = 1; i <= 14; i++) {
+            engine().send("alpha", null, "$ printf 'reply %s\\nsecond line\\nthird line\\n'".formatted(i), null);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> list.getItems().size() >= 28);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastMessageFullyVisible(list));
+
+        interact(() -> list.scrollTo(0));
+        await().until(() -> cellVisible(list, 0));
+        engine().send("alpha", null, "$ echo while-scrolled-up", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> list.getItems().size() >= 30);
+        interact(() -> { });
+        assertThat(cellVisible(list, 0)).as("reading earlier messages is not interrupted").isTrue();
+    }
+
+    private boolean lastMessageFullyVisible(ListView<?> list) {
+        return onFx(() -> {
+            int last = list.getItems().size() - 1;
+            Bounds view = list.localToScene(list.getBoundsInLocal());
+            return list.lookupAll(".list-cell").stream().filter(n -> n instanceof ListCell<?> c && c.getIndex() == last
+                            && c.isVisible() && !c.isEmpty())
+                    .anyMatch(c -> {
+                        Bounds b = c.localToScene(c.getBoundsInLocal());
+                        return b.getMinY() >= view.getMinY() - 1 && b.getMaxY() <= view.getMaxY() + 1;
+                    });
+        });
+    }
+
+    private boolean cellVisible(ListView<?> list, int index) {
+        return onFx(() -> {
+            Bounds view = list.localToScene(list.getBoundsInLocal());
+            return list.lookupAll(".list-cell").stream().filter(n -> n instanceof ListCell<?> c && c.getIndex() == index
+                            && c.isVisible() && !c.isEmpty())
+                    .anyMatch(c -> {
+                        Bounds b = c.localToScene(c.getBoundsInLocal());
+                        return b.getMaxY() > view.getMinY() && b.getMinY() < view.getMaxY();
+                    });
+        });
+    }
+
+    @Test
+    void theSendHintNamesTheSelectedAgent() {
+        awaitReady();
+        AgentDefinition ref = engine().agent("reference");
+        engine().createAgent(new AgentDefinition(null, "helper", null, ref.command(), null, null, ref.env(), 0,
+                ref.resources(), null, null, null));
+        engine().create(CreateRequest.of("helped", "helper"), null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shownRow("helped") != null && shownRow("helped").state() == SessionState.READY);
+        open("helped");
+        assertThat(input().getPromptText()).contains("helper").doesNotContain("reference");
+    }
+}
