@@ -66,7 +66,8 @@ class ArchitectureTest {
     void theEngineDoesNotDependOnItsFrontEnds() {
         noClasses().that().resideInAnyPackage("dev.pilothouse.engine..", "dev.pilothouse.store..",
                         "dev.pilothouse.runtime..", "dev.pilothouse.session..", "dev.pilothouse.agent..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.cli..", "dev.pilothouse.console..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.cli..", "dev.pilothouse.console..",
+                        "dev.pilothouse.host..")
                 .check(classes);
     }
 }
