@@ -94,11 +94,23 @@ class AppLogTest {
         for (long p : pids) {
             List<String> own = files.stream().filter(n -> n.endsWith("-" + p + ".log")).toList();
             assertThat(own).as("a log of its own for pid " + p + " in " + files).hasSize(1);
-            String text = Files.readString(logs.resolve(own.get(0)));
-            assertThat(text).as("written by that process only").contains("pid=" + p).contains("failed to start").doesNotContainPattern("pid=(?!" + p + "\\b)\\d+");
+            assertThat(Files.readString(logs.resolve(own.get(0)))).as("written by that process only")
+                    .doesNotContainPattern("pid=(?!" + p + "\\b)\\d+");
         }
+        // the sessions failed in the engine both commands handed their work to: its own log says so
+        List<String> engineLogs = new ArrayList<>();
+        for (String f : files) {
+            if (Files.readString(logs.resolve(f)).contains("failed to start")) {
+                engineLogs.add(f);
+            }
+        }
+        assertThat(engineLogs).as("the engine's log in " + files).hasSize(1);
+        String enginePid = engineLogs.get(0).replaceAll(".*-(\\d+)\\.log$", "$1");
+        assertThat(pids).doesNotContain(Long.parseLong(enginePid));
+        assertThat(Files.readString(logs.resolve(engineLogs.get(0)))).contains("pid=" + enginePid)
+                .doesNotContainPattern("pid=(?!" + enginePid + "\\b)\\d+");
         // each start kept the newest 3 earlier processes: of the 6 old files at most 3 are left
         assertThat(files.stream().filter(n -> Files.exists(logs.resolve(n)) && !n.endsWith("-" + pids.get(0) + ".log")
-                && !n.endsWith("-" + pids.get(1) + ".log"))).hasSizeLessThanOrEqualTo(3);
+                && !n.endsWith("-" + pids.get(1) + ".log") && !n.endsWith("-" + enginePid + ".log"))).hasSizeLessThanOrEqualTo(3);
     }
 }
