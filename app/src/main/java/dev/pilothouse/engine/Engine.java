@@ -927,13 +927,21 @@ public final class Engine implements AutoCloseable {
         if (lock == null || !closed.compareAndSet(false, true)) {
             return; // a view (the engine it looks through stays open), or closed already
         }
-        timers.shutdownNow();
-        reactions.shutdownNow();
-        Owner.close(owner);
-        runtimes.close();
-        store.close();
-        OPEN_HERE.remove(lock.dataDir(), this);
-        lock.close();
+        // each step runs even if one before it throws (a full disk): a half-closed engine must not stay
+        // registered for the next command in this process
+        try {
+            timers.shutdownNow();
+            reactions.shutdownNow();
+            Owner.close(owner);
+            runtimes.close();
+        } finally {
+            try {
+                store.close(); // throws when the last write failed
+            } finally {
+                OPEN_HERE.remove(lock.dataDir(), this);
+                lock.close();
+            }
+        }
     }
 
     /** The engine open in this process on {@code dataDir}, if any. */

@@ -358,6 +358,9 @@ public final class Store implements AutoCloseable {
         if (!closed.get() && backupQueued.compareAndSet(false, true)) {
             maintenance.execute(() -> {
                 try {
+                    if (!roomForBackup()) {
+                        return;
+                    }
                     backup(null);
                 } catch (RuntimeException e) {
                     log.warn("automatic backup of {} failed: {}", dataDir, e.getMessage());
@@ -365,6 +368,24 @@ public final class Store implements AutoCloseable {
                     backupQueued.set(false);
                 }
             });
+        }
+    }
+
+    /** Free space the disk must keep beyond an automatic backup: a backup must not fill the disk the store writes to. */
+    static final long BACKUP_HEADROOM = 64L * 1024 * 1024;
+
+    private boolean roomForBackup() {
+        try {
+            long needed = Files.size(dataDir.resolve(FILE)) + BACKUP_HEADROOM;
+            long free = Files.getFileStore(dataDir).getUsableSpace();
+            if (free < needed) {
+                log.warn("no automatic backup of {}: {} MB free, a backup needs {} MB to leave room for the store",
+                        dataDir, free >> 20, needed >> 20);
+                return false;
+            }
+            return true;
+        } catch (IOException e) {
+            return true;
         }
     }
 
@@ -468,7 +489,6 @@ public final class Store implements AutoCloseable {
         } catch (IOException e) {
             log.warn("cannot record the store's close in {}: {}", seqFile.file(), e.toString());
         }
-        Owner.remove(dataDir);
         OPEN_HERE.remove(dataDir);
         if (failed != null) {
             throw failed;
@@ -608,18 +628,21 @@ public final class Store implements AutoCloseable {
 
     // ---- who has the store open -----------------------------------------------------------
 
-    /** {@code store.pid}: which process has the store open, for "in use" messages. */
+    /** {@code store.pid}: which process opened the store last, to name it in "in use" messages. */
     static final class Owner {
         private Owner() {
         }
 
+        /**
+         * Records this process as the store's holder. Written in place and left behind on close
+         * (the lock says whether anyone holds the store; this only names who): creating and
+         * deleting a file on every open would move a full disk's last free block around.
+         */
         static void write(Path dir) {
             ProcessHandle me = ProcessHandle.current();
             String text = "pid " + me.pid() + "\ncommand " + command(me.info()) + "\nsince " + Instant.now() + "\n";
             try {
-                Path tmp = dir.resolve(OWNER + ".tmp");
-                Files.writeString(tmp, text);
-                Files.move(tmp, dir.resolve(OWNER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.writeString(dir.resolve(OWNER), text);
             } catch (IOException e) {
                 log.debug("cannot write {}: {}", dir.resolve(OWNER), e.toString());
             }
@@ -653,25 +676,14 @@ public final class Store implements AutoCloseable {
             return b.toString();
         }
 
-        static void remove(Path dir) {
-            try {
-                Path f = dir.resolve(OWNER);
-                if (Files.exists(f) && Files.readString(f).startsWith("pid " + ProcessHandle.current().pid() + "\n")) {
-                    Files.delete(f);
-                }
-            } catch (IOException e) {
-                log.debug("cannot remove {}: {}", dir.resolve(OWNER), e.toString());
-            }
-        }
-
         static String describe(Path dir) {
+            if (openHere(dir)) {
+                return "this process (" + ProcessHandle.current().pid() + ")";
+            }
             try {
                 List<String> lines = Files.readAllLines(dir.resolve(OWNER));
                 long pid = Long.parseLong(lines.get(0).substring(4).trim());
-                if (pid == ProcessHandle.current().pid()) {
-                    return "this process (" + pid + ")";
-                }
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                     String cmd = lines.size() > 1 ? lines.get(1).substring(Math.min(8, lines.get(1).length())) : "?";
                     if (cmd.length() > 120) {
                         cmd = cmd.substring(0, 117) + "...";
