@@ -42,7 +42,8 @@ public final class Cells {
                 super.updateItem(text, empty);
                 S row = empty || getTableRow() == null ? null : getTableRow().getItem();
                 setText(empty ? null : text);
-                String whole = row == null ? null : tooltip.apply(row);
+                // a cell can be laid out before its row is attached: its own text is then the tooltip
+                String whole = empty ? null : row == null ? text : tooltip.apply(row);
                 if (whole == null || whole.isEmpty()) {
                     setTooltip(null);
                 } else {
