@@ -55,6 +55,11 @@ public final class Cells {
         return c;
     }
 
+    /** A time's tooltip: the cell's local time, and the exact instant. */
+    public static String timeInFull(Instant t) {
+        return t == null ? "" : time(t) + " (" + t + ")";
+    }
+
     /** A time for a table cell: local date and time to the second (the tooltip can carry the exact instant). */
     public static String time(Instant t) {
         return t == null ? "" : SHORT_TIME.format(t);

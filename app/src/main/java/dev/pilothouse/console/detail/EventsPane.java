@@ -22,7 +22,7 @@ final class EventsPane extends BorderPane {
         TableView<AuditEvent> table = new TableView<>(events);
         table.setId("audit-events");
         table.setPlaceholder(new Label("No events"));
-        table.getColumns().add(Cells.column("Time", 150, e -> Cells.time(e.at()), e -> Json.time(e.at())));
+        table.getColumns().add(Cells.column("Time", 150, e -> Cells.time(e.at()), e -> Cells.timeInFull(e.at())));
         table.getColumns().add(Cells.column("Actor", 80, AuditEvent::actor));
         table.getColumns().add(Cells.column("Event", 120, e -> e.kind().equals(AuditEvent.TRANSITION)
                 ? e.from() + " → " + e.to() : e.kind()));

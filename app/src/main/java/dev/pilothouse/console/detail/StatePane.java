@@ -61,7 +61,7 @@ final class StatePane extends VBox implements DetailView {
         TableView<AuditEvent> table = new TableView<>(transitions);
         table.setId("transitions");
         table.setPlaceholder(new Label("No transitions yet"));
-        table.getColumns().add(Cells.column("Time", 150, e -> Cells.time(e.at()), e -> Json.time(e.at())));
+        table.getColumns().add(Cells.column("Time", 150, e -> Cells.time(e.at()), e -> Cells.timeInFull(e.at())));
         table.getColumns().add(Cells.column("Transition", 130, e -> e.from() + " → " + e.to()));
         table.getColumns().add(Cells.column("Actor", 80, AuditEvent::actor));
         table.getColumns().add(Cells.column("Reason", 300, e -> e.reason() == null ? "" : e.reason().replace('\n', ' '),
