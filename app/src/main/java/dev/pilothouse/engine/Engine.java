@@ -100,6 +100,11 @@ public final class Engine implements AutoCloseable {
         this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
     }
 
+    /** The work queue (tests look at its delayed keys). */
+    WorkQueue<WorkKey> queue() {
+        return queue;
+    }
+
     /** Handlers run at once for different keys; a context reconcile does not hold up sessions' events. */
     private static final int QUEUE_WORKERS = 4;
 
