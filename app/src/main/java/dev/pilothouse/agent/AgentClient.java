@@ -3,6 +3,7 @@ package dev.pilothouse.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
+import okhttp3.Call;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -11,14 +12,27 @@ import okhttp3.Response;
 import okio.BufferedSource;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** The engine's side of the agent contract: health checks and streamed messages over HTTP. */
+/**
+ * The engine's side of the agent contract: health checks that prove the agent's identity, and
+ * streamed messages over HTTP that can be cancelled and time out.
+ */
 public final class AgentClient {
     private static final MediaType JSON = MediaType.get("application/json");
     /** The most of a reply that is kept (and stored); the rest still streams to listeners. */
     public static final int MAX_REPLY_CHARS = 1_000_000;
+    /** The health check's challenge header; the answer's {@code proof} is HMAC-SHA256(token, challenge) in hex. */
+    public static final String CHALLENGE_HEADER = "X-Pilothouse-Challenge";
+    private final SecureRandom random = new SecureRandom();
 
     private final OkHttpClient health;
     private final OkHttpClient messages;
@@ -30,16 +44,94 @@ public final class AgentClient {
         this.messages = base.newBuilder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ZERO).build();
     }
 
-    /** True when the agent answers {@code GET /healthz} with 200. */
-    public boolean healthy(AgentEndpoint endpoint) {
-        if (!listening(endpoint)) {
-            return false;
+    /** What a health check found. */
+    public enum HealthKind {
+        /** Nothing accepts connections at the endpoint (yet). */
+        DOWN,
+        /** Something listens but does not answer 200 yet. */
+        NOT_READY,
+        /** The agent answered and proved it holds the endpoint's token. */
+        HEALTHY,
+        /** A process answers the port but is not this agent: it gave no proof, or a wrong one. */
+        IMPOSTOR
+    }
+
+    /** A health check's outcome; {@code detail} says why for {@link HealthKind#IMPOSTOR}. */
+    public record Health(HealthKind kind, String detail) {
+        public boolean healthy() {
+            return kind == HealthKind.HEALTHY;
         }
-        Request request = new Request.Builder().url(endpoint.baseUrl() + "/healthz").get().build();
+    }
+
+    /** True when the agent answers {@code GET /healthz} with 200 and proves its identity. */
+    public boolean healthy(AgentEndpoint endpoint) {
+        return health(endpoint).healthy();
+    }
+
+    /**
+     * Asks {@code GET /healthz} with a fresh random challenge: an agent started with a token answers
+     * 200 with {@code "proof": hex(HMAC-SHA256(token, challenge))} (docs/agent-contract.md). The
+     * token itself is never sent, so whatever process answers the port learns nothing from the check.
+     * An endpoint without a token (none was given to the agent) counts any 200 as healthy.
+     */
+    public Health health(AgentEndpoint endpoint) {
+        if (!listening(endpoint)) {
+            return new Health(HealthKind.DOWN, null);
+        }
+        byte[] nonce = new byte[16];
+        random.nextBytes(nonce);
+        String challenge = HexFormat.of().formatHex(nonce);
+        Request request = new Request.Builder().url(endpoint.baseUrl() + "/healthz").header(CHALLENGE_HEADER, challenge)
+                .get().build();
+        String body;
         try (Response response = health.newCall(request).execute()) {
-            return response.code() == 200;
+            if (response.code() != 200) {
+                return new Health(HealthKind.NOT_READY, null);
+            }
+            body = response.body().string();
         } catch (IOException e) {
-            return false;
+            return new Health(HealthKind.NOT_READY, null);
+        }
+        if (endpoint.token() == null) {
+            return new Health(HealthKind.HEALTHY, null);
+        }
+        String proof = null;
+        String agent = null;
+        String session = null;
+        try {
+            JsonNode n = Json.MAPPER.readTree(body);
+            if (n != null && n.isObject()) {
+                proof = n.hasNonNull("proof") ? n.get("proof").asText() : null;
+                agent = n.hasNonNull("agent") ? n.get("agent").asText() : null;
+                session = n.hasNonNull("session_id") ? n.get("session_id").asText() : null;
+            }
+        } catch (IOException e) {
+            // not JSON: no proof
+        }
+        String port = Integer.toString(okhttp3.HttpUrl.get(endpoint.baseUrl()).port());
+        if (proof == null) {
+            return new Health(HealthKind.IMPOSTOR, "port " + port + " is answered by another process: its /healthz "
+                    + "answer carries no proof of the agent's token" + (agent == null ? "" : " (it says it is agent '"
+                    + agent + "'" + (session == null ? "" : " of session " + session) + ")")
+                    + "; agents prove their identity as docs/agent-contract.md describes");
+        }
+        byte[] expected = hmac(endpoint.token(), challenge).getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(expected, proof.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+            return new Health(HealthKind.IMPOSTOR, "port " + port + " is answered by another process: it holds another "
+                    + "token" + (agent == null ? "" : " (it says it is agent '" + agent + "'"
+                    + (session == null ? "" : " of session " + session) + ")"));
+        }
+        return new Health(HealthKind.HEALTHY, null);
+    }
+
+    /** hex(HMAC-SHA256(key = token, message = challenge)), both UTF-8: the health check's proof. */
+    public static String hmac(String token, String challenge) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(token.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(challenge.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
         }
     }
 
@@ -77,6 +169,54 @@ public final class AgentClient {
     }
 
     /**
+     * One message's HTTP exchange, which another thread may cancel: the call is aborted at once and
+     * the sending thread gets {@link ReplyCancelledException}. Holds the reply text received so far.
+     */
+    public static final class Exchange {
+        private final StringBuilder text = new StringBuilder();
+        private long received;
+        private volatile Call call;
+        private volatile boolean cancelled;
+
+        /** Aborts the exchange (before it starts, or while the reply streams). */
+        public void cancel() {
+            cancelled = true;
+            Call c = call;
+            if (c != null) {
+                c.cancel();
+            }
+        }
+
+        public boolean cancelled() {
+            return cancelled;
+        }
+
+        /** The reply text received so far. */
+        public synchronized String partial() {
+            return text.toString();
+        }
+
+        /** How many characters of reply text arrived in all, kept or not. */
+        public synchronized long received() {
+            return received;
+        }
+
+        synchronized void append(String s) {
+            received += s.length();
+            if (text.length() < MAX_REPLY_CHARS) {
+                text.append(s, 0, Math.min(s.length(), MAX_REPLY_CHARS - text.length()));
+            }
+        }
+
+        void started(Call c) {
+            call = c;
+            if (cancelled) {
+                c.cancel();
+            }
+        }
+    }
+
+    /**
      * Sends one message and streams the reply's events to {@code onEvent} as they arrive.
      *
      * @throws PartialReplyException when the agent cannot be reached or the connection breaks
@@ -84,15 +224,38 @@ public final class AgentClient {
      */
     public Reply send(AgentEndpoint endpoint, String messageId, String sessionId, String content,
                       Consumer<AgentEvent> onEvent) throws PartialReplyException {
+        try {
+            return send(endpoint, messageId, sessionId, content, null, new Exchange(), onEvent);
+        } catch (ReplyTimeoutException | ReplyCancelledException e) {
+            throw new IllegalStateException("a reply without a time limit that nobody can cancel ended early", e);
+        }
+    }
+
+    /**
+     * Sends one message and streams the reply's events to {@code onEvent} as they arrive, within
+     * {@code timeout} (null: no limit) for the whole exchange; {@code exchange} lets another thread
+     * cancel it.
+     *
+     * @throws PartialReplyException   the agent cannot be reached or the connection broke mid-reply
+     * @throws ReplyTimeoutException   no complete reply within {@code timeout}; the call was aborted
+     * @throws ReplyCancelledException {@link Exchange#cancel()} was called; the call was aborted
+     */
+    public Reply send(AgentEndpoint endpoint, String messageId, String sessionId, String content, Duration timeout,
+                      Exchange exchange, Consumer<AgentEvent> onEvent)
+            throws PartialReplyException, ReplyTimeoutException, ReplyCancelledException {
         ObjectNode body = Json.object().put("id", messageId).put("session_id", sessionId).put("content", content);
         Request.Builder request = new Request.Builder().url(endpoint.baseUrl() + "/v0/messages")
                 .post(RequestBody.create(Json.compact(body), JSON));
         if (endpoint.token() != null) {
             request.header("Authorization", "Bearer " + endpoint.token());
         }
-        StringBuilder text = new StringBuilder();
-        long received = 0;
-        try (Response response = messages.newCall(request.build()).execute()) {
+        Call call = messages.newCall(request.build());
+        if (timeout != null) {
+            call.timeout().timeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        }
+        exchange.started(call);
+        long t0 = System.nanoTime();
+        try (Response response = call.execute()) {
             if (response.code() != 200) {
                 String detail = response.body().string();
                 return new Reply("", "agent answered HTTP " + response.code() + ": " + clip(errorText(detail), 500), null);
@@ -105,26 +268,29 @@ public final class AgentClient {
                 }
                 AgentEvent event = parse(line);
                 if (event == null) {
-                    return new Reply(text.toString(), "agent sent a line that is not a contract event: " + clip(line, 200),
-                            null, received);
+                    return new Reply(exchange.partial(), "agent sent a line that is not a contract event: " + clip(line, 200), null, exchange.received());
                 }
                 if (event.carriesReplyText()) {
-                    received += event.text().length();
-                    if (text.length() < MAX_REPLY_CHARS) {
-                        text.append(event.text(), 0, Math.min(event.text().length(), MAX_REPLY_CHARS - text.length()));
-                    }
+                    exchange.append(event.text());
                 }
                 onEvent.accept(event);
                 if (event.type() == AgentEvent.Type.DONE) {
-                    return new Reply(text.toString(), null, event.exitCode(), received);
+                    return new Reply(exchange.partial(), null, event.exitCode(), exchange.received());
                 }
                 if (event.type() == AgentEvent.Type.ERROR) {
-                    return new Reply(text.toString(), event.text(), null, received);
+                    return new Reply(exchange.partial(), event.text(), null, exchange.received());
                 }
             }
-            return new Reply(text.toString(), "the agent's reply ended without a done or error event", null, received);
+            return new Reply(exchange.partial(), "the agent's reply ended without a done or error event", null, exchange.received());
         } catch (IOException e) {
-            throw new PartialReplyException(e, text.toString());
+            if (exchange.cancelled()) {
+                throw new ReplyCancelledException(exchange.partial());
+            }
+            if (timeout != null && (e instanceof InterruptedIOException && "timeout".equals(e.getMessage())
+                    || System.nanoTime() - t0 >= timeout.toNanos())) {
+                throw new ReplyTimeoutException(timeout, exchange.partial());
+            }
+            throw new PartialReplyException(e, exchange.partial());
         }
     }
 
@@ -134,6 +300,40 @@ public final class AgentClient {
 
         PartialReplyException(IOException cause, String partial) {
             super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
+            this.partial = partial;
+        }
+
+        public String partial() {
+            return partial;
+        }
+    }
+
+    /** No complete reply came within the time limit; the call was aborted. */
+    public static final class ReplyTimeoutException extends Exception {
+        private final Duration limit;
+        private final String partial;
+
+        ReplyTimeoutException(Duration limit, String partial) {
+            super("no complete reply within " + limit.toSeconds() + " s");
+            this.limit = limit;
+            this.partial = partial;
+        }
+
+        public Duration limit() {
+            return limit;
+        }
+
+        public String partial() {
+            return partial;
+        }
+    }
+
+    /** The exchange was cancelled from another thread; the call was aborted. */
+    public static final class ReplyCancelledException extends Exception {
+        private final String partial;
+
+        ReplyCancelledException(String partial) {
+            super("the reply was cancelled");
             this.partial = partial;
         }
 

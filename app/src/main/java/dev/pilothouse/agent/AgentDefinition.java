@@ -24,13 +24,34 @@ public record AgentDefinition(
         Resources resources,
         Instant createdAt,
         Instant updatedAt,
-        Instant deletedAt) {
+        Instant deletedAt,
+        Integer replyTimeoutSeconds) {
 
     public static final int DEFAULT_PORT = 8080;
+    /** How long a reply may take when the definition does not say ({@code reply_timeout_seconds}): 10 minutes. */
+    public static final int DEFAULT_REPLY_TIMEOUT_SECONDS = 600;
 
     public AgentDefinition {
         command = List.copyOf(command);
         env = Map.copyOf(env);
+    }
+
+    /** A definition with the default reply time limit. */
+    public AgentDefinition(String id, String name, String image, List<String> command, String model, String instructions,
+                           Map<String, String> env, int port, Resources resources, Instant createdAt, Instant updatedAt,
+                           Instant deletedAt) {
+        this(id, name, image, command, model, instructions, env, port, resources, createdAt, updatedAt, deletedAt, null);
+    }
+
+    /** The same definition with another reply time limit (null: the default). */
+    public AgentDefinition withReplyTimeoutSeconds(Integer seconds) {
+        return new AgentDefinition(id, name, image, command, model, instructions, env, port, resources, createdAt,
+                updatedAt, deletedAt, seconds);
+    }
+
+    /** How long a reply from this agent may take before it is abandoned. */
+    public java.time.Duration replyTimeout() {
+        return java.time.Duration.ofSeconds(replyTimeoutSeconds == null ? DEFAULT_REPLY_TIMEOUT_SECONDS : replyTimeoutSeconds);
     }
 
     public boolean deleted() {

@@ -26,6 +26,7 @@ public final class AgentJson {
         n.put("instructions", a.instructions());
         n.set("env", Json.MAPPER.valueToTree(a.env()));
         n.put("port", a.port());
+        n.put("reply_timeout_seconds", a.replyTimeoutSeconds());
         n.set("resources", resources(a.resources()));
         n.put("created_at", Json.time(a.createdAt()));
         n.put("updated_at", Json.time(a.updatedAt()));
@@ -51,7 +52,9 @@ public final class AgentJson {
         return new AgentDefinition(text(n, "id"), text(n, "name"), text(n, "image"), command, text(n, "model"),
                 text(n, "instructions"), env, n.path("port").asInt(AgentDefinition.DEFAULT_PORT),
                 new Resources(text(r, "cpu"), text(r, "memory"), text(r, "storage")),
-                time(n, "created_at"), time(n, "updated_at"), time(n, "deleted_at"));
+                time(n, "created_at"), time(n, "updated_at"), time(n, "deleted_at"),
+                n.hasNonNull("reply_timeout_seconds") && n.get("reply_timeout_seconds").canConvertToInt()
+                        ? n.get("reply_timeout_seconds").asInt() : null);
     }
 
     private static String text(JsonNode n, String field) {

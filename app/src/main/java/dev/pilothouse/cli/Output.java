@@ -97,7 +97,8 @@ final class Output {
             String who = m.role() == Message.Role.USER ? "you -> " + m.agent() : m.agent();
             out.println("#" + m.id() + " " + who + " (" + Json.time(m.createdAt()) + ")"
                     + (m.status() == Message.Status.ERROR ? " [error: " + m.error() + "]"
-                    : m.status() == Message.Status.TRUNCATED ? " [truncated: " + m.error() + "]" : ""));
+                    : m.status() == Message.Status.TRUNCATED ? " [truncated: " + m.error() + "]"
+                    : m.status() == Message.Status.CANCELLED ? " [" + m.error() + "]" : ""));
             if (!m.content().isEmpty()) {
                 out.println(indent(m.content()));
             }

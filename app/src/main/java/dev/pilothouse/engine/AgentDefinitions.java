@@ -12,6 +12,7 @@ import java.util.Map;
 /** Checks a new agent definition from an operator and fills in what it leaves out. */
 final class AgentDefinitions {
     private static final int MAX_TEXT = 65_536;
+    static final int MAX_REPLY_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
     private AgentDefinitions() {
     }
@@ -46,9 +47,15 @@ final class AgentDefinitions {
         }
         int port = a.port() == 0 ? AgentDefinition.DEFAULT_PORT : Validation.port(a.port());
         Resources resources = a.resources() == null ? new Resources(null, null, null) : Validation.resources(a.resources());
+        Integer replyTimeout = a.replyTimeoutSeconds();
+        if (replyTimeout != null && (replyTimeout < 1 || replyTimeout > MAX_REPLY_TIMEOUT_SECONDS)) {
+            throw new InvalidInputException("reply_timeout_seconds " + replyTimeout + " is out of range; accepted: 1 to "
+                    + MAX_REPLY_TIMEOUT_SECONDS + " (7 days), or leave it out for the default of "
+                    + AgentDefinition.DEFAULT_REPLY_TIMEOUT_SECONDS + " s");
+        }
         return new AgentDefinition(Validation.newId(), name, blankToNull(a.image()),
                 a.command() == null ? java.util.List.of() : a.command(), blankToNull(a.model()),
-                blankToNull(a.instructions()), env, port, resources, now, now, null);
+                blankToNull(a.instructions()), env, port, resources, now, now, null, replyTimeout);
     }
 
     private static String blankToNull(String s) {

@@ -36,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -43,6 +44,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,9 +61,13 @@ import java.util.function.Function;
  * and the console drive it; several engines (processes) may share one data dir, coordinated
  * through the store's version checks and the owner of long work.
  *
- * <p>Every command validates first and changes nothing when it refuses. Runtime work (starting
- * agents, waiting on replies) happens outside any lock: the state (INIT, BUSY) and the owner
- * written into the session keep other commands and other engines off it meanwhile.
+ * <p>Every command validates first and changes nothing when it refuses. Decisions about one
+ * session are serialized: operators' commands and the work queue's handlers take the session's
+ * lock ({@link SessionLocks}) to read, check the state machine, write and start or stop agents,
+ * so of two racing commands one goes first and the other decides on what it left. Waiting
+ * (agents starting, a reply streaming) happens outside the lock as work in flight that a later
+ * pause, delete or retry cancels. Runtime events, reconciles and timers go through one
+ * {@link WorkQueue}: one pending entry per session or context, one handler per key at a time.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -74,9 +82,10 @@ public final class Engine implements AutoCloseable {
     private final AgentClient agentClient;
     private final String owner;
     private final List<Consumer<EngineEvent>> listeners;
-    private final ExecutorService reactions;
     private final ScheduledExecutorService timers;
+    private final SessionLocks locks;
     private final Lifecycle lifecycle;
+    private final WorkQueue<WorkKey> queue;
     private final ChangeFeed feed;
     /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
     private final DataDirLock lock;
@@ -98,10 +107,13 @@ public final class Engine implements AutoCloseable {
         this.owner = Owner.open();
         this.listeners = new CopyOnWriteArrayList<>();
         this.reconciled = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        this.reactions = Executors.newCachedThreadPool(daemon("engine-reaction"));
+        this.locks = new SessionLocks(Duration.ofMinutes(2));
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("engine-timers"));
-        this.lifecycle = new Lifecycle(this);
+        this.lifecycle = new Lifecycle(this, locks);
         this.feed = new ChangeFeed(this);
+        WorkQueue.Scheduler scheduler = config.scheduler() != null ? config.scheduler()
+                : WorkQueue.Scheduler.of(timers, config.clock());
+        this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
     }
 
     /** A view of {@code root} with its own context and namespace; everything else is shared. */
@@ -114,7 +126,8 @@ public final class Engine implements AutoCloseable {
         this.owner = root.owner;
         this.listeners = root.listeners;
         this.reconciled = root.reconciled;
-        this.reactions = root.reactions;
+        this.locks = root.locks;
+        this.queue = root.queue;
         this.timers = root.timers;
         this.lifecycle = root.lifecycle;
         this.feed = root.feed;
@@ -140,6 +153,9 @@ public final class Engine implements AutoCloseable {
         }
         return view;
     }
+
+    /** Handlers run at once for different keys; a context reconcile does not hold up sessions' events. */
+    private static final int QUEUE_WORKERS = 4;
 
     /** Opens the data dir's store, reconciles the local runtime, and (in background mode) starts the timers. */
     public static Engine open(EngineConfig config) {
@@ -167,8 +183,8 @@ public final class Engine implements AutoCloseable {
         engine.reconcile();
         engine.sweep();
         if (config.background()) {
-            engine.timers.scheduleWithFixedDelay(engine::sweepQuietly, config.sweepInterval().toMillis(),
-                    config.sweepInterval().toMillis(), TimeUnit.MILLISECONDS);
+            // from now on timers are delayed re-queues of each session's key, set whenever it changes
+            engine.scheduleAllTimers();
             engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
                     config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -286,11 +302,15 @@ public final class Engine implements AutoCloseable {
         if (e instanceof EngineEvent.SessionChanged c && !feed.record(c.session())) {
             return;
         }
+        if (e instanceof EngineEvent.SessionChanged c) {
+            scheduleTimers(c.session());
+        }
         deliver(e);
     }
 
     /** A change another process wrote, already recorded by the feed. */
     void publishFromFeed(Session s) {
+        scheduleTimers(s);
         deliver(new EngineEvent.SessionChanged(s));
     }
 
@@ -376,8 +396,12 @@ public final class Engine implements AutoCloseable {
 
     /** Volumes in the current context's runtime that belong to no session in the store. */
     public Set<String> orphans() {
-        Set<String> volumes = new LinkedHashSet<>(runtime(context).volumes());
-        Set<String> known = store.read(tx -> tx.sessionIds(context));
+        return orphans(context);
+    }
+
+    Set<String> orphans(String ctx) {
+        Set<String> volumes = new LinkedHashSet<>(runtime(ctx).volumes());
+        Set<String> known = store.read(tx -> tx.sessionIds(ctx));
         volumes.removeIf(known::contains);
         return volumes;
     }
@@ -485,13 +509,18 @@ public final class Engine implements AutoCloseable {
                 Validation.ttl(r.ttlSeconds() == null ? Validation.DEFAULT_TTL : r.ttlSeconds()),
                 Validation.metadata(r.metadata()), sessionAgents(defs), resources(r.resources(), Resources.DEFAULT),
                 null, actor(), now, now, now, null, null, null, owner, 0);
-        Session created = store.write(tx -> tx.insertSession(draft, defs, actor(), "created by " + actor(), null));
+        InFlight.Start[] op = new InFlight.Start[1];
+        Session created = locks.with(draft.id(), "creating it", () -> {
+            Session c = store.write(tx -> tx.insertSession(draft, defs, actor(), "created by " + actor(), null));
+            op[0] = lifecycle.beginStart(c.id());
+            return c;
+        });
         publish(new EngineEvent.SessionChanged(created));
         if (onCreated != null) {
             onCreated.accept(created);
         }
         log.info("created session {} ({}) with agents {}", created.name(), created.id(), r.agents());
-        Session started = lifecycle.start(created, defs, runtime, "created");
+        Session started = lifecycle.start(created, defs, runtime, "created", op[0]);
         return deliverStartingPrompt(started, onReply);
     }
 
@@ -506,13 +535,20 @@ public final class Engine implements AutoCloseable {
         if (s.state() != SessionState.READY || s.startingPrompt().isEmpty()) {
             return new Started(s, null);
         }
-        SendResult r = lifecycle.send(s, s.leadAgent().name(), s.startingPrompt(), "starting prompt", onReply);
-        return new Started(r.session(), r);
+        try {
+            SendResult r = lifecycle.send(s, s.leadAgent().name(), s.startingPrompt(), "starting prompt", onReply);
+            return new Started(r.session(), r);
+        } catch (WrongStateException e) {
+            // an operator got there first (paused or deleted it, or sent a message): the prompt is not sent
+            log.info("starting prompt of session {} not sent: {}", s.name(), e.getMessage());
+            return new Started(store.read(tx -> tx.findSession(s.id())).orElse(s), null);
+        }
     }
 
     /**
      * Sends a message to one of the session's agents (its lead agent when {@code agent} is null)
-     * and stores the reply. An IDLE session is resumed first.
+     * and stores the reply. An IDLE session is resumed first. A pause, delete or retry while the
+     * reply is pending cancels it: the result then holds the reply with status CANCELLED.
      */
     public SendResult send(String ref, String agent, String text, Consumer<AgentEvent> onReply) {
         String content = Validation.prompt("message", text, true);
@@ -520,7 +556,15 @@ public final class Engine implements AutoCloseable {
         String target = agent == null ? s.leadAgent().name() : requireAgent(s, agent).name();
         requireUsable(s, "send a message to");
         if (s.state() == SessionState.IDLE) {
-            s = resume(s.id());
+            try {
+                s = resume(s.id());
+            } catch (WrongStateException e) {
+                // another command may have resumed it meanwhile: then send; otherwise say why not
+                s = latest(s.id());
+                if (s.state() != SessionState.READY) {
+                    throw new WrongStateException("nothing was sent: " + e.getMessage());
+                }
+            }
         }
         if (s.state() != SessionState.READY) {
             throw notReady(s, "send a message to");
@@ -528,58 +572,141 @@ public final class Engine implements AutoCloseable {
         return lifecycle.send(s, target, content, "message", onReply);
     }
 
-    /** Releases the runtime of a READY session and keeps its volume: READY to IDLE. */
+    private Session latest(String id) {
+        return store.read(tx -> tx.findSession(id)).orElseThrow(() -> new NotFoundException("session " + id + " does not exist"));
+    }
+
+    /** Refuses a command on a session another live Pilothouse process is working on (starting it, or awaiting its reply). */
+    private void refuseIfOwnedElsewhere(Session s, String what) {
+        if (lifecycle.ownedElsewhere(s)) {
+            throw new WrongStateException("cannot " + what + " session '" + s.name() + "' now: it is " + s.state()
+                    + " and another Pilothouse process (pid " + s.owner().split(":")[0] + ") is "
+                    + (s.state() == SessionState.BUSY ? "waiting for its reply" : "starting its agents")
+                    + "; try again when that is done");
+        }
+    }
+
+    /**
+     * Releases the runtime of a READY session and keeps its volume: READY to IDLE. A reply still
+     * pending is cancelled first (recorded as cancelled by this operator, BUSY to READY), and a
+     * resume still starting is cancelled (the session stays IDLE).
+     */
     public Session pause(String ref) {
         Session s = session(ref);
         requireUsable(s, "pause");
-        Session paused = change(s.id(), actor(), "paused by " + actor(), cur -> {
+        return locks.with(s.id(), "being paused by " + actor(), () -> {
+            Session cur = lifecycle.releaseOrphaned(latest(s.id()), false);
             requireUsable(cur, "pause");
+            refuseIfOwnedElsewhere(cur, "pause");
+            if (cur.state() == SessionState.INIT) {
+                throw notReady(cur, "pause");
+            }
+            Lifecycle.Ended ended = lifecycle.cancelWork(cur, actor(), "pause", false);
+            cur = ended.session();
             if (cur.state() == SessionState.IDLE) {
+                if (ended.cancelled()) {
+                    return cur; // a resume was starting: cancelled, IDLE as asked
+                }
                 throw new WrongStateException("session '" + cur.name() + "' is already IDLE (paused)");
             }
             if (cur.state() != SessionState.READY) {
                 throw notReady(cur, "pause");
             }
-            return cur.toBuilder().state(SessionState.IDLE).phase(Phase.PAUSED).owner(null)
-                    .lastActivityAt(now()).terminationReason("paused by " + actor());
+            Session paused = changeFrom(cur, actor(), "paused by " + actor(), c -> {
+                requireUsable(c, "pause");
+                if (c.state() != SessionState.READY) {
+                    throw notReady(c, "pause");
+                }
+                return c.toBuilder().state(SessionState.IDLE).phase(Phase.PAUSED).owner(null)
+                        .lastActivityAt(now()).terminationReason("paused by " + actor());
+            });
+            lifecycle.release(paused);
+            return paused;
         });
-        lifecycle.release(paused);
-        return paused;
     }
 
-    /** Starts an IDLE session's agents again on its volume: IDLE to READY. */
+    /**
+     * Starts an IDLE session's agents again on its volume: IDLE to READY. A pause or delete while it
+     * starts cancels it: then a WrongStateException says who cancelled it.
+     */
     public Session resume(String ref) {
         Session s = session(ref);
         requireUsable(s, "resume");
-        Session starting = change(s.id(), actor(), "resume requested by " + actor(), cur -> {
+        InFlight.Start[] op = new InFlight.Start[1];
+        Session starting = locks.with(s.id(), "being resumed by " + actor(), () -> {
+            Session cur = lifecycle.releaseOrphaned(latest(s.id()), false);
             requireUsable(cur, "resume");
             if (cur.state() != SessionState.IDLE) {
                 throw new WrongStateException("session '" + cur.name() + "' is " + cur.state()
                         + "; only an IDLE session can be resumed" + (cur.state() == SessionState.ERROR
                         ? " (use retry for a session in ERROR)" : ""));
             }
-            if (cur.owner() != null && Owner.alive(cur.owner())) {
-                throw new WrongStateException("session '" + cur.name() + "' is being resumed by another process");
+            if (cur.owner() != null) {
+                throw new WrongStateException("session '" + cur.name() + "' is being resumed by "
+                        + (lifecycle.ownedHere(cur) ? "another command" : "another Pilothouse process (pid "
+                        + cur.owner().split(":")[0] + ")") + "; try again when it is READY");
             }
-            return cur.toBuilder().phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
+            Session w = changeFrom(cur, actor(), "resume requested by " + actor(), c -> {
+                requireUsable(c, "resume");
+                if (c.state() != SessionState.IDLE || c.owner() != null) {
+                    throw new WrongStateException("session '" + c.name() + "' is " + c.state()
+                            + "; only an IDLE session can be resumed");
+                }
+                return c.toBuilder().phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
+            });
+            op[0] = lifecycle.beginStart(w.id());
+            return w;
         });
-        return lifecycle.start(starting, null, runtime(starting), "resumed");
+        Session after = lifecycle.start(starting, null, runtime(starting), "resumed", op[0]);
+        InFlight.Cancel cancelled = op[0].cancelled();
+        if (cancelled != null) {
+            throw new WrongStateException("resuming session '" + after.name() + "' was cancelled by " + cancelled.actor()
+                    + " (" + cancelled.why() + "); it is " + after.state() + (after.deleted() ? " and deleted" : ""));
+        }
+        return after;
     }
 
-    /** Starts a session in ERROR again from scratch: ERROR to INIT to READY. */
+    /**
+     * Starts a session in ERROR again from scratch: ERROR to INIT to READY. On a BUSY session it
+     * cancels the pending reply (recorded as cancelled by this operator) and restarts its agents;
+     * the session stays BUSY until they answer, then READY.
+     */
     public Session retry(String ref) {
         Session s = session(ref);
         requireUsable(s, "retry");
-        Session init = change(s.id(), actor(), "retry by " + actor(), cur -> {
+        InFlight.Start[] op = new InFlight.Start[1];
+        Session starting = locks.with(s.id(), "being retried by " + actor(), () -> {
+            Session cur = lifecycle.releaseOrphaned(latest(s.id()), true);
             requireUsable(cur, "retry");
+            refuseIfOwnedElsewhere(cur, "retry");
+            if (cur.state() == SessionState.BUSY) {
+                cur = lifecycle.cancelWork(cur, actor(), "retry", true).session();
+                if (cur.state() == SessionState.BUSY && lifecycle.ownedHere(cur)) {
+                    runtime(cur).stop(cur.id());
+                    Session w = changeFrom(cur, actor(), "retry by " + actor() + ": agents restarted", c ->
+                            c.state() == SessionState.BUSY && lifecycle.ownedHere(c)
+                                    ? c.toBuilder().phase(Phase.INITIALIZING).lastActivityAt(now()) : null);
+                    op[0] = lifecycle.beginStart(w.id());
+                    return w;
+                }
+            }
             if (cur.state() != SessionState.ERROR) {
                 throw new WrongStateException("session '" + cur.name() + "' is " + cur.state()
-                        + "; only a session in ERROR can be retried");
+                        + "; only a session in ERROR (or BUSY with a reply pending) can be retried");
             }
-            return cur.toBuilder().state(SessionState.INIT).phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
+            Session w = changeFrom(cur, actor(), "retry by " + actor(), c -> {
+                requireUsable(c, "retry");
+                if (c.state() != SessionState.ERROR) {
+                    throw new WrongStateException("session '" + c.name() + "' is " + c.state()
+                            + "; only a session in ERROR can be retried");
+                }
+                return c.toBuilder().state(SessionState.INIT).phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
+            });
+            runtime(w).stop(w.id());
+            op[0] = lifecycle.beginStart(w.id());
+            return w;
         });
-        runtime(init).stop(init.id());
-        return lifecycle.start(init, null, runtime(init), "retried");
+        return lifecycle.start(starting, null, runtime(starting), "retried", op[0]);
     }
 
     /**
@@ -622,36 +749,57 @@ public final class Engine implements AutoCloseable {
             }
             return b;
         };
-        return expectedVersion == null ? change(s.id(), actor(), "updated by " + actor(), edit)
-                : save(s, edit.apply(s), actor(), "updated by " + actor());
+        return locks.with(s.id(), "being updated by " + actor(), () -> {
+            if (expectedVersion == null) {
+                return change(s.id(), actor(), "updated by " + actor(), edit);
+            }
+            Session cur = latest(s.id());
+            return save(cur, edit.apply(cur), actor(), "updated by " + actor());
+        });
     }
 
-    /** Soft delete: stops the runtime, keeps the row, history, audit trail and volume. */
+    /**
+     * Soft delete: stops the runtime, keeps the row, history, audit trail and volume. A reply still
+     * pending is cancelled first (recorded as cancelled by this operator), and a resume still
+     * starting is cancelled; a session still being created (INIT) is refused.
+     */
     public Session delete(String ref) {
-        Session s = lifecycle.settle(session(ref));
+        Session s = session(ref);
         if (s.deleted()) {
             throw new WrongStateException("session '" + s.name() + "' is already deleted");
         }
-        Session deleted = change(s.id(), actor(), "deleted by " + actor(), cur -> {
+        return locks.with(s.id(), "being deleted by " + actor(), () -> {
+            Session cur = latest(s.id());
             if (cur.deleted()) {
                 throw new WrongStateException("session '" + cur.name() + "' is already deleted");
             }
-            if (cur.state() == SessionState.INIT || cur.state() == SessionState.BUSY) {
-                throw new WrongStateException("session '" + cur.name() + "' is " + cur.state() + " ("
-                        + (cur.state() == SessionState.INIT ? "starting" : "processing a message")
-                        + "); delete it when that is done");
+            cur = cur.owner() != null ? lifecycle.releaseOrphaned(cur, false) : lifecycle.settle(cur, null);
+            refuseIfOwnedElsewhere(cur, "delete");
+            if (cur.state() == SessionState.INIT) {
+                throw new WrongStateException("session '" + cur.name() + "' is INIT (starting); delete it when that is done");
             }
-            Session.Builder b = cur.toBuilder().deletedAt(now()).owner(null);
-            if (cur.state() == SessionState.READY) {
-                b.state(SessionState.IDLE).terminationReason("deleted by " + actor());
-            }
-            if (!cur.completed()) {
-                b.phase(Phase.PAUSED);
-            }
-            return b;
+            cur = lifecycle.cancelWork(cur, actor(), "delete", false).session();
+            Session deleted = change(cur.id(), actor(), "deleted by " + actor(), c -> {
+                if (c.deleted()) {
+                    throw new WrongStateException("session '" + c.name() + "' is already deleted");
+                }
+                if (c.state() == SessionState.INIT || c.state() == SessionState.BUSY) {
+                    throw new WrongStateException("session '" + c.name() + "' is " + c.state() + " ("
+                            + (c.state() == SessionState.INIT ? "starting" : "processing a message")
+                            + "); delete it when that is done");
+                }
+                Session.Builder b = c.toBuilder().deletedAt(now()).owner(null);
+                if (c.state() == SessionState.READY) {
+                    b.state(SessionState.IDLE).terminationReason("deleted by " + actor());
+                }
+                if (!c.completed()) {
+                    b.phase(Phase.PAUSED);
+                }
+                return b;
+            });
+            lifecycle.release(deleted);
+            return deleted;
         });
-        lifecycle.release(deleted);
-        return deleted;
     }
 
     /** Removes a deleted session's volume for good. The row and its history stay. */
@@ -664,12 +812,18 @@ public final class Engine implements AutoCloseable {
         if (s.purged()) {
             throw new WrongStateException("session '" + s.name() + "' was already purged at " + s.purgedAt());
         }
-        runtime(s).purgeVolume(s.id());
-        return change(s.id(), actor(), "volume purged by " + actor(), cur -> {
+        return locks.with(s.id(), "being purged by " + actor(), () -> {
+            Session cur = latest(s.id());
             if (cur.purged()) {
-                throw new WrongStateException("session '" + cur.name() + "' was already purged");
+                throw new WrongStateException("session '" + cur.name() + "' was already purged at " + cur.purgedAt());
             }
-            return cur.toBuilder().purgedAt(now());
+            runtime(cur).purgeVolume(cur.id());
+            return change(cur.id(), actor(), "volume purged by " + actor(), c -> {
+                if (c.purged()) {
+                    throw new WrongStateException("session '" + c.name() + "' was already purged");
+                }
+                return c.toBuilder().purgedAt(now());
+            });
         });
     }
 
@@ -683,7 +837,11 @@ public final class Engine implements AutoCloseable {
 
     /** As {@link #remix(String, RemixRequest, Consumer)}; {@code onCreated} hears of the child as soon as it is stored. */
     public Started remix(String parentRef, RemixRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply) {
-        Session parent = lifecycle.settle(session(parentRef));
+        Session found = session(parentRef);
+        List<Runnable> later = new ArrayList<>();
+        locks.run(found.id(), "being remixed", () -> lifecycle.settle(latest(found.id()), later));
+        later.forEach(Runnable::run);
+        Session parent = latest(found.id());
         if (parent.purged()) {
             throw new WrongStateException("session '" + parent.name() + "' was purged: its volume is gone, so it cannot "
                     + "be remixed");
@@ -706,21 +864,26 @@ public final class Engine implements AutoCloseable {
                 null, null, null, owner, 0);
         ObjectNode detail = Json.object().put("parent_session_id", parent.id()).put("parent_name", parent.name())
                 .put("copy_workspace", r.copyWorkspace()).put("copy_conversation", r.copyConversation());
-        Session child = store.write(tx -> {
-            Session c = tx.insertSession(draft, defs, actor(), "remixed from '" + parent.name() + "' by " + actor(), detail);
-            tx.audit(parent.id(), now, actor(), AuditEvent.REMIXED, null, null, "remixed into '" + name + "'",
-                    Json.object().put("child_session_id", c.id()).put("child_name", name));
+        InFlight.Start[] op = new InFlight.Start[1];
+        Session child = locks.with(draft.id(), "being created by remix", () -> {
+            Session c = store.write(tx -> {
+                Session inserted = tx.insertSession(draft, defs, actor(), "remixed from '" + parent.name() + "' by " + actor(), detail);
+                tx.audit(parent.id(), now, actor(), AuditEvent.REMIXED, null, null, "remixed into '" + name + "'",
+                        Json.object().put("child_session_id", inserted.id()).put("child_name", name));
+                return inserted;
+            });
+            op[0] = lifecycle.beginStart(c.id());
             return c;
         });
         publish(new EngineEvent.SessionChanged(child));
         if (onCreated != null) {
             onCreated.accept(child);
         }
-        Session copied = lifecycle.copyVolume(parent, child, new VolumeCopy(r.copyWorkspace(), r.copyConversation()));
+        Session copied = lifecycle.copyVolume(parent, child, new VolumeCopy(r.copyWorkspace(), r.copyConversation()), op[0]);
         if (copied.state() == SessionState.ERROR) {
             return new Started(copied, null);
         }
-        Session started = lifecycle.start(copied, defs, runtime(copied), "remixed");
+        Session started = lifecycle.start(copied, defs, runtime(copied), "remixed", op[0]);
         return deliverStartingPrompt(started, onReply);
     }
 
@@ -749,67 +912,120 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Applies the waiting timeout (READY to IDLE) and the TTL (completed, runtime cleaned up) to
-     * every session due at the clock's current time. Runs every second in background mode.
+     * every session due at the clock's current time, through the work queue, and returns when they
+     * are done. Runs when the engine opens (and whenever a caller wants a look now); afterwards, in
+     * background mode, each session's next deadline is a delayed re-queue of its key.
      */
     public void sweep() {
         Instant now = now();
+        List<CompletableFuture<Object>> runs = new ArrayList<>();
         for (Session s : store.read(tx -> tx.dueSessions(now))) {
-            try {
-                lifecycle.applyTimers(s, now);
-            } catch (ConflictException e) {
-                log.debug("session {} changed while its timers ran; next sweep looks again", s.id());
-            }
+            runs.add(queue.request(new WorkKey.OfSession(s.id())));
         }
-    }
-
-    private void sweepQuietly() {
-        try {
-            sweep();
-        } catch (RuntimeException e) {
-            log.error("timer sweep failed", e);
+        for (CompletableFuture<Object> run : runs) {
+            try {
+                run.join();
+            } catch (CompletionException | CancellationException e) {
+                log.debug("a due session could not be looked at now ({}); it is retried", e.getMessage());
+            }
         }
     }
 
     /**
      * Compares the store with what the current context's runtime really has: adopts live agents,
      * reconciles dead ones, finishes work whose engine died, reports orphans. Never loses a session.
+     * Reconciles of one context never overlap: one requested while another runs is done once more
+     * after it (however many were requested meanwhile), and this call returns that run's report.
      */
     public ReconcileReport reconcile() {
         reconciled.add(context);
-        return lifecycle.reconcile(context);
+        return reconcile(context);
+    }
+
+    ReconcileReport reconcile(String ctx) {
+        try {
+            return (ReconcileReport) queue.request(new WorkKey.OfContext(ctx)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new OperationFailedException("reconciling context '" + ctx + "' failed: " + e.getCause(), e.getCause());
+        } catch (CancellationException e) {
+            throw new OperationFailedException("the engine is closing; context '" + ctx + "' was not reconciled", e);
+        }
     }
 
     /** What a reconciliation found. */
     public record ReconcileReport(List<String> adopted, List<String> changed, Set<String> orphans) {
     }
 
+    /** The work queue's handler: one session, or one context. */
+    private WorkQueue.Result handle(WorkKey key) {
+        if (key instanceof WorkKey.OfContext c) {
+            return WorkQueue.Result.done(lifecycle.reconcile(c.context()));
+        }
+        String id = ((WorkKey.OfSession) key).id();
+        Session s = lifecycle.reconcileSession(id);
+        Duration next = s == null ? null : untilNextTimer(s);
+        return next == null ? WorkQueue.Result.done() : WorkQueue.Result.done().andAfter(next);
+    }
+
+    /** Runtime events name a session (or a context): its key goes in the queue; a burst of them is one look. */
     private void onRuntimeEvent(RuntimeEvent e) {
         if (e instanceof RuntimeEvent.ConnectionChanged c) {
             deliver(new EngineEvent.ConnectionChanged(c.context(), c.status()));
             if (c.status().connected() && c.context().equals(context)) {
                 // back (or newly allowed): level-triggered, look at everything again
-                reactions.execute(() -> {
-                    try {
-                        lifecycle.reconcile(c.context());
-                    } catch (RuntimeException ex) {
-                        log.warn("reconcile of context {} after reconnecting failed: {}", c.context(), ex.toString());
-                    }
-                });
+                queue.add(new WorkKey.OfContext(c.context()));
             }
             return;
         }
-        if (reactions.isShutdown()) {
-            return;
+        if (e.sessionId() != null) {
+            queue.add(new WorkKey.OfSession(e.sessionId()));
         }
-        reactions.execute(() -> {
-            try {
-                store.read(tx -> tx.findSession(e.sessionId())).ifPresent(lifecycle::settle);
-            } catch (PilothouseException ex) {
-                log.warn("could not reconcile session {} after {}: {}", e.sessionId(), e, ex.getMessage());
-            } catch (RuntimeException ex) {
-                log.error("could not reconcile session {} after {}", e.sessionId(), e, ex);
-            }
-        });
+    }
+
+    /**
+     * How long until the session's next timer (waiting timeout of a READY session, TTL of a live
+     * one) falls due, in background mode; null when it has none or timers do not run here.
+     */
+    private Duration untilNextTimer(Session s) {
+        if (!config.background() || s.deleted()) {
+            return null;
+        }
+        Instant next = null;
+        if (s.state() == SessionState.READY && s.idleDeadline() != null) {
+            next = s.idleDeadline();
+        }
+        if (!s.completed() && s.ttlDeadline() != null && (next == null || s.ttlDeadline().isBefore(next))) {
+            next = s.ttlDeadline();
+        }
+        if (next == null) {
+            return null;
+        }
+        Duration d = Duration.between(now(), next);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private void scheduleTimers(Session s) {
+        Duration d = untilNextTimer(s);
+        if (d != null) {
+            queue.addAfter(new WorkKey.OfSession(s.id()), d);
+        }
+    }
+
+    private void scheduleAllTimers() {
+        for (Session s : store.read(tx -> tx.dueSessions(now().plus(Duration.ofDays(36_500))))) {
+            scheduleTimers(s);
+        }
+    }
+
+    /**
+     * The deadline of a start: if the start's thread is gone by then (the session still owned here
+     * with nothing in flight), the session's handler settles it as interrupted work.
+     */
+    void startDeadline(String sessionId) {
+        queue.addAfter(new WorkKey.OfSession(sessionId), config.startTimeout().plusSeconds(10));
     }
 
     // ---- helpers -----------------------------------------------------------------------------
@@ -930,8 +1146,8 @@ public final class Engine implements AutoCloseable {
         // each step runs even if one before it throws (a full disk): a half-closed engine must not stay
         // registered for the next command in this process
         try {
+            queue.shutDown(Duration.ofSeconds(10));
             timers.shutdownNow();
-            reactions.shutdownNow();
             Owner.close(owner);
             runtimes.close();
         } finally {

@@ -5,11 +5,13 @@ import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEndpoint;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.errors.ConflictException;
+import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.DiscoveredSession;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.session.AuditEvent;
@@ -18,16 +20,17 @@ import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.store.StoreTx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.pilothouse.runtime.DiscoveredSession;
-import dev.pilothouse.store.StoreTx;
-
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
@@ -36,6 +39,11 @@ import java.util.function.Consumer;
 /**
  * What happens to a session's runtime: starting it and waiting until its agents answer, carrying
  * a message and its reply, releasing it, the timers, and putting things right after a crash.
+ *
+ * <p>Every decision about a session (read the latest version, check, write, start or stop its
+ * agents) runs under the session's lock ({@link SessionLocks}). The long waits (agents coming up,
+ * a reply streaming) run outside it as {@link InFlight} work: a later decision cancels that work
+ * and records what happened, so a pending reply or a slow start never blocks pause or delete.
  */
 final class Lifecycle {
     private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
@@ -46,77 +54,168 @@ final class Lifecycle {
     private static final long STATUS_LOOK_NANOS = 50_000_000;
 
     private final Engine engine;
+    private final SessionLocks locks;
+    private final InFlight inFlight = new InFlight();
 
-    Lifecycle(Engine engine) {
+    Lifecycle(Engine engine, SessionLocks locks) {
         this.engine = engine;
+        this.locks = locks;
+    }
+
+    InFlight inFlight() {
+        return inFlight;
+    }
+
+    private Session latest(String id) {
+        return engine.store().read(tx -> tx.findSession(id))
+                .orElseThrow(() -> new NotFoundException("session " + id + " does not exist"));
+    }
+
+    /** Whether this engine is doing long work on the session (owner written by this engine). */
+    boolean ownedHere(Session s) {
+        return engine.owner().equals(s.owner());
+    }
+
+    /** Owned by another engine process that is alive: its work, which this engine cannot cancel. */
+    boolean ownedElsewhere(Session s) {
+        return s.owner() != null && !ownedHere(s) && Owner.alive(s.owner());
+    }
+
+    /** Owned by an engine that is gone, or by this one with no work of it left in flight. */
+    private boolean orphaned(Session s) {
+        return s.owner() != null && (ownedHere(s) ? !inFlight.has(s.id()) : !Owner.alive(s.owner()));
     }
 
     // ---- start --------------------------------------------------------------------------
 
     /**
-     * Starts the agents of a session this engine owns (INIT, or IDLE being resumed) and waits
-     * until every one answers; then READY. A failure stops what was started and leaves ERROR
-     * with the reason.
+     * Registers a start this engine is about to do. Call under the session's lock, together with
+     * the write that made this engine the session's owner.
      */
-    Session start(Session s, List<AgentDefinition> known, SessionRuntime runtime, String verb) {
-        List<AgentDefinition> defs = known != null ? known : engine.store().read(tx -> tx.agentSnapshots(s.id()));
-        long t0 = System.nanoTime();
-        Session current = s;
-        try {
-            runtime.start(current, defs);
-            long launched = System.nanoTime();
-            // recorded while the agents boot, off the path to READY; a pod waiting to be scheduled is PENDING
-            current = observePhase(current, runtime);
-            current = waitHealthy(current, runtime);
-            long healthy = System.nanoTime();
-            String reason = verb + ": " + defs.size() + " agent" + (defs.size() == 1 ? "" : "s") + " healthy after "
-                    + millis(healthy - t0) + " ms (launch " + millis(launched - t0) + " ms)";
-            Session ready = engine.changeFrom(current, Engine.ENGINE_ACTOR, reason, cur -> ownedBuilder(cur)
-                    .map(b -> b.state(SessionState.READY).phase(Phase.RUNNING).owner(null).terminationReason(null)
-                            .lastActivityAt(engine.now()))
-                    .orElse(null));
-            if (ready.state() != SessionState.READY) {
-                // someone else decided meanwhile (a delete, another engine): leave their decision
-                return ready;
-            }
-            log.info("session {} READY in {} ms", ready.name(), millis(healthy - t0));
-            return ready;
-        } catch (StartFailure | OperationFailedException e) {
-            // the store's file I/O and the stop's grace period need an uninterrupted thread; the flag is given back
-            boolean interrupted = Thread.interrupted();
-            try {
-                return fail(current, runtime, e.getMessage());
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+    InFlight.Start beginStart(String sessionId) {
+        InFlight.Start op = new InFlight.Start(sessionId);
+        inFlight.put(op);
+        engine.startDeadline(sessionId);
+        return op;
+    }
+
+    /** Thrown inside a start when a later decision cancelled it. */
+    private static final class StartCancelled extends Exception {
+        StartCancelled() {
+            super(null, null, false, false);
         }
     }
 
+    /**
+     * Starts the agents of a session this engine owns (INIT, IDLE being resumed, or BUSY being
+     * restarted) and waits until every one answers and proves who it is; then READY. A failure
+     * stops what was started and leaves ERROR with the reason. A pause, delete or retry meanwhile
+     * cancels {@code op}: the start then stops where it is and leaves the canceller's decision.
+     */
+    Session start(Session s, List<AgentDefinition> known, SessionRuntime runtime, String verb, InFlight.Start op) {
+        String id = s.id();
+        List<AgentDefinition> defs = known != null ? known : engine.store().read(tx -> tx.agentSnapshots(id));
+        long t0 = System.nanoTime();
+        Session current;
+        try {
+            // launched under the lock, right after checking that the start is still wanted: a pause or
+            // delete deciding meanwhile either comes first (nothing is launched) or stops what was
+            current = locks.with(id, "starting its agents", () -> {
+                Session cur = latest(id);
+                if (op.cancelled() != null || !ownedHere(cur) || cur.deleted()) {
+                    return null;
+                }
+                runtime.start(cur, defs);
+                return cur;
+            });
+        } catch (OperationFailedException e) {
+            return fail(id, runtime, op, e.getMessage());
+        }
+        if (current == null) {
+            return abandoned(id, op);
+        }
+        long launched = System.nanoTime();
+        try {
+            // recorded while the agents boot, off the path to READY; a pod waiting to be scheduled is PENDING
+            current = observePhase(current, runtime, op);
+            current = waitHealthy(current, runtime, op);
+        } catch (StartFailure | OperationFailedException e) {
+            return fail(id, runtime, op, e.getMessage());
+        } catch (StartCancelled e) {
+            return abandoned(id, op);
+        }
+        long healthy = System.nanoTime();
+        String reason = verb + ": " + defs.size() + " agent" + (defs.size() == 1 ? "" : "s") + " healthy after "
+                + millis(healthy - t0) + " ms (launch " + millis(launched - t0) + " ms)";
+        Session ready = locks.with(id, "recording its agents healthy", () -> {
+            Session cur = latest(id);
+            if (op.cancelled() != null) {
+                return cur; // the canceller stopped the agents and decided
+            }
+            inFlight.remove(op);
+            return engine.changeFrom(cur, Engine.ENGINE_ACTOR, reason, c -> ownedBuilder(c)
+                    .map(b -> b.state(SessionState.READY).phase(Phase.RUNNING).owner(null).terminationReason(null)
+                            .lastActivityAt(engine.now()))
+                    .orElse(null));
+        });
+        if (ready.state() == SessionState.READY) {
+            log.info("session {} READY in {} ms", ready.name(), millis(healthy - t0));
+        }
+        return ready;
+    }
+
+    private Session abandoned(String id, InFlight.Start op) {
+        return locks.with(id, "abandoning a start", () -> {
+            inFlight.remove(op);
+            return latest(id);
+        });
+    }
+
     /** Records the start-up phase the runtime sees now (PENDING or INITIALIZING), if it changed. */
-    private Session observePhase(Session s, SessionRuntime runtime) {
+    private Session observePhase(Session s, SessionRuntime runtime, InFlight.Start op) {
         Phase seen = runtime.observedPhase(s.id()).filter(p -> p == Phase.PENDING).orElse(Phase.INITIALIZING);
         if (s.phase() == seen) {
             return s;
         }
         String why = seen == Phase.PENDING ? "waiting for the runtime to schedule the agents" : "starting agents";
-        return engine.changeFrom(s, Engine.ENGINE_ACTOR, why, cur -> ownedBuilder(cur)
-                .map(b -> b.phase(seen)).orElse(null));
+        return locks.with(s.id(), "recording its start-up phase", () -> op.cancelled() != null ? s
+                : engine.changeFrom(s, Engine.ENGINE_ACTOR, why, cur -> ownedBuilder(cur).map(b -> b.phase(seen)).orElse(null)));
     }
 
     private Optional<Session.Builder> ownedBuilder(Session cur) {
-        return engine.owner().equals(cur.owner()) && !cur.deleted() ? Optional.of(cur.toBuilder()) : Optional.empty();
+        return ownedHere(cur) && !cur.deleted() ? Optional.of(cur.toBuilder()) : Optional.empty();
     }
 
-    private Session fail(Session s, SessionRuntime runtime, String reason) {
-        runtime.stop(s.id());
-        log.warn("session {} failed to start: {}", s.name(), reason);
-        return engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
-            if (!engine.owner().equals(cur.owner())) {
-                return null;
+    /** A start failed: unless a later decision took over, its agents are stopped and the session is in ERROR. */
+    private Session fail(String id, SessionRuntime runtime, InFlight.Start op, String reason) {
+        // the store's file I/O and the stop's grace period need an uninterrupted thread; the flag is given back
+        boolean interrupted = Thread.interrupted();
+        try {
+            return failUninterrupted(id, runtime, op, reason);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
-            return cur.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason);
+        }
+    }
+
+    private Session failUninterrupted(String id, SessionRuntime runtime, InFlight.Start op, String reason) {
+        return locks.with(id, "recording a failed start", () -> {
+            Session cur = latest(id);
+            if (op != null && op.cancelled() != null) {
+                return cur;
+            }
+            if (op != null) {
+                inFlight.remove(op);
+            }
+            if (!ownedHere(cur)) {
+                return cur;
+            }
+            runtime.stop(id);
+            log.warn("session {} failed to start: {}", cur.name(), reason);
+            return engine.change(id, Engine.ENGINE_ACTOR, reason, c -> ownedHere(c)
+                    ? c.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason)
+                    : null);
         });
     }
 
@@ -126,17 +225,31 @@ final class Lifecycle {
         }
     }
 
-    private Session waitHealthy(Session s, SessionRuntime runtime) throws StartFailure {
+    private Session waitHealthy(Session s, SessionRuntime runtime, InFlight.Start op) throws StartFailure, StartCancelled {
         long start = System.nanoTime();
         long deadline = start + engine.config().startTimeout().toNanos();
         AgentClient client = engine.agentClient();
         Set<String> healthy = new HashSet<>();
+        Map<String, String> impostors = new HashMap<>();
         Session current = s;
         long nextLook = start + STATUS_LOOK_NANOS;
         while (healthy.size() < s.agents().size()) {
+            if (op.cancelled() != null) {
+                throw new StartCancelled();
+            }
             for (SessionAgent a : s.agents()) {
-                if (!healthy.contains(a.name()) && healthy(client, runtime, s.id(), a.name())) {
+                if (healthy.contains(a.name())) {
+                    continue;
+                }
+                AgentClient.Health h = health(client, runtime, s.id(), a.name());
+                if (h.healthy()) {
                     healthy.add(a.name());
+                    impostors.remove(a.name());
+                } else if (h.kind() == AgentClient.HealthKind.IMPOSTOR) {
+                    // never counted: keep waiting for the real agent, and say so if it never comes
+                    if (impostors.put(a.name(), h.detail()) == null) {
+                        log.warn("session {}: agent '{}': {}", s.name(), a.name(), h.detail());
+                    }
                 }
             }
             if (healthy.size() == s.agents().size()) {
@@ -149,10 +262,12 @@ final class Lifecycle {
                 for (AgentStatus st : runtime.status(s)) {
                     // UNKNOWN: the runtime cannot tell now (cluster unreachable); keep waiting until the deadline
                     if (st.kind() != AgentStatus.Kind.RUNNING && st.kind() != AgentStatus.Kind.UNKNOWN) {
-                        throw new StartFailure(Reasons.of(st, "during start-up"));
+                        String impostor = impostors.get(st.agent());
+                        throw new StartFailure((impostor == null ? "" : "agent '" + st.agent() + "': " + impostor + "; ")
+                                + Reasons.of(st, "during start-up"));
                     }
                 }
-                current = observePhase(current, runtime);
+                current = observePhase(current, runtime, op);
             }
             if (Thread.currentThread().isInterrupted()) {
                 // parkNanos returns at once for an interrupted thread: go on and the loop spins hot until the deadline
@@ -160,7 +275,14 @@ final class Lifecycle {
             }
             if (System.nanoTime() > deadline) {
                 List<String> waiting = s.agents().stream().map(SessionAgent::name).filter(n -> !healthy.contains(n)).toList();
-                throw new StartFailure("agents " + waiting + " did not answer /healthz within "
+                StringBuilder why = new StringBuilder();
+                for (String n : waiting) {
+                    if (impostors.containsKey(n)) {
+                        why.append("agent '").append(n).append("': ").append(impostors.get(n)).append("; ");
+                    }
+                }
+                throw new StartFailure(why + "agents " + waiting + " did not answer /healthz"
+                        + (impostors.isEmpty() ? "" : " as themselves") + " within "
                         + engine.config().startTimeout().toSeconds() + " s");
             }
             // quick agents answer within milliseconds; a pod pulling its image takes seconds: poll less
@@ -169,15 +291,15 @@ final class Lifecycle {
         return current;
     }
 
-    /** Whether an agent answers /healthz; an agent the runtime cannot route to yet does not. */
-    private static boolean healthy(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
+    /** Whether an agent answers /healthz as itself; an agent the runtime cannot route to yet does not. */
+    private static AgentClient.Health health(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
         AgentEndpoint endpoint;
         try {
             endpoint = runtime.endpoint(sessionId, agent);
         } catch (OperationFailedException e) {
-            return false;
+            return new AgentClient.Health(AgentClient.HealthKind.DOWN, e.getMessage());
         }
-        return client.healthy(endpoint);
+        return client.health(endpoint);
     }
 
     private static long millis(long nanos) {
@@ -186,80 +308,164 @@ final class Lifecycle {
 
     // ---- messages -----------------------------------------------------------------------
 
-    /** Delivers one message to a READY session's agent and stores its reply: READY, BUSY, READY. */
+    /**
+     * Delivers one message to a READY session's agent and stores its reply: READY, BUSY, READY. The
+     * session's lock is held to go BUSY and to store the reply, not while the reply streams: a
+     * pause, delete or retry meanwhile cancels it (see {@link #cancelWork}). A reply that does not
+     * come within the agent's {@code reply_timeout_seconds} is abandoned and its agents restarted.
+     */
     SendResult send(Session s, String agent, String content, String what, Consumer<AgentEvent> onReply) {
+        String id = s.id();
+        Duration timeout = engine.store().read(tx -> tx.agentSnapshots(id)).stream()
+                .filter(d -> d.name().equals(agent)).findFirst().map(AgentDefinition::replyTimeout)
+                .orElse(Duration.ofSeconds(AgentDefinition.DEFAULT_REPLY_TIMEOUT_SECONDS));
         Instant sentAt = engine.now();
-        Message[] sent = new Message[1];
-        Session busy;
-        try {
-            busy = engine.change(s.id(), engine.actor(), what + " to agent '" + agent + "'", cur -> {
-                if (cur.state() != SessionState.READY || cur.deleted()) {
-                    throw Engine.notReady(cur, "send a message to");
-                }
-                return cur.toBuilder().state(SessionState.BUSY).owner(engine.owner()).lastActivityAt(sentAt);
-            }, (tx, written) -> sent[0] = tx.insertMessage(new Message(0, s.id(), Message.Role.USER, agent, content,
-                    Message.Status.COMPLETE, null, sentAt)));
-        } catch (ConflictException e) {
-            throw new WrongStateException("session '" + s.name() + "' kept changing while the message was being sent; "
-                    + "nothing was sent: try again");
-        }
+        InFlight.Reply reply = locks.with(id, "sending a message", () -> {
+            Message[] sent = new Message[1];
+            try {
+                engine.change(id, engine.actor(), what + " to agent '" + agent + "'", cur -> {
+                    if (cur.state() != SessionState.READY || cur.deleted() || inFlight.has(id)) {
+                        throw Engine.notReady(cur, "send a message to");
+                    }
+                    return cur.toBuilder().state(SessionState.BUSY).owner(engine.owner()).lastActivityAt(sentAt);
+                }, (tx, written) -> sent[0] = tx.insertMessage(new Message(0, id, Message.Role.USER, agent, content,
+                        Message.Status.COMPLETE, null, sentAt)));
+            } catch (ConflictException e) {
+                throw new WrongStateException("session '" + s.name() + "' kept changing while the message was being sent; "
+                        + "nothing was sent: try again");
+            }
+            InFlight.Reply r = new InFlight.Reply(id, agent, sent[0], timeout);
+            inFlight.put(r);
+            return r;
+        });
         try {
             // BUSY and the message on disk before the agent hears of it: a store that cannot write fails here
             engine.store().sync();
         } catch (OperationFailedException e) {
-            putBack(s, "the message could not be stored");
+            locks.run(id, "putting it back", () -> {
+                inFlight.remove(reply);
+                putBack(s, "the message could not be stored");
+            });
             throw new OperationFailedException("the message was not sent: " + e.getMessage(), e);
         }
-        SessionRuntime runtime = engine.runtime(busy);
-        AgentClient.Reply reply;
-        String crash = null;
+        SessionRuntime runtime = engine.runtime(s);
+        InFlight.Outcome outcome;
         try {
-            AgentEndpoint endpoint = runtime.endpoint(s.id(), agent);
-            reply = engine.agentClient().send(endpoint, Long.toString(sent[0].id()), s.id(), content, ev -> {
-                engine.publish(new EngineEvent.ReplyStreamed(s.id(), agent, ev));
-                if (onReply != null) {
-                    onReply.accept(ev);
-                }
-            });
+            AgentEndpoint endpoint = runtime.endpoint(id, agent);
+            AgentClient.Reply r = engine.agentClient().send(endpoint, Long.toString(reply.sent.id()), id, content, timeout,
+                    reply.exchange, ev -> {
+                        engine.publish(new EngineEvent.ReplyStreamed(id, agent, ev));
+                        if (onReply != null) {
+                            onReply.accept(ev);
+                        }
+                    });
+            outcome = new InFlight.Outcome(r, false, false);
+        } catch (AgentClient.ReplyCancelledException e) {
+            outcome = null; // whoever cancelled it records it
+        } catch (AgentClient.ReplyTimeoutException e) {
+            outcome = new InFlight.Outcome(new AgentClient.Reply(e.partial(), "no reply from agent '" + agent + "' within "
+                    + timeout.toSeconds() + " s (its reply_timeout_seconds): the message was abandoned and the session's "
+                    + "agents restarted", null), false, true);
         } catch (AgentClient.PartialReplyException | OperationFailedException e) {
-            String partial = e instanceof AgentClient.PartialReplyException p ? p.partial() : "";
-            crash = crashOf(busy, runtime, agent);
-            reply = new AgentClient.Reply(partial, crash != null ? crash
-                    : "the connection to agent '" + agent + "' failed: " + e.getMessage(), null);
+            String partial = e instanceof AgentClient.PartialReplyException p ? p.partial() : reply.exchange.partial();
+            outcome = new InFlight.Outcome(new AgentClient.Reply(partial, "the connection to agent '" + agent
+                    + "' failed: " + e.getMessage(), null), true, false);
+        } catch (RuntimeException e) {
+            outcome = new InFlight.Outcome(new AgentClient.Reply(reply.exchange.partial(), "the reply from agent '" + agent
+                    + "' could not be read: " + e, null), true, false);
         }
-        Instant repliedAt = engine.now();
-        AgentClient.Reply r = reply;
-        String crashReason = crash;
-        Message replyMessage = replyMessage(s.id(), agent, r, repliedAt);
-        Message[] stored = new Message[1];
-        Session after;
+        if (outcome != null) {
+            reply.outcome = outcome;
+            reply.finish(); // false if a cancel came first: then the cancellation is what gets recorded
+        }
+        SendResult result;
         try {
-            after = engine.change(s.id(), engine.actor(), crashReason != null ? crashReason
-                    : r.failed() ? "reply from agent '" + agent + "' failed: " + r.error() : "reply from agent '" + agent + "'", cur -> {
-                if (cur.state() != SessionState.BUSY || !engine.owner().equals(cur.owner())) {
-                    return null;
-                }
-                Session.Builder b = cur.toBuilder().owner(null).lastActivityAt(repliedAt);
-                return crashReason != null
-                        ? b.state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(crashReason)
-                        : b.state(SessionState.READY);
-            }, (tx, written) -> stored[0] = tx.insertMessage(replyMessage));
-            if (stored[0] == null) {
-                // the session was taken from us (reconciled by another engine); keep the reply anyway
-                stored[0] = engine.store().write(tx -> tx.insertMessage(replyMessage));
-            }
+            result = locks.with(id, "storing a reply", () -> record(reply, false));
             // acknowledged only once on disk: H2 would otherwise write it later, and a failure then reaches no one
             engine.store().sync();
         } catch (OperationFailedException e) {
-            if (crashReason != null) {
-                runtime.stop(s.id());
+            AgentClient.Reply shown = reply.outcome != null ? reply.outcome.reply()
+                    : new AgentClient.Reply(reply.exchange.partial(), "cancelled", null);
+            return locks.with(id, "recording an unstored reply", () -> replyNotStored(s, agent, reply.sent, shown,
+                    reply.attempted, engine.now(), e));
+        }
+        if (reply.restart != null && reply.restart.cancelled() == null) {
+            Session restarted = start(result.session(), null, runtime, "agents restarted after a reply timed out",
+                    reply.restart);
+            result = new SendResult(restarted, result.message(), result.reply());
+        }
+        return result;
+    }
+
+    /**
+     * Stores how a reply ended and frees the session, once, by whichever thread holds the session's
+     * lock first after it ended: the sender, or a pause, delete or retry that cancelled it. With
+     * {@code keepBusy} a cancelled reply leaves the session BUSY and owned (a retry restarts it).
+     */
+    private SendResult record(InFlight.Reply reply, boolean keepBusy) {
+        if (reply.result != null) {
+            return reply.result;
+        }
+        String id = reply.sessionId;
+        String agent = reply.agent;
+        InFlight.Cancel cancel = reply.cancelled();
+        InFlight.Outcome o = reply.outcome;
+        Instant at = engine.now();
+        Message[] stored = new Message[1];
+        Session after;
+        inFlight.remove(reply);
+        if (cancel != null) {
+            String partial = reply.exchange.partial();
+            String error = "cancelled by " + cancel.actor() + " (" + cancel.why() + ") while the reply was pending";
+            Message m = new Message(0, id, Message.Role.AGENT, agent, partial, Message.Status.CANCELLED, error, at);
+            after = engine.change(id, cancel.actor(), "reply from agent '" + agent + "' cancelled by " + cancel.actor()
+                    + " (" + cancel.why() + ")", cur -> {
+                if (cur.state() != SessionState.BUSY || !ownedHere(cur)) {
+                    return null;
+                }
+                Session.Builder b = cur.toBuilder().lastActivityAt(at);
+                return keepBusy ? b : b.state(SessionState.READY).owner(null);
+            }, (tx, written) -> stored[0] = reply.attempted = tx.insertMessage(m));
+            log.info("session {}: reply from agent '{}' cancelled by {} ({})", after.name(), agent, cancel.actor(), cancel.why());
+        } else if (o.timedOut()) {
+            after = engine.change(id, Engine.ENGINE_ACTOR, o.reply().error(), cur -> cur.state() == SessionState.BUSY
+                    && ownedHere(cur) ? cur.toBuilder().phase(Phase.INITIALIZING).lastActivityAt(at) : null,
+                    (tx, written) -> stored[0] = reply.attempted = tx.insertMessage(replyMessage(id, agent, o.reply(), at)));
+            if (ownedHere(after) && after.state() == SessionState.BUSY) {
+                // the agent may be stuck: restart the session's agents (it stays BUSY until they answer)
+                engine.runtime(after).stop(id);
+                reply.restart = beginStart(id);
             }
-            return replyNotStored(s, agent, sent[0], r, stored[0], repliedAt, e);
+            log.warn("session {}: {}", after.name(), o.reply().error());
+        } else {
+            AgentClient.Reply r = o.reply();
+            Session busy = latest(id);
+            String crash = o.connectionFailed() ? crashOf(busy, engine.runtime(busy), agent) : null;
+            AgentClient.Reply kept = crash != null ? new AgentClient.Reply(r.content(), crash, null, r.receivedChars()) : r;
+            after = engine.change(id, engine.actor(), crash != null ? crash
+                    : r.failed() ? "reply from agent '" + agent + "' failed: " + r.error() : "reply from agent '" + agent + "'", cur -> {
+                if (cur.state() != SessionState.BUSY || !ownedHere(cur)) {
+                    return null;
+                }
+                Session.Builder b = cur.toBuilder().owner(null).lastActivityAt(at);
+                return crash != null
+                        ? b.state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(crash)
+                        : b.state(SessionState.READY);
+            }, (tx, written) -> stored[0] = reply.attempted = tx.insertMessage(replyMessage(id, agent, kept, at)));
+            if (crash != null) {
+                engine.runtime(after).stop(id);
+            }
         }
-        if (crashReason != null) {
-            runtime.stop(s.id());
+        if (stored[0] == null) {
+            // the session was taken from us (reconciled by another engine); keep the reply anyway
+            Message m = cancel != null
+                    ? new Message(0, id, Message.Role.AGENT, agent, reply.exchange.partial(), Message.Status.CANCELLED,
+                    "cancelled by " + cancel.actor() + " (" + cancel.why() + ")", at)
+                    : replyMessage(id, agent, o.reply(), at);
+            stored[0] = reply.attempted = engine.store().write(tx -> tx.insertMessage(m));
         }
-        return new SendResult(after, sent[0], stored[0]);
+        reply.result = new SendResult(after, reply.sent, stored[0]);
+        return reply.result;
     }
 
     /**
@@ -338,6 +544,80 @@ final class Lifecycle {
         return null;
     }
 
+    // ---- cancelling work in flight ------------------------------------------------------
+
+    /** What {@link #cancelWork} left: the latest version, and whether there was work to cancel. */
+    record Ended(Session session, boolean cancelled) {
+    }
+
+    /**
+     * Ends this engine's work in flight on the session so that an operator's decision can be taken:
+     * a pending reply is cancelled (its HTTP call aborted, the message stored as CANCELLED with who
+     * and why, BUSY back to READY), a start is cancelled (its agents stopped; a resume leaves IDLE,
+     * a restart READY). Call under the session's lock. With {@code keepBusy} (retry) a cancelled
+     * reply or restart leaves the session BUSY and owned, ready to be restarted.
+     */
+    Ended cancelWork(Session cur, String actor, String why, boolean keepBusy) {
+        String id = cur.id();
+        boolean any = false;
+        for (Optional<InFlight.Op> next = inFlight.get(id); next.isPresent(); next = inFlight.get(id)) {
+            any = true;
+            InFlight.Op op = next.get();
+            if (op instanceof InFlight.Reply r) {
+                r.cancel(actor, why); // false when it had ended already: its outcome is recorded instead
+                record(r, keepBusy);
+                continue;
+            }
+            op.cancel(actor, why);
+            inFlight.remove(op);
+            Session s = latest(id);
+            engine.runtime(s).stop(id);
+            if (!ownedHere(s)) {
+                continue;
+            }
+            String reason = switch (s.state()) {
+                case IDLE -> "resume cancelled by " + actor + " (" + why + ")";
+                case BUSY -> "restart of the agents cancelled by " + actor + " (" + why + ")";
+                default -> "start-up cancelled by " + actor + " (" + why + ")";
+            };
+            engine.change(id, actor, reason, c -> {
+                if (!ownedHere(c)) {
+                    return null;
+                }
+                return switch (c.state()) {
+                    case IDLE -> c.toBuilder().phase(Phase.PAUSED).owner(null).terminationReason(reason);
+                    case BUSY -> keepBusy ? null : c.toBuilder().state(SessionState.READY).phase(Phase.PAUSED).owner(null);
+                    case INIT -> c.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason);
+                    default -> c.toBuilder().owner(null);
+                };
+            });
+        }
+        return new Ended(latest(id), any);
+    }
+
+    /**
+     * A session whose owner is gone (another engine died) or left no work in flight here: its
+     * work is ended without restarting anything, so a pause, delete or retry can decide. Under the
+     * session's lock. With {@code keepBusy} a lost reply leaves it BUSY and owned by this engine.
+     */
+    Session releaseOrphaned(Session s, boolean keepBusy) {
+        if (!orphaned(s)) {
+            return s;
+        }
+        String dead = ownedHere(s) ? "the work of this engine on it had stopped"
+                : "engine process " + s.owner().split(":")[0] + " exited";
+        if (s.state() == SessionState.BUSY && !s.deleted()) {
+            String reason = "reply interrupted: " + dead + " before the reply was stored";
+            Session claimed = claimLostReply(s, reason);
+            if (keepBusy || !ownedHere(claimed)) {
+                return claimed;
+            }
+            return engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> ownedHere(cur) && cur.state() == SessionState.BUSY
+                    ? cur.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).owner(null) : null);
+        }
+        return settleOrphanedWork(s, null);
+    }
+
     // ---- release, timers ------------------------------------------------------------------
 
     /** Stops the runtime of a session whose new state no longer wants it. */
@@ -345,9 +625,10 @@ final class Lifecycle {
         engine.runtime(s).stop(s.id());
     }
 
-    void applyTimers(Session s, Instant now) {
-        if (s.state() == SessionState.BUSY || s.deleted()) {
-            return;
+    /** Applies the waiting timeout and the TTL if they are due at {@code now}; under the session's lock. */
+    Session applyTimers(Session s, Instant now) {
+        if (s.state() == SessionState.BUSY || s.deleted() || inFlight.has(s.id())) {
+            return s;
         }
         if (s.ttlDeadline() != null && !now.isBefore(s.ttlDeadline())) {
             String reason = "TTL expired: no activity for " + s.ttlSeconds() + " s";
@@ -362,7 +643,7 @@ final class Lifecycle {
             if (done.completed()) {
                 release(done);
             }
-            return;
+            return done;
         }
         if (s.idleDeadline() != null && !now.isBefore(s.idleDeadline())) {
             String reason = "waiting timeout: no messages for " + s.waitingTimeoutSeconds() + " s";
@@ -376,19 +657,18 @@ final class Lifecycle {
             if (idle.state() == SessionState.IDLE) {
                 release(idle);
             }
+            return idle;
         }
-    }
-
-    private boolean ownedElsewhere(Session s) {
-        return s.owner() != null && !engine.owner().equals(s.owner()) && Owner.alive(s.owner());
+        return s;
     }
 
     // ---- remix copy ---------------------------------------------------------------------
 
-    Session copyVolume(Session parent, Session child, VolumeCopy what) {
+    Session copyVolume(Session parent, Session child, VolumeCopy what, InFlight.Start op) {
         SessionRuntime runtime = engine.runtime(child);
-        Session copying = engine.change(child.id(), Engine.ENGINE_ACTOR, "copying volume from '" + parent.name() + "'",
-                cur -> ownedBuilder(cur).map(b -> b.phase(Phase.INITIALIZING)).orElse(null));
+        Session copying = locks.with(child.id(), "copying its volume", () -> engine.change(child.id(), Engine.ENGINE_ACTOR,
+                "copying volume from '" + parent.name() + "'",
+                cur -> ownedBuilder(cur).map(b -> b.phase(Phase.INITIALIZING)).orElse(null)));
         long t0 = System.nanoTime();
         long[] last = {0};
         try {
@@ -412,20 +692,47 @@ final class Lifecycle {
             });
             return copying;
         } catch (PilothouseException e) {
-            return fail(copying, runtime, e.getMessage());
+            return fail(child.id(), runtime, op, e.getMessage());
         }
     }
 
     // ---- reconciliation -------------------------------------------------------------------
 
+    /**
+     * The work queue's handler for one session: brings its record in line with its runtime and
+     * applies its timers, under its lock; work in flight here is left to the thread doing it.
+     */
+    Session reconcileSession(String id) {
+        List<Runnable> later = new ArrayList<>();
+        Session s = locks.with(id, "reconciling it", () -> {
+            Optional<Session> found = engine.store().read(tx -> tx.findSession(id));
+            if (found.isEmpty() || inFlight.has(id)) {
+                return found.orElse(null);
+            }
+            Session cur = settle(found.get(), later);
+            return inFlight.has(id) ? cur : applyTimers(cur, engine.now());
+        });
+        later.forEach(Runnable::run);
+        return s;
+    }
+
+    /** Settles one session of a context reconcile, under its lock. */
+    private Session settleById(String id, List<Runnable> later) {
+        return locks.with(id, "reconciling its context", () -> {
+            Session cur = latest(id);
+            return inFlight.has(id) ? cur : settle(cur, later);
+        });
+    }
+
     Engine.ReconcileReport reconcile(String context) {
         SessionRuntime runtime = engine.runtime(context);
         List<String> adopted = new ArrayList<>(adoptDiscovered(context, runtime));
         List<String> changed = new ArrayList<>();
+        List<Runnable> later = new ArrayList<>();
         Set<String> known = new HashSet<>();
         for (Session s : engine.store().read(tx -> tx.sessionsWithRuntime(context))) {
             known.add(s.id());
-            Session after = settle(s);
+            Session after = settleById(s.id(), later);
             if (after.version() != s.version()) {
                 changed.add(s.name());
             } else if (after.state() == SessionState.READY) {
@@ -436,7 +743,7 @@ final class Lifecycle {
             // every other session of the context: runs started elsewhere are adopted, lost volumes seen
             for (Session s : engine.store().read(tx -> tx.listSessions(context, false))) {
                 if (known.add(s.id())) {
-                    Session after = settle(s);
+                    Session after = settleById(s.id(), later);
                     if (after.version() != s.version()) {
                         changed.add(after.name());
                     }
@@ -453,17 +760,27 @@ final class Lifecycle {
                 continue;
             }
             if (runtime.shared()) {
-                Session after = settle(s.get());
+                Session after = settleById(id, later);
                 if (after.version() != s.get().version()) {
                     changed.add(after.name());
                 }
-            } else if (runtime.status(s.get()).stream().anyMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)) {
-                log.warn("session {} is {} but its agents still run; stopping them", s.get().name(), s.get().state());
+            } else if (locks.with(id, "stopping leftover agents", () -> {
+                Session cur = latest(id);
+                boolean wanted = inFlight.has(id) || (cur.state() == SessionState.READY || cur.state() == SessionState.BUSY
+                        || cur.state() == SessionState.INIT || cur.owner() != null) && !cur.deleted();
+                if (wanted || runtime.status(cur).stream().noneMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)) {
+                    return false;
+                }
+                log.warn("session {} is {} but its agents still run; stopping them", cur.name(), cur.state());
                 runtime.stop(id);
+                return true;
+            })) {
                 changed.add(s.get().name());
             }
         }
-        Set<String> orphans = engine.orphans();
+        // restarts after interrupted replies, outside every lock
+        later.forEach(Runnable::run);
+        Set<String> orphans = engine.orphans(context);
         for (String o : orphans) {
             engine.publish(new EngineEvent.Notice(o, "volume " + o + " in context '" + context
                     + "' belongs to no session in the store; it was left untouched"));
@@ -549,7 +866,7 @@ final class Lifecycle {
         for (AgentDefinition a : d.agents()) {
             AgentDefinition withId = a.id() == null ? new AgentDefinition(dev.pilothouse.session.Validation.newId(),
                     a.name(), a.image(), a.command(), a.model(), a.instructions(), a.env(), a.port(), a.resources(),
-                    a.createdAt(), a.updatedAt(), a.deletedAt()) : a;
+                    a.createdAt(), a.updatedAt(), a.deletedAt(), a.replyTimeoutSeconds()) : a;
             tx.insertAgentCopy(withId, now);
             defs.add(withId);
         }
@@ -563,14 +880,17 @@ final class Lifecycle {
                 + "', namespace " + s.namespace() + " (created by " + s.createdBy() + " from another workstation)", detail);
     }
 
+
     /**
      * Brings one session's record in line with its runtime: adopts agents that run, turns agents
      * that stopped into IDLE (clean exit) or ERROR (crash), and finishes work whose owning engine
-     * is gone. Work owned by a live engine is left to it.
+     * is gone. Work owned by a live engine is left to it. Under the session's lock. A reply lost
+     * with its engine restarts the session's agents: that start is added to {@code later}, to be
+     * run once the lock is released.
      */
-    Session settle(Session s) {
-        if (s.owner() != null && !Owner.alive(s.owner())) {
-            return settleOrphanedWork(s);
+    Session settle(Session s, List<Runnable> later) {
+        if (orphaned(s)) {
+            return settleOrphanedWork(s, later);
         }
         if (s.owner() != null) {
             // a live engine (maybe this one) is starting it or waiting on its reply
@@ -600,8 +920,6 @@ final class Lifecycle {
                 ? "agent '" + gone.agent() + "' stopped: " + gone.detail()
                 : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
                 : Reasons.of(gone, null);
-        // the decision is written before the runtime is stopped: a concurrent look at the same
-        // session (another runtime event) must not see the stop and record it as the cause
         Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
             if (cur.version() != s.version()) {
                 return null;
@@ -647,11 +965,20 @@ final class Lifecycle {
         return s;
     }
 
-    /** The engine that was starting the session or waiting on its reply has died. */
-    private Session settleOrphanedWork(Session s) {
-        String dead = "engine process " + s.owner().split(":")[0] + " exited";
-        if (s.state() == SessionState.BUSY && !s.deleted()) {
-            return restartAfterLostReply(s, "reply interrupted: " + dead + " before the reply was stored");
+    /**
+     * The engine that was starting the session or waiting on its reply has died (or this engine's
+     * work on it stopped without freeing it). With {@code later} null, a lost reply is not restarted.
+     */
+    private Session settleOrphanedWork(Session s, List<Runnable> later) {
+        String dead = ownedHere(s) ? "the work of this engine on it had stopped"
+                : "engine process " + s.owner().split(":")[0] + " exited";
+        if (s.state() == SessionState.BUSY && !s.deleted() && later != null) {
+            Session claimed = claimLostReply(s, "reply interrupted: " + dead + " before the reply was stored");
+            if (ownedHere(claimed) && claimed.state() == SessionState.BUSY) {
+                InFlight.Start op = beginStart(s.id());
+                later.add(() -> start(claimed, null, engine.runtime(claimed), "agents restarted after an interrupted reply", op));
+            }
+            return claimed;
         }
         SessionRuntime runtime = engine.runtime(s);
         boolean allRunning = allHealthy(s, runtime);
@@ -665,6 +992,9 @@ final class Lifecycle {
             if (s.state() == SessionState.INIT || s.state() == SessionState.BUSY) {
                 b.state(SessionState.ERROR).terminationReason(reason);
             }
+        } else if (s.state() == SessionState.BUSY) {
+            reason = "reply interrupted: " + dead + " before the reply was stored";
+            b = s.toBuilder().state(SessionState.READY).owner(null);
         } else if (s.state() == SessionState.INIT || s.state() == SessionState.IDLE && s.phase() == Phase.INITIALIZING) {
             if (allRunning) {
                 reason = "start-up finished after " + dead + ": agents found healthy";
@@ -695,24 +1025,24 @@ final class Lifecycle {
     private boolean allHealthy(Session s, SessionRuntime runtime) {
         List<AgentStatus> statuses = runtime.status(s);
         return !statuses.isEmpty() && statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)
-                && s.agents().stream().allMatch(a -> healthy(engine.agentClient(), runtime, s.id(), a.name()));
+                && s.agents().stream().allMatch(a -> health(engine.agentClient(), runtime, s.id(), a.name()).healthy());
     }
 
     /**
      * A reply whose engine died is lost, and the agent may still be working on it: the session
-     * stays BUSY while its agents are restarted on the same volume, then READY (or ERROR).
+     * stays BUSY, now owned by this engine, and the lost reply is recorded against the agent the
+     * last message went to. The caller restarts the agents or frees the session.
      */
-    private Session restartAfterLostReply(Session s, String reason) {
+    private Session claimLostReply(Session s, String reason) {
         Session claimed = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> cur.version() == s.version()
                 ? cur.toBuilder().owner(engine.owner()).phase(Phase.INITIALIZING) : null);
-        if (!engine.owner().equals(claimed.owner())) {
+        if (!ownedHere(claimed)) {
             return claimed;
         }
-        // the lost reply is recorded against the agent the last message went to
         String agent = engine.store().read(tx -> tx.messages(s.id(), 0, Long.MAX_VALUE, 1)).stream()
                 .map(Message::agent).findFirst().orElse(s.leadAgent().name());
         engine.store().write(tx -> tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, agent, "",
                 Message.Status.ERROR, reason, engine.now())));
-        return start(claimed, null, engine.runtime(s), "agents restarted after an interrupted reply");
+        return claimed;
     }
 }

@@ -3,9 +3,17 @@ package dev.pilothouse.engine;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
 
-/** A message delivered and its reply stored; {@code reply.status()} says whether the reply failed. */
+/**
+ * A message delivered and its reply stored; {@code reply.status()} says whether the reply failed
+ * or was cancelled (then {@code reply.error()} says by whom and why).
+ */
 public record SendResult(Session session, Message message, Message reply) {
+    /** The reply did not complete: it failed, or an operator cancelled it. */
     public boolean failed() {
-        return reply.status() == Message.Status.ERROR;
+        return reply.status() != Message.Status.COMPLETE;
+    }
+
+    public boolean cancelled() {
+        return reply.status() == Message.Status.CANCELLED;
     }
 }

@@ -15,12 +15,17 @@ public record Message(long id, String sessionId, Role role, String agent, String
     public enum Status {
         /** Delivered (user) or fully received (agent). */
         COMPLETE,
-        /** The agent reported an error, or the connection failed mid-reply. */
+        /** The agent reported an error, the connection failed mid-reply, or no reply came in time. */
         ERROR,
         /**
          * Fully received, but longer than one stored message holds: the content is the reply's
          * beginning, and {@code error} says how long it was and what the limit is.
          */
-        TRUNCATED
+        TRUNCATED,
+        /**
+         * An operator's pause, delete or retry ended the reply while it was pending: it holds what had
+         * arrived, and {@code error} says who cancelled it and why.
+         */
+        CANCELLED
     }
 }

@@ -432,8 +432,9 @@ public final class StoreTx {
 
     private void insertAgentRow(AgentDefinition a, Instant created, Instant updated, Instant deleted) {
         h.createUpdate("INSERT INTO agents (id, name, image, command, model, instructions, env, port, cpu, memory, "
-                        + "storage, created_at, updated_at, deleted_at) VALUES (:id, :name, :image, :command, :model, "
-                        + ":instructions, :env, :port, :cpu, :memory, :storage, :created, :updated, :deleted)")
+                        + "storage, created_at, updated_at, deleted_at, reply_timeout_seconds) VALUES (:id, :name, :image, "
+                        + ":command, :model, :instructions, :env, :port, :cpu, :memory, :storage, :created, :updated, "
+                        + ":deleted, :replyTimeout)")
                 .bind("id", a.id()).bind("name", a.name()).bind("image", a.image())
                 .bind("command", Json.compact(Json.MAPPER.valueToTree(a.command())))
                 .bind("model", a.model()).bind("instructions", a.instructions())
@@ -441,6 +442,7 @@ public final class StoreTx {
                 .bind("cpu", a.resources().cpu()).bind("memory", a.resources().memory())
                 .bind("storage", a.resources().storage())
                 .bind("created", odt(created)).bind("updated", odt(updated)).bind("deleted", odt(deleted))
+                .bind("replyTimeout", a.replyTimeoutSeconds())
                 .execute();
     }
 
@@ -470,7 +472,8 @@ public final class StoreTx {
                 read(rs.getString("command"), STRINGS), rs.getString("model"), rs.getString("instructions"),
                 read(rs.getString("env"), STRING_MAP), rs.getInt("port"),
                 new Resources(rs.getString("cpu"), rs.getString("memory"), rs.getString("storage")),
-                instant(rs, "created_at"), instant(rs, "updated_at"), instant(rs, "deleted_at"))).list();
+                instant(rs, "created_at"), instant(rs, "updated_at"), instant(rs, "deleted_at"),
+                (Integer) rs.getObject("reply_timeout_seconds", Integer.class))).list();
     }
 
     private static <T> T read(String json, com.fasterxml.jackson.core.type.TypeReference<T> type) {

@@ -107,8 +107,9 @@ class SessionLifecycleTest extends EngineTestBase {
 
         assertThatThrownBy(() -> engine.send("delta", null, "second", null))
                 .isInstanceOf(WrongStateException.class).hasMessageContaining("BUSY");
-        assertThatThrownBy(() -> engine.pause("delta"))
+        assertThatThrownBy(() -> engine.resume("delta"))
                 .isInstanceOf(WrongStateException.class).hasMessageContaining("BUSY");
+        // (a pause, delete or retry now cancels the pending reply: PendingReplyTest)
 
         Files.writeString(workspace.resolve("go"), "");
         SendResult r = first.get();

@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class AgentServer implements AutoCloseable {
     /** Bigger request bodies are refused; Pilothouse itself sends at most 64 Ki characters. */
     static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+    /** The engine's health-check challenge (docs/agent-contract.md, "Proving who answers"). */
+    static final String CHALLENGE_HEADER = "X-Pilothouse-Challenge";
 
     private final AgentConfig config;
     private final IdleTimer idle;
@@ -140,7 +142,30 @@ final class AgentServer implements AutoCloseable {
             sendError(exchange, 400, "use GET /healthz");
             return;
         }
-        send(exchange, 200, healthBody);
+        String challenge = exchange.getRequestHeaders().getFirst(CHALLENGE_HEADER);
+        if (challenge != null && challenge.length() > 256) {
+            sendError(exchange, 400, "the " + CHALLENGE_HEADER + " header is longer than 256 characters");
+            return;
+        }
+        if (token == null || challenge == null || challenge.isBlank()) {
+            send(exchange, 200, healthBody);
+            return;
+        }
+        // the identity proof: only an agent holding this session's token can compute it
+        send(exchange, 200, "{\"status\":\"ok\",\"agent\":" + quote(config.name()) + ",\"session_id\":"
+                + (config.sessionId() == null ? "null" : quote(config.sessionId())) + ",\"proof\":"
+                + quote(proof(challenge.strip())) + "}");
+    }
+
+    /** hex(HMAC-SHA256(key = the agent's token, message = the challenge)). */
+    private String proof(String challenge) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(token, "HmacSHA256"));
+            return java.util.HexFormat.of().formatHex(mac.doFinal(challenge.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
     }
 
     private void message(HttpExchange exchange) throws IOException {

@@ -1,0 +1,12 @@
+package dev.pilothouse.engine;
+
+/** What the engine's {@link WorkQueue} holds: one session to look at, or one context to reconcile. */
+sealed interface WorkKey {
+    /** Settle one session with its runtime and apply its timers. */
+    record OfSession(String id) implements WorkKey {
+    }
+
+    /** Reconcile a whole context: adopt, settle every session with a runtime, report orphans. */
+    record OfContext(String context) implements WorkKey {
+    }
+}
