@@ -35,8 +35,13 @@ public abstract class EngineTestBase {
     }
 
     protected Engine openEngine(String actor) {
-        Engine e = Engine.open(EngineConfig.of(dataDir).withClock(clock).withActor(actor)
-                .withStartTimeout(Duration.ofSeconds(90)));
+        return openEngine(actor, c -> c);
+    }
+
+    /** An engine on the data dir with the test's clock, configured further by {@code tweak}. */
+    protected Engine openEngine(String actor, java.util.function.UnaryOperator<EngineConfig> tweak) {
+        Engine e = Engine.open(tweak.apply(EngineConfig.of(dataDir).withClock(clock).withActor(actor)
+                .withStartTimeout(Duration.ofSeconds(90))));
         opened.add(e);
         return e;
     }

@@ -232,37 +232,67 @@ public final class LocalRuntime implements SessionRuntime {
         }
     }
 
-    /** TERM every process and its descendants, then KILL what is left after the grace period. */
+    /**
+     * TERM every process and its descendants, then KILL what is left after the grace period. An
+     * agent's wrapper leads its own process group (setsid): the whole group is signalled too, so a
+     * child the wrapper forks in the instant of the stop (the agent itself, right after launch) is
+     * stopped with it rather than left running as an orphan, and the stop waits for every member.
+     */
     private void terminate(List<ProcessHandle> processes) {
         if (processes.isEmpty()) {
             return;
         }
-        List<ProcessHandle> all = new ArrayList<>();
+        List<Long> groups = processes.stream().filter(ProcessGroups::leads).map(ProcessHandle::pid).toList();
+        java.util.Map<Long, ProcessHandle> targets = new java.util.LinkedHashMap<>();
         for (ProcessHandle p : processes) {
-            all.addAll(p.descendants().toList());
-            all.add(p);
+            p.descendants().forEach(d -> targets.put(d.pid(), d));
+            targets.put(p.pid(), p);
         }
-        all.forEach(ProcessHandle::destroy);
-        CompletableFuture<?> gone = CompletableFuture.allOf(all.stream().map(ProcessHandle::onExit)
-                .toArray(CompletableFuture[]::new));
-        try {
-            gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException interrupted) {
-            // asked to stop waiting: no grace period left, and the interrupt is kept for the caller
-            all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-            Thread.currentThread().interrupt();
-            return;
-        } catch (Exception timeout) {
-            all.stream().filter(ProcessHandle::isAlive).forEach(p -> {
-                log.warn("pid {} ignored TERM for {} ms; killing it", p.pid(), stopGraceMillis);
-                p.destroyForcibly();
-            });
+        groups.forEach(g -> ProcessGroups.signal(g, "TERM"));
+        targets.values().forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopGraceMillis);
+        boolean killed = false;
+        while (true) {
+            // members forked since the last look are taken in too
+            for (long g : groups) {
+                for (ProcessHandle m : ProcessGroups.members(g)) {
+                    if (targets.putIfAbsent(m.pid(), m) == null) {
+                        if (killed) {
+                            m.destroyForcibly();
+                        } else {
+                            m.destroy();
+                        }
+                    }
+                }
+            }
+            List<ProcessHandle> alive = targets.values().stream().filter(ProcessHandle::isAlive).toList();
+            if (alive.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                if (killed) {
+                    log.error("processes still alive after KILL: {}", alive);
+                    return;
+                }
+                alive.forEach(p -> {
+                    log.warn("pid {} ignored TERM for {} ms; killing it", p.pid(), stopGraceMillis);
+                    p.destroyForcibly();
+                });
+                groups.forEach(g -> ProcessGroups.signal(g, "KILL"));
+                killed = true;
+                deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopGraceMillis);
+            }
             try {
-                gone.get(stopGraceMillis, TimeUnit.MILLISECONDS);
+                CompletableFuture.allOf(alive.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
+                        .get(50, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // look again: the deadline, and members that appeared
             } catch (InterruptedException e) {
+                // asked to stop waiting: no grace period left, and the interrupt is kept for the caller
+                targets.values().stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+                groups.forEach(g -> ProcessGroups.signal(g, "KILL"));
                 Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                log.error("processes still alive after KILL: {}", all.stream().filter(ProcessHandle::isAlive).toList());
+                return;
             }
         }
     }
