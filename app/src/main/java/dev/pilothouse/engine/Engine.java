@@ -154,6 +154,11 @@ public final class Engine implements AutoCloseable {
         return view;
     }
 
+    /** The work queue (tests look at its delayed keys). */
+    WorkQueue<WorkKey> queue() {
+        return queue;
+    }
+
     /** Handlers run at once for different keys; a context reconcile does not hold up sessions' events. */
     private static final int QUEUE_WORKERS = 4;
 

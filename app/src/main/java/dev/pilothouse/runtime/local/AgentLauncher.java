@@ -28,6 +28,11 @@ final class AgentLauncher {
     private AgentLauncher() {
     }
 
+    /** Whether agents run in a session (and process group) of their own: then a stop signals the whole group. */
+    static boolean leadsItsGroup() {
+        return Files.isExecutable(SETSID);
+    }
+
     /** The full command line for an agent whose definition says {@code command}. */
     static List<String> commandLine(List<String> command) {
         List<String> line = new ArrayList<>();

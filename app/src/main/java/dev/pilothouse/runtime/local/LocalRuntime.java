@@ -172,6 +172,10 @@ public final class LocalRuntime implements SessionRuntime {
         } catch (IOException e) {
             throw new IOException("cannot run " + agent.command() + " for agent '" + agent.name() + "': " + e.getMessage(), e);
         }
+        if (AgentLauncher.leadsItsGroup()) {
+            // until the wrapper has made its own process group, a stop could not reach what it starts
+            ProcessGroups.awaitLeader(process.toHandle(), 5_000);
+        }
         Instant started = process.info().startInstant().orElse(null);
         new RunRecord(agent.name(), process.pid(), started, port, token).write(f.run(agent.name()));
         log.info("session {}: started agent '{}' as pid {} on port {}", session.id(), agent.name(), process.pid(), port);

@@ -40,6 +40,18 @@ final class ProcessGroups {
         return g.isPresent() && g.getAsLong() == p.pid() && g.getAsLong() != of(ProcessHandle.current().pid()).orElse(-1);
     }
 
+    /**
+     * Waits (at most {@code maxMillis}) until a just-started process leads its own group: for a
+     * moment after it starts, {@code setsid} has not yet made the new group, and a child forked
+     * after a stop looked would escape it.
+     */
+    static void awaitLeader(ProcessHandle p, long maxMillis) {
+        long deadline = System.nanoTime() + maxMillis * 1_000_000;
+        while (p.isAlive() && of(p.pid()).orElse(p.pid()) != p.pid() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+    }
+
     /** The live members of a group. */
     static List<ProcessHandle> members(long group) {
         return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
