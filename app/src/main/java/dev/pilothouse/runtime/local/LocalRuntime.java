@@ -256,11 +256,14 @@ public final class LocalRuntime implements SessionRuntime {
         targets.values().forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopGraceMillis);
         boolean killed = false;
+        boolean confirming = false;
         while (true) {
             // members forked since the last look are taken in too
+            boolean added = false;
             for (long g : groups) {
                 for (ProcessHandle m : ProcessGroups.members(g)) {
                     if (targets.putIfAbsent(m.pid(), m) == null) {
+                        added = true;
                         if (killed) {
                             m.destroyForcibly();
                         } else {
@@ -271,8 +274,14 @@ public final class LocalRuntime implements SessionRuntime {
             }
             List<ProcessHandle> alive = targets.values().stream().filter(ProcessHandle::isAlive).toList();
             if (alive.isEmpty()) {
-                return;
+                // one more look at the groups: a member forked just before its parent ended is stopped too
+                if (confirming && !added) {
+                    return;
+                }
+                confirming = true;
+                continue;
             }
+            confirming = false;
             if (System.nanoTime() > deadline) {
                 if (killed) {
                     log.error("processes still alive after KILL: {}", alive);
