@@ -8,9 +8,12 @@ import dev.pilothouse.session.Session;
  * or was cancelled (then {@code reply.error()} says by whom and why).
  */
 public record SendResult(Session session, Message message, Message reply) {
-    /** The reply did not complete: it failed, or an operator cancelled it. */
+    /**
+     * The reply did not complete: it failed, or an operator cancelled it. A TRUNCATED reply
+     * completed (only its stored copy is cut), so it is no failure.
+     */
     public boolean failed() {
-        return reply.status() != Message.Status.COMPLETE;
+        return reply.status() == Message.Status.ERROR || reply.status() == Message.Status.CANCELLED;
     }
 
     public boolean cancelled() {

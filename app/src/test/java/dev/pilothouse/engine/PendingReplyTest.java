@@ -187,6 +187,7 @@ class PendingReplyTest extends EngineTestBase {
 
     @Test
     void aPortAnsweredByAnotherProcessIsNeverTakenForTheAgent() {
+        engine.close(); // one engine per data dir
         Engine quick = openEngine("alice", c -> c.withStartTimeout(Duration.ofSeconds(4)));
         // a real reference agent on the port given to this session's agent, holding another token:
         // what the engine meets when another data dir's agent answers a port it was given

@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and how each race went wrong.
  */
 class SessionRaceTest extends EngineTestBase {
-    private static final int ITERATIONS = Integer.getInteger("races.iterations", 30);
+    private static final int ITERATIONS = Integer.getInteger("races.iterations", 8);
     private ExecutorService threads;
     private final List<String> problems = new ArrayList<>();
 

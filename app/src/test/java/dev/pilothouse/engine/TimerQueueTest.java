@@ -26,6 +26,7 @@ class TimerQueueTest extends EngineTestBase {
 
     private Engine background() {
         scheduler = new ManualScheduler(clock);
+        engine.close(); // one engine per data dir: this one runs the timers
         return openEngine("alice", c -> c.withBackground(true).withScheduler(scheduler));
     }
 
