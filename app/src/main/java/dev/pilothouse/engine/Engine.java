@@ -180,18 +180,28 @@ public final class Engine implements AutoCloseable {
         }
         Engine engine = new Engine(config, store, runtimes, lock);
         OPEN_HERE.put(lock.dataDir(), engine);
-        runtimes.onOpen(r -> {
-            r.useLookup(engine.lookup());
-            r.subscribe(engine::onRuntimeEvent);
-        });
-        engine.feed.start();
-        engine.reconcile();
-        engine.sweep();
-        if (config.background()) {
-            // from now on timers are delayed re-queues of each session's key, set whenever it changes
-            engine.scheduleAllTimers();
-            engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
-                    config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            runtimes.onOpen(r -> {
+                r.useLookup(engine.lookup());
+                r.subscribe(engine::onRuntimeEvent);
+            });
+            engine.feed.start();
+            engine.reconcile();
+            engine.sweep();
+            if (config.background()) {
+                // from now on timers are delayed re-queues of each session's key, set whenever it changes
+                engine.scheduleAllTimers();
+                engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
+                        config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (RuntimeException e) {
+            // a failed open (a full disk at the first write) must not leave the store and the lock held
+            try {
+                engine.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
         return engine;
     }

@@ -140,7 +140,7 @@ public final class Store implements AutoCloseable {
             }
             seqFile = SeqFile.open(dir, seq);
         } catch (RuntimeException | SQLException | IOException e) {
-            pool.dispose();
+            abandon(pool);
             if (Inspection.inUse(e)) {
                 throw new OperationFailedException(inUseMessage(dir), e);
             }
@@ -493,6 +493,20 @@ public final class Store implements AutoCloseable {
         if (failed != null) {
             throw failed;
         }
+    }
+
+    /**
+     * Closes H2's database without writing (SHUTDOWN IMMEDIATELY) after an open failed. A normal
+     * close writes, fails again on a full disk, and leaves the broken database registered in this
+     * process: every later open here, even after space is freed, then gets its old error.
+     */
+    private static void abandon(JdbcConnectionPool pool) {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            st.execute("SHUTDOWN IMMEDIATELY");
+        } catch (SQLException | RuntimeException e) {
+            log.debug("shutting the database down after a failure: {}", e.toString());
+        }
+        pool.dispose();
     }
 
     /** Whether this process has the store in {@code dataDir} open. */
