@@ -721,6 +721,15 @@ public final class Engine implements AutoCloseable {
             op[0] = lifecycle.beginStart(w.id());
             return w;
         });
+        Optional<Lifecycle.PendingCopy> copy = starting.state() == SessionState.INIT ? lifecycle.pendingCopy(starting)
+                : Optional.empty();
+        if (copy.isPresent()) {
+            // a remix whose copy never completed: copied again first, never started on half a workspace
+            starting = lifecycle.redoCopy(starting, copy.get(), op[0]);
+            if (starting.state() == SessionState.ERROR) {
+                return starting;
+            }
+        }
         return lifecycle.start(starting, null, runtime(starting), "retried", op[0]);
     }
 

@@ -1,5 +1,6 @@
 package dev.pilothouse.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.agent.AgentClient;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEndpoint;
@@ -680,20 +681,77 @@ final class Lifecycle {
                     engine.publish(new EngineEvent.CopyProgressed(child.id(), bytes, total, files, fileTotal));
                 }
             });
-            if (what.conversation()) {
-                int n = engine.store().write(tx -> tx.copyMessages(parent.id(), child.id()));
-                log.info("remix {}: copied {} messages", child.name(), n);
-            }
-            engine.store().write(tx -> {
+            // the messages and the record that the copy is complete in one transaction: a copy is
+            // pending (and redone by a retry) until both are there, and never done twice
+            int n = engine.store().write(tx -> {
+                int copied = what.conversation() ? tx.copyMessages(parent.id(), child.id()) : 0;
                 tx.audit(child.id(), engine.now(), Engine.ENGINE_ACTOR, AuditEvent.RUNTIME,
                         null, null, "volume copied from '" + parent.name() + "' in " + millis(System.nanoTime() - t0) + " ms",
-                        Json.object().put("copy_workspace", what.workspace()).put("copy_conversation", what.conversation()));
-                return null;
+                        Json.object().put(COPY_DONE, true).put("copy_workspace", what.workspace())
+                                .put("copy_conversation", what.conversation()).put("messages", copied));
+                return copied;
             });
+            if (what.conversation()) {
+                log.info("remix {}: copied {} messages", child.name(), n);
+            }
             return copying;
         } catch (PilothouseException e) {
             return fail(child.id(), runtime, op, e.getMessage());
         }
+    }
+
+    /** The audit detail key that marks a remix's copy complete. */
+    private static final String COPY_DONE = "volume_copied";
+
+    /** What a remix still has to copy into a session, from which parent. */
+    record PendingCopy(String parentId, VolumeCopy what) {
+    }
+
+    /**
+     * The copy a remix still owes {@code s}: it was created by a remix whose copy never completed
+     * (the engine died during it, or before it began). Read from its audit trail: the remix's
+     * creation says what to copy, and the completed copy is recorded with the copied messages.
+     */
+    Optional<PendingCopy> pendingCopy(Session s) {
+        if (s.parentSessionId() == null) {
+            return Optional.empty();
+        }
+        List<AuditEvent> first = engine.store().read(tx -> tx.auditEvents(s.id(), 0, 100));
+        PendingCopy pending = null;
+        for (AuditEvent e : first) {
+            JsonNode d = detail(e);
+            if (e.kind().equals(AuditEvent.CREATED) && d.hasNonNull("parent_session_id") && d.has("copy_workspace")) {
+                pending = new PendingCopy(d.get("parent_session_id").asText(),
+                        new VolumeCopy(d.path("copy_workspace").asBoolean(), d.path("copy_conversation").asBoolean()));
+            } else if (e.kind().equals(AuditEvent.RUNTIME) && (d.path(COPY_DONE).asBoolean()
+                    || d.has("copy_workspace") && !d.has(COPY_DONE))) {
+                return Optional.empty(); // copied (an older version recorded it without the marker)
+            }
+        }
+        return Optional.ofNullable(pending);
+    }
+
+    private static JsonNode detail(AuditEvent e) {
+        if (e.detail() == null || e.detail().isBlank()) {
+            return Json.object();
+        }
+        try {
+            return Json.MAPPER.readTree(e.detail());
+        } catch (java.io.IOException ex) {
+            return Json.object();
+        }
+    }
+
+    /** Redoes a remix's interrupted copy (a retry), or fails saying why it cannot be redone. */
+    Session redoCopy(Session child, PendingCopy pending, InFlight.Start op) {
+        Optional<Session> parent = engine.store().read(tx -> tx.findSession(pending.parentId()));
+        if (parent.isEmpty() || parent.get().purged()) {
+            return fail(child.id(), engine.runtime(child), op, "the remix's copy from its parent was interrupted and cannot "
+                    + "be redone: the parent session " + (parent.isEmpty() ? pending.parentId() + " is gone"
+                    : "'" + parent.get().name() + "' was purged") + "; delete this session and remix again");
+        }
+        log.info("session {}: redoing the interrupted copy from '{}'", child.name(), parent.get().name());
+        return copyVolume(parent.get(), child, pending.what(), op);
     }
 
     // ---- reconciliation -------------------------------------------------------------------
@@ -1000,7 +1058,10 @@ final class Lifecycle {
                 reason = "start-up finished after " + dead + ": agents found healthy";
                 b = s.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).owner(null).terminationReason(null);
             } else {
-                reason = "start-up interrupted: " + dead;
+                Optional<PendingCopy> copy = s.state() == SessionState.INIT ? pendingCopy(s) : Optional.empty();
+                reason = copy.isPresent() ? "remix interrupted: " + dead + " before the volume was copied from its "
+                        + "parent; `pilothouse sessions retry " + s.name() + "` copies it again"
+                        : "start-up interrupted: " + dead;
                 stop = true;
                 b = s.state() == SessionState.INIT
                         ? s.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason)

@@ -166,6 +166,9 @@ public final class LocalRuntime implements SessionRuntime {
         Instant spawning = Instant.now();
         Files.writeString(f.log(agent.name()), LogFiles.marker(agent.name(), spawning) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // recorded before it exists: an engine killed before the pid is written leaves a record a
+        // later stop finds the process by (its token), so no agent outlives its session unseen
+        RunRecord.launching(agent.name(), port, token).write(f.run(agent.name()));
         Process process;
         try {
             process = pb.start();

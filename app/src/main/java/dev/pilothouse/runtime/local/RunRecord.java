@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,8 +22,60 @@ import java.util.Optional;
  */
 record RunRecord(String agent, long pid, Instant processStart, int port, String token) {
 
+    /** The pid of a record written before its process was started. */
+    static final long LAUNCHING = 0;
+
+    /** The record of an agent about to be started: an engine that dies before the pid is known leaves it. */
+    static RunRecord launching(String agent, int port, String token) {
+        return new RunRecord(agent, LAUNCHING, null, port, token);
+    }
+
     Optional<ProcessHandle> liveProcess() {
+        if (pid == LAUNCHING) {
+            return launchedProcess();
+        }
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(this::sameProcess);
+    }
+
+    /**
+     * The process of a launch whose pid was never recorded (the engine died right after starting
+     * it): the one whose environment holds this launch's token, which no other process has. Its
+     * own children inherit the token too; the topmost is returned (a stop takes its descendants).
+     */
+    private Optional<ProcessHandle> launchedProcess() {
+        if (token == null || token.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] needle = ("PILOTHOUSE_AGENT_TOKEN=" + token).getBytes(StandardCharsets.US_ASCII);
+        List<ProcessHandle> holding = ProcessHandle.allProcesses().filter(h -> environHolds(h.pid(), needle)).toList();
+        java.util.Set<Long> pids = new java.util.HashSet<>();
+        holding.forEach(h -> pids.add(h.pid()));
+        return holding.stream().filter(h -> h.parent().map(p -> !pids.contains(p.pid())).orElse(true)).findFirst();
+    }
+
+    private static boolean environHolds(long pid, byte[] needle) {
+        byte[] env;
+        try {
+            env = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+        } catch (IOException | RuntimeException e) {
+            return false; // gone, another user's, or no /proc
+        }
+        // entries are NUL-separated: the needle must be a whole entry
+        outer:
+        for (int i = 0; i + needle.length <= env.length; i++) {
+            if (i > 0 && env[i - 1] != 0) {
+                continue;
+            }
+            for (int j = 0; j < needle.length; j++) {
+                if (env[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            if (i + needle.length == env.length || env[i + needle.length] == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean sameProcess(ProcessHandle h) {
