@@ -87,8 +87,8 @@ final class AgentsCommand {
                         : ex.getMessage().lines().findFirst().orElse("")));
             }
             if (n == null || !n.isObject()) {
-                throw new InvalidInputException("--file: '" + file + "' must hold one object with fields name, command, "
-                        + "image, model, instructions, env, port, resources");
+                throw new InvalidInputException("--file: '" + file + "' must hold one object with fields "
+                        + String.join(", ", FILE_FIELDS));
             }
             if (name != null) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("name", name);
@@ -108,9 +108,30 @@ final class AgentsCommand {
             if (n.has("port") && !n.get("port").canConvertToInt()) {
                 throw new InvalidInputException("--file: field 'port' must be a number from 1 to 65535");
             }
+            JsonNode timeout = n.get("reply_timeout_seconds");
+            if (timeout != null && !timeout.isNull() && !(timeout.isIntegralNumber() && timeout.canConvertToInt())) {
+                throw new InvalidInputException("--file: field 'reply_timeout_seconds' must be a whole number of seconds "
+                        + "(1 to 604800), not " + timeout);
+            }
+            List<String> unknown = new java.util.ArrayList<>();
+            n.fieldNames().forEachRemaining(f -> {
+                if (!FILE_FIELDS.contains(f) && !READ_ONLY_FIELDS.contains(f)) {
+                    unknown.add(f);
+                }
+            });
+            if (!unknown.isEmpty()) {
+                throw new InvalidInputException("--file: unknown field" + (unknown.size() == 1 ? " " : "s ") + unknown
+                        + "; accepted: " + String.join(", ", FILE_FIELDS));
+            }
             return AgentJson.fromJson(n);
         }
     }
+
+    /** What an agent file may set. */
+    static final List<String> FILE_FIELDS = List.of("name", "command", "image", "model", "instructions", "env", "port",
+            "resources", "reply_timeout_seconds");
+    /** What `agents show -o json` adds; accepted back and ignored, so a shown definition can be created again. */
+    static final List<String> READ_ONLY_FIELDS = List.of("id", "created_at", "updated_at", "deleted_at");
 
     @Command(name = "show", description = "Show one agent definition")
     static final class Show extends EngineCommand {

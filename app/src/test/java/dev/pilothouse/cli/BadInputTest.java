@@ -62,6 +62,10 @@ class BadInputTest {
         Files.writeString(duplicateYaml, "name: twice\ncommand: [true]\nport: 9000\nport: 9001\n");
         Path twoDocuments = Files.createTempFile("agent", ".yaml");
         Files.writeString(twoDocuments, "name: first\ncommand: [true]\n---\nname: second\ncommand: [true]\n");
+        Path unknownKey = Files.createTempFile("agent", ".yaml");
+        Files.writeString(unknownKey, "name: typo\ncommand: [true]\nreply_timeout: 30\n");
+        Path wordTimeout = Files.createTempFile("agent", ".yaml");
+        Files.writeString(wordTimeout, "name: slow\ncommand: [true]\nreply_timeout_seconds: ten\n");
         Path trailingJson = Files.createTempFile("agent", ".json");
         Files.writeString(trailingJson, "{\"name\": \"trailing\", \"command\": [\"true\"]} extra");
         return Stream.of(
@@ -85,6 +89,11 @@ class BadInputTest {
                         "line 5 uses the YAML alias *common; aliases (and the anchors they point to) are not accepted"),
                 Arguments.of("agent file with a key twice", new String[]{"agents", "create", "-f", duplicateYaml.toString()},
                         "the key 'port' is given twice"),
+                Arguments.of("agent file with an unknown key", new String[]{"agents", "create", "-f", unknownKey.toString()},
+                        "unknown field [reply_timeout]; accepted: name, command, image, model, instructions, env, port, "
+                                + "resources, reply_timeout_seconds"),
+                Arguments.of("agent file with a reply time limit in words", new String[]{"agents", "create", "-f",
+                        wordTimeout.toString()}, "field 'reply_timeout_seconds' must be a whole number of seconds"),
                 Arguments.of("agent file with two documents", new String[]{"agents", "create", "-f", twoDocuments.toString()},
                         "more than one document"),
                 Arguments.of("agent JSON file with trailing text", new String[]{"agents", "create", "-f", trailingJson.toString()},
