@@ -42,16 +42,28 @@ final class CommandServer implements AutoCloseable {
     private final ServerSocket socket;
     private final byte[] secret;
     private final String build;
+    /** The engine's own {@link Environment} fingerprint, which a command's must match. */
+    private final java.util.Map<String, String> environment;
     private final ToIntFunction<Invocation> handler;
-    private final Runnable onForeignBuild;
+    private final java.util.function.Consumer<String> onForeignBuild;
     private final ThreadPoolExecutor workers;
     private final AtomicInteger running = new AtomicInteger();
     private final Thread acceptor;
     private volatile boolean stopping;
     private volatile long lastActivity = System.nanoTime();
 
-    /** @param onForeignBuild told when a client of another build came (a background engine then makes way) */
-    CommandServer(String secret, String build, ToIntFunction<Invocation> handler, Runnable onForeignBuild) throws IOException {
+    /**
+     * @param onForeignBuild told (with why) when a client of another build or environment came: a
+     *                       background engine then makes way
+     */
+    CommandServer(String secret, String build, ToIntFunction<Invocation> handler,
+                  java.util.function.Consumer<String> onForeignBuild) throws IOException {
+        this(secret, build, Environment.current(), handler, onForeignBuild);
+    }
+
+    CommandServer(String secret, String build, java.util.Map<String, String> environment, ToIntFunction<Invocation> handler,
+                  java.util.function.Consumer<String> onForeignBuild) throws IOException {
+        this.environment = environment;
         this.onForeignBuild = onForeignBuild;
         this.socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
@@ -124,9 +136,20 @@ final class CommandServer implements AutoCloseable {
                 refuse(out, Frames.Refusal.AUTH, "wrong secret for this data dir's engine");
                 return;
             }
+            int nl = clientBuild.indexOf('\n');
+            String clientEnv = nl < 0 ? "" : clientBuild.substring(nl + 1);
+            clientBuild = nl < 0 ? clientBuild : clientBuild.substring(0, nl);
             if (!build.equals(clientBuild)) {
                 refuse(out, Frames.Refusal.BUILD, "this engine runs build " + build + ", the command is build " + clientBuild);
-                onForeignBuild.run();
+                onForeignBuild.accept("a command of another build came; it starts an engine of its own build");
+                return;
+            }
+            List<String> differing = Environment.differing(environment, Environment.decode(clientEnv));
+            if (!differing.isEmpty()) {
+                String names = String.join(", ", differing);
+                refuse(out, Frames.Refusal.ENV, names);
+                onForeignBuild.accept("a command with another environment came (" + names + " differ); it starts an "
+                        + "engine with its own");
                 return;
             }
             if (stopping) {

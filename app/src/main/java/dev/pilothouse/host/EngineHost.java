@@ -69,9 +69,9 @@ public final class EngineHost implements AutoCloseable {
         this.engine = engine;
         this.kind = kind;
         this.dataDir = engine.config().dataDir().toAbsolutePath().normalize();
-        this.server = new CommandServer(Endpoint.secret(dataDir), BuildInfo.build(), inv -> Cli.serve(this, inv), () -> {
+        this.server = new CommandServer(Endpoint.secret(dataDir), BuildInfo.build(), inv -> Cli.serve(this, inv), why -> {
             if (kind == Kind.BACKGROUND) {
-                requestStop("a command of another build came; it starts an engine of its own build");
+                requestStop(why);
             }
         });
         new Endpoint(ProcessHandle.current().pid(), server.port(), kind, BuildInfo.build(), startedAt).write(dataDir);

@@ -24,7 +24,17 @@ final class Frames {
 
     /** Why an engine refused a command before running it. */
     enum Refusal {
-        AUTH, BUILD, BUSY, STOPPING
+        AUTH, BUILD, BUSY, STOPPING,
+        /** The command's environment differs from the engine's where it matters ({@link Environment}). */
+        ENV
+    }
+
+    /**
+     * What the hello's build field carries: the build, then the client's {@link Environment}
+     * fingerprint on the lines after it (an engine of an older build sees another build and refuses).
+     */
+    static String buildAndEnvironment(String build, java.util.Map<String, String> env) {
+        return build + "\n" + Environment.encode(env);
     }
 
     /** The most one frame carries; a larger payload is sent as several. */

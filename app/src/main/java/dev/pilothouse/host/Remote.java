@@ -38,7 +38,7 @@ public final class Remote {
             Optional<Endpoint> ep = Endpoint.read(dir).filter(Endpoint::alive);
             if (ep.isPresent()) {
                 try {
-                    return CommandClient.run(ep.get().port(), Endpoint.secret(dir), BuildInfo.build(), cwd, args,
+                    return CommandClient.run(ep.get().port(), Endpoint.secret(dir), hello(), cwd, args,
                             stdin, stdout, stderr);
                 } catch (ConnectException notYet) {
                     lastProblem = "the engine (pid " + ep.get().pid() + ") did not accept the connection";
@@ -52,6 +52,18 @@ public final class Remote {
                                         + "); use the pilothouse it came with, or close it");
                             }
                             lastProblem = "the background engine is of another build and is making way";
+                        }
+                        case ENV -> {
+                            if (ep.get().kind() != EngineHost.Kind.BACKGROUND) {
+                                throw new OperationFailedException("data dir " + dir + " is served by " + ep.get().kind().label()
+                                        + " (pid " + ep.get().pid() + "), started with another environment: "
+                                        + r.getMessage() + " differ from this command's. Commands run in the engine's "
+                                        + "environment (the clusters it sees, the keys agents get), so this one was not "
+                                        + "run; run it where those variables match, or close the "
+                                        + ep.get().kind().label() + " first");
+                            }
+                            lastProblem = "the background engine has another environment (" + r.getMessage()
+                                    + ") and is making way";
                         }
                         case BUSY -> throw new OperationFailedException("busy: " + r.getMessage());
                         case AUTH -> throw new OperationFailedException("the engine serving " + dir + " refused this "
@@ -83,14 +95,20 @@ public final class Remote {
     /** Asks a background engine to stop so that a console can take its data dir; true if it was asked. */
     static boolean stopBackground(Path dir, Endpoint ep) {
         try {
-            CommandClient.run(ep.port(), Endpoint.secret(dir), BuildInfo.build(), dir, List.of("engine", "stop"),
+            CommandClient.run(ep.port(), Endpoint.secret(dir), hello(), dir, List.of("engine", "stop"),
                     InputStream.nullInputStream(), OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
             return true;
         } catch (CommandClient.Refused r) {
-            return r.why == Frames.Refusal.STOPPING || r.why == Frames.Refusal.BUILD; // another build stops by itself
+            // another build or environment stops by itself
+            return r.why == Frames.Refusal.STOPPING || r.why == Frames.Refusal.BUILD || r.why == Frames.Refusal.ENV;
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** This process's build and environment, as the hello carries them. */
+    private static String hello() {
+        return Frames.buildAndEnvironment(BuildInfo.build(), Environment.current());
     }
 
     /** Whether an engine serves the data dir now, and which. */

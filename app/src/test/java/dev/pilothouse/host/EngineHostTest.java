@@ -54,7 +54,8 @@ class EngineHostTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
         all.addAll(List.of(args));
-        int code = CommandClient.run(ep.port(), Endpoint.secret(dataDir), BuildInfo.build(), dataDir, all, stdin, out, err);
+        int code = CommandClient.run(ep.port(), Endpoint.secret(dataDir),
+                Frames.buildAndEnvironment(BuildInfo.build(), Environment.current()), dataDir, all, stdin, out, err);
         return new Ran(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -99,6 +100,50 @@ class EngineHostTest {
                 .isInstanceOfSatisfying(CommandClient.Refused.class, r -> assertThat(r.why).isEqualTo(Frames.Refusal.BUILD));
         assertThat(h.awaitStopped()).contains("another build");
         assertThat(Endpoint.read(dataDir)).isEmpty();
+    }
+
+    /** This process's environment fingerprint with another kubeconfig, as a command from another shell would send. */
+    private static String otherKubeconfig() {
+        java.util.Map<String, String> env = new java.util.TreeMap<>(Environment.current());
+        env.put("KUBECONFIG", "digest-of-another-kubeconfig");
+        return Frames.buildAndEnvironment(BuildInfo.build(), env);
+    }
+
+    @Test
+    void aCommandFromAnotherEnvironmentIsNotRunByTheConsoleAndSaysWhichVariablesDiffer() throws Exception {
+        host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        Endpoint ep = Endpoint.read(dataDir).orElseThrow();
+        assertThatThrownBy(() -> CommandClient.run(ep.port(), Endpoint.secret(dataDir), otherKubeconfig(), dataDir,
+                List.of("--data-dir", dataDir.toString(), "sessions", "create", "x", "--agent", "reference"),
+                InputStream.nullInputStream(), new ByteArrayOutputStream(), new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(CommandClient.Refused.class, r -> {
+                    assertThat(r.why).isEqualTo(Frames.Refusal.ENV);
+                    assertThat(r.getMessage()).isEqualTo("KUBECONFIG");
+                });
+        assertThat(Engine.openInThisProcess(dataDir).orElseThrow().sessions(true)).as("nothing ran").isEmpty();
+        Ran same = run(InputStream.nullInputStream(), "agents", "list");
+        assertThat(same.exit()).as("the console still serves its own environment: " + same.err()).isZero();
+    }
+
+    @Test
+    void aBackgroundEngineMakesWayForACommandFromAnotherEnvironment() throws Exception {
+        EngineHost h = host(EngineHost.Kind.BACKGROUND, Duration.ofHours(1));
+        Endpoint ep = Endpoint.read(dataDir).orElseThrow();
+        assertThatThrownBy(() -> CommandClient.run(ep.port(), Endpoint.secret(dataDir), otherKubeconfig(), dataDir,
+                List.of("agents", "list"), InputStream.nullInputStream(), new ByteArrayOutputStream(), new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(CommandClient.Refused.class, r -> assertThat(r.why).isEqualTo(Frames.Refusal.ENV));
+        assertThat(h.awaitStopped()).contains("another environment").contains("KUBECONFIG");
+    }
+
+    @Test
+    void theFingerprintHoldsDigestsOfWhatChangesACommandNeverValues() {
+        java.util.Map<String, String> fp = Environment.fingerprint(java.util.Map.of("KUBECONFIG", "/home/a/.kube/config",
+                "OPENAI_API_KEY", "sk-secret-value", "GITHUB_TOKEN", "ghp_x", "HOME", "/home/a", "TERM", "xterm"));
+        assertThat(fp).containsOnlyKeys("KUBECONFIG", "OPENAI_API_KEY", "GITHUB_TOKEN");
+        assertThat(Environment.encode(fp)).doesNotContain("sk-secret-value").doesNotContain("/home/a");
+        assertThat(Environment.differing(fp, Environment.decode(Environment.encode(fp)))).isEmpty();
+        assertThat(Environment.differing(fp, Environment.fingerprint(java.util.Map.of("KUBECONFIG", "/other"))))
+                .containsExactly("GITHUB_TOKEN", "KUBECONFIG", "OPENAI_API_KEY");
     }
 
     @Test
