@@ -162,11 +162,19 @@ final class SessionsCommand {
         @Option(names = "--state", paramLabel = "STATE", split = ",", description = "Only these states: INIT, READY, IDLE, BUSY, ERROR")
         List<SessionState> states = new ArrayList<>();
 
+        @Option(names = {"-l", "--selector"}, paramLabel = "KEY=VALUE", split = ",",
+                description = "Only sessions whose metadata has every KEY=VALUE given")
+        List<String> selector = new ArrayList<>();
+
         @Override
         int run(Engine e, Output o) {
             List<Session> sessions = e.sessions(all);
             if (!states.isEmpty()) {
                 sessions = sessions.stream().filter(s -> states.contains(s.state())).toList();
+            }
+            java.util.Map<String, String> wanted = EachSessionCommand.pairs(selector);
+            if (!wanted.isEmpty()) {
+                sessions = sessions.stream().filter(s -> EachSessionCommand.matches(s, wanted)).toList();
             }
             o.sessions(sessions);
             return 0;
@@ -294,57 +302,79 @@ final class SessionsCommand {
     }
 
     @Command(name = "pause", description = "Release a READY session's runtime, keeping its volume (READY -> IDLE)")
-    static final class Pause extends EngineCommand {
-        @Parameters(paramLabel = "SESSION")
-        String ref;
+    static final class Pause extends EachSessionCommand {
+        @Override
+        Session act(Engine e, String ref) {
+            return e.pause(ref);
+        }
 
         @Override
-        int run(Engine e, Output o) {
-            o.session(e.pause(ref));
-            return 0;
+        String done() {
+            return "paused";
         }
     }
 
     @Command(name = "resume", description = "Start an IDLE session's agents again on its volume (IDLE -> READY)")
-    static final class Resume extends EngineCommand {
-        @Parameters(paramLabel = "SESSION")
-        String ref;
+    static final class Resume extends EachSessionCommand {
+        @Override
+        Session act(Engine e, String ref) {
+            return e.resume(ref);
+        }
 
         @Override
-        int run(Engine e, Output o) {
-            return reportStart(e.resume(ref), o, err());
+        String done() {
+            return "resumed";
+        }
+
+        @Override
+        boolean succeeded(Session s) {
+            return s.state() == SessionState.READY;
+        }
+
+        @Override
+        String failure(Session s) {
+            return "did not start: " + s.terminationReason();
         }
     }
 
     @Command(name = "retry", description = "Start a session in ERROR again (ERROR -> INIT -> READY)")
-    static final class Retry extends EngineCommand {
-        @Parameters(paramLabel = "SESSION")
-        String ref;
+    static final class Retry extends EachSessionCommand {
+        @Override
+        Session act(Engine e, String ref) {
+            return e.retry(ref);
+        }
 
         @Override
-        int run(Engine e, Output o) {
-            return reportStart(e.retry(ref), o, err());
+        String done() {
+            return "retried";
         }
-    }
 
-    static int reportStart(Session s, Output o, java.io.PrintWriter err) {
-        o.session(s);
-        if (s.state() != SessionState.READY) {
-            err.println("error: session '" + s.name() + "' did not start: " + s.terminationReason());
-            return 1;
+        @Override
+        boolean succeeded(Session s) {
+            return s.state() == SessionState.READY;
         }
-        return 0;
+
+        @Override
+        String failure(Session s) {
+            return "did not start: " + s.terminationReason();
+        }
     }
 
     @Command(name = "delete", description = "Delete a session (soft: its record, history and volume are kept)")
-    static final class Delete extends EngineCommand {
-        @Parameters(paramLabel = "SESSION")
-        String ref;
+    static final class Delete extends EachSessionCommand {
+        @Override
+        Session act(Engine e, String ref) {
+            return e.delete(ref);
+        }
 
         @Override
-        int run(Engine e, Output o) {
-            o.session(e.delete(ref));
-            return 0;
+        String done() {
+            return "deleted";
+        }
+
+        @Override
+        boolean eligible(Session s) {
+            return !s.deleted();
         }
     }
 

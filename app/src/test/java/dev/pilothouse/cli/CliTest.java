@@ -69,6 +69,43 @@ class CliTest {
         assertThat(firstTransition.get("actor").asText()).isEqualTo("engine");
     }
 
+    private String state(String name) {
+        return Json.parse(cli.run("sessions", "show", name, "-o", "json").out()).get("state").asText();
+    }
+
+    @Test
+    void pauseResumeAndDeleteTakeSeveralSessionsOrASelectorAndReportEach() {
+        for (String[] s : new String[][]{{"etl-1", "team=data"}, {"etl-2", "team=data"}, {"web-1", "team=web"}}) {
+            CliRunner.Result r = cli.run("sessions", "create", s[0], "--agent", "reference", "--meta", s[1], "--meta", "tier=1");
+            assertThat(r.exit()).as(r.err()).isZero();
+        }
+        CliRunner.Result paused = cli.run("sessions", "pause", "--selector", "team=data,tier=1");
+        assertThat(paused.exit()).as(paused.err()).isZero();
+        assertThat(paused.out()).contains("paused 'etl-1' (IDLE)").contains("paused 'etl-2' (IDLE)").doesNotContain("web-1");
+        assertThat(state("etl-1")).isEqualTo("IDLE");
+        assertThat(state("web-1")).isEqualTo("READY");
+        assertThat(cli.run("sessions", "list", "--selector", "team=web").out()).contains("web-1").doesNotContain("etl-");
+
+        // one that cannot be resumed does not stop the others; the exit code says one failed
+        CliRunner.Result resumed = cli.run("sessions", "resume", "etl-1", "no-such-session", "etl-2");
+        assertThat(resumed.exit()).isEqualTo(1);
+        assertThat(resumed.out()).contains("resumed 'etl-1' (READY)").contains("resumed 'etl-2' (READY)");
+        assertThat(resumed.err()).contains("no-such-session");
+        assertThat(state("etl-2")).isEqualTo("READY");
+
+        JsonNode deleted = Json.parse(cli.run("sessions", "delete", "--selector", "team=data", "-o", "json").out());
+        assertThat(deleted.findValuesAsText("session")).containsExactlyInAnyOrder("etl-1", "etl-2");
+        assertThat(deleted.findValues("ok")).allMatch(JsonNode::asBoolean);
+        assertThat(cli.run("sessions", "list", "-o", "json").out()).contains("web-1").doesNotContain("etl-1");
+
+        CliRunner.Result none = cli.run("sessions", "pause");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("no session given").contains("--selector KEY=VALUE");
+        CliRunner.Result bad = cli.run("sessions", "pause", "--selector", "team");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("'team' is not KEY=VALUE");
+    }
+
     @Test
     void runCreatesOrResumesTheNamedSessionAndStreamsTheReply() throws Exception {
         CliRunner.Result first = cli.run("run", "reference", "$ echo step 1 > progress.txt && cat progress.txt",
