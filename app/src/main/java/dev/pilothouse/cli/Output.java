@@ -93,7 +93,14 @@ final class Output {
             json(array(messages, SessionJson::toJson));
             return;
         }
+        boolean inCopy = false;
         for (Message m : messages) {
+            if (m.copied() != inCopy) {
+                // a remix's copied history is set apart from the session's own messages
+                out.println(m.copied() ? "--- copied from session " + m.copiedFrom() + " when this session was remixed ---"
+                        : "--- this session's own messages ---");
+                inCopy = m.copied();
+            }
             String who = m.role() == Message.Role.USER ? "you -> " + m.agent() : m.agent();
             out.println("#" + m.id() + " " + who + " (" + Json.time(m.createdAt()) + ")"
                     + (m.status() == Message.Status.ERROR ? " [error: " + m.error() + "]"

@@ -879,7 +879,9 @@ public final class Engine implements AutoCloseable {
                 : Names.remixName(parent.name(), n -> store.read(tx -> tx.findLiveSession(parent.context(), n)).isPresent());
         Instant now = now();
         Session draft = new Session(Validation.newId(), name, parent.context(), parent.namespace(),
-                r.startingPrompt() == null ? parent.startingPrompt() : Validation.prompt("starting prompt", r.startingPrompt(), false),
+                // with the conversation copied, the parent's prompt and its reply are already there: not run again
+                r.startingPrompt() == null ? (r.copyConversation() ? "" : parent.startingPrompt())
+                        : Validation.prompt("starting prompt", r.startingPrompt(), false),
                 SessionState.INIT, Phase.PENDING,
                 r.waitingTimeoutSeconds() == null ? parent.waitingTimeoutSeconds() : Validation.waitingTimeout(r.waitingTimeoutSeconds()),
                 r.ttlSeconds() == null ? parent.ttlSeconds() : Validation.ttl(r.ttlSeconds()),

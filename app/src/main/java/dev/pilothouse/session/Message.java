@@ -8,7 +8,18 @@ import java.time.Instant;
  * a reply cut at the size limit is TRUNCATED and says so there too.
  */
 public record Message(long id, String sessionId, Role role, String agent, String content, Status status,
-                      String error, Instant createdAt) {
+                      String error, Instant createdAt, String copiedFrom) {
+
+    /** A session's own message (not copied from a remix's parent). */
+    public Message(long id, String sessionId, Role role, String agent, String content, Status status,
+                   String error, Instant createdAt) {
+        this(id, sessionId, role, agent, content, status, error, createdAt, null);
+    }
+
+    /** The id of the session this message was copied from by a remix, or null for the session's own. */
+    public boolean copied() {
+        return copiedFrom != null;
+    }
 
     public enum Role { USER, AGENT }
 

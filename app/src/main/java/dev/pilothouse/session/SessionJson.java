@@ -45,6 +45,7 @@ public final class SessionJson {
                 .put("role", m.role().name().toLowerCase()).put("agent", m.agent()).put("content", m.content())
                 .put("status", m.status().name().toLowerCase()).put("error", m.error())
                 .put("truncated", m.status() == Message.Status.TRUNCATED)
+                .put("copied_from_session_id", m.copiedFrom())
                 .put("created_at", Json.time(m.createdAt()));
     }
 

@@ -527,8 +527,8 @@ public final class StoreTx {
 
     /** Copies a conversation into another session, keeping its order and times. */
     public int copyMessages(String fromSession, String toSession) {
-        return h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at) "
-                        + "SELECT :to, role, agent, content, status, error, created_at FROM messages "
+        return h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at, "
+                        + "copied_from) SELECT :to, role, agent, content, status, error, created_at, :from FROM messages "
                         + "WHERE session_id = :from ORDER BY id")
                 .bind("to", toSession).bind("from", fromSession).execute();
     }
@@ -536,7 +536,7 @@ public final class StoreTx {
     private static Message messageRow(ResultSet rs) throws SQLException {
         return new Message(rs.getLong("id"), rs.getString("session_id"), Message.Role.valueOf(rs.getString("role")),
                 rs.getString("agent"), rs.getString("content"), Message.Status.valueOf(rs.getString("status")),
-                rs.getString("error"), instant(rs, "created_at"));
+                rs.getString("error"), instant(rs, "created_at"), rs.getString("copied_from"));
     }
 
     // ---- audit ----------------------------------------------------------------------------

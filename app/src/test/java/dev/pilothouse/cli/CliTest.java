@@ -107,6 +107,32 @@ class CliTest {
     }
 
     @Test
+    void aRemixWithTheConversationCopiedMarksTheCopyAndDoesNotRunTheParentsPromptAgain() {
+        CliRunner.Result parent = cli.run("sessions", "create", "origin", "--agent", "reference", "--prompt",
+                "$ echo counted >> runs.txt; wc -l < runs.txt", "-o", "json");
+        assertThat(parent.exit()).as(parent.err()).isZero();
+        String parentId = Json.parse(parent.out()).get("id").asText();
+
+        CliRunner.Result copy = cli.run("sessions", "remix", "origin", "--name", "branch", "--copy-conversation");
+        assertThat(copy.exit()).as(copy.err()).isZero();
+        JsonNode messages = Json.parse(cli.run("sessions", "messages", "branch", "-o", "json").out());
+        assertThat(messages).as("the parent's prompt and reply, copied, nothing run again").hasSize(2);
+        assertThat(messages.findValuesAsText("copied_from_session_id")).containsOnly(parentId);
+        assertThat(cli.run("sessions", "messages", "branch").out()).startsWith("--- copied from session " + parentId);
+        assertThat(cli.run("sessions", "send", "branch", "$ cat runs.txt | wc -l").out()).as("the prompt ran once, in the parent")
+                .contains("1");
+
+        CliRunner.Result asked = cli.run("sessions", "remix", "origin", "--name", "again", "--copy-conversation",
+                "--prompt", "$ echo asked again");
+        assertThat(asked.exit()).as(asked.err()).isZero();
+        JsonNode more = Json.parse(cli.run("sessions", "messages", "again", "-o", "json").out());
+        assertThat(more).hasSize(4);
+        assertThat(more.get(3).get("content").asText()).contains("asked again");
+        assertThat(more.get(3).get("copied_from_session_id").isNull()).isTrue();
+        assertThat(cli.run("sessions", "messages", "again").out()).contains("--- this session's own messages ---");
+    }
+
+    @Test
     void runCreatesOrResumesTheNamedSessionAndStreamsTheReply() throws Exception {
         CliRunner.Result first = cli.run("run", "reference", "$ echo step 1 > progress.txt && cat progress.txt",
                 "--session", "user-123");

@@ -357,8 +357,14 @@ final class ConversationPane extends BorderPane implements DetailView {
             if (m.status() == Message.Status.ERROR) {
                 bubble.getStyleClass().add("failed");
             }
+            if (m.copied()) {
+                bubble.getStyleClass().add("copied");
+            }
             header.setText((user ? "you → " + m.agent() : m.agent()) + " · " + Json.time(m.createdAt())
-                    + (m.status() == Message.Status.ERROR ? " · failed: " + m.error() : ""));
+                    + (m.copied() ? " · copied from the parent session" : "")
+                    + (m.status() == Message.Status.ERROR ? " · failed: " + m.error()
+                    : m.status() == Message.Status.TRUNCATED ? " · truncated: " + m.error()
+                    : m.status() == Message.Status.CANCELLED ? " · " + m.error() : ""));
             body.setText(m.content());
             body.setVisible(!m.content().isEmpty());
             body.setManaged(!m.content().isEmpty());

@@ -130,6 +130,8 @@ public final class RemixDialog extends DialogWindow {
         }
         if (!Objects.equals(v.prompt(), parent.startingPrompt())) {
             d.add(v.prompt().isEmpty() ? "no starting prompt" : "a new starting prompt");
+        } else if (copyConversation.isSelected() && parent.startingPrompt() != null && !parent.startingPrompt().isEmpty()) {
+            d.add("starting prompt not run again (its reply is in the copied conversation)");
         }
         if (v.waitingSeconds() != null && v.waitingSeconds() != parent.waitingTimeoutSeconds()) {
             d.add("waiting timeout " + parent.waitingTimeoutSeconds() + " s → " + v.waitingSeconds() + " s");
