@@ -43,13 +43,17 @@ final class SessionLocks {
             return entry;
         });
         try {
-            boolean locked;
-            try {
-                locked = e.lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw new ConflictException("interrupted while waiting for session " + sessionId + " ("
-                        + e.doing + "); nothing was done");
+            // a free lock is taken even by an interrupted thread: the work under it records how an
+            // interrupted operation ended (ERROR with the reason), which must not be skipped
+            boolean locked = e.lock.tryLock();
+            if (!locked) {
+                try {
+                    locked = e.lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new ConflictException("interrupted while waiting for session " + sessionId + " ("
+                            + e.doing + "); nothing was done");
+                }
             }
             if (!locked) {
                 String holder = e.doing;

@@ -54,7 +54,7 @@ public final class Store implements AutoCloseable {
      * H2 settings. No AUTO_SERVER: one process opens the file (the engine), others go through it.
      * The file system prefix and settings are chosen in docs/store.md ("What we run").
      */
-    static final String FILE_SYSTEM = "file";
+    static final String FILE_SYSTEM = "async";
     /**
      * WRITE_DELAY=0: a commit is in the file before the engine answers (H2's default 500 ms delay
      * lost every commit of a process killed inside it: 0 of 20 rows survived kill -9, 20 of 20 with it).
