@@ -90,15 +90,14 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     /** Failures and exits already reported (session, pod uid, agent, restarts). */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
-    private KubernetesRuntime(String context, KubernetesClient client, KubernetesSettings settings, Clock clock,
-                              Forwarder forwarder) {
+    private KubernetesRuntime(String context, KubernetesClient client, KubernetesSettings settings, Clock clock) {
         this.context = context;
         this.client = client;
         this.settings = settings;
         this.clock = clock;
         this.kubeconfigNamespace = client.getNamespace();
         this.namespace = defaultNamespace();
-        this.forwards = new PortForwards(forwarder);
+        this.forwards = new PortForwards(Forwarder.portForward(client));
         this.copier = new VolumeCopier(this, client, settings);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "k8s-deadlines-" + context);
@@ -114,9 +113,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
      * reports itself unreachable and leaves every session as it is.
      */
     public static KubernetesRuntime connect(String context, KubernetesClient client, KubernetesSettings settings,
-                                            Clock clock, Forwarder forwarder) {
-        KubernetesRuntime r = new KubernetesRuntime(context, client, settings, clock,
-                forwarder == null ? Forwarder.portForward(client) : forwarder);
+                                            Clock clock) {
+        KubernetesRuntime r = new KubernetesRuntime(context, client, settings, clock);
         r.monitor.check();
         r.monitor.startHeartbeat(settings.heartbeat());
         return r;

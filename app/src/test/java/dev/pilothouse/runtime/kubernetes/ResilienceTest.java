@@ -55,7 +55,8 @@ class ResilienceTest extends KubernetesTestBase {
         await().atMost(Duration.ofSeconds(30)).until(() -> fresh(other).state() == SessionState.ERROR);
         assertThat(fresh(other).terminationReason()).contains("deleted outside Pilothouse");
         assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
-        assertThat(engine.send("steady", null, "$ echo back", null).reply().content()).contains("back");
+        SendResult again = engine.send("steady", null, "$ echo back", null);
+        assertThat(again.reply().content()).as(again.reply().error()).contains("back");
     }
 
     @Test
