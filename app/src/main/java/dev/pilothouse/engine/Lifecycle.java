@@ -223,9 +223,11 @@ final class Lifecycle {
             });
         } catch (AgentClient.PartialReplyException | OperationFailedException e) {
             String partial = e instanceof AgentClient.PartialReplyException p ? p.partial() : "";
+            // what the runtime learns of it first (a container restarted by Kubernetes, a dropped port-forward)
+            String lost = runtime.connectionLost(s.id(), agent, sentAt).map(w -> " (" + w + ")").orElse("");
             crash = crashOf(busy, runtime, agent);
             reply = new AgentClient.Reply(partial, crash != null ? crash
-                    : "the connection to agent '" + agent + "' failed: " + e.getMessage(), null);
+                    : "the connection to agent '" + agent + "' failed: " + e.getMessage() + lost, null);
         }
         Instant repliedAt = engine.now();
         AgentClient.Reply r = reply;

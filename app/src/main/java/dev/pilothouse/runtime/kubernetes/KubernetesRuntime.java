@@ -97,7 +97,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         this.clock = clock;
         this.kubeconfigNamespace = client.getNamespace();
         this.namespace = defaultNamespace();
-        this.forwards = new PortForwards(Forwarder.portForward(client));
+        this.forwards = new PortForwards(client);
         this.copier = new VolumeCopier(this, client, settings);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "k8s-deadlines-" + context);
@@ -574,6 +574,35 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         int port = forwards.localPort(sessionId, agent, ns, pod.getMetadata().getName(), pod.getMetadata().getUid(),
                 AgentPod.port(pod, agent));
         return new AgentEndpoint("http://127.0.0.1:" + port, token);
+    }
+
+    /** How long a failed connection waits for the pod's status to say whether its container went down. */
+    private static final Duration LOSS_WAIT = Duration.ofSeconds(2);
+
+    /**
+     * A failed connection to an agent: its container exited or was restarted (the kubelet reports
+     * that within a second or two, so this waits for it), else the port-forward stream that
+     * carried the connection was ended by the API server.
+     */
+    @Override
+    public Optional<String> connectionLost(String sessionId, String agent, Instant since) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty()) {
+            return Optional.empty();
+        }
+        long deadline = System.nanoTime() + LOSS_WAIT.toNanos();
+        while (true) {
+            Pod pod = informers(ns.get()).pod(ObjectNames.of(sessionId));
+            Optional<String> went = PodStates.containerWentDown(pod, agent, since);
+            if (went.isPresent()) {
+                return went;
+            }
+            if (pod == null || System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        return forwards.lastLoss(sessionId, agent).filter(l -> !l.at().isBefore(since)).map(PodPortForward.Loss::why);
     }
 
     private static Map<String, String> tokens(Pod pod) {

@@ -133,6 +133,46 @@ final class PodStates {
         return AgentStatus.running(agent);
     }
 
+    /**
+     * Whether the agent's container exited or was restarted since {@code since} (a second's
+     * leeway for the node's clock), in words: "its container exited (exit 137, Error) at ...; the
+     * kubelet restarts it" or "its container was restarted by the kubelet (restart 2) after ...".
+     */
+    static Optional<String> containerWentDown(Pod pod, String agent, Instant since) {
+        ContainerStatus cs = pod == null || pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses().stream()
+                .filter(c -> c.getName().equals(agent)).findFirst().orElse(null);
+        if (cs == null || cs.getState() == null) {
+            return Optional.empty();
+        }
+        Instant after = since.minusSeconds(1);
+        ContainerStateTerminated now = cs.getState().getTerminated();
+        if (now != null && !parse(now.getFinishedAt(), Instant.MAX).isBefore(after)) {
+            return Optional.of("its container exited (" + termination(now) + ")" + (restarts(pod, now) ? "; the kubelet restarts it" : ""));
+        }
+        ContainerStateTerminated last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+        if (last != null && !parse(last.getFinishedAt(), Instant.MIN).isBefore(after)) {
+            return Optional.of("its container " + (cs.getState().getRunning() != null ? "was restarted by the kubelet"
+                    : "is being restarted by the kubelet") + " (restart " + cs.getRestartCount() + ") after it exited ("
+                    + termination(last) + ")");
+        }
+        return Optional.empty();
+    }
+
+    /** "exit 137, Error, at 2026-...Z" (a kill by signal named), with the kubelet's reason. */
+    static String termination(ContainerStateTerminated t) {
+        int code = t.getExitCode() == null ? -1 : t.getExitCode();
+        String signal = code == 137 ? " (SIGKILL)" : code == 143 ? " (SIGTERM)" : "";
+        return "exit " + code + signal + (t.getReason() == null ? "" : ", " + t.getReason())
+                + (t.getFinishedAt() == null ? "" : ", at " + t.getFinishedAt());
+    }
+
+    /** Whether the kubelet restarts a container that ended so, by the pod's restart policy. */
+    static boolean restarts(Pod pod, ContainerStateTerminated t) {
+        String policy = pod.getSpec() == null || pod.getSpec().getRestartPolicy() == null ? "Always"
+                : pod.getSpec().getRestartPolicy();
+        return policy.equals("Always") || policy.equals("OnFailure") && t.getExitCode() != null && t.getExitCode() != 0;
+    }
+
     /** Whether every agent's container runs and is ready: the agents answer /healthz. */
     static boolean ready(Pod pod, String agent) {
         if (pod == null || pod.getStatus() == null || pod.getMetadata().getDeletionTimestamp() != null
