@@ -801,6 +801,10 @@ public final class Engine implements AutoCloseable {
         if (reactions.isShutdown()) {
             return;
         }
+        if (e instanceof RuntimeEvent.Observed o) {
+            reactions.execute(() -> record(o));
+            return;
+        }
         reactions.execute(() -> {
             try {
                 store.read(tx -> tx.findSession(e.sessionId())).ifPresent(lifecycle::settle);
@@ -810,6 +814,29 @@ public final class Engine implements AutoCloseable {
                 log.error("could not reconcile session {} after {}", e.sessionId(), e, ex);
             }
         });
+    }
+
+    /**
+     * Writes what the runtime observed into the session's audit trail; the session is published
+     * again (unchanged) so that views of its history load the new row.
+     */
+    private void record(RuntimeEvent.Observed o) {
+        try {
+            Optional<Session> s = store.read(tx -> tx.findSession(o.sessionId()));
+            if (s.isEmpty()) {
+                return;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode detail = dev.pilothouse.json.Json.object();
+            o.detail().forEach(detail::put);
+            store.write(tx -> {
+                tx.audit(o.sessionId(), now(), ENGINE_ACTOR, AuditEvent.RUNTIME, null, null, o.what(),
+                        detail.isEmpty() ? null : detail);
+                return null;
+            });
+            publish(new EngineEvent.SessionChanged(store.read(tx -> tx.findSession(o.sessionId())).orElse(s.get())));
+        } catch (RuntimeException ex) {
+            log.warn("could not record what the runtime saw of session {} ({}): {}", o.sessionId(), o.what(), ex.toString());
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------

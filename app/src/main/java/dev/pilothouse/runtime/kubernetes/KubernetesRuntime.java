@@ -540,7 +540,13 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     private PodStates.View view(String id, NamespaceInformers cache, List<String> agents) {
         String name = ObjectNames.of(id);
         Pod pod = cache.pod(name);
-        return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lostPods.get(id), clock.instant(),
+        String lost = lostPods.get(id);
+        if (pod == null && lost == null) {
+            // gone without this runtime seeing it go: for a session that should be running, that is the reason
+            lost = "its pod " + cache.namespace + "/" + name + " no longer exists (deleted outside Pilothouse, or "
+                    + "stopped from another workstation, while no engine here watched)";
+        }
+        return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lost, clock.instant(),
                 settings.unschedulableDeadline());
     }
 
@@ -567,8 +573,11 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
         Pod pod = informers(ns).pod(ObjectNames.of(sessionId));
         if (!PodStates.ready(pod, agent)) {
-            throw new OperationFailedException("agent '" + agent + "' of session " + sessionId
-                    + " is not ready: its container is not running and answering /healthz");
+            String restarting = pod == null ? null : view(sessionId, informers(ns), List.of(agent)).agents().stream()
+                    .map(AgentStatus::detail).filter(Objects::nonNull).findFirst().orElse(null);
+            throw new OperationFailedException("agent '" + agent + "' of session " + sessionId + " is not ready: "
+                    + (restarting != null ? restarting + "; it takes messages again once it answers /healthz"
+                    : "its container is not running and answering /healthz"));
         }
         String token = tokens(pod).get(agent);
         int port = forwards.localPort(sessionId, agent, ns, pod.getMetadata().getName(), pod.getMetadata().getUid(),
@@ -840,6 +849,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             emit(new RuntimeEvent.PhaseObserved(id, v.phase()));
         }
         String uid = now.getMetadata().getUid();
+        observeRestarts(id, uid, now);
         for (AgentStatus st : v.agents()) {
             String key = id + "/" + uid + "/" + st.agent() + "/" + restarts(now, st.agent());
             if (st.kind() == AgentStatus.Kind.FAILED && reported.add(key + "/failed")) {
@@ -851,6 +861,52 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             }
         }
         scheduleUnschedulableCheck(id, ns, now, v);
+    }
+
+    /**
+     * A container that exited and that the kubelet restarts goes into the session's history once
+     * (exit code, reason, when), whether the exit or only the restart was seen.
+     */
+    private void observeRestarts(String id, String uid, Pod pod) {
+        if (pod.getStatus() == null) {
+            return;
+        }
+        for (var cs : pod.getStatus().getContainerStatuses()) {
+            var now = cs.getState() == null ? null : cs.getState().getTerminated();
+            var last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+            String what;
+            io.fabric8.kubernetes.api.model.ContainerStateTerminated t;
+            if (now != null && PodStates.restarts(pod, now)) {
+                t = now;
+                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(now) + "); the kubelet restarts its container";
+            } else if (last != null) {
+                t = last;
+                what = "agent '" + cs.getName() + "' was restarted by the kubelet (restart " + cs.getRestartCount()
+                        + ") after it exited (" + PodStates.termination(last) + ")";
+            } else {
+                continue;
+            }
+            String key = id + "/" + uid + "/" + cs.getName() + "/exit/" + (t.getFinishedAt() != null ? t.getFinishedAt()
+                    : t.getContainerID());
+            if (!reported.add(key)) {
+                continue;
+            }
+            Map<String, String> detail = new LinkedHashMap<>();
+            detail.put("agent", cs.getName());
+            detail.put("exit_code", String.valueOf(t.getExitCode()));
+            if (t.getReason() != null) {
+                detail.put("reason", t.getReason());
+            }
+            detail.put("restart_count", String.valueOf(cs.getRestartCount()));
+            if (t.getFinishedAt() != null) {
+                detail.put("finished_at", t.getFinishedAt());
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                detail.put("last_log_lines", t.getMessage().strip());
+            }
+            log.info("session {}: {}", id, what);
+            emit(new RuntimeEvent.Observed(id, what, detail));
+        }
     }
 
     private static int restarts(Pod pod, String agent) {

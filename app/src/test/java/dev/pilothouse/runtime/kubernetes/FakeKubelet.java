@@ -65,6 +65,7 @@ final class FakeKubelet implements AutoCloseable {
     private final FakeCluster cluster;
     private final KubernetesClient client;
     private final Path volumes;
+    /** The cluster's clock for the scheduler's times (tests move it); containers run on real time. */
     private final Clock clock;
     private final SharedIndexInformer<Pod> podInformer;
     private final SharedIndexInformer<PersistentVolumeClaim> claims;
@@ -363,7 +364,7 @@ final class FakeKubelet implements AutoCloseable {
         r.waitingReason = null;
         r.waitingMessage = null;
         r.terminated = null;
-        r.startedAt = clock.instant();
+        r.startedAt = Instant.now();
         ContainerProcess[] started = new ContainerProcess[1];
         started[0] = ContainerProcess.start(env, pr.volume, log, code -> post(() -> exited(pr, r, started[0], code, log)));
         r.process = started[0];
@@ -421,7 +422,7 @@ final class FakeKubelet implements AutoCloseable {
         r.process = null;
         r.ready = false;
         String reason = r.oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error";
-        Instant now = clock.instant();
+        Instant now = Instant.now();
         // terminationMessagePolicy FallbackToLogsOnError: the log's tail says why
         String message = null;
         if (code != 0 && "FallbackToLogsOnError".equals(r.spec.getTerminationMessagePolicy())) {
@@ -435,9 +436,7 @@ final class FakeKubelet implements AutoCloseable {
         r.terminated = new ContainerStateTerminatedBuilder().withExitCode(code).withReason(reason).withMessage(message)
                 .withStartedAt(r.startedAt.toString()).withFinishedAt(now.toString())
                 .withContainerID("containerd://" + pr.uid + "-" + r.spec.getName() + "-" + r.restarts).build();
-        String policy = pr.pod.getSpec().getRestartPolicy() == null ? "Always" : pr.pod.getSpec().getRestartPolicy();
-        boolean restart = policy.equals("Always") || policy.equals("OnFailure") && code != 0;
-        if (!restart) {
+        if (!restarts(pr, code)) {
             sync(pr);
             return;
         }
@@ -461,6 +460,12 @@ final class FakeKubelet implements AutoCloseable {
         restart(pr, r);
     }
 
+    /** Whether the pod's restart policy restarts a container that exited with {@code code}. */
+    private static boolean restarts(PodRun pr, int code) {
+        String policy = pr.pod.getSpec().getRestartPolicy() == null ? "Always" : pr.pod.getSpec().getRestartPolicy();
+        return policy.equals("Always") || policy.equals("OnFailure") && code != 0;
+    }
+
     private void restart(PodRun pr, Run r) {
         if (pr.deleted) {
             return;
@@ -469,7 +474,7 @@ final class FakeKubelet implements AutoCloseable {
             r.last = r.terminated;
         }
         r.restarts++;
-        Instant now = clock.instant();
+        Instant now = Instant.now();
         r.backoffNow = r.backoffNow == null ? backoff : min(r.backoffNow.multipliedBy(2), MAX_BACKOFF);
         r.lastRestart = now;
         start(pr, r);
@@ -510,6 +515,8 @@ final class FakeKubelet implements AutoCloseable {
             } else if (r.terminated != null) {
                 b.withNewState().withTerminated(r.terminated).endState();
                 anyFailed |= r.terminated.getExitCode() != 0;
+                // one the kubelet is about to restart keeps the pod Running
+                allDone &= !restarts(pr, r.terminated.getExitCode());
             } else {
                 b.withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState();
                 allDone = false;
@@ -590,6 +597,32 @@ final class FakeKubelet implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The kubelet evicts the pod (its node ran short of memory): the containers are killed and
+     * not restarted, the pod is Failed with reason Evicted, and stays until someone deletes it.
+     */
+    void evict(String ns, String name) {
+        onWorker(() -> {
+            PodRun pr = pods.get(ns + "/" + name);
+            pr.deleted = true;
+            List<ContainerStatus> statuses = new ArrayList<>();
+            for (Run r : pr.containers.values()) {
+                ContainerProcess p = r.process;
+                if (p != null) {
+                    p.kill();
+                    p.awaitExit();
+                }
+                statuses.add(new ContainerStatusBuilder().withName(r.spec.getName()).withImage(r.spec.getImage())
+                        .withReady(false).withRestartCount(r.restarts).withNewState().withNewTerminated().withExitCode(137)
+                        .withReason("Error").withStartedAt(r.startedAt.toString()).withFinishedAt(Instant.now().toString())
+                        .endTerminated().endState().build());
+            }
+            status(ns, name, s -> new PodStatusBuilder().withPhase("Failed").withReason("Evicted")
+                    .withMessage("The node was low on resource: memory. Threshold quantity: 100Mi, available: 42Mi.")
+                    .withConditions(scheduled()).withContainerStatuses(statuses).build());
+        });
+    }
+
     /** Someone (kubectl, a node drain) deletes the pod. */
     void deletePod(String ns, String name) {
         client.pods().inNamespace(ns).withName(name).delete();
@@ -611,7 +644,7 @@ final class FakeKubelet implements AutoCloseable {
             }
         }
         ContainerLogs.Log log = cluster.logs.start(ns, name, CopyPod.CONTAINER);
-        String started = clock.instant().toString();
+        String started = Instant.now().toString();
         status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled())
                 .withContainerStatuses(new ContainerStatusBuilder().withName(CopyPod.CONTAINER).withReady(true)
                         .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build())
@@ -640,7 +673,7 @@ final class FakeKubelet implements AutoCloseable {
         }
         log.append(CopyPod.PREFIX + "complete " + files.size() + " " + bytes);
         log.end();
-        String finished = clock.instant().toString();
+        String finished = Instant.now().toString();
         status(ns, name, s -> new PodStatusBuilder().withPhase("Succeeded").withConditions(scheduled())
                 .withContainerStatuses(new ContainerStatusBuilder().withName(CopyPod.CONTAINER).withReady(false)
                         .withNewState().withNewTerminated().withExitCode(0).withReason("Completed").withStartedAt(started)

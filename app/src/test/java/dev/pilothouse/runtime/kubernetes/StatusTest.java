@@ -76,8 +76,11 @@ class StatusTest extends KubernetesTestBase {
     void crashLoopIsAnErrorWithTheLastExitAndLog() {
         agentWithImage("crashy", "registry.example/crashes:1");
         Session s = createAndFail("crash", "crashy");
-        // the agent process exits 2 at once, saying why in its log
-        assertThat(s.terminationReason()).contains("crashy").contains("no-port-in-this-image");
+        // the agent process exits 2 at once, saying why in its log; the kubelet restarts it once at
+        // once, then backs off: CrashLoopBackOff is what fails the session
+        assertThat(s.terminationReason()).contains("agent 'crashy' failed during start-up: CrashLoopBackOff: back-off 10s "
+                + "restarting failed container=crashy").contains("restarted 1 times; last exit 2 Error")
+                .contains("no-port-in-this-image");
     }
 
     @Test
@@ -86,8 +89,9 @@ class StatusTest extends KubernetesTestBase {
         agentWithImage("hungry", "registry.example/oom:1");
         assertThat(createAndFail("config", "secretive").terminationReason())
                 .contains("CreateContainerConfigError: secret \"llm-key\" not found");
+        // OOMKilled once is restarted; OOMKilled again and again is an error
         assertThat(createAndFail("memory", "hungry").terminationReason())
-                .contains("OOMKilled: the container exceeded its memory limit (exit 137)");
+                .contains("OOMKilled: the container exceeded its memory limit again and again (exit 137)");
     }
 
     @Test
@@ -126,7 +130,8 @@ class StatusTest extends KubernetesTestBase {
         Session s = engine.create(CreateRequest.of("later", "reference"), null).session();
         kubelet.breakImage(NS, ObjectNames.of(s.id()), "reference");
         await().atMost(Duration.ofSeconds(20)).until(() -> fresh(s).state() == SessionState.ERROR);
-        assertThat(fresh(s).terminationReason()).contains("reference");
+        // killed once (restarted at once), then every start fails: CrashLoopBackOff
+        assertThat(fresh(s).terminationReason()).contains("CrashLoopBackOff").contains("no-port-in-this-image");
     }
 
     @Test
