@@ -809,6 +809,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             throw new OperationFailedException("session " + sessionId + " has no pod in " + ns + " now (paused, stopped or "
                     + "deleted): Kubernetes keeps a container's log only while its pod exists");
         }
+        if (options.follow() && !options.previous() && cache != null) {
+            // across container restarts and the session's next pod, saying so in marker lines
+            return new LogFollow(client, cache, pod, agent, options.tail(), sink).start();
+        }
         try {
             return PodLogs.read(client, ns, pod, agent, options, sink);
         } catch (KubernetesClientException e) {

@@ -68,14 +68,15 @@ final class ContainerLogs {
         }
 
         /**
-         * The last {@code tail} lines (all when negative) now; with {@code follow}, every later line
+         * The last {@code tail} lines (all when negative) written at or after {@code since} (all when null) now; with {@code follow}, every later line
          * and the end. Returns how to stop following.
          */
-        Runnable read(int tail, boolean follow, Follower to) {
+        Runnable read(int tail, Instant since, boolean follow, Follower to) {
             List<Line> now;
             boolean over;
             synchronized (this) {
-                now = tail < 0 ? List.copyOf(lines) : List.copyOf(lines.subList(Math.max(0, lines.size() - tail), lines.size()));
+                List<Line> from = since == null ? lines : lines.stream().filter(l -> !l.time().isBefore(since)).toList();
+                now = tail < 0 ? List.copyOf(from) : List.copyOf(from.subList(Math.max(0, from.size() - tail), from.size()));
                 over = ended || !follow;
                 if (!over) {
                     followers.add(to);

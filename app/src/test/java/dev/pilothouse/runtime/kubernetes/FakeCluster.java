@@ -63,7 +63,7 @@ import java.util.regex.Pattern;
  *   on each channel is the port, 2 bytes little-endian), piped to whatever listens on the pod's
  *   port: the kubelet fixture's agent processes;</li>
  *   <li>{@code pods/log} from the kubelet fixture's container logs: {@code tailLines},
- *   {@code timestamps} (RFC 3339 with nanoseconds, as the kubelet writes them), {@code previous},
+ *   {@code timestamps} (RFC 3339 with nanoseconds, as the kubelet writes them), {@code sinceTime}, {@code previous},
  *   and {@code follow=true} as a chunked stream written as lines arrive, lines split across
  *   chunks, ending when the container exits;</li>
  *   <li>SelfSubjectAccessReviews (everything allowed unless {@link #deny denied});</li>
@@ -357,6 +357,8 @@ public final class FakeCluster implements AutoCloseable {
         boolean follow = "true".equals(first(q, "follow", "false"));
         boolean timestamps = "true".equals(first(q, "timestamps", "false"));
         int tail = Integer.parseInt(first(q, "tailLines", "-1"));
+        String sinceTime = first(q, "sinceTime", null);
+        Instant since = sinceTime == null ? null : Instant.parse(sinceTime);
         vertx.executeBlocking(() -> {
             Pod p = pod(ns, name);
             if (p == null) {
@@ -393,7 +395,7 @@ public final class FakeCluster implements AutoCloseable {
             ContainerLogs.Log l = (ContainerLogs.Log) ar.result();
             HttpServerResponse resp = req.response().setStatusCode(200).setChunked(true)
                     .putHeader("Content-Type", "text/plain");
-            Runnable stop = l.read(tail, follow && !previous, new ContainerLogs.Follower() {
+            Runnable stop = l.read(tail, since, follow && !previous, new ContainerLogs.Follower() {
                 @Override
                 public void lines(List<ContainerLogs.Line> lines) {
                     ctx.runOnContext(v -> {
