@@ -291,14 +291,17 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
         Map<String, String> spec = SessionSpec.annotations(session, agents);
         ensurePolicy(ns, id);
-        ensureClaim(session, spec, cache);
+        PersistentVolumeClaim claim = ensureClaim(session, spec, cache);
         Map<String, String> tokens = new LinkedHashMap<>();
         for (AgentDefinition a : agents) {
             byte[] b = new byte[24];
             random.nextBytes(b);
             tokens.put(a.name(), HexFormat.of().formatHex(b));
         }
+        // new tokens with every pod: in the session's Secret, which the pod's containers reference
+        writeTokens(ns, id, tokens, claim);
         Pod created = createPod(AgentPod.build(session, agents, tokens, settings), "create pods");
+        knownTokens.put(id, new Tokens(created.getMetadata().getUid(), Map.copyOf(tokens)));
         // status() reads the cache: wait until it holds this pod, or a just-created pod would look gone
         awaitCached(cache, created);
         log.info("session {}: pod {}/{} created in context {}", id, ns, ObjectNames.of(id), context);
@@ -340,7 +343,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
     }
 
-    private void ensureClaim(Session s, Map<String, String> spec, NamespaceInformers cache) {
+    /** The session's PVC, created if missing, its spec annotations kept current. */
+    private PersistentVolumeClaim ensureClaim(Session s, Map<String, String> spec, NamespaceInformers cache) {
         String ns = s.namespace();
         String name = ObjectNames.of(s.id());
         PersistentVolumeClaim existing = cache.claim(name);
@@ -352,8 +356,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             }
         }
         if (existing == null) {
-            createClaim(WorkspaceClaim.build(s.id(), ns, s.resources().storage(), spec, null, settings));
-            return;
+            return createClaim(WorkspaceClaim.build(s.id(), ns, s.resources().storage(), spec, null, settings));
         }
         if (existing.getMetadata().getDeletionTimestamp() != null) {
             throw new OperationFailedException("the volume of session '" + s.name() + "' (PVC " + ns + "/" + name
@@ -369,6 +372,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 throw KubeErrors.of(e, context, "patch persistentvolumeclaims", ns);
             }
         }
+        return existing;
     }
 
     private static Map<String, String> pick(Map<String, String> m, Set<String> keys) {
@@ -383,10 +387,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         return out;
     }
 
-    void createClaim(PersistentVolumeClaim pvc) {
+    PersistentVolumeClaim createClaim(PersistentVolumeClaim pvc) {
         String ns = pvc.getMetadata().getNamespace();
         try {
-            client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
+            return client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
         } catch (KubernetesClientException e) {
             throw KubeErrors.of(e, context, "create persistentvolumeclaims", ns);
         }
@@ -579,7 +583,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                     + (restarting != null ? restarting + "; it takes messages again once it answers /healthz"
                     : "its container is not running and answering /healthz"));
         }
-        String token = tokens(pod).get(agent);
+        String token = tokens(ns, sessionId, pod).get(agent);
         int port = forwards.localPort(sessionId, agent, ns, pod.getMetadata().getName(), pod.getMetadata().getUid(),
                 AgentPod.port(pod, agent));
         return new AgentEndpoint("http://127.0.0.1:" + port, token);
@@ -614,7 +618,58 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         return forwards.lastLoss(sessionId, agent).filter(l -> !l.at().isBefore(since)).map(PodPortForward.Loss::why);
     }
 
-    private static Map<String, String> tokens(Pod pod) {
+    /** The tokens of a pod's agents, as written with it. */
+    private record Tokens(String podUid, Map<String, String> byAgent) {
+    }
+
+    /** Tokens by session, for its pod as this runtime last read them: a new pod (uid) has new ones. */
+    private final Map<String, Tokens> knownTokens = new ConcurrentHashMap<>();
+
+    /** Creates the session's token Secret, replacing (delete, create) one left by its previous pod. */
+    private void writeTokens(String ns, String id, Map<String, String> tokens, PersistentVolumeClaim owner) {
+        var secret = AgentTokens.build(id, ns, tokens, owner);
+        var resource = client.secrets().inNamespace(ns).withName(secret.getMetadata().getName());
+        String doing = "create secrets";
+        try {
+            try {
+                client.secrets().inNamespace(ns).resource(secret).create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                // the previous pod's tokens (immutable): replaced
+                doing = "delete secrets";
+                resource.withGracePeriod(0).delete();
+                doing = "create secrets";
+                client.secrets().inNamespace(ns).resource(secret).create();
+            }
+        } catch (KubernetesClientException e) {
+            throw KubeErrors.of(e, context, doing, ns);
+        }
+    }
+
+    /** The agents' tokens of the session's current pod: from the Secret, read once per pod. */
+    private Map<String, String> tokens(String ns, String sessionId, Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        Tokens known = knownTokens.get(sessionId);
+        if (known != null && known.podUid().equals(uid)) {
+            return known.byAgent();
+        }
+        Map<String, String> read;
+        try {
+            read = AgentTokens.read(client.secrets().inNamespace(ns).withName(ObjectNames.of(sessionId)).get());
+        } catch (KubernetesClientException e) {
+            throw KubeErrors.of(e, context, "get secrets", ns);
+        }
+        if (read.isEmpty()) {
+            // a pod made before the tokens moved to a Secret keeps them in an annotation
+            read = legacyTokens(pod);
+        }
+        knownTokens.put(sessionId, new Tokens(uid, Map.copyOf(read)));
+        return read;
+    }
+
+    private static Map<String, String> legacyTokens(Pod pod) {
         String json = pod.getMetadata().getAnnotations() == null ? null
                 : pod.getMetadata().getAnnotations().get(ObjectNames.TOKENS);
         Map<String, String> out = new LinkedHashMap<>();
@@ -674,6 +729,14 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 throw KubeErrors.of(e, context, "delete networkpolicies.networking.k8s.io", ns.get());
             }
         }
+        try {
+            client.secrets().inNamespace(ns.get()).withName(ObjectNames.of(sessionId)).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw KubeErrors.of(e, context, "delete secrets", ns.get());
+            }
+        }
+        knownTokens.remove(sessionId);
         deleteVolumeObject(ns.get(), sessionId);
     }
 

@@ -352,6 +352,19 @@ final class FakeKubelet implements AutoCloseable {
         String mount = r.spec.getVolumeMounts().get(0).getMountPath();
         for (EnvVar v : r.spec.getEnv()) {
             String value = v.getValue();
+            if (v.getValueFrom() != null && v.getValueFrom().getSecretKeyRef() != null) {
+                // as the kubelet does: the value from the Secret, or the container cannot be created
+                var ref = v.getValueFrom().getSecretKeyRef();
+                var secret = client.secrets().inNamespace(pr.ns).withName(ref.getName()).get();
+                value = secret == null ? null : AgentTokens.read(secret).get(ref.getKey());
+                if (value == null) {
+                    r.waitingReason = "CreateContainerConfigError";
+                    r.waitingMessage = secret == null ? "secret \"" + ref.getName() + "\" not found"
+                            : "couldn't find key " + ref.getKey() + " in Secret " + pr.ns + "/" + ref.getName();
+                    r.process = null;
+                    return;
+                }
+            }
             // the container's paths are the volume's directory here
             env.put(v.getName(), value != null && value.startsWith(mount) ? pr.volume + value.substring(mount.length()) : value);
         }

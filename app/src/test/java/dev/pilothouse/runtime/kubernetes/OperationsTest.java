@@ -116,8 +116,10 @@ class OperationsTest extends KubernetesTestBase {
         assertThat(policy(s)).isNotNull();
         assertThat(engine.sessions(true)).extracting(Session::id).contains(s.id());
 
+        assertThat(api.secrets().inNamespace(NS).withName(ObjectNames.of(s.id())).get()).as("the tokens' Secret").isNotNull();
         engine.purge(s.id());
-        await().atMost(Duration.ofSeconds(5)).until(() -> claim(s) == null && policy(s) == null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> claim(s) == null && policy(s) == null
+                && api.secrets().inNamespace(NS).withName(ObjectNames.of(s.id())).get() == null);
         assertThat(engine.session(s.id()).purged()).isTrue();
         assertThat(engine.orphans()).doesNotContain(s.id());
     }
