@@ -420,9 +420,18 @@ final class SessionsCommand {
         @Option(names = "--limit", paramLabel = "N", description = "At most N events (default and maximum 100000)")
         int limit = Engine.MAX_PAGE;
 
+        @Option(names = "--kubernetes", description = "Only the Kubernetes Events recorded about the session's pod and "
+                + "volume (Scheduled, Pulling, BackOff, FailedMount, Killing, Unhealthy...)")
+        boolean kubernetes;
+
         @Override
         int run(Engine e, Output o) {
-            o.events(e.events(ref, 0, limit));
+            var events = e.events(ref, 0, limit);
+            if (kubernetes) {
+                events = events.stream().filter(a -> a.detail() != null && a.detail().contains("\"source\":\"kubernetes\""))
+                        .toList();
+            }
+            o.events(events);
             return 0;
         }
     }

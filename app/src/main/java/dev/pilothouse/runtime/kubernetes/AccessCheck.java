@@ -48,7 +48,9 @@ final class AccessCheck {
             new Permission("get", "networking.k8s.io", "networkpolicies", null),
             new Permission("create", "networking.k8s.io", "networkpolicies", null),
             new Permission("delete", "networking.k8s.io", "networkpolicies", null),
-            new Permission("list", "", "events", null));
+            // why a pod waits (FailedScheduling, BackOff, FailedMount...), into the session's history
+            new Permission("list", "", "events", null),
+            new Permission("watch", "", "events", null));
 
     private AccessCheck() {
     }

@@ -1003,6 +1003,81 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
     }
 
+    /** Events older than this when first seen come from the first list: history, not news. */
+    private static final Duration EVENT_NEWS = Duration.ofMinutes(1);
+    private static final java.util.regex.Pattern UUID_NAME = java.util.regex.Pattern.compile(
+            "pilothouse-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(-copy)?");
+
+    /**
+     * A Kubernetes Event about a session's pod (or its copy pod, or its PVC): why a pod waits or
+     * struggles (FailedScheduling, Pulling, BackOff, FailedMount, Unhealthy, Killing...), recorded in
+     * the session's history once per event and count.
+     */
+    @Override
+    public void event(String ns, io.fabric8.kubernetes.api.model.Event before, io.fabric8.kubernetes.api.model.Event now) {
+        var obj = now.getInvolvedObject();
+        if (obj == null || obj.getName() == null || !obj.getName().startsWith("pilothouse-")
+                || !("Pod".equals(obj.getKind()) || "PersistentVolumeClaim".equals(obj.getKind()))) {
+            return;
+        }
+        int count = now.getCount() == null ? 1 : now.getCount();
+        if (before != null && Objects.equals(before.getCount(), now.getCount())
+                && Objects.equals(before.getMessage(), now.getMessage())) {
+            return;
+        }
+        Instant seen = eventTime(now);
+        if (before == null && seen != null && seen.isBefore(Instant.now().minus(EVENT_NEWS))) {
+            return;
+        }
+        String id = sessionOf(ns, obj.getKind(), obj.getName());
+        if (id == null || !reported.add("event/" + now.getMetadata().getUid() + "/" + count)) {
+            return;
+        }
+        String type = now.getType() == null ? "Normal" : now.getType();
+        String message = now.getMessage() == null ? "" : now.getMessage().strip();
+        String what = "Kubernetes: " + type + " " + now.getReason() + " on " + obj.getKind().toLowerCase(java.util.Locale.ROOT)
+                + " " + obj.getName() + (obj.getFieldPath() == null ? "" : " (" + obj.getFieldPath() + ")")
+                + (message.isEmpty() ? "" : ": " + message) + (count > 1 ? " (" + count + " times)" : "");
+        Map<String, String> detail = new LinkedHashMap<>();
+        detail.put("source", "kubernetes");
+        detail.put("type", type);
+        detail.put("reason", String.valueOf(now.getReason()));
+        detail.put("object", obj.getKind() + "/" + obj.getName());
+        detail.put("count", Integer.toString(count));
+        if (now.getSource() != null && now.getSource().getComponent() != null) {
+            detail.put("reporter", now.getSource().getComponent());
+        }
+        if (seen != null) {
+            detail.put("last_seen", seen.toString());
+        }
+        emit(new RuntimeEvent.Observed(id, what, detail));
+    }
+
+    private static Instant eventTime(io.fabric8.kubernetes.api.model.Event e) {
+        for (String t : new String[]{e.getLastTimestamp(), e.getEventTime() == null ? null : e.getEventTime().getTime(),
+                e.getFirstTimestamp(), e.getMetadata().getCreationTimestamp()}) {
+            if (t != null) {
+                try {
+                    return Instant.parse(t);
+                } catch (RuntimeException ex) {
+                    // another format: try the next
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The session an object of the namespace belongs to: from the cache, else from its name. */
+    private String sessionOf(String ns, String kind, String name) {
+        NamespaceInformers cache = informers.get(ns);
+        HasMetadata o = cache == null ? null : "Pod".equals(kind) ? cache.pod(name) : cache.claim(name);
+        if (o != null) {
+            return sessionIdOf(o);
+        }
+        var m = UUID_NAME.matcher(name);
+        return m.matches() ? m.group(1) : null;
+    }
+
     @Override
     public void podGone(String ns, Pod last, boolean live) {
         if (!ObjectNames.ROLE_AGENTS.equals(role(last))) {

@@ -270,6 +270,8 @@ final class FakeKubelet implements AutoCloseable {
 
     /** The scheduler found no node; since {@code since}. */
     void unschedulable(String ns, String name, Instant since) {
+        event(pod(ns, name), null, "Warning", "FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu. "
+                + "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.");
         status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(new PodConditionBuilder()
                 .withType("PodScheduled").withStatus("False").withReason("Unschedulable")
                 .withMessage("0/3 nodes are available: 3 Insufficient cpu.").withLastTransitionTime(since.toString())
@@ -279,6 +281,7 @@ final class FakeKubelet implements AutoCloseable {
     /** Placed on a node; the containers are being created (images pulled, volumes mounted). */
     void creating(String ns, String name) {
         Pod p = pod(ns, name);
+        event(p, null, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to fake-node");
         status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(scheduled())
                 .withContainerStatuses(p.getSpec().getContainers().stream().map(c -> new ContainerStatusBuilder()
                         .withName(c.getName()).withImage(c.getImage()).withReady(false).withRestartCount(0)
@@ -378,6 +381,9 @@ final class FakeKubelet implements AutoCloseable {
         r.waitingMessage = null;
         r.terminated = null;
         r.startedAt = Instant.now();
+        event(pr.pod, c, "Normal", "Pulled", "Container image \"" + r.spec.getImage() + "\" already present on machine");
+        event(pr.pod, c, "Normal", "Created", "Created container: " + c);
+        event(pr.pod, c, "Normal", "Started", "Started container " + c);
         ContainerProcess[] started = new ContainerProcess[1];
         started[0] = ContainerProcess.start(env, pr.volume, log, code -> post(() -> exited(pr, r, started[0], code, log)));
         r.process = started[0];
@@ -461,6 +467,8 @@ final class FakeKubelet implements AutoCloseable {
             Duration wait = Duration.between(now, allowed);
             r.last = r.terminated;
             r.terminated = null;
+            event(pr.pod, r.spec.getName(), "Warning", "BackOff", "Back-off restarting failed container " + r.spec.getName()
+                    + " in pod " + pr.name + "_" + pr.ns + "(" + pr.uid + ")");
             r.waitingReason = "CrashLoopBackOff";
             r.waitingMessage = "back-off " + r.backoffNow.toSeconds() + "s restarting failed container=" + r.spec.getName()
                     + " pod=" + pr.name + "_" + pr.ns + "(" + pr.uid + ")";
@@ -559,6 +567,12 @@ final class FakeKubelet implements AutoCloseable {
     void imagePullBackOff(String ns, String name) {
         Pod p = pod(ns, name);
         String image = p.getSpec().getContainers().get(0).getImage();
+        String c = p.getSpec().getContainers().get(0).getName();
+        event(p, c, "Normal", "Pulling", "Pulling image \"" + image + "\"");
+        event(p, c, "Warning", "Failed", "Failed to pull image \"" + image + "\": rpc error: code = NotFound desc = "
+                + "failed to pull and unpack image \"" + image + "\": not found");
+        event(p, c, "Warning", "Failed", "Error: ErrImagePull");
+        event(p, c, "Normal", "BackOff", "Back-off pulling image \"" + image + "\"");
         waiting(ns, name, "ErrImagePull", "rpc error: code = NotFound desc = failed to pull and unpack image \""
                 + image + "\": not found");
         waiting(ns, name, "ImagePullBackOff", "Back-off pulling image \"" + image + "\"");
@@ -719,6 +733,29 @@ final class FakeKubelet implements AutoCloseable {
         }
     }
 
+    /**
+     * Records a Kubernetes Event about the pod as the kubelet and the scheduler do (one object per
+     * occurrence here; a real kubelet also aggregates repeats into a count).
+     */
+    void event(Pod p, String container, String type, String reason, String message) {
+        String now = Instant.now().toString();
+        try {
+            client.v1().events().inNamespace(p.getMetadata().getNamespace()).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                    .withNewMetadata().withName(p.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
+                    .withNamespace(p.getMetadata().getNamespace()).endMetadata()
+                    .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(p.getMetadata().getName())
+                    .withNamespace(p.getMetadata().getNamespace()).withUid(p.getMetadata().getUid())
+                    .withFieldPath(container == null ? null : "spec.containers{" + container + "}").endInvolvedObject()
+                    .withType(type).withReason(reason).withMessage(message).withCount(1)
+                    .withFirstTimestamp(now).withLastTimestamp(now)
+                    .withNewSource().withComponent(reason.equals("Scheduled") || reason.equals("FailedScheduling")
+                            ? "default-scheduler" : "kubelet").withHost("fake-node").endSource()
+                    .build()).create();
+        } catch (RuntimeException e) {
+            // the namespace or the server is going away
+        }
+    }
+
     private static PodCondition scheduled() {
         return new PodConditionBuilder().withType("PodScheduled").withStatus("True").build();
     }
@@ -754,6 +791,7 @@ final class FakeKubelet implements AutoCloseable {
                 ContainerProcess c = r.process;
                 if (c != null) {
                     c.terminate();
+                    post(() -> event(p, r.spec.getName(), "Normal", "Killing", "Stopping container " + r.spec.getName()));
                 }
             });
         }

@@ -59,6 +59,24 @@ class StatusTest extends KubernetesTestBase {
     }
 
     @Test
+    void kubernetesEventsOfThePodAreInTheSessionsEventsAndInTheCli() {
+        Session s = engine.create(CreateRequest.of("eventful", "reference"), null).session();
+        String pod = ObjectNames.of(s.id());
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.events(s.id(), 0, 1000).stream().map(AuditEvent::reason)
+                .anyMatch(r -> r.startsWith("Kubernetes: Normal Started on pod " + pod + " (spec.containers{reference})")));
+        assertThat(engine.events(s.id(), 0, 1000)).map(AuditEvent::reason)
+                .contains("Kubernetes: Normal Scheduled on pod " + pod + ": Successfully assigned team-a/" + pod + " to fake-node");
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "--context", CONTEXT,
+                "--namespace", NS, "sessions", "events", "--kubernetes", "eventful"}, new java.io.PrintWriter(out, true),
+                new java.io.PrintWriter(new java.io.StringWriter(), true));
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("Kubernetes: Normal Scheduled").contains("Kubernetes: Normal Started")
+                .contains("\"reporter\":\"default-scheduler\"").doesNotContain("INIT -> READY");
+    }
+
+    @Test
     void imagePullFailureIsAnErrorWithKubernetesReasonAndMessage() {
         agentWithImage("puller", "registry.example/does-not-exist:9");
         Session s = createAndFail("pull", "puller");
@@ -107,6 +125,11 @@ class StatusTest extends KubernetesTestBase {
         // within the deadline (5 minutes by default): waiting for room, not failed
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> fresh(s).state() == SessionState.INIT
                 && fresh(s).phase() == Phase.PENDING);
+
+        // the scheduler's Event says why it waits
+        await().atMost(Duration.ofSeconds(5)).until(() -> engine.events(s.id(), 0, 1000).stream().map(AuditEvent::reason)
+                .anyMatch(r -> r.startsWith("Kubernetes: Warning FailedScheduling on pod " + ObjectNames.of(s.id())
+                        + ": 0/3 nodes are available: 3 Insufficient cpu.")));
 
         clock.advance(Duration.ofMinutes(6));
         Engine.Started done = creating.join();
