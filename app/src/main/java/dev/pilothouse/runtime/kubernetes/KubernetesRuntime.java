@@ -87,6 +87,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     private final Map<String, String> lostPods = new ConcurrentHashMap<>();
     /** The phase last reported per session, so each change is reported once. */
     private final Map<String, Phase> phases = new ConcurrentHashMap<>();
+    /** Logs being followed: they end with the runtime. */
+    private final Set<LogFollow> follows = ConcurrentHashMap.newKeySet();
     /** Failures and exits already reported (session, pod uid, agent, restarts). */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
@@ -600,7 +602,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     @Override
     public Optional<String> connectionLost(String sessionId, String agent, Instant since) {
         Optional<String> ns = namespaceOf(sessionId);
-        if (ns.isEmpty()) {
+        if (ns.isEmpty() || !reachable()) {
+            // an unreachable cluster is reason enough, and says so itself
             return Optional.empty();
         }
         long deadline = System.nanoTime() + LOSS_WAIT.toNanos();
@@ -874,7 +877,21 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
         if (options.follow() && !options.previous() && cache != null) {
             // across container restarts and the session's next pod, saying so in marker lines
-            return new LogFollow(client, cache, pod, agent, options.tail(), sink).start();
+            LogFollow f = new LogFollow(client, cache, pod, agent, options.tail(), sink);
+            follows.add(f);
+            f.start();
+            return new LogSubscription() {
+                @Override
+                public void close() {
+                    follows.remove(f);
+                    f.close();
+                }
+
+                @Override
+                public java.util.concurrent.CompletionStage<String> ended() {
+                    return f.ended();
+                }
+            };
         }
         try {
             return PodLogs.read(client, ns, pod, agent, options, sink);
@@ -1135,6 +1152,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     @Override
     public void close() {
+        follows.forEach(LogFollow::close);
+        follows.clear();
         timers.shutdownNow();
         forwards.close();
         informers.values().forEach(NamespaceInformers::close);
