@@ -833,7 +833,8 @@ public final class Engine implements AutoCloseable {
                         detail.isEmpty() ? null : detail);
                 return null;
             });
-            publish(new EngineEvent.SessionChanged(store.read(tx -> tx.findSession(o.sessionId())).orElse(s.get())));
+            // delivered as is: the feed would drop a version already published, and views must reload the history
+            deliver(new EngineEvent.SessionChanged(store.read(tx -> tx.findSession(o.sessionId())).orElse(s.get())));
         } catch (RuntimeException ex) {
             log.warn("could not record what the runtime saw of session {} ({}): {}", o.sessionId(), o.what(), ex.toString());
         }

@@ -71,6 +71,8 @@ class RestartTest extends KubernetesTestBase {
                 .contains("\"exit_code\":\"137\"").contains("\"reason\":\"Error\""));
         assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
         assertThat(everIn(s, SessionState.ERROR)).as("never ERROR on the way").isFalse();
+        // views of the session hear of the new rows in its history (the session itself did not change)
+        assertThat(everIn(s, SessionState.READY)).isTrue();
 
         // the restarted agent works in the same workspace
         SendResult after = engine.send("resilient", null, "$ cat before.txt", null);
