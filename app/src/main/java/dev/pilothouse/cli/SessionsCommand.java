@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "sessions", description = "Create, inspect, talk to and manage sessions",
         subcommands = {SessionsCommand.ListSessions.class, SessionsCommand.Create.class, SessionsCommand.Show.class,
@@ -451,9 +450,18 @@ final class SessionsCommand {
         @Option(names = "--limit", paramLabel = "N", description = "At most N events (default and maximum 100000)")
         int limit = Engine.MAX_PAGE;
 
+        @Option(names = "--kubernetes", description = "Only the Kubernetes Events recorded about the session's pod and "
+                + "volume (Scheduled, Pulling, BackOff, FailedMount, Killing, Unhealthy...)")
+        boolean kubernetes;
+
         @Override
         int run(Engine e, Output o) {
-            o.events(e.events(ref, 0, limit));
+            var events = e.events(ref, 0, limit);
+            if (kubernetes) {
+                events = events.stream().filter(a -> a.detail() != null && a.detail().contains("\"source\":\"kubernetes\""))
+                        .toList();
+            }
+            o.events(events);
             return 0;
         }
     }
@@ -466,7 +474,8 @@ final class SessionsCommand {
         @Option(names = "--agent", paramLabel = "AGENT", description = "Which agent (default: the session's first)")
         String agent;
 
-        @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until interrupted")
+        @Option(names = {"-f", "--follow"}, description = "Keep printing new lines, across agent restarts and the "
+                + "session's next pod, until interrupted or the session is paused, deleted, completed (exit 0) or fails (exit 1)")
         boolean follow;
 
         @Option(names = "--tail", paramLabel = "N", description = "Start with the last N lines (default: all)")
@@ -481,6 +490,17 @@ final class SessionsCommand {
             if (tail != null && tail < 0) {
                 throw new InvalidInputException("--tail " + tail + " is out of range; give 0 or more lines");
             }
+            String id = e.session(ref).id();
+            java.util.concurrent.CompletableFuture<Ended> end = new java.util.concurrent.CompletableFuture<>();
+            // a follow ends with the session's run: watch for it before the stream opens, so no change is missed
+            Runnable unsubscribe = follow ? e.subscribe(ev -> {
+                if (ev instanceof dev.pilothouse.engine.EngineEvent.SessionChanged c && c.session().id().equals(id)) {
+                    Ended why = Ended.of(c.session());
+                    if (why != null) {
+                        end.complete(why);
+                    }
+                }
+            }) : () -> { };
             try (LogSubscription sub = e.logs(ref, agent, new LogOptions(tail == null ? -1 : tail, follow, previous), lines -> {
                 synchronized (out) {
                     for (LogLine l : lines) {
@@ -489,11 +509,49 @@ final class SessionsCommand {
                     out.flush();
                 }
             })) {
-                if (follow) {
-                    new CountDownLatch(1).await();
+                if (!follow) {
+                    return 0;
                 }
+                sub.ended().whenComplete((why, t) -> end.complete(new Ended("the log stream ended: "
+                        + (why != null ? why : String.valueOf(t)), 1)));
+                Ended now = Ended.of(e.session(id));
+                if (now != null) {
+                    end.complete(now);
+                }
+                Ended done = end.get();
+                synchronized (out) {
+                    out.println("--- stopped following: " + done.why() + " ---");
+                    out.flush();
+                }
+                return done.exitCode();
+            } catch (java.util.concurrent.ExecutionException x) {
+                throw new IllegalStateException(x.getCause());
+            } finally {
+                unsubscribe.run();
             }
-            return 0;
+        }
+
+        /** Why a follow stops: the session no longer runs its agents (exit 0), or failed (exit 1). */
+        record Ended(String why, int exitCode) {
+            static Ended of(Session s) {
+                if (s.deleted()) {
+                    return new Ended("session '" + s.name() + "' was deleted", 0);
+                }
+                if (s.completed()) {
+                    return new Ended("session '" + s.name() + "' completed" + reason(s), 0);
+                }
+                if (s.state() == SessionState.IDLE) {
+                    return new Ended("session '" + s.name() + "' is IDLE (paused)" + reason(s), 0);
+                }
+                if (s.state() == SessionState.ERROR) {
+                    return new Ended("session '" + s.name() + "' is in ERROR" + reason(s), 1);
+                }
+                return null;
+            }
+
+            private static String reason(Session s) {
+                return s.terminationReason() == null ? "" : ": " + s.terminationReason();
+            }
         }
     }
 

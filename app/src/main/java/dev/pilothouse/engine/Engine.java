@@ -1006,6 +1006,11 @@ public final class Engine implements AutoCloseable {
             }
             return;
         }
+        if (e instanceof RuntimeEvent.Observed o) {
+            // a fact for the audit trail (a container restarted, a Kubernetes Event), not a change to settle
+            timers.execute(() -> record(o));
+            return;
+        }
         if (e.sessionId() != null) {
             queue.add(new WorkKey.OfSession(e.sessionId()));
         }
@@ -1052,6 +1057,30 @@ public final class Engine implements AutoCloseable {
      */
     void startDeadline(String sessionId) {
         queue.addAfter(new WorkKey.OfSession(sessionId), config.startTimeout().plusSeconds(10));
+    }
+
+    /**
+     * Writes what the runtime observed into the session's audit trail; the session is published
+     * again (unchanged) so that views of its history load the new row.
+     */
+    private void record(RuntimeEvent.Observed o) {
+        try {
+            Optional<Session> s = store.read(tx -> tx.findSession(o.sessionId()));
+            if (s.isEmpty()) {
+                return;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode detail = dev.pilothouse.json.Json.object();
+            o.detail().forEach(detail::put);
+            store.write(tx -> {
+                tx.audit(o.sessionId(), now(), ENGINE_ACTOR, AuditEvent.RUNTIME, null, null, o.what(),
+                        detail.isEmpty() ? null : detail);
+                return null;
+            });
+            // delivered as is: the feed would drop a version already published, and views must reload the history
+            deliver(new EngineEvent.SessionChanged(store.read(tx -> tx.findSession(o.sessionId())).orElse(s.get())));
+        } catch (RuntimeException ex) {
+            log.warn("could not record what the runtime saw of session {} ({}): {}", o.sessionId(), o.what(), ex.toString());
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------

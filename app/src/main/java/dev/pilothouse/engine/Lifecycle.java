@@ -369,8 +369,10 @@ final class Lifecycle {
                     + "agents restarted", null), false, true);
         } catch (AgentClient.PartialReplyException | OperationFailedException e) {
             String partial = e instanceof AgentClient.PartialReplyException p ? p.partial() : reply.exchange.partial();
+            // what the runtime learns of it first (a container restarted by Kubernetes, a dropped port-forward)
+            String lost = runtime.connectionLost(id, agent, sentAt).map(w -> " (" + w + ")").orElse("");
             outcome = new InFlight.Outcome(new AgentClient.Reply(partial, "the connection to agent '" + agent
-                    + "' failed: " + e.getMessage(), null), true, false);
+                    + "' failed: " + e.getMessage() + lost, null), true, false);
         } catch (RuntimeException e) {
             outcome = new InFlight.Outcome(new AgentClient.Reply(reply.exchange.partial(), "the reply from agent '" + agent
                     + "' could not be read: " + e, null), true, false);

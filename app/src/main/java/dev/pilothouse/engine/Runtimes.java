@@ -131,7 +131,7 @@ public class Runtimes implements AutoCloseable {
                     + " (local, or a context of the kubeconfig " + kc.files() + ")");
         }
         KubernetesSettings settings = KubernetesSettings.load(dataDir, context);
-        return KubernetesRuntime.connect(context, kc.client(context, settings), settings, Clock.systemUTC(), null);
+        return KubernetesRuntime.connect(context, kc.client(context, settings), settings, Clock.systemUTC());
     }
 
     void onOpen(Consumer<SessionRuntime> listener) {

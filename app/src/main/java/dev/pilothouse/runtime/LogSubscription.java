@@ -4,4 +4,12 @@ package dev.pilothouse.runtime;
 public interface LogSubscription extends AutoCloseable {
     @Override
     void close();
+
+    /**
+     * Completes, with why, when the subscription ends by itself and delivers nothing more (it
+     * could not go on following); a subscription that ends only when closed never completes it.
+     */
+    default java.util.concurrent.CompletionStage<String> ended() {
+        return new java.util.concurrent.CompletableFuture<>();
+    }
 }

@@ -20,6 +20,16 @@ public sealed interface RuntimeEvent {
     record AgentFailed(String sessionId, String agent, String reason, String message) implements RuntimeEvent {
     }
 
+    /**
+     * Something the runtime saw that changes nothing about the session but belongs in its history:
+     * a container that Kubernetes restarted, an event Kubernetes recorded about the pod.
+     *
+     * @param what   one line for the operator ("agent 'coder' was restarted by the kubelet ...")
+     * @param detail fields for the audit row's detail (exit code, reason, restart count), may be empty
+     */
+    record Observed(String sessionId, String what, java.util.Map<String, String> detail) implements RuntimeEvent {
+    }
+
     /** The session's runtime moved through its start-up: a pod waiting to be scheduled, containers being created. */
     record PhaseObserved(String sessionId, Phase phase) implements RuntimeEvent {
     }

@@ -88,6 +88,18 @@ public interface SessionRuntime extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Why a connection to an agent that the runtime still counts as running just failed, when it
+     * can tell: its container was restarted, the stream carrying the connection was closed.
+     * Asked right after the failure; may wait a moment (up to about two seconds) for the runtime
+     * to learn it. Empty when it knows nothing more than the failed connection itself.
+     *
+     * @param since when the failed exchange began
+     */
+    default Optional<String> connectionLost(String sessionId, String agent, Instant since) {
+        return Optional.empty();
+    }
+
     /** Sessions the runtime holds that it can describe from its own records (cluster annotations). */
     default List<DiscoveredSession> discovered() {
         return List.of();

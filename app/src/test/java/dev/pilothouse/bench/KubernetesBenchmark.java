@@ -112,7 +112,7 @@ public final class KubernetesBenchmark {
 
     private static Engine open(Path dir, FakeCluster cluster, KubernetesSettings st) {
         Runtimes runtimes = TestRuntimes.withContext(dir, CONTEXT,
-                () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, Clock.systemUTC(), null));
+                () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, Clock.systemUTC()));
         return Engine.open(EngineConfig.of(dir).withActor("bench"), runtimes);
     }
 

@@ -41,10 +41,16 @@ final class AccessCheck {
             new Permission("create", "", "persistentvolumeclaims", null),
             new Permission("patch", "", "persistentvolumeclaims", null),
             new Permission("delete", "", "persistentvolumeclaims", null),
+            // the agents' tokens: one immutable Secret per session, replaced (deleted, created) with its pod
+            new Permission("get", "", "secrets", null),
+            new Permission("create", "", "secrets", null),
+            new Permission("delete", "", "secrets", null),
             new Permission("get", "networking.k8s.io", "networkpolicies", null),
             new Permission("create", "networking.k8s.io", "networkpolicies", null),
             new Permission("delete", "networking.k8s.io", "networkpolicies", null),
-            new Permission("list", "", "events", null));
+            // why a pod waits (FailedScheduling, BackOff, FailedMount...), into the session's history
+            new Permission("list", "", "events", null),
+            new Permission("watch", "", "events", null));
 
     private AccessCheck() {
     }

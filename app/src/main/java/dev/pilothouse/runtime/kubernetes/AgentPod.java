@@ -1,7 +1,6 @@
 package dev.pilothouse.runtime.kubernetes;
 
 import dev.pilothouse.agent.AgentDefinition;
-import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
@@ -42,8 +41,8 @@ final class AgentPod {
     }
 
     static Pod build(Session s, List<AgentDefinition> agents, Map<String, String> tokens, KubernetesSettings st) {
+        // the tokens are in the session's Secret (AgentTokens), not here: annotations are read by anyone who may get pods
         Map<String, String> annotations = new LinkedHashMap<>(SessionSpec.annotations(s, agents));
-        annotations.put(ObjectNames.TOKENS, Json.compact(Json.MAPPER.valueToTree(tokens)));
         List<Container> containers = new ArrayList<>();
         Set<Integer> taken = new HashSet<>();
         for (AgentDefinition a : agents) {
@@ -101,7 +100,8 @@ final class AgentPod {
     private static Container container(Session s, AgentDefinition a, int port, String token, KubernetesSettings st) {
         String ws = st.workspacePath();
         Map<String, String> env = dev.pilothouse.runtime.AgentEnvironment.of(s, a, port, token, "0.0.0.0", ws);
-        List<EnvVar> vars = env.entrySet().stream().map(e -> new EnvVar(e.getKey(), e.getValue(), null)).toList();
+        List<EnvVar> vars = env.entrySet().stream().map(e -> e.getKey().equals(AgentTokens.ENV)
+                ? AgentTokens.env(s.id(), a.name()) : new EnvVar(e.getKey(), e.getValue(), null)).toList();
 
         Resources r = a.resources() == null ? s.resources() : a.resources().withDefaults(s.resources());
         Map<String, Quantity> amounts = new LinkedHashMap<>();

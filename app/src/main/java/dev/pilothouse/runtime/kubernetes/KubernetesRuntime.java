@@ -87,18 +87,19 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     private final Map<String, String> lostPods = new ConcurrentHashMap<>();
     /** The phase last reported per session, so each change is reported once. */
     private final Map<String, Phase> phases = new ConcurrentHashMap<>();
+    /** Logs being followed: they end with the runtime. */
+    private final Set<LogFollow> follows = ConcurrentHashMap.newKeySet();
     /** Failures and exits already reported (session, pod uid, agent, restarts). */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
-    private KubernetesRuntime(String context, KubernetesClient client, KubernetesSettings settings, Clock clock,
-                              Forwarder forwarder) {
+    private KubernetesRuntime(String context, KubernetesClient client, KubernetesSettings settings, Clock clock) {
         this.context = context;
         this.client = client;
         this.settings = settings;
         this.clock = clock;
         this.kubeconfigNamespace = client.getNamespace();
         this.namespace = defaultNamespace();
-        this.forwards = new PortForwards(forwarder);
+        this.forwards = new PortForwards(client);
         this.copier = new VolumeCopier(this, client, settings);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "k8s-deadlines-" + context);
@@ -114,9 +115,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
      * reports itself unreachable and leaves every session as it is.
      */
     public static KubernetesRuntime connect(String context, KubernetesClient client, KubernetesSettings settings,
-                                            Clock clock, Forwarder forwarder) {
-        KubernetesRuntime r = new KubernetesRuntime(context, client, settings, clock,
-                forwarder == null ? Forwarder.portForward(client) : forwarder);
+                                            Clock clock) {
+        KubernetesRuntime r = new KubernetesRuntime(context, client, settings, clock);
         r.monitor.check();
         r.monitor.startHeartbeat(settings.heartbeat());
         return r;
@@ -293,14 +293,17 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
         Map<String, String> spec = SessionSpec.annotations(session, agents);
         ensurePolicy(ns, id);
-        ensureClaim(session, spec, cache);
+        PersistentVolumeClaim claim = ensureClaim(session, spec, cache);
         Map<String, String> tokens = new LinkedHashMap<>();
         for (AgentDefinition a : agents) {
             byte[] b = new byte[24];
             random.nextBytes(b);
             tokens.put(a.name(), HexFormat.of().formatHex(b));
         }
+        // new tokens with every pod: in the session's Secret, which the pod's containers reference
+        writeTokens(ns, id, tokens, claim);
         Pod created = createPod(AgentPod.build(session, agents, tokens, settings), "create pods");
+        knownTokens.put(id, new Tokens(created.getMetadata().getUid(), Map.copyOf(tokens)));
         // status() reads the cache: wait until it holds this pod, or a just-created pod would look gone
         awaitCached(cache, created);
         log.info("session {}: pod {}/{} created in context {}", id, ns, ObjectNames.of(id), context);
@@ -342,7 +345,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
     }
 
-    private void ensureClaim(Session s, Map<String, String> spec, NamespaceInformers cache) {
+    /** The session's PVC, created if missing, its spec annotations kept current. */
+    private PersistentVolumeClaim ensureClaim(Session s, Map<String, String> spec, NamespaceInformers cache) {
         String ns = s.namespace();
         String name = ObjectNames.of(s.id());
         PersistentVolumeClaim existing = cache.claim(name);
@@ -354,8 +358,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             }
         }
         if (existing == null) {
-            createClaim(WorkspaceClaim.build(s.id(), ns, s.resources().storage(), spec, null, settings));
-            return;
+            return createClaim(WorkspaceClaim.build(s.id(), ns, s.resources().storage(), spec, null, settings));
         }
         if (existing.getMetadata().getDeletionTimestamp() != null) {
             throw new OperationFailedException("the volume of session '" + s.name() + "' (PVC " + ns + "/" + name
@@ -371,6 +374,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 throw KubeErrors.of(e, context, "patch persistentvolumeclaims", ns);
             }
         }
+        return existing;
     }
 
     private static Map<String, String> pick(Map<String, String> m, Set<String> keys) {
@@ -385,10 +389,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         return out;
     }
 
-    void createClaim(PersistentVolumeClaim pvc) {
+    PersistentVolumeClaim createClaim(PersistentVolumeClaim pvc) {
         String ns = pvc.getMetadata().getNamespace();
         try {
-            client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
+            return client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
         } catch (KubernetesClientException e) {
             throw KubeErrors.of(e, context, "create persistentvolumeclaims", ns);
         }
@@ -542,7 +546,13 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     private PodStates.View view(String id, NamespaceInformers cache, List<String> agents) {
         String name = ObjectNames.of(id);
         Pod pod = cache.pod(name);
-        return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lostPods.get(id), clock.instant(),
+        String lost = lostPods.get(id);
+        if (pod == null && lost == null) {
+            // gone without this runtime seeing it go: for a session that should be running, that is the reason
+            lost = "its pod " + cache.namespace + "/" + name + " no longer exists (deleted outside Pilothouse, or "
+                    + "stopped from another workstation, while no engine here watched)";
+        }
+        return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lost, clock.instant(),
                 settings.unschedulableDeadline());
     }
 
@@ -569,16 +579,100 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
         Pod pod = informers(ns).pod(ObjectNames.of(sessionId));
         if (!PodStates.ready(pod, agent)) {
-            throw new OperationFailedException("agent '" + agent + "' of session " + sessionId
-                    + " is not ready: its container is not running and answering /healthz");
+            String restarting = pod == null ? null : view(sessionId, informers(ns), List.of(agent)).agents().stream()
+                    .map(AgentStatus::detail).filter(Objects::nonNull).findFirst().orElse(null);
+            throw new OperationFailedException("agent '" + agent + "' of session " + sessionId + " is not ready: "
+                    + (restarting != null ? restarting + "; it takes messages again once it answers /healthz"
+                    : "its container is not running and answering /healthz"));
         }
-        String token = tokens(pod).get(agent);
+        String token = tokens(ns, sessionId, pod).get(agent);
         int port = forwards.localPort(sessionId, agent, ns, pod.getMetadata().getName(), pod.getMetadata().getUid(),
                 AgentPod.port(pod, agent));
         return new AgentEndpoint("http://127.0.0.1:" + port, token);
     }
 
-    private static Map<String, String> tokens(Pod pod) {
+    /** How long a failed connection waits for the pod's status to say whether its container went down. */
+    private static final Duration LOSS_WAIT = Duration.ofSeconds(2);
+
+    /**
+     * A failed connection to an agent: its container exited or was restarted (the kubelet reports
+     * that within a second or two, so this waits for it), else the port-forward stream that
+     * carried the connection was ended by the API server.
+     */
+    @Override
+    public Optional<String> connectionLost(String sessionId, String agent, Instant since) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !reachable()) {
+            // an unreachable cluster is reason enough, and says so itself
+            return Optional.empty();
+        }
+        long deadline = System.nanoTime() + LOSS_WAIT.toNanos();
+        while (true) {
+            Pod pod = informers(ns.get()).pod(ObjectNames.of(sessionId));
+            Optional<String> went = PodStates.containerWentDown(pod, agent, since);
+            if (went.isPresent()) {
+                return went;
+            }
+            if (pod == null || System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        return forwards.lastLoss(sessionId, agent).filter(l -> !l.at().isBefore(since)).map(PodPortForward.Loss::why);
+    }
+
+    /** The tokens of a pod's agents, as written with it. */
+    private record Tokens(String podUid, Map<String, String> byAgent) {
+    }
+
+    /** Tokens by session, for its pod as this runtime last read them: a new pod (uid) has new ones. */
+    private final Map<String, Tokens> knownTokens = new ConcurrentHashMap<>();
+
+    /** Creates the session's token Secret, replacing (delete, create) one left by its previous pod. */
+    private void writeTokens(String ns, String id, Map<String, String> tokens, PersistentVolumeClaim owner) {
+        var secret = AgentTokens.build(id, ns, tokens, owner);
+        var resource = client.secrets().inNamespace(ns).withName(secret.getMetadata().getName());
+        String doing = "create secrets";
+        try {
+            try {
+                client.secrets().inNamespace(ns).resource(secret).create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                // the previous pod's tokens (immutable): replaced
+                doing = "delete secrets";
+                resource.withGracePeriod(0).delete();
+                doing = "create secrets";
+                client.secrets().inNamespace(ns).resource(secret).create();
+            }
+        } catch (KubernetesClientException e) {
+            throw KubeErrors.of(e, context, doing, ns);
+        }
+    }
+
+    /** The agents' tokens of the session's current pod: from the Secret, read once per pod. */
+    private Map<String, String> tokens(String ns, String sessionId, Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        Tokens known = knownTokens.get(sessionId);
+        if (known != null && known.podUid().equals(uid)) {
+            return known.byAgent();
+        }
+        Map<String, String> read;
+        try {
+            read = AgentTokens.read(client.secrets().inNamespace(ns).withName(ObjectNames.of(sessionId)).get());
+        } catch (KubernetesClientException e) {
+            throw KubeErrors.of(e, context, "get secrets", ns);
+        }
+        if (read.isEmpty()) {
+            // a pod made before the tokens moved to a Secret keeps them in an annotation
+            read = legacyTokens(pod);
+        }
+        knownTokens.put(sessionId, new Tokens(uid, Map.copyOf(read)));
+        return read;
+    }
+
+    private static Map<String, String> legacyTokens(Pod pod) {
         String json = pod.getMetadata().getAnnotations() == null ? null
                 : pod.getMetadata().getAnnotations().get(ObjectNames.TOKENS);
         Map<String, String> out = new LinkedHashMap<>();
@@ -638,6 +732,14 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 throw KubeErrors.of(e, context, "delete networkpolicies.networking.k8s.io", ns.get());
             }
         }
+        try {
+            client.secrets().inNamespace(ns.get()).withName(ObjectNames.of(sessionId)).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw KubeErrors.of(e, context, "delete secrets", ns.get());
+            }
+        }
+        knownTokens.remove(sessionId);
         deleteVolumeObject(ns.get(), sessionId);
     }
 
@@ -773,6 +875,24 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             throw new OperationFailedException("session " + sessionId + " has no pod in " + ns + " now (paused, stopped or "
                     + "deleted): Kubernetes keeps a container's log only while its pod exists");
         }
+        if (options.follow() && !options.previous() && cache != null) {
+            // across container restarts and the session's next pod, saying so in marker lines
+            LogFollow f = new LogFollow(client, cache, pod, agent, options.tail(), sink);
+            follows.add(f);
+            f.start();
+            return new LogSubscription() {
+                @Override
+                public void close() {
+                    follows.remove(f);
+                    f.close();
+                }
+
+                @Override
+                public java.util.concurrent.CompletionStage<String> ended() {
+                    return f.ended();
+                }
+            };
+        }
         try {
             return PodLogs.read(client, ns, pod, agent, options, sink);
         } catch (KubernetesClientException e) {
@@ -813,6 +933,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             emit(new RuntimeEvent.PhaseObserved(id, v.phase()));
         }
         String uid = now.getMetadata().getUid();
+        observeRestarts(id, uid, now);
         for (AgentStatus st : v.agents()) {
             String key = id + "/" + uid + "/" + st.agent() + "/" + restarts(now, st.agent());
             if (st.kind() == AgentStatus.Kind.FAILED && reported.add(key + "/failed")) {
@@ -824,6 +945,52 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             }
         }
         scheduleUnschedulableCheck(id, ns, now, v);
+    }
+
+    /**
+     * A container that exited and that the kubelet restarts goes into the session's history once
+     * (exit code, reason, when), whether the exit or only the restart was seen.
+     */
+    private void observeRestarts(String id, String uid, Pod pod) {
+        if (pod.getStatus() == null) {
+            return;
+        }
+        for (var cs : pod.getStatus().getContainerStatuses()) {
+            var now = cs.getState() == null ? null : cs.getState().getTerminated();
+            var last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+            String what;
+            io.fabric8.kubernetes.api.model.ContainerStateTerminated t;
+            if (now != null && PodStates.restarts(pod, now)) {
+                t = now;
+                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(now) + "); the kubelet restarts its container";
+            } else if (last != null) {
+                t = last;
+                what = "agent '" + cs.getName() + "' was restarted by the kubelet (restart " + cs.getRestartCount()
+                        + ") after it exited (" + PodStates.termination(last) + ")";
+            } else {
+                continue;
+            }
+            String key = id + "/" + uid + "/" + cs.getName() + "/exit/" + (t.getFinishedAt() != null ? t.getFinishedAt()
+                    : t.getContainerID());
+            if (!reported.add(key)) {
+                continue;
+            }
+            Map<String, String> detail = new LinkedHashMap<>();
+            detail.put("agent", cs.getName());
+            detail.put("exit_code", String.valueOf(t.getExitCode()));
+            if (t.getReason() != null) {
+                detail.put("reason", t.getReason());
+            }
+            detail.put("restart_count", String.valueOf(cs.getRestartCount()));
+            if (t.getFinishedAt() != null) {
+                detail.put("finished_at", t.getFinishedAt());
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                detail.put("last_log_lines", t.getMessage().strip());
+            }
+            log.info("session {}: {}", id, what);
+            emit(new RuntimeEvent.Observed(id, what, detail));
+        }
     }
 
     private static int restarts(Pod pod, String agent) {
@@ -851,6 +1018,81 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 }
             }, settings.unschedulableDeadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Events older than this when first seen come from the first list: history, not news. */
+    private static final Duration EVENT_NEWS = Duration.ofMinutes(1);
+    private static final java.util.regex.Pattern UUID_NAME = java.util.regex.Pattern.compile(
+            "pilothouse-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(-copy)?");
+
+    /**
+     * A Kubernetes Event about a session's pod (or its copy pod, or its PVC): why a pod waits or
+     * struggles (FailedScheduling, Pulling, BackOff, FailedMount, Unhealthy, Killing...), recorded in
+     * the session's history once per event and count.
+     */
+    @Override
+    public void event(String ns, io.fabric8.kubernetes.api.model.Event before, io.fabric8.kubernetes.api.model.Event now) {
+        var obj = now.getInvolvedObject();
+        if (obj == null || obj.getName() == null || !obj.getName().startsWith("pilothouse-")
+                || !("Pod".equals(obj.getKind()) || "PersistentVolumeClaim".equals(obj.getKind()))) {
+            return;
+        }
+        int count = now.getCount() == null ? 1 : now.getCount();
+        if (before != null && Objects.equals(before.getCount(), now.getCount())
+                && Objects.equals(before.getMessage(), now.getMessage())) {
+            return;
+        }
+        Instant seen = eventTime(now);
+        if (before == null && seen != null && seen.isBefore(Instant.now().minus(EVENT_NEWS))) {
+            return;
+        }
+        String id = sessionOf(ns, obj.getKind(), obj.getName());
+        if (id == null || !reported.add("event/" + now.getMetadata().getUid() + "/" + count)) {
+            return;
+        }
+        String type = now.getType() == null ? "Normal" : now.getType();
+        String message = now.getMessage() == null ? "" : now.getMessage().strip();
+        String what = "Kubernetes: " + type + " " + now.getReason() + " on " + obj.getKind().toLowerCase(java.util.Locale.ROOT)
+                + " " + obj.getName() + (obj.getFieldPath() == null ? "" : " (" + obj.getFieldPath() + ")")
+                + (message.isEmpty() ? "" : ": " + message) + (count > 1 ? " (" + count + " times)" : "");
+        Map<String, String> detail = new LinkedHashMap<>();
+        detail.put("source", "kubernetes");
+        detail.put("type", type);
+        detail.put("reason", String.valueOf(now.getReason()));
+        detail.put("object", obj.getKind() + "/" + obj.getName());
+        detail.put("count", Integer.toString(count));
+        if (now.getSource() != null && now.getSource().getComponent() != null) {
+            detail.put("reporter", now.getSource().getComponent());
+        }
+        if (seen != null) {
+            detail.put("last_seen", seen.toString());
+        }
+        emit(new RuntimeEvent.Observed(id, what, detail));
+    }
+
+    private static Instant eventTime(io.fabric8.kubernetes.api.model.Event e) {
+        for (String t : new String[]{e.getLastTimestamp(), e.getEventTime() == null ? null : e.getEventTime().getTime(),
+                e.getFirstTimestamp(), e.getMetadata().getCreationTimestamp()}) {
+            if (t != null) {
+                try {
+                    return Instant.parse(t);
+                } catch (RuntimeException ex) {
+                    // another format: try the next
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The session an object of the namespace belongs to: from the cache, else from its name. */
+    private String sessionOf(String ns, String kind, String name) {
+        NamespaceInformers cache = informers.get(ns);
+        HasMetadata o = cache == null ? null : "Pod".equals(kind) ? cache.pod(name) : cache.claim(name);
+        if (o != null) {
+            return sessionIdOf(o);
+        }
+        var m = UUID_NAME.matcher(name);
+        return m.matches() ? m.group(1) : null;
     }
 
     @Override
@@ -910,6 +1152,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     @Override
     public void close() {
+        follows.forEach(LogFollow::close);
+        follows.clear();
         timers.shutdownNow();
         forwards.close();
         informers.values().forEach(NamespaceInformers::close);

@@ -1,5 +1,6 @@
 package dev.pilothouse.runtime.kubernetes;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -21,6 +22,8 @@ import java.util.concurrent.TimeoutException;
  * API call.
  */
 final class NamespaceInformers implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NamespaceInformers.class);
+
     /** What the runtime hears; {@code live} is false for the items of the first list. */
     interface Listener {
         void pod(String namespace, Pod before, Pod now, boolean live);
@@ -30,6 +33,9 @@ final class NamespaceInformers implements AutoCloseable {
         void claim(String namespace, PersistentVolumeClaim before, PersistentVolumeClaim now, boolean live);
 
         void claimGone(String namespace, PersistentVolumeClaim last, boolean live);
+
+        /** A Kubernetes Event recorded (or counted again) in the namespace, after the first list. */
+        void event(String namespace, Event before, Event now);
     }
 
     final String namespace;
@@ -37,6 +43,8 @@ final class NamespaceInformers implements AutoCloseable {
     private final SharedIndexInformer<PersistentVolumeClaim> claims;
     private final CompletableFuture<Void> synced;
     private volatile boolean live;
+    /** The namespace's Events, told to the listener; null when they may not be watched. */
+    private final SharedIndexInformer<Event> events;
 
     NamespaceInformers(KubernetesClient client, String namespace, Listener listener, ExceptionHandler errors) {
         this.namespace = namespace;
@@ -80,6 +88,48 @@ final class NamespaceInformers implements AutoCloseable {
         });
         this.synced = CompletableFuture.allOf(pods.start().toCompletableFuture(), claims.start().toCompletableFuture())
                 .thenRun(() -> live = true);
+        this.events = watchEvents(client, namespace, listener);
+    }
+
+    /**
+     * Events tell why a pod waits (FailedScheduling, Pulling, BackOff, FailedMount, Unhealthy...).
+     * They are extra: an API server that refuses them (no {@code list}/{@code watch events}) or
+     * fails on them says nothing about the cluster's reachability, and the sessions work without.
+     */
+    private static SharedIndexInformer<Event> watchEvents(KubernetesClient client, String namespace, Listener listener) {
+        try {
+            SharedIndexInformer<Event> inf = client.v1().events().inNamespace(namespace).runnableInformer(0);
+            CompletableFuture<Void> first = new CompletableFuture<>();
+            inf.exceptionHandler((started, t) -> {
+                log.debug("events of namespace {}: {}", namespace, t.toString());
+                return !(t instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+                        && (k.getCode() == 403 || k.getCode() == 401));
+            });
+            inf.addEventHandler(new ResourceEventHandler<Event>() {
+                @Override
+                public void onAdd(Event e) {
+                    if (first.isDone()) {
+                        listener.event(namespace, null, e);
+                    }
+                }
+
+                @Override
+                public void onUpdate(Event before, Event now) {
+                    if (first.isDone()) {
+                        listener.event(namespace, before, now);
+                    }
+                }
+
+                @Override
+                public void onDelete(Event e, boolean unknown) {
+                }
+            });
+            inf.start().whenComplete((v, t) -> first.complete(null));
+            return inf;
+        } catch (RuntimeException e) {
+            log.debug("events of namespace {} not watched: {}", namespace, e.toString());
+            return null;
+        }
     }
 
     /** Waits up to {@code wait} for the first list of both; true once it has arrived. */
@@ -122,5 +172,8 @@ final class NamespaceInformers implements AutoCloseable {
     public void close() {
         pods.close();
         claims.close();
+        if (events != null) {
+            events.close();
+        }
     }
 }

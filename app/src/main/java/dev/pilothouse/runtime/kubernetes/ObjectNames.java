@@ -20,9 +20,14 @@ final class ObjectNames {
     static final String ROLE_AGENTS = "agents";
     static final String ROLE_COPY = "copy";
     static final String ROLE_VOLUME = "volume";
-    /** Annotations: the session's spec and its agents' definitions (JSON), and the agents' tokens. */
+    static final String ROLE_TOKENS = "tokens";
+    /** Annotations: the session's spec and its agents' definitions (JSON). */
     static final String SPEC = "pilothouse.dev/session";
     static final String AGENTS = "pilothouse.dev/agents";
+    /**
+     * Where pods made before the tokens moved to a Secret ({@link AgentTokens}) kept them: read
+     * only to reach the agents of such a pod, never written.
+     */
     static final String TOKENS = "pilothouse.dev/agent-tokens";
     /** Set on a pod just before Pilothouse deletes it: who stops it (pause, delete, a failed start). */
     static final String STOPPED_BY = "pilothouse.dev/stopped-by";

@@ -18,9 +18,11 @@ import java.util.Set;
 
 /**
  * What a session's pod (and PVC) say about its agents, in the engine's words: a container being
- * created is RUNNING (coming up), a terminated one EXITED, and the states Kubernetes would keep
- * retrying without hope (image pulls, crash loops, bad configuration, OOM, unschedulable past the
- * deadline) FAILED with Kubernetes' reason and message.
+ * created is RUNNING (coming up), and so is one that exited and that the kubelet restarts (the
+ * pod's restart policy: restarts are Kubernetes' business, not a session failure); one that ended
+ * for good EXITED; and what Kubernetes itself calls a failure (image pulls, crash loops, bad
+ * configuration, OOM kills in a row, unschedulable past the deadline, the pod Failed) FAILED with
+ * Kubernetes' reason and message.
  */
 final class PodStates {
     /** Waiting reasons that mean the container will not start without someone changing something. */
@@ -57,9 +59,18 @@ final class PodStates {
             agents.forEach(a -> out.add(new AgentStatus(a, AgentStatus.Kind.EXITED, 0, d)));
             return new View(out, null, null);
         }
-        if ("Failed".equals(podPhase) && status.getContainerStatuses().isEmpty()) {
+        if ("Failed".equals(podPhase)) {
+            // Kubernetes gave up on the pod (evicted, node lost, a container that may not restart failed)
             String d = reason(status.getReason(), status.getMessage());
-            agents.forEach(a -> out.add(new AgentStatus(a, AgentStatus.Kind.FAILED, null, d)));
+            for (String a : agents) {
+                ContainerStateTerminated t = status.getContainerStatuses().stream().filter(c -> c.getName().equals(a))
+                        .map(c -> c.getState() == null ? null : c.getState().getTerminated()).filter(x -> x != null)
+                        .findFirst().orElse(null);
+                String log = t == null || t.getMessage() == null || t.getMessage().isBlank() ? ""
+                        : "; last log lines:\n" + t.getMessage().strip();
+                out.add(new AgentStatus(a, AgentStatus.Kind.FAILED, t == null ? null : t.getExitCode(),
+                        "pod " + pod.getMetadata().getName() + " Failed: " + d + (t == null ? "" : " (container " + termination(t) + ")") + log));
+            }
             return new View(out, null, out.get(0));
         }
         if ("Unknown".equals(podPhase)) {
@@ -88,7 +99,7 @@ final class PodStates {
         for (String a : agents) {
             ContainerStatus cs = status == null ? null : status.getContainerStatuses().stream()
                     .filter(c -> c.getName().equals(a)).findFirst().orElse(null);
-            AgentStatus st = container(a, cs, volumeGone);
+            AgentStatus st = container(pod, a, cs, volumeGone);
             if (st.kind() == AgentStatus.Kind.FAILED && failure == null) {
                 failure = st;
             }
@@ -100,7 +111,7 @@ final class PodStates {
         return new View(out, phase, failure);
     }
 
-    private static AgentStatus container(String agent, ContainerStatus cs, String volumeGone) {
+    private static AgentStatus container(Pod pod, String agent, ContainerStatus cs, String volumeGone) {
         if (volumeGone != null) {
             return new AgentStatus(agent, AgentStatus.Kind.FAILED, null, volumeGone);
         }
@@ -108,12 +119,15 @@ final class PodStates {
             return AgentStatus.running(agent);
         }
         ContainerStateWaiting w = cs.getState().getWaiting();
+        ContainerStateTerminated last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
         if (w != null && FATAL_WAITING.contains(w.getReason())) {
             String d = reason(w.getReason(), w.getMessage());
-            ContainerStateTerminated last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
             Integer code = null;
             if (last != null) {
                 code = last.getExitCode();
+                if ("OOMKilled".equals(last.getReason())) {
+                    d = "OOMKilled: the container exceeded its memory limit again and again (exit " + code + "); " + d;
+                }
                 d += " (restarted " + cs.getRestartCount() + " times; last exit " + last.getExitCode()
                         + (last.getReason() == null ? "" : " " + last.getReason()) + ")"
                         + (last.getMessage() == null || last.getMessage().isBlank() ? "" : "; last log lines:\n" + last.getMessage().strip());
@@ -123,14 +137,68 @@ final class PodStates {
         ContainerStateTerminated t = cs.getState().getTerminated();
         if (t != null) {
             String log = t.getMessage() == null ? "" : t.getMessage().strip();
-            if ("OOMKilled".equals(t.getReason())) {
+            boolean oom = "OOMKilled".equals(t.getReason());
+            if (oom && last != null && "OOMKilled".equals(last.getReason())) {
                 return new AgentStatus(agent, AgentStatus.Kind.FAILED, t.getExitCode(),
-                        "OOMKilled: the container exceeded its memory limit (exit " + t.getExitCode() + ")"
-                                + (log.isEmpty() ? "" : "; last log lines:\n" + log));
+                        "OOMKilled: the container exceeded its memory limit again and again (exit " + t.getExitCode()
+                                + ", restarted " + cs.getRestartCount() + " times)" + (log.isEmpty() ? "" : "; last log lines:\n" + log));
+            }
+            if (restarts(pod, t)) {
+                // the kubelet restarts it (the pod's restart policy): its business, not a failure of the session
+                return new AgentStatus(agent, AgentStatus.Kind.RUNNING, null, "restarting: its container exited ("
+                        + termination(t) + ")" + (oom ? ": it exceeded its memory limit" : ""));
             }
             return new AgentStatus(agent, AgentStatus.Kind.EXITED, t.getExitCode(), log);
         }
+        if (w != null && last != null) {
+            return new AgentStatus(agent, AgentStatus.Kind.RUNNING, null, "restarting (" + reason(w.getReason(), w.getMessage())
+                    + "): its container exited (" + termination(last) + ")");
+        }
         return AgentStatus.running(agent);
+    }
+
+    /**
+     * Whether the agent's container exited or was restarted since {@code since} (a second's
+     * leeway for the node's clock), in words: "its container exited (exit 137, Error) at ...; the
+     * kubelet restarts it" or "its container was restarted by the kubelet (restart 2) after ...".
+     */
+    static Optional<String> containerWentDown(Pod pod, String agent, Instant since) {
+        ContainerStatus cs = pod == null || pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses().stream()
+                .filter(c -> c.getName().equals(agent)).findFirst().orElse(null);
+        if (cs == null || cs.getState() == null) {
+            return Optional.empty();
+        }
+        Instant after = since.minusSeconds(1);
+        ContainerStateTerminated now = cs.getState().getTerminated();
+        if (now != null && !parse(now.getFinishedAt(), Instant.MAX).isBefore(after)) {
+            return Optional.of("its container exited (" + termination(now) + ")" + (restarts(pod, now) ? "; the kubelet restarts it" : ""));
+        }
+        ContainerStateTerminated last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+        if (last != null && !parse(last.getFinishedAt(), Instant.MIN).isBefore(after)) {
+            return Optional.of("its container " + (cs.getState().getRunning() != null ? "was restarted by the kubelet"
+                    : "is being restarted by the kubelet") + " (restart " + cs.getRestartCount() + ") after it exited ("
+                    + termination(last) + ")");
+        }
+        return Optional.empty();
+    }
+
+    /** "exit 137, Error, at 2026-...Z" (a kill by signal named), with the kubelet's reason. */
+    static String termination(ContainerStateTerminated t) {
+        int code = t.getExitCode() == null ? -1 : t.getExitCode();
+        String signal = code == 137 ? " (SIGKILL)" : code == 143 ? " (SIGTERM)" : "";
+        return "exit " + code + signal + (t.getReason() == null ? "" : ", " + t.getReason())
+                + (t.getFinishedAt() == null ? "" : ", at " + t.getFinishedAt());
+    }
+
+    /** Whether the kubelet restarts a container that ended so, by the pod's restart policy. */
+    static boolean restarts(Pod pod, ContainerStateTerminated t) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Failed".equals(phase) || "Succeeded".equals(phase)) {
+            return false;
+        }
+        String policy = pod.getSpec() == null || pod.getSpec().getRestartPolicy() == null ? "Always"
+                : pod.getSpec().getRestartPolicy();
+        return policy.equals("Always") || policy.equals("OnFailure") && t.getExitCode() != null && t.getExitCode() != 0;
     }
 
     /** Whether every agent's container runs and is ready: the agents answer /healthz. */

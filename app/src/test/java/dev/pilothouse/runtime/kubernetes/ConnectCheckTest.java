@@ -70,8 +70,7 @@ class ConnectCheckTest extends KubernetesTestBase {
     void rejectedCredentialsAreUnauthorized() {
         cluster.fail("GET", "/version", 401, 1000);
         KubernetesSettings st = settings();
-        try (KubernetesRuntime r = KubernetesRuntime.connect("expired", cluster.client(NS, st), st, Clock.systemUTC(),
-                kubelet.forwarder())) {
+        try (KubernetesRuntime r = KubernetesRuntime.connect("expired", cluster.client(NS, st), st, Clock.systemUTC())) {
             assertThat(r.connection().state()).isEqualTo(ConnectionStatus.State.UNAUTHORIZED);
             assertThat(r.connection().reason()).contains("refused the credentials of context 'expired'");
         }
@@ -81,8 +80,7 @@ class ConnectCheckTest extends KubernetesTestBase {
     void aClusterDownAtConnectStillGivesARuntimeThatSaysSo() {
         cluster.proxy.down();
         KubernetesSettings st = settings();
-        try (KubernetesRuntime r = KubernetesRuntime.connect("away", cluster.client(NS, st), st, Clock.systemUTC(),
-                kubelet.forwarder())) {
+        try (KubernetesRuntime r = KubernetesRuntime.connect("away", cluster.client(NS, st), st, Clock.systemUTC())) {
             assertThat(r.connection().state()).isEqualTo(ConnectionStatus.State.UNREACHABLE);
             assertThat(r.volumes()).isEmpty();
             assertThat(r.discovered()).isEmpty();

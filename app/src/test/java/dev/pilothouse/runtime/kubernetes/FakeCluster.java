@@ -3,24 +3,39 @@ package dev.pilothouse.runtime.kubernetes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
-import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.vertx.ServerWebSocketHandler;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
 
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,63 +45,104 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The fabric8 mock API server in CRUD mode, behind what a real API server has and the mock lacks:
- * answers to SelfSubjectAccessReviews (everything allowed unless denied by name), container logs
- * (a stub the kubelet fixture fills), injected failures (5xx, 403, 410 Gone on a watch), and a TCP
- * proxy in front that can drop every connection, as an unreachable API server does.
+ * A stand-in API server that speaks the wire protocols the product uses. Objects are kept by the
+ * fabric8 mock's CRUD dispatcher (create, get, update, patch, delete, watches over websockets);
+ * the HTTP server in front of it is this class's own (Vert.x, as the mock's), because the mock
+ * answers every request with one fixed body and a follow stream has to be written as it grows.
+ * Served here besides CRUD:
+ * <ul>
+ *   <li>{@code pods/portforward} as a websocket with the kubelet's framing (subprotocol
+ *   {@code v4.channel.k8s.io}; for port i data channel 2i and error channel 2i+1; the first frame
+ *   on each channel is the port, 2 bytes little-endian), piped to whatever listens on the pod's
+ *   port: the kubelet fixture's agent processes;</li>
+ *   <li>{@code pods/log} from the kubelet fixture's container logs: {@code tailLines},
+ *   {@code timestamps} (RFC 3339 with nanoseconds, as the kubelet writes them), {@code sinceTime}, {@code previous},
+ *   and {@code follow=true} as a chunked stream written as lines arrive, lines split across
+ *   chunks, ending when the container exits;</li>
+ *   <li>SelfSubjectAccessReviews (everything allowed unless {@link #deny denied});</li>
+ *   <li>injected failures (5xx, 403, 410 Gone on a watch), and a TCP proxy in front that can
+ *   drop every connection, as an unreachable API server does.</li>
+ * </ul>
  */
 public final class FakeCluster implements AutoCloseable {
-    /** The mock server logs every request through java.util.logging: keep the build output readable. */
+    /** The mock's classes log every request through java.util.logging: keep the build output readable. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     /** -Dfake.trace=1 (through argLine) prints every request with its time, to debug a test. */
     private static final boolean TRACE = System.getProperty("fake.trace") != null;
 
+    private static final Pattern POD_SUB = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/]+)/(log|portforward|exec)");
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+
     static {
         QUIET.setLevel(java.util.logging.Level.WARNING);
     }
 
+    /** Where a pod's port is served on this machine: the kubelet fixture says. */
+    interface PodNetwork {
+        /** The loopback port standing for {@code port} in the pod, or null when nothing there can listen. */
+        Integer hostPort(String namespace, String pod, int port);
+    }
+
     private final Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     private final KubernetesMixedDispatcher crud = new KubernetesMixedDispatcher(responses);
-    private final KubernetesMockServer server;
+    private final Vertx vertx;
+    private final HttpServer http;
+    private final NetClient net;
+    private final int port;
     final TcpProxy proxy;
 
     /** Permissions refused, as AccessCheck describes them ("create pods/portforward"). */
     final Set<String> denied = ConcurrentHashMap.newKeySet();
-    /** Container logs by "namespace/pod/container" (and ".../previous"), one line per entry. */
-    final Map<String, List<String>> logs = new ConcurrentHashMap<>();
+    /** The containers' logs, which the kubelet fixture writes. */
+    final ContainerLogs logs = new ContainerLogs();
     /** Every request that reached the server: "METHOD path?query". */
     final List<String> requests = new CopyOnWriteArrayList<>();
     /** The Authorization headers seen. */
     final Set<String> authorizations = ConcurrentHashMap.newKeySet();
+    /** Port-forward streams open now. */
+    private final Set<ServerWebSocket> forwards = ConcurrentHashMap.newKeySet();
+    /** Port-forward websockets opened so far. */
+    final AtomicInteger forwardsOpened = new AtomicInteger();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    volatile PodNetwork network = (ns, pod, p) -> null;
 
     private record Fault(String method, String pathPrefix, boolean watchOnly, AtomicInteger left,
                          Function<RecordedRequest, MockResponse> response) {
     }
 
     public FakeCluster() {
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-                new Dispatcher() {
-                    @Override
-                    public MockResponse dispatch(RecordedRequest request) {
-                        return FakeCluster.this.dispatch(request);
-                    }
-                }, false);
-        server.init();
-        proxy = new TcpProxy(server.getHostName(), server.getPort());
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(8)
+                .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+        http = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+                .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v5.channel.k8s.io", "v3.channel.k8s.io",
+                        "v2.channel.k8s.io", "v1.channel.k8s.io"))
+                .setMaxWebSocketFrameSize(1 << 20).setMaxWebSocketMessageSize(4 << 20));
+        http.requestHandler(this::handle);
+        net = vertx.createNetClient();
+        try {
+            http.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("the fake API server did not start", e);
+        }
+        port = http.actualPort();
+        proxy = new TcpProxy("127.0.0.1", port);
     }
 
-    /** The API server's URL through the proxy. */
     /** Refuses a permission from now on, as AccessCheck names it ("create pods/portforward"). */
     public void deny(String permission) {
         denied.add(permission);
     }
 
+    /** The API server's URL through the proxy. */
     public String url() {
         return "http://127.0.0.1:" + proxy.port();
     }
@@ -100,8 +156,8 @@ public final class FakeCluster implements AutoCloseable {
 
     /** A client for the test itself (the kubelet fixture, assertions): straight to the server, no retries. */
     public KubernetesClient directClient() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://" + server.getHostName() + ":"
-                + server.getPort()).withNamespace("default").withRequestRetryBackoffLimit(0).build();
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + port)
+                .withNamespace("default").withRequestRetryBackoffLimit(0).build();
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
@@ -135,16 +191,127 @@ public final class FakeCluster implements AutoCloseable {
         return (int) requests.stream().filter(r -> r.startsWith(method + " " + pathPrefix)).count();
     }
 
-    private MockResponse dispatch(RecordedRequest r) {
-        String path = r.getPath();
-        requests.add(r.getMethod() + " " + path);
-        if (TRACE) {
-            System.out.println("fake-cluster " + java.time.LocalTime.now() + " " + r.getMethod() + " " + path);
+    /** Port-forward streams open now. */
+    int openForwards() {
+        return forwards.size();
+    }
+
+    /**
+     * The API server closes every port-forward websocket (close frame 1001, "going away"), as one
+     * being restarted or an idle timeout on the way does; the connections to the pods close too.
+     */
+    void closePortForwards() {
+        for (ServerWebSocket ws : List.copyOf(forwards)) {
+            ws.close((short) 1001, "the API server closed the stream");
         }
-        String auth = r.getHeader("Authorization");
+    }
+
+    // ---- the HTTP server -----------------------------------------------------------------------
+
+    private void handle(HttpServerRequest req) {
+        String uri = req.uri();
+        String method = req.method().name();
+        requests.add(method + " " + uri);
+        if (TRACE) {
+            System.out.println("fake-cluster " + java.time.LocalTime.now() + " " + method + " " + uri);
+        }
+        String auth = req.getHeader("Authorization");
         if (auth != null) {
             authorizations.add(auth);
         }
+        boolean upgrade = "websocket".equalsIgnoreCase(req.getHeader("Upgrade"));
+        if (upgrade) {
+            // an upgrade decided after a look at the store: the request must not be read to its end meanwhile
+            req.pause();
+        }
+        Matcher sub = POD_SUB.matcher(req.path());
+        if (sub.matches() && fault(req) == null) {
+            String ns = sub.group(1);
+            String pod = sub.group(2);
+            Map<String, List<String>> q = query(req.query());
+            switch (sub.group(3)) {
+                case "portforward" -> {
+                    if (upgrade) {
+                        portForward(req, ns, pod, q);
+                        return;
+                    }
+                }
+                case "log" -> {
+                    if (req.method() == io.vertx.core.http.HttpMethod.GET) {
+                        log(req, ns, pod, q);
+                        return;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        boolean hasBody = req.getHeader("Content-Length") != null && !"0".equals(req.getHeader("Content-Length").trim())
+                || req.getHeader("Transfer-Encoding") != null;
+        if (upgrade || !hasBody) {
+            // watches upgrade now, as the mock does; the CRUD dispatcher is in memory
+            if (upgrade) {
+                respond(req, recorded(req, null));
+            } else {
+                vertx.executeBlocking(() -> recorded(req, null), false)
+                        .onComplete(ar -> respond(req, ar.succeeded() ? ar.result() : null));
+            }
+            return;
+        }
+        req.body().onSuccess(body -> vertx.executeBlocking(() -> recorded(req, body), false)
+                .onComplete(ar -> respond(req, ar.succeeded() ? ar.result() : null)));
+    }
+
+    private record Dispatched(RecordedRequest request, MockResponse response) {
+    }
+
+    /** The mock's view of the request, and its answer (computed off the event loop unless upgrading). */
+    private Dispatched recorded(HttpServerRequest req, Buffer body) {
+        RecordedRequest r = new RecordedRequest(req.version().alpnName().toUpperCase(java.util.Locale.ROOT),
+                HttpMethod.fromVertx(req.method()), req.uri(), Headers.builder().addAll(req.headers()).build(),
+                new io.fabric8.mockwebserver.http.Buffer(body == null ? new byte[0] : body.getBytes()));
+        return new Dispatched(r, dispatch(r));
+    }
+
+    private void respond(HttpServerRequest req, Dispatched d) {
+        if (d == null) {
+            req.response().setStatusCode(500).end();
+            return;
+        }
+        MockResponse m = d.response();
+        if (m.getWebSocketListener() != null) {
+            req.toWebSocket().onSuccess(new ServerWebSocketHandler(d.request(), m))
+                    .onFailure(t -> req.response().setStatusCode(500).end());
+            return;
+        }
+        HttpServerResponse resp = req.response().setStatusCode(m.code());
+        m.getHeaders().toMultimap().forEach((k, v) -> resp.headers().add(k, v));
+        io.fabric8.mockwebserver.http.Buffer b = m.getBody();
+        if (b == null) {
+            resp.end();
+            return;
+        }
+        byte[] bytes = b.getBytes();
+        if (!resp.headers().contains("Transfer-Encoding")) {
+            resp.headers().set("Content-Length", Integer.toString(bytes.length));
+        }
+        resp.end(Buffer.buffer(bytes));
+    }
+
+    private Fault fault(HttpServerRequest req) {
+        String path = req.uri();
+        boolean watch = path.contains("watch=true");
+        for (Fault f : faults) {
+            if (f.method().equals(req.method().name()) && path.startsWith(f.pathPrefix()) && (!f.watchOnly() || watch)
+                    && f.left().get() > 0) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private MockResponse dispatch(RecordedRequest r) {
+        String path = r.getPath();
         boolean watch = path.contains("watch=true");
         for (Fault f : faults) {
             if (f.method().equals(r.getMethod()) && path.startsWith(f.pathPrefix()) && (!f.watchOnly() || watch)
@@ -154,9 +321,6 @@ public final class FakeCluster implements AutoCloseable {
         }
         if (r.getMethod().equals("POST") && path.startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
             return accessReview(r);
-        }
-        if (r.getMethod().equals("GET") && path.matches("/api/v1/namespaces/[^/]+/pods/[^/]+/log.*")) {
-            return log(path);
         }
         return crud.dispatch(r);
     }
@@ -174,44 +338,205 @@ public final class FakeCluster implements AutoCloseable {
                 .setBody(Json.compact(review));
     }
 
-    /** Serves the stub log; tailLines, previous and timestamps as the kubelet would. */
-    private MockResponse log(String path) {
-        URI uri = URI.create(path);
-        String[] parts = uri.getPath().split("/");
-        String ns = parts[4];
-        String pod = parts[6];
-        Map<String, String> q = query(uri.getRawQuery());
-        String container = q.getOrDefault("container", "");
-        boolean previous = "true".equals(q.get("previous"));
-        List<String> lines = logs.get(ns + "/" + pod + "/" + container + (previous ? "/previous" : ""));
-        if (lines == null) {
-            return status(previous ? 400 : 404, previous ? "BadRequest" : "NotFound", previous
-                    ? "previous terminated container \"" + container + "\" in pod \"" + pod + "\" not found"
-                    : "container \"" + container + "\" in pod \"" + pod + "\" is not available");
+    /** The pod as the store holds it, or null. */
+    private Pod pod(String ns, String name) {
+        MockResponse r = crud.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET, "/api/v1/namespaces/" + ns + "/pods/" + name,
+                Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+        if (r.code() != 200 || r.getBody() == null) {
+            return null;
         }
-        List<String> out = new ArrayList<>(lines);
-        if (q.containsKey("tailLines")) {
-            int n = Integer.parseInt(q.get("tailLines"));
-            out = out.subList(Math.max(0, out.size() - n), out.size());
-        }
-        boolean timestamps = "true".equals(q.get("timestamps"));
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < out.size(); i++) {
-            if (timestamps) {
-                b.append(String.format("2026-11-21T10:00:%02d.000000000Z ", i % 60));
-            }
-            b.append(out.get(i)).append('\n');
-        }
-        return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody(b.toString());
+        return Serialization.unmarshal(r.getBody().readUtf8(), Pod.class);
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> out = new LinkedHashMap<>();
+    // ---- pods/log --------------------------------------------------------------------------------
+
+    private void log(HttpServerRequest req, String ns, String name, Map<String, List<String>> q) {
+        Context ctx = vertx.getOrCreateContext();
+        String container = first(q, "container", "");
+        boolean previous = "true".equals(first(q, "previous", "false"));
+        boolean follow = "true".equals(first(q, "follow", "false"));
+        boolean timestamps = "true".equals(first(q, "timestamps", "false"));
+        int tail = Integer.parseInt(first(q, "tailLines", "-1"));
+        String sinceTime = first(q, "sinceTime", null);
+        Instant since = sinceTime == null ? null : Instant.parse(sinceTime);
+        vertx.executeBlocking(() -> {
+            Pod p = pod(ns, name);
+            if (p == null) {
+                return status(404, "NotFound", "pods \"" + name + "\" not found");
+            }
+            List<String> names = p.getSpec().getContainers().stream().map(Container::getName).toList();
+            String c = container;
+            if (c.isEmpty()) {
+                if (names.size() != 1) {
+                    return status(400, "BadRequest", "a container name must be specified for pod " + name
+                            + ", choose one of: " + names);
+                }
+                c = names.get(0);
+            }
+            if (!names.contains(c)) {
+                return status(400, "BadRequest", "container " + c + " is not valid for pod " + name);
+            }
+            ContainerLogs.Log l = previous ? logs.previous(ns, name, c) : logs.current(ns, name, c);
+            if (l == null) {
+                return previous ? status(400, "BadRequest", "previous terminated container \"" + c + "\" in pod \"" + name
+                        + "\" not found") : status(400, "BadRequest", "container \"" + c + "\" in pod \"" + name
+                        + "\" is waiting to start: " + waitingReason(p, c));
+            }
+            return l;
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                req.response().setStatusCode(500).end(String.valueOf(ar.cause()));
+                return;
+            }
+            if (ar.result() instanceof MockResponse m) {
+                req.response().setStatusCode(m.code()).putHeader("Content-Type", "application/json").end(m.getBody().readUtf8());
+                return;
+            }
+            ContainerLogs.Log l = (ContainerLogs.Log) ar.result();
+            HttpServerResponse resp = req.response().setStatusCode(200).setChunked(true)
+                    .putHeader("Content-Type", "text/plain");
+            Runnable stop = l.read(tail, since, follow && !previous, new ContainerLogs.Follower() {
+                @Override
+                public void lines(List<ContainerLogs.Line> lines) {
+                    ctx.runOnContext(v -> {
+                        if (resp.ended() || resp.closed()) {
+                            return;
+                        }
+                        // the API server copies bytes as the runtime writes them: lines do not line up with chunks
+                        for (ContainerLogs.Line line : lines) {
+                            String s = (timestamps ? stamp(line.time()) + " " : "") + line.text() + "\n";
+                            int cut = s.length() / 2;
+                            resp.write(s.substring(0, cut));
+                            resp.write(s.substring(cut));
+                        }
+                    });
+                }
+
+                @Override
+                public void ended() {
+                    ctx.runOnContext(v -> {
+                        if (!resp.ended() && !resp.closed()) {
+                            resp.end();
+                        }
+                    });
+                }
+            });
+            resp.closeHandler(v -> stop.run());
+        });
+    }
+
+    private static String waitingReason(Pod p, String container) {
+        if (p.getStatus() == null) {
+            return "ContainerCreating";
+        }
+        return p.getStatus().getContainerStatuses().stream().filter(s -> s.getName().equals(container))
+                .map(ContainerStatus::getState).filter(s -> s != null && s.getWaiting() != null)
+                .map(s -> s.getWaiting().getReason()).findFirst().orElse("ContainerCreating");
+    }
+
+    /** RFC 3339 with nanoseconds, trailing zeros dropped, as Go's time.RFC3339Nano (the kubelet's format). */
+    static String stamp(Instant t) {
+        String nanos = String.format("%09d", t.getNano()).replaceAll("0+$", "");
+        return SECONDS.format(t) + (nanos.isEmpty() ? "" : "." + nanos) + "Z";
+    }
+
+    // ---- pods/portforward ---------------------------------------------------------------------
+
+    private void portForward(HttpServerRequest req, String ns, String name, Map<String, List<String>> q) {
+        List<Integer> ports = new ArrayList<>();
+        for (String v : q.getOrDefault("ports", List.of())) {
+            for (String p : v.split(",")) {
+                ports.add(Integer.parseInt(p.trim()));
+            }
+        }
+        vertx.executeBlocking(() -> pod(ns, name), false).onComplete(ar -> {
+            Pod p = ar.succeeded() ? ar.result() : null;
+            if (p == null) {
+                MockResponse m = status(404, "NotFound", "pods \"" + name + "\" not found");
+                req.response().setStatusCode(404).putHeader("Content-Type", "application/json").end(m.getBody().readUtf8());
+                return;
+            }
+            if (ports.isEmpty()) {
+                MockResponse m = status(400, "BadRequest", "query parameter \"port\" is required");
+                req.response().setStatusCode(400).putHeader("Content-Type", "application/json").end(m.getBody().readUtf8());
+                return;
+            }
+            String uid = p.getMetadata().getUid();
+            req.toWebSocket().onSuccess(ws -> {
+                forwardsOpened.incrementAndGet();
+                forwards.add(ws);
+                ws.pause();
+                Map<Integer, NetSocket> conns = new ConcurrentHashMap<>();
+                AtomicInteger pending = new AtomicInteger(ports.size());
+                ws.closeHandler(v -> {
+                    forwards.remove(ws);
+                    conns.values().forEach(NetSocket::close);
+                });
+                ws.binaryMessageHandler(msg -> {
+                    if (msg.length() == 0) {
+                        return;
+                    }
+                    int ch = msg.getUnsignedByte(0);
+                    NetSocket s = conns.get(ch / 2);
+                    if (ch % 2 == 0 && s != null && msg.length() > 1) {
+                        s.write(msg.slice(1, msg.length()));
+                    }
+                });
+                for (int i = 0; i < ports.size(); i++) {
+                    int index = i;
+                    int port = ports.get(i);
+                    // the kubelet's first frame on each channel: the port, little-endian
+                    ws.writeBinaryMessage(Buffer.buffer(new byte[]{(byte) (2 * i), (byte) port, (byte) (port >> 8)}));
+                    ws.writeBinaryMessage(Buffer.buffer(new byte[]{(byte) (2 * i + 1), (byte) port, (byte) (port >> 8)}));
+                    Integer target = network.hostPort(ns, name, port);
+                    if (target == null) {
+                        refused(ws, index, ns, name, uid, port);
+                        continue;
+                    }
+                    net.connect(target, "127.0.0.1").onComplete(c -> {
+                        if (c.failed()) {
+                            refused(ws, index, ns, name, uid, port);
+                            return;
+                        }
+                        NetSocket s = c.result();
+                        conns.put(index, s);
+                        s.handler(data -> ws.writeBinaryMessage(Buffer.buffer().appendByte((byte) (2 * index)).appendBuffer(data)));
+                        // the container closed the connection: the kubelet ends the stream
+                        s.closeHandler(v -> ws.close((short) 1000));
+                        if (pending.decrementAndGet() == 0) {
+                            ws.resume();
+                        }
+                    });
+                }
+            }).onFailure(t -> req.response().setStatusCode(500).end());
+        });
+    }
+
+    /** What the kubelet writes on a port's error channel when nothing listens there, then the stream ends. */
+    private static void refused(ServerWebSocket ws, int index, String ns, String pod, String uid, int port) {
+        String message = "error forwarding port " + port + " to pod " + pod + ", uid " + uid
+                + ": failed to connect to localhost:" + port + " inside namespace \"" + ns + "\": connection refused";
+        ws.writeBinaryMessage(Buffer.buffer().appendByte((byte) (2 * index + 1)).appendString(message));
+        ws.close((short) 1000);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private static String first(Map<String, List<String>> q, String key, String otherwise) {
+        List<String> v = q.get(key);
+        return v == null || v.isEmpty() ? otherwise : v.get(0);
+    }
+
+    private static Map<String, List<String>> query(String raw) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
         if (raw != null) {
             for (String kv : raw.split("&")) {
+                if (kv.isEmpty()) {
+                    continue;
+                }
                 int eq = kv.indexOf('=');
-                out.put(URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8),
-                        eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+                out.computeIfAbsent(URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8),
+                        k -> new ArrayList<>()).add(eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
             }
         }
         return out;
@@ -234,10 +559,14 @@ public final class FakeCluster implements AutoCloseable {
     public void close() {
         proxy.close();
         try {
-            // 7.8.0 can time out closing the server; the port is freed either way
-            server.destroy();
-        } catch (RuntimeException e) {
-            // tolerated, see STACK.md
+            http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // the port is freed with the event loops
+        }
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort: its threads end with the JVM
         }
     }
 }

@@ -1,7 +1,8 @@
 package dev.pilothouse.runtime.kubernetes;
 
-import dev.pilothouse.agent.reference.ContainerAgent;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -20,61 +21,132 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * Plays the kubelet (and the scheduler, and a CSI driver) for the mock API server, which runs no
- * controllers: moves Pilothouse's pods through Pending, ContainerCreating and Running, runs each
- * agent container as the reference agent in this JVM on a directory standing for the PVC, fails
- * containers whose image says so, runs copy pods, clones PVCs with a dataSource, and writes the
- * containers' logs into the log stub. In manual mode it does nothing until the test says.
+ * Plays the kubelet (and the scheduler, and a CSI driver) for the fake API server, which runs no
+ * controllers: moves Pilothouse's pods through Pending, ContainerCreating and Running and runs
+ * each agent container as a real reference-agent process ({@link ContainerProcess}) on a directory
+ * standing for the PVC. As a kubelet does, it probes each agent's {@code /healthz} before the
+ * container is ready, keeps each run's output as the container's log, and when a container exits
+ * applies the pod's restart policy: an immediate restart the first time, then {@code
+ * CrashLoopBackOff} with a doubling back-off; {@code restartCount} and {@code lastState} say what
+ * happened. It also runs copy pods and clones PVCs with a dataSource. In manual mode it does
+ * nothing until the test says.
  *
  * <p>Images decide what happens, as on a cluster: an image containing {@code does-not-exist}
- * fails to pull, {@code crashes} crash-loops, {@code oom} is OOMKilled, {@code needs-secret}
- * fails with CreateContainerConfigError; a CPU request above 64 cores is unschedulable.
+ * fails to pull, {@code crashes} starts an agent that exits at once (a bad setting: exit 2, the
+ * reason in its log) every time, {@code oom} is OOMKilled as soon as it listens, every time,
+ * {@code needs-secret} fails with CreateContainerConfigError; a CPU request above 64 cores is
+ * unschedulable.
  */
 final class FakeKubelet implements AutoCloseable {
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
     private final FakeCluster cluster;
     private final KubernetesClient client;
     private final Path volumes;
+    /** The cluster's clock for the scheduler's times (tests move it); containers run on real time. */
     private final Clock clock;
-    private final SharedIndexInformer<Pod> pods;
+    private final SharedIndexInformer<Pod> podInformer;
     private final SharedIndexInformer<PersistentVolumeClaim> claims;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    /** The sync loop: every status change happens here, one at a time. */
+    private volatile Thread workerThread;
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fake-kubelet");
+        t.setDaemon(true);
+        workerThread = t;
+        return t;
+    });
+    /** Readiness probes (blocking HTTP), off the sync loop. */
+    private final ExecutorService probes = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-kubelet-probe");
         t.setDaemon(true);
         return t;
     });
-    /** Running agent containers by "namespace/pod/port". */
-    private final Map<String, ContainerAgent> running = new ConcurrentHashMap<>();
-    final AtomicInteger forwardsOpened = new AtomicInteger();
+    /** Pods with containers, by "namespace/name". */
+    private final Map<String, PodRun> pods = new ConcurrentHashMap<>();
+    /** Containers ("namespace/pod/container") whose next starts crash, as a broken image would. */
+    private final Set<String> crashing = ConcurrentHashMap.newKeySet();
     volatile boolean manual;
+    /** The first restart back-off (a kubelet's is 10 s); it doubles up to 5 minutes. */
+    volatile Duration backoff = Duration.ofSeconds(10);
+
+    /** One pod's containers as this node runs them. */
+    private static final class PodRun {
+        final String ns;
+        final String name;
+        final String uid;
+        final Pod pod;
+        final Path volume;
+        final Map<String, Run> containers = new LinkedHashMap<>();
+        volatile boolean deleted;
+
+        PodRun(Pod pod, Path volume) {
+            this.ns = pod.getMetadata().getNamespace();
+            this.name = pod.getMetadata().getName();
+            this.uid = pod.getMetadata().getUid();
+            this.pod = pod;
+            this.volume = volume;
+        }
+    }
+
+    /** One container: its current run and what the kubelet reports of it. */
+    private static final class Run {
+        final Container spec;
+        volatile ContainerProcess process;
+        int restarts;
+        boolean ready;
+        Instant startedAt;
+        String waitingReason;
+        String waitingMessage;
+        ContainerStateTerminated terminated;
+        ContainerStateTerminated last;
+        Instant lastRestart;
+        Duration backoffNow;
+        boolean oomKilled;
+        boolean oomEveryRun;
+
+        Run(Container spec) {
+            this.spec = spec;
+        }
+
+        int port() {
+            return spec.getPorts().get(0).getContainerPort();
+        }
+    }
 
     FakeKubelet(FakeCluster cluster, Path volumes, Clock clock) {
         this.cluster = cluster;
         this.client = cluster.directClient();
         this.volumes = volumes;
         this.clock = clock;
-        this.pods = client.pods().inAnyNamespace().withLabel(ObjectNames.MANAGED_BY, ObjectNames.MANAGER)
+        cluster.network = this::hostPort;
+        this.podInformer = client.pods().inAnyNamespace().withLabel(ObjectNames.MANAGED_BY, ObjectNames.MANAGER)
                 .inform(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(Pod p) {
                         if (!manual) {
-                            worker.execute(() -> autoRun(p));
+                            post(() -> autoRun(p));
                         }
                     }
 
@@ -91,7 +163,7 @@ final class FakeKubelet implements AutoCloseable {
                 .withLabel(ObjectNames.MANAGED_BY, ObjectNames.MANAGER).inform(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(PersistentVolumeClaim c) {
-                        worker.execute(() -> provision(c));
+                        post(() -> provision(c));
                     }
 
                     @Override
@@ -109,31 +181,19 @@ final class FakeKubelet implements AutoCloseable {
         return volumes.resolve(namespace).resolve(claim);
     }
 
-    /** Port-forwards reach the agent containers this kubelet runs. */
-    Forwarder forwarder() {
-        return (namespace, pod, port) -> {
-            forwardsOpened.incrementAndGet();
-            String key = namespace + "/" + pod + "/" + port;
-            return new Forwarder.Forward() {
-                @Override
-                public int localPort() {
-                    ContainerAgent a = running.get(key);
-                    if (a == null) {
-                        throw new IllegalStateException("no container listens on " + key);
-                    }
-                    return a.port();
-                }
-
-                @Override
-                public boolean alive() {
-                    return running.containsKey(key);
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        };
+    /** Where the pod's port is served: the loopback port of the agent process listening on it. */
+    private Integer hostPort(String ns, String pod, int port) {
+        PodRun pr = pods.get(ns + "/" + pod);
+        if (pr == null || pr.deleted) {
+            return null;
+        }
+        for (Run r : pr.containers.values()) {
+            ContainerProcess p = r.process;
+            if (r.port() == port && p != null && p.alive()) {
+                return p.portNow();
+            }
+        }
+        return null;
     }
 
     // ---- automatic: what a healthy cluster does ------------------------------------------------
@@ -155,10 +215,6 @@ final class FakeKubelet implements AutoCloseable {
             String image = p.getSpec().getContainers().get(0).getImage();
             if (image.contains("does-not-exist")) {
                 imagePullBackOff(ns, name);
-            } else if (image.contains("crashes")) {
-                crashLoop(ns, name);
-            } else if (image.contains("oom")) {
-                oomKilled(ns, name);
             } else if (image.contains("needs-secret")) {
                 waiting(ns, name, "CreateContainerConfigError", "secret \"llm-key\" not found");
             } else {
@@ -193,12 +249,16 @@ final class FakeKubelet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        client.persistentVolumeClaims().inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName())
-                .editStatus(x -> {
-                    x.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
-                            .withPhase("Bound").build());
-                    return x;
-                });
+        try {
+            client.persistentVolumeClaims().inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName())
+                    .editStatus(x -> {
+                        x.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
+                                .withPhase("Bound").build());
+                        return x;
+                    });
+        } catch (RuntimeException e) {
+            // deleted meanwhile
+        }
     }
 
     // ---- steps a test can take one by one --------------------------------------------------------
@@ -210,6 +270,8 @@ final class FakeKubelet implements AutoCloseable {
 
     /** The scheduler found no node; since {@code since}. */
     void unschedulable(String ns, String name, Instant since) {
+        event(pod(ns, name), null, "Warning", "FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu. "
+                + "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.");
         status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(new PodConditionBuilder()
                 .withType("PodScheduled").withStatus("False").withReason("Unschedulable")
                 .withMessage("0/3 nodes are available: 3 Insufficient cpu.").withLastTransitionTime(since.toString())
@@ -219,6 +281,7 @@ final class FakeKubelet implements AutoCloseable {
     /** Placed on a node; the containers are being created (images pulled, volumes mounted). */
     void creating(String ns, String name) {
         Pod p = pod(ns, name);
+        event(p, null, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to fake-node");
         status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(scheduled())
                 .withContainerStatuses(p.getSpec().getContainers().stream().map(c -> new ContainerStatusBuilder()
                         .withName(c.getName()).withImage(c.getImage()).withReady(false).withRestartCount(0)
@@ -227,85 +290,292 @@ final class FakeKubelet implements AutoCloseable {
                 .build());
     }
 
-    /** Every container started (each agent serving on its port) and ready. */
+    /**
+     * Starts every container (a process each); each becomes ready once its agent answers
+     * {@code /healthz}. Returns once the processes are launched.
+     */
     void run(String ns, String name) {
         Pod p = pod(ns, name);
         Path vol = volume(ns, claimOf(p));
-        for (Container c : p.getSpec().getContainers()) {
-            Map<String, String> env = new LinkedHashMap<>();
-            for (EnvVar v : c.getEnv()) {
-                env.put(v.getName(), v.getValue());
-            }
-            int port = c.getPorts().get(0).getContainerPort();
-            String key = ns + "/" + name + "/" + port;
-            try {
-                Files.createDirectories(vol);
-                String mount = c.getVolumeMounts().get(0).getMountPath();
-                running.put(key, ContainerAgent.start(env, mount, vol));
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot start container " + c.getName() + ": " + e, e);
-            }
-            cluster.logs.put(ns + "/" + name + "/" + c.getName(), new ArrayList<>(List.of(
-                    "reference agent '" + c.getName() + "' listening on port " + port,
-                    "workspace " + mount(c))));
+        try {
+            Files.createDirectories(vol);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        String started = clock.instant().toString();
-        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled(),
-                        new PodConditionBuilder().withType("Ready").withStatus("True").build())
-                .withContainerStatuses(p.getSpec().getContainers().stream().map(c -> new ContainerStatusBuilder()
-                        .withName(c.getName()).withImage(c.getImage()).withReady(true).withRestartCount(0)
-                        .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build()).toList())
-                .build());
+        PodRun pr = new PodRun(p, vol);
+        for (Container c : p.getSpec().getContainers()) {
+            Run r = new Run(c);
+            r.oomEveryRun = c.getImage().contains("oom");
+            if (c.getImage().contains("crashes")) {
+                crashing.add(ns + "/" + name + "/" + c.getName());
+            }
+            pr.containers.put(c.getName(), r);
+        }
+        pods.put(ns + "/" + name, pr);
+        onWorker(() -> {
+            pr.containers.values().forEach(r -> start(pr, r));
+            sync(pr);
+        });
     }
 
-    private static String mount(Container c) {
-        return c.getVolumeMounts().get(0).getMountPath();
+    /** Runs {@code step} on the sync loop later; nothing once the kubelet is closed. */
+    private void post(Runnable step) {
+        try {
+            worker.execute(step);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: the node is gone
+        }
+    }
+
+    /** Runs {@code step} on the sync loop and waits for it (so a test's step is done when the call returns). */
+    private void onWorker(Runnable step) {
+        if (Thread.currentThread() == workerThread) {
+            step.run();
+            return;
+        }
+        try {
+            worker.submit(step).get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts one run of a container: on the sync loop. */
+    private void start(PodRun pr, Run r) {
+        if (pr.deleted) {
+            return;
+        }
+        String c = r.spec.getName();
+        Map<String, String> env = new LinkedHashMap<>();
+        String mount = r.spec.getVolumeMounts().get(0).getMountPath();
+        for (EnvVar v : r.spec.getEnv()) {
+            String value = v.getValue();
+            if (v.getValueFrom() != null && v.getValueFrom().getSecretKeyRef() != null) {
+                // as the kubelet does: the value from the Secret, or the container cannot be created
+                var ref = v.getValueFrom().getSecretKeyRef();
+                var secret = client.secrets().inNamespace(pr.ns).withName(ref.getName()).get();
+                value = secret == null ? null : AgentTokens.read(secret).get(ref.getKey());
+                if (value == null) {
+                    r.waitingReason = "CreateContainerConfigError";
+                    r.waitingMessage = secret == null ? "secret \"" + ref.getName() + "\" not found"
+                            : "couldn't find key " + ref.getKey() + " in Secret " + pr.ns + "/" + ref.getName();
+                    r.process = null;
+                    return;
+                }
+            }
+            // the container's paths are the volume's directory here
+            env.put(v.getName(), value != null && value.startsWith(mount) ? pr.volume + value.substring(mount.length()) : value);
+        }
+        boolean crash = crashing.contains(pr.ns + "/" + pr.name + "/" + c);
+        env.put("PILOTHOUSE_AGENT_PORT", crash ? "no-port-in-this-image" : "0");
+        env.put("PILOTHOUSE_AGENT_HOST", "127.0.0.1");
+        ContainerLogs.Log log = cluster.logs.start(pr.ns, pr.name, c);
+        r.oomKilled = false;
+        r.ready = false;
+        r.waitingReason = null;
+        r.waitingMessage = null;
+        r.terminated = null;
+        r.startedAt = Instant.now();
+        event(pr.pod, c, "Normal", "Pulled", "Container image \"" + r.spec.getImage() + "\" already present on machine");
+        event(pr.pod, c, "Normal", "Created", "Created container: " + c);
+        event(pr.pod, c, "Normal", "Started", "Started container " + c);
+        ContainerProcess[] started = new ContainerProcess[1];
+        started[0] = ContainerProcess.start(env, pr.volume, log, code -> post(() -> exited(pr, r, started[0], code, log)));
+        r.process = started[0];
+        started[0].port().thenAccept(port -> {
+            if (port > 0) {
+                probes.execute(() -> probe(pr, r, started[0], port));
+            }
+        });
+    }
+
+    /** The readiness probe: ready once /healthz answers 200. */
+    private void probe(PodRun pr, Run r, ContainerProcess p, int port) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (p.alive() && !pr.deleted && System.nanoTime() < deadline) {
+            if (healthy(port)) {
+                post(() -> {
+                    if (r.process != p || !p.alive() || pr.deleted) {
+                        return;
+                    }
+                    if (r.oomEveryRun) {
+                        // it allocates what its limit does not allow as soon as it runs
+                        oomKill(pr, r);
+                        return;
+                    }
+                    r.ready = true;
+                    sync(pr);
+                });
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+    }
+
+    private static boolean healthy(int port) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/healthz").toURL().openConnection();
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(1000);
+            try {
+                return c.getResponseCode() == 200;
+            } finally {
+                c.disconnect();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A container's process ended: record it and apply the restart policy (on the sync loop). */
+    private void exited(PodRun pr, Run r, ContainerProcess p, int code, ContainerLogs.Log log) {
+        log.end();
+        if (r.process != p || pr.deleted) {
+            return;
+        }
+        r.process = null;
+        r.ready = false;
+        String reason = r.oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error";
+        Instant now = Instant.now();
+        // terminationMessagePolicy FallbackToLogsOnError: the log's tail says why
+        String message = null;
+        if (code != 0 && "FallbackToLogsOnError".equals(r.spec.getTerminationMessagePolicy())) {
+            List<ContainerLogs.Line> lines = log.lines();
+            message = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()).stream()
+                    .map(ContainerLogs.Line::text).toList());
+            if (message.length() > 2048) {
+                message = message.substring(message.length() - 2048);
+            }
+        }
+        r.terminated = new ContainerStateTerminatedBuilder().withExitCode(code).withReason(reason).withMessage(message)
+                .withStartedAt(r.startedAt.toString()).withFinishedAt(now.toString())
+                .withContainerID("containerd://" + pr.uid + "-" + r.spec.getName() + "-" + r.restarts).build();
+        if (!restarts(pr, code)) {
+            sync(pr);
+            return;
+        }
+        if (r.lastRestart != null && Duration.between(r.lastRestart, now).compareTo(MAX_BACKOFF.multipliedBy(2)) > 0) {
+            r.backoffNow = null;
+        }
+        Instant allowed = r.lastRestart == null || r.backoffNow == null ? now : r.lastRestart.plus(r.backoffNow);
+        if (now.isBefore(allowed)) {
+            Duration wait = Duration.between(now, allowed);
+            r.last = r.terminated;
+            r.terminated = null;
+            event(pr.pod, r.spec.getName(), "Warning", "BackOff", "Back-off restarting failed container " + r.spec.getName()
+                    + " in pod " + pr.name + "_" + pr.ns + "(" + pr.uid + ")");
+            r.waitingReason = "CrashLoopBackOff";
+            r.waitingMessage = "back-off " + r.backoffNow.toSeconds() + "s restarting failed container=" + r.spec.getName()
+                    + " pod=" + pr.name + "_" + pr.ns + "(" + pr.uid + ")";
+            sync(pr);
+            worker.schedule(() -> restart(pr, r), wait.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        // the terminated state is seen first, then the kubelet restarts the container
+        sync(pr);
+        restart(pr, r);
+    }
+
+    /** Whether the pod's restart policy restarts a container that exited with {@code code}. */
+    private static boolean restarts(PodRun pr, int code) {
+        String policy = pr.pod.getSpec().getRestartPolicy() == null ? "Always" : pr.pod.getSpec().getRestartPolicy();
+        return policy.equals("Always") || policy.equals("OnFailure") && code != 0;
+    }
+
+    private void restart(PodRun pr, Run r) {
+        if (pr.deleted) {
+            return;
+        }
+        if (r.terminated != null) {
+            r.last = r.terminated;
+        }
+        r.restarts++;
+        Instant now = Instant.now();
+        r.backoffNow = r.backoffNow == null ? backoff : min(r.backoffNow.multipliedBy(2), MAX_BACKOFF);
+        r.lastRestart = now;
+        start(pr, r);
+        sync(pr);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** The kernel's OOM killer ends the container: SIGKILL, reported as OOMKilled. */
+    private void oomKill(PodRun pr, Run r) {
+        ContainerProcess p = r.process;
+        if (p != null) {
+            r.oomKilled = true;
+            p.kill();
+        }
+    }
+
+    /** What the pod's status says now, written as the kubelet writes it (on the sync loop). */
+    private void sync(PodRun pr) {
+        if (pr.deleted) {
+            return;
+        }
+        List<ContainerStatus> statuses = new ArrayList<>();
+        boolean allReady = true;
+        boolean allDone = true;
+        boolean anyFailed = false;
+        for (Run r : pr.containers.values()) {
+            var b = new ContainerStatusBuilder().withName(r.spec.getName()).withImage(r.spec.getImage())
+                    .withReady(r.ready).withRestartCount(r.restarts).withStarted(r.process != null);
+            if (r.process != null) {
+                b.withNewState().withNewRunning().withStartedAt(r.startedAt.toString()).endRunning().endState();
+                allDone = false;
+            } else if (r.waitingReason != null) {
+                b.withNewState().withNewWaiting().withReason(r.waitingReason).withMessage(r.waitingMessage).endWaiting().endState();
+                allDone = false;
+            } else if (r.terminated != null) {
+                b.withNewState().withTerminated(r.terminated).endState();
+                anyFailed |= r.terminated.getExitCode() != 0;
+                // one the kubelet is about to restart keeps the pod Running
+                allDone &= !restarts(pr, r.terminated.getExitCode());
+            } else {
+                b.withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState();
+                allDone = false;
+            }
+            if (r.last != null) {
+                b.withNewLastState().withTerminated(r.last).endLastState();
+            }
+            allReady &= r.ready;
+            statuses.add(b.build());
+        }
+        // a container waiting to be (re)started keeps the pod Running, as the kubelet reports it
+        String phase = allDone ? (anyFailed ? "Failed" : "Succeeded") : "Running";
+        String ready = allReady ? "True" : "False";
+        PodStatus status = new PodStatusBuilder().withPhase(phase).withConditions(scheduled(),
+                        new PodConditionBuilder().withType("Initialized").withStatus("True").build(),
+                        new PodConditionBuilder().withType("ContainersReady").withStatus(ready).build(),
+                        new PodConditionBuilder().withType("Ready").withStatus(ready).build())
+                .withContainerStatuses(statuses).withStartTime(pr.pod.getMetadata().getCreationTimestamp())
+                .build();
+        try {
+            status(pr.ns, pr.name, s -> status);
+        } catch (RuntimeException e) {
+            // deleted meanwhile
+        }
     }
 
     void imagePullBackOff(String ns, String name) {
         Pod p = pod(ns, name);
         String image = p.getSpec().getContainers().get(0).getImage();
+        String c = p.getSpec().getContainers().get(0).getName();
+        event(p, c, "Normal", "Pulling", "Pulling image \"" + image + "\"");
+        event(p, c, "Warning", "Failed", "Failed to pull image \"" + image + "\": rpc error: code = NotFound desc = "
+                + "failed to pull and unpack image \"" + image + "\": not found");
+        event(p, c, "Warning", "Failed", "Error: ErrImagePull");
+        event(p, c, "Normal", "BackOff", "Back-off pulling image \"" + image + "\"");
         waiting(ns, name, "ErrImagePull", "rpc error: code = NotFound desc = failed to pull and unpack image \""
                 + image + "\": not found");
         waiting(ns, name, "ImagePullBackOff", "Back-off pulling image \"" + image + "\"");
-    }
-
-    /** The first container keeps exiting with 1; its previous run's log says why. */
-    void crashLoop(String ns, String name) {
-        Pod p = pod(ns, name);
-        String c = p.getSpec().getContainers().get(0).getName();
-        cluster.logs.put(ns + "/" + name + "/" + c + "/previous", List.of("loading model weights", "fatal: no GPU found"));
-        cluster.logs.put(ns + "/" + name + "/" + c, List.of("loading model weights"));
-        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled())
-                .withContainerStatuses(new ContainerStatusBuilder().withName(c).withReady(false).withRestartCount(3)
-                        .withNewState().withNewWaiting().withReason("CrashLoopBackOff")
-                        .withMessage("back-off 40s restarting failed container=" + c + " pod=" + name).endWaiting().endState()
-                        .withNewLastState().withNewTerminated().withExitCode(1).withReason("Error")
-                        .withMessage("fatal: no GPU found").endTerminated().endLastState().build())
-                .build());
-    }
-
-    /** The first container crashed once and runs again: its previous run's log is kept. */
-    void restartedOnce(String ns, String name, List<String> previousLog) {
-        Pod p = pod(ns, name);
-        String c = p.getSpec().getContainers().get(0).getName();
-        cluster.logs.put(ns + "/" + name + "/" + c + "/previous", previousLog);
-        String started = clock.instant().toString();
-        status(ns, name, s -> new PodStatusBuilder(s).withContainerStatuses(s.getContainerStatuses().stream()
-                .map(cs -> cs.getName().equals(c) ? new ContainerStatusBuilder(cs).withRestartCount(1)
-                        .withNewLastState().withNewTerminated().withExitCode(2).withReason("Error").endTerminated()
-                        .endLastState().withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build()
-                        : cs).toList()).build());
-    }
-
-    void oomKilled(String ns, String name) {
-        Pod p = pod(ns, name);
-        String c = p.getSpec().getContainers().get(0).getName();
-        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled())
-                .withContainerStatuses(new ContainerStatusBuilder().withName(c).withReady(false).withRestartCount(0)
-                        .withNewState().withNewTerminated().withExitCode(137).withReason("OOMKilled").endTerminated()
-                        .endState().build())
-                .build());
     }
 
     /** The first container waits with this reason and message. */
@@ -324,13 +594,71 @@ final class FakeKubelet implements AutoCloseable {
                 .withContainerStatuses(statuses).build());
     }
 
+    /** The container's process dies (SIGKILL, exit 137) as a crashing agent would; the kubelet restarts it. */
+    void crash(String ns, String pod, String container) {
+        ContainerProcess p = process(ns, pod, container);
+        p.kill();
+    }
+
+    /** The kernel kills the container for exceeding its memory limit (exit 137, reason OOMKilled). */
+    void oomKill(String ns, String pod, String container) {
+        onWorker(() -> {
+            PodRun pr = pods.get(ns + "/" + pod);
+            oomKill(pr, pr.containers.get(container));
+        });
+    }
+
+    /** From now on the container fails every start (its image broke); the current run is killed. */
+    void breakImage(String ns, String pod, String container) {
+        crashing.add(ns + "/" + pod + "/" + container);
+        crash(ns, pod, container);
+    }
+
+    /** The container's process now; fails when it does not run. */
+    ContainerProcess process(String ns, String pod, String container) {
+        PodRun pr = pods.get(ns + "/" + pod);
+        ContainerProcess p = pr == null ? null : pr.containers.get(container).process;
+        if (p == null) {
+            throw new IllegalStateException("container " + container + " of pod " + ns + "/" + pod + " does not run");
+        }
+        return p;
+    }
+
+    /**
+     * The kubelet evicts the pod (its node ran short of memory): the containers are killed and
+     * not restarted, the pod is Failed with reason Evicted, and stays until someone deletes it.
+     */
+    void evict(String ns, String name) {
+        onWorker(() -> {
+            PodRun pr = pods.get(ns + "/" + name);
+            pr.deleted = true;
+            List<ContainerStatus> statuses = new ArrayList<>();
+            for (Run r : pr.containers.values()) {
+                ContainerProcess p = r.process;
+                if (p != null) {
+                    p.kill();
+                    p.awaitExit();
+                }
+                statuses.add(new ContainerStatusBuilder().withName(r.spec.getName()).withImage(r.spec.getImage())
+                        .withReady(false).withRestartCount(r.restarts).withNewState().withNewTerminated().withExitCode(137)
+                        .withReason("Error").withStartedAt(r.startedAt.toString()).withFinishedAt(Instant.now().toString())
+                        .endTerminated().endState().build());
+            }
+            status(ns, name, s -> new PodStatusBuilder().withPhase("Failed").withReason("Evicted")
+                    .withMessage("The node was low on resource: memory. Threshold quantity: 100Mi, available: 42Mi.")
+                    .withConditions(scheduled()).withContainerStatuses(statuses).build());
+        });
+    }
+
     /** Someone (kubectl, a node drain) deletes the pod. */
     void deletePod(String ns, String name) {
         client.pods().inNamespace(ns).withName(name).delete();
     }
 
+    /** The copy pod's container, run in this JVM: copies, writes its progress to its log as it goes, exits 0. */
     private void runCopy(Pod p) {
         String ns = p.getMetadata().getNamespace();
+        String name = p.getMetadata().getName();
         List<String> command = p.getSpec().getContainers().get(0).getCommand();
         String mode = command.get(command.size() - 1);
         String from = null;
@@ -342,48 +670,90 @@ final class FakeKubelet implements AutoCloseable {
                 to = v.getPersistentVolumeClaim().getClaimName();
             }
         }
-        status(ns, p.getMetadata().getName(), s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled())
+        ContainerLogs.Log log = cluster.logs.start(ns, name, CopyPod.CONTAINER);
+        String started = Instant.now().toString();
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled())
+                .withContainerStatuses(new ContainerStatusBuilder().withName(CopyPod.CONTAINER).withReady(true)
+                        .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build())
                 .build());
         Path src = volume(ns, from);
         String history = dev.pilothouse.runtime.VolumeCopy.HISTORY_DIR;
-        List<Path> files = copyTree(src, volume(ns, to), rel -> switch (mode) {
+        List<Path> files = listTree(src, rel -> switch (mode) {
             case "workspace" -> !rel.startsWith(history);
             case "conversation" -> rel.startsWith(history);
             default -> true;
         });
         long bytes = files.stream().mapToLong(f -> f.toFile().length()).sum();
-        List<String> lines = new ArrayList<>();
-        lines.add("pilothouse-copy total " + files.size() + " " + bytes);
-        lines.add("pilothouse-copy done " + files.size() + " " + bytes);
-        lines.add("pilothouse-copy complete " + files.size() + " " + bytes);
-        cluster.logs.put(ns + "/" + p.getMetadata().getName() + "/" + CopyPod.CONTAINER, lines);
-        status(ns, p.getMetadata().getName(), s -> new PodStatusBuilder().withPhase("Succeeded").withConditions(scheduled())
+        log.append(CopyPod.PREFIX + "total " + files.size() + " " + bytes);
+        long done = 0;
+        int n = 0;
+        for (Path f : files) {
+            Path target = volume(ns, to).resolve(src.relativize(f).toString());
+            try {
+                Files.createDirectories(target.getParent());
+                Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            done += f.toFile().length();
+            log.append(CopyPod.PREFIX + "done " + ++n + " " + done);
+        }
+        log.append(CopyPod.PREFIX + "complete " + files.size() + " " + bytes);
+        log.end();
+        String finished = Instant.now().toString();
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Succeeded").withConditions(scheduled())
                 .withContainerStatuses(new ContainerStatusBuilder().withName(CopyPod.CONTAINER).withReady(false)
-                        .withNewState().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated()
-                        .endState().build())
+                        .withNewState().withNewTerminated().withExitCode(0).withReason("Completed").withStartedAt(started)
+                        .withFinishedAt(finished).endTerminated().endState().build())
                 .build());
     }
 
-    /** Copies the files whose path relative to {@code from} passes {@code keep}; returns the copies. */
-    private static List<Path> copyTree(Path from, Path to, java.util.function.Predicate<String> keep) {
-        List<Path> copied = new ArrayList<>();
+    /** The files under {@code from} whose relative path passes {@code keep}. */
+    private static List<Path> listTree(Path from, java.util.function.Predicate<String> keep) {
         if (!Files.isDirectory(from)) {
-            return copied;
+            return List.of();
         }
         try (Stream<Path> all = Files.walk(from)) {
-            for (Path f : all.filter(Files::isRegularFile).toList()) {
-                String rel = from.relativize(f).toString();
-                if (keep.test(rel)) {
-                    Path target = to.resolve(rel);
-                    Files.createDirectories(target.getParent());
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-                    copied.add(target);
-                }
-            }
+            return all.filter(Files::isRegularFile).filter(f -> keep.test(from.relativize(f).toString())).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return copied;
+    }
+
+    /** Copies the files whose path relative to {@code from} passes {@code keep}. */
+    private static void copyTree(Path from, Path to, java.util.function.Predicate<String> keep) {
+        for (Path f : listTree(from, keep)) {
+            Path target = to.resolve(from.relativize(f).toString());
+            try {
+                Files.createDirectories(target.getParent());
+                Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * Records a Kubernetes Event about the pod as the kubelet and the scheduler do (one object per
+     * occurrence here; a real kubelet also aggregates repeats into a count).
+     */
+    void event(Pod p, String container, String type, String reason, String message) {
+        String now = Instant.now().toString();
+        try {
+            client.v1().events().inNamespace(p.getMetadata().getNamespace()).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                    .withNewMetadata().withName(p.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
+                    .withNamespace(p.getMetadata().getNamespace()).endMetadata()
+                    .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(p.getMetadata().getName())
+                    .withNamespace(p.getMetadata().getNamespace()).withUid(p.getMetadata().getUid())
+                    .withFieldPath(container == null ? null : "spec.containers{" + container + "}").endInvolvedObject()
+                    .withType(type).withReason(reason).withMessage(message).withCount(1)
+                    .withFirstTimestamp(now).withLastTimestamp(now)
+                    .withNewSource().withComponent(reason.equals("Scheduled") || reason.equals("FailedScheduling")
+                            ? "default-scheduler" : "kubelet").withHost("fake-node").endSource()
+                    .build()).create();
+        } catch (RuntimeException e) {
+            // the namespace or the server is going away
+        }
     }
 
     private static PodCondition scheduled() {
@@ -410,35 +780,57 @@ final class FakeKubelet implements AutoCloseable {
         });
     }
 
+    /** The pod is gone: SIGTERM to its containers (the agents exit 0), their logs end. */
     private void stopContainers(Pod p) {
-        String prefix = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName() + "/";
-        running.entrySet().removeIf(e -> {
-            if (e.getKey().startsWith(prefix)) {
-                e.getValue().close();
-                return true;
-            }
-            return false;
-        });
+        String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+        PodRun pr = pods.get(key);
+        if (pr != null && pr.uid.equals(p.getMetadata().getUid())) {
+            pods.remove(key, pr);
+            pr.deleted = true;
+            pr.containers.values().forEach(r -> {
+                ContainerProcess c = r.process;
+                if (c != null) {
+                    c.terminate();
+                    post(() -> event(p, r.spec.getName(), "Normal", "Killing", "Stopping container " + r.spec.getName()));
+                }
+            });
+        }
+        crashing.removeIf(k -> k.startsWith(key + "/"));
+        cluster.logs.podGone(p.getMetadata().getNamespace(), p.getMetadata().getName());
     }
 
     /** Agent containers running now. */
     int runningContainers() {
-        return running.size();
+        return (int) pods.values().stream().flatMap(pr -> pr.containers.values().stream())
+                .filter(r -> r.process != null && r.process.alive()).count();
     }
 
     @Override
     public void close() {
-        pods.close();
+        podInformer.close();
         claims.close();
         worker.shutdownNow();
         try {
             // a provisioning step still running would write into a temp dir being deleted
-            worker.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            worker.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        running.values().forEach(ContainerAgent::close);
-        running.clear();
+        probes.shutdownNow();
+        List<ContainerProcess> all = new ArrayList<>();
+        pods.values().forEach(pr -> {
+            pr.deleted = true;
+            pr.containers.values().forEach(r -> {
+                if (r.process != null) {
+                    all.add(r.process);
+                }
+            });
+        });
+        pods.clear();
+        all.forEach(ContainerProcess::kill);
+        for (ContainerProcess c : all) {
+            c.awaitExit();
+        }
         client.close();
     }
 }

@@ -68,7 +68,7 @@ abstract class KubernetesTestBase {
     Engine openEngine(Path dir, String actor) {
         KubernetesSettings st = settings();
         Runtimes runtimes = TestRuntimes.withContext(dir, CONTEXT,
-                () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock(), kubelet.forwarder()));
+                () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock()));
         Engine e = Engine.open(EngineConfig.of(dir).withActor(actor).withStartTimeout(Duration.ofSeconds(20)), runtimes);
         toClose.add(0, e);
         return e;

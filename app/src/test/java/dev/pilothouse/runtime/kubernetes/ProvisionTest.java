@@ -73,8 +73,8 @@ class ProvisionTest extends KubernetesTestBase {
         assertThat(pod.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "app.kubernetes.io/managed-by", "pilothouse", "pilothouse.dev/session-id", s.id(),
                 "pilothouse.dev/role", "agents"));
-        assertThat(pod.getMetadata().getAnnotations()).containsKeys("pilothouse.dev/session", "pilothouse.dev/agents",
-                "pilothouse.dev/agent-tokens");
+        assertThat(pod.getMetadata().getAnnotations()).containsKeys("pilothouse.dev/session", "pilothouse.dev/agents")
+                .doesNotContainKey("pilothouse.dev/agent-tokens");
         assertThat(pod.getMetadata().getAnnotations().get("pilothouse.dev/session"))
                 .isEqualTo(pvc.getMetadata().getAnnotations().get("pilothouse.dev/session"));
         var ps = pod.getSpec();
@@ -111,7 +111,8 @@ class ProvisionTest extends KubernetesTestBase {
         assertThat(coder.getResources().getLimits()).isEqualTo(coder.getResources().getRequests());
         assertThat(ref.getResources().getRequests()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "cpu", new Quantity("500m"), "memory", new Quantity("256Mi")));
-        Map<String, String> env = coder.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        Map<String, String> env = coder.getEnv().stream().filter(v -> v.getValue() != null)
+                .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertThat(env).containsEntry("GREETING", "hello")
                 .containsEntry("PILOTHOUSE_AGENT_PORT", "8081")
                 .containsEntry("PILOTHOUSE_AGENT_HOST", "0.0.0.0")
@@ -123,8 +124,26 @@ class ProvisionTest extends KubernetesTestBase {
                 .containsEntry("PILOTHOUSE_WAITING_TIMEOUT_SECONDS", "300")
                 .containsEntry("PILOTHOUSE_MODEL", "test-model")
                 .containsEntry("PILOTHOUSE_INSTRUCTIONS", "instructions of coder");
-        assertThat(env.get("PILOTHOUSE_AGENT_TOKEN")).hasSize(48)
-                .isEqualTo(Json.parse(pod.getMetadata().getAnnotations().get("pilothouse.dev/agent-tokens")).path("coder").asText());
+        // the token is in the session's Secret, referenced, never in the pod (anyone who may get pods reads it)
+        EnvVar token = coder.getEnv().stream().filter(v -> v.getName().equals("PILOTHOUSE_AGENT_TOKEN")).findFirst().orElseThrow();
+        assertThat(token.getValue()).isNull();
+        assertThat(token.getValueFrom().getSecretKeyRef().getName()).isEqualTo(name);
+        assertThat(token.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("coder");
+        io.fabric8.kubernetes.api.model.Secret secret = api.secrets().inNamespace(NS).withName(name).get();
+        assertThat(secret.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "app.kubernetes.io/managed-by", "pilothouse", "pilothouse.dev/session-id", s.id(),
+                "pilothouse.dev/role", "tokens"));
+        assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+            assertThat(o.getKind()).isEqualTo("PersistentVolumeClaim");
+            assertThat(o.getName()).isEqualTo(name);
+            assertThat(o.getUid()).isEqualTo(pvc.getMetadata().getUid());
+        });
+        assertThat(secret.getImmutable()).isTrue();
+        Map<String, String> tokens = AgentTokens.read(secret);
+        assertThat(tokens).containsOnlyKeys("reference", "coder");
+        assertThat(tokens.values()).allSatisfy(t -> assertThat(t).hasSize(48).matches("[0-9a-f]+"));
+        assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(pod)).doesNotContain(tokens.get("coder"))
+                .doesNotContain(tokens.get("reference"));
         for (Container c : ps.getContainers()) {
             var sc = c.getSecurityContext();
             assertThat(sc.getRunAsNonRoot()).isTrue();

@@ -225,7 +225,7 @@ class ReconcileRaceTest extends KubernetesTestBase {
         Engine carol = Engine.open(EngineConfig.of(carolsWorkstation).withActor("carol").withStartTimeout(Duration.ofSeconds(20)),
                 TestRuntimes.withContext(carolsWorkstation, CONTEXT, () -> {
                     counting[0] = new CountingRuntime(KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st,
-                            runtimeClock(), kubelet.forwarder()));
+                            runtimeClock()));
                     counting[0].hold = release; // the first reconcile of lab is held inside, before it adopts
                     return counting[0];
                 }));

@@ -55,7 +55,49 @@ class ResilienceTest extends KubernetesTestBase {
         await().atMost(Duration.ofSeconds(30)).until(() -> fresh(other).state() == SessionState.ERROR);
         assertThat(fresh(other).terminationReason()).contains("deleted outside Pilothouse");
         assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
-        assertThat(engine.send("steady", null, "$ echo back", null).reply().content()).contains("back");
+        SendResult again = engine.send("steady", null, "$ echo back", null);
+        assertThat(again.reply().content()).as(again.reply().error()).contains("back");
+    }
+
+    @Test
+    void aPortForwardTheApiServerClosesIsOpenedAgainAndARequestInFlightFailsWithTheReason() {
+        Session s = ready("forwarded");
+        String pod = ObjectNames.of(s.id());
+        assertThat(engine.send("forwarded", null, "$ echo first", null).reply().content()).contains("first");
+        int opened = cluster.forwardsOpened.get();
+
+        // the API server closes every port-forward stream while the connection to the agent is idle
+        cluster.closePortForwards();
+        await().atMost(Duration.ofSeconds(5)).until(() -> cluster.openForwards() == 0);
+        SendResult healed = engine.send("forwarded", null, "$ echo healed", null);
+        assertThat(healed.reply().content()).as(healed.reply().error()).contains("healed");
+        assertThat(cluster.forwardsOpened.get()).as("a new stream was opened").isGreaterThan(opened);
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+
+        // and while a reply is being written: that request fails, saying why; the session stays READY
+        java.util.concurrent.CompletableFuture<SendResult> slow = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> engine.send("forwarded", null, "$ sleep 1 && echo late", null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> agentLog(pod).stream().filter(l -> l.contains("received")).count() == 3);
+        cluster.closePortForwards();
+        SendResult cut = slow.join();
+        assertThat(cut.failed()).isTrue();
+        assertThat(cut.reply().error()).contains("the connection to agent 'reference' failed")
+                .contains("the API server ended the port-forward stream to pod team-a/" + pod + ":8080");
+        assertThat(engine.messages("forwarded", 0, null, 100)).last().satisfies(m -> {
+            assertThat(m.status()).isEqualTo(dev.pilothouse.session.Message.Status.ERROR);
+            assertThat(m.error()).contains("the API server ended the port-forward stream");
+        });
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+
+        // the agent finishes its work, and the next message is answered on a new stream
+        await().atMost(Duration.ofSeconds(10)).until(() -> agentLog(pod).stream().filter(l -> l.contains("finished")).count() == 3);
+        SendResult after = engine.send("forwarded", null, "$ echo after", null);
+        assertThat(after.reply().content()).as(after.reply().error()).contains("after");
+        assertThat(runtime(s).openForwards()).isEqualTo(1);
+    }
+
+    private List<String> agentLog(String pod) {
+        return cluster.logs.current(NS, pod, "reference").lines().stream().map(ContainerLogs.Line::text).toList();
     }
 
     @Test

@@ -59,6 +59,24 @@ class StatusTest extends KubernetesTestBase {
     }
 
     @Test
+    void kubernetesEventsOfThePodAreInTheSessionsEventsAndInTheCli() {
+        Session s = engine.create(CreateRequest.of("eventful", "reference"), null).session();
+        String pod = ObjectNames.of(s.id());
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.events(s.id(), 0, 1000).stream().map(AuditEvent::reason)
+                .anyMatch(r -> r.startsWith("Kubernetes: Normal Started on pod " + pod + " (spec.containers{reference})")));
+        assertThat(engine.events(s.id(), 0, 1000)).map(AuditEvent::reason)
+                .contains("Kubernetes: Normal Scheduled on pod " + pod + ": Successfully assigned team-a/" + pod + " to fake-node");
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "--context", CONTEXT,
+                "--namespace", NS, "sessions", "events", "--kubernetes", "eventful"}, new java.io.PrintWriter(out, true),
+                new java.io.PrintWriter(new java.io.StringWriter(), true));
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("Kubernetes: Normal Scheduled").contains("Kubernetes: Normal Started")
+                .contains("\"reporter\":\"default-scheduler\"").doesNotContain("INIT -> READY");
+    }
+
+    @Test
     void imagePullFailureIsAnErrorWithKubernetesReasonAndMessage() {
         agentWithImage("puller", "registry.example/does-not-exist:9");
         Session s = createAndFail("pull", "puller");
@@ -76,8 +94,11 @@ class StatusTest extends KubernetesTestBase {
     void crashLoopIsAnErrorWithTheLastExitAndLog() {
         agentWithImage("crashy", "registry.example/crashes:1");
         Session s = createAndFail("crash", "crashy");
-        assertThat(s.terminationReason()).contains("CrashLoopBackOff").contains("back-off 40s restarting failed container=crashy")
-                .contains("restarted 3 times; last exit 1 Error").contains("fatal: no GPU found");
+        // the agent process exits 2 at once, saying why in its log; the kubelet restarts it once at
+        // once, then backs off: CrashLoopBackOff is what fails the session
+        assertThat(s.terminationReason()).contains("agent 'crashy' failed during start-up: CrashLoopBackOff: back-off 10s "
+                + "restarting failed container=crashy").contains("restarted 1 times; last exit 2 Error")
+                .contains("no-port-in-this-image");
     }
 
     @Test
@@ -86,8 +107,9 @@ class StatusTest extends KubernetesTestBase {
         agentWithImage("hungry", "registry.example/oom:1");
         assertThat(createAndFail("config", "secretive").terminationReason())
                 .contains("CreateContainerConfigError: secret \"llm-key\" not found");
+        // OOMKilled once is restarted; OOMKilled again and again is an error
         assertThat(createAndFail("memory", "hungry").terminationReason())
-                .contains("OOMKilled: the container exceeded its memory limit (exit 137)");
+                .contains("OOMKilled: the container exceeded its memory limit again and again (exit 137)");
     }
 
     @Test
@@ -103,6 +125,11 @@ class StatusTest extends KubernetesTestBase {
         // within the deadline (5 minutes by default): waiting for room, not failed
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> fresh(s).state() == SessionState.INIT
                 && fresh(s).phase() == Phase.PENDING);
+
+        // the scheduler's Event says why it waits
+        await().atMost(Duration.ofSeconds(5)).until(() -> engine.events(s.id(), 0, 1000).stream().map(AuditEvent::reason)
+                .anyMatch(r -> r.startsWith("Kubernetes: Warning FailedScheduling on pod " + ObjectNames.of(s.id())
+                        + ": 0/3 nodes are available: 3 Insufficient cpu.")));
 
         clock.advance(Duration.ofMinutes(6));
         Engine.Started done = creating.join();
@@ -124,9 +151,10 @@ class StatusTest extends KubernetesTestBase {
     @Test
     void aContainerThatStartsCrashingLaterPutsTheSessionInError() {
         Session s = engine.create(CreateRequest.of("later", "reference"), null).session();
-        kubelet.crashLoop(NS, ObjectNames.of(s.id()));
-        await().atMost(Duration.ofSeconds(10)).until(() -> fresh(s).state() == SessionState.ERROR);
-        assertThat(fresh(s).terminationReason()).contains("CrashLoopBackOff");
+        kubelet.breakImage(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> fresh(s).state() == SessionState.ERROR);
+        // killed once (restarted at once), then every start fails: CrashLoopBackOff
+        assertThat(fresh(s).terminationReason()).contains("CrashLoopBackOff").contains("no-port-in-this-image");
     }
 
     @Test

@@ -1,0 +1,93 @@
+package dev.pilothouse.runtime.kubernetes;
+
+import dev.pilothouse.cli.Cli;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Issue 11 item 4: following a log goes on across container restarts and the session's next pod,
+ * with marker lines saying what happened; {@code sessions logs -f} stops when the session stops.
+ */
+class FollowLogsTest extends KubernetesTestBase {
+
+    private Session ready(String name) {
+        Session s = engine.create(CreateRequest.of(name, "reference"), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        return s;
+    }
+
+    private static long count(List<String> lines, String part) {
+        return lines.stream().filter(l -> l.contains(part)).count();
+    }
+
+    @Test
+    void aFollowGoesOnAcrossARestartAndThePodOfAResumeSayingSo() {
+        Session s = ready("followed");
+        List<LogLine> got = new CopyOnWriteArrayList<>();
+        List<String> text = new CopyOnWriteArrayList<>();
+        try (LogSubscription sub = engine.logs("followed", null, new LogOptions(-1, true, false), lines -> {
+            got.addAll(lines);
+            lines.forEach(l -> text.add(l.text()));
+        })) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> count(text, "listening on") == 1);
+
+            kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+            await().atMost(Duration.ofSeconds(20)).until(() -> count(text, "listening on") == 2);
+            assertThat(text).anyMatch(l -> l.startsWith("--- container 'reference' was restarted by the kubelet (restart 1) "
+                    + "after it exited (exit 137 (SIGKILL), Error"));
+            int marker = indexOf(text, "was restarted by the kubelet");
+            assertThat(text.subList(marker, text.size())).anyMatch(l -> l.contains("listening on"));
+
+            engine.pause("followed");
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(text, "was deleted (paused, stopped or deleted)") == 1);
+            engine.resume("followed");
+            await().atMost(Duration.ofSeconds(20)).until(() -> count(text, "listening on") == 3);
+            assertThat(text).anyMatch(l -> l.startsWith("--- following the session's new pod team-a/" + ObjectNames.of(s.id())));
+            assertThat(got).allSatisfy(l -> assertThat(l.time()).isNotNull());
+        }
+    }
+
+    private static int indexOf(List<String> lines, String part) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(part)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void theCliFollowShowsARestartAndExitsWhenTheSessionIsPaused() {
+        Session s = ready("tailed");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> cli = CompletableFuture.supplyAsync(() -> Cli.run(new String[]{"--data-dir",
+                dataDir.toString(), "--context", CONTEXT, "--namespace", NS, "sessions", "logs", "-f", "tailed"},
+                new PrintWriter(out, true), new PrintWriter(err, true)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on"));
+
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> count(List.of(out.toString().split("\n")), "listening on") == 2);
+        assertThat(cli).isNotDone();
+
+        engine.pause("tailed");
+        assertThat(cli.join()).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("--- container 'reference' was restarted by the kubelet (restart 1)")
+                .contains("--- stopped following: session 'tailed' is IDLE (paused)");
+    }
+}

@@ -1,0 +1,142 @@
+package dev.pilothouse.runtime.kubernetes;
+
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Issue 11 item 2: a container the kubelet restarts (the pod stays, restartCount grows) is
+ * Kubernetes' business, not a session failure; only what Kubernetes itself calls a failure is.
+ */
+class RestartTest extends KubernetesTestBase {
+
+    private Session ready(String name) {
+        Session s = engine.create(CreateRequest.of(name, "reference"), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        return s;
+    }
+
+    private ContainerStatus container(Session s) {
+        Pod p = pod(s);
+        return p == null || p.getStatus() == null ? null : p.getStatus().getContainerStatuses().stream()
+                .filter(c -> c.getName().equals("reference")).findFirst().orElse(null);
+    }
+
+    private boolean readyAgain(Session s, int restarts) {
+        ContainerStatus c = container(s);
+        return c != null && c.getRestartCount() == restarts && Boolean.TRUE.equals(c.getReady());
+    }
+
+    private List<String> agentLog(Session s) {
+        return cluster.logs.current(NS, ObjectNames.of(s.id()), "reference").lines().stream()
+                .map(ContainerLogs.Line::text).toList();
+    }
+
+    private boolean everIn(Session s, SessionState state) {
+        return events.stream().anyMatch(e -> e instanceof EngineEvent.SessionChanged c && c.session().id().equals(s.id())
+                && c.session().state() == state);
+    }
+
+    @Test
+    void aCrashTheKubeletRestartsLeavesTheSessionReadyAndIsInItsEvents() {
+        Session s = ready("resilient");
+        assertThat(engine.send("resilient", null, "$ echo before > before.txt", null).failed()).isFalse();
+        String podUid = pod(s).getMetadata().getUid();
+        events.clear();
+
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> readyAgain(s, 1));
+        assertThat(pod(s).getMetadata().getUid()).as("the same pod").isEqualTo(podUid);
+        assertThat(container(s).getLastState().getTerminated().getExitCode()).isEqualTo(137);
+        await().atMost(Duration.ofSeconds(5)).until(() -> engine.events(s.id(), 0, 100).stream().map(AuditEvent::reason)
+                .anyMatch(r -> r.startsWith("agent 'reference' ") && r.contains("exit 137 (SIGKILL), Error")));
+        assertThat(engine.events(s.id(), 0, 100)).filteredOn(e -> e.kind().equals(AuditEvent.RUNTIME)
+                && e.reason().contains("exit 137")).singleElement().satisfies(e -> assertThat(e.detail())
+                .contains("\"exit_code\":\"137\"").contains("\"reason\":\"Error\""));
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+        assertThat(everIn(s, SessionState.ERROR)).as("never ERROR on the way").isFalse();
+        // views of the session hear of the new rows in its history (the session itself did not change)
+        assertThat(everIn(s, SessionState.READY)).isTrue();
+
+        // the restarted agent works in the same workspace
+        SendResult after = engine.send("resilient", null, "$ cat before.txt", null);
+        assertThat(after.reply().content()).as(after.reply().error()).contains("before");
+        assertThat(pod(s)).isNotNull();
+    }
+
+    @Test
+    void aMessageInFlightWhenTheContainerDiesFailsWithTheReasonAndIsRecorded() {
+        Session s = ready("interrupted");
+        CompletableFuture<SendResult> slow = CompletableFuture.supplyAsync(
+                () -> engine.send("interrupted", null, "$ sleep 30 && echo never", null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> agentLog(s).stream().anyMatch(l -> l.contains("received")));
+
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+
+        SendResult cut = slow.join();
+        assertThat(cut.failed()).isTrue();
+        assertThat(cut.reply().error()).contains("the connection to agent 'reference' failed")
+                .contains("its container").contains("exit 137 (SIGKILL), Error");
+        Message recorded = engine.messages("interrupted", 0, null, 100).stream()
+                .filter(m -> m.role() == Message.Role.AGENT).reduce((a, b) -> b).orElseThrow();
+        assertThat(recorded.status()).isEqualTo(Message.Status.ERROR);
+        assertThat(recorded.error()).isEqualTo(cut.reply().error());
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> readyAgain(s, 1));
+        SendResult next = engine.send("interrupted", null, "$ echo again", null);
+        assertThat(next.reply().content()).as(next.reply().error()).contains("again");
+        assertThat(everIn(s, SessionState.ERROR)).isFalse();
+    }
+
+    @Test
+    void aSingleOomKillIsRestartedButCrashLoopBackOffIsAnError() {
+        Session s = ready("hungry-once");
+        kubelet.oomKill(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> readyAgain(s, 1));
+        await().atMost(Duration.ofSeconds(5)).until(() -> engine.events(s.id(), 0, 100).stream().map(AuditEvent::reason)
+                .anyMatch(r -> r.contains("exit 137 (SIGKILL), OOMKilled")));
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+
+        // its image breaks and it dies again within the kubelet's back-off: CrashLoopBackOff, an error
+        kubelet.breakImage(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(30)).until(() -> fresh(s).state() == SessionState.ERROR);
+        assertThat(fresh(s).terminationReason()).contains("CrashLoopBackOff").contains("back-off 10s restarting failed container=reference")
+                .contains("restarted 1 times; last exit 137 Error");
+    }
+
+    @Test
+    void aPodThatFailedOrWasDeletedWhileNoEngineRanIsAnErrorWithThatReason() {
+        Session evicted = ready("evicted");
+        Session deleted = ready("deleted");
+        engine.close();
+
+        kubelet.evict(NS, ObjectNames.of(evicted.id()));
+        kubelet.deletePod(NS, ObjectNames.of(deleted.id()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> pod(deleted) == null);
+
+        Engine again = openEngine(dataDir, "alice");
+        again.useContext(CONTEXT, NS);
+        again.reconcile();
+        assertThat(again.session("evicted").state()).isEqualTo(SessionState.ERROR);
+        assertThat(again.session("evicted").terminationReason()).contains("Failed: Evicted: The node was low on resource: memory");
+        assertThat(again.session("deleted").state()).isEqualTo(SessionState.ERROR);
+        assertThat(again.session("deleted").terminationReason()).contains("no longer exists");
+    }
+}
