@@ -69,7 +69,7 @@ abstract class KubernetesTestBase {
         KubernetesSettings st = settings();
         Runtimes runtimes = TestRuntimes.withContext(dir, CONTEXT,
                 () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock()));
-        Engine e = Engine.open(EngineConfig.of(dir).withActor(actor).withStartTimeout(Duration.ofSeconds(20)), runtimes);
+        Engine e = Engine.open(EngineConfig.of(dir).withActor(actor).withStartTimeout(Duration.ofSeconds(90)), runtimes);
         toClose.add(0, e);
         return e;
     }

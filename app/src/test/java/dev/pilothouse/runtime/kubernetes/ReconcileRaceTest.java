@@ -222,7 +222,7 @@ class ReconcileRaceTest extends KubernetesTestBase {
         KubernetesSettings st = settings();
         CountingRuntime[] counting = new CountingRuntime[1];
         CountDownLatch release = new CountDownLatch(1);
-        Engine carol = Engine.open(EngineConfig.of(carolsWorkstation).withActor("carol").withStartTimeout(Duration.ofSeconds(20)),
+        Engine carol = Engine.open(EngineConfig.of(carolsWorkstation).withActor("carol").withStartTimeout(Duration.ofSeconds(90)),
                 TestRuntimes.withContext(carolsWorkstation, CONTEXT, () -> {
                     counting[0] = new CountingRuntime(KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st,
                             runtimeClock()));
