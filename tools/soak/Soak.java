@@ -82,6 +82,9 @@ public final class Soak {
                                     `store accept --yes` and go on (default accept)
               --keep-output         keep every command's stdout/stderr in DIR/out (default: failures only)
               --no-snapshots        do not copy the store file after each good check
+              --inject-revert M     self-test of the checks: at minute M put back the store file copied at
+                                    minute M/2 (store.seq kept: the new build must refuse; the old one loses)
+              --inject-revert-seq   with --inject-revert: put back store.seq too (a silent revert for both)
             """;
 
     static final class Opts {
@@ -113,6 +116,8 @@ public final class Soak {
         String onRefusal = "accept";
         boolean keepOutput;
         boolean snapshots = true;
+        double injectRevert = -1;
+        boolean injectRevertSeq;
         final Map<String, String> given = new LinkedHashMap<>();
 
         static Opts parse(String[] args) {
@@ -126,7 +131,7 @@ public final class Soak {
                     a = a.substring(0, eq);
                 }
                 boolean flag = switch (a) {
-                    case "--force", "--no-engine", "--stop-on-loss", "--keep-output", "--no-snapshots", "--help", "-h" -> true;
+                    case "--force", "--no-engine", "--stop-on-loss", "--keep-output", "--no-snapshots", "--inject-revert-seq", "--help", "-h" -> true;
                     default -> false;
                 };
                 if (!flag && v == null) {
@@ -185,6 +190,8 @@ public final class Soak {
                     }
                     case "--keep-output" -> o.keepOutput = true;
                     case "--no-snapshots" -> o.snapshots = false;
+                    case "--inject-revert" -> o.injectRevert = Double.parseDouble(v);
+                    case "--inject-revert-seq" -> o.injectRevertSeq = true;
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -268,6 +275,9 @@ public final class Soak {
     /** Candidate anomalies, key -> first seen; reported when seen again 20 s later. */
     final Map<String, Instant> suspect = new HashMap<>();
     Instant lastStatus = Instant.now();
+    /** --inject-revert: 0 waiting for the copy, 1 copied, 2 put back */
+    int injectPhase;
+    int injectSourceCheck;
 
     Soak(Opts o) {
         this.o = o;
@@ -312,6 +322,9 @@ public final class Soak {
         long maxVersion = -1;
         String maxVersionSrc;
         final Map<Long, String> seenMessages = new HashMap<>();
+        final Map<Long, String> seenEvents = new HashMap<>();
+        /** read its messages and audit trail at the next check (it went to ERROR: a revert shows there) */
+        boolean deepNeeded;
         String lastState;
         Instant lastStateSince;
         boolean inError;
@@ -388,6 +401,7 @@ public final class Soak {
         final Map<String, Map<String, Object>> byId = new HashMap<>();
         final Map<String, Boolean> agentsLive = new HashMap<>();
         final Map<String, List<Map<String, Object>>> messages = new HashMap<>();
+        final Map<String, List<Map<String, Object>>> events = new HashMap<>();
 
         Obs(int n, Instant at) {
             this.n = n;
@@ -425,13 +439,14 @@ public final class Soak {
         detect();
         log("soak: launcher " + o.launcher + " (" + version + "), `engine` command: " + (hasEngine ? "yes" : "no")
                 + ", data dir " + data + ", " + o.minutes + " min, seed " + o.seed + ", options " + o.given);
-        journal(Map.of("event", "start", "launcher", o.launcher.toString(), "version", version, "engine", hasEngine,
+        journal(jmap("event", "start", "launcher", o.launcher.toString(), "version", version, "engine", hasEngine,
                 "seed", o.seed, "options", o.given));
         Instant deadline = started.plusMillis((long) (o.minutes * 60_000));
         // a first session and agent, so that every kind of step has something to work on
         single(createCmd());
         check("start");
         while (!stop && Instant.now().isBefore(deadline)) {
+            inject();
             manageHolder();
             double u = rnd.nextDouble();
             if (u < o.burstP) {
@@ -688,6 +703,52 @@ public final class Soak {
                     .replace('\0', ' ');
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    /**
+     * --inject-revert: a self-test of the checks. Copies the store at minute M/2 and puts it back at
+     * minute M, with nothing holding the data dir, as the H2 bug did to the file by itself.
+     */
+    void inject() throws Exception {
+        if (o.injectRevert < 0 || injectPhase == 2) {
+            return;
+        }
+        double minute = secs(started, Instant.now()) / 60.0;
+        if (injectPhase == 0 && minute >= o.injectRevert / 2 && last != null) {
+            releaseDataDir();
+            snapshot("inject-source");
+            injectSourceCheck = last.n;
+            injectPhase = 1;
+            log("inject: copied the store as of check " + last.n + " (minute " + String.format(Locale.ROOT, "%.1f", minute)
+                    + ") to put back at minute " + o.injectRevert);
+        } else if (injectPhase == 1 && minute >= o.injectRevert) {
+            releaseDataDir();
+            Path src = evidence.resolve("inject-source");
+            Files.copy(src.resolve("pilothouse.mv.db"), data.resolve("pilothouse.mv.db"), StandardCopyOption.REPLACE_EXISTING);
+            if (o.injectRevertSeq && Files.exists(src.resolve("store.seq"))) {
+                Files.copy(src.resolve("store.seq"), data.resolve("store.seq"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            injectPhase = 2;
+            count("injected reverts");
+            log("INJECTED: put back the store file as of check " + injectSourceCheck
+                    + (o.injectRevertSeq ? ", and its store.seq" : " (store.seq kept)")
+                    + "; the next check must report what was lost since (or the store refuse to open)");
+        }
+    }
+
+    /** Nothing holds the store: the long-lived engine ended, the background engine stopped. */
+    void releaseDataDir() throws Exception {
+        endHolder(false);
+        if (!hasEngine) {
+            return;
+        }
+        Cmd c = new Cmd("engine stop", null, List.of("engine", "stop"));
+        c.check = true;
+        runAll(List.of(c), null);
+        long end = System.currentTimeMillis() + 60_000;
+        while (enginePid() > 0 && System.currentTimeMillis() < end) {
+            sleepMs(200);
         }
     }
 
@@ -1360,6 +1421,9 @@ public final class Soak {
     }
 
     void env(ProcessBuilder pb) {
+        // every process's app log is kept (the launcher keeps the newest 20 by default): the engine's logs are evidence
+        String opts = pb.environment().getOrDefault("PILOTHOUSE_JAVA_OPTS", "");
+        pb.environment().put("PILOTHOUSE_JAVA_OPTS", (opts + " -Dpilothouse.log.keep=1000000").strip());
         if (o.engineIdle != null) {
             pb.environment().put("PILOTHOUSE_ENGINE_IDLE_SECONDS", Integer.toString(o.engineIdle));
         }
@@ -1426,7 +1490,7 @@ public final class Soak {
         if (isRefusal(c.err + c.out)) {
             refusal(c.label(), c.err + c.out);
         }
-        journal(Map.of("event", "unknown", "cmd", c.n, "kind", c.kind, "target", String.valueOf(c.target), "outcome", c.outcome(),
+        journal(jmap("event", "unknown", "cmd", c.n, "kind", c.kind, "target", String.valueOf(c.target), "outcome", c.outcome(),
                 "error", c.firstError()));
         c.onUnknown.accept(c);
     }
@@ -1443,8 +1507,16 @@ public final class Soak {
         if (obs == null) {
             return;
         }
+        int lossesBefore = losses.size() + detectedLosses.size();
         compare(obs);
         processes(obs);
+        long live = obs.sessions.values().stream().filter(x -> x.get("deleted_at") == null).count();
+        Map<String, Long> states = obs.sessions.values().stream().filter(x -> x.get("deleted_at") == null)
+                .collect(Collectors.groupingBy(x -> str(x.get("state")), TreeMap::new, Collectors.counting()));
+        log("  check " + obs.n + " (" + why + "): " + obs.sessions.size() + " sessions (" + live + " live " + states + "), "
+                + obs.agentsLive.values().stream().filter(b -> b).count() + " agents, messages and events of " + obs.messages.keySet()
+                + (losses.size() + detectedLosses.size() > lossesBefore ? ", " + (losses.size() + detectedLosses.size() - lossesBefore)
+                + " LOST" : ", nothing lost"));
         last = obs;
         if (o.snapshots && losses.isEmpty()) {
             snapshot("last-good");
@@ -1453,17 +1525,22 @@ public final class Soak {
 
     Obs observe() throws Exception {
         Obs obs = new Obs(++checkSeq, Instant.now());
-        // messages: sessions with replies not yet seen first, then one more in turn
+        // messages and audit trail ("deep"): sessions gone to ERROR and with replies not yet seen first, then one in turn
         List<String> msgs = new ArrayList<>();
         for (SFact f : sessions.values()) {
-            if (!f.gone && !f.pending && !f.unverified.isEmpty() && msgs.size() < 3) {
+            if (!f.gone && !f.pending && f.deepNeeded && msgs.size() < 2) {
                 msgs.add(f.name);
             }
         }
-        List<String> withMessages = sessions.values().stream().filter(f -> !f.gone && !f.pending && !f.seenMessages.isEmpty()
+        for (SFact f : sessions.values()) {
+            if (!f.gone && !f.pending && !f.unverified.isEmpty() && msgs.size() < 3 && !msgs.contains(f.name)) {
+                msgs.add(f.name);
+            }
+        }
+        List<String> others = sessions.values().stream().filter(f -> !f.gone && !f.pending && f.id != null
                 && !msgs.contains(f.name)).map(f -> f.name).toList();
-        if (!withMessages.isEmpty()) {
-            msgs.add(withMessages.get(checkSeq % withMessages.size()));
+        if (!others.isEmpty()) {
+            msgs.add(others.get(checkSeq % others.size()));
         }
         Cmd list = null;
         Cmd ag = null;
@@ -1480,11 +1557,14 @@ public final class Soak {
                 batch.add(ag);
             }
             for (String m : msgs) {
-                Cmd mc = msgCmds.get(m);
-                if (mc == null || (!mc.ok() && !mc.err.contains("no session") && !mc.err.contains("not found"))) {
-                    mc = new Cmd("check: sessions messages", m, List.of("sessions", "messages", m, "-o", "json"));
-                    msgCmds.put(m, mc);
-                    batch.add(mc);
+                for (String what : List.of("messages", "events")) {
+                    String key = what + ":" + m;
+                    Cmd mc = msgCmds.get(key);
+                    if (mc == null || (!mc.ok() && attempt <= 3)) {
+                        mc = new Cmd("check: sessions " + what, m, List.of("sessions", what, m, "-o", "json"));
+                        msgCmds.put(key, mc);
+                        batch.add(mc);
+                    }
                 }
             }
             for (Cmd c : batch) {
@@ -1534,7 +1614,8 @@ public final class Soak {
                         @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) x;
                         ms.add(m);
                     }
-                    obs.messages.put(e.getKey(), ms);
+                    String[] k = e.getKey().split(":", 2);
+                    (k[0].equals("messages") ? obs.messages : obs.events).put(k[1], ms);
                 }
             }
         } catch (RuntimeException e) {
@@ -1558,14 +1639,14 @@ public final class Soak {
                 } else if (++f.pendingChecks >= 3 && f.pendingSince != null
                         && Duration.between(f.pendingSince, obs.at).toSeconds() >= 60) {
                     f.gone = true; // its command was killed or failed before it made the session: fine
-                    journal(Map.of("event", "never-came", "check", obs.n, "session", f.name, "why", f.src));
+                    journal(jmap("event", "never-came", "check", obs.n, "session", f.name, "why", f.src));
                 }
                 continue;
             }
             if (f.pending) {
                 f.pending = false;
                 f.src = "seen at check " + obs.n + " (" + f.src + ")";
-                journal(Map.of("event", "adopt", "check", obs.n, "session", f.name, "why", f.src));
+                journal(jmap("event", "adopt", "check", obs.n, "session", f.name, "why", f.src));
             }
             String id = str(s.get("id"));
             if (f.id != null && !f.id.equals(id)) {
@@ -1699,6 +1780,7 @@ public final class Soak {
             }
             if (state.equals("ERROR") && !f.inError) {
                 f.inError = true;
+                f.deepNeeded = true;
                 anomaly("error:" + f.name + ":" + obs.n, "session " + f.name + " is in ERROR: " + str(s.get("termination_reason"))
                         + " (last acknowledged: " + f.lastAck + ")");
             } else if (!state.equals("ERROR")) {
@@ -1718,11 +1800,11 @@ public final class Soak {
                 long id = m.get("id") instanceof Number n ? n.longValue() : -1;
                 now.put(id, str(m.get("role")) + " " + abbreviate(str(m.get("content")), 40));
             }
-            for (var e : f.seenMessages.entrySet()) {
-                if (!now.containsKey(e.getKey())) {
-                    loss(obs, "session " + f.name + " message #" + e.getKey() + " (" + e.getValue() + ") is gone", "seen before",
-                            f.lastAck);
-                }
+            List<String> gone = f.seenMessages.entrySet().stream().filter(e -> !now.containsKey(e.getKey()))
+                    .sorted(Map.Entry.comparingByKey()).map(e -> "#" + e.getKey() + " " + e.getValue()).toList();
+            if (!gone.isEmpty()) {
+                loss(obs, "session " + f.name + ": " + gone.size() + " message(s) seen before are gone: "
+                        + abbreviate(String.join("; ", gone), 400), "seen at an earlier check", f.lastAck);
             }
             f.seenMessages.clear();
             f.seenMessages.putAll(now);
@@ -1747,6 +1829,25 @@ public final class Soak {
             }
             f.tokens.clear();
             f.unverified.clear();
+        }
+        // the audit trail only grows: every event seen before is still there
+        List<Map<String, Object>> evs = obs.events.get(f.name);
+        if (evs != null) {
+            Map<Long, String> now = new HashMap<>();
+            for (Map<String, Object> ev : evs) {
+                long id = ev.get("id") instanceof Number n ? n.longValue() : -1;
+                now.put(id, str(ev.get("kind")) + (ev.get("to") != null ? " " + ev.get("from") + "->" + ev.get("to") : "")
+                        + " at " + str(ev.get("at")) + " (" + abbreviate(str(ev.get("reason")), 50) + ")");
+            }
+            List<String> gone = f.seenEvents.entrySet().stream().filter(e -> !now.containsKey(e.getKey()))
+                    .sorted(Map.Entry.comparingByKey()).map(e -> "#" + e.getKey() + " " + e.getValue()).toList();
+            if (!gone.isEmpty()) {
+                loss(obs, "session " + f.name + ": " + gone.size() + " audit event(s) seen before are gone: "
+                        + abbreviate(String.join("; ", gone), 500), "seen at an earlier check", f.lastAck);
+            }
+            f.seenEvents.clear();
+            f.seenEvents.putAll(now);
+            f.deepNeeded = false;
         }
         // a remix's workspace holds the parent's marker
         if (f.marker != null && !f.markerChecked && f.id != null && ("READY".equals(state) || "IDLE".equals(state)) && !deleted) {
@@ -1863,7 +1964,7 @@ public final class Soak {
         log((detected ? "LOST (after the store's refusal, accepted): " : "LOSS: ") + what + " [acknowledged by " + ackedBy
                 + "; last acknowledged command on it: " + lastAck + "; check " + obs.n + ", previous good check "
                 + (last == null ? "none" : last.n + " at " + hms(last.at)) + "]");
-        journal(Map.of("event", detected ? "lost-after-refusal" : "LOSS", "check", obs.n, "what", what, "acknowledged_by",
+        journal(jmap("event", detected ? "lost-after-refusal" : "LOSS", "check", obs.n, "what", what, "acknowledged_by",
                 String.valueOf(ackedBy)));
         if (!detected) {
             if (lossEvidence++ < 3) {
@@ -1887,7 +1988,7 @@ public final class Soak {
         a.put("what", what);
         anomalies.add(a);
         log("ANOMALY: " + what);
-        journal(Map.of("event", "anomaly", "kind", key.split(":", 2)[0], "what", what));
+        journal(jmap("event", "anomaly", "kind", key.split(":", 2)[0], "what", what));
     }
 
     static boolean isRefusal(String text) {
@@ -1903,7 +2004,7 @@ public final class Soak {
         r.put("message", msg);
         refusals.add(r);
         log("REFUSAL (the store detected it): " + where + ": " + msg);
-        journal(Map.of("event", "REFUSAL", "command", where, "message", msg));
+        journal(jmap("event", "REFUSAL", "command", where, "message", msg));
         snapshot("refusal-" + refusals.size());
         if (o.onRefusal.equals("stop") || !hasEngine) {
             stop = true;
@@ -2152,8 +2253,17 @@ public final class Soak {
         }
     }
 
+    /** An ordered map from key, value, key, value... */
+    static Map<String, Object> jmap(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            m.put(String.valueOf(kv[i]), kv[i + 1]);
+        }
+        return m;
+    }
+
     void journalAck(Cmd c, String fact) {
-        journal(Map.of("event", "ack", "cmd", c.n, "kind", c.kind, "args", c.args, "fact", fact));
+        journal(jmap("event", "ack", "cmd", c.n, "kind", c.kind, "args", c.args, "fact", fact));
     }
 
     void count(String what) {
