@@ -325,6 +325,8 @@ public final class Soak {
         final Map<Long, String> seenEvents = new HashMap<>();
         /** read its messages and audit trail at the next check (it went to ERROR: a revert shows there) */
         boolean deepNeeded;
+        /** the last check that read its messages and audit trail */
+        int lastDeep;
         String lastState;
         Instant lastStateSince;
         boolean inError;
@@ -1705,7 +1707,7 @@ public final class Soak {
         // version: every change of the row raises it; lower than seen before = the row went back
         if (version < f.maxVersion) {
             loss(obs, "session " + f.name + " went back from version " + f.maxVersion + " (" + f.maxVersionSrc + ") to " + version,
-                    f.src, f.lastAck);
+                    f.maxVersionSrc + "; the session: " + f.src, f.lastAck);
         }
         if (version >= f.maxVersion) {
             f.maxVersion = version;
@@ -1804,7 +1806,7 @@ public final class Soak {
                     .sorted(Map.Entry.comparingByKey()).map(e -> "#" + e.getKey() + " " + e.getValue()).toList();
             if (!gone.isEmpty()) {
                 loss(obs, "session " + f.name + ": " + gone.size() + " message(s) seen before are gone: "
-                        + abbreviate(String.join("; ", gone), 400), "seen at an earlier check", f.lastAck);
+                        + abbreviate(String.join("; ", gone), 400), "seen at check " + f.lastDeep, f.lastAck);
             }
             f.seenMessages.clear();
             f.seenMessages.putAll(now);
@@ -1843,11 +1845,12 @@ public final class Soak {
                     .sorted(Map.Entry.comparingByKey()).map(e -> "#" + e.getKey() + " " + e.getValue()).toList();
             if (!gone.isEmpty()) {
                 loss(obs, "session " + f.name + ": " + gone.size() + " audit event(s) seen before are gone: "
-                        + abbreviate(String.join("; ", gone), 500), "seen at an earlier check", f.lastAck);
+                        + abbreviate(String.join("; ", gone), 500), "seen at check " + f.lastDeep, f.lastAck);
             }
             f.seenEvents.clear();
             f.seenEvents.putAll(now);
             f.deepNeeded = false;
+            f.lastDeep = obs.n;
         }
         // a remix's workspace holds the parent's marker
         if (f.marker != null && !f.markerChecked && f.id != null && ("READY".equals(state) || "IDLE".equals(state)) && !deleted) {
