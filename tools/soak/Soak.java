@@ -80,6 +80,8 @@ public final class Soak {
               --stop-on-loss        stop at the first silent loss (default: report it and go on)
               --on-refusal stop|accept   on "the store ... was not opened": stop, or run
                                     `store accept --yes` and go on (default accept)
+              --deep N              sessions whose messages and audit trail each check reads: up to N with
+                                    new replies or gone to ERROR, plus one in turn (default 3; 0: one in turn)
               --keep-output         keep every command's stdout/stderr in DIR/out (default: failures only)
               --no-snapshots        do not copy the store file after each good check
               --inject-revert M     self-test of the checks: at minute M put back the store file copied at
@@ -117,6 +119,7 @@ public final class Soak {
         boolean keepOutput;
         boolean snapshots = true;
         double injectRevert = -1;
+        int deep = 3;
         boolean injectRevertSeq;
         final Map<String, String> given = new LinkedHashMap<>();
 
@@ -191,6 +194,7 @@ public final class Soak {
                     case "--keep-output" -> o.keepOutput = true;
                     case "--no-snapshots" -> o.snapshots = false;
                     case "--inject-revert" -> o.injectRevert = Double.parseDouble(v);
+                    case "--deep" -> o.deep = Integer.parseInt(v);
                     case "--inject-revert-seq" -> o.injectRevertSeq = true;
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -585,7 +589,7 @@ public final class Soak {
         if (c == null) {
             return;
         }
-        long delay = 100 + rnd.nextInt(2900);
+        long delay = killDelay(c.kind);
         log("kill-cli: " + c.label() + " will be killed -9 after " + delay + " ms");
         count("kill-cli steps");
         startCmd(c);
@@ -601,6 +605,11 @@ public final class Soak {
     /** kill -9 of the process that holds the data dir: while idle, or while a command runs. */
     void killEngineStep() throws Exception {
         count("kill-engine steps");
+        if (!hasEngine && (holder == null || !holder.p.isAlive()) && rnd.nextBoolean()) {
+            // without an engine command the store's holder is whoever opened it first: a long-lived one to kill
+            log("kill-engine: starting a long-lived " + "holder to kill");
+            startHolder(1 + rnd.nextDouble());
+        }
         if (!hasEngine && (holder == null || !holder.p.isAlive())) {
             // no engine process: each CLI is the engine; kill the first of a few, the one H2's AUTO_SERVER serves the others from
             List<Cmd> cmds = new ArrayList<>();
@@ -613,8 +622,25 @@ public final class Soak {
             runAll(cmds, "engine");
             return;
         }
-        boolean idle = rnd.nextDouble() < 0.4;
-        if (idle) {
+        double mode = rnd.nextDouble();
+        if (mode < 0.35) {
+            // the write-delay case: a command acknowledged, then the engine that ran it dies at once
+            Cmd c = pickMutating();
+            if (c == null) {
+                return;
+            }
+            log("kill-engine: " + c.label() + " runs; the engine is killed -9 as soon as it is acknowledged");
+            startCmd(c);
+            c.p.waitFor(o.cmdTimeout, java.util.concurrent.TimeUnit.SECONDS);
+            long pid = enginePid();
+            if (pid > 0 && pid != c.p.pid()) {
+                killPid(pid, "engine");
+                log("  killed the engine (pid " + pid + ") right after the command ended (exit " + c.p.exitValue() + ")");
+            }
+            finish(List.of(c));
+            return;
+        }
+        if (mode < 0.6) {
             long pid = enginePid();
             if (pid <= 0) {
                 log("kill-engine: no engine runs now");
@@ -628,7 +654,7 @@ public final class Soak {
         if (c == null) {
             return;
         }
-        long delay = 100 + rnd.nextInt(2400);
+        long delay = killDelay(c.kind);
         log("kill-engine: " + c.label() + " runs; the engine is killed -9 after " + delay + " ms");
         startCmd(c);
         sleepMs(delay);
@@ -639,6 +665,14 @@ public final class Soak {
             log("kill-engine: no engine to kill");
         }
         finish(List.of(c));
+    }
+
+    /** A moment within the command's usual run: 100 ms to 1.2 times its median duration so far (3 s at first). */
+    long killDelay(String kind) {
+        List<Long> d = new ArrayList<>(durations.getOrDefault(kind, List.of()));
+        d.sort(null);
+        long median = d.isEmpty() ? 3000 : Math.max(1000, d.get(d.size() / 2));
+        return 100 + (long) (rnd.nextDouble() * median * 1.2);
     }
 
     void killPid(long pid, String what) {
@@ -783,6 +817,12 @@ public final class Soak {
         if (now.isBefore(holderCooldownUntil) || rnd.nextDouble() >= o.holderP) {
             return;
         }
+        startHolder(o.holderMin + rnd.nextDouble() * (o.holderMax - o.holderMin));
+    }
+
+    /** Starts the long-lived engine for so many minutes and waits until it holds the store. */
+    boolean startHolder(double minutes) throws IOException {
+        Instant now = Instant.now();
         List<String> args;
         String kind;
         if (hasEngine) {
@@ -791,7 +831,7 @@ public final class Soak {
         } else {
             List<String> live = names(s -> true);
             if (live.isEmpty()) {
-                return;
+                return false;
             }
             args = List.of("sessions", "logs", pick(live), "--follow");
             kind = "sessions logs --follow";
@@ -807,7 +847,6 @@ public final class Soak {
         h.p = pb.start();
         h.pid = h.p.pid();
         h.startedAt = now;
-        double minutes = o.holderMin + rnd.nextDouble() * (o.holderMax - o.holderMin);
         h.until = now.plusMillis((long) (minutes * 60_000));
         holder = h;
         count("long-lived engines started");
@@ -825,6 +864,29 @@ public final class Soak {
             } else if (h.p.isAlive()) {
                 log("holder: `engine run` (pid " + h.pid + ") serves the data dir after " + secs(now, Instant.now()) + " s");
             }
+        } else {
+            long end = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < end && h.p.isAlive() && !holdsStore(h.pid)) {
+                sleepMs(200);
+            }
+            log("holder: " + kind + " (pid " + h.pid + ") " + (holdsStore(h.pid) ? "holds the store" : "does not hold the store")
+                    + " after " + secs(now, Instant.now()) + " s");
+        }
+        return h.p.isAlive();
+    }
+
+    /** Whether the process has the store's file open. */
+    boolean holdsStore(long pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals(data.resolve("pilothouse.mv.db").toString());
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -1530,18 +1592,18 @@ public final class Soak {
         // messages and audit trail ("deep"): sessions gone to ERROR and with replies not yet seen first, then one in turn
         List<String> msgs = new ArrayList<>();
         for (SFact f : sessions.values()) {
-            if (!f.gone && !f.pending && f.deepNeeded && msgs.size() < 2) {
+            if (!f.gone && !f.pending && f.deepNeeded && msgs.size() < Math.max(1, o.deep - 1)) {
                 msgs.add(f.name);
             }
         }
         for (SFact f : sessions.values()) {
-            if (!f.gone && !f.pending && !f.unverified.isEmpty() && msgs.size() < 3 && !msgs.contains(f.name)) {
+            if (!f.gone && !f.pending && !f.unverified.isEmpty() && msgs.size() < o.deep && !msgs.contains(f.name)) {
                 msgs.add(f.name);
             }
         }
         List<String> others = sessions.values().stream().filter(f -> !f.gone && !f.pending && f.id != null
                 && !msgs.contains(f.name)).map(f -> f.name).toList();
-        if (!others.isEmpty()) {
+        if (!others.isEmpty() && msgs.size() < o.deep + 1) {
             msgs.add(others.get(checkSeq % others.size()));
         }
         Cmd list = null;
@@ -1572,7 +1634,14 @@ public final class Soak {
             for (Cmd c : batch) {
                 c.check = true;
             }
-            runAll(batch, null);
+            if (hasEngine) {
+                runAll(batch, null);
+            } else {
+                // every command opens the store itself: at once, they fight over H2's file lock
+                for (Cmd c : batch) {
+                    runAll(List.of(c), null);
+                }
+            }
             boolean refused = false;
             for (Cmd c : batch) {
                 if (!c.ok()) {
