@@ -74,6 +74,8 @@ public final class Soak {
               --holder-minutes A-B  how long it is kept (default 2-6)
               --max-running N       running sessions (agent JVMs) at most (default 4)
               --engine-idle S       PILOTHOUSE_ENGINE_IDLE_SECONDS for the background engine (default: unset)
+              --meta-pad N          a metadata value of N characters on every session, rewritten by a quarter
+                                    of the updates (rows H2 must rewrite and compact; default 3000, max ~15000)
               --reply-bytes A-B     random bytes in each send's reply, base64 (default 500-6000)
               --cmd-timeout S       a command running longer is killed and reported hung (default 300)
               --no-engine           treat the build as one without `pilothouse engine` (auto-detected)
@@ -120,6 +122,7 @@ public final class Soak {
         boolean snapshots = true;
         double injectRevert = -1;
         int deep = 3;
+        int padBytes = 3000;
         boolean injectRevertSeq;
         final Map<String, String> given = new LinkedHashMap<>();
 
@@ -195,6 +198,7 @@ public final class Soak {
                     case "--no-snapshots" -> o.snapshots = false;
                     case "--inject-revert" -> o.injectRevert = Double.parseDouble(v);
                     case "--deep" -> o.deep = Integer.parseInt(v);
+                    case "--meta-pad" -> o.padBytes = Integer.parseInt(v);
                     case "--inject-revert-seq" -> o.injectRevertSeq = true;
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -1176,8 +1180,13 @@ public final class Soak {
         String v = "x" + (++counter);
         String prompt = "$ mkdir -p data && echo marker-" + name + " > data/marker && head -c 20000 /dev/urandom > data/blob"
                 + " && echo created-" + name;
-        Cmd c = new Cmd("sessions create", name, List.of("sessions", "create", name, "--agent", agent, "--prompt", prompt,
+        String pad = pad();
+        List<String> args = new ArrayList<>(List.of("sessions", "create", name, "--agent", agent, "--prompt", prompt,
                 "--meta", "soak=" + name, "--meta", "k0=" + v, "--waiting-timeout", w + "s"));
+        if (pad != null) {
+            args.addAll(List.of("--meta", "pad=" + pad));
+        }
+        Cmd c = new Cmd("sessions create", name, args);
         SFact f = new SFact(name);
         f.pending = true;
         f.waiting = w;
@@ -1190,6 +1199,9 @@ public final class Soak {
             f.lastAck = x.src();
             setMeta(f, "soak", name, x.src());
             setMeta(f, "k0", v, x.src());
+            if (pad != null) {
+                setMeta(f, "pad", pad, x.src());
+            }
             f.marker = "marker-" + name;
             f.tokens.put("created-" + name, x.src());
             f.unverified.add("created-" + name);
@@ -1198,6 +1210,9 @@ public final class Soak {
         };
         c.onUnknown = x -> {
             f.lateMeta.computeIfAbsent("k0", k -> new HashSet<>()).add(v);
+            if (pad != null) {
+                f.lateMeta.computeIfAbsent("pad", k -> new HashSet<>()).add(pad);
+            }
             f.marker = "marker-" + name;
             f.pendingSince = x.end;
         };
@@ -1264,14 +1279,22 @@ public final class Soak {
             return c;
         }
         String key = !ours.isEmpty() && rnd.nextDouble() < 0.3 ? pick(ours) : "k" + (++counter);
-        busy.add("key:" + s + ":" + key);
         String v = "x" + (++counter);
+        if (o.padBytes > 0 && !busy.contains("key:" + s + ":pad") && rnd.nextDouble() < 0.25) {
+            key = "pad"; // rewrite the row with a new large value: garbage for H2 to compact
+            v = pad();
+        }
+        busy.add("key:" + s + ":" + key);
+        return metaUpdate(f, s, key, v);
+    }
+
+    Cmd metaUpdate(SFact f, String s, String key, String v) {
         Cmd c = new Cmd("sessions update --meta", s, List.of("sessions", "update", s, "--meta", key + "=" + v));
         c.onOk = x -> {
             setMeta(f, key, v, x.src());
             f.unset.remove(key);
             f.lastAck = x.src();
-            journalAck(x, "session " + s + " has metadata " + key + "=" + v);
+            journalAck(x, "session " + s + " has metadata " + key + "=" + abbreviate(v, 40));
         };
         c.onUnknown = x -> {
             String old = f.meta.remove(key);
@@ -1420,6 +1443,19 @@ public final class Soak {
             case 2 -> new Cmd("read: sessions events", s, List.of("sessions", "events", s));
             default -> new Cmd("read: sessions list", null, List.of("sessions", "list"));
         };
+    }
+
+    /** A metadata value of --meta-pad characters (none if 0): sessions rows big enough for H2's compaction to move. */
+    String pad() {
+        if (o.padBytes <= 0) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder("p" + (++counter) + "-");
+        String abc = "abcdefghijklmnopqrstuvwxyz0123456789";
+        while (b.length() < o.padBytes) {
+            b.append(abc.charAt(rnd.nextInt(abc.length())));
+        }
+        return b.toString();
     }
 
     void running(SFact f, Cmd x) {
@@ -1803,11 +1839,12 @@ public final class Soak {
                 Set<String> late = f.lateMeta.getOrDefault(e.getKey(), Set.of());
                 if ((seen != null && late.contains(String.valueOf(seen))) || late.contains(e.getValue())) {
                     anomaly("late-apply:" + f.name + ":" + e.getKey(), "session " + f.name + ": metadata " + e.getKey() + " is "
-                            + (seen == null ? "gone" : seen) + ", was " + e.getValue() + " at the check before: an unacknowledged "
+                            + (seen == null ? "gone" : abbreviate(String.valueOf(seen), 40)) + ", was " + abbreviate(e.getValue(), 40)
+                            + " at the check before: an unacknowledged "
                             + "(killed or failed) update took effect later than the check after it");
                 } else {
-                    loss(obs, "session " + f.name + " metadata " + e.getKey() + "=" + e.getValue() + " is "
-                            + (seen == null ? "gone" : "now " + seen), f.metaSrc.get(e.getKey()), f.lastAck);
+                    loss(obs, "session " + f.name + " metadata " + e.getKey() + "=" + abbreviate(e.getValue(), 40) + " is "
+                            + (seen == null ? "gone" : "now " + abbreviate(String.valueOf(seen), 40)), f.metaSrc.get(e.getKey()), f.lastAck);
                 }
                 if (seen == null) {
                     f.meta.remove(e.getKey());
@@ -1818,7 +1855,7 @@ public final class Soak {
         }
         for (var e : f.unset.entrySet()) {
             if (meta.containsKey(e.getKey())) {
-                loss(obs, "session " + f.name + " metadata key " + e.getKey() + " is back (" + meta.get(e.getKey()) + ")", e.getValue(),
+                loss(obs, "session " + f.name + " metadata key " + e.getKey() + " is back (" + abbreviate(String.valueOf(meta.get(e.getKey())), 40) + ")", e.getValue(),
                         f.lastAck);
             }
         }
@@ -2335,7 +2372,8 @@ public final class Soak {
     }
 
     void journalAck(Cmd c, String fact) {
-        journal(jmap("event", "ack", "cmd", c.n, "kind", c.kind, "args", c.args, "fact", fact));
+        journal(jmap("event", "ack", "cmd", c.n, "kind", c.kind, "args", c.args.stream().map(a -> abbreviate(a, 120)).toList(),
+                "fact", abbreviate(fact, 400)));
     }
 
     void count(String what) {
