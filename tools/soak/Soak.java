@@ -1702,12 +1702,14 @@ public final class Soak {
             anomaly("check-failed", "check " + obs.n + ": the store could not be read in 6 attempts: " + lastError);
             return null;
         }
+        Cmd parsing = list;
         try {
             for (Object x : (List<?>) Json.parse(list.out)) {
                 @SuppressWarnings("unchecked") Map<String, Object> s = (Map<String, Object>) x;
                 obs.sessions.put(str(s.get("name")), s);
                 obs.byId.put(str(s.get("id")), s);
             }
+            parsing = ag;
             for (Object x : (List<?>) Json.parse(ag.out)) {
                 Map<?, ?> a = (Map<?, ?>) x;
                 String name = str(a.get("name"));
@@ -1716,6 +1718,7 @@ public final class Soak {
             }
             for (var e : msgCmds.entrySet()) {
                 if (e.getValue().ok()) {
+                    parsing = e.getValue();
                     List<Map<String, Object>> ms = new ArrayList<>();
                     for (Object x : (List<?>) Json.parse(e.getValue().out)) {
                         @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) x;
@@ -1727,7 +1730,12 @@ public final class Soak {
             }
         } catch (RuntimeException e) {
             checksFailed++;
-            anomaly("check-unreadable", "check " + obs.n + ": output not readable as JSON: " + e.getMessage());
+            Path kept = outDir.resolve(String.format(Locale.ROOT, "c%06d.unreadable.out", parsing.n));
+            Files.writeString(kept, parsing.out);
+            Files.writeString(outDir.resolve(String.format(Locale.ROOT, "c%06d.unreadable.err", parsing.n)), parsing.err);
+            anomaly("check-unreadable:" + parsing.n, "check " + obs.n + ": " + parsing.label() + " exited 0 but its output is not "
+                    + "JSON (" + e.getMessage() + "; " + parsing.out.length() + " chars, kept in " + kept + "): "
+                    + abbreviate(parsing.out, 120));
             return null;
         }
         return obs;
