@@ -70,6 +70,8 @@ public final class Soak {
               --burst-p P           chance a step is a parallel burst (default 0.08)
               --kill-cli-p P        chance a step kills a CLI mid-command (default 0.07)
               --kill-engine-p P     chance a step kills -9 the engine holding the data dir (default 0.05)
+              --after-ack-p P       of the engine kills, the share right after an acknowledged command (default 0.35;
+                                    the rest: 40% while idle, 60% partway through a command)
               --holder-p P          chance to start a long-lived engine when none runs (default 0.04)
               --holder-minutes A-B  how long it is kept (default 2-6)
               --max-running N       running sessions (agent JVMs) at most (default 4)
@@ -122,6 +124,7 @@ public final class Soak {
         boolean snapshots = true;
         double injectRevert = -1;
         int deep = 3;
+        double afterAckP = 0.35;
         int padBytes = 3000;
         boolean injectRevertSeq;
         final Map<String, String> given = new LinkedHashMap<>();
@@ -198,6 +201,7 @@ public final class Soak {
                     case "--no-snapshots" -> o.snapshots = false;
                     case "--inject-revert" -> o.injectRevert = Double.parseDouble(v);
                     case "--deep" -> o.deep = Integer.parseInt(v);
+                    case "--after-ack-p" -> o.afterAckP = Double.parseDouble(v);
                     case "--meta-pad" -> o.padBytes = Integer.parseInt(v);
                     case "--inject-revert-seq" -> o.injectRevertSeq = true;
                     default -> throw new IllegalArgumentException("unknown option " + a);
@@ -609,7 +613,7 @@ public final class Soak {
     /** kill -9 of the process that holds the data dir: while idle, or while a command runs. */
     void killEngineStep() throws Exception {
         count("kill-engine steps");
-        if (!hasEngine && (holder == null || !holder.p.isAlive()) && rnd.nextBoolean()) {
+        if (!hasEngine && (holder == null || !holder.p.isAlive()) && rnd.nextDouble() < Math.max(0.5, o.afterAckP)) {
             // without an engine command the store's holder is whoever opened it first: a long-lived one to kill
             log("kill-engine: starting a long-lived " + "holder to kill");
             startHolder(1 + rnd.nextDouble());
@@ -627,7 +631,7 @@ public final class Soak {
             return;
         }
         double mode = rnd.nextDouble();
-        if (mode < 0.35) {
+        if (mode < o.afterAckP) {
             // the write-delay case: a command acknowledged, then the engine that ran it dies at once
             Cmd c = pickMutating();
             if (c == null) {
@@ -644,7 +648,7 @@ public final class Soak {
             finish(List.of(c));
             return;
         }
-        if (mode < 0.6) {
+        if (mode < o.afterAckP + (1 - o.afterAckP) * 0.4) {
             long pid = enginePid();
             if (pid <= 0) {
                 log("kill-engine: no engine runs now");
