@@ -238,7 +238,12 @@ public final class Soak {
             System.exit(2);
             return;
         }
-        System.exit(new Soak(o).run());
+        try {
+            System.exit(new Soak(o).run());
+        } catch (IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -337,6 +342,8 @@ public final class Soak {
         final Map<Long, String> seenEvents = new HashMap<>();
         /** read its messages and audit trail at the next check (it went to ERROR: a revert shows there) */
         boolean deepNeeded;
+        /** the check that last found something of it lost */
+        int lostAt;
         /** the last check that read its messages and audit trail */
         int lastDeep;
         String lastState;
@@ -1894,7 +1901,8 @@ public final class Soak {
                     f.stateRule = null;
                 } else if (f.stateRule.equals("RUNNING") && state.equals("IDLE") && obs.at.isBefore(f.readyUntil)) {
                     loss(obs, "session " + f.name + " is IDLE " + secs(obs.at, f.readyUntil) + " s before its waiting timeout ("
-                            + f.waiting + " s) could have paused it", f.stateSrc, f.lastAck);
+                            + f.waiting + " s) could have paused it" + (f.lostAt > 0 ? " (its last activity went back with the loss "
+                            + "at check " + f.lostAt + ")" : ""), f.stateSrc, f.lastAck);
                     f.stateRule = null;
                 }
             }
@@ -2071,6 +2079,12 @@ public final class Soak {
     // findings
 
     void loss(Obs obs, String what, String ackedBy, String lastAck) {
+        if (what.startsWith("session ")) {
+            SFact f = sessions.get(what.substring(8).split("[ :]", 2)[0]);
+            if (f != null) {
+                f.lostAt = obs.n;
+            }
+        }
         boolean detected = refusalPending;
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("at", obs.at.toString());
