@@ -69,8 +69,8 @@ public final class Soak {
               --burst A-B           commands in a parallel burst (default 10-20)
               --burst-p P           chance a step is a parallel burst (default 0.08)
               --kill-cli-p P        chance a step kills a CLI mid-command (default 0.07)
-              --kill-engine-p P     chance a step kills -9 the engine holding the data dir (default 0.05)
-              --after-ack-p P       of the engine kills, the share right after an acknowledged command (default 0.35;
+              --kill-engine-p P     chance a step kills -9 the engine holding the data dir (default 0.1)
+              --after-ack-p P       of the engine kills, the share right after an acknowledged command (default 0.5;
                                     the rest: 40% while idle, 60% partway through a command)
               --holder-p P          chance to start a long-lived engine when none runs (default 0.04)
               --holder-minutes A-B  how long it is kept (default 2-6)
@@ -108,7 +108,7 @@ public final class Soak {
         int burstMax = 20;
         double burstP = 0.08;
         double killCliP = 0.07;
-        double killEngineP = 0.05;
+        double killEngineP = 0.1;
         double holderP = 0.04;
         double holderMin = 2;
         double holderMax = 6;
@@ -124,7 +124,7 @@ public final class Soak {
         boolean snapshots = true;
         double injectRevert = -1;
         int deep = 3;
-        double afterAckP = 0.35;
+        double afterAckP = 0.5;
         int padBytes = 3000;
         boolean injectRevertSeq;
         final Map<String, String> given = new LinkedHashMap<>();
@@ -640,7 +640,7 @@ public final class Soak {
         double mode = rnd.nextDouble();
         if (mode < o.afterAckP) {
             // the write-delay case: a command acknowledged, then the engine that ran it dies at once
-            Cmd c = pickMutating();
+            Cmd c = pickMutating(true);
             if (c == null) {
                 return;
             }
@@ -1010,15 +1010,20 @@ public final class Soak {
     }
 
     Cmd pickMutating() {
+        return pickMutating(false);
+    }
+
+    /** lastWriteAtEnd: mostly commands whose last write comes just before they answer (update, send). */
+    Cmd pickMutating(boolean lastWriteAtEnd) {
         for (int i = 0; i < 10; i++) {
             Map<String, Integer> w = new LinkedHashMap<>();
-            w.put("create", 6);
-            w.put("remix", 5);
-            w.put("update", 6);
-            w.put("pause", 6);
-            w.put("resume", 4);
-            w.put("send", 8);
-            w.put("delete", 2);
+            w.put("create", lastWriteAtEnd ? 1 : 6);
+            w.put("remix", lastWriteAtEnd ? 0 : 5);
+            w.put("update", lastWriteAtEnd ? 10 : 6);
+            w.put("pause", lastWriteAtEnd ? 1 : 6);
+            w.put("resume", lastWriteAtEnd ? 0 : 4);
+            w.put("send", lastWriteAtEnd ? 6 : 8);
+            w.put("delete", lastWriteAtEnd ? 1 : 2);
             w.put("agent-create", 1);
             Cmd c = forKind(weighted(w), new HashSet<>(), runningCount(), true);
             if (c != null && !c.kind.startsWith("read")) {
