@@ -86,7 +86,8 @@ public final class Soak {
                                     `store accept --yes` and go on (default accept)
               --deep N              sessions whose messages and audit trail each check reads: up to N with
                                     new replies or gone to ERROR, plus one in turn (default 3; 0: one in turn)
-              --keep-output         keep every command's stdout/stderr in DIR/out (default: failures only)
+              --keep-output         keep every command's stdout/stderr in DIR/out (default: those of state-changing
+                                    commands and of failures, not of reads that succeeded)
               --no-snapshots        do not copy the store file after each good check
               --inject-revert M     self-test of the checks: at minute M put back the store file copied at
                                     minute M/2 (store.seq kept: the new build must refuse; the old one loses)
@@ -1564,7 +1565,8 @@ public final class Soak {
             inFlight.remove(c);
             c.out = read(c.outFile);
             c.err = read(c.errFile);
-            if (c.ok() && !o.keepOutput) {
+            // the output of a state-changing command is kept: it is evidence if what it acknowledged goes missing
+            if (c.ok() && !o.keepOutput && (c.check || c.kind.startsWith("read"))) {
                 Files.deleteIfExists(c.outFile);
                 Files.deleteIfExists(c.errFile);
             }
