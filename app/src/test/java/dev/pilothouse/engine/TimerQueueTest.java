@@ -54,7 +54,8 @@ class TimerQueueTest extends EngineTestBase {
         Session idle = e.session(s.id());
         assertThat(idle.terminationReason()).isEqualTo("waiting timeout: no messages for 600 s");
         assertThat(idle.phase()).isEqualTo(Phase.PAUSED);
-        assertThat(AgentProcesses.of(s.id())).isEmpty();
+        // the agents are stopped right after IDLE is recorded (outside the session's lock): gone soon after
+        await().atMost(Duration.ofSeconds(30)).until(() -> AgentProcesses.of(s.id()).isEmpty());
         assertThat(e.events(s.id(), 0, 100)).anyMatch(ev -> ev.kind().equals(AuditEvent.TRANSITION)
                 && ev.to() == SessionState.IDLE && ev.actor().equals("engine"));
     }
