@@ -1,9 +1,7 @@
 package dev.pilothouse.testing;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.pilothouse.runtime.local.ProcessEnvironment;
+
 import java.util.List;
 
 /**
@@ -18,37 +16,12 @@ public final class AgentProcesses {
 
     /** Pids of the agent JVMs of the session, orphans included. */
     public static List<Long> of(String sessionId) {
-        byte[] needle = ("PILOTHOUSE_SESSION_ID=" + sessionId).getBytes(StandardCharsets.UTF_8);
+        String entry = "PILOTHOUSE_SESSION_ID=" + sessionId;
         return ProcessHandle.allProcesses()
                 .filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
-                .filter(p -> environContains(p.pid(), needle))
+                .filter(p -> ProcessEnvironment.holds(p.pid(), entry))
                 .map(ProcessHandle::pid)
                 .toList();
-    }
-
-    private static boolean environContains(long pid, byte[] needle) {
-        byte[] env;
-        try {
-            env = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-        } catch (IOException | SecurityException e) {
-            return false;
-        }
-        // entries are NUL-separated: match a whole entry
-        outer:
-        for (int i = 0; i + needle.length <= env.length; i++) {
-            if (i > 0 && env[i - 1] != 0) {
-                continue;
-            }
-            for (int j = 0; j < needle.length; j++) {
-                if (env[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            if (i + needle.length == env.length || env[i + needle.length] == 0) {
-                return true;
-            }
-        }
-        return false;
     }
 }

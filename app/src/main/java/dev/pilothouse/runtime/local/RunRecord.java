@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -46,36 +45,12 @@ record RunRecord(String agent, long pid, Instant processStart, int port, String 
         if (token == null || token.isEmpty()) {
             return Optional.empty();
         }
-        byte[] needle = ("PILOTHOUSE_AGENT_TOKEN=" + token).getBytes(StandardCharsets.US_ASCII);
-        List<ProcessHandle> holding = ProcessHandle.allProcesses().filter(h -> environHolds(h.pid(), needle)).toList();
+        String entry = "PILOTHOUSE_AGENT_TOKEN=" + token;
+        List<ProcessHandle> holding = ProcessHandle.allProcesses()
+                .filter(h -> ProcessEnvironment.holds(h.pid(), entry)).toList();
         java.util.Set<Long> pids = new java.util.HashSet<>();
         holding.forEach(h -> pids.add(h.pid()));
         return holding.stream().filter(h -> h.parent().map(p -> !pids.contains(p.pid())).orElse(true)).findFirst();
-    }
-
-    private static boolean environHolds(long pid, byte[] needle) {
-        byte[] env;
-        try {
-            env = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-        } catch (IOException | RuntimeException e) {
-            return false; // gone, another user's, or no /proc
-        }
-        // entries are NUL-separated: the needle must be a whole entry
-        outer:
-        for (int i = 0; i + needle.length <= env.length; i++) {
-            if (i > 0 && env[i - 1] != 0) {
-                continue;
-            }
-            for (int j = 0; j < needle.length; j++) {
-                if (env[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            if (i + needle.length == env.length || env[i + needle.length] == 0) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private boolean sameProcess(ProcessHandle h) {
