@@ -313,18 +313,8 @@ final class SessionsCommand {
         }
     }
 
-    @Command(name = "resume", description = "Start an IDLE session's agents again on its volume (IDLE -> READY)")
-    static final class Resume extends EachSessionCommand {
-        @Override
-        Session act(Engine e, String ref) {
-            return e.resume(ref);
-        }
-
-        @Override
-        String done() {
-            return "resumed";
-        }
-
+    /** A command that starts sessions' agents: it succeeded only where the session ended READY. */
+    abstract static class StartCommand extends EachSessionCommand {
         @Override
         boolean succeeded(Session s) {
             return s.state() == SessionState.READY;
@@ -336,8 +326,21 @@ final class SessionsCommand {
         }
     }
 
+    @Command(name = "resume", description = "Start an IDLE session's agents again on its volume (IDLE -> READY)")
+    static final class Resume extends StartCommand {
+        @Override
+        Session act(Engine e, String ref) {
+            return e.resume(ref);
+        }
+
+        @Override
+        String done() {
+            return "resumed";
+        }
+    }
+
     @Command(name = "retry", description = "Start a session in ERROR again (ERROR -> INIT -> READY)")
-    static final class Retry extends EachSessionCommand {
+    static final class Retry extends StartCommand {
         @Override
         Session act(Engine e, String ref) {
             return e.retry(ref);
@@ -346,16 +349,6 @@ final class SessionsCommand {
         @Override
         String done() {
             return "retried";
-        }
-
-        @Override
-        boolean succeeded(Session s) {
-            return s.state() == SessionState.READY;
-        }
-
-        @Override
-        String failure(Session s) {
-            return "did not start: " + s.terminationReason();
         }
     }
 
