@@ -8,21 +8,64 @@ import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
-/** The boundaries of the design: the engine never imports JavaFX; the console only talks to the engine. */
+/**
+ * The boundaries of the design. The modules make most of them compile errors (app/core has neither
+ * JavaFX nor fabric8 to import, nor the runtimes; the CLI has no JavaFX); these rules hold the rest,
+ * and hold the modules' classes together, as this module's class path has them all: the engine
+ * never imports JavaFX, fabric8 or a runtime implementation; the console only talks to the engine.
+ */
 class ArchitectureTest {
     static JavaClasses classes;
 
     @BeforeAll
     static void importMainClasses() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("-tests.jar")) // other modules' test fixtures
                 .importPackages("dev.pilothouse");
+    }
+
+    @Test
+    void everyModuleIsImported() {
+        org.assertj.core.api.Assertions.assertThat(java.util.List.of("dev.pilothouse.engine.Engine",
+                        "dev.pilothouse.runtime.local.LocalRuntime", "dev.pilothouse.runtime.kubernetes.KubernetesRuntime",
+                        "dev.pilothouse.cli.Cli", "dev.pilothouse.console.ConsoleApp", "dev.pilothouse.Main"))
+                .allMatch(classes::contain);
+    }
+
+    @Test
+    void theEngineCoreKnowsNoRuntimeImplementationNoClusterClientAndNoUi() {
+        noClasses().that().resideInAnyPackage("dev.pilothouse.engine..", "dev.pilothouse.store..",
+                        "dev.pilothouse.session..", "dev.pilothouse.agent..", "dev.pilothouse.json..", "dev.pilothouse.errors..")
+                .or().resideInAPackage("dev.pilothouse.runtime")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.runtime.local..",
+                        "dev.pilothouse.runtime.kubernetes..", "io.fabric8..", "javafx..", "org.controlsfx..", "picocli..")
+                .check(classes);
+    }
+
+    @Test
+    void eachRuntimeStandsAlone() {
+        noClasses().that().resideInAPackage("dev.pilothouse.runtime.local..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.runtime.kubernetes..", "io.fabric8..")
+                .check(classes);
+        noClasses().that().resideInAPackage("dev.pilothouse.runtime.kubernetes..")
+                .should().dependOnClassesThat().resideInAPackage("dev.pilothouse.runtime.local..")
+                .check(classes);
+    }
+
+    @Test
+    void theFrontEndsNameNoRuntimeImplementation() {
+        noClasses().that().resideInAnyPackage("dev.pilothouse.cli..", "dev.pilothouse.host..", "dev.pilothouse.console..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.runtime.local..",
+                        "dev.pilothouse.runtime.kubernetes..", "io.fabric8..")
+                .check(classes);
     }
 
     @Test
     void onlyTheConsoleUsesJavaFx() {
         noClasses().that().resideOutsideOfPackage("dev.pilothouse.console..")
                 .and().doNotHaveFullyQualifiedName("dev.pilothouse.Main")
-                .should().dependOnClassesThat().resideInAPackage("javafx..")
+                .should().dependOnClassesThat().resideInAnyPackage("javafx..", "org.controlsfx..", "atlantafx..",
+                        "org.kordamp.ikonli..")
                 .check(classes);
     }
 
@@ -45,7 +88,9 @@ class ArchitectureTest {
         java.util.List<String> forbidden = java.util.List.of("dev.pilothouse.store", "dev.pilothouse.runtime.local",
                 "dev.pilothouse.runtime.kubernetes", "io.fabric8", "org.h2", "org.jdbi", "org.flywaydb", "okhttp3",
                 "LocalRuntime", "KubernetesRuntime", "ProcessBuilder");
-        java.nio.file.Path console = java.nio.file.Path.of("app/src/main/java/dev/pilothouse/console");
+        // tests run in the module's directory, app/console
+        java.nio.file.Path console = java.nio.file.Path.of("src/main/java/dev/pilothouse/console");
+        org.assertj.core.api.Assertions.assertThat(console).isDirectory();
         java.util.List<String> found = new java.util.ArrayList<>();
         try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(console)) {
             for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {

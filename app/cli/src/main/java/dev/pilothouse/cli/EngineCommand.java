@@ -6,7 +6,6 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.host.EngineHost;
 import dev.pilothouse.host.Remote;
-import dev.pilothouse.runtime.local.LocalRuntime;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -65,7 +64,7 @@ abstract class EngineCommand implements Callable<Integer> {
     /** Runs on {@code engine} as seen from this command's context (local unless --context) and namespace. */
     private int runOn(Engine engine) throws Exception {
         Cli root = root();
-        Engine view = engine.at(root.context != null ? root.context : LocalRuntime.CONTEXT, root.namespace);
+        Engine view = engine.at(root.context != null ? root.context : Engine.LOCAL_CONTEXT, root.namespace);
         warnIfDisconnected(view);
         return run(view, new Output(root.output, out(), view.config().clock().instant()));
     }

@@ -7,7 +7,6 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.Runtimes;
 import dev.pilothouse.errors.OperationFailedException;
-import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
 import org.slf4j.Logger;
@@ -174,7 +173,7 @@ public final class EngineHost implements AutoCloseable {
                     || System.nanoTime() - server.lastActivity() < idle.toNanos()) {
                 return;
             }
-            boolean localRunning = engine.at(LocalRuntime.CONTEXT, null).sessions(false).stream()
+            boolean localRunning = engine.at(Engine.LOCAL_CONTEXT, null).sessions(false).stream()
                     .map(Session::state).anyMatch(s -> s == SessionState.READY || s == SessionState.BUSY || s == SessionState.INIT);
             if (!localRunning) {
                 requestStop("idle for " + idle.toSeconds() + " s with no local session running");

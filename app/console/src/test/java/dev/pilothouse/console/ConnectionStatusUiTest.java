@@ -4,6 +4,8 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.Runtimes;
 import dev.pilothouse.runtime.kubernetes.FakeCluster;
+import dev.pilothouse.runtime.kubernetes.KubernetesRuntimeProvider;
+import dev.pilothouse.runtime.local.LocalRuntimeProvider;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import org.junit.jupiter.api.AfterEach;
@@ -54,7 +56,8 @@ class ConnectionStatusUiTest extends ConsoleTestBase {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Runtimes runtimes = new Runtimes(dataDir, () -> List.of(kubeconfig));
+        Runtimes runtimes = new Runtimes(dataDir, List.of(new LocalRuntimeProvider(),
+                new KubernetesRuntimeProvider(() -> List.of(kubeconfig))));
         return () -> Engine.open(EngineConfig.of(dataDir).withBackground(true), runtimes);
     }
 

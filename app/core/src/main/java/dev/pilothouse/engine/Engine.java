@@ -21,7 +21,7 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.runtime.RuntimeEvent;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
-import dev.pilothouse.runtime.local.LocalRuntime;
+import dev.pilothouse.runtime.RuntimeProvider;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Phase;
@@ -73,7 +73,7 @@ public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     public static final String ENGINE_ACTOR = "engine";
     /** The context of the embedded local runtime (for front ends, which never see the runtimes). */
-    public static final String LOCAL_CONTEXT = dev.pilothouse.runtime.local.LocalRuntime.CONTEXT;
+    public static final String LOCAL_CONTEXT = RuntimeProvider.LOCAL_CONTEXT;
     private static final int CHANGE_ATTEMPTS = 8;
 
     private final EngineConfig config;
@@ -94,7 +94,7 @@ public final class Engine implements AutoCloseable {
     /** The engines open in this process, by data dir: in-process CLI commands (tests, tools) run on them. */
     private static final Map<Path, Engine> OPEN_HERE = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile String context = LocalRuntime.CONTEXT;
+    private volatile String context = LOCAL_CONTEXT;
     /** The namespace the operator chose, or null for the runtime's default (and every namespace when listing). */
     private volatile String namespace;
 

@@ -1,40 +1,39 @@
 package dev.pilothouse.engine;
 
 import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.runtime.RuntimeProvider;
 import dev.pilothouse.runtime.SessionRuntime;
-import dev.pilothouse.runtime.kubernetes.KubeconfigContexts;
-import dev.pilothouse.runtime.kubernetes.KubernetesRuntime;
-import dev.pilothouse.runtime.kubernetes.KubernetesSettings;
-import dev.pilothouse.runtime.local.LocalRuntime;
 
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
- * The runtimes an engine can use, one per context, created on first use: {@code local}, and one
- * Kubernetes runtime per kubeconfig context (KUBECONFIG honoured, several files merged).
+ * The runtimes an engine can use, one per context, created on first use, from the runtime
+ * providers on the class path ({@link RuntimeProvider#installed()}): {@code local}, and with the
+ * Kubernetes runtime one context per kubeconfig context (KUBECONFIG honoured, several files merged).
+ * The engine knows no runtime implementation: the application's class path chooses them.
  */
 public class Runtimes implements AutoCloseable {
     private final Path dataDir;
-    private final Supplier<List<Path>> kubeconfigFiles;
+    private final List<RuntimeProvider> providers;
     private final Map<String, SessionRuntime> open = new ConcurrentHashMap<>();
     private volatile Consumer<SessionRuntime> onOpen = r -> {
     };
 
     public Runtimes(Path dataDir) {
-        this(dataDir, KubeconfigContexts::defaultFiles);
+        this(dataDir, RuntimeProvider.installed());
     }
 
-    /** With the kubeconfig files given (tests); the files are read again each time contexts are listed. */
-    public Runtimes(Path dataDir, Supplier<List<Path>> kubeconfigFiles) {
+    /** With the providers given (tests); their contexts are read again each time contexts are listed. */
+    public Runtimes(Path dataDir, List<RuntimeProvider> providers) {
         this.dataDir = dataDir;
-        this.kubeconfigFiles = kubeconfigFiles;
+        this.providers = providers.stream().sorted(Comparator.comparingInt(RuntimeProvider::order)).toList();
     }
 
     protected Path dataDir() {
@@ -43,56 +42,35 @@ public class Runtimes implements AutoCloseable {
 
     /** The contexts an operator can choose: {@code local} first, then the kubeconfig's, sorted. */
     public List<String> contexts() {
-        List<String> out = new ArrayList<>();
-        out.add(LocalRuntime.CONTEXT);
-        try {
-            kubeconfig().names().stream().filter(n -> !n.equals(LocalRuntime.CONTEXT)).forEach(out::add);
-        } catch (InvalidInputException e) {
-            // a broken kubeconfig leaves local usable; kubeconfigProblem() says what is wrong
-        }
-        return out;
+        return details().stream().map(Engine.ContextInfo::name).toList();
     }
 
     /** Every context with its namespace (kubernetes.yaml's, else the kubeconfig's, else default). */
     public List<Engine.ContextInfo> details() {
-        List<Engine.ContextInfo> out = new ArrayList<>();
-        out.add(new Engine.ContextInfo(LocalRuntime.CONTEXT, "default", false, null));
-        KubeconfigContexts kc;
-        try {
-            kc = kubeconfig();
-        } catch (InvalidInputException e) {
-            return out;
-        }
-        for (String name : kc.names()) {
-            if (name.equals(LocalRuntime.CONTEXT)) {
-                continue;
-            }
-            KubeconfigContexts.Context c = kc.context(name);
-            String ns = c.namespace() == null || c.namespace().isBlank() ? "default" : c.namespace();
+        Map<String, Engine.ContextInfo> out = new LinkedHashMap<>();
+        for (RuntimeProvider p : providers) {
             try {
-                String configured = KubernetesSettings.load(dataDir, name).namespace();
-                ns = configured == null ? ns : configured;
+                for (RuntimeProvider.Context c : p.contexts(dataDir)) {
+                    // the first provider to name a context serves it
+                    out.putIfAbsent(c.name(), new Engine.ContextInfo(c.name(), c.namespace(), c.current(), c.cluster()));
+                }
             } catch (InvalidInputException e) {
-                // a bad kubernetes.yaml is reported when the context is used
+                // a broken kubeconfig leaves local usable; kubeconfigProblem() says what is wrong
             }
-            out.add(new Engine.ContextInfo(name, ns, name.equals(kc.current()), c.cluster()));
         }
-        return out;
+        return List.copyOf(out.values());
     }
 
-    /** Why kubeconfig contexts cannot be listed (an unreadable file), or null. */
+    /** Why some contexts cannot be listed (an unreadable kubeconfig), or null. */
     public String kubeconfigProblem() {
-        try {
-            kubeconfig();
-            return null;
-        } catch (InvalidInputException e) {
-            return e.getMessage();
+        for (RuntimeProvider p : providers) {
+            try {
+                p.contexts(dataDir);
+            } catch (InvalidInputException e) {
+                return e.getMessage();
+            }
         }
-    }
-
-    /** The kubeconfig as it is now: its contexts, their namespaces, its current context. */
-    public KubeconfigContexts kubeconfig() {
-        return KubeconfigContexts.load(kubeconfigFiles.get());
+        return null;
     }
 
     public SessionRuntime runtime(String context) {
@@ -116,22 +94,31 @@ public class Runtimes implements AutoCloseable {
         return open.get(context);
     }
 
-    /** The local runtime, always available. */
-    public LocalRuntime local() {
-        return (LocalRuntime) runtime(LocalRuntime.CONTEXT);
-    }
-
     protected SessionRuntime create(String context) {
-        if (context.equals(LocalRuntime.CONTEXT)) {
-            return new LocalRuntime(dataDir);
+        if (providers.isEmpty()) {
+            throw new IllegalStateException("no runtime on the class path: an application needs pilothouse-runtime-local "
+                    + "(and pilothouse-runtime-kubernetes for clusters), registered as " + RuntimeProvider.class.getName());
         }
-        KubeconfigContexts kc = kubeconfig();
-        if (kc.context(context) == null) {
-            throw new InvalidInputException("unknown context '" + context + "'; accepted: " + contexts()
-                    + " (local, or a context of the kubeconfig " + kc.files() + ")");
+        RuntimeProvider serving = null;
+        InvalidInputException unreadable = null;
+        for (RuntimeProvider p : providers) {
+            try {
+                if (p.contexts(dataDir).stream().anyMatch(c -> c.name().equals(context))) {
+                    serving = p;
+                    break;
+                }
+            } catch (InvalidInputException e) {
+                unreadable = unreadable != null ? unreadable : e;
+            }
         }
-        KubernetesSettings settings = KubernetesSettings.load(dataDir, context);
-        return KubernetesRuntime.connect(context, kc.client(context, settings), settings, Clock.systemUTC());
+        if (serving != null) {
+            return serving.open(dataDir, context);
+        }
+        if (unreadable != null) {
+            throw unreadable;
+        }
+        throw new InvalidInputException("unknown context '" + context + "'; accepted: " + contexts()
+                + " (" + providers.stream().map(p -> p.accepted(dataDir)).collect(Collectors.joining(", or ")) + ")");
     }
 
     void onOpen(Consumer<SessionRuntime> listener) {

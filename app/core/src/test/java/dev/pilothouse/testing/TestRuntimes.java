@@ -1,23 +1,27 @@
 package dev.pilothouse.testing;
 
 import dev.pilothouse.engine.Runtimes;
+import dev.pilothouse.runtime.RuntimeProvider;
 import dev.pilothouse.runtime.SessionRuntime;
-import dev.pilothouse.runtime.local.LocalRuntime;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 
-/** Runtimes for tests: {@code local} and one more context, whatever the machine's kubeconfig says. */
+/**
+ * Runtimes for tests: {@code local} and one more context, whatever the machine's kubeconfig says.
+ * {@code local} is the local runtime's: the module using this has pilothouse-runtime-local on its class path.
+ */
 public final class TestRuntimes {
     private TestRuntimes() {
     }
 
     public static Runtimes withContext(Path dataDir, String context, Supplier<SessionRuntime> make) {
-        return new Runtimes(dataDir, List::of) {
+        return new Runtimes(dataDir, RuntimeProvider.installed().stream()
+                .filter(p -> p.kind().equals(RuntimeProvider.LOCAL_CONTEXT)).toList()) {
             @Override
             public List<String> contexts() {
-                return List.of(LocalRuntime.CONTEXT, context);
+                return List.of(RuntimeProvider.LOCAL_CONTEXT, context);
             }
 
             @Override

@@ -194,7 +194,8 @@ class PendingReplyTest extends EngineTestBase {
         List<String> command = new java.util.ArrayList<>(List.of("sh", "-c",
                 "PILOTHOUSE_AGENT_TOKEN=token-of-another-session exec \"$@\"", "impostor"));
         command.addAll(HungAgent.command().subList(0, 1));
-        command.addAll(List.of("-Xmx64m", "-cp", HungAgent.absoluteClassPath(), "dev.pilothouse.Main", "reference-agent"));
+        command.addAll(List.of("-Xmx64m", "-cp", HungAgent.absoluteClassPath(),
+                "dev.pilothouse.agent.reference.ReferenceAgent"));
         quick.createAgent(new AgentDefinition(null, "impostor", null, command, null, null, Map.of(), 0,
                 new Resources(null, null, null), null, null, null));
 

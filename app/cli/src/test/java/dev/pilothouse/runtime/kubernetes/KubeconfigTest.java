@@ -100,7 +100,7 @@ class KubeconfigTest {
     void everyContextOfEveryFileIsOfferedNextToLocal() {
         Runtimes runtimes = new Runtimes(dataDir);
         assertThat(runtimes.contexts()).containsExactly("local", "alpha", "beta");
-        KubeconfigContexts kc = runtimes.kubeconfig();
+        KubeconfigContexts kc = new KubernetesRuntimeProvider().kubeconfig();
         assertThat(kc.current()).as("the first file's current-context wins").isEqualTo("alpha");
         assertThat(kc.context("alpha").namespace()).as("the first file to name a context wins").isEqualTo("team-a");
         assertThat(kc.context("beta").namespace()).isEqualTo("team-b");

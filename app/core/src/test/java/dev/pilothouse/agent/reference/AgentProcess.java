@@ -45,7 +45,7 @@ final class AgentProcess {
         int port = freePort();
         String javaBin = System.getProperty("java.home") + "/bin/java";
         ProcessBuilder builder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
-                "dev.pilothouse.Main", "reference-agent");
+                ReferenceAgent.class.getName());
         builder.command().addAll(List.of(args));
         builder.directory(workspace.toFile());
         // only what the test gives: no model settings from the machine running the tests

@@ -17,6 +17,9 @@ import java.util.List;
  */
 final class AgentLauncher {
     static final String SELF = "pilothouse";
+    /** {@code pilothouse reference-agent ARGS}, run without the launcher, is this class's main with ARGS. */
+    static final String REFERENCE_AGENT = "reference-agent";
+    static final String REFERENCE_AGENT_MAIN = "dev.pilothouse.agent.reference.ReferenceAgent";
     /** JVM options for agents this installation runs: small and quick to start. */
     static final String AGENT_JVM_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx128m "
             + "-XX:+ExitOnOutOfMemoryError -Xshare:auto";
@@ -60,6 +63,12 @@ final class AgentLauncher {
             line.addAll(List.of(AGENT_JVM_OPTS.split(" ")));
             line.add("-cp");
             line.add(absoluteClassPath(System.getProperty("java.class.path")));
+            if (command.size() > 1 && command.get(1).equals(REFERENCE_AGENT)) {
+                // the reference agent's own main: it is in the engine core, on every class path that runs agents
+                line.add(REFERENCE_AGENT_MAIN);
+                line.addAll(command.subList(2, command.size()));
+                return line;
+            }
             line.add("dev.pilothouse.Main");
         }
         line.addAll(command.subList(1, command.size()));

@@ -50,7 +50,7 @@ import java.util.stream.Stream;
  * records let any later engine adopt, watch or stop them.
  */
 public final class LocalRuntime implements SessionRuntime {
-    public static final String CONTEXT = "local";
+    public static final String CONTEXT = dev.pilothouse.runtime.RuntimeProvider.LOCAL_CONTEXT;
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
     private static final int REASON_LINES = 10;
 
