@@ -5,8 +5,8 @@ import dev.pilothouse.runtime.RuntimeProvider;
 import dev.pilothouse.runtime.SessionRuntime;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,10 +14,10 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * The runtimes an engine can use, one per context, created on first use, from the runtime
- * providers on the class path ({@link RuntimeProvider#installed()}): {@code local}, and with the
- * Kubernetes runtime one context per kubeconfig context (KUBECONFIG honoured, several files merged).
- * The engine knows no runtime implementation: the application's class path chooses them.
+ * The runtimes an engine can use, one per context, created on first use: {@code local}, and one
+ * Kubernetes runtime per kubeconfig context (KUBECONFIG honoured, several files merged).
+ * They come from the runtime providers on the class path ({@link RuntimeProvider#installed()}):
+ * the engine knows no runtime implementation, the application's class path chooses them.
  */
 public class Runtimes implements AutoCloseable {
     private final Path dataDir;
@@ -42,35 +42,40 @@ public class Runtimes implements AutoCloseable {
 
     /** The contexts an operator can choose: {@code local} first, then the kubeconfig's, sorted. */
     public List<String> contexts() {
-        return details().stream().map(Engine.ContextInfo::name).toList();
+        List<String> out = new ArrayList<>();
+        details().forEach(c -> out.add(c.name()));
+        return out;
     }
 
     /** Every context with its namespace (kubernetes.yaml's, else the kubeconfig's, else default). */
     public List<Engine.ContextInfo> details() {
-        Map<String, Engine.ContextInfo> out = new LinkedHashMap<>();
+        List<Engine.ContextInfo> out = new ArrayList<>();
         for (RuntimeProvider p : providers) {
+            List<RuntimeProvider.Context> contexts;
             try {
-                for (RuntimeProvider.Context c : p.contexts(dataDir)) {
-                    // the first provider to name a context serves it
-                    out.putIfAbsent(c.name(), new Engine.ContextInfo(c.name(), c.namespace(), c.current(), c.cluster()));
-                }
+                contexts = p.contexts(dataDir);
             } catch (InvalidInputException e) {
                 // a broken kubeconfig leaves local usable; kubeconfigProblem() says what is wrong
+                continue;
+            }
+            for (RuntimeProvider.Context c : contexts) {
+                // the first provider to name a context serves it: a kubeconfig's 'local' is hidden behind the local runtime
+                if (out.stream().noneMatch(o -> o.name().equals(c.name()))) {
+                    out.add(new Engine.ContextInfo(c.name(), c.namespace(), c.current(), c.cluster()));
+                }
             }
         }
-        return List.copyOf(out.values());
+        return out;
     }
 
-    /** Why some contexts cannot be listed (an unreadable kubeconfig), or null. */
+    /** Why kubeconfig contexts cannot be listed (an unreadable file), or null. */
     public String kubeconfigProblem() {
-        for (RuntimeProvider p : providers) {
-            try {
-                p.contexts(dataDir);
-            } catch (InvalidInputException e) {
-                return e.getMessage();
-            }
+        try {
+            providers.forEach(p -> p.contexts(dataDir));
+            return null;
+        } catch (InvalidInputException e) {
+            return e.getMessage();
         }
-        return null;
     }
 
     public SessionRuntime runtime(String context) {
@@ -94,31 +99,29 @@ public class Runtimes implements AutoCloseable {
         return open.get(context);
     }
 
+    /** Opens a context's runtime with the first provider that names it. */
     protected SessionRuntime create(String context) {
         if (providers.isEmpty()) {
-            throw new IllegalStateException("no runtime on the class path: an application needs pilothouse-runtime-local "
-                    + "(and pilothouse-runtime-kubernetes for clusters), registered as " + RuntimeProvider.class.getName());
+            throw new IllegalStateException("no runtime on the class path (pilothouse-runtime-local registers one as "
+                    + RuntimeProvider.class.getName() + ")");
         }
-        RuntimeProvider serving = null;
         InvalidInputException unreadable = null;
         for (RuntimeProvider p : providers) {
             try {
-                if (p.contexts(dataDir).stream().anyMatch(c -> c.name().equals(context))) {
-                    serving = p;
-                    break;
+                if (p.contexts(dataDir).stream().noneMatch(c -> c.name().equals(context))) {
+                    continue;
                 }
             } catch (InvalidInputException e) {
                 unreadable = unreadable != null ? unreadable : e;
+                continue;
             }
+            return p.open(dataDir, context);
         }
-        if (serving != null) {
-            return serving.open(dataDir, context);
+        if (unreadable == null) {
+            throw new InvalidInputException("unknown context '" + context + "'; accepted: " + contexts()
+                    + " (" + providers.stream().map(p -> p.accepted(dataDir)).collect(Collectors.joining(", or ")) + ")");
         }
-        if (unreadable != null) {
-            throw unreadable;
-        }
-        throw new InvalidInputException("unknown context '" + context + "'; accepted: " + contexts()
-                + " (" + providers.stream().map(p -> p.accepted(dataDir)).collect(Collectors.joining(", or ")) + ")");
+        throw unreadable; // a context of an unreadable kubeconfig: why it cannot be read
     }
 
     void onOpen(Consumer<SessionRuntime> listener) {
