@@ -1,6 +1,5 @@
 package dev.pilothouse.runtime.kubernetes;
 
-import dev.pilothouse.cli.Cli;
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
@@ -9,11 +8,8 @@ import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,25 +65,5 @@ class FollowLogsTest extends KubernetesTestBase {
             }
         }
         return -1;
-    }
-
-    @Test
-    void theCliFollowShowsARestartAndExitsWhenTheSessionIsPaused() {
-        Session s = ready("tailed");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CompletableFuture<Integer> cli = CompletableFuture.supplyAsync(() -> Cli.run(new String[]{"--data-dir",
-                dataDir.toString(), "--context", CONTEXT, "--namespace", NS, "sessions", "logs", "-f", "tailed"},
-                new PrintWriter(out, true), new PrintWriter(err, true)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on"));
-
-        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
-        await().atMost(Duration.ofSeconds(20)).until(() -> count(List.of(out.toString().split("\n")), "listening on") == 2);
-        assertThat(cli).isNotDone();
-
-        engine.pause("tailed");
-        assertThat(cli.join()).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("--- container 'reference' was restarted by the kubelet (restart 1)")
-                .contains("--- stopped following: session 'tailed' is IDLE (paused)");
     }
 }

@@ -59,21 +59,13 @@ class StatusTest extends KubernetesTestBase {
     }
 
     @Test
-    void kubernetesEventsOfThePodAreInTheSessionsEventsAndInTheCli() {
+    void kubernetesEventsOfThePodAreInTheSessionsEvents() {
         Session s = engine.create(CreateRequest.of("eventful", "reference"), null).session();
         String pod = ObjectNames.of(s.id());
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.events(s.id(), 0, 1000).stream().map(AuditEvent::reason)
                 .anyMatch(r -> r.startsWith("Kubernetes: Normal Started on pod " + pod + " (spec.containers{reference})")));
         assertThat(engine.events(s.id(), 0, 1000)).map(AuditEvent::reason)
                 .contains("Kubernetes: Normal Scheduled on pod " + pod + ": Successfully assigned team-a/" + pod + " to fake-node");
-
-        java.io.StringWriter out = new java.io.StringWriter();
-        int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "--context", CONTEXT,
-                "--namespace", NS, "sessions", "events", "--kubernetes", "eventful"}, new java.io.PrintWriter(out, true),
-                new java.io.PrintWriter(new java.io.StringWriter(), true));
-        assertThat(code).isZero();
-        assertThat(out.toString()).contains("Kubernetes: Normal Scheduled").contains("Kubernetes: Normal Started")
-                .contains("\"reporter\":\"default-scheduler\"").doesNotContain("INIT -> READY");
     }
 
     @Test

@@ -1,0 +1,64 @@
+package dev.pilothouse.runtime.kubernetes;
+
+import dev.pilothouse.cli.Cli;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The CLI on a Kubernetes context of the fake cluster: what only the CLI module can run. */
+class KubernetesCliTest extends KubernetesTestBase {
+
+    private int cli(StringWriter out, StringWriter err, String... args) {
+        return Cli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    @Test
+    void eventsWithKubernetesShowsThePodsEventsAsJson() {
+        Session s = engine.create(CreateRequest.of("eventful", "reference"), null).session();
+        String pod = ObjectNames.of(s.id());
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.events(s.id(), 0, 1000).stream().map(AuditEvent::reason)
+                .anyMatch(r -> r.startsWith("Kubernetes: Normal Started on pod " + pod)));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = cli(out, err, "--data-dir", dataDir.toString(), "--context", CONTEXT, "--namespace", NS,
+                "sessions", "events", "--kubernetes", "eventful");
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("Kubernetes: Normal Scheduled").contains("Kubernetes: Normal Started")
+                .contains("\"reporter\":\"default-scheduler\"").doesNotContain("INIT -> READY");
+    }
+
+    @Test
+    void logsFollowShowsARestartAndExitsWhenTheSessionIsPaused() {
+        Session s = engine.create(CreateRequest.of("tailed", "reference"), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> cli = CompletableFuture.supplyAsync(() -> cli(out, err, "--data-dir",
+                dataDir.toString(), "--context", CONTEXT, "--namespace", NS, "sessions", "logs", "-f", "tailed"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on"));
+
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> count(out.toString(), "listening on") == 2);
+        assertThat(cli).isNotDone();
+
+        engine.pause("tailed");
+        assertThat(cli.join()).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("--- container 'reference' was restarted by the kubelet (restart 1)")
+                .contains("--- stopped following: session 'tailed' is IDLE (paused)");
+    }
+
+    private static long count(String text, String part) {
+        return List.of(text.split("\n")).stream().filter(l -> l.contains(part)).count();
+    }
+}
