@@ -45,8 +45,8 @@ final class ContainerProcess {
         command.addAll(JVM_OPTS);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("dev.pilothouse.Main");
-        command.add("reference-agent");
+        // the agent image's entrypoint: the reference agent's own main (packaging/agent-image/Dockerfile)
+        command.add("dev.pilothouse.agent.reference.ReferenceAgent");
         ProcessBuilder b = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         // only what the pod gives: no settings from the machine running the tests
         b.environment().keySet().removeIf(k -> k.startsWith("PILOTHOUSE_") || k.startsWith("OPENAI_"));
