@@ -93,45 +93,12 @@ final class AgentsCommand {
             if (name != null) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("name", name);
             }
-            if (n.has("command") && n.get("command").isTextual()) {
-                ((com.fasterxml.jackson.databind.node.ObjectNode) n).set("command",
-                        Json.MAPPER.valueToTree(CommandLineWords.split(n.get("command").asText())));
-            }
-            for (String field : List.of("command", "env", "resources")) {
-                JsonNode v = n.get(field);
-                boolean ok = v == null || v.isNull() || (field.equals("command") ? v.isArray() : v.isObject());
-                if (!ok) {
-                    throw new InvalidInputException("--file: field '" + field + "' must be "
-                            + (field.equals("command") ? "a list of words or a string" : "a mapping"));
-                }
-            }
-            if (n.has("port") && !n.get("port").canConvertToInt()) {
-                throw new InvalidInputException("--file: field 'port' must be a number from 1 to 65535");
-            }
-            JsonNode timeout = n.get("reply_timeout_seconds");
-            if (timeout != null && !timeout.isNull() && !(timeout.isIntegralNumber() && timeout.canConvertToInt())) {
-                throw new InvalidInputException("--file: field 'reply_timeout_seconds' must be a whole number of seconds "
-                        + "(1 to 604800), not " + timeout);
-            }
-            List<String> unknown = new java.util.ArrayList<>();
-            n.fieldNames().forEachRemaining(f -> {
-                if (!FILE_FIELDS.contains(f) && !READ_ONLY_FIELDS.contains(f)) {
-                    unknown.add(f);
-                }
-            });
-            if (!unknown.isEmpty()) {
-                throw new InvalidInputException("--file: unknown field" + (unknown.size() == 1 ? " " : "s ") + unknown
-                        + "; accepted: " + String.join(", ", FILE_FIELDS));
-            }
-            return AgentJson.fromJson(n);
+            return AgentJson.fromInput((com.fasterxml.jackson.databind.node.ObjectNode) n, "--file: ");
         }
     }
 
     /** What an agent file may set. */
-    static final List<String> FILE_FIELDS = List.of("name", "command", "image", "model", "instructions", "env", "port",
-            "resources", "reply_timeout_seconds");
-    /** What `agents show -o json` adds; accepted back and ignored, so a shown definition can be created again. */
-    static final List<String> READ_ONLY_FIELDS = List.of("id", "created_at", "updated_at", "deleted_at");
+    static final List<String> FILE_FIELDS = AgentJson.INPUT_FIELDS;
 
     @Command(name = "show", description = "Show one agent definition")
     static final class Show extends EngineCommand {

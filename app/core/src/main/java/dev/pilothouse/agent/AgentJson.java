@@ -2,6 +2,7 @@ package dev.pilothouse.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Resources;
 
@@ -40,6 +41,57 @@ public final class AgentJson {
         n.put("memory", r == null ? null : r.memory());
         n.put("storage", r == null ? null : r.storage());
         return n;
+    }
+
+    /** What an operator's agent definition (a file, an API body) may set. */
+    public static final List<String> INPUT_FIELDS = List.of("name", "command", "image", "model", "instructions", "env",
+            "port", "resources", "reply_timeout_seconds");
+    /** What {@link #toJson} adds; accepted back and ignored, so a shown definition can be created again. */
+    public static final List<String> READ_ONLY_FIELDS = List.of("id", "created_at", "updated_at", "deleted_at");
+
+    /**
+     * An agent definition an operator wrote, checked field by field: types, unknown fields. A
+     * {@code command} may be one string, split as a shell would into words.
+     *
+     * @param where what the definition came from, to start messages with (e.g. "--file: "), or ""
+     */
+    public static AgentDefinition fromInput(ObjectNode n, String where) {
+        if (n.has("command") && n.get("command").isTextual()) {
+            n.set("command", Json.MAPPER.valueToTree(CommandLineWords.split(n.get("command").asText())));
+        }
+        for (String field : List.of("command", "env", "resources")) {
+            JsonNode v = n.get(field);
+            boolean ok = v == null || v.isNull() || (field.equals("command") ? v.isArray() : v.isObject());
+            if (!ok) {
+                throw new InvalidInputException(where + "field '" + field + "' must be "
+                        + (field.equals("command") ? "a list of words or a string" : "a mapping"), field);
+            }
+        }
+        for (String field : List.of("name", "image", "model", "instructions")) {
+            JsonNode v = n.get(field);
+            if (v != null && !v.isNull() && !v.isTextual()) {
+                throw new InvalidInputException(where + "field '" + field + "' must be a string, not " + v, field);
+            }
+        }
+        if (n.has("port") && !n.get("port").canConvertToInt()) {
+            throw new InvalidInputException(where + "field 'port' must be a number from 1 to 65535", "port");
+        }
+        JsonNode timeout = n.get("reply_timeout_seconds");
+        if (timeout != null && !timeout.isNull() && !(timeout.isIntegralNumber() && timeout.canConvertToInt())) {
+            throw new InvalidInputException(where + "field 'reply_timeout_seconds' must be a whole number of seconds "
+                    + "(1 to 604800), not " + timeout, "reply_timeout_seconds");
+        }
+        List<String> unknown = new ArrayList<>();
+        n.fieldNames().forEachRemaining(f -> {
+            if (!INPUT_FIELDS.contains(f) && !READ_ONLY_FIELDS.contains(f)) {
+                unknown.add(f);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new InvalidInputException(where + "unknown field" + (unknown.size() == 1 ? " " : "s ") + unknown
+                    + "; accepted: " + String.join(", ", INPUT_FIELDS), unknown.get(0));
+        }
+        return fromJson(n);
     }
 
     /** Reads back what {@link #toJson} wrote (snapshots in the store). */

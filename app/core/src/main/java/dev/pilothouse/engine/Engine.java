@@ -87,6 +87,7 @@ public final class Engine implements AutoCloseable {
     private final Lifecycle lifecycle;
     private final WorkQueue<WorkKey> queue;
     private final ChangeFeed feed;
+    private final ApiTokens tokens;
     /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
@@ -111,6 +112,7 @@ public final class Engine implements AutoCloseable {
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("engine-timers"));
         this.lifecycle = new Lifecycle(this, locks);
         this.feed = new ChangeFeed(this);
+        this.tokens = new ApiTokens(store, config.clock());
         WorkQueue.Scheduler scheduler = config.scheduler() != null ? config.scheduler()
                 : WorkQueue.Scheduler.of(timers, config.clock());
         this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
@@ -118,7 +120,11 @@ public final class Engine implements AutoCloseable {
 
     /** A view of {@code root} with its own context and namespace; everything else is shared. */
     private Engine(Engine root, String context, String namespace) {
-        this.config = root.config;
+        this(root, context, namespace, root.config);
+    }
+
+    private Engine(Engine root, String context, String namespace, EngineConfig config) {
+        this.config = config;
         this.store = root.store;
         this.runtimes = root.runtimes;
         this.lock = null;
@@ -131,6 +137,7 @@ public final class Engine implements AutoCloseable {
         this.timers = root.timers;
         this.lifecycle = root.lifecycle;
         this.feed = root.feed;
+        this.tokens = root.tokens;
         this.context = context;
         this.namespace = namespace;
     }
@@ -152,6 +159,17 @@ public final class Engine implements AutoCloseable {
             view.reconcile();
         }
         return view;
+    }
+
+    /**
+     * This engine acting for another actor: what the audit trail names for the changes made
+     * through the view (the REST API's token name). Closing a view closes nothing.
+     */
+    public Engine as(String actor) {
+        if (actor == null || actor.isBlank()) {
+            throw new IllegalArgumentException("an actor is needed");
+        }
+        return new Engine(this, context, namespace, config.withActor(actor));
     }
 
     /** The work queue (tests look at its delayed keys). */
@@ -384,6 +402,30 @@ public final class Engine implements AutoCloseable {
         int n = pageSize(limit);
         Session s = session(ref);
         return store.read(tx -> tx.messages(s.id(), afterId, beforeId, n));
+    }
+
+    public int countMessages(String ref) {
+        Session s = session(ref);
+        return store.read(tx -> tx.countMessages(s.id()));
+    }
+
+    /** The newest change number of any session in the store (0 when none). */
+    public long lastChange() {
+        return store.read(StoreTx::lastChange);
+    }
+
+    /**
+     * Which sessions changed after change number {@code seq}, with their version. Numbers are
+     * taken when a write starts and become visible when it commits, so a reader that wants every
+     * change looks back a little and drops versions it has seen.
+     */
+    public List<StoreTx.ChangeHead> changesSince(long seq) {
+        return store.read(tx -> tx.changeHeadsSince(seq));
+    }
+
+    /** The REST API's bearer tokens. */
+    public ApiTokens tokens() {
+        return tokens;
     }
 
     public List<AuditEvent> events(String ref, long afterId, int limit) {
@@ -788,6 +830,11 @@ public final class Engine implements AutoCloseable {
      * starting is cancelled; a session still being created (INIT) is refused.
      */
     public Session delete(String ref) {
+        return delete(ref, null);
+    }
+
+    /** As {@link #delete(String)}; with {@code expectedVersion}, only if the session is still at that version. */
+    public Session delete(String ref, Long expectedVersion) {
         Session s = session(ref);
         if (s.deleted()) {
             throw new WrongStateException("session '" + s.name() + "' is already deleted");
@@ -796,6 +843,10 @@ public final class Engine implements AutoCloseable {
             Session cur = latest(s.id());
             if (cur.deleted()) {
                 throw new WrongStateException("session '" + cur.name() + "' is already deleted");
+            }
+            if (expectedVersion != null && cur.version() != expectedVersion) {
+                throw new ConflictException("session '" + cur.name() + "' changed since version " + expectedVersion
+                        + " (now version " + cur.version() + "); it was not deleted");
             }
             cur = cur.owner() != null ? lifecycle.releaseOrphaned(cur, false) : lifecycle.settle(cur, null);
             refuseIfOwnedElsewhere(cur, "delete");

@@ -204,7 +204,7 @@ public final class StoreTx {
     private static RuntimeException duplicateName(UnableToExecuteStatementException e, Session s) {
         if (e.getCause() instanceof SQLException sql && sql.getErrorCode() == H2_DUPLICATE_KEY
                 && String.valueOf(sql.getMessage()).toUpperCase().contains("LIVE_NAME")) {
-            return new InvalidInputException("a live session named '" + s.name() + "' already exists in context '"
+            return new dev.pilothouse.errors.DuplicateException("a live session named '" + s.name() + "' already exists in context '"
                     + s.context() + "'; names are unique among live sessions: choose another name or delete that session");
         }
         return e;
@@ -411,7 +411,7 @@ public final class StoreTx {
             insertAgentRow(a, a.createdAt(), a.updatedAt(), null);
         } catch (UnableToExecuteStatementException e) {
             if (e.getCause() instanceof SQLException sql && sql.getErrorCode() == H2_DUPLICATE_KEY) {
-                throw new InvalidInputException("an agent named '" + a.name() + "' already exists; choose another name "
+                throw new dev.pilothouse.errors.DuplicateException("an agent named '" + a.name() + "' already exists; choose another name "
                         + "or delete that agent first");
             }
             throw e;
@@ -489,6 +489,59 @@ public final class StoreTx {
     private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, String>> STRING_MAP =
             new com.fasterxml.jackson.core.type.TypeReference<>() {
             };
+
+    // ---- API tokens ---------------------------------------------------------------------
+
+    /** An API token as stored: its secret only as a salted hash. */
+    public record Token(String id, String name, byte[] salt, byte[] hash, boolean readOnly, String createdBy,
+                        Instant createdAt, Instant expiresAt, Instant revokedAt, Instant lastUsedAt) {
+    }
+
+    public void insertToken(Token t) {
+        try {
+            h.createUpdate("INSERT INTO api_tokens (id, name, salt, hash, read_only, created_by, created_at, expires_at) "
+                            + "VALUES (:id, :name, :salt, :hash, :ro, :by, :at, :exp)")
+                    .bind("id", t.id()).bind("name", t.name()).bind("salt", t.salt()).bind("hash", t.hash())
+                    .bind("ro", t.readOnly()).bind("by", t.createdBy()).bind("at", odt(t.createdAt()))
+                    .bind("exp", odt(t.expiresAt())).execute();
+        } catch (UnableToExecuteStatementException e) {
+            if (e.getCause() instanceof SQLException sql && sql.getErrorCode() == H2_DUPLICATE_KEY) {
+                throw new dev.pilothouse.errors.DuplicateException("a token named '" + t.name() + "' already exists; "
+                        + "choose another name or revoke that token first");
+            }
+            throw e;
+        }
+    }
+
+    public Optional<Token> findToken(String id) {
+        return tokens("WHERE id = :v", q -> q.bind("v", id)).stream().findFirst();
+    }
+
+    public Optional<Token> findLiveToken(String name) {
+        return tokens("WHERE live_name = :v", q -> q.bind("v", name)).stream().findFirst();
+    }
+
+    public List<Token> listTokens(boolean includeRevoked) {
+        return tokens(includeRevoked ? "ORDER BY name, created_at" : "WHERE revoked_at IS NULL ORDER BY name", q -> {
+        });
+    }
+
+    public void revokeToken(String id, Instant at) {
+        h.createUpdate("UPDATE api_tokens SET revoked_at = :t WHERE id = :id AND revoked_at IS NULL")
+                .bind("t", odt(at)).bind("id", id).execute();
+    }
+
+    public void tokenUsed(String id, Instant at) {
+        h.createUpdate("UPDATE api_tokens SET last_used_at = :t WHERE id = :id").bind("t", odt(at)).bind("id", id).execute();
+    }
+
+    private List<Token> tokens(String where, java.util.function.Consumer<Query> binder) {
+        Query q = h.createQuery("SELECT * FROM api_tokens " + where);
+        binder.accept(q);
+        return q.map((rs, ctx) -> new Token(rs.getString("id"), rs.getString("name"), rs.getBytes("salt"),
+                rs.getBytes("hash"), rs.getBoolean("read_only"), rs.getString("created_by"), instant(rs, "created_at"),
+                instant(rs, "expires_at"), instant(rs, "revoked_at"), instant(rs, "last_used_at"))).list();
+    }
 
     // ---- messages -------------------------------------------------------------------------
 

@@ -1,0 +1,176 @@
+package dev.pilothouse.server;
+
+import dev.pilothouse.engine.BuildInfo;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.json.Json;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The REST API over one engine, on Javalin (Jetty 12): routing, path parameters and error mapping
+ * are Javalin's; the handlers are thin and call the engine, which does every check and write.
+ *
+ * <p>Stopping: new connections are refused first, open streams (watches, log follows) are ended
+ * with a last event, requests in flight (a reply being awaited) get the grace period to finish.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    private final Javalin app;
+    private final Streams streams = new Streams();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ExecutorService work;
+    private final ServerOptions options;
+    private volatile boolean closed;
+
+    private ApiServer(Engine engine, ServerOptions options) {
+        this.options = options;
+        this.work = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "api-work");
+            t.setDaemon(true);
+            return t;
+        });
+        Auth auth = new Auth(engine, new RateLimiter(options.requestsPerMinute()));
+        SessionsApi sessions = new SessionsApi(work);
+        LogsApi logs = new LogsApi(streams);
+        WatchApi watch = new WatchApi(streams);
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = options.maxBodyBytes();
+            config.http.compressionStrategy = CompressionStrategy.NONE; // streams are flushed event by event
+            config.http.prefer405over404 = true;
+            config.jetty.host = options.host();
+            config.jetty.port = options.port();
+            if (options.tls()) {
+                char[] pass = Long.toHexString(Double.doubleToLongBits(Math.random())).toCharArray();
+                config.jetty.addConnector((server, http) -> {
+                    SslContextFactory.Server ssl = new SslContextFactory.Server();
+                    ssl.setKeyStore(Tls.keyStore(options.tlsCert(), options.tlsKey(), pass));
+                    ssl.setKeyStorePassword(new String(pass));
+                    http.addCustomizer(new SecureRequestCustomizer(false));
+                    ServerConnector c = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+                            new HttpConnectionFactory(http));
+                    c.setHost(options.host());
+                    c.setPort(options.port());
+                    return c;
+                });
+            }
+            config.routes.before(ctx -> {
+                if (closed) {
+                    throw new ApiException(503, "unavailable", "the server is stopping", null);
+                }
+                inFlight.incrementAndGet();
+                ctx.attribute("counted", true);
+                auth.check(ctx);
+            });
+            config.routes.after(ctx -> {
+                if (ctx.attribute("counted") != null) {
+                    inFlight.decrementAndGet();
+                    ctx.attribute("counted", null);
+                }
+            });
+            config.routes.get("/api/v0/health", ctx -> ctx.json(Json.object().put("status", "ok")));
+            config.routes.get("/api/v0/version", ctx -> ctx.json(Json.object().put("version", BuildInfo.version())
+                    .put("build", BuildInfo.build()).put("api", "v0")));
+            config.routes.get("/api/v0/openapi.json", ctx -> {
+                try (InputStream in = ApiServer.class.getResourceAsStream("openapi.json")) {
+                    ctx.contentType("application/json").result(in.readAllBytes());
+                }
+            });
+            AgentsApi.register(config.routes);
+            sessions.register(config.routes);
+            MessagesApi.register(config.routes);
+            logs.register(config.routes);
+            watch.register(config.routes);
+            OrpheusApi.register(config.routes);
+            Errors.register(config.routes, options.maxBodyBytes());
+        });
+    }
+
+    /** Starts serving {@code engine} as {@code options} say; refuses an exposed listen without TLS or --insecure. */
+    public static ApiServer start(Engine engine, ServerOptions options) {
+        options.check();
+        ApiServer s = new ApiServer(engine, options);
+        s.app.start(options.host(), options.port());
+        log.info("REST API on {}://{}:{}", options.tls() ? "https" : "http", options.host(), s.port());
+        return s;
+    }
+
+    /** The port it listens on (the one chosen when asked for port 0). */
+    public int port() {
+        for (var c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof NetworkConnector n && n.getLocalPort() > 0) {
+                return n.getLocalPort();
+            }
+        }
+        return app.port();
+    }
+
+    public String url() {
+        String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return (options.tls() ? "https" : "http") + "://" + host + ":" + port();
+    }
+
+    /** Requests being answered now (streams included). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Stops: no new connections, streams ended, requests in flight given up to the grace period. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (var c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof NetworkConnector n) {
+                try {
+                    n.close(); // no new connections; those open finish their requests
+                } catch (RuntimeException e) {
+                    log.debug("closing connector: {}", e.toString());
+                }
+            }
+        }
+        streams.endAll();
+        long deadline = System.nanoTime() + options.grace().toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20); // polling a counter for at most the grace period; nothing to wait on instead
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) {
+            log.warn("{} request(s) still in flight after {} s; they are ended", inFlight.get(), options.grace().toSeconds());
+        }
+        app.stop();
+        work.shutdownNow();
+        try {
+            work.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    Duration grace() {
+        return options.grace();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.pilothouse.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.json.Json;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A streamed answer, one event per line: NDJSON ({@code application/x-ndjson}, each line
+ * {@code {"event": ..., ...}}), or server-sent events when the client asks for
+ * {@code text/event-stream}. Each event is flushed as it is written, so a client sees it at once.
+ */
+final class EventStream {
+    private final OutputStream out;
+    private final boolean sse;
+    private volatile boolean broken;
+
+    private EventStream(OutputStream out, boolean sse) {
+        this.out = out;
+        this.sse = sse;
+    }
+
+    /** Whether the client asked for server-sent events. */
+    static boolean wantsSse(Context ctx) {
+        String accept = ctx.header("Accept");
+        return accept != null && accept.contains("text/event-stream");
+    }
+
+    /** Whether the client asked for a stream at all (SSE or NDJSON). */
+    static boolean wantsStream(Context ctx) {
+        String accept = ctx.header("Accept");
+        return accept != null && (accept.contains("text/event-stream") || accept.contains("application/x-ndjson"));
+    }
+
+    static EventStream open(Context ctx, int status) {
+        boolean sse = wantsSse(ctx);
+        ctx.status(status);
+        ctx.res().setContentType(sse ? "text/event-stream;charset=utf-8" : "application/x-ndjson;charset=utf-8");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        ctx.res().setHeader("X-Accel-Buffering", "no");
+        try {
+            OutputStream out = ctx.res().getOutputStream();
+            EventStream s = new EventStream(out, sse);
+            if (sse) {
+                s.write(": stream open\n\n"); // sends the headers now
+            } else {
+                out.flush();
+            }
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes one event; false when the client has gone (nothing more is written then). */
+    boolean send(String event, JsonNode data, String id) {
+        if (sse) {
+            StringBuilder b = new StringBuilder();
+            if (id != null) {
+                b.append("id: ").append(id).append('\n');
+            }
+            b.append("event: ").append(event).append('\n').append("data: ").append(Json.compact(data)).append("\n\n");
+            return write(b.toString());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode line = Json.object().put("event", event);
+        if (id != null) {
+            line.put("id", id);
+        }
+        line.set("data", data);
+        return write(Json.compact(line) + "\n");
+    }
+
+    /** A comment (SSE) or blank line (NDJSON) that keeps proxies from closing an idle stream. */
+    boolean keepAlive() {
+        return write(sse ? ": keep-alive\n\n" : "\n");
+    }
+
+    boolean broken() {
+        return broken;
+    }
+
+    private synchronized boolean write(String text) {
+        if (broken) {
+            return false;
+        }
+        try {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            broken = true; // the client went away
+            return false;
+        }
+    }
+}

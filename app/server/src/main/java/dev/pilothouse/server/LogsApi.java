@@ -1,0 +1,168 @@
+package dev.pilothouse.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code GET /api/v0/sessions/{id}/logs?agent=&tail=&follow=&previous=}: an agent's log as plain
+ * lines, or as events ({@code {"time","text"}}) when the client asks for NDJSON or SSE. A follow
+ * goes on across restarts and ends, with a last line saying why, when the session stops running
+ * its agents or the server stops.
+ */
+final class LogsApi {
+    private final Streams streams;
+
+    LogsApi(Streams streams) {
+        this.streams = streams;
+    }
+
+    void register(RoutesConfig r) {
+        r.get("/api/v0/sessions/{id}/logs", this::logs);
+    }
+
+    private void logs(Context ctx) throws Exception {
+        Engine e = SessionsApi.scoped(ctx);
+        Long tail = Query.whole(ctx, "tail", 0, 1_000_000);
+        boolean follow = Query.bool(ctx, "follow", false);
+        boolean previous = Query.bool(ctx, "previous", false);
+        String id = e.session(ctx.pathParam("id")).id();
+        boolean events = EventStream.wantsStream(ctx);
+        Sink sink = events ? new EventSink(EventStream.open(ctx, 200)) : new TextSink(ctx);
+        CompletableFuture<String> end = new CompletableFuture<>();
+        Runnable unsubscribe = follow ? e.subscribe(ev -> {
+            if (ev instanceof EngineEvent.SessionChanged c && c.session().id().equals(id)) {
+                String why = ended(c.session());
+                if (why != null) {
+                    end.complete(why);
+                }
+            }
+        }) : () -> { };
+        Runnable unregister = streams.add(() -> end.complete("the server is stopping"));
+        try (LogSubscription sub = e.logs(id, ctx.queryParam("agent"),
+                new LogOptions(tail == null ? -1 : tail.intValue(), follow, previous), sink::lines)) {
+            if (!follow) {
+                return;
+            }
+            sub.ended().whenComplete((why, t) -> end.complete("the log stream ended: " + (why != null ? why : t)));
+            String now = ended(e.session(id));
+            if (now != null) {
+                end.complete(now);
+            }
+            while (!end.isDone()) {
+                try {
+                    end.get(15, TimeUnit.SECONDS);
+                } catch (TimeoutException idle) {
+                    if (!sink.keepAlive()) {
+                        end.complete("the client went away");
+                    }
+                }
+            }
+            sink.end(end.get());
+        } finally {
+            unregister.run();
+            unsubscribe.run();
+        }
+    }
+
+    private static String ended(Session s) {
+        if (s.deleted()) {
+            return "session '" + s.name() + "' was deleted";
+        }
+        if (s.completed()) {
+            return "session '" + s.name() + "' completed";
+        }
+        if (s.state() == SessionState.IDLE || s.state() == SessionState.ERROR) {
+            return "session '" + s.name() + "' is " + s.state()
+                    + (s.terminationReason() == null ? "" : " (" + s.terminationReason() + ")");
+        }
+        return null;
+    }
+
+    private interface Sink {
+        void lines(List<LogLine> lines);
+
+        boolean keepAlive();
+
+        void end(String why);
+    }
+
+    private record EventSink(EventStream stream) implements Sink {
+        @Override
+        public void lines(List<LogLine> lines) {
+            for (LogLine l : lines) {
+                ObjectNode n = Json.object().put("time", Json.time(l.time())).put("text", l.text());
+                stream.send("line", n, null);
+            }
+        }
+
+        @Override
+        public boolean keepAlive() {
+            return stream.keepAlive();
+        }
+
+        @Override
+        public void end(String why) {
+            stream.send("end", Json.object().put("reason", why), null);
+        }
+    }
+
+    /** Plain text, one log line per line, flushed as lines arrive. */
+    private static final class TextSink implements Sink {
+        private final OutputStream out;
+        private boolean broken;
+
+        TextSink(Context ctx) throws IOException {
+            ctx.status(200);
+            ctx.res().setContentType("text/plain;charset=utf-8");
+            out = ctx.res().getOutputStream();
+        }
+
+        @Override
+        public synchronized void lines(List<LogLine> lines) {
+            StringBuilder b = new StringBuilder();
+            lines.forEach(l -> b.append(l.text()).append('\n'));
+            write(b.toString());
+        }
+
+        @Override
+        public synchronized boolean keepAlive() {
+            return write("");
+        }
+
+        @Override
+        public synchronized void end(String why) {
+            write("--- stopped following: " + why + " ---\n");
+        }
+
+        private boolean write(String s) {
+            if (broken) {
+                return false;
+            }
+            try {
+                out.write(s.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                return true;
+            } catch (IOException | RuntimeException e) {
+                broken = true;
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.pilothouse.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.SessionJson;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * {@code /api/v0/sessions/{id}/messages}: the conversation, and sending a message. A send answers
+ * with the stored exchange when the reply is done, or streams the reply's events as they arrive
+ * (NDJSON, or server-sent events with {@code Accept: text/event-stream}) and ends with {@code done}.
+ */
+final class MessagesApi {
+    static final int DEFAULT_PAGE = 100;
+
+    private MessagesApi() {
+    }
+
+    static void register(RoutesConfig r) {
+        r.get("/api/v0/sessions/{id}/messages", MessagesApi::list);
+        r.get("/api/v0/sessions/{id}/messages/count", ctx -> ctx.json(Json.object().put("count",
+                SessionsApi.scoped(ctx).countMessages(ctx.pathParam("id")))));
+        r.post("/api/v0/sessions/{id}/messages", MessagesApi::send);
+    }
+
+    private static void list(Context ctx) {
+        long after = SessionsApi.orZero(Query.whole(ctx, "after", 0, Long.MAX_VALUE));
+        Long before = Query.whole(ctx, "before", 1, Long.MAX_VALUE);
+        Long limit = Query.whole(ctx, "limit", 1, SessionsApi.MAX_LIMIT);
+        List<Message> page = SessionsApi.scoped(ctx).messages(ctx.pathParam("id"), after, before,
+                limit == null ? DEFAULT_PAGE : limit.intValue());
+        ArrayNode items = Json.MAPPER.createArrayNode();
+        page.forEach(m -> items.add(SessionJson.toJson(m)));
+        ObjectNode out = Json.object();
+        out.set("items", items);
+        out.put("next_after", page.isEmpty() ? null : page.get(page.size() - 1).id());
+        ctx.json(out);
+    }
+
+    private static void send(Context ctx) {
+        RequestBody b = RequestBody.of(ctx, List.of("content", "agent"));
+        String content = b.text("content");
+        if (content == null) {
+            throw ApiException.badRequest("field 'content' is required: the message to send", "content");
+        }
+        Engine e = SessionsApi.scoped(ctx);
+        String ref = ctx.pathParam("id");
+        String agent = b.text("agent");
+        exchange(ctx, onReply -> e.send(ref, agent, content, onReply));
+    }
+
+    /**
+     * Runs a send and answers with it: streamed when the client asks for a stream, else as one
+     * JSON object once the reply is stored. Errors before the first event are ordinary error answers.
+     */
+    static void exchange(Context ctx, Function<Consumer<AgentEvent>, SendResult> send) {
+        if (!EventStream.wantsStream(ctx)) {
+            ctx.json(result(send.apply(null)));
+            return;
+        }
+        LazyStream stream = new LazyStream(ctx);
+        SendResult r = send.apply(ev -> stream.get().send(ev.type().name().toLowerCase(), event(ev), null));
+        stream.get().send("done", result(r), null);
+    }
+
+    static ObjectNode result(SendResult r) {
+        ObjectNode out = Json.object();
+        out.set("session", SessionJson.toJson(r.session()));
+        out.set("message", SessionJson.toJson(r.message()));
+        out.set("reply", SessionJson.toJson(r.reply()));
+        return out;
+    }
+
+    private static ObjectNode event(AgentEvent ev) {
+        ObjectNode n = Json.object().put("type", ev.type().name().toLowerCase()).put("text", ev.text());
+        if (ev.stream() != null) {
+            n.put("stream", ev.stream());
+        }
+        if (ev.exitCode() != null) {
+            n.put("exit_code", ev.exitCode());
+        }
+        return n;
+    }
+
+    /** A stream opened at its first event, so that a send refused before any reply is a plain error answer. */
+    private static final class LazyStream {
+        private final Context ctx;
+        private EventStream stream;
+
+        LazyStream(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        synchronized EventStream get() {
+            if (stream == null) {
+                stream = EventStream.open(ctx, 200);
+            }
+            return stream;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.pilothouse.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.Resources;
+import io.javalin.http.Context;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A request's JSON body, read strictly: JSON only (415 otherwise), one object, each key once,
+ * unknown fields named, and every field's type checked with what is accepted.
+ */
+final class RequestBody {
+    private final ObjectNode node;
+
+    private RequestBody(ObjectNode node) {
+        this.node = node;
+    }
+
+    /** The body as an object with only the {@code accepted} fields; an empty body is an empty object. */
+    static RequestBody of(Context ctx, List<String> accepted) {
+        String type = ctx.contentType();
+        String body = ctx.body();
+        if (body.isBlank()) {
+            return new RequestBody(Json.object());
+        }
+        if (type != null && !type.toLowerCase().startsWith("application/json")) {
+            throw new ApiException(415, "unsupported_media_type", "the body is sent as '" + type + "'; send it as JSON "
+                    + "with Content-Type: application/json", null);
+        }
+        JsonNode n;
+        try {
+            n = Json.readOne(Json.MAPPER, body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("the body is not valid JSON: " + Json.problem(e), null);
+        }
+        if (!n.isObject()) {
+            throw ApiException.badRequest("the body must be a JSON object with fields " + String.join(", ", accepted)
+                    + ", not " + n.getNodeType().toString().toLowerCase(), null);
+        }
+        List<String> unknown = new ArrayList<>();
+        n.fieldNames().forEachRemaining(f -> {
+            if (!accepted.contains(f)) {
+                unknown.add(f);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw ApiException.badRequest("unknown field" + (unknown.size() == 1 ? " " : "s ") + unknown
+                    + "; accepted: " + String.join(", ", accepted), unknown.get(0));
+        }
+        return new RequestBody((ObjectNode) n);
+    }
+
+    ObjectNode node() {
+        return node;
+    }
+
+    boolean has(String field) {
+        return node.hasNonNull(field);
+    }
+
+    String text(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ApiException.badRequest("field '" + field + "' must be a string, not " + kind(v), field);
+        }
+        return v.asText();
+    }
+
+    /** The first of two names for one field (the seed uses both), refusing both at once. */
+    String text(String field, String alias) {
+        if (has(field) && has(alias)) {
+            throw ApiException.badRequest("give '" + field + "' or '" + alias + "', not both", alias);
+        }
+        return has(alias) ? text(alias) : text(field);
+    }
+
+    Long whole(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw ApiException.badRequest("field '" + field + "' must be a whole number, not " + kind(v), field);
+        }
+        return v.asLong();
+    }
+
+    boolean bool(String field, boolean fallback) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw ApiException.badRequest("field '" + field + "' must be true or false, not " + kind(v), field);
+        }
+        return v.asBoolean();
+    }
+
+    List<String> strings(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            throw ApiException.badRequest("field '" + field + "' must be a list of strings, not " + kind(v), field);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isTextual()) {
+                throw ApiException.badRequest("field '" + field + "' must be a list of strings; it holds " + kind(e), field);
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    /** A metadata object, as compact JSON text (the engine checks its size and keys). */
+    String object(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw ApiException.badRequest("field '" + field + "' must be a JSON object such as {\"project\":\"q4\"}, not "
+                    + kind(v), field);
+        }
+        return Json.compact(v);
+    }
+
+    Resources resources(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw ApiException.badRequest("field '" + field + "' must be an object with cpu, memory and storage", field);
+        }
+        Set<String> keys = Set.of("cpu", "memory", "storage");
+        v.fieldNames().forEachRemaining(k -> {
+            if (!keys.contains(k)) {
+                throw ApiException.badRequest("unknown field '" + field + "." + k + "'; accepted: cpu, memory, storage",
+                        field + "." + k);
+            }
+        });
+        String[] q = new String[3];
+        String[] names = {"cpu", "memory", "storage"};
+        for (int i = 0; i < 3; i++) {
+            JsonNode e = v.get(names[i]);
+            if (e != null && !e.isNull() && !e.isTextual() && !e.isNumber()) {
+                throw ApiException.badRequest("field '" + field + "." + names[i] + "' must be a quantity such as \"500m\" "
+                        + "or \"1Gi\"", field + "." + names[i]);
+            }
+            q[i] = e == null || e.isNull() ? null : e.asText();
+        }
+        return new Resources(q[0], q[1], q[2]);
+    }
+
+    private static String kind(JsonNode v) {
+        return v.getNodeType().toString().toLowerCase() + " " + Json.compact(v);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.pilothouse.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.store.StoreTx;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /api/v0/watch}: every session change as an event {@code change} with the session's id,
+ * name, state, phase and version, its event id the store's change number. A client resumes with
+ * {@code Last-Event-ID} (or {@code ?since=}, e.g. a list's {@code change}) and misses nothing.
+ *
+ * <p>Change numbers are taken when a write starts and become visible when it commits, so each
+ * poll looks back {@link #LOOKBACK} numbers and drops versions this stream already sent; after a
+ * resume a change may come again, with the same version, which a mirror applies idempotently.
+ */
+final class WatchApi {
+    static final long LOOKBACK = 256;
+    private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
+
+    private final Streams streams;
+
+    WatchApi(Streams streams) {
+        this.streams = streams;
+    }
+
+    void register(RoutesConfig r) {
+        r.get("/api/v0/watch", this::watch);
+    }
+
+    private void watch(Context ctx) throws InterruptedException {
+        Engine e = Auth.engine(ctx);
+        Long since = Query.whole(ctx, "since", 0, Long.MAX_VALUE);
+        String last = ctx.header("Last-Event-ID");
+        if (last != null && !last.isBlank()) {
+            try {
+                since = Long.parseLong(last.strip());
+            } catch (NumberFormatException x) {
+                throw ApiException.badRequest("Last-Event-ID is '" + last + "'; give the id of the last event received",
+                        "Last-Event-ID");
+            }
+        }
+        long from = since != null ? since : e.lastChange();
+        Semaphore wake = new Semaphore(0);
+        Runnable unsubscribe = e.subscribe(ev -> {
+            if (ev instanceof EngineEvent.SessionChanged) {
+                wake.release();
+            }
+        });
+        Runnable unregister = streams.add(wake::release);
+        try {
+            EventStream out = EventStream.open(ctx, 200);
+            Map<String, Long> sent = new HashMap<>();
+            if (since == null) {
+                // a new watch starts from now: what is already written counts as known
+                for (StoreTx.ChangeHead h : e.changesSince(Math.max(0, from - LOOKBACK))) {
+                    sent.put(h.id(), h.version());
+                }
+            }
+            long seen = from;
+            long quietSince = System.nanoTime();
+            while (!streams.stopping() && !out.broken()) {
+                for (StoreTx.ChangeHead h : e.changesSince(Math.max(0, seen - LOOKBACK))) {
+                    Long before = sent.get(h.id());
+                    if (before != null && before >= h.version()) {
+                        continue;
+                    }
+                    Session s;
+                    try {
+                        s = e.session(h.id());
+                    } catch (RuntimeException gone) {
+                        continue;
+                    }
+                    sent.put(h.id(), s.version());
+                    seen = Math.max(seen, h.seq());
+                    out.send("change", change(s), Long.toString(h.seq()));
+                    quietSince = System.nanoTime();
+                }
+                if (System.nanoTime() - quietSince > KEEP_ALIVE_NANOS) {
+                    out.keepAlive();
+                    quietSince = System.nanoTime();
+                }
+                wake.tryAcquire(1, TimeUnit.SECONDS);
+                wake.drainPermits();
+            }
+            if (streams.stopping()) {
+                out.send("shutdown", Json.object().put("reason", "the server is stopping; reconnect with Last-Event-ID"),
+                        null);
+            }
+        } finally {
+            unregister.run();
+            unsubscribe.run();
+        }
+    }
+
+    private static ObjectNode change(Session s) {
+        return Json.object().put("id", s.id()).put("name", s.name()).put("context", s.context())
+                .put("state", s.state().name()).put("phase", s.phase().name()).put("version", s.version())
+                .put("deleted", s.deleted());
+    }
+}
