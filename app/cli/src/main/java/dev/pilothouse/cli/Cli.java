@@ -17,6 +17,7 @@ import java.io.PrintWriter;
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
                 + "Without a command, opens the console.",
         subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class,
+                ServeCommand.class, TokensCommand.class,
                 StoreCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

@@ -137,6 +137,20 @@ final class Output {
         }
     }
 
+    void tokens(List<dev.pilothouse.engine.ApiTokens.Info> tokens) {
+        if (structured()) {
+            json(array(tokens, t -> Json.object().put("name", t.name()).put("read_only", t.readOnly())
+                    .put("created_by", t.createdBy()).put("created_at", Json.time(t.createdAt()))
+                    .put("expires_at", Json.time(t.expiresAt())).put("revoked_at", Json.time(t.revokedAt()))
+                    .put("last_used_at", Json.time(t.lastUsedAt()))));
+            return;
+        }
+        table(List.of("NAME", "ACCESS", "CREATED", "EXPIRES", "LAST USED", "STATUS"), tokens, t -> List.of(
+                t.name(), t.readOnly() ? "read-only" : "read-write", ago(t.createdAt()),
+                t.expiresAt() == null ? "never" : t.expiresAt().toString(), t.lastUsedAt() == null ? "never" : ago(t.lastUsedAt()),
+                t.revokedAt() != null ? "revoked" : t.expired(now) ? "expired" : "active"));
+    }
+
     void line(String text) {
         out.println(text);
         out.flush();
