@@ -269,7 +269,15 @@ final class SessionsApi {
             throw ApiException.badRequest("give '" + names + "' (names) or '" + ids + "' (ids), not both", ids);
         }
         if (b.has(names)) {
-            return b.strings(names);
+            List<String> given = b.strings(names);
+            for (String n : given) {
+                try {
+                    e.agent(n);
+                } catch (dev.pilothouse.errors.NotFoundException missing) {
+                    throw ApiException.badRequest(missing.getMessage(), names);
+                }
+            }
+            return given;
         }
         List<String> given = b.strings(ids);
         if (given == null) {
