@@ -61,7 +61,7 @@ final class Errors {
             return new ApiException(405, "method_not_allowed", ctx.method() + " is not accepted on " + ctx.path()
                     + "; /api/v0/openapi.json lists the methods of each path", null);
         }
-        if (e instanceof ContentTooLargeResponse) {
+        if (e instanceof ContentTooLargeResponse || e.getStatus() == 413) {
             return new ApiException(413, "payload_too_large", "the request body is larger than the limit of "
                     + maxBodyBytes + " bytes", null);
         }

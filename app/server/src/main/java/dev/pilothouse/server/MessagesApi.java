@@ -69,7 +69,11 @@ final class MessagesApi {
             return;
         }
         LazyStream stream = new LazyStream(ctx);
-        SendResult r = send.apply(ev -> stream.get().send(ev.type().name().toLowerCase(), event(ev), null));
+        SendResult r = send.apply(ev -> {
+            if (ev.type() != AgentEvent.Type.DONE) { // the stream's own done, with the stored reply, ends it
+                stream.get().send(ev.type().name().toLowerCase(), event(ev), null);
+            }
+        });
         stream.get().send("done", result(r), null);
     }
 

@@ -96,11 +96,14 @@ class WatchAndErrorsApiTest extends ApiTestBase {
         assertThat(twice.status()).isEqualTo(400);
         assertThat(twice.error().get("message").asText()).contains("given twice");
 
-        Answer form = call(new Request.Builder().header("Authorization", "Bearer " + token)
-                        .post(RequestBody.create("name=x", okhttp3.MediaType.get("application/x-www-form-urlencoded"))),
-                "POST", "/api/v0/sessions", null);
-        assertThat(form.status()).isEqualTo(415);
-        assertThat(form.error().get("message").asText()).contains("application/json");
+        try (Response form = http.newCall(new Request.Builder().url(url("/api/v0/sessions"))
+                .header("Authorization", "Bearer " + token)
+                .post(RequestBody.create("name=x", okhttp3.MediaType.get("application/x-www-form-urlencoded"))).build()).execute()) {
+            assertThat(form.code()).isEqualTo(415);
+            assertThat(Json.parse(form.body().string()).get("error").get("message").asText()).contains("application/json");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
 
         Answer route = get("/api/v0/nothing-here");
         assertThat(route.status()).isEqualTo(404);
