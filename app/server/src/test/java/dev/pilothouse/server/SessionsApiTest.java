@@ -161,6 +161,16 @@ class SessionsApiTest extends ApiTestBase {
     }
 
     @Test
+    void theServersTimersRunAWaitingTimeoutWithNoOneWatching() {
+        Answer a = post("/api/v0/sessions?wait=ready", "{\"name\":\"sleepy\",\"agents\":[\"reference\"],"
+                + "\"waiting_timeout_seconds\":1}");
+        assertThat(a.json().get("state").asText()).as(a.body()).isEqualTo("READY");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> get("/api/v0/sessions/sleepy").json().get("state").asText().equals("IDLE"));
+        assertThat(get("/api/v0/sessions/sleepy").json().get("termination_reason").asText()).contains("waiting timeout");
+    }
+
+    @Test
     void eventsAreTheAuditTrail() {
         JsonNode s = ready("audited");
         Answer ev = get("/api/v0/sessions/audited/events");
