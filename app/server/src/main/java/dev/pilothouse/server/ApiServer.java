@@ -5,6 +5,8 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.json.Json;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -16,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -71,19 +74,18 @@ public final class ApiServer implements AutoCloseable {
                     return c;
                 });
             }
+            // counted around the whole servlet call, and the response completed before the count drops:
+            // a stop then never cuts an answer short (Javalin's after-handlers run before it is written)
+            config.jetty.modifyServletContextHandler(h -> h.addFilter(new FilterHolder(new InFlightFilter(inFlight)), "/*",
+                    EnumSet.of(DispatcherType.REQUEST)));
+            // close() waits for requests itself (the grace period); Jetty's own wait would only hold idle
+            // keep-alive connections open
+            config.jetty.modifyServer(server -> server.setStopTimeout(0));
             config.routes.before(ctx -> {
                 if (closed) {
                     throw new ApiException(503, "unavailable", "the server is stopping", null);
                 }
-                inFlight.incrementAndGet();
-                ctx.attribute("counted", true);
                 auth.check(ctx);
-            });
-            config.routes.after(ctx -> {
-                if (ctx.attribute("counted") != null) {
-                    inFlight.decrementAndGet();
-                    ctx.attribute("counted", null);
-                }
             });
             config.routes.get("/api/v0/health", ctx -> ctx.json(Json.object().put("status", "ok")));
             config.routes.get("/api/v0/version", ctx -> ctx.json(Json.object().put("version", BuildInfo.version())

@@ -43,6 +43,8 @@ class AuthApiTest extends ApiTestBase {
         Answer ok = get("/api/v0/version");
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.json().get("api").asText()).isEqualTo("v0");
+        // refused requests are not left counted as in flight (a stop would wait for them)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.inFlight() == 0);
     }
 
     @Test
