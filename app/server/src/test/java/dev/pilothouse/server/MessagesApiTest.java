@@ -119,6 +119,17 @@ class MessagesApiTest extends ApiTestBase {
         assertThat(a.body()).contains("listening on");
         Answer bad = get("/api/v0/sessions/logged/logs?tail=-3");
         assertThat(bad.status()).isEqualTo(400);
+        // asked as a stream, a refusal is still an error answer, not a stream that holds the error
+        Answer streamed = call(new Request.Builder().header("Authorization", "Bearer " + token)
+                .header("Accept", "application/x-ndjson"), "GET", "/api/v0/sessions/logged/logs?agent=nobody", null);
+        assertThat(streamed.status()).as(streamed.body()).isEqualTo(400);
+        assertThat(streamed.header("Content-Type")).startsWith("application/json");
+        assertThat(streamed.error().get("message").asText()).contains("has no agent 'nobody'");
+        Answer lines = call(new Request.Builder().header("Authorization", "Bearer " + token)
+                .header("Accept", "application/x-ndjson"), "GET", "/api/v0/sessions/logged/logs", null);
+        assertThat(lines.status()).isEqualTo(200);
+        assertThat(lines.header("Content-Type")).startsWith("application/x-ndjson");
+        assertThat(lines.body()).contains("\"event\":\"line\"").contains("listening on");
     }
 
     @Test
