@@ -35,6 +35,10 @@ class MessagesApiTest extends ApiTestBase {
         long after = page.json().get("next_after").asLong();
         Answer rest = get("/api/v0/sessions/talk/messages?after=" + after);
         assertThat(rest.json().get("items").get(0).get("role").asText()).isEqualTo("agent");
+        long last = rest.json().get("next_after").asLong();
+        Answer none = get("/api/v0/sessions/talk/messages?after=" + last);
+        assertThat(none.json().get("items")).isEmpty();
+        assertThat(none.json().get("next_after").asLong()).isEqualTo(last); // a poller keeps its place
     }
 
     @Test
