@@ -91,6 +91,7 @@ public final class AgentJson {
             throw new InvalidInputException(where + "unknown field" + (unknown.size() == 1 ? " " : "s ") + unknown
                     + "; accepted: " + String.join(", ", INPUT_FIELDS), unknown.get(0));
         }
+        READ_ONLY_FIELDS.forEach(n::remove); // accepted and ignored, whatever they hold (a bad time is no 500)
         return fromJson(n);
     }
 

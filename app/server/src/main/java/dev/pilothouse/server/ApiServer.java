@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -127,6 +128,23 @@ public final class ApiServer implements AutoCloseable {
     public String url() {
         String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
         return (options.tls() ? "https" : "http") + "://" + host + ":" + port();
+    }
+
+    /** A route as registered: an HTTP method and a path in Javalin's form ({@code /api/v0/sessions/{id}}). */
+    public record Route(String method, String path) {
+    }
+
+    /**
+     * The routes this server answers, read from Javalin's router (not a second list kept by hand):
+     * every HTTP endpoint, without the before/after filters. What OpenApiTest holds the document to.
+     */
+    public List<Route> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> new Route(e.method.name(), e.path))
+                .distinct()
+                .toList();
     }
 
     /** Requests being answered now (streams included). */

@@ -44,7 +44,8 @@ final class LogsApi {
         boolean previous = Query.bool(ctx, "previous", false);
         String id = e.session(ctx.pathParam("id")).id();
         boolean events = EventStream.wantsStream(ctx);
-        Sink sink = events ? new EventSink(EventStream.open(ctx, 200)) : new TextSink(ctx);
+        // opened at the first line, or once the log is open: a refusal (no such agent, purged) stays an error answer
+        LazySink sink = new LazySink(() -> events ? new EventSink(EventStream.open(ctx, 200)) : new TextSink(ctx));
         CompletableFuture<String> end = new CompletableFuture<>();
         Runnable unsubscribe = follow ? e.subscribe(ev -> {
             if (ev instanceof EngineEvent.SessionChanged c && c.session().id().equals(id)) {
@@ -57,6 +58,7 @@ final class LogsApi {
         Runnable unregister = streams.add(() -> end.complete("the server is stopping"));
         try (LogSubscription sub = e.logs(id, ctx.queryParam("agent"),
                 new LogOptions(tail == null ? -1 : tail.intValue(), follow, previous), sink::lines)) {
+            sink.open();
             if (!follow) {
                 return;
             }
@@ -120,6 +122,46 @@ final class LogsApi {
         @Override
         public void end(String why) {
             stream.send("end", Json.object().put("reason", why), null);
+        }
+    }
+
+    /** A sink that opens the answer when first used, so that nothing is sent before the log could be opened. */
+    private static final class LazySink implements Sink {
+        private final Opener opener;
+        private Sink sink;
+
+        LazySink(Opener opener) {
+            this.opener = opener;
+        }
+
+        synchronized Sink open() {
+            if (sink == null) {
+                try {
+                    sink = opener.open();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return sink;
+        }
+
+        @Override
+        public void lines(List<LogLine> lines) {
+            open().lines(lines);
+        }
+
+        @Override
+        public boolean keepAlive() {
+            return open().keepAlive();
+        }
+
+        @Override
+        public void end(String why) {
+            open().end(why);
+        }
+
+        interface Opener {
+            Sink open() throws IOException;
         }
     }
 

@@ -43,7 +43,8 @@ final class MessagesApi {
         page.forEach(m -> items.add(SessionJson.toJson(m)));
         ObjectNode out = Json.object();
         out.set("items", items);
-        out.put("next_after", page.isEmpty() ? null : page.get(page.size() - 1).id());
+        // as for events: the cursor to pass as the next 'after', unchanged when nothing came (never null)
+        out.put("next_after", page.isEmpty() ? after : page.get(page.size() - 1).id());
         ctx.json(out);
     }
 

@@ -255,6 +255,7 @@ final class SessionsApi {
         e.session(parentRef); // a missing parent is a 404 before anything starts
         List<String> replace = b.has("agents") || b.has("agent_ids") ? agents(e, b, "agents", "agent_ids") : null;
         List<String> add = b.strings("additional_agents");
+        known(e, add, "additional_agents");
         List<String> remove = b.strings("remove_agents");
         RemixRequest req = new RemixRequest(b.text("name"), b.text("starting_prompt", "prompt"), replace,
                 add == null ? List.of() : add, remove == null ? List.of() : remove, b.whole("waiting_timeout_seconds"),
@@ -270,13 +271,7 @@ final class SessionsApi {
         }
         if (b.has(names)) {
             List<String> given = b.strings(names);
-            for (String n : given) {
-                try {
-                    e.agent(n);
-                } catch (dev.pilothouse.errors.NotFoundException missing) {
-                    throw ApiException.badRequest(missing.getMessage(), names);
-                }
-            }
+            known(e, given, names);
             return given;
         }
         List<String> given = b.strings(ids);
@@ -292,6 +287,17 @@ final class SessionsApi {
                             + "the agents and their ids", ids)));
         }
         return out;
+    }
+
+    /** An unknown agent named in the body is bad input naming the field (400), not a missing resource (404). */
+    private static void known(Engine e, List<String> names, String field) {
+        for (String n : names == null ? List.<String>of() : names) {
+            try {
+                e.agent(n);
+            } catch (dev.pilothouse.errors.NotFoundException missing) {
+                throw ApiException.badRequest(missing.getMessage(), field);
+            }
+        }
     }
 
     /**

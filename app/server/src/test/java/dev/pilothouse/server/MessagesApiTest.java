@@ -35,6 +35,10 @@ class MessagesApiTest extends ApiTestBase {
         long after = page.json().get("next_after").asLong();
         Answer rest = get("/api/v0/sessions/talk/messages?after=" + after);
         assertThat(rest.json().get("items").get(0).get("role").asText()).isEqualTo("agent");
+        long last = rest.json().get("next_after").asLong();
+        Answer none = get("/api/v0/sessions/talk/messages?after=" + last);
+        assertThat(none.json().get("items")).isEmpty();
+        assertThat(none.json().get("next_after").asLong()).isEqualTo(last); // a poller keeps its place
     }
 
     @Test
@@ -119,6 +123,17 @@ class MessagesApiTest extends ApiTestBase {
         assertThat(a.body()).contains("listening on");
         Answer bad = get("/api/v0/sessions/logged/logs?tail=-3");
         assertThat(bad.status()).isEqualTo(400);
+        // asked as a stream, a refusal is still an error answer, not a stream that holds the error
+        Answer streamed = call(new Request.Builder().header("Authorization", "Bearer " + token)
+                .header("Accept", "application/x-ndjson"), "GET", "/api/v0/sessions/logged/logs?agent=nobody", null);
+        assertThat(streamed.status()).as(streamed.body()).isEqualTo(400);
+        assertThat(streamed.header("Content-Type")).startsWith("application/json");
+        assertThat(streamed.error().get("message").asText()).contains("has no agent 'nobody'");
+        Answer lines = call(new Request.Builder().header("Authorization", "Bearer " + token)
+                .header("Accept", "application/x-ndjson"), "GET", "/api/v0/sessions/logged/logs", null);
+        assertThat(lines.status()).isEqualTo(200);
+        assertThat(lines.header("Content-Type")).startsWith("application/x-ndjson");
+        assertThat(lines.body()).contains("\"event\":\"line\"").contains("listening on");
     }
 
     @Test

@@ -137,6 +137,9 @@ class SessionsApiTest extends ApiTestBase {
         assertThat(noParent.error().get("field").asText()).isEqualTo("parent_session");
         Answer missingParent = post("/api/v0/sessions/ghost/remix", "{}");
         assertThat(missingParent.status()).isEqualTo(404);
+        Answer unknownAgent = post("/api/v0/sessions/parent/remix", "{\"additional_agents\":[\"ghost\"]}");
+        assertThat(unknownAgent.status()).as(unknownAgent.body()).isEqualTo(400);
+        assertThat(unknownAgent.error().get("field").asText()).isEqualTo("additional_agents");
 
         Answer early = post("/api/v0/sessions/child/purge", null);
         assertThat(early.status()).isEqualTo(409);

@@ -122,6 +122,11 @@ class WatchAndErrorsApiTest extends ApiTestBase {
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         assertThat(created.header("Location")).isEqualTo("/api/v0/agents/echoer");
         assertThat(created.json().get("command")).hasSize(3);
+        // a shown definition can be sent back under another name: its read-only fields are ignored, whatever they hold
+        Answer copied = post("/api/v0/agents", created.body().replace("\"echoer\"", "\"copied\"")
+                .replaceFirst("\"created_at\":\"[^\"]*\"", "\"created_at\":\"yesterday\""));
+        assertThat(copied.status()).as(copied.body()).isEqualTo(201);
+        assertThat(copied.json().get("id").asText()).isNotEqualTo(created.json().get("id").asText());
         assertThat(post("/api/v0/agents", "{\"name\":\"echoer\",\"command\":[\"cat\"]}").status()).isEqualTo(409);
         Answer badPort = post("/api/v0/agents", "{\"name\":\"p\",\"command\":[\"cat\"],\"port\":\"x\"}");
         assertThat(badPort.status()).isEqualTo(400);
