@@ -54,7 +54,8 @@ class InClusterServeTest {
 
             Ran contexts = cli("contexts");
             assertThat(contexts.exit()).as(contexts.err()).isZero();
-            assertThat(contexts.out()).containsPattern("\\* in-cluster\\s+" + POD_NS).contains("  local ");
+            assertThat(contexts.out()).containsPattern("\\* in-cluster\\s+" + POD_NS).contains("  local ")
+                    .doesNotContain("kubeconfig current-context");
 
             Ran created = cli("sessions", "create", "from-exec", "--agent", "reference");
             assertThat(created.exit()).as(created.err()).isZero();

@@ -46,7 +46,8 @@ public final class KubernetesRuntimeProvider implements RuntimeProvider {
     public List<Context> contexts(Path dataDir) {
         InCluster pod = inCluster();
         if (pod != null) {
-            return List.of(new Context(InCluster.CONTEXT, namespace(dataDir, InCluster.CONTEXT, pod.namespace()), true,
+            // not "current": no kubeconfig says so; preferredContext() makes it the default
+            return List.of(new Context(InCluster.CONTEXT, namespace(dataDir, InCluster.CONTEXT, pod.namespace()), false,
                     pod.server()));
         }
         KubeconfigContexts kc = kubeconfig();

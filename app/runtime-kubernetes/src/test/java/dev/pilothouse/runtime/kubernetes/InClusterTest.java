@@ -63,7 +63,7 @@ class InClusterTest {
     void aPodWithAServiceAccountAndNoKubeconfigHasTheContextInClusterInThePodsNamespaceAsTheDefault() {
         KubernetesRuntimeProvider provider = new KubernetesRuntimeProvider();
         assertThat(provider.contexts(dataDir)).containsExactly(
-                new RuntimeProvider.Context("in-cluster", POD_NS, true, cluster.url()));
+                new RuntimeProvider.Context("in-cluster", POD_NS, false, cluster.url()));
         assertThat(provider.preferredContext(dataDir)).isEqualTo("in-cluster");
         assertThat(provider.accepted(dataDir)).contains("in-cluster");
 
