@@ -61,10 +61,13 @@ abstract class EngineCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs on {@code engine} as seen from this command's context (local unless --context) and namespace. */
+    /**
+     * Runs on {@code engine} as seen from this command's context (--context, else the default: local,
+     * or in-cluster in a pod) and namespace.
+     */
     private int runOn(Engine engine) throws Exception {
         Cli root = root();
-        Engine view = engine.at(root.context != null ? root.context : Engine.LOCAL_CONTEXT, root.namespace);
+        Engine view = engine.at(root.context != null ? root.context : engine.defaultContext(), root.namespace);
         warnIfDisconnected(view);
         return run(view, new Output(root.output, out(), view.config().clock().instant()));
     }

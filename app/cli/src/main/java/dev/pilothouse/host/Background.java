@@ -1,5 +1,6 @@
 package dev.pilothouse.host;
 
+import dev.pilothouse.cli.HeadlessMain;
 import dev.pilothouse.engine.BuildInfo;
 import dev.pilothouse.errors.OperationFailedException;
 
@@ -51,7 +52,8 @@ final class Background {
                 cmd.add(a);
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pilothouse.Main",
+        // the headless main: the background engine never opens the console, and the server image has no console
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), HeadlessMain.class.getName(),
                 "--data-dir", dataDir.toString(), "engine", "run", "--background"));
         try {
             Files.createDirectories(log.getParent());

@@ -121,11 +121,24 @@ public final class EngineHost implements AutoCloseable {
                 continue;
             }
             try {
+                startInDefaultContext(engine);
                 return new EngineHost(engine, kind, idle);
             } catch (IOException | RuntimeException e) {
                 engine.close();
                 throw new OperationFailedException("cannot serve data dir " + dir + " to CLI commands: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * The engine's own context, which the REST API's requests use when they name none: the default
+     * one, so that {@code serve} in a pod works in its cluster ({@link Engine#defaultContext()}).
+     */
+    private static void startInDefaultContext(Engine engine) {
+        String context = engine.defaultContext();
+        if (!context.equals(engine.context())) {
+            engine.useContext(context);
+            log.info("context '{}' is the default", context);
         }
     }
 

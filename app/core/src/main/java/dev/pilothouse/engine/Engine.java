@@ -263,6 +263,14 @@ public final class Engine implements AutoCloseable {
         return runtimes.contexts();
     }
 
+    /**
+     * The context of a command or request that names none: {@code local}, or the in-cluster
+     * context of a server running in a pod ({@link Runtimes#defaultContext()}).
+     */
+    public String defaultContext() {
+        return runtimes.defaultContext();
+    }
+
     /** The contexts with what an operator needs to choose one: namespace, whether the kubeconfig marks it current. */
     public List<ContextInfo> contextDetails() {
         return runtimes.details();

@@ -68,6 +68,20 @@ public class Runtimes implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The context used where none is chosen: the first one a provider prefers (the in-cluster
+     * context of a server running in a pod), else {@code local}.
+     */
+    public String defaultContext() {
+        for (RuntimeProvider p : providers) {
+            String preferred = p.preferredContext(dataDir);
+            if (preferred != null) {
+                return preferred;
+            }
+        }
+        return RuntimeProvider.LOCAL_CONTEXT;
+    }
+
     /** Why kubeconfig contexts cannot be listed (an unreadable file), or null. */
     public String kubeconfigProblem() {
         try {

@@ -38,6 +38,14 @@ public interface RuntimeProvider {
      */
     List<Context> contexts(Path dataDir);
 
+    /**
+     * One of its contexts that should be used instead of {@link #LOCAL_CONTEXT} where nothing else
+     * is chosen, or null (the default): a server running in a pod works in its own cluster.
+     */
+    default String preferredContext(Path dataDir) {
+        return null;
+    }
+
     /** What its contexts are, for the error about an unknown one: "local", "a context of the kubeconfig [...]". */
     String accepted(Path dataDir);
 

@@ -30,6 +30,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PfxOptions;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -97,6 +98,7 @@ public final class FakeCluster implements AutoCloseable {
     private final HttpServer http;
     private final NetClient net;
     private final int port;
+    private final LocalhostCertificate certificate;
     final TcpProxy proxy;
 
     /** Permissions refused, as AccessCheck describes them ("create pods/portforward"). */
@@ -119,12 +121,26 @@ public final class FakeCluster implements AutoCloseable {
     }
 
     public FakeCluster() {
+        this(false);
+    }
+
+    /**
+     * With {@code tls}, served over HTTPS as an API server is, with a self-signed certificate for
+     * {@code localhost} ({@link #caCertificate()}): what a client configured in a pod has to trust.
+     */
+    public FakeCluster(boolean tls) {
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(8)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
-        http = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+        HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(0)
                 .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v5.channel.k8s.io", "v3.channel.k8s.io",
                         "v2.channel.k8s.io", "v1.channel.k8s.io"))
-                .setMaxWebSocketFrameSize(1 << 20).setMaxWebSocketMessageSize(4 << 20));
+                .setMaxWebSocketFrameSize(1 << 20).setMaxWebSocketMessageSize(4 << 20);
+        certificate = tls ? LocalhostCertificate.create() : null;
+        if (tls) {
+            options.setSsl(true).setKeyCertOptions(new PfxOptions().setPath(certificate.keystore().toString())
+                    .setPassword(LocalhostCertificate.PASSWORD));
+        }
+        http = vertx.createHttpServer(options);
         http.requestHandler(this::handle);
         net = vertx.createNetClient();
         try {
@@ -144,7 +160,17 @@ public final class FakeCluster implements AutoCloseable {
 
     /** The API server's URL through the proxy. */
     public String url() {
-        return "http://127.0.0.1:" + proxy.port();
+        return base(proxy.port());
+    }
+
+    /** Over TLS the name is the certificate's. */
+    private String base(int p) {
+        return certificate != null ? "https://localhost:" + p : "http://127.0.0.1:" + p;
+    }
+
+    /** The PEM file of the certificate served with TLS (its own CA), or null. */
+    public java.nio.file.Path caCertificate() {
+        return certificate == null ? null : certificate.pem();
     }
 
     /** A client as the runtime gets one, with the runtime's timeouts and retries from {@code st}. */
@@ -156,7 +182,7 @@ public final class FakeCluster implements AutoCloseable {
 
     /** A client for the test itself (the kubelet fixture, assertions): straight to the server, no retries. */
     public KubernetesClient directClient() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + port)
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(base(port)).withTrustCerts(true)
                 .withNamespace("default").withRequestRetryBackoffLimit(0).build();
         return new KubernetesClientBuilder().withConfig(config).build();
     }
@@ -557,6 +583,9 @@ public final class FakeCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        if (certificate != null) {
+            certificate.delete();
+        }
         proxy.close();
         try {
             http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -1,0 +1,65 @@
+package dev.pilothouse.cli;
+
+import dev.pilothouse.agent.reference.ReferenceAgent;
+import dev.pilothouse.engine.AppLogFiles;
+import dev.pilothouse.engine.BuildInfo;
+import dev.pilothouse.engine.DataDirs;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The launcher without the console: {@code reference-agent} runs the reference agent, anything else
+ * is a CLI command ({@code serve} included). The server image's entrypoint and the background
+ * engine start here, so neither needs the console module or JavaFX; {@code dev.pilothouse.Main}
+ * adds only the console on top of it.
+ */
+public final class HeadlessMain {
+    private HeadlessMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("reference-agent")) {
+            ReferenceAgent.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        prepare(args);
+        System.exit(Cli.run(args));
+    }
+
+    /**
+     * Before the first logger exists: this process's log file in the data dir the arguments name
+     * (one file per process, never two processes rolling one file; the oldest are removed). A data
+     * dir that cannot be used ends the process with exit 2, saying why.
+     */
+    public static Path prepare(String[] args) {
+        Path dataDir = DataDirs.resolve(dataDirFlag(args));
+        String problem = DataDirs.problem(dataDir);
+        if (problem != null) {
+            System.err.println("error: " + problem);
+            System.exit(2);
+        }
+        Path logDir = BuildInfo.logDir(dataDir);
+        System.setProperty("pilothouse.logdir", logDir.toString());
+        System.setProperty("PID", Long.toString(ProcessHandle.current().pid()));
+        System.setProperty(AppLogFiles.NAME_PROPERTY, AppLogFiles.nameForThisProcess());
+        AppLogFiles.cleanUp(logDir, AppLogFiles.keep());
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-app.xml");
+        }
+        return dataDir;
+    }
+
+    /** The value of {@code --data-dir} anywhere in the arguments, as picocli will read it. */
+    public static String dataDirFlag(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--data-dir") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--data-dir=")) {
+                return args[i].substring("--data-dir=".length());
+            }
+        }
+        return null;
+    }
+}
