@@ -70,6 +70,15 @@ final class ServeCommand implements Callable<Integer> {
         Path dataDir = DataDirs.resolve(root.dataDir);
         EngineConfig config = EngineConfig.of(dataDir).withBackground(true);
         EngineHost host = EngineHost.open(config, () -> new Runtimes(config.dataDir()), EngineHost.Kind.SERVE, Duration.ZERO);
+        if (root.context != null || root.namespace != null) {
+            // the context new sessions go to when a request names none
+            try {
+                host.engine().useContext(root.context != null ? root.context : host.engine().context(), root.namespace);
+            } catch (RuntimeException e) {
+                host.close();
+                throw e;
+            }
+        }
         ApiServer api;
         try {
             api = ApiServer.start(host.engine(), options);
@@ -86,7 +95,15 @@ final class ServeCommand implements Callable<Integer> {
                 + "; stop with Ctrl+C or SIGTERM");
         err.println("a token for requests: pilothouse tokens create NAME --data-dir " + dataDir);
         err.flush();
-        String why = host.awaitStopped();
+        String why;
+        try {
+            why = host.awaitStopped();
+        } catch (InterruptedException e) {
+            // run in a thread of its own (a test, an embedding) and interrupted: stop as on SIGTERM
+            api.close();
+            host.close();
+            throw e;
+        }
         api.close();
         err.println("stopped: " + why);
         return 0;
