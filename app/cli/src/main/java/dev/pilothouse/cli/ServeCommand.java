@@ -86,6 +86,14 @@ final class ServeCommand implements Callable<Integer> {
             host.close();
             throw new InvalidInputException("cannot listen on " + listen + ": " + rootCause(e));
         }
+        try {
+            host.publishApi(api.url());
+        } catch (java.io.IOException e) {
+            api.close();
+            host.close();
+            throw new dev.pilothouse.errors.OperationFailedException("cannot write the endpoint file in " + dataDir + ": "
+                    + e.getMessage(), e);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             api.close();
             host.close();

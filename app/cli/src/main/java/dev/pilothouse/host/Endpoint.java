@@ -23,7 +23,16 @@ import java.util.Set;
  * kind, build) and the data dir's secret that a client must present ({@code engine.secret},
  * readable by its owner only). Plain properties, so a client reads them without a JSON library.
  */
-record Endpoint(long pid, int port, EngineHost.Kind kind, String build, Instant startedAt) {
+record Endpoint(long pid, int port, EngineHost.Kind kind, String build, Instant startedAt, String api) {
+    Endpoint(long pid, int port, EngineHost.Kind kind, String build, Instant startedAt) {
+        this(pid, port, kind, build, startedAt, null);
+    }
+
+    /** The same, saying where its REST API listens ({@code pilothouse serve}). */
+    Endpoint withApi(String url) {
+        return new Endpoint(pid, port, kind, build, startedAt, url);
+    }
+
     static final String FILE = "engine.endpoint";
     static final String SECRET = "engine.secret";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
@@ -34,7 +43,7 @@ record Endpoint(long pid, int port, EngineHost.Kind kind, String build, Instant 
             p.load(r);
             return Optional.of(new Endpoint(Long.parseLong(p.getProperty("pid")), Integer.parseInt(p.getProperty("port")),
                     EngineHost.Kind.valueOf(p.getProperty("kind")), p.getProperty("build", ""),
-                    Instant.parse(p.getProperty("started"))));
+                    Instant.parse(p.getProperty("started")), p.getProperty("api")));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // none, or half written: as if none
         }
@@ -47,6 +56,9 @@ record Endpoint(long pid, int port, EngineHost.Kind kind, String build, Instant 
         p.setProperty("kind", kind.name());
         p.setProperty("build", build);
         p.setProperty("started", startedAt.toString());
+        if (api != null) {
+            p.setProperty("api", api);
+        }
         Path tmp = dataDir.resolve(FILE + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             p.store(w, "the engine serving this data dir; written by it, removed when it stops");

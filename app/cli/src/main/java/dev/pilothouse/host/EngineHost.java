@@ -63,6 +63,7 @@ public final class EngineHost implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ScheduledExecutorService watchdog;
     private volatile String stopReason;
+    private Endpoint endpoint;
 
     private EngineHost(Engine engine, Kind kind, Duration idle) throws IOException {
         this.engine = engine;
@@ -73,7 +74,8 @@ public final class EngineHost implements AutoCloseable {
                 requestStop(why);
             }
         });
-        new Endpoint(ProcessHandle.current().pid(), server.port(), kind, BuildInfo.build(), startedAt).write(dataDir);
+        this.endpoint = new Endpoint(ProcessHandle.current().pid(), server.port(), kind, BuildInfo.build(), startedAt);
+        endpoint.write(dataDir);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engine-host-watchdog");
             t.setDaemon(true);
@@ -144,6 +146,12 @@ public final class EngineHost implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** Says in the endpoint file where the REST API listens, so that a console opened beside serve works through it. */
+    public synchronized void publishApi(String url) throws IOException {
+        endpoint = endpoint.withApi(url);
+        endpoint.write(dataDir);
     }
 
     public Kind kind() {

@@ -1,7 +1,7 @@
 package dev.pilothouse.console;
 
 import dev.pilothouse.console.main.SessionListModel;
-import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.errors.PilothouseException;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * thread, through {@link #run}), the session list, navigation, and where messages are shown.
  */
 public final class Console {
-    private final Engine engine;
+    private final EngineOperations engine;
     private final Background background;
     private final SessionListModel sessions;
     private final Consumer<String> select;
@@ -27,12 +27,12 @@ public final class Console {
         void info(String message);
     }
 
-    public Console(Engine engine, Background background, SessionListModel sessions, Consumer<String> select,
+    public Console(EngineOperations engine, Background background, SessionListModel sessions, Consumer<String> select,
                    Notifier notifier) {
         this(engine, background, sessions, select, notifier, null);
     }
 
-    public Console(Engine engine, Background background, SessionListModel sessions, Consumer<String> select,
+    public Console(EngineOperations engine, Background background, SessionListModel sessions, Consumer<String> select,
                    Notifier notifier, WorkMonitor work) {
         this.work = work;
         this.engine = engine;
@@ -48,7 +48,7 @@ public final class Console {
      * The refusal is recorded, so a test that drove such a path fails even when the exception
      * ended in the FX thread's handler.
      */
-    public Engine engine() {
+    public EngineOperations engine() {
         if (javafx.application.Platform.isFxApplicationThread()) {
             IllegalStateException e = new IllegalStateException("the engine was called on the FX thread");
             FX_THREAD_CALLS.add(e);

@@ -1,13 +1,18 @@
 package dev.pilothouse.console;
 
+import dev.pilothouse.engine.DataDirInUseException;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.host.EngineHost;
+import dev.pilothouse.host.ServeAttachment;
 import javafx.application.Application;
 import javafx.stage.Stage;
 
 import java.nio.file.Path;
 
-/** The desktop application: one {@link ConsoleWindow} on the data dir, whose engine it hosts, timers running. */
+/**
+ * The desktop application: one {@link ConsoleWindow} on the data dir, whose engine it hosts, timers
+ * running; or, when {@code pilothouse serve} owns the data dir, working through serve's REST API.
+ */
 public final class ConsoleApp extends Application {
     private static Path dataDir;
     private ConsoleWindow window;
@@ -22,8 +27,13 @@ public final class ConsoleApp extends Application {
     @Override
     public void start(Stage stage) {
         window = ConsoleWindow.show(stage, dataDir, () -> {
-                    host = EngineHost.open(EngineConfig.of(dataDir).withBackground(true), EngineHost.Kind.CONSOLE);
-                    return host.engine();
+                    try {
+                        host = EngineHost.open(EngineConfig.of(dataDir).withBackground(true), EngineHost.Kind.CONSOLE);
+                        return host.engine();
+                    } catch (DataDirInUseException inUse) {
+                        // pilothouse serve owns the data dir: work through its REST API beside it
+                        return ServeAttachment.open(dataDir).orElseThrow(() -> inUse);
+                    }
                 },
                 folder -> {
                     if (!FolderOpener.desktopCanOpen(System.getProperty("os.name"), System.getenv())) {

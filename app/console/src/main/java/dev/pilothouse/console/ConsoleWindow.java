@@ -1,7 +1,7 @@
 package dev.pilothouse.console;
 
 import dev.pilothouse.console.main.MainController;
-import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -20,7 +20,7 @@ public final class ConsoleWindow {
     private final Stage stage;
     private final MainController controller;
     private final ConsoleSettings settings;
-    private volatile Engine engine;
+    private volatile EngineOperations engine;
     private boolean closed;
 
     private ConsoleWindow(Stage stage, MainController controller, ConsoleSettings settings) {
@@ -30,11 +30,11 @@ public final class ConsoleWindow {
     }
 
     /** Shows the window at once and opens the engine in the background ({@code openEngine} may take seconds). */
-    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<Engine> openEngine) {
+    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<EngineOperations> openEngine) {
         return show(stage, dataDir, openEngine, folder -> false);
     }
 
-    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<Engine> openEngine, FolderOpener folders) {
+    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<EngineOperations> openEngine, FolderOpener folders) {
         ConsoleSettings settings = ConsoleSettings.load(dataDir);
         Themes.apply(settings.dark);
         FXMLLoader loader = new FXMLLoader(ConsoleWindow.class.getResource("/fxml/main.fxml"));
@@ -81,7 +81,7 @@ public final class ConsoleWindow {
         return stage;
     }
 
-    public Engine engine() {
+    public EngineOperations engine() {
         return engine;
     }
 

@@ -65,7 +65,7 @@ public final class ConsoleBenchmark {
                 () -> window.engine() != null && window.controller().model().rows().size() == SESSIONS);
         System.out.printf("(table filled with %,d sessions %.1f s after the window opened)%n", SESSIONS,
                 (System.nanoTime() - t0) / 1e9);
-        Engine engine = window.engine();
+        Engine engine = (Engine) window.engine();
         List<String> ids = engine.sessions(true).stream().map(Session::id).toList();
         System.out.printf("(%,d ids listed)%n", ids.size());
 

@@ -1,6 +1,7 @@
 package dev.pilothouse.console;
 
 import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.Runtimes;
 import dev.pilothouse.runtime.kubernetes.FakeCluster;
@@ -30,7 +31,7 @@ class ConnectionStatusUiTest extends ConsoleTestBase {
     private FakeCluster cluster;
 
     @Override
-    protected Supplier<Engine> engineOpener() {
+    protected Supplier<EngineOperations> engineOpener() {
         cluster = new FakeCluster();
         cluster.deny("create pods/portforward");
         Path kubeconfig = dataDir.resolve("kubeconfig.yaml");

@@ -4,6 +4,7 @@ import dev.pilothouse.console.main.SessionRow;
 import javafx.scene.control.Button;
 import java.util.List;
 import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.Session;
@@ -45,7 +46,7 @@ public abstract class ConsoleTestBase extends ApplicationTest {
     }
 
     /** How the window's engine opens; tests may add contexts. */
-    protected Supplier<Engine> engineOpener() {
+    protected Supplier<EngineOperations> engineOpener() {
         return () -> Engine.open(EngineConfig.of(dataDir).withBackground(true));
     }
 
@@ -55,7 +56,7 @@ public abstract class ConsoleTestBase extends ApplicationTest {
     }
 
     protected Engine engine() {
-        return window.engine();
+        return (Engine) window.engine(); // the console's own engine in these tests
     }
 
     @SuppressWarnings("unchecked")

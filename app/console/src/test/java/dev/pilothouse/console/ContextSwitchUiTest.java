@@ -3,6 +3,7 @@ package dev.pilothouse.console;
 import dev.pilothouse.testing.TestRuntimes;
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.Runtimes;
 import dev.pilothouse.runtime.local.LocalRuntime;
@@ -22,7 +23,7 @@ import static org.awaitility.Awaitility.await;
 class ContextSwitchUiTest extends ConsoleTestBase {
 
     @Override
-    protected Supplier<Engine> engineOpener() {
+    protected Supplier<EngineOperations> engineOpener() {
         Runtimes two = TestRuntimes.withContext(dataDir, "lab",
                 () -> new LocalRuntime("lab", dataDir.resolve("lab-sessions"), 2000));
         return () -> Engine.open(EngineConfig.of(dataDir).withBackground(true), two);

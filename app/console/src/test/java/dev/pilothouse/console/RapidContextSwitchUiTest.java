@@ -2,6 +2,7 @@ package dev.pilothouse.console;
 
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.EngineConfig;
 import dev.pilothouse.engine.Runtimes;
 import dev.pilothouse.runtime.local.LocalRuntime;
@@ -28,7 +29,7 @@ class RapidContextSwitchUiTest extends ConsoleTestBase {
     private final CountDownLatch slowAsked = new CountDownLatch(1);
 
     @Override
-    protected Supplier<Engine> engineOpener() {
+    protected Supplier<EngineOperations> engineOpener() {
         Runtimes two = TestRuntimes.withContext(dataDir, "slow", () -> {
             slowAsked.countDown();
             try {

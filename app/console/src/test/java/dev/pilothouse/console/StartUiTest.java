@@ -1,6 +1,7 @@
 package dev.pilothouse.console;
 
 import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.EngineConfig;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
@@ -21,7 +22,7 @@ class StartUiTest extends ConsoleTestBase {
     private final CountDownLatch open = new CountDownLatch(1);
 
     @Override
-    protected Supplier<Engine> engineOpener() {
+    protected Supplier<EngineOperations> engineOpener() {
         return () -> {
             try {
                 open.await(60, TimeUnit.SECONDS);

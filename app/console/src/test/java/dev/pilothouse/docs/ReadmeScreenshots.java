@@ -45,7 +45,7 @@ public final class ReadmeScreenshots {
             return ConsoleWindow.show(stage, dir, () -> Engine.open(EngineConfig.of(dir).withBackground(true)));
         });
         await(() -> window.engine() != null);
-        Engine engine = window.engine();
+        Engine engine = (Engine) window.engine();
         seed(engine);
         await(() -> fx(() -> window.controller().shownRows().size() >= 6));
 

@@ -69,7 +69,7 @@ import java.util.function.Function;
  * pause, delete or retry cancels. Runtime events, reconciles and timers go through one
  * {@link WorkQueue}: one pending entry per session or context, one handler per key at a time.
  */
-public final class Engine implements AutoCloseable {
+public final class Engine implements EngineOperations {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     public static final String ENGINE_ACTOR = "engine";
     /** The context of the embedded local runtime (for front ends, which never see the runtimes). */
@@ -234,11 +234,13 @@ public final class Engine implements AutoCloseable {
 
     // ---- context, listeners -------------------------------------------------------------
 
+    @Override
     public String context() {
         return context;
     }
 
     /** Chooses the context that names refer to and new sessions go to, in its default namespace; reconciles it. */
+    @Override
     public void useContext(String c) {
         useContext(c, null);
     }
@@ -259,6 +261,7 @@ public final class Engine implements AutoCloseable {
         reconcile();
     }
 
+    @Override
     public List<String> contexts() {
         return runtimes.contexts();
     }
@@ -301,6 +304,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The connection of any context whose runtime is open; a context not opened yet is not connected to. */
+    @Override
     public ConnectionStatus connection(String ctx) {
         SessionRuntime r = runtimes.opened(ctx);
         return r == null ? new ConnectionStatus(ConnectionStatus.State.CHECKING, "not opened yet", List.of(), now())
@@ -334,6 +338,7 @@ public final class Engine implements AutoCloseable {
         return config.actor();
     }
 
+    @Override
     public Runnable subscribe(Consumer<EngineEvent> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
@@ -373,6 +378,7 @@ public final class Engine implements AutoCloseable {
     // ---- queries ------------------------------------------------------------------------
 
     /** Sessions of the current context (and namespace, when one was chosen), oldest first. */
+    @Override
     public List<Session> sessions(boolean includeDeleted) {
         String ns = namespace;
         List<Session> all = store.read(tx -> tx.listSessions(context, includeDeleted));
@@ -383,6 +389,7 @@ public final class Engine implements AutoCloseable {
      * A session by id, or by name in the current context: the live one, or else the newest
      * deleted one of that name.
      */
+    @Override
     public Session session(String ref) {
         if (ref == null || ref.isBlank()) {
             throw new InvalidInputException("no session given; name a session by its name or id");
@@ -406,6 +413,7 @@ public final class Engine implements AutoCloseable {
 
     public static final int MAX_PAGE = 100_000;
 
+    @Override
     public List<Message> messages(String ref, long afterId, Long beforeId, int limit) {
         int n = pageSize(limit);
         Session s = session(ref);
@@ -436,6 +444,7 @@ public final class Engine implements AutoCloseable {
         return tokens;
     }
 
+    @Override
     public List<AuditEvent> events(String ref, long afterId, int limit) {
         int n = pageSize(limit);
         Session s = session(ref);
@@ -450,6 +459,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Reads an agent's log (the session's lead agent when {@code agent} is null). */
+    @Override
     public LogSubscription logs(String ref, String agent, LogOptions options, Consumer<List<LogLine>> sink) {
         Session s = session(ref);
         String name = agent == null ? s.leadAgent().name() : requireAgent(s, agent).name();
@@ -472,6 +482,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Where a session's volume is, for people (a directory, or a PVC). */
+    @Override
     public String volumeLocation(Session s) {
         return runtime(s).volumeLocation(s.id());
     }
@@ -502,6 +513,7 @@ public final class Engine implements AutoCloseable {
 
     // ---- agent definitions ---------------------------------------------------------------
 
+    @Override
     public List<AgentDefinition> agents(boolean includeDeleted) {
         return store.read(tx -> tx.listAgents(includeDeleted));
     }
@@ -516,6 +528,7 @@ public final class Engine implements AutoCloseable {
                 + " (`pilothouse agents create` registers one)");
     }
 
+    @Override
     public AgentDefinition createAgent(AgentDefinition draft) {
         AgentDefinition a = AgentDefinitions.validate(draft, now());
         return store.write(tx -> tx.insertAgent(a));
@@ -525,6 +538,7 @@ public final class Engine implements AutoCloseable {
      * Replaces the definition named {@code name} with an edited one (which may rename it); the old
      * version stays in the store as deleted, and sessions keep the copies they have.
      */
+    @Override
     public AgentDefinition updateAgent(String name, AgentDefinition edited) {
         AgentDefinition old = agent(name);
         AgentDefinition a = AgentDefinitions.validate(edited, now());
@@ -535,6 +549,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Removes a definition from the registry; sessions keep their copies of it. */
+    @Override
     public AgentDefinition deleteAgent(String name) {
         AgentDefinition a = agent(name);
         store.write(tx -> {
@@ -556,6 +571,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** As {@link #create(CreateRequest, Consumer)}; {@code onCreated} hears of the session as soon as it is stored. */
+    @Override
     public Started create(CreateRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply) {
         String ctx = r.context() == null ? context : r.context();
         SessionRuntime runtime = runtimes.runtime(ctx);
@@ -615,6 +631,7 @@ public final class Engine implements AutoCloseable {
      * and stores the reply. An IDLE session is resumed first. A pause, delete or retry while the
      * reply is pending cancels it: the result then holds the reply with status CANCELLED.
      */
+    @Override
     public SendResult send(String ref, String agent, String text, Consumer<AgentEvent> onReply) {
         String content = Validation.prompt("message", text, true);
         Session s = session(ref);
@@ -656,6 +673,7 @@ public final class Engine implements AutoCloseable {
      * pending is cancelled first (recorded as cancelled by this operator, BUSY to READY), and a
      * resume still starting is cancelled (the session stays IDLE).
      */
+    @Override
     public Session pause(String ref) {
         Session s = session(ref);
         requireUsable(s, "pause");
@@ -694,6 +712,7 @@ public final class Engine implements AutoCloseable {
      * Starts an IDLE session's agents again on its volume: IDLE to READY. A pause or delete while it
      * starts cancels it: then a WrongStateException says who cancelled it.
      */
+    @Override
     public Session resume(String ref) {
         Session s = session(ref);
         requireUsable(s, "resume");
@@ -736,6 +755,7 @@ public final class Engine implements AutoCloseable {
      * cancels the pending reply (recorded as cancelled by this operator) and restarts its agents;
      * the session stays BUSY until they answer, then READY.
      */
+    @Override
     public Session retry(String ref) {
         Session s = session(ref);
         requireUsable(s, "retry");
@@ -787,6 +807,7 @@ public final class Engine implements AutoCloseable {
      * Changes a session's name, waiting timeout, TTL or metadata. With {@code expectedVersion},
      * the change applies only to that version (the console's edit form); otherwise to the latest.
      */
+    @Override
     public Session update(String ref, UpdateRequest u, Long expectedVersion) {
         if (u.empty()) {
             throw new InvalidInputException("nothing to update; give a new name, waiting timeout, TTL or metadata");
@@ -837,6 +858,7 @@ public final class Engine implements AutoCloseable {
      * pending is cancelled first (recorded as cancelled by this operator), and a resume still
      * starting is cancelled; a session still being created (INIT) is refused.
      */
+    @Override
     public Session delete(String ref) {
         return delete(ref, null);
     }
@@ -886,6 +908,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Removes a deleted session's volume for good. The row and its history stay. */
+    @Override
     public Session purge(String ref) {
         Session s = session(ref);
         if (!s.deleted()) {
@@ -919,6 +942,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** As {@link #remix(String, RemixRequest, Consumer)}; {@code onCreated} hears of the child as soon as it is stored. */
+    @Override
     public Started remix(String parentRef, RemixRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply) {
         Session found = session(parentRef);
         List<Runnable> later = new ArrayList<>();

@@ -1,8 +1,13 @@
 package dev.pilothouse.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Sessions, messages and audit events as JSON, with the seed's field names. */
 public final class SessionJson {
@@ -56,5 +61,50 @@ public final class SessionJson {
                 .put("reason", e.reason());
         n.set("detail", e.detail() == null ? null : Json.parse(e.detail()));
         return n;
+    }
+
+    // ---- read back (a client of the REST API) ------------------------------------------------
+
+    /** A session from {@link #toJson(Session)}; the engine-internal owner is not shown, so it is null. */
+    public static Session session(JsonNode n) {
+        List<SessionAgent> agents = new ArrayList<>();
+        n.path("agents").forEach(a -> agents.add(new SessionAgent(text(a, "id"), text(a, "name"), text(a, "model"),
+                text(a, "image"))));
+        JsonNode r = n.path("resources");
+        return new Session(text(n, "id"), text(n, "name"), text(n, "context"), text(n, "namespace"),
+                n.path("starting_prompt").asText(""), SessionState.valueOf(text(n, "state")), Phase.valueOf(text(n, "phase")),
+                n.path("waiting_timeout_seconds").asInt(), n.path("ttl_seconds").asLong(),
+                n.hasNonNull("metadata") ? Json.compact(n.get("metadata")) : "{}", agents,
+                new Resources(text(r, "cpu"), text(r, "memory"), text(r, "storage")), text(n, "parent_session_id"),
+                text(n, "created_by"), time(n, "created_at"), time(n, "updated_at"), time(n, "last_activity_at"),
+                time(n, "deleted_at"), text(n, "termination_reason"), time(n, "purged_at"), null,
+                n.path("version").asLong());
+    }
+
+    /** A message from {@link #toJson(Message)}. */
+    public static Message message(JsonNode n) {
+        return new Message(n.path("id").asLong(), text(n, "session_id"),
+                Message.Role.valueOf(text(n, "role").toUpperCase()), text(n, "agent"), n.path("content").asText(""),
+                Message.Status.valueOf(text(n, "status").toUpperCase()), text(n, "error"), time(n, "created_at"),
+                text(n, "copied_from_session_id"));
+    }
+
+    /** An audit event from {@link #toJson(AuditEvent)}. */
+    public static AuditEvent event(JsonNode n) {
+        String from = text(n, "from");
+        String to = text(n, "to");
+        return new AuditEvent(n.path("id").asLong(), text(n, "session_id"), time(n, "at"), text(n, "actor"),
+                text(n, "kind"), from == null ? null : SessionState.valueOf(from), to == null ? null : SessionState.valueOf(to),
+                text(n, "reason"), n.hasNonNull("detail") ? Json.compact(n.get("detail")) : null);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static Instant time(JsonNode n, String field) {
+        String t = text(n, field);
+        return t == null ? null : Instant.parse(t);
     }
 }

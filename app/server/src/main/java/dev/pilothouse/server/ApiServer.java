@@ -96,6 +96,7 @@ public final class ApiServer implements AutoCloseable {
                     ctx.contentType("application/json").result(in.readAllBytes());
                 }
             });
+            ContextsApi.register(config.routes);
             AgentsApi.register(config.routes);
             sessions.register(config.routes);
             MessagesApi.register(config.routes);

@@ -365,7 +365,16 @@ final class SessionsApi {
             ctx.status(304).header("ETag", etag(s));
             return;
         }
-        ok(ctx, s, 200);
+        ctx.status(200).header("ETag", etag(s)).json(SessionJson.toJson(s).put("volume", volume(Auth.engine(ctx), s)));
+    }
+
+    /** Where the session's volume is, for people (a directory, or a PVC); null when its runtime cannot say now. */
+    private static String volume(Engine e, Session s) {
+        try {
+            return e.volumeLocation(s);
+        } catch (RuntimeException unavailable) {
+            return null;
+        }
     }
 
     private void update(Context ctx) {

@@ -14,6 +14,7 @@ import dev.pilothouse.console.dialogs.AgentsDialog;
 import dev.pilothouse.console.dialogs.CreateSessionDialog;
 import dev.pilothouse.console.dialogs.RemixDialog;
 import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
@@ -211,7 +212,7 @@ public final class MainController {
     }
 
     /** The engine is open: subscribe, list the contexts and load the chosen one, all off the FX thread. */
-    public void engineReady(Engine engine) {
+    public void engineReady(EngineOperations engine) {
         console = new Console(engine, background, model, this::select, notifications, work);
         actions = new SessionActions(console, root);
         detail = new DetailPane(console);
@@ -229,7 +230,7 @@ public final class MainController {
         model.rows().addListener((ListChangeListener<SessionRow>) c -> updateWelcome());
         String remembered = settings.context;
         console.run("list the contexts", () -> {
-            Engine e = console.engine();
+            EngineOperations e = console.engine();
             e.subscribe(events::add);
             List<String> contexts = e.contexts();
             return new Contexts(contexts, contexts.contains(remembered) ? remembered : e.context());
@@ -383,7 +384,7 @@ public final class MainController {
             if (ask != contextAsked.get()) {
                 return null;
             }
-            Engine e = console.engine();
+            EngineOperations e = console.engine();
             e.useContext(context);
             return new ContextView(e.sessions(true), e.connection(context));
         }, view -> {

@@ -1,0 +1,77 @@
+package dev.pilothouse.engine;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.runtime.ConnectionStatus;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Session;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * What an operator does with a data dir's engine, whether it runs in this process ({@link Engine})
+ * or in {@code pilothouse serve} beside it, reached over the REST API. The console works through
+ * this alone, so it runs the same against either. Methods behave as {@link Engine}'s of the same name.
+ */
+public interface EngineOperations extends AutoCloseable {
+
+    /** The context sessions are listed in and created in. */
+    String context();
+
+    /** Lists and creates in {@code context} from now on; an unknown context is refused. */
+    void useContext(String context);
+
+    List<String> contexts();
+
+    ConnectionStatus connection(String context);
+
+    /** Delivers session changes (and, where known, streamed replies and notices); returns the way to stop. */
+    Runnable subscribe(Consumer<EngineEvent> listener);
+
+    List<Session> sessions(boolean includeDeleted);
+
+    Session session(String ref);
+
+    List<Message> messages(String ref, long afterId, Long beforeId, int limit);
+
+    List<AuditEvent> events(String ref, long afterId, int limit);
+
+    LogSubscription logs(String ref, String agent, LogOptions options, Consumer<List<LogLine>> sink);
+
+    /** Where a session's volume is, for people (a directory, or a PVC). */
+    String volumeLocation(Session s);
+
+    List<AgentDefinition> agents(boolean includeDeleted);
+
+    AgentDefinition createAgent(AgentDefinition draft);
+
+    AgentDefinition updateAgent(String name, AgentDefinition edited);
+
+    AgentDefinition deleteAgent(String name);
+
+    Engine.Started create(CreateRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply);
+
+    Engine.Started remix(String parentRef, RemixRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply);
+
+    SendResult send(String ref, String agent, String text, Consumer<AgentEvent> onReply);
+
+    Session pause(String ref);
+
+    Session resume(String ref);
+
+    Session retry(String ref);
+
+    Session update(String ref, UpdateRequest u, Long expectedVersion);
+
+    Session delete(String ref);
+
+    Session purge(String ref);
+
+    @Override
+    void close();
+}
