@@ -98,7 +98,8 @@ public final class ApiEngine implements EngineOperations {
 
     /** Where it is served, for people. */
     public String url() {
-        return base.toString();
+        String u = base.toString();
+        return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }
 
     // ---- contexts ------------------------------------------------------------------------
@@ -205,7 +206,9 @@ public final class ApiEngine implements EngineOperations {
         } catch (NotFoundException gone) {
             // purged meanwhile: nothing to show
         } catch (RuntimeException e) {
-            log.warn("could not read changed session {}: {}", id, e.toString());
+            if (!closed) {
+                log.warn("could not read changed session {}: {}", id, e.toString());
+            }
         }
     }
 

@@ -1,0 +1,159 @@
+package dev.pilothouse.host;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.engine.RemixRequest;
+import dev.pilothouse.engine.Runtimes;
+import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.engine.UpdateRequest;
+import dev.pilothouse.errors.ConflictException;
+import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.errors.WrongStateException;
+import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.server.ApiServer;
+import dev.pilothouse.server.ServerOptions;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** {@link ApiEngine} against the real server on a real engine: it answers as the engine itself would. */
+class ApiEngineTest {
+    @TempDir
+    Path dataDir;
+    private Engine engine;
+    private ApiServer api;
+    private ApiEngine remote;
+    private final AtomicInteger closedRuns = new AtomicInteger();
+    private final List<EngineEvent> heard = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void serve() {
+        engine = Engine.open(EngineConfig.of(dataDir).withBackground(true), new Runtimes(dataDir));
+        api = ApiServer.start(engine, ServerOptions.listen("127.0.0.1:0"));
+        String token = engine.tokens().create("desk", false, null, "test").secret();
+        remote = new ApiEngine(api.url(), token, closedRuns::incrementAndGet);
+        remote.subscribe(heard::add);
+    }
+
+    @AfterEach
+    void stop() {
+        remote.close();
+        api.close();
+        for (Session s : engine.sessions(false)) {
+            engine.delete(s.id());
+        }
+        engine.close();
+    }
+
+    @Test
+    void sessionsAreTheEnginesAndChangesArriveAsTheyHappen() {
+        assertThat(remote.context()).isEqualTo(Engine.LOCAL_CONTEXT);
+        assertThat(remote.contexts()).contains(Engine.LOCAL_CONTEXT);
+        assertThatThrownBy(() -> remote.useContext("nowhere")).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("unknown context 'nowhere'").hasMessageContaining("local");
+
+        List<Session> created = new CopyOnWriteArrayList<>();
+        Session s = remote.create(new CreateRequest("remote-one", null, null, List.of("reference"), null, 600L, null,
+                "{\"team\":\"a\"}", null), created::add, null).session();
+        assertThat(s.state()).isEqualTo(SessionState.READY);
+        assertThat(created).extracting(Session::id).containsExactly(s.id());
+        Session local = engine.session("remote-one");
+        assertThat(s).usingRecursiveComparison().ignoringFields("owner", "createdAt", "updatedAt", "lastActivityAt")
+                .isEqualTo(local);
+        assertThat(local.createdBy()).isEqualTo("desk");
+        assertThat(remote.sessions(false)).extracting(Session::id).containsExactly(s.id());
+        assertThat(remote.volumeLocation(s)).isEqualTo(engine.volumeLocation(local));
+
+        engine.pause("remote-one");
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.stream().anyMatch(e -> e instanceof EngineEvent.SessionChanged c
+                && c.session().id().equals(s.id()) && c.session().state() == SessionState.IDLE));
+        assertThatThrownBy(() -> remote.pause("remote-one")).isInstanceOf(WrongStateException.class)
+                .hasMessageContaining("Accepted now: [READY]");
+    }
+
+    @Test
+    void aReplyStreamsBeforeItIsDoneAndIsStoredAsTheEngineStoresIt() {
+        remote.create(CreateRequest.of("talk", "reference"), null, null);
+        List<AgentEvent> events = new CopyOnWriteArrayList<>();
+        SendResult r = remote.send("talk", null, "$ echo over the wire", events::add);
+        assertThat(events).extracting(AgentEvent::type).first().isNotEqualTo(AgentEvent.Type.DONE);
+        assertThat(events).extracting(AgentEvent::type).last().isEqualTo(AgentEvent.Type.DONE);
+        assertThat(r.reply().content()).contains("over the wire");
+        assertThat(heard).filteredOn(e -> e instanceof EngineEvent.ReplyStreamed).isNotEmpty();
+        assertThat(remote.messages("talk", 0, null, 10_000)).extracting(Message::id)
+                .containsExactlyElementsOf(engine.messages("talk", 0, null, 10_000).stream().map(Message::id).toList());
+        assertThat(remote.messages("talk", 0, r.reply().id(), 1)).extracting(Message::id).containsExactly(r.message().id());
+        assertThat(remote.events("talk", 0, 100_000)).hasSameSizeAs(engine.events("talk", 0, 100_000));
+    }
+
+    @Test
+    void updatesKeepOtherMetadataAndAStaleVersionIsAConflict() {
+        Session s = remote.create(new CreateRequest("meta", null, null, List.of("reference"), null, null, null,
+                "{\"keep\":\"yes\",\"drop\":\"me\"}", null), null, null).session();
+        Session u = remote.update("meta", new UpdateRequest(null, null, null, null, Map.of("added", "1"), List.of("drop")),
+                null);
+        assertThat(Json.parse(u.metadata())).isEqualTo(Json.parse("{\"keep\":\"yes\",\"added\":\"1\"}"));
+        assertThatThrownBy(() -> remote.update("meta", UpdateRequest.rename("meta-2"), s.version()))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("version");
+        assertThat(engine.session("meta").name()).isEqualTo("meta");
+    }
+
+    @Test
+    void logsFollowUntilClosedAndRemixAndAgentsWork() {
+        remote.create(CreateRequest.of("logged", "reference"), null, null);
+        List<LogLine> lines = new CopyOnWriteArrayList<>();
+        try (LogSubscription sub = remote.logs("logged", null, new LogOptions(-1, true, false), lines::addAll)) {
+            await().atMost(Duration.ofSeconds(10)).failFast(() -> assertThat(sub.ended().toCompletableFuture()).isNotDone())
+                    .until(() -> !lines.isEmpty());
+            int before = lines.size();
+            remote.send("logged", null, "hello", null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() > before);
+            assertThat(sub.ended().toCompletableFuture()).isNotDone();
+        }
+
+        Session child = remote.remix("logged", RemixRequest.inherit(), null, null).session();
+        assertThat(child.parentSessionId()).isEqualTo(engine.session("logged").id());
+        assertThat(child.state()).isEqualTo(SessionState.READY);
+
+        AgentDefinition made = remote.createAgent(new AgentDefinition(null, "helper", null, List.of("true"), "m", "i",
+                Map.of(), 8080, null, null, null, null, null));
+        assertThat(engine.agent("helper").id()).isEqualTo(made.id());
+        assertThat(remote.agents(false)).extracting(AgentDefinition::name).contains("helper", "reference");
+        remote.deleteAgent("helper");
+        assertThat(remote.agents(false)).extracting(AgentDefinition::name).doesNotContain("helper");
+    }
+
+    @Test
+    void aServerThatStopsIsSaidOnceAndClosingRunsItsCleanUpOnce() {
+        api.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.stream().anyMatch(e -> e instanceof EngineEvent.Notice n
+                && n.message().startsWith("lost the connection to pilothouse serve")));
+        assertThatThrownBy(() -> remote.sessions(false)).hasMessageContaining("cannot reach pilothouse serve at");
+        remote.close();
+        remote.close();
+        assertThat(closedRuns).hasValue(1);
+        assertThat(heard).filteredOn(e -> e instanceof EngineEvent.Notice n && n.message().startsWith("lost")).hasSize(1);
+    }
+}
