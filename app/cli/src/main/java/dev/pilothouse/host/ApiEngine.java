@@ -102,6 +102,11 @@ public final class ApiEngine implements EngineOperations {
         return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }
 
+    @Override
+    public String via() {
+        return "through pilothouse serve at " + url();
+    }
+
     // ---- contexts ------------------------------------------------------------------------
 
     @Override

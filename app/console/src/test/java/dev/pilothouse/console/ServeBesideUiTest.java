@@ -96,6 +96,11 @@ class ServeBesideUiTest extends ConsoleTestBase {
         await().atMost(Duration.ofSeconds(10)).until(() -> lookup(n -> n instanceof javafx.scene.control.Labeled l
                 && l.getText() != null && l.getText().contains("beside serve") && !l.getText().startsWith("$")).tryQuery().isPresent());
 
+        assertThat(serveEngine().events("made-by-serve", 0, 1000)).filteredOn(e -> e.to() == SessionState.BUSY)
+                .extracting(AuditEvent::actor).last().isEqualTo(consoleToken());
+        assertThat(lookup("#status-text").queryAs(javafx.scene.control.Label.class).getText())
+                .isEqualTo("Context local · through pilothouse serve at " + api.url());
+
         // the toolbar's pause is serve's, in the console's name
         await().atMost(Duration.ofSeconds(30)).until(() -> shownRow("made-by-serve").state() == SessionState.READY);
         clickOn("#pause");

@@ -617,7 +617,7 @@ public final class Engine implements EngineOperations {
             return new Started(s, null);
         }
         try {
-            SendResult r = lifecycle.send(s, s.leadAgent().name(), s.startingPrompt(), "starting prompt", onReply);
+            SendResult r = lifecycle.send(s, s.leadAgent().name(), s.startingPrompt(), "starting prompt", actor(), onReply);
             return new Started(r.session(), r);
         } catch (WrongStateException e) {
             // an operator got there first (paused or deleted it, or sent a message): the prompt is not sent
@@ -651,7 +651,7 @@ public final class Engine implements EngineOperations {
         if (s.state() != SessionState.READY) {
             throw notReady(s, "send a message to");
         }
-        return lifecycle.send(s, target, content, "message", onReply);
+        return lifecycle.send(s, target, content, "message", actor(), onReply);
     }
 
     private Session latest(String id) {

@@ -72,6 +72,11 @@ public interface EngineOperations extends AutoCloseable {
 
     Session purge(String ref);
 
+    /** How the engine is reached, for people ("through pilothouse serve at ..."); null for one in this process. */
+    default String via() {
+        return null;
+    }
+
     @Override
     void close();
 }

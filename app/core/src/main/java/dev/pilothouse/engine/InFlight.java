@@ -65,6 +65,8 @@ final class InFlight {
         final String agent;
         final Message sent;
         final Duration timeout;
+        /** Who sent the message: the audit trail names them for its transitions. */
+        final String actor;
         final AgentClient.Exchange exchange = new AgentClient.Exchange();
         /** How the exchange ended, set by the sending thread; read under the session's lock. */
         volatile Outcome outcome;
@@ -75,8 +77,9 @@ final class InFlight {
         /** A start the recording registered (the agents are restarted after a reply timed out). */
         Start restart;
 
-        Reply(String sessionId, String agent, Message sent, Duration timeout) {
+        Reply(String sessionId, String agent, Message sent, Duration timeout, String actor) {
             super(sessionId);
+            this.actor = actor;
             this.agent = agent;
             this.sent = sent;
             this.timeout = timeout;

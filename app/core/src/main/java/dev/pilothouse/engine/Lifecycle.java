@@ -315,7 +315,7 @@ final class Lifecycle {
      * pause, delete or retry meanwhile cancels it (see {@link #cancelWork}). A reply that does not
      * come within the agent's {@code reply_timeout_seconds} is abandoned and its agents restarted.
      */
-    SendResult send(Session s, String agent, String content, String what, Consumer<AgentEvent> onReply) {
+    SendResult send(Session s, String agent, String content, String what, String actor, Consumer<AgentEvent> onReply) {
         String id = s.id();
         Duration timeout = engine.store().read(tx -> tx.agentSnapshots(id)).stream()
                 .filter(d -> d.name().equals(agent)).findFirst().map(AgentDefinition::replyTimeout)
@@ -324,7 +324,7 @@ final class Lifecycle {
         InFlight.Reply reply = locks.with(id, "sending a message", () -> {
             Message[] sent = new Message[1];
             try {
-                engine.change(id, engine.actor(), what + " to agent '" + agent + "'", cur -> {
+                engine.change(id, actor, what + " to agent '" + agent + "'", cur -> {
                     if (cur.state() != SessionState.READY || cur.deleted() || inFlight.has(id)) {
                         throw Engine.notReady(cur, "send a message to");
                     }
@@ -335,7 +335,7 @@ final class Lifecycle {
                 throw new WrongStateException("session '" + s.name() + "' kept changing while the message was being sent; "
                         + "nothing was sent: try again");
             }
-            InFlight.Reply r = new InFlight.Reply(id, agent, sent[0], timeout);
+            InFlight.Reply r = new InFlight.Reply(id, agent, sent[0], timeout, actor);
             inFlight.put(r);
             return r;
         });
@@ -445,7 +445,7 @@ final class Lifecycle {
             Session busy = latest(id);
             String crash = o.connectionFailed() ? crashOf(busy, engine.runtime(busy), agent) : null;
             AgentClient.Reply kept = crash != null ? new AgentClient.Reply(r.content(), crash, null, r.receivedChars()) : r;
-            after = engine.change(id, engine.actor(), crash != null ? crash
+            after = engine.change(id, reply.actor, crash != null ? crash
                     : r.failed() ? "reply from agent '" + agent + "' failed: " + r.error() : "reply from agent '" + agent + "'", cur -> {
                 if (cur.state() != SessionState.BUSY || !ownedHere(cur)) {
                     return null;

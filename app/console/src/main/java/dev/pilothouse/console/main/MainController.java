@@ -386,7 +386,7 @@ public final class MainController {
             }
             EngineOperations e = console.engine();
             e.useContext(context);
-            return new ContextView(e.sessions(true), e.connection(context));
+            return new ContextView(e.sessions(true), e.connection(context), e.via());
         }, view -> {
             if (ask != contextAsked.get() || view == null) {
                 return;
@@ -398,7 +398,7 @@ public final class MainController {
             updatePlaceholder();
             updateWelcome();
             syncPane();
-            statusText.setText("Context " + context);
+            statusText.setText("Context " + context + (view.via() == null ? "" : " · " + view.via()));
             showConnection(context, view.connection());
         }, message -> {
             if (ask == contextAsked.get()) {
@@ -426,7 +426,7 @@ public final class MainController {
         split.setVisible(!empty);
     }
 
-    private record ContextView(List<Session> sessions, dev.pilothouse.runtime.ConnectionStatus connection) {
+    private record ContextView(List<Session> sessions, dev.pilothouse.runtime.ConnectionStatus connection, String via) {
     }
 
     /** The connection status beside the context chooser: its state, and why when it is not connected. */
