@@ -26,6 +26,9 @@ public final class ConsoleApp extends Application {
 
     @Override
     public void start(Stage stage) {
+        // SIGTERM or a logout ends the JVM without stop(): close the engine all the same (the store
+        // closed cleanly, the endpoint removed, a token made for serve revoked)
+        Runtime.getRuntime().addShutdownHook(new Thread(this::closeEngine, "console-shutdown"));
         window = ConsoleWindow.show(stage, dataDir, () -> {
                     try {
                         host = EngineHost.open(EngineConfig.of(dataDir).withBackground(true), EngineHost.Kind.CONSOLE);
@@ -49,8 +52,14 @@ public final class ConsoleApp extends Application {
         if (window != null) {
             window.close();
         }
+        closeEngine();
+    }
+
+    private void closeEngine() {
         if (host != null) {
             host.close();
+        } else if (window != null && window.engine() != null) {
+            window.engine().close();
         }
     }
 }
