@@ -1,7 +1,13 @@
 package dev.pilothouse.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.Runtimes;
+import dev.pilothouse.host.EngineHost;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.SessionState;
 import dev.pilothouse.runtime.local.LocalRuntime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -9,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -18,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -48,8 +56,8 @@ class StoreFailureTest {
      * used to print and exit 0 while H2 failed to write it later, in the background and at close.
      * Needs root to mount a tmpfs; skipped elsewhere (the injected fault below always runs).
      */
-    @Test
-    void onAFullDiskAReplyThatCannotBeStoredExitsOneAndTheSessionIsPutRight() throws Exception {
+    /** A 3 MB tmpfs to hold the data dir; the test is skipped where it cannot be mounted (not root). */
+    private Path smallDisk() throws Exception {
         Path mnt = Files.createDirectory(dir.resolve("small-disk"));
         assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt.toString())
@@ -58,7 +66,53 @@ class StoreFailureTest {
         String why = new String(mount.getInputStream().readAllBytes());
         assumeTrue(ok, () -> "cannot mount a tmpfs here: " + why);
         mounted = mnt;
-        dataDir = mnt.resolve("data");
+        return mnt.resolve("data");
+    }
+
+    private void deleteFills() throws Exception {
+        try (Stream<Path> files = Files.walk(dataDir.resolve("sessions"))) {
+            for (Path fill : files.filter(p -> p.getFileName().toString().equals("fill")).toList()) {
+                Files.delete(fill);
+            }
+        }
+    }
+
+    /**
+     * The same under an engine that stays up (serve, the console): once there is space again, its
+     * session handler puts the session right by itself, without waiting for a command or a restart.
+     */
+    @Test
+    void aLongLivedEnginePutsTheSessionRightOnceTheDiskHasSpaceAgain() throws Exception {
+        dataDir = smallDisk();
+        EngineHost host = EngineHost.open(EngineConfig.of(dataDir).withBackground(true), () -> new Runtimes(dataDir),
+                EngineHost.Kind.SERVE, Duration.ZERO);
+        try {
+            CliRunner cli = new CliRunner(dataDir);
+            assertThat(cli.run("sessions", "create", "t1", "--agent", "reference").exit()).isZero();
+            CliRunner.Result r = cli.run("sessions", "send", "t1",
+                    "$ head -c 10M /dev/zero > fill; echo wrote; head -c 300000 /dev/zero | tr '\\0' y");
+            assertThat(r.exit()).as(r.err()).isEqualTo(1);
+            assertThat(r.err()).contains("could not be stored").contains("No space left on device");
+
+            deleteFills();
+            Engine engine = host.engine();
+            await().atMost(Duration.ofSeconds(60)).until(() -> engine.session("t1").state() == SessionState.READY);
+            assertThat(engine.messages("t1", 0, null, 100)).filteredOn(m -> m.role() == Message.Role.AGENT)
+                    .singleElement().satisfies(m -> {
+                        assertThat(m.status()).isEqualTo(Message.Status.ERROR);
+                        assertThat(m.error()).contains("before the reply was stored");
+                    });
+            CliRunner.Result again = cli.run("sessions", "send", "t1", "$ echo again");
+            assertThat(again.exit()).as(again.err()).isZero();
+            assertThat(again.out()).contains("again");
+        } finally {
+            host.close();
+        }
+    }
+
+    @Test
+    void onAFullDiskAReplyThatCannotBeStoredExitsOneAndTheSessionIsPutRight() throws Exception {
+        dataDir = smallDisk();
         CliRunner cli = new CliRunner(dataDir);
         assertThat(cli.run("sessions", "create", "t1", "--agent", "reference").exit()).isZero();
 
@@ -74,11 +128,7 @@ class StoreFailureTest {
         assertThat(create.exit()).as("nothing else claims success on the full disk: " + create.out()).isEqualTo(1);
         assertThat(create.err()).contains("No space left on device");
 
-        try (Stream<Path> files = Files.walk(dataDir.resolve("sessions"))) {
-            for (Path fill : files.filter(p -> p.getFileName().toString().equals("fill")).toList()) {
-                Files.delete(fill);
-            }
-        }
+        deleteFills();
         CliRunner.Result listed = cli.run("sessions", "messages", "t1", "-o", "json");
         assertThat(listed.exit()).as("the store opens again once there is space: " + listed.err()).isZero();
         JsonNode messages = Json.parse(listed.out());

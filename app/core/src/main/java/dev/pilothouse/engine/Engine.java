@@ -635,6 +635,14 @@ public final class Engine implements EngineOperations {
     public SendResult send(String ref, String agent, String text, Consumer<AgentEvent> onReply) {
         String content = Validation.prompt("message", text, true);
         Session s = session(ref);
+        if (lifecycle.orphaned(s)) {
+            // work on it ended without being recorded (its engine died, or a write failed here): put it right first
+            Session found = s;
+            List<Runnable> later = new ArrayList<>();
+            locks.run(found.id(), "being put right", () -> lifecycle.settle(latest(found.id()), later));
+            later.forEach(Runnable::run);
+            s = latest(found.id());
+        }
         String target = agent == null ? s.leadAgent().name() : requireAgent(s, agent).name();
         requireUsable(s, "send a message to");
         if (s.state() == SessionState.IDLE) {
@@ -1138,6 +1146,14 @@ public final class Engine implements EngineOperations {
      * The deadline of a start: if the start's thread is gone by then (the session still owned here
      * with nothing in flight), the session's handler settles it as interrupted work.
      */
+    /**
+     * Has the session's handler look at it shortly: after work on it ended without its record being
+     * written (a full disk), the handler settles it, retrying with backoff until the store writes.
+     */
+    void settleSoon(String sessionId) {
+        queue.addAfter(new WorkKey.OfSession(sessionId), Duration.ofSeconds(1));
+    }
+
     void startDeadline(String sessionId) {
         queue.addAfter(new WorkKey.OfSession(sessionId), config.startTimeout().plusSeconds(10));
     }

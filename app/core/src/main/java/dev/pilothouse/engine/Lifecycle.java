@@ -83,7 +83,7 @@ final class Lifecycle {
     }
 
     /** Owned by an engine that is gone, or by this one with no work of it left in flight. */
-    private boolean orphaned(Session s) {
+    boolean orphaned(Session s) {
         return s.owner() != null && (ownedHere(s) ? !inFlight.has(s.id()) : !Owner.alive(s.owner()));
     }
 
@@ -519,6 +519,9 @@ final class Lifecycle {
             return new SendResult(after, sent, recorded[0]);
         } catch (RuntimeException again) {
             log.warn("session {}: could not record that the reply was not stored either: {}", s.name(), again.toString());
+            // BUSY, owned here, nothing in flight: the session's handler puts it right once the store
+            // writes again (retried with backoff), as does the next command on it
+            engine.settleSoon(s.id());
         }
         throw new OperationFailedException(why + "; nothing of it is in the conversation. Once the store can write "
                 + "again (free space in " + engine.store().dataDir() + "), the next command puts session '" + s.name()
@@ -533,6 +536,7 @@ final class Lifecycle {
             engine.store().sync();
         } catch (RuntimeException e) {
             log.warn("session {}: could not put it back to READY: {}", s.name(), e.toString());
+            engine.settleSoon(s.id());
         }
     }
 

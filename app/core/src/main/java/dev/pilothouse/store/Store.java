@@ -73,7 +73,8 @@ public final class Store implements AutoCloseable {
 
     private final Path dataDir;
     private final StoreOptions options;
-    private final JdbcConnectionPool pool;
+    /** Replaced when H2 has closed the database under the engine (a failed write): see {@link #reopen}. */
+    private volatile JdbcConnectionPool pool;
     private final Jdbi jdbi;
     private final SeqFile seqFile;
     private final ScheduledExecutorService maintenance;
@@ -87,7 +88,7 @@ public final class Store implements AutoCloseable {
         this.dataDir = dataDir;
         this.options = options;
         this.pool = pool;
-        this.jdbi = Jdbi.create(pool);
+        this.jdbi = Jdbi.create(() -> this.pool.getConnection());
         this.seqFile = seqFile;
         this.newestBackup = Backup.list(dataDir).stream().findFirst();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -275,6 +276,18 @@ public final class Store implements AutoCloseable {
     }
 
     private <T> T translated(java.util.function.Supplier<T> work) {
+        JdbcConnectionPool used = pool;
+        try {
+            return work.get();
+        } catch (JdbiException e) {
+            if (e.getCause() instanceof PilothouseException pe) {
+                throw pe;
+            }
+            if (!databaseClosed(e) || !reopen(used)) {
+                throw new OperationFailedException("store error: " + rootMessage(e), e);
+            }
+        }
+        // the work found the database closed, so none of it committed: once more on the reopened one
         try {
             return work.get();
         } catch (JdbiException e) {
@@ -283,6 +296,58 @@ public final class Store implements AutoCloseable {
             }
             throw new OperationFailedException("store error: " + rootMessage(e), e);
         }
+    }
+
+    /** Whether H2 had closed the database: it does so after a write to the file failed (a full disk). */
+    static boolean databaseClosed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException q && q.getErrorCode() == org.h2.api.ErrorCode.DATABASE_IS_CLOSED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Opens the database again after H2 closed it under a long-lived engine (serve, the console):
+     * every pooled connection is dead, and without this the engine could not read or write until
+     * restarted, even after space was freed. H2 opens the file as it is: what the failed write
+     * did not put there is not in it, which the commit sequence then says.
+     *
+     * @param dead the pool the failing work used; if another thread has replaced it, nothing is done
+     * @return whether the store can be tried again
+     */
+    private synchronized boolean reopen(JdbcConnectionPool dead) {
+        if (closed.get()) {
+            return false;
+        }
+        if (pool != dead) {
+            return true;
+        }
+        dead.dispose();
+        JdbcConnectionPool fresh = JdbcConnectionPool.create(url(dataDir, ";IFEXISTS=TRUE"), "pilothouse", "");
+        fresh.setMaxConnections(32);
+        long seq;
+        try (Connection c = fresh.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT seq FROM store_commit WHERE id = 0")) {
+            rs.next();
+            seq = rs.getLong(1);
+        } catch (SQLException | RuntimeException e) {
+            abandon(fresh);
+            log.warn("the store in {} cannot be opened again yet: {}", dataDir, rootMessage(e));
+            // still failing (no space yet): a pool with no connection, so that the next store call opens it again
+            pool = JdbcConnectionPool.create(url(dataDir, ";IFEXISTS=TRUE"), "pilothouse", "");
+            pool.setMaxConnections(32);
+            return false;
+        }
+        pool = fresh;
+        if (seq < seqFile.seq()) {
+            log.error("H2 closed the store in {} after a failed write; reopened, it holds commit {} of {}: the last {} "
+                    + "commit(s) did not reach the file", dataDir, seq, seqFile.seq(), seqFile.seq() - seq);
+        } else {
+            log.warn("H2 closed the store in {} after a failed write; opened it again (commit {})", dataDir, seq);
+        }
+        return true;
     }
 
     // ---- checkpoints and backups ----------------------------------------------------------
