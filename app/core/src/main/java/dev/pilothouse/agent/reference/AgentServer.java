@@ -30,6 +30,8 @@ final class AgentServer implements AutoCloseable {
     /** The engine's health-check challenge (docs/agent-contract.md, "Proving who answers"). */
     static final String CHALLENGE_HEADER = "X-Pilothouse-Challenge";
 
+    /** Set once the ready line is logged; until then /healthz answers 503 (starting). */
+    private volatile boolean ready;
     private final AgentConfig config;
     private final IdleTimer idle;
     private final String healthBody;
@@ -83,6 +85,11 @@ final class AgentServer implements AutoCloseable {
      * Loads what answering a message needs on a background thread, right after start: the first
      * message then need not wait for it, and health checks never do.
      */
+    /** From now on {@code /healthz} says healthy: call once the agent has said it is ready in its log. */
+    void markReady() {
+        ready = true;
+    }
+
     /**
      * Answers one {@code GET /healthz} to itself over loopback, so the first request from the
      * engine finds the HTTP path loaded and the ready line means "can answer", not just "bound".
@@ -145,6 +152,11 @@ final class AgentServer implements AutoCloseable {
         String challenge = exchange.getRequestHeaders().getFirst(CHALLENGE_HEADER);
         if (challenge != null && challenge.length() > 256) {
             sendError(exchange, 400, "the " + CHALLENGE_HEADER + " header is longer than 256 characters");
+            return;
+        }
+        if (!ready) {
+            // bound, but its ready line is not in its log yet: an engine that saw it healthy would show a log without it
+            send(exchange, 503, "{\"status\":\"starting\"}");
             return;
         }
         if (token == null || challenge == null || challenge.isBlank()) {

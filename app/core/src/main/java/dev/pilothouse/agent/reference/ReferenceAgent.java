@@ -48,6 +48,7 @@ public final class ReferenceAgent {
         AgentLog.info("reference agent '" + config.name() + "' listening on " + config.host() + ":" + server.port()
                 + " (workspace " + config.workspace() + ", waiting timeout " + config.waitingTimeoutSeconds()
                 + " s) ready_at_us=" + readyAtMicros);
+        server.markReady();
 
         server.warmUp();
 

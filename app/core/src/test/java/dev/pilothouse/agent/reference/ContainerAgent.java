@@ -28,7 +28,7 @@ public final class ContainerAgent implements AutoCloseable {
         all.put("PILOTHOUSE_AGENT_PORT", "0");
         all.put("PILOTHOUSE_AGENT_HOST", "127.0.0.1");
         AgentConfig config = AgentConfig.parse(all, new String[0], volume);
-        return new ContainerAgent(AgentServer.start(config, new IdleTimer(config.waitingTimeoutSeconds())));
+        return new ContainerAgent(ready(AgentServer.start(config, new IdleTimer(config.waitingTimeoutSeconds()))));
     }
 
     public int port() {
@@ -38,5 +38,11 @@ public final class ContainerAgent implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+    }
+
+    /** As the agent's main does once its ready line is logged. */
+    private static AgentServer ready(AgentServer server) {
+        server.markReady();
+        return server;
     }
 }

@@ -94,6 +94,18 @@ class HealthProofTest {
     }
 
     @Test
+    void untilItsReadyLineIsLoggedTheAgentIsStartingNotHealthy() throws Exception {
+        AgentConfig config = AgentConfig.parse(Map.of("PILOTHOUSE_AGENT_PORT", "0", "PILOTHOUSE_WORKSPACE",
+                workspace.toString(), "PILOTHOUSE_AGENT_TOKEN", TOKEN), new String[0], workspace);
+        try (AgentServer server = AgentServer.start(config, new IdleTimer(config.waitingTimeoutSeconds()))) {
+            AgentEndpoint endpoint = new AgentEndpoint("http://127.0.0.1:" + server.port(), TOKEN);
+            assertThat(client.health(endpoint).kind()).isEqualTo(AgentClient.HealthKind.NOT_READY);
+            server.markReady();
+            assertThat(client.health(endpoint).kind()).isEqualTo(AgentClient.HealthKind.HEALTHY);
+        }
+    }
+
+    @Test
     void nothingListeningIsDownNotAnImpostor() throws Exception {
         agent = InProcessAgent.start(workspace, Map.of("PILOTHOUSE_AGENT_TOKEN", TOKEN));
         String gone = base();

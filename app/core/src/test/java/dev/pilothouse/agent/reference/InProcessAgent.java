@@ -21,12 +21,18 @@ final class InProcessAgent implements AutoCloseable {
         all.put("PILOTHOUSE_AGENT_PORT", "0");
         all.put("PILOTHOUSE_WORKSPACE", workspace.toString());
         AgentConfig config = AgentConfig.parse(all, new String[0], workspace);
-        return new InProcessAgent(config, AgentServer.start(config, new IdleTimer(config.waitingTimeoutSeconds())));
+        return new InProcessAgent(config, ready(AgentServer.start(config, new IdleTimer(config.waitingTimeoutSeconds()))));
     }
 
     @Override
     public void close() {
         http.close();
         server.close();
+    }
+
+    /** As the agent's main does once its ready line is logged. */
+    private static AgentServer ready(AgentServer server) {
+        server.markReady();
+        return server;
     }
 }
