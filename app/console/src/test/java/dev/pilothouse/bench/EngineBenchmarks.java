@@ -319,7 +319,7 @@ public final class EngineBenchmarks {
         return store.write(tx -> tx.insertSession(s, List.of(ref), "bench", "benchmark", null));
     }
 
-    private static Session session(AgentDefinition ref, String name, SessionState state) {
+    static Session session(AgentDefinition ref, String name, SessionState state) {
         Instant now = Instant.now();
         return new Session(UUID.randomUUID().toString(), name, "local", "default", "", state, Phase.PAUSED, 300, 86400,
                 "{\"project\":\"bench\"}", List.of(new SessionAgent(ref.id(), ref.name(), ref.model(), ref.image())),

@@ -425,6 +425,14 @@ public final class Engine implements EngineOperations {
         return store.read(tx -> tx.countMessages(s.id()));
     }
 
+    /**
+     * The store's newest commit number: it grows with every write, once the write has committed.
+     * Read before a listing, it tells whether the listing may since have changed.
+     */
+    public long commitSeq() {
+        return store.commitSeq();
+    }
+
     /** The newest change number of any session in the store (0 when none). */
     public long lastChange() {
         return store.read(StoreTx::lastChange);
