@@ -38,9 +38,12 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -100,6 +103,19 @@ public final class LocalRuntime implements SessionRuntime {
     private void rotateActiveLogs() {
         for (Path log : activeLogs) {
             rotateIfLarger(log);
+        }
+    }
+
+    /** A rotation of a stopped run's log may be under way on the poller: once stop returns, its logs are at rest. */
+    private void awaitLogRotation() {
+        try {
+            logPoller.submit(() -> {
+            }).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RejectedExecutionException | ExecutionException
+                | TimeoutException e) {
+            log.debug("log rotation not awaited: {}", e.toString());
         }
     }
 
@@ -230,6 +246,7 @@ public final class LocalRuntime implements SessionRuntime {
         }
         terminate(stopping);
         activeLogs.removeIf(l -> l.startsWith(f.root()));
+        awaitLogRotation();
         for (Path record : runRecords(f)) {
             try {
                 Files.deleteIfExists(record);
