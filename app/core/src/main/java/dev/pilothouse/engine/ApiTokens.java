@@ -3,6 +3,7 @@ package dev.pilothouse.engine;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.session.Validation;
+import dev.pilothouse.store.CommitCache;
 import dev.pilothouse.store.Store;
 import dev.pilothouse.store.StoreTx;
 
@@ -34,9 +35,12 @@ public final class ApiTokens {
     private final Store store;
     private final Clock clock;
     private final ConcurrentHashMap<String, Instant> lastWritten = new ConcurrentHashMap<>();
+    /** Tokens as stored, kept until the next commit (a revocation is one): checked on every request. */
+    private final CommitCache<String, Optional<StoreTx.Token>> known;
 
     ApiTokens(Store store, Clock clock) {
         this.store = store;
+        this.known = new CommitCache<>(store::commitSeq, 1000);
         this.clock = clock;
     }
 
@@ -99,7 +103,7 @@ public final class ApiTokens {
         if (m == null || !m.matches()) {
             return Optional.empty();
         }
-        Optional<StoreTx.Token> found = store.read(tx -> tx.findToken(m.group(1)));
+        Optional<StoreTx.Token> found = known.get(m.group(1), id -> store.read(tx -> tx.findToken(id)));
         Instant now = clock.instant();
         if (found.isEmpty()) {
             return Optional.empty();

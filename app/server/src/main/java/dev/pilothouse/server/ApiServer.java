@@ -50,7 +50,7 @@ public final class ApiServer implements AutoCloseable {
             return t;
         });
         Auth auth = new Auth(engine, new RateLimiter(options.requestsPerMinute()));
-        SessionsApi sessions = new SessionsApi(work);
+        SessionsApi sessions = new SessionsApi(work, engine::commitSeq);
         LogsApi logs = new LogsApi(streams);
         WatchApi watch = new WatchApi(streams);
         this.app = Javalin.create(config -> {

@@ -14,6 +14,7 @@ import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionJson;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.store.CommitCache;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -29,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /** {@code /api/v0/sessions}: list, create, read, update, state changes, remix, delete and purge. */
 final class SessionsApi {
@@ -43,8 +45,10 @@ final class SessionsApi {
 
     private final ExecutorService work;
 
-    SessionsApi(ExecutorService work) {
+    SessionsApi(ExecutorService work, LongSupplier commits) {
         this.work = work;
+        this.listings = new CommitCache<>(commits, 2);
+        this.sessions = new CommitCache<>(commits, 10_000);
     }
 
     void register(RoutesConfig r) {
@@ -133,23 +137,25 @@ final class SessionsApi {
     }
 
     /** A filtered, sorted listing as of store commit {@code commit}, with the change number to watch from. */
-    private record Listing(ListKey key, long commit, long change, List<Session> sorted) {
+    private record Listing(ListKey key, long change, List<Session> sorted) {
     }
 
     /**
-     * The listing of the newest request, kept while the store has had no commit since: paging
-     * through 50,000 sessions reads and sorts them once, not once a page (a page cost 170 ms). Any
-     * write moves the commit number, read before the sessions are, so a kept listing is never older
-     * than the store.
+     * Listings kept while the store has had no commit since: paging through 50,000 sessions reads
+     * and sorts them once, not once a page (a page cost 170 ms).
      */
-    private final java.util.concurrent.atomic.AtomicReference<Listing> lastListing = new java.util.concurrent.atomic.AtomicReference<>();
+    private final CommitCache<ListKey, Listing> listings;
+    /** Sessions as read, kept until the next commit: many clients polling one session read it once. */
+    private final CommitCache<SessionKey, Session> sessions;
+
+    private record SessionKey(String context, String namespace, String ref) {
+    }
 
     private Listing listing(Engine e, ListKey key) {
-        long commit = e.commitSeq();
-        Listing kept = lastListing.get();
-        if (kept != null && kept.commit() == commit && kept.key().equals(key)) {
-            return kept;
-        }
+        return listings.get(key, k -> list(e, k));
+    }
+
+    private Listing list(Engine e, ListKey key) {
         long change = e.lastChange();
         Comparator<Session> order = byKey(key.sort());
         if (key.desc()) {
@@ -161,9 +167,7 @@ final class SessionsApi {
                 .filter(s -> matches(s, key.meta()))
                 .toList());
         all.sort(order);
-        Listing made = new Listing(key, commit, change, java.util.Collections.unmodifiableList(all));
-        lastListing.set(made);
-        return made;
+        return new Listing(key, change, java.util.Collections.unmodifiableList(all));
     }
 
     private static List<SessionState> states(String param) {
@@ -405,7 +409,9 @@ final class SessionsApi {
     // ---- one session --------------------------------------------------------------------
 
     private void get(Context ctx) {
-        Session s = scoped(ctx).session(ctx.pathParam("id"));
+        Engine e = scoped(ctx);
+        Session s = sessions.get(new SessionKey(ctx.queryParam("context"), ctx.queryParam("namespace"), ctx.pathParam("id")),
+                k -> e.session(k.ref()));
         String none = ctx.header("If-None-Match");
         if (none != null && none.equals(etag(s))) {
             ctx.status(304).header("ETag", etag(s));
