@@ -52,7 +52,7 @@ public final class ApiServer implements AutoCloseable {
         Auth auth = new Auth(engine, new RateLimiter(options.requestsPerMinute()));
         SessionsApi sessions = new SessionsApi(work, engine::commitSeq);
         LogsApi logs = new LogsApi(streams);
-        WatchApi watch = new WatchApi(streams);
+        WatchApi watch = new WatchApi(streams, engine::commitSeq);
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;

@@ -3,8 +3,10 @@ package dev.pilothouse.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.store.CommitCache;
 import dev.pilothouse.store.StoreTx;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -12,8 +14,10 @@ import io.javalin.http.Context;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * {@code GET /api/v0/watch}: every session change as an event {@code change} with the session's id,
@@ -29,9 +33,14 @@ final class WatchApi {
     private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private final Streams streams;
+    /** Subscribers woken by one commit read its changes and sessions once between them. */
+    private final CommitCache<Long, List<StoreTx.ChangeHead>> changes;
+    private final CommitCache<String, Optional<Session>> sessions;
 
-    WatchApi(Streams streams) {
+    WatchApi(Streams streams, LongSupplier commits) {
         this.streams = streams;
+        this.changes = new CommitCache<>(commits, 64);
+        this.sessions = new CommitCache<>(commits, 10_000);
     }
 
     void register(RoutesConfig r) {
@@ -70,17 +79,16 @@ final class WatchApi {
             long seen = from;
             long quietSince = System.nanoTime();
             while (!streams.stopping() && !out.broken()) {
-                for (StoreTx.ChangeHead h : e.changesSince(Math.max(0, seen - LOOKBACK))) {
+                for (StoreTx.ChangeHead h : changes.get(Math.max(0, seen - LOOKBACK), e::changesSince)) {
                     Long before = sent.get(h.id());
                     if (before != null && before >= h.version()) {
                         continue;
                     }
-                    Session s;
-                    try {
-                        s = e.session(h.id());
-                    } catch (RuntimeException gone) {
+                    Optional<Session> found = sessions.get(h.id(), id -> read(e, id));
+                    if (found.isEmpty()) {
                         continue;
                     }
+                    Session s = found.get();
                     sent.put(h.id(), s.version());
                     seen = Math.max(seen, h.seq());
                     out.send("change", change(s), Long.toString(h.seq()));
@@ -100,6 +108,14 @@ final class WatchApi {
         } finally {
             unregister.run();
             unsubscribe.run();
+        }
+    }
+
+    private static Optional<Session> read(Engine e, String id) {
+        try {
+            return Optional.of(e.session(id));
+        } catch (NotFoundException gone) {
+            return Optional.empty();
         }
     }
 
