@@ -48,6 +48,8 @@ final class LineView extends Region {
     private int selectionEnd = -1;
 
     private int topRow;                 // the first row while not following
+    private double topShift;            // and its y (<= 0): stopping following moves nothing on screen
+    private double firstShownY;         // the y of the first row shown
     private boolean resumeAtEnd;        // the operator scrolled down: follow again if that reached the end
     private int firstShown;             // what the last layout showed
     private int lastShown = -1;
@@ -83,6 +85,7 @@ final class LineView extends Region {
         follow.addListener((o, was, now) -> {
             if (!now) {
                 topRow = firstShown;
+                topShift = firstShownY;
             }
             requestLayout();
         });
@@ -111,6 +114,7 @@ final class LineView extends Region {
         if (store != this.store) {
             selectionAnchor = selectionEnd = -1;
             topRow = 0;
+            topShift = 0;
         }
         if (store != this.store || rows != this.rows || rowCount != this.rowCount) {
             this.store = store;
@@ -174,6 +178,7 @@ final class LineView extends Region {
         if (!fullyShown) {
             follow.set(false);
             topRow = Math.max(0, row - (int) (viewport.getHeight() / lineHeight) / 2);
+            topShift = 0;
             requestLayout();
         }
     }
@@ -241,12 +246,13 @@ final class LineView extends Region {
         boolean fromBottom = follow.get();
         if (!fromBottom) {
             topRow = Math.max(0, Math.min(topRow, rowCount - 1));
-            double y = 0;
+            double y = topRow == 0 ? 0 : topShift;
             int row = topRow;
             for (; row < rowCount && y < viewHeight; row++) {
                 y += place(used++, row, x, y, rowWidth, timeWidth, wrapWidth);
             }
             firstShown = topRow;
+            firstShownY = topRow == 0 ? 0 : topShift;
             lastShown = row - 1;
             // scrolled past the end (a resize, a narrower filter): show the end instead of a gap
             fromBottom = row == rowCount && y < viewHeight && topRow > 0;
@@ -267,6 +273,7 @@ final class LineView extends Region {
                     rowNodes.get(i).setLayoutY(rowNodes.get(i).getLayoutY() - y);
                 }
             }
+            firstShownY = Math.min(0, y);
         }
         for (int i = used; i < rowNodes.size(); i++) {
             rowNodes.get(i).setVisible(false);

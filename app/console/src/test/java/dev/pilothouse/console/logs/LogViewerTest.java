@@ -147,8 +147,10 @@ class LogViewerTest {
     @Test
     void theFollowButtonResumesFollowing(FxRobot robot) {
         appendAndShow(numbered(0, 500));
+        List<String> following = visible();
         robot.clickOn(".log-follow");
         awaitFx(() -> !viewer.followProperty().get());
+        assertThat(visible()).as("pausing moves nothing on screen").isEqualTo(following);
         appendAndShow(numbered(500, 600));
         assertThat(visible().get(visible().size() - 1)).isEqualTo("line 499");
         robot.clickOn(".log-follow");
