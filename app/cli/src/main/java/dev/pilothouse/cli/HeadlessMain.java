@@ -4,6 +4,8 @@ import dev.pilothouse.agent.reference.ReferenceAgent;
 import dev.pilothouse.engine.AppLogFiles;
 import dev.pilothouse.engine.BuildInfo;
 import dev.pilothouse.engine.DataDirs;
+import dev.pilothouse.errors.PilothouseException;
+import dev.pilothouse.host.Remote;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,8 +25,30 @@ public final class HeadlessMain {
             ReferenceAgent.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (Handoff.applies(Arrays.asList(args))) {
+            System.exit(handOff(args));
+        }
         prepare(args);
         System.exit(Cli.run(args));
+    }
+
+    /**
+     * An engine command, straight to the data dir's engine ({@link Handoff}). This process writes no
+     * log of its own (the engine logs what it does), so the log file set-up is skipped too.
+     */
+    private static int handOff(String[] args) {
+        Path dataDir = DataDirs.resolve(dataDirFlag(args));
+        String problem = DataDirs.problem(dataDir);
+        if (problem != null) {
+            System.err.println("error: " + problem);
+            return 2;
+        }
+        try {
+            return Remote.run(dataDir, Arrays.asList(args), System.in, System.out, System.err);
+        } catch (PilothouseException e) {
+            System.err.println("error: " + e.getMessage());
+            return e.exitCode();
+        }
     }
 
     /**

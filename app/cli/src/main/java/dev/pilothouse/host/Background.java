@@ -36,6 +36,21 @@ final class Background {
         return BuildInfo.logDir(dataDir).resolve("engine-background.out");
     }
 
+    /**
+     * The launcher's class-data archive of the engine (packaging/launcher/cds-archive), when this
+     * command ran with the launcher's archive too (not turned off): the engine's start is the
+     * first command's wait.
+     */
+    private static java.util.Optional<Path> engineArchive(boolean archived) {
+        String launcher = System.getProperty("pilothouse.launcher");
+        if (!archived || launcher == null) {
+            return java.util.Optional.empty();
+        }
+        Path bin = Path.of(launcher).toAbsolutePath().getParent();
+        Path archive = bin == null ? null : bin.resolveSibling("lib").resolve("engine.jsa");
+        return archive != null && Files.isRegularFile(archive) ? java.util.Optional.of(archive) : java.util.Optional.empty();
+    }
+
     static Start start(Path dataDir) {
         Path log = log(dataDir);
         List<String> cmd = new ArrayList<>();
@@ -46,12 +61,15 @@ final class Background {
         // java.home's own java: in the app image this process may have been started by a native launcher
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
+        boolean archived = false;
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // system properties (the launcher's path, logging) carry over; another GC, a debugger or an agent do not
             if (a.startsWith("-D") || a.startsWith("-Xmx") || a.startsWith("-Xss")) {
                 cmd.add(a);
             }
+            archived |= a.startsWith("-XX:SharedArchiveFile=");
         }
+        engineArchive(archived).ifPresent(a -> cmd.add("-XX:SharedArchiveFile=" + a));
         // the headless main: the background engine never opens the console, and the server image has no console
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), HeadlessMain.class.getName(),
                 "--data-dir", dataDir.toString(), "engine", "run", "--background"));

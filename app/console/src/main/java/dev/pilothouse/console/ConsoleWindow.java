@@ -60,6 +60,7 @@ public final class ConsoleWindow {
         ConsoleWindow window = new ConsoleWindow(stage, controller, settings);
         stage.setOnCloseRequest(e -> window.close());
         stage.show();
+        StartupTimes.windowShown();
         Background opener = new Background(n -> {
         });
         opener.run(openEngine, engine -> {

@@ -6,6 +6,7 @@ import dev.pilothouse.console.Console;
 import dev.pilothouse.console.ConsoleSettings;
 import dev.pilothouse.console.FrameBatcher;
 import dev.pilothouse.console.NotificationCenter;
+import dev.pilothouse.console.StartupTimes;
 import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.console.Themes;
 import dev.pilothouse.console.model.SelectionModel;
@@ -395,6 +396,7 @@ public final class MainController {
             model.setAll(view.sessions());
             model.apply(heardWhileSwitching.stream().filter(s -> s.context().equals(context)).toList());
             heardWhileSwitching.clear();
+            StartupTimes.tableFilled(model.rows().size());
             updatePlaceholder();
             updateWelcome();
             syncPane();

@@ -1,0 +1,54 @@
+package dev.pilothouse.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command lines a CLI process hands over unparsed are exactly the engine commands, found as picocli finds them. */
+class HandoffTest {
+    @Test
+    void theListIsEveryEngineCommandAndNothingElse() {
+        Set<String> engineCommands = new TreeSet<>();
+        collect(Cli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())), "", engineCommands);
+        assertThat(new TreeSet<>(Handoff.ENGINE_COMMANDS)).isEqualTo(engineCommands);
+    }
+
+    @Test
+    void engineCommandsAreHandedOverWithTheRootsOptionsAnywhereBeforeThem() {
+        assertThat(Handoff.applies(List.of("sessions", "list"))).isTrue();
+        assertThat(Handoff.applies(List.of("--data-dir", "/tmp/x", "sessions", "show", "a", "-o", "json"))).isTrue();
+        assertThat(Handoff.applies(List.of("--data-dir=/tmp/x", "-ojson", "agents", "list"))).isTrue();
+        assertThat(Handoff.applies(List.of("sessions", "--context", "lab", "list", "--selector", "a=b"))).isTrue();
+        assertThat(Handoff.applies(List.of("contexts"))).isTrue();
+        assertThat(Handoff.applies(List.of("run", "s", "reference", "$ ls"))).isTrue();
+        // a parameter that looks like a command name is still the command's parameter
+        assertThat(Handoff.applies(List.of("sessions", "send", "s", "store", "check"))).isTrue();
+    }
+
+    @Test
+    void everythingElseTakesTheFullPath() {
+        for (List<String> args : List.of(List.<String>of(), List.of("--version"), List.of("sessions"), List.of("sessions", "lst"),
+                List.of("sessions", "list", "--help"), List.of("help", "sessions"), List.of("store", "check"),
+                List.of("engine", "status"), List.of("serve"), List.of("--bogus", "sessions", "list"),
+                List.of("--data-dir"), List.of("--", "sessions", "list"), List.of("sessions", "send", "s", "-h"))) {
+            assertThat(Handoff.applies(args)).as(args.toString()).isFalse();
+        }
+    }
+
+    private static void collect(CommandLine cl, String prefix, Set<String> into) {
+        for (var e : cl.getSubcommands().entrySet()) {
+            String path = prefix.isEmpty() ? e.getKey() : prefix + " " + e.getKey();
+            if (e.getValue().getCommand() instanceof EngineCommand) {
+                into.add(path);
+            }
+            collect(e.getValue(), path, into);
+        }
+    }
+}
