@@ -134,7 +134,7 @@ public final class Store implements AutoCloseable {
         pool.setMaxConnections(32);
         SeqFile seqFile;
         try {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+            migrate(pool);
             long seq;
             try (Connection c = pool.getConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT seq FROM store_commit WHERE id = 0")) {
@@ -154,6 +154,61 @@ public final class Store implements AutoCloseable {
         Store store = new Store(dir, options, pool, seqFile);
         store.start();
         return store;
+    }
+
+    /**
+     * The newest schema version this build has: the highest {@code db/migration/V<N>__*.sql}
+     * ({@code MigrationsTest} keeps the two equal).
+     */
+    static final int SCHEMA_VERSION = 8;
+
+    /**
+     * Brings the schema up to this build's. A store already there (every migration of this build
+     * applied, and nothing newer) is told by one query; only otherwise does Flyway run, which looks
+     * through the class path for migrations and validates every one applied (~0.7 s, most of
+     * opening the engine: docs/performance.md). An older store is migrated as before; a newer one
+     * is left to Flyway to refuse.
+     */
+    static void migrate(JdbcConnectionPool pool) throws SQLException {
+        if (schemaIsCurrent(pool)) {
+            return;
+        }
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+    }
+
+    static boolean schemaIsCurrent(JdbcConnectionPool pool) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            String history;
+            try (ResultSet t = s.executeQuery("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "
+                    + "WHERE TABLE_SCHEMA = 'PUBLIC' AND UPPER(TABLE_NAME) = 'FLYWAY_SCHEMA_HISTORY'")) {
+                if (!t.next()) {
+                    return false;
+                }
+                history = t.getString(1);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT * FROM \"" + history + "\"")) {
+                int version = rs.findColumn("version");
+                int success = rs.findColumn("success");
+                java.util.Set<Integer> applied = new java.util.HashSet<>();
+                while (rs.next()) {
+                    String text = rs.getString(version);
+                    if (text == null) {
+                        continue; // a repeatable migration or the schema marker: no version
+                    }
+                    int v;
+                    try {
+                        v = Integer.parseInt(text);
+                    } catch (NumberFormatException e) {
+                        return false; // not a version this build writes: let Flyway judge it
+                    }
+                    if (!rs.getBoolean(success) || v < 1 || v > SCHEMA_VERSION) {
+                        return false;
+                    }
+                    applied.add(v);
+                }
+                return applied.size() == SCHEMA_VERSION;
+            }
+        }
     }
 
     /** Why the store must not be opened, or null. */
