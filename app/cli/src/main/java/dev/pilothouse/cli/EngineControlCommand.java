@@ -100,7 +100,12 @@ final class EngineControlCommand {
                 throw new InvalidInputException("an engine already serves " + dataDir());
             }
             Duration idle = idleSeconds != null ? Duration.ofSeconds(idleSeconds) : idleFromEnvironment();
-            EngineConfig config = EngineConfig.of(dataDir()).withBackground(true);
+            return serve(dataDir(), background, idle, spec.commandLine().getErr());
+        }
+
+        /** Serves {@code dataDir} until the engine stops (as the background engine: also when idle that long). */
+        static int serve(Path dataDir, boolean background, Duration idle, java.io.PrintWriter err) throws InterruptedException {
+            EngineConfig config = EngineConfig.of(dataDir).withBackground(true);
             EngineHost host;
             try {
                 host = EngineHost.open(config, () -> new Runtimes(config.dataDir()),
@@ -112,13 +117,13 @@ final class EngineControlCommand {
                 throw other;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(host::close, "engine-shutdown"));
-            spec.commandLine().getErr().println(host.kind().label() + " serves " + dataDir());
+            err.println(host.kind().label() + " serves " + dataDir);
             String why = host.awaitStopped();
-            spec.commandLine().getErr().println("stopped: " + why);
+            err.println("stopped: " + why);
             return 0;
         }
 
-        private static Duration idleFromEnvironment() {
+        static Duration idleFromEnvironment() {
             String s = System.getenv("PILOTHOUSE_ENGINE_IDLE_SECONDS");
             try {
                 return s == null ? DEFAULT_IDLE : Duration.ofSeconds(Long.parseLong(s.trim()));

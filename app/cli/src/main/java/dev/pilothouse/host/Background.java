@@ -1,6 +1,6 @@
 package dev.pilothouse.host;
 
-import dev.pilothouse.cli.HeadlessMain;
+import dev.pilothouse.cli.BackgroundEngineMain;
 import dev.pilothouse.engine.BuildInfo;
 import dev.pilothouse.errors.OperationFailedException;
 
@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts the background engine: {@code pilothouse engine run --background} in a process of its
- * own session (so a Ctrl+C in the terminal that started it does not reach it), with this
- * process's Java and class path, its output in the data dir's logs.
+ * Starts the background engine ({@code BackgroundEngineMain}: what {@code pilothouse engine run
+ * --background} does) in a process of its own session (so a Ctrl+C in the terminal that started it
+ * does not reach it), with this process's Java and class path, its output in the data dir's logs.
  */
 final class Background {
     record Start(Process process, Path log) {
@@ -70,9 +70,9 @@ final class Background {
             archived |= a.startsWith("-XX:SharedArchiveFile=");
         }
         engineArchive(archived).ifPresent(a -> cmd.add("-XX:SharedArchiveFile=" + a));
-        // the headless main: the background engine never opens the console, and the server image has no console
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), HeadlessMain.class.getName(),
-                "--data-dir", dataDir.toString(), "engine", "run", "--background"));
+        // its own main, headless: the background engine never opens the console, and the server image has no console
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BackgroundEngineMain.class.getName(),
+                dataDir.toString()));
         try {
             Files.createDirectories(log.getParent());
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -2,42 +2,66 @@ package dev.pilothouse.console;
 
 import dev.pilothouse.engine.DataDirInUseException;
 import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.host.EngineHost;
 import dev.pilothouse.host.ServeAttachment;
 import javafx.application.Application;
 import javafx.stage.Stage;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The desktop application: one {@link ConsoleWindow} on the data dir, whose engine it hosts, timers
  * running; or, when {@code pilothouse serve} owns the data dir, working through serve's REST API.
+ *
+ * <p>The engine starts opening as the process starts, beside the toolkit's start and the window's
+ * construction (each most of a second on a cold JVM): the sessions show that much sooner
+ * (docs/performance.md, "Start-up").
  */
 public final class ConsoleApp extends Application {
     private static Path dataDir;
-    private ConsoleWindow window;
+    private static CompletableFuture<EngineOperations> opening;
     /** The console owns the data dir's engine and serves CLI commands typed beside it. */
-    private volatile EngineHost host;
+    private static volatile EngineHost host;
+    private ConsoleWindow window;
 
     public static void launch(Path dir) {
         dataDir = dir;
+        Thread logging = new Thread(LoggerFactory::getILoggerFactory, "logging-set-up");
+        logging.setDaemon(true);
+        logging.start();
+        opening = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                opening.complete(open(dir));
+            } catch (RuntimeException | Error e) {
+                opening.completeExceptionally(e);
+            }
+        }, "engine-open");
+        t.setDaemon(true);
+        t.start();
         Application.launch(ConsoleApp.class);
+    }
+
+    private static EngineOperations open(Path dir) {
+        try {
+            host = EngineHost.open(EngineConfig.of(dir).withBackground(true), EngineHost.Kind.CONSOLE);
+            return host.engine();
+        } catch (DataDirInUseException inUse) {
+            // pilothouse serve owns the data dir: work through its REST API beside it
+            return ServeAttachment.open(dir).orElseThrow(() -> inUse);
+        }
     }
 
     @Override
     public void start(Stage stage) {
         // SIGTERM or a logout ends the JVM without stop(): close the engine all the same (the store
         // closed cleanly, the endpoint removed, a token made for serve revoked)
-        Runtime.getRuntime().addShutdownHook(new Thread(this::closeEngine, "console-shutdown"));
-        window = ConsoleWindow.show(stage, dataDir, () -> {
-                    try {
-                        host = EngineHost.open(EngineConfig.of(dataDir).withBackground(true), EngineHost.Kind.CONSOLE);
-                        return host.engine();
-                    } catch (DataDirInUseException inUse) {
-                        // pilothouse serve owns the data dir: work through its REST API beside it
-                        return ServeAttachment.open(dataDir).orElseThrow(() -> inUse);
-                    }
-                },
+        Runtime.getRuntime().addShutdownHook(new Thread(ConsoleApp::closeEngine, "console-shutdown"));
+        window = ConsoleWindow.show(stage, dataDir, ConsoleApp::awaitEngine,
                 folder -> {
                     if (!FolderOpener.desktopCanOpen(System.getProperty("os.name"), System.getenv())) {
                         return false;
@@ -45,6 +69,21 @@ public final class ConsoleApp extends Application {
                     getHostServices().showDocument(folder.toUri().toString());
                     return true;
                 });
+    }
+
+    /** The engine being opened since the start, as the window's background opener waits for it. */
+    private static EngineOperations awaitEngine() {
+        try {
+            return opening.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -55,11 +94,14 @@ public final class ConsoleApp extends Application {
         closeEngine();
     }
 
-    private void closeEngine() {
-        if (host != null) {
-            host.close();
-        } else if (window != null && window.engine() != null) {
-            window.engine().close();
-        }
+    /** Closes the engine, now or (if it is still opening) as soon as it is open. */
+    private static void closeEngine() {
+        opening.whenComplete((engine, error) -> {
+            if (host != null) {
+                host.close();
+            } else if (engine != null) {
+                engine.close();
+            }
+        });
     }
 }
