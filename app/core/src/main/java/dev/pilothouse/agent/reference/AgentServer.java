@@ -41,6 +41,7 @@ final class AgentServer implements AutoCloseable {
     private final ExecutorService threads;
     /** Created on first use; guarded by {@code this}. */
     private Conversation conversation;
+    private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
 
     private AgentServer(AgentConfig config, IdleTimer idle) throws IOException {
         this.config = config;
@@ -55,6 +56,17 @@ final class AgentServer implements AutoCloseable {
         });
         server.setExecutor(threads);
         server.createContext("/", this::handle);
+        if (token != null) {
+            // the first proof loads the JDK's HMAC (tens of ms cold): done beside binding and the
+            // ready line, not while the engine's first health check waits for it
+            daemon("agent-proof-warm-up", () -> proof("warm-up")).start();
+        }
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     /** Binds and starts serving; returns once the socket accepts connections. */
@@ -81,10 +93,6 @@ final class AgentServer implements AutoCloseable {
         threads.shutdownNow();
     }
 
-    /**
-     * Loads what answering a message needs on a background thread, right after start: the first
-     * message then need not wait for it, and health checks never do.
-     */
     /** From now on {@code /healthz} says healthy: call once the agent has said it is ready in its log. */
     void markReady() {
         ready = true;
@@ -105,16 +113,23 @@ final class AgentServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads what answering a message needs on a background thread, once the engine has found the
+     * agent healthy: the first message then need not wait for it, and the health check that makes
+     * the session READY does not share the CPU with it.
+     */
     void warmUp() {
-        Thread t = new Thread(() -> {
+        if (!warmedUp.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = daemon("agent-warm-up", () -> {
             conversation();
             try {
                 MessageRequest.parse("{\"content\":\"warm-up\"}".getBytes(StandardCharsets.UTF_8));
             } catch (MessageRequest.InvalidRequestException e) {
                 throw new IllegalStateException(e);
             }
-        }, "agent-warm-up");
-        t.setDaemon(true);
+        });
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();
     }
@@ -161,12 +176,14 @@ final class AgentServer implements AutoCloseable {
         }
         if (token == null || challenge == null || challenge.isBlank()) {
             send(exchange, 200, healthBody);
-            return;
+        } else {
+            // the identity proof: only an agent holding this session's token can compute it
+            send(exchange, 200, "{\"status\":\"ok\",\"agent\":" + quote(config.name()) + ",\"session_id\":"
+                    + (config.sessionId() == null ? "null" : quote(config.sessionId())) + ",\"proof\":"
+                    + quote(proof(challenge.strip())) + "}");
         }
-        // the identity proof: only an agent holding this session's token can compute it
-        send(exchange, 200, "{\"status\":\"ok\",\"agent\":" + quote(config.name()) + ",\"session_id\":"
-                + (config.sessionId() == null ? "null" : quote(config.sessionId())) + ",\"proof\":"
-                + quote(proof(challenge.strip())) + "}");
+        // found healthy: now load what a message needs, no longer competing with the check for the CPU
+        warmUp();
     }
 
     /** hex(HMAC-SHA256(key = the agent's token, message = the challenge)). */

@@ -50,8 +50,6 @@ public final class ReferenceAgent {
                 + " s) ready_at_us=" + readyAtMicros);
         server.markReady();
 
-        server.warmUp();
-
         idle.awaitExpiry();
         AgentLog.info("no message for " + config.waitingTimeoutSeconds() + " s; exiting");
         System.exit(0);
