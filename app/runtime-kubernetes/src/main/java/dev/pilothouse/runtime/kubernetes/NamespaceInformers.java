@@ -24,7 +24,7 @@ import java.util.concurrent.TimeoutException;
 final class NamespaceInformers implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NamespaceInformers.class);
 
-    /** What the runtime hears; {@code live} is false for the items of the first list. */
+    /** What the runtime hears; {@code live} is false for the items of the first list (adds only). */
     interface Listener {
         void pod(String namespace, Pod before, Pod now, boolean live);
 
@@ -60,14 +60,17 @@ final class NamespaceInformers implements AutoCloseable {
                 listener.pod(namespace, null, p, live);
             }
 
+            // an update or a deletion never comes from the first list: it is live, even when it comes
+            // before the other informer's first list is done (a pod stopped from another workstation
+            // in that moment was otherwise never heard of, and its session stayed READY here)
             @Override
             public void onUpdate(Pod before, Pod now) {
-                listener.pod(namespace, before, now, live);
+                listener.pod(namespace, before, now, true);
             }
 
             @Override
             public void onDelete(Pod p, boolean finalStateUnknown) {
-                listener.podGone(namespace, p, live);
+                listener.podGone(namespace, p, true);
             }
         });
         claims.addEventHandler(new ResourceEventHandler<PersistentVolumeClaim>() {
@@ -78,12 +81,12 @@ final class NamespaceInformers implements AutoCloseable {
 
             @Override
             public void onUpdate(PersistentVolumeClaim before, PersistentVolumeClaim now) {
-                listener.claim(namespace, before, now, live);
+                listener.claim(namespace, before, now, true);
             }
 
             @Override
             public void onDelete(PersistentVolumeClaim c, boolean finalStateUnknown) {
-                listener.claimGone(namespace, c, live);
+                listener.claimGone(namespace, c, true);
             }
         });
         this.synced = CompletableFuture.allOf(pods.start().toCompletableFuture(), claims.start().toCompletableFuture())
