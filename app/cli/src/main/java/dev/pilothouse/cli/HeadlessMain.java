@@ -37,12 +37,7 @@ public final class HeadlessMain {
      * log of its own (the engine logs what it does), so the log file set-up is skipped too.
      */
     private static int handOff(String[] args) {
-        Path dataDir = DataDirs.resolve(dataDirFlag(args));
-        String problem = DataDirs.problem(dataDir);
-        if (problem != null) {
-            System.err.println("error: " + problem);
-            return 2;
-        }
+        Path dataDir = usableDataDir(args);
         try {
             return Remote.run(dataDir, Arrays.asList(args), System.in, System.out, System.err);
         } catch (PilothouseException e) {
@@ -57,12 +52,7 @@ public final class HeadlessMain {
      * dir that cannot be used ends the process with exit 2, saying why.
      */
     public static Path prepare(String[] args) {
-        Path dataDir = DataDirs.resolve(dataDirFlag(args));
-        String problem = DataDirs.problem(dataDir);
-        if (problem != null) {
-            System.err.println("error: " + problem);
-            System.exit(2);
-        }
+        Path dataDir = usableDataDir(args);
         Path logDir = BuildInfo.logDir(dataDir);
         System.setProperty("pilothouse.logdir", logDir.toString());
         System.setProperty("PID", Long.toString(ProcessHandle.current().pid()));
@@ -70,6 +60,17 @@ public final class HeadlessMain {
         AppLogFiles.cleanUp(logDir, AppLogFiles.keep());
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-app.xml");
+        }
+        return dataDir;
+    }
+
+    /** The data dir the arguments name; one that cannot be used ends the process with exit 2, saying why. */
+    private static Path usableDataDir(String[] args) {
+        Path dataDir = DataDirs.resolve(dataDirFlag(args));
+        String problem = DataDirs.problem(dataDir);
+        if (problem != null) {
+            System.err.println("error: " + problem);
+            System.exit(2);
         }
         return dataDir;
     }
