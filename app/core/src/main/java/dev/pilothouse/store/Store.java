@@ -88,7 +88,7 @@ public final class Store implements AutoCloseable {
         this.dataDir = dataDir;
         this.options = options;
         this.pool = pool;
-        this.jdbi = Jdbi.create(() -> this.pool.getConnection());
+        this.jdbi = Jdbi.create(this::connect);
         this.seqFile = seqFile;
         this.newestBackup = Backup.list(dataDir).stream().findFirst();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -268,6 +268,12 @@ public final class Store implements AutoCloseable {
                 + "; close the console / stop the engine (`pilothouse engine stop`) first";
     }
 
+    private static JdbcConnectionPool newPool(Path dir) {
+        JdbcConnectionPool p = JdbcConnectionPool.create(url(dir, ";IFEXISTS=TRUE"), "pilothouse", "");
+        p.setMaxConnections(32);
+        return p;
+    }
+
     static String url(Path dir, String extra) {
         return "jdbc:h2:" + FILE_SYSTEM + ":" + dir.resolve(BASE) + SETTINGS + extra;
     }
@@ -331,32 +337,85 @@ public final class Store implements AutoCloseable {
     }
 
     private <T> T translated(java.util.function.Supplier<T> work) {
-        JdbcConnectionPool used = pool;
-        try {
-            return work.get();
-        } catch (JdbiException e) {
-            if (e.getCause() instanceof PilothouseException pe) {
-                throw pe;
-            }
-            if (!databaseClosed(e) || !reopen(used)) {
-                throw new OperationFailedException("store error: " + rootMessage(e), e);
+        long deadline = System.nanoTime() + HANDOVER_WAIT.toNanos();
+        while (true) {
+            JdbcConnectionPool used = pool;
+            try {
+                return work.get();
+            } catch (JdbiException e) {
+                if (e.getCause() instanceof PilothouseException pe) {
+                    throw pe;
+                }
+                // work that found the database closed committed nothing: it runs again on the reopened
+                // one, also when another thread's reopen got there first (and closed it once more, on a
+                // full disk)
+                if (!databaseClosed(e) || System.nanoTime() > deadline || !reopen(used)) {
+                    throw new OperationFailedException("store error: " + rootMessage(e), e);
+                }
             }
         }
-        // the work found the database closed, so none of it committed: once more on the reopened one
-        try {
-            return work.get();
-        } catch (JdbiException e) {
-            if (e.getCause() instanceof PilothouseException pe) {
-                throw pe;
+    }
+
+    /**
+     * How long a store call waits for H2 to finish closing or opening the file on another thread
+     * of this process; H2 itself gives a closing database a minute.
+     */
+    static final Duration HANDOVER_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * A connection to the store's current database. After a failed write (a full disk) H2 closes
+     * the database on one thread while others open it again; until the closing thread has let go of
+     * the file, an open fails with the file "locked" by this very process, and a pool that
+     * {@link #reopen} replaced meanwhile is disposed. Both are waited out, not reported: with four
+     * readers after a full disk was freed, 5 of 15 trials failed a read with the first and 10 of 30
+     * with the second before this (and 3 of 30 with a database H2 was shutting down), none after.
+     */
+    private Connection connect() throws SQLException {
+        long deadline = System.nanoTime() + HANDOVER_WAIT.toNanos();
+        for (int attempt = 0; ; attempt++) {
+            JdbcConnectionPool p = pool;
+            try {
+                return p.getConnection();
+            } catch (IllegalStateException disposed) {
+                if (p == pool) {
+                    throw disposed;
+                }
+                // reopened on another thread after this one read the field: its pool is the one to use
+            } catch (SQLException e) {
+                if (!handingOver(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(Math.min(50, 1L << Math.min(attempt, 6)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
-            throw new OperationFailedException("store error: " + rootMessage(e), e);
         }
+    }
+
+    /**
+     * Whether another thread of this process is still closing the database: the file is locked by
+     * this very process, or H2 is shutting it down (SHUTDOWN takes the database exclusively, and
+     * the engine never does otherwise).
+     */
+    static boolean handingOver(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.nio.channels.OverlappingFileLockException || t instanceof SQLException q
+                    && q.getErrorCode() == org.h2.api.ErrorCode.DATABASE_IS_IN_EXCLUSIVE_MODE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether H2 had closed the database: it does so after a write to the file failed (a full disk). */
     static boolean databaseClosed(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException q && q.getErrorCode() == org.h2.api.ErrorCode.DATABASE_IS_CLOSED) {
+            // CALLED_AT_SHUTDOWN: a pooled connection whose session H2 closed with the database
+            if (t instanceof SQLException q && (q.getErrorCode() == org.h2.api.ErrorCode.DATABASE_IS_CLOSED
+                    || q.getErrorCode() == org.h2.api.ErrorCode.DATABASE_CALLED_AT_SHUTDOWN)) {
                 return true;
             }
         }
@@ -379,23 +438,23 @@ public final class Store implements AutoCloseable {
         if (pool != dead) {
             return true;
         }
+        // the new pool first: a thread that still holds the old one moves on to it (see connect)
+        JdbcConnectionPool fresh = newPool(dataDir);
+        pool = fresh;
         dead.dispose();
-        JdbcConnectionPool fresh = JdbcConnectionPool.create(url(dataDir, ";IFEXISTS=TRUE"), "pilothouse", "");
-        fresh.setMaxConnections(32);
         long seq;
-        try (Connection c = fresh.getConnection(); Statement st = c.createStatement();
+        try (Connection c = connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT seq FROM store_commit WHERE id = 0")) {
             rs.next();
             seq = rs.getLong(1);
         } catch (SQLException | RuntimeException e) {
-            abandon(fresh);
             log.warn("the store in {} cannot be opened again yet: {}", dataDir, rootMessage(e));
-            // still failing (no space yet): a pool with no connection, so that the next store call opens it again
-            pool = JdbcConnectionPool.create(url(dataDir, ";IFEXISTS=TRUE"), "pilothouse", "");
-            pool.setMaxConnections(32);
+            // still failing (no space yet): the next store call opens the file afresh through a pool
+            // with no connection yet (H2 itself shuts down a database it finds broken on its next use)
+            pool = newPool(dataDir);
+            fresh.dispose();
             return false;
         }
-        pool = fresh;
         if (seq < seqFile.seq()) {
             log.error("H2 closed the store in {} after a failed write; reopened, it holds commit {} of {}: the last {} "
                     + "commit(s) did not reach the file", dataDir, seq, seqFile.seq(), seqFile.seq() - seq);
@@ -439,7 +498,7 @@ public final class Store implements AutoCloseable {
     /** Makes every commit so far part of the file, then records it as durable in store.seq. */
     void checkpoint() throws SQLException {
         long upTo = seqFile.seq();
-        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("CHECKPOINT");
         }
         if (upTo > seqFile.durable()) {
@@ -526,7 +585,7 @@ public final class Store implements AutoCloseable {
             try {
                 Files.createDirectories(file.getParent());
                 Files.deleteIfExists(tmp);
-                try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("BACKUP TO ?")) {
+                try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("BACKUP TO ?")) {
                     ps.setString(1, tmp.toString());
                     ps.execute();
                 }
