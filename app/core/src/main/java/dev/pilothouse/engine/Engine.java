@@ -913,7 +913,7 @@ public final class Engine implements EngineOperations {
                 if (c.state() == SessionState.READY) {
                     b.state(SessionState.IDLE).terminationReason("deleted by " + actor());
                 }
-                if (!c.completed()) {
+                if (!c.completed() && c.phase() != Phase.FAILED) {
                     b.phase(Phase.PAUSED);
                 }
                 return b;

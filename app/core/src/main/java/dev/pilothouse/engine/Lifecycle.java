@@ -215,7 +215,7 @@ final class Lifecycle {
             runtime.stop(id);
             log.warn("session {} failed to start: {}", cur.name(), reason);
             return engine.change(id, Engine.ENGINE_ACTOR, reason, c -> ownedHere(c)
-                    ? c.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason)
+                    ? c.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).owner(null).terminationReason(reason)
                     : null);
         });
     }
@@ -452,7 +452,7 @@ final class Lifecycle {
                 }
                 Session.Builder b = cur.toBuilder().owner(null).lastActivityAt(at);
                 return crash != null
-                        ? b.state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(crash)
+                        ? b.state(SessionState.ERROR).phase(Phase.FAILED).terminationReason(crash)
                         : b.state(SessionState.READY);
             }, (tx, written) -> stored[0] = reply.attempted = tx.insertMessage(replyMessage(id, agent, kept, at)));
             if (crash != null) {
@@ -594,7 +594,7 @@ final class Lifecycle {
                 return switch (c.state()) {
                     case IDLE -> c.toBuilder().phase(Phase.PAUSED).owner(null).terminationReason(reason);
                     case BUSY -> keepBusy ? null : c.toBuilder().state(SessionState.READY).phase(Phase.PAUSED).owner(null);
-                    case INIT -> c.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason);
+                    case INIT -> c.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).owner(null).terminationReason(reason);
                     default -> c.toBuilder().owner(null);
                 };
             });
@@ -988,7 +988,7 @@ final class Lifecycle {
             if (cur.version() != s.version()) {
                 return null;
             }
-            return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(Phase.PAUSED)
+            return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(idledOut ? Phase.PAUSED : Phase.FAILED)
                     .terminationReason(reason);
         });
         runtime.stop(s.id());
@@ -1023,7 +1023,7 @@ final class Lifecycle {
             Optional<String> lost = runtime.lostVolume(s.id());
             if (lost.isPresent()) {
                 return engine.change(s.id(), Engine.ENGINE_ACTOR, lost.get(), cur -> cur.version() == s.version()
-                        ? cur.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).terminationReason(lost.get()) : null);
+                        ? cur.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).terminationReason(lost.get()) : null);
             }
         }
         return s;
@@ -1054,7 +1054,7 @@ final class Lifecycle {
             b = s.toBuilder().owner(null);
             stop = true;
             if (s.state() == SessionState.INIT || s.state() == SessionState.BUSY) {
-                b.state(SessionState.ERROR).terminationReason(reason);
+                b.state(SessionState.ERROR).phase(Phase.FAILED).terminationReason(reason);
             }
         } else if (s.state() == SessionState.BUSY) {
             reason = "reply interrupted: " + dead + " before the reply was stored";
@@ -1070,7 +1070,7 @@ final class Lifecycle {
                         : "start-up interrupted: " + dead;
                 stop = true;
                 b = s.state() == SessionState.INIT
-                        ? s.toBuilder().state(SessionState.ERROR).phase(Phase.PAUSED).owner(null).terminationReason(reason)
+                        ? s.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).owner(null).terminationReason(reason)
                         : s.toBuilder().phase(Phase.PAUSED).owner(null).terminationReason(reason);
             }
         } else {

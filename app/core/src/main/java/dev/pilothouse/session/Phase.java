@@ -10,6 +10,11 @@ public enum Phase {
     RUNNING,
     /** Runtime released, volume kept; resumable. */
     PAUSED,
+    /**
+     * The runtime ended in a failure (an agent crashed, a start failed, the pod failed, the volume
+     * was lost): released, volume kept, the session is ERROR; {@code retry} starts it again.
+     */
+    FAILED,
     /** Finished or TTL expired: runtime cleaned up, volume retained, session archived. */
     COMPLETED
 }

@@ -53,6 +53,31 @@ class MigrationsTest {
     }
 
     @Test
+    void aSessionWhoseRuntimeFailedUnderAnOlderSchemaReadsAsFailedNotPaused() throws Exception {
+        Path old = dir.resolve("v8");
+        Files.createDirectories(old);
+        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("8").load().migrate();
+            for (String[] row : new String[][] {{"crashed", "ERROR"}, {"paused", "IDLE"}}) {
+                st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
+                        + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
+                        + "last_activity_at, version, seq) VALUES ('" + row[0] + "', '" + row[0] + "', 'local', "
+                        + "'default', '', '" + row[1] + "', 'PAUSED', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, "
+                        + "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
+            }
+        } finally {
+            pool.dispose();
+        }
+        try (Store upgraded = Store.open(old)) {
+            assertThat(upgraded.read(tx -> tx.findSession("crashed")).orElseThrow().phase())
+                    .isEqualTo(dev.pilothouse.session.Phase.FAILED);
+            assertThat(upgraded.read(tx -> tx.findSession("paused")).orElseThrow().phase())
+                    .isEqualTo(dev.pilothouse.session.Phase.PAUSED);
+        }
+    }
+
+    @Test
     void anEmptyDatabaseIsNotCurrent() throws java.sql.SQLException {
         JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve("empty"), "pilothouse", "");
         try {

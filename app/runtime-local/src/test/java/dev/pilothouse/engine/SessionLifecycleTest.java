@@ -128,12 +128,13 @@ class SessionLifecycleTest extends EngineTestBase {
         await().atMost(Duration.ofSeconds(30)).until(() -> fresh(s).state() == SessionState.ERROR);
         Session failed = fresh(s);
         assertThat(failed.terminationReason()).contains("agent 'reference'").contains("SIGKILL").contains("137");
-        assertThat(failed.phase()).isEqualTo(Phase.PAUSED);
+        assertThat(failed.phase()).as("the runtime ended in a failure, not a pause").isEqualTo(Phase.FAILED);
         assertThatThrownBy(() -> engine.send("epsilon", null, "hello", null))
                 .isInstanceOf(WrongStateException.class).hasMessageContaining("ERROR").hasMessageContaining("retry");
 
         Session retried = engine.retry("epsilon");
         assertThat(retried.state()).isEqualTo(SessionState.READY);
+        assertThat(retried.phase()).isEqualTo(Phase.RUNNING);
         assertThat(transitions(s)).containsSubsequence("READY>ERROR", "ERROR>INIT", "INIT>READY");
         assertThat(engine.send("epsilon", null, "$ echo alive", null).reply().content()).contains("alive");
     }
@@ -144,6 +145,7 @@ class SessionLifecycleTest extends EngineTestBase {
         Engine.Started started = engine.create(CreateRequest.of("zeta", "broken"), null);
         Session s = started.session();
         assertThat(s.state()).isEqualTo(SessionState.ERROR);
+        assertThat(s.phase()).isEqualTo(Phase.FAILED);
         assertThat(s.terminationReason()).contains("agent 'broken' exited with code 3 during start-up")
                 .contains("cannot load model weights");
         assertThat(transitions(s)).containsExactly("INIT>ERROR");

@@ -2,7 +2,9 @@ package dev.pilothouse.console.detail;
 
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Session;
+import javafx.css.PseudoClass;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -26,6 +28,7 @@ import java.util.function.Function;
  * transitions, newest first, with reason, actor and time.
  */
 final class StatePane extends VBox implements DetailView {
+    private static final PseudoClass FAILED = PseudoClass.getPseudoClass("failed");
     private final StateDiagram diagram = new StateDiagram();
     private final Label phase = new Label();
     private final Label reason = new Label();
@@ -81,6 +84,7 @@ final class StatePane extends VBox implements DetailView {
     public void show(Session s, Session previous) {
         diagram.show(s.state(), previous != null ? previous.state() : null);
         phase.setText(s.phase().name());
+        phase.pseudoClassStateChanged(FAILED, s.phase() == Phase.FAILED);
         reason.setText(s.terminationReason() == null ? "" : s.terminationReason());
     }
 

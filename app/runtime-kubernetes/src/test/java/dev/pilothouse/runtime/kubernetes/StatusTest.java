@@ -31,6 +31,7 @@ class StatusTest extends KubernetesTestBase {
     private Session createAndFail(String name, String agent) {
         Engine.Started st = engine.create(CreateRequest.of(name, agent), null);
         assertThat(st.session().state()).isEqualTo(SessionState.ERROR);
+        assertThat(st.session().phase()).as("what the runtime shows: it failed").isEqualTo(Phase.FAILED);
         return st.session();
     }
 
@@ -76,7 +77,7 @@ class StatusTest extends KubernetesTestBase {
         assertThat(s.terminationReason()).contains("agent 'puller' failed").containsAnyOf(
                 "ErrImagePull: rpc error: code = NotFound desc = failed to pull and unpack image \"registry.example/does-not-exist:9\"",
                 "ImagePullBackOff: Back-off pulling image \"registry.example/does-not-exist:9\"");
-        assertThat(s.phase()).isEqualTo(Phase.PAUSED);
+        assertThat(s.phase()).isEqualTo(Phase.FAILED);
         // the failed pod is removed; the volume stays for a retry
         await().atMost(Duration.ofSeconds(5)).until(() -> pod(s) == null);
         assertThat(claim(s)).isNotNull();
