@@ -832,12 +832,16 @@ final class Lifecycle {
                 Session cur = latest(id);
                 boolean wanted = inFlight.has(id) || (cur.state() == SessionState.READY || cur.state() == SessionState.BUSY
                         || cur.state() == SessionState.INIT || cur.owner() != null) && !cur.deleted();
-                if (wanted || runtime.status(cur).stream().noneMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)) {
+                if (wanted) {
                     return false;
                 }
-                log.warn("session {} is {} but its agents still run; stopping them", cur.name(), cur.state());
+                boolean running = runtime.status(cur).stream().anyMatch(a -> a.kind() == AgentStatus.Kind.RUNNING);
+                if (running) {
+                    log.warn("session {} is {} but its agents still run; stopping them", cur.name(), cur.state());
+                }
+                // also when none is reported running: it finishes a stop cut short (see settleUnwanted)
                 runtime.stop(id);
-                return true;
+                return running;
             })) {
                 changed.add(s.get().name());
             }
@@ -997,15 +1001,20 @@ final class Lifecycle {
 
     /**
      * A session whose state wants no runtime. Locally, agents still running are leftovers of a stop
-     * cut short and are stopped. On a shared runtime (a cluster) they may have been started from
+     * cut short and are stopped, also those whose stop had begun. On a shared runtime (a cluster) they may have been started from
      * another workstation: an IDLE session whose agents all run is adopted as READY, anything else
      * is reported and left alone. A volume that vanished puts an IDLE session in ERROR.
      */
     private Session settleUnwanted(Session s, SessionRuntime runtime, boolean allRunning, boolean anyRunning) {
         boolean open = !s.deleted() && !s.completed();
-        if (anyRunning && !runtime.shared()) {
+        if (!runtime.shared()) {
+            // also when none is reported running: a stop cut short by a crash leaves its agents under a
+            // "stopping" record that status does not count, and only a stop finishes it (one listing
+            // of the run dir when there is nothing to stop)
             runtime.stop(s.id());
-            return s;
+            if (anyRunning) {
+                return s;
+            }
         }
         if (anyRunning) {
             if (open && allRunning && s.state() == SessionState.IDLE) {

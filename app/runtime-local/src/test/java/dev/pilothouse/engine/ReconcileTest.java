@@ -66,6 +66,30 @@ class ReconcileTest extends EngineTestBase {
         assertThat(i.terminationReason()).contains("exited by itself");
     }
 
+    /**
+     * The engine was killed inside a pause: IDLE was stored and the run record renamed "stopping",
+     * but no signal sent. The record no longer says "running", so the agent was left running for
+     * good (CrashConsistencyIT found it once: "agent of pause-1 expected READY but was IDLE").
+     */
+    @Test
+    void aStopCutShortByTheEnginesDeathIsFinishedByTheNextEngine() throws Exception {
+        Session s = engine.create(CreateRequest.of("half-paused", "reference"), null).session();
+        long pid = local(engine).pids(s.id()).get(0);
+        engine.change(s.id(), "alice", "paused by alice",
+                c -> c.toBuilder().state(SessionState.IDLE).phase(Phase.PAUSED).owner(null));
+        Path run = dataDir.resolve("sessions").resolve(s.id()).resolve("run");
+        Files.move(run.resolve("reference.json"), run.resolve("reference.stopping.json"));
+        engine.close();
+        assertThat(ProcessHandle.of(pid)).as("closing an engine leaves agents running").isPresent();
+
+        Engine next = openEngine("bob");
+        next.reconcile();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertThat(run.resolve("reference.stopping.json")).doesNotExist();
+        assertThat(next.session("half-paused").state()).isEqualTo(SessionState.IDLE);
+        assertThat(next.resume("half-paused").state()).isEqualTo(SessionState.READY);
+    }
+
     @Test
     void aReplyInterruptedByTheEnginesDeathIsRecordedAndTheSessionFreed() throws Exception {
         Session s = engine.create(CreateRequest.of("interrupted", "reference"), null).session();

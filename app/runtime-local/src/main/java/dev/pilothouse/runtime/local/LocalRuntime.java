@@ -229,8 +229,12 @@ public final class LocalRuntime implements SessionRuntime {
         if (!Files.isDirectory(f.runDir())) {
             return;
         }
+        List<Path> records = runRecords(f);
+        if (records.isEmpty()) {
+            return;
+        }
         List<ProcessHandle> stopping = new ArrayList<>();
-        for (Path record : runRecords(f)) {
+        for (Path record : records) {
             String name = record.getFileName().toString();
             Path target = name.endsWith(".stopping.json") ? record
                     : f.stopping(name.substring(0, name.length() - ".json".length()));
