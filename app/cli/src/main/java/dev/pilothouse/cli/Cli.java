@@ -10,6 +10,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 
 /** {@code pilothouse}: the command line. Every command runs on the same engine and data dir as the console. */
 @Command(name = "pilothouse", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -99,11 +101,38 @@ public final class Cli {
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
+            List<String> unknown = unknownOptions(c, a);
+            if (!(ex instanceof CommandLine.UnmatchedArgumentException) && !unknown.isEmpty()) {
+                // a mistyped option is the mistake to name, not the required one it then lacks
+                CommandLine.UnmatchedArgumentException u = new CommandLine.UnmatchedArgumentException(c, unknown);
+                c.getErr().println("error: " + u.getMessage() + (u.getSuggestions().isEmpty() ? ""
+                        : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?"));
+            }
             c.getErr().println("error: " + ex.getMessage());
             c.getErr().println("usage: " + c.getHelp().synopsis(0).trim());
             c.getErr().println("(`" + c.getCommandSpec().qualifiedName() + " --help` explains every option)");
             return 2;
         });
         return cl;
+    }
+
+    /** The arguments that look like options and that the command does not know (before any "--"). */
+    static List<String> unknownOptions(CommandLine c, String[] args) {
+        List<String> unknown = new ArrayList<>();
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                break;
+            }
+            if (!arg.startsWith("-") || arg.equals("-") || arg.matches("-\\d.*")) {
+                continue;
+            }
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            boolean known = c.getCommandSpec().findOption(name) != null
+                    || !name.startsWith("--") && c.getCommandSpec().findOption(name.substring(0, 2)) != null;
+            if (!known) {
+                unknown.add(name);
+            }
+        }
+        return unknown;
     }
 }

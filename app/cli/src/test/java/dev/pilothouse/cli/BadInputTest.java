@@ -69,6 +69,8 @@ class BadInputTest {
         Path trailingJson = Files.createTempFile("agent", ".json");
         Files.writeString(trailingJson, "{\"name\": \"trailing\", \"command\": [\"true\"]} extra");
         return Stream.of(
+                Arguments.of("a mistyped option beside a missing required one", new String[]{"sessions", "create", "x10",
+                        "--agnt", "reference"}, "Unknown option: '--agnt'; did you mean --agent?"),
                 Arguments.of("metadata with trailing text", new String[]{"sessions", "create", "x11", "--agent", "reference",
                         "--metadata", "{\"a\":1} xyz"}, "there is text after the end of the value, at line 1, column 8 ('xyz')"),
                 Arguments.of("metadata with a second object", new String[]{"sessions", "create", "x12", "--agent", "reference",

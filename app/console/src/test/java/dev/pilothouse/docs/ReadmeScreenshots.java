@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The README's screenshots, taken from the real console (headless) on a data dir with a few real
- * sessions: main window, state diagram, remix dialog and log viewer, light and dark. Run with
+ * sessions: main window, a remix's copied conversation, a crashed session's state, remix dialog and log
+ * viewer, light and dark, at the default 1400×880. Run with
  * <pre>mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.docs.ReadmeScreenshots -Dbench=docs/images</pre>
  */
 public final class ReadmeScreenshots {
@@ -36,12 +37,12 @@ public final class ReadmeScreenshots {
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "docs/images").toAbsolutePath();
-        FxHeadless.start(1440, 900);
+        FxHeadless.start(1400, 880);
         Path dir = Files.createTempDirectory("pilothouse-screens");
         ConsoleWindow window = fx(() -> {
             Stage stage = new Stage();
-            stage.setWidth(1440);
-            stage.setHeight(900);
+            stage.setWidth(1400);
+            stage.setHeight(880);
             return ConsoleWindow.show(stage, dir, () -> Engine.open(EngineConfig.of(dir).withBackground(true)));
         });
         await(() -> window.engine() != null);
@@ -64,12 +65,26 @@ public final class ReadmeScreenshots {
             settle();
             shoot(window.stage().getScene().getRoot(), out.resolve("main-" + theme + ".png"));
 
+            // a remix that copied its parent's conversation: the copied messages are marked
             fx(() -> {
+                window.controller().select(engine.session("q4-report-viz").id());
+                return null;
+            });
+            settle();
+            shoot(window.stage().getScene().getRoot(), out.resolve("remix-conversation-" + theme + ".png"));
+
+            // the crashed session: ERROR, its runtime phase FAILED, and the reason
+            fx(() -> {
+                window.controller().select(engine.session("ingest-broken").id());
                 window.controller().detail().selectTab(1);
                 return null;
             });
             settle();
             shoot(lookup(window, "#detail"), out.resolve("state-diagram-" + theme + ".png"));
+            fx(() -> {
+                window.controller().select(report.id());
+                return null;
+            });
 
             fx(() -> {
                 window.controller().detail().selectTab(3);
@@ -119,8 +134,8 @@ public final class ReadmeScreenshots {
         engine.create(CreateRequest.of("docs-refresh", "reference").withMetadata("{\"team\":\"docs\"}"), null);
         engine.pause("docs-refresh");
         engine.create(CreateRequest.of("triage-bot", "reference").withMetadata("{\"team\":\"support\",\"priority\":\"high\"}"), null);
-        engine.remix("q4-report", RemixRequest.inherit().named("q4-report-viz")
-                .withPrompt("$ ls data"), null);
+        engine.remix("q4-report", RemixRequest.inherit().named("q4-report-viz").copying(true, true), null);
+        engine.send("q4-report-viz", "reference", "$ ls data && wc -c data/revenue.csv", null);
         engine.create(CreateRequest.of("ingest-broken", "flaky-tool"), null);
         await(() -> engine.session("ingest-broken").state() == SessionState.ERROR);
         engine.pause("q4-report");
