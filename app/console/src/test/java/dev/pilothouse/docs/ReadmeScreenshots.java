@@ -68,6 +68,7 @@ public final class ReadmeScreenshots {
             // a remix that copied its parent's conversation: the copied messages are marked
             fx(() -> {
                 window.controller().select(engine.session("q4-report-viz").id());
+                window.controller().detail().selectTab(2);
                 return null;
             });
             settle();
@@ -83,6 +84,7 @@ public final class ReadmeScreenshots {
             shoot(lookup(window, "#detail"), out.resolve("state-diagram-" + theme + ".png"));
             fx(() -> {
                 window.controller().select(report.id());
+                window.controller().detail().selectTab(0);
                 return null;
             });
 
@@ -129,7 +131,7 @@ public final class ReadmeScreenshots {
         engine.create(CreateRequest.of("q4-report", "reference").withMetadata("{\"team\":\"finance\",\"quarter\":\"q4\"}")
                 .withPrompt("$ mkdir -p data && printf 'region,revenue\\nemea,1.2\\napac,0.9\\n' > data/revenue.csv && ls -l data"), null);
         engine.send("q4-report", "reference", "$ wc -l data/revenue.csv && head -3 data/revenue.csv", null);
-        engine.send("q4-report", "reference", "What can you do?", null);
+        engine.send("q4-report", "reference", "$ awk -F, 'NR > 1 { total += $2 } END { print total }' data/revenue.csv", null);
         engine.create(CreateRequest.of("etl-nightly", "reference").withMetadata("{\"team\":\"data\"}"), null);
         engine.create(CreateRequest.of("docs-refresh", "reference").withMetadata("{\"team\":\"docs\"}"), null);
         engine.pause("docs-refresh");
