@@ -1,7 +1,9 @@
 package dev.pilothouse.console;
 
 import dev.pilothouse.console.detail.StateDiagram;
+import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.SessionState;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableView;
@@ -9,6 +11,8 @@ import javafx.scene.input.KeyCode;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,5 +46,24 @@ class StateUiTest extends ConsoleTestBase {
         await().atMost(Duration.ofSeconds(15)).until(() -> diagram.current() == SessionState.READY
                 && "BUSY>READY".equals(diagram.lastTransition()));
         assertThat(lookup("#state-READY").query().getStyleClass()).contains("current");
+    }
+
+    @Test
+    void aSessionWhoseAgentCrashedAtStartShowsPhaseFailedAndTheWholeReasonOnHover() {
+        awaitReady();
+        engine().createAgent(new AgentDefinition(null, "broken-tool", null,
+                List.of("sh", "-c", "echo 'fatal: config.yaml not found' >&2; exit 3"), null, null, Map.of(),
+                AgentDefinition.DEFAULT_PORT, Resources.DEFAULT, null, null, null));
+        engine().create(CreateRequest.of("broken", "broken-tool"), null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> shownRow("broken") != null
+                && shownRow("broken").state() == SessionState.ERROR);
+        clickRow("broken");
+        press(KeyCode.CONTROL).press(KeyCode.DIGIT2).release(KeyCode.DIGIT2).release(KeyCode.CONTROL);
+        Label badge = lookup("#phase-badge").queryAs(Label.class);
+        await().until(() -> "FAILED".equals(badge.getText()));
+        assertThat(badge.getPseudoClassStates()).extracting(Object::toString).contains("failed");
+        Label reason = (Label) badge.getParent().getChildrenUnmodifiable().get(2);
+        assertThat(reason.getTooltip()).isNotNull();
+        assertThat(reason.getTooltip().getText()).contains("exited with code 3").contains("fatal: config.yaml not found");
     }
 }

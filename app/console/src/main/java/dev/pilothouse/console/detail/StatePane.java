@@ -13,6 +13,7 @@ import javafx.geometry.Pos;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
@@ -85,7 +86,17 @@ final class StatePane extends VBox implements DetailView {
         diagram.show(s.state(), previous != null ? previous.state() : null);
         phase.setText(s.phase().name());
         phase.pseudoClassStateChanged(FAILED, s.phase() == Phase.FAILED);
-        reason.setText(s.terminationReason() == null ? "" : s.terminationReason());
+        String why = s.terminationReason() == null ? "" : s.terminationReason();
+        reason.setText(why);
+        // one line beside the phase; all of it (exit, last log lines) on hover
+        if (why.isEmpty()) {
+            reason.setTooltip(null);
+        } else {
+            Tooltip tip = new Tooltip(why);
+            tip.setWrapText(true);
+            tip.setMaxWidth(640);
+            reason.setTooltip(tip);
+        }
     }
 
     /** A different session is shown: its trail will arrive through {@link #add}. */
