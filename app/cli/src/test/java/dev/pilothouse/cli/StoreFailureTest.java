@@ -9,6 +9,7 @@ import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.SessionState;
 import dev.pilothouse.runtime.local.LocalRuntime;
+import dev.pilothouse.testing.SmallDisk;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,12 +22,10 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A store that cannot write (a full disk, a damaged file): a reply is reported done only once it
@@ -37,7 +36,7 @@ class StoreFailureTest {
     @TempDir
     Path dir;
     Path dataDir;
-    Path mounted;
+    SmallDisk disk;
 
     @AfterEach
     void stopAgentsAndUnmount() throws Exception {
@@ -46,27 +45,15 @@ class StoreFailureTest {
                 r.volumes().forEach(r::stop);
             }
         }
-        if (mounted != null) {
-            new ProcessBuilder("umount", "-l", mounted.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        if (disk != null) {
+            disk.close();
         }
     }
 
-    /**
-     * The bug as reported: on a 3 MB data dir, the agent fills the disk while it works; the reply
-     * used to print and exit 0 while H2 failed to write it later, in the background and at close.
-     * Needs root to mount a tmpfs; skipped elsewhere (the injected fault below always runs).
-     */
     /** A 3 MB tmpfs to hold the data dir; the test is skipped where it cannot be mounted (not root). */
     private Path smallDisk() throws Exception {
-        Path mnt = Files.createDirectory(dir.resolve("small-disk"));
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt.toString())
-                .redirectErrorStream(true).start();
-        boolean ok = mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0;
-        String why = new String(mount.getInputStream().readAllBytes());
-        assumeTrue(ok, () -> "cannot mount a tmpfs here: " + why);
-        mounted = mnt;
-        return mnt.resolve("data");
+        disk = SmallDisk.mount(dir);
+        return disk.path().resolve("data");
     }
 
     private void deleteFills() throws Exception {
