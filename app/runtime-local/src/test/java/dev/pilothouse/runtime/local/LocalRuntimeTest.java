@@ -110,7 +110,9 @@ class LocalRuntimeTest {
         runtime.start(s, List.of(chatty));
         List<String> followed = java.util.Collections.synchronizedList(new ArrayList<>());
         try (var sub = runtime.logs(s.id(), "chatty", new LogOptions(-1, true, false), lines -> followed.addAll(texts(lines)))) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(LogFiles.rotated(log, 2)));
+            // rotated far enough that the run's beginning (its marker, in the first file) is no longer kept:
+            // with only .1 and .2 written, .2 still starts with it (this waited for .2 alone, and failed once)
+            await().atMost(Duration.ofSeconds(30)).until(() -> beginningDropped(log));
             runtime.stop(s.id());
             // the follower catches up with the last line written: in the log, or in .1 when the stop came
             // right after a rotation emptied it
@@ -142,6 +144,16 @@ class LocalRuntimeTest {
         assertThat(previous.get(0)).contains("the beginning of the previous run is no longer kept");
         assertThat(previous.subList(1, previous.size())).isNotEmpty().noneMatch(LogFiles::isRunMarker)
                 .anyMatch(l -> l.startsWith("line "));
+    }
+
+    /** Whether the oldest kept file (.2) exists and no longer starts with the run's marker. */
+    private static boolean beginningDropped(Path log) {
+        try (java.io.BufferedReader r = Files.newBufferedReader(LogFiles.rotated(log, 2))) {
+            String first = r.readLine();
+            return first != null && !LogFiles.isRunMarker(first);
+        } catch (java.io.IOException notYetOrBeingRenamed) {
+            return false;
+        }
     }
 
     @Test
