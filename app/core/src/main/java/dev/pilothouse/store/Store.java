@@ -130,8 +130,7 @@ public final class Store implements AutoCloseable {
                     dir, recorded.state().seq() - found.seq(), found.seq());
         }
 
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url(dir, exists ? ";IFEXISTS=TRUE" : ""), "pilothouse", "");
-        pool.setMaxConnections(32);
+        JdbcConnectionPool pool = newPool(dir, exists ? ";IFEXISTS=TRUE" : "");
         SeqFile seqFile;
         try {
             migrate(pool);
@@ -268,8 +267,8 @@ public final class Store implements AutoCloseable {
                 + "; close the console / stop the engine (`pilothouse engine stop`) first";
     }
 
-    private static JdbcConnectionPool newPool(Path dir) {
-        JdbcConnectionPool p = JdbcConnectionPool.create(url(dir, ";IFEXISTS=TRUE"), "pilothouse", "");
+    private static JdbcConnectionPool newPool(Path dir, String extra) {
+        JdbcConnectionPool p = JdbcConnectionPool.create(url(dir, extra), "pilothouse", "");
         p.setMaxConnections(32);
         return p;
     }
@@ -315,14 +314,15 @@ public final class Store implements AutoCloseable {
      * once reported.
      */
     public <T> T read(Function<StoreTx, T> work) {
+        java.util.function.Supplier<T> once = () -> jdbi.withHandle(h -> work.apply(new StoreTx(h)));
         try {
-            return translated(() -> jdbi.withHandle(h -> work.apply(new StoreTx(h))));
+            return translated(once);
         } catch (OperationFailedException e) {
             if (!(e.getCause() instanceof JdbiException)) {
                 throw e;
             }
             log.debug("read failed, trying it once more: {}", e.getMessage());
-            return translated(() -> jdbi.withHandle(h -> work.apply(new StoreTx(h))));
+            return translated(once);
         }
     }
 
@@ -453,7 +453,7 @@ public final class Store implements AutoCloseable {
             return true;
         }
         // the new pool first: a thread that still holds the old one moves on to it (see connect)
-        JdbcConnectionPool fresh = newPool(dataDir);
+        JdbcConnectionPool fresh = newPool(dataDir, ";IFEXISTS=TRUE");
         pool = fresh;
         dead.dispose();
         long seq;
@@ -463,10 +463,8 @@ public final class Store implements AutoCloseable {
             seq = rs.getLong(1);
         } catch (SQLException | RuntimeException e) {
             log.warn("the store in {} cannot be opened again yet: {}", dataDir, rootMessage(e));
-            // still failing (no space yet): the next store call opens the file afresh through a pool
-            // with no connection yet (H2 itself shuts down a database it finds broken on its next use)
-            pool = newPool(dataDir);
-            fresh.dispose();
+            // still failing (no space yet): the new pool got no connection, so the next store call
+            // opens the file afresh through it (H2 shuts down a database it finds broken on its next use)
             return false;
         }
         if (seq < seqFile.seq()) {
