@@ -60,8 +60,11 @@ public final class Store implements AutoCloseable {
      * lost every commit of a process killed inside it: 0 of 20 rows survived kill -9, 20 of 20 with it).
      * DB_CLOSE_ON_EXIT=FALSE: the engine closes the store itself, from its own shutdown hook (serve on
      * SIGTERM); H2's hook closed the database first, so the engine's last writes failed with a trace.
+     * TRACE_LEVEL_FILE=4: H2's own errors go to the app log (logger "h2database"). Its trace file
+     * leaked one open descriptor per failed open, so under a long full disk the process ran out of
+     * descriptors and the space of deleted files never came back (StoreReopenTest).
      */
-    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=4";
     /** A valid store file is at least its two header blocks. */
     static final long MIN_FILE_SIZE = 8192;
     static final List<String> TABLES = List.of("AGENTS", "SESSIONS", "SESSION_AGENTS", "MESSAGES", "AUDIT_EVENTS");
