@@ -3,7 +3,6 @@ package dev.pilothouse.store;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.errors.PilothouseException;
 import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -77,7 +76,7 @@ public final class Store implements AutoCloseable {
     private final Path dataDir;
     private final StoreOptions options;
     /** Replaced when H2 has closed the database under the engine (a failed write): see {@link #reopen}. */
-    private volatile JdbcConnectionPool pool;
+    private volatile StorePool pool;
     private final Jdbi jdbi;
     private final SeqFile seqFile;
     private final ScheduledExecutorService maintenance;
@@ -87,7 +86,7 @@ public final class Store implements AutoCloseable {
     private final Object backupLock = new Object();
     private volatile Optional<Backup> newestBackup;
 
-    private Store(Path dataDir, StoreOptions options, JdbcConnectionPool pool, SeqFile seqFile) {
+    private Store(Path dataDir, StoreOptions options, StorePool pool, SeqFile seqFile) {
         this.dataDir = dataDir;
         this.options = options;
         this.pool = pool;
@@ -133,7 +132,7 @@ public final class Store implements AutoCloseable {
                     dir, recorded.state().seq() - found.seq(), found.seq());
         }
 
-        JdbcConnectionPool pool = newPool(dir, exists ? ";IFEXISTS=TRUE" : "");
+        StorePool pool = newPool(dir, exists ? ";IFEXISTS=TRUE" : "");
         SeqFile seqFile;
         try {
             migrate(pool);
@@ -171,14 +170,14 @@ public final class Store implements AutoCloseable {
      * opening the engine: docs/performance.md). An older store is migrated as before; a newer one
      * is left to Flyway to refuse.
      */
-    static void migrate(JdbcConnectionPool pool) throws SQLException {
+    static void migrate(javax.sql.DataSource pool) throws SQLException {
         if (schemaIsCurrent(pool)) {
             return;
         }
         Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
     }
 
-    static boolean schemaIsCurrent(JdbcConnectionPool pool) throws SQLException {
+    static boolean schemaIsCurrent(javax.sql.DataSource pool) throws SQLException {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             String history;
             try (ResultSet t = s.executeQuery("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "
@@ -270,10 +269,8 @@ public final class Store implements AutoCloseable {
                 + "; close the console / stop the engine (`pilothouse engine stop`) first";
     }
 
-    private static JdbcConnectionPool newPool(Path dir, String extra) {
-        JdbcConnectionPool p = JdbcConnectionPool.create(url(dir, extra), "pilothouse", "");
-        p.setMaxConnections(32);
-        return p;
+    private static StorePool newPool(Path dir, String extra) {
+        return new StorePool(url(dir, extra), "pilothouse", "", 32);
     }
 
     static String url(Path dir, String extra) {
@@ -317,7 +314,11 @@ public final class Store implements AutoCloseable {
      * once reported.
      */
     public <T> T read(Function<StoreTx, T> work) {
-        java.util.function.Supplier<T> once = () -> jdbi.withHandle(h -> work.apply(new StoreTx(h)));
+        java.util.function.Supplier<T> once = () -> jdbi.withHandle(h -> {
+            T r = work.apply(new StoreTx(h));
+            endRead(h);
+            return r;
+        });
         try {
             return translated(once);
         } catch (OperationFailedException e) {
@@ -326,6 +327,21 @@ public final class Store implements AutoCloseable {
             }
             log.debug("read failed, trying it once more: {}", e.getMessage());
             return translated(once);
+        }
+    }
+
+    /**
+     * Ends the read's transaction with a commit (it changed nothing, so H2 writes nothing). Left
+     * open, it was rolled back when the pool next handed out the connection, and H2 ends every
+     * rollback, even of a read, by writing the store's pending changes under its store lock: each
+     * read waited on, or did, the write of a chunk for another thread's commit (the watch stream's
+     * reads spent 69 % of their time so, and writers reached only ~530 changes/s).
+     */
+    private static void endRead(Handle h) {
+        try {
+            h.getConnection().commit();
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
         }
     }
 
@@ -356,7 +372,7 @@ public final class Store implements AutoCloseable {
     private <T> T translated(java.util.function.Supplier<T> work) {
         long deadline = System.nanoTime() + HANDOVER_WAIT.toNanos();
         while (true) {
-            JdbcConnectionPool used = pool;
+            StorePool used = pool;
             try {
                 return work.get();
             } catch (JdbiException e) {
@@ -390,7 +406,7 @@ public final class Store implements AutoCloseable {
     private Connection connect() throws SQLException {
         long deadline = System.nanoTime() + HANDOVER_WAIT.toNanos();
         for (int attempt = 0; ; attempt++) {
-            JdbcConnectionPool p = pool;
+            StorePool p = pool;
             try {
                 return p.getConnection();
             } catch (IllegalStateException disposed) {
@@ -448,7 +464,7 @@ public final class Store implements AutoCloseable {
      * @param dead the pool the failing work used; if another thread has replaced it, nothing is done
      * @return whether the store can be tried again
      */
-    private synchronized boolean reopen(JdbcConnectionPool dead) {
+    private synchronized boolean reopen(StorePool dead) {
         if (closed.get()) {
             return false;
         }
@@ -456,7 +472,7 @@ public final class Store implements AutoCloseable {
             return true;
         }
         // the new pool first: a thread that still holds the old one moves on to it (see connect)
-        JdbcConnectionPool fresh = newPool(dataDir, ";IFEXISTS=TRUE");
+        StorePool fresh = newPool(dataDir, ";IFEXISTS=TRUE");
         pool = fresh;
         dead.dispose();
         long seq;
@@ -696,7 +712,7 @@ public final class Store implements AutoCloseable {
      * close writes, fails again on a full disk, and leaves the broken database registered in this
      * process: every later open here, even after space is freed, then gets its old error.
      */
-    private static void abandon(JdbcConnectionPool pool) {
+    private static void abandon(StorePool pool) {
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
             st.execute("SHUTDOWN IMMEDIATELY");
         } catch (SQLException | RuntimeException e) {
