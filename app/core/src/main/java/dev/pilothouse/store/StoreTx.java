@@ -287,11 +287,16 @@ public final class StoreTx {
 
     /** Which sessions changed after {@code seq}, and to which version: cheap to poll often. */
     public List<ChangeHead> changeHeadsSince(long seq) {
-        return h.createQuery("SELECT seq, id, version FROM sessions WHERE seq > :s ORDER BY seq").bind("s", seq)
-                .map((rs, ctx) -> new ChangeHead(rs.getLong(1), rs.getString(2), rs.getLong(3))).list();
+        return h.createQuery("SELECT seq, id, version, name, context, state, phase, deleted_at IS NOT NULL FROM sessions "
+                        + "WHERE seq > :s ORDER BY seq").bind("s", seq)
+                .map((rs, ctx) -> new ChangeHead(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                        rs.getString(5), SessionState.valueOf(rs.getString(6)), Phase.valueOf(rs.getString(7)), rs.getBoolean(8)))
+                .list();
     }
 
-    public record ChangeHead(long seq, String id, long version) {
+    /** A session's change number with what a watcher is told of the change (no second read of the session). */
+    public record ChangeHead(long seq, String id, long version, String name, String context, SessionState state,
+                             Phase phase, boolean deleted) {
     }
 
     /** The current version of the given sessions, with their change numbers. */
