@@ -60,13 +60,21 @@ final class Output {
     }
 
     void session(Session s) {
+        session(s, null);
+    }
+
+    /** One session, with what its start waits for when it is starting ({@code progress}). */
+    void session(Session s, String progress) {
+        var n = SessionJson.toJson(s);
+        if (progress != null) {
+            n.put("progress", progress);
+        }
         if (structured()) {
-            json(SessionJson.toJson(s));
+            json(n);
             return;
         }
-        JsonNode n = SessionJson.toJson(s);
         List<String[]> rows = new ArrayList<>();
-        n.fields().forEachRemaining(e -> rows.add(new String[]{e.getKey(), e.getValue().isTextual()
+        n.properties().forEach(e -> rows.add(new String[]{e.getKey(), e.getValue().isTextual()
                 ? e.getValue().asText() : e.getValue().isNull() ? "" : Json.compact(e.getValue())}));
         int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
         for (String[] r : rows) {

@@ -229,7 +229,8 @@ final class SessionsCommand {
 
         @Override
         int run(Engine e, Output o) {
-            o.session(e.session(ref));
+            Session s = e.session(ref);
+            o.session(s, e.startProgress(s));
             return 0;
         }
     }

@@ -27,6 +27,7 @@ import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionJson;
+import dev.pilothouse.session.SessionState;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -346,6 +347,11 @@ public final class ApiEngine implements EngineOperations {
                 return ended;
             }
         };
+    }
+
+    @Override
+    public String startProgress(Session s) {
+        return s.state() != SessionState.INIT ? null : text(get(sessionUrl(s.id())), "progress");
     }
 
     @Override

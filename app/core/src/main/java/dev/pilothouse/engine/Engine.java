@@ -495,6 +495,18 @@ public final class Engine implements EngineOperations {
         return runtime(s).volumeLocation(s.id());
     }
 
+    @Override
+    public String startProgress(Session s) {
+        if (s.state() != SessionState.INIT || s.deleted()) {
+            return null;
+        }
+        try {
+            return runtime(s).startProgress(s.id()).orElse(null);
+        } catch (RuntimeException unavailable) {
+            return null; // the runtime cannot say now (an unknown context, a cluster out of reach)
+        }
+    }
+
     public SessionRuntime runtime(Session s) {
         return runtimes.runtime(s.context());
     }
@@ -1151,10 +1163,6 @@ public final class Engine implements EngineOperations {
     }
 
     /**
-     * The deadline of a start: if the start's thread is gone by then (the session still owned here
-     * with nothing in flight), the session's handler settles it as interrupted work.
-     */
-    /**
      * Has the session's handler look at it shortly: after work on it ended without its record being
      * written (a full disk), the handler settles it, retrying with backoff until the store writes.
      */
@@ -1162,6 +1170,10 @@ public final class Engine implements EngineOperations {
         queue.addAfter(new WorkKey.OfSession(sessionId), Duration.ofSeconds(1));
     }
 
+    /**
+     * The deadline of a start: if the start's thread is gone by then (the session still owned here
+     * with nothing in flight), the session's handler settles it as interrupted work.
+     */
     void startDeadline(String sessionId) {
         queue.addAfter(new WorkKey.OfSession(sessionId), config.startTimeout().plusSeconds(10));
     }

@@ -46,6 +46,12 @@ public interface EngineOperations extends AutoCloseable {
     /** Where a session's volume is, for people (a directory, or a PVC). */
     String volumeLocation(Session s);
 
+    /**
+     * What a starting session waits for before its agents run, for people ({@code pulling image
+     * "x" (45 s)}); null when it is not starting or its runtime cannot tell.
+     */
+    String startProgress(Session s);
+
     List<AgentDefinition> agents(boolean includeDeleted);
 
     AgentDefinition createAgent(AgentDefinition draft);

@@ -14,6 +14,7 @@ import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.AgentStatus;
 import dev.pilothouse.runtime.DiscoveredSession;
 import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.StartLimits;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
@@ -138,7 +139,7 @@ final class Lifecycle {
         long launched = System.nanoTime();
         try {
             // recorded while the agents boot, off the path to READY; a pod waiting to be scheduled is PENDING
-            current = observePhase(current, runtime, op);
+            current = observePhase(current, runtime.observedPhase(id), op);
             current = waitHealthy(current, runtime, op);
         } catch (StartFailure | OperationFailedException e) {
             return fail(id, runtime, op, e.getMessage());
@@ -173,8 +174,8 @@ final class Lifecycle {
     }
 
     /** Records the start-up phase the runtime sees now (PENDING or INITIALIZING), if it changed. */
-    private Session observePhase(Session s, SessionRuntime runtime, InFlight.Start op) {
-        Phase seen = runtime.observedPhase(s.id()).filter(p -> p == Phase.PENDING).orElse(Phase.INITIALIZING);
+    private Session observePhase(Session s, Optional<Phase> observed, InFlight.Start op) {
+        Phase seen = observed.filter(p -> p == Phase.PENDING).orElse(Phase.INITIALIZING);
         if (s.phase() == seen) {
             return s;
         }
@@ -226,9 +227,54 @@ final class Lifecycle {
         }
     }
 
+    /**
+     * The deadlines of one start, counted fairly: on a runtime with start-up steps (a pod scheduled,
+     * its images pulled) the health limit runs from when the runtime first sees the agents run,
+     * and only a backstop from the start; otherwise the start timeout from the start.
+     */
+    private static final class Clocks {
+        private final long start;
+        private final Duration health;
+        private final long backstop;
+        private final Duration untilRunning;
+        private long runningSince;
+        private boolean running;
+
+        Clocks(long start, Optional<StartLimits> limits, Duration startTimeout) {
+            this.start = start;
+            this.health = limits.map(StartLimits::health).orElse(startTimeout);
+            this.untilRunning = limits.map(StartLimits::untilRunning).orElse(null);
+            this.running = limits.isEmpty();
+            this.runningSince = start;
+            this.backstop = untilRunning == null ? Long.MAX_VALUE : start + untilRunning.plus(health).toNanos();
+        }
+
+        void observed(Optional<Phase> phase, long now) {
+            if (!running && phase.orElse(null) == Phase.RUNNING) {
+                running = true;
+                runningSince = now;
+            }
+        }
+
+        boolean running() {
+            return running;
+        }
+
+        /** Null while in time; else what passed, in words ("within 120 s of their containers running"). */
+        String late(long now) {
+            if (running && now > runningSince + health.toNanos()) {
+                return "within " + health.toSeconds() + " s" + (untilRunning == null ? "" : " of their containers running");
+            }
+            if (!running && now > backstop) {
+                return "did not run within " + (backstop - start) / 1_000_000_000L + " s of the start";
+            }
+            return null;
+        }
+    }
+
     private Session waitHealthy(Session s, SessionRuntime runtime, InFlight.Start op) throws StartFailure, StartCancelled {
         long start = System.nanoTime();
-        long deadline = start + engine.config().startTimeout().toNanos();
+        Clocks clocks = new Clocks(start, runtime.startLimits(), engine.config().startTimeout());
         AgentClient client = engine.agentClient();
         Set<String> healthy = new HashSet<>();
         Map<String, String> impostors = new HashMap<>();
@@ -268,13 +314,16 @@ final class Lifecycle {
                                 + Reasons.of(st, "during start-up"));
                     }
                 }
-                current = observePhase(current, runtime, op);
+                Optional<Phase> observed = runtime.observedPhase(s.id());
+                clocks.observed(observed, now);
+                current = observePhase(current, observed, op);
             }
             if (Thread.currentThread().isInterrupted()) {
                 // parkNanos returns at once for an interrupted thread: go on and the loop spins hot until the deadline
                 throw new StartFailure("start-up interrupted while waiting for the agents to answer /healthz");
             }
-            if (System.nanoTime() > deadline) {
+            String late = clocks.late(System.nanoTime());
+            if (late != null) {
                 List<String> waiting = s.agents().stream().map(SessionAgent::name).filter(n -> !healthy.contains(n)).toList();
                 StringBuilder why = new StringBuilder();
                 for (String n : waiting) {
@@ -282,9 +331,9 @@ final class Lifecycle {
                         why.append("agent '").append(n).append("': ").append(impostors.get(n)).append("; ");
                     }
                 }
-                throw new StartFailure(why + "agents " + waiting + " did not answer /healthz"
-                        + (impostors.isEmpty() ? "" : " as themselves") + " within "
-                        + engine.config().startTimeout().toSeconds() + " s");
+                String progress = clocks.running() ? "" : runtime.startProgress(s.id()).map(p -> " (" + p + ")").orElse("");
+                throw new StartFailure(why + "agents " + waiting + (clocks.running() ? " did not answer /healthz"
+                        + (impostors.isEmpty() ? "" : " as themselves") + " " : " ") + late + progress);
             }
             // quick agents answer within milliseconds; a pod pulling its image takes seconds: poll less
             LockSupport.parkNanos(System.nanoTime() - start < SLOW_START_NANOS ? HEALTH_POLL_NANOS : SLOW_POLL_NANOS);

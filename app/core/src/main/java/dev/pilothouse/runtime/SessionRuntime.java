@@ -89,6 +89,23 @@ public interface SessionRuntime extends AutoCloseable {
     }
 
     /**
+     * How long each step of a start may take, for a runtime whose agents may wait long before
+     * they run (a pod being scheduled, its images pulled); empty: the engine's start timeout,
+     * counted from the start.
+     */
+    default Optional<StartLimits> startLimits() {
+        return Optional.empty();
+    }
+
+    /**
+     * What a start waits for before its agents run, for people, with how long it has waited
+     * ({@code pulling image "x" (45 s)}); empty when the agents run or the runtime cannot tell.
+     */
+    default Optional<String> startProgress(String sessionId) {
+        return Optional.empty();
+    }
+
+    /**
      * Why a connection to an agent that the runtime still counts as running just failed, when it
      * can tell: its container was restarted, the stream carrying the connection was closed.
      * Asked right after the failure; may wait a moment (up to about two seconds) for the runtime

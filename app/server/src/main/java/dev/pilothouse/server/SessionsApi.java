@@ -412,12 +412,18 @@ final class SessionsApi {
         Engine e = scoped(ctx);
         Session s = sessions.get(new SessionKey(ctx.queryParam("context"), ctx.queryParam("namespace"), ctx.pathParam("id")),
                 k -> e.session(k.ref()));
+        // a starting session's progress changes without a new version: never "not modified" then
+        String progress = e.startProgress(s);
         String none = ctx.header("If-None-Match");
-        if (none != null && none.equals(etag(s))) {
+        if (none != null && none.equals(etag(s)) && progress == null) {
             ctx.status(304).header("ETag", etag(s));
             return;
         }
-        ctx.status(200).header("ETag", etag(s)).json(SessionJson.toJson(s).put("volume", volume(Auth.engine(ctx), s)));
+        var json = SessionJson.toJson(s).put("volume", volume(Auth.engine(ctx), s));
+        if (progress != null) {
+            json.put("progress", progress);
+        }
+        ctx.status(200).header("ETag", etag(s)).json(json);
     }
 
     /** Where the session's volume is, for people (a directory, or a PVC); null when its runtime cannot say now. */

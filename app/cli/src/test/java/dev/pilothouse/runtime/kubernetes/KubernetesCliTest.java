@@ -39,6 +39,25 @@ class KubernetesCliTest extends KubernetesTestBase {
     }
 
     @Test
+    void showSaysWhatAStartWaitsFor() {
+        kubelet.manual = true;
+        CompletableFuture.runAsync(() -> engine.create(CreateRequest.of("pulling", "reference"), null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.sessions(false).size() == 1
+                && pod(engine.sessions(false).get(0)) != null);
+        String pod = ObjectNames.of(engine.sessions(false).get(0).id());
+        kubelet.creating(NS, pod);
+        kubelet.pulling(NS, pod);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            out.getBuffer().setLength(0);
+            return cli(out, err, "--data-dir", dataDir.toString(), "--context", CONTEXT, "--namespace", NS,
+                    "sessions", "show", "pulling") == 0 && out.toString().contains("progress");
+        });
+        assertThat(out.toString()).containsPattern("progress +pulling image \"ghcr.io/pilothouse/reference-agent:0.1.0\" \\(\\d+ s\\)");
+    }
+
+    @Test
     void logsFollowShowsARestartAndExitsWhenTheSessionIsPaused() {
         Session s = engine.create(CreateRequest.of("tailed", "reference"), null).session();
         assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);

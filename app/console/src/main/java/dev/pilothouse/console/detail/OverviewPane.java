@@ -4,6 +4,7 @@ import dev.pilothouse.console.Console;
 import dev.pilothouse.engine.UpdateRequest;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
 import dev.pilothouse.session.Validation;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
@@ -46,6 +47,12 @@ final class OverviewPane extends ScrollPane implements DetailView {
     private Session shown;
     private boolean loading;
     private final Map<String, String> volumes = new java.util.HashMap<>();
+    /** Asks every second what a starting session waits for, while one is shown. */
+    private final javafx.animation.Timeline progressTicker = new javafx.animation.Timeline(
+            new javafx.animation.KeyFrame(javafx.util.Duration.seconds(1), e -> askProgress()));
+    private boolean askingProgress;
+    /** The shown session while it starts, else null. */
+    private Session starting;
 
     OverviewPane(Console console) {
         this.console = console;
@@ -97,6 +104,26 @@ final class OverviewPane extends ScrollPane implements DetailView {
         content.setPadding(new Insets(12));
         setContent(content);
         setDisable(true);
+        progressTicker.setCycleCount(javafx.animation.Animation.INDEFINITE);
+    }
+
+    /** Fills the start-up row with what the start waits for ("pulling image ... (45 s)"). */
+    private void askProgress() {
+        Session s = starting;
+        if (s == null) {
+            progressTicker.stop();
+            return;
+        }
+        if (askingProgress) {
+            return; // the last question is still out (a slow runtime): no pile-up
+        }
+        askingProgress = true;
+        console.run(() -> console.engine().startProgress(s), p -> {
+            askingProgress = false;
+            if (starting != null && starting.id().equals(s.id()) && facts.lookup("#fact-start-up") instanceof Label l) {
+                l.setText(p == null ? "starting agents" : p);
+            }
+        }, error -> askingProgress = false);
     }
 
     private Node lineage() {
@@ -193,6 +220,9 @@ final class OverviewPane extends ScrollPane implements DetailView {
         Map<String, String> rows = new java.util.LinkedHashMap<>();
         rows.put("Id", s.id());
         rows.put("State / phase", s.state() + " / " + s.phase());
+        if (s.state() == SessionState.INIT && !s.deleted()) {
+            rows.put("Start-up", "starting agents");
+        }
         rows.put("Context / namespace", s.context() + " / " + s.namespace());
         rows.put("Agents", String.join(", ", s.agents().stream()
                 .map(a -> a.name() + (a.model() != null ? " (" + a.model() + ")" : "")).toList()));
@@ -214,6 +244,13 @@ final class OverviewPane extends ScrollPane implements DetailView {
             v.setWrapText(true);
             v.setId("fact-" + e.getKey().toLowerCase().replaceAll("[^a-z]+", "-"));
             row(facts, r++, e.getKey(), v);
+        }
+        starting = rows.containsKey("Start-up") ? s : null;
+        if (starting != null) {
+            askProgress();
+            progressTicker.play();
+        } else {
+            progressTicker.stop();
         }
     }
 

@@ -12,6 +12,7 @@ import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.runtime.RuntimeEvent;
+import dev.pilothouse.runtime.StartLimits;
 import dev.pilothouse.runtime.SessionLookup;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
@@ -553,7 +554,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                     + "stopped from another workstation, while no engine here watched)";
         }
         return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lost, clock.instant(),
-                settings.unschedulableDeadline());
+                settings.unschedulableDeadline(), settings.pullDeadline());
     }
 
     @Override
@@ -564,6 +565,24 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
         Pod pod = informers(ns.get()).pod(ObjectNames.of(sessionId));
         return pod == null ? Optional.empty() : Optional.ofNullable(view(sessionId, informers(ns.get()), agentsOf(pod)).phase());
+    }
+
+    /** The scheduling and pull deadlines are this runtime's (see PodStates); the health deadline is the engine's. */
+    @Override
+    public Optional<StartLimits> startLimits() {
+        return Optional.of(new StartLimits(settings.unschedulableDeadline().plus(settings.pullDeadline()), settings.healthDeadline()));
+    }
+
+    @Override
+    public Optional<String> startProgress(String sessionId) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !informers(ns.get()).synced()) {
+            return Optional.empty();
+        }
+        NamespaceInformers cache = informers(ns.get());
+        Pod pod = cache.pod(ObjectNames.of(sessionId));
+        return pod == null ? Optional.empty()
+                : StartProgress.of(pod, cache.eventsAbout(pod.getMetadata().getUid()), clock.instant());
     }
 
     private static List<String> agentsOf(Pod pod) {
@@ -926,7 +945,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         Phase previous = v.phase() == null ? phases.get(id) : phases.put(id, v.phase());
         if (!live || before == null) {
             // the first list and our own creations: reconciliation and the engine's start look at these
-            scheduleUnschedulableCheck(id, ns, now, v);
+            scheduleDeadlineCheck(id, ns, now, v);
             return;
         }
         if (v.phase() != null && v.phase() != previous) {
@@ -944,7 +963,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 emit(new RuntimeEvent.AgentExited(id, st.agent(), st.exitCode(), st.detail()));
             }
         }
-        scheduleUnschedulableCheck(id, ns, now, v);
+        scheduleDeadlineCheck(id, ns, now, v);
     }
 
     /**
@@ -999,25 +1018,41 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 .findFirst().orElse(0);
     }
 
-    /** An unschedulable pod fails when its deadline passes, even if nothing about it changes by then. */
-    private void scheduleUnschedulableCheck(String id, String ns, Pod pod, PodStates.View v) {
-        if (v.phase() != Phase.PENDING || v.failure() != null || pod.getStatus() == null) {
+    /**
+     * A pod that stays unschedulable, or whose containers do not come up after it was scheduled,
+     * fails when that step's deadline passes, even if nothing about it changes by then.
+     */
+    private void scheduleDeadlineCheck(String id, String ns, Pod pod, PodStates.View v) {
+        if (v.failure() != null || pod.getStatus() == null) {
             return;
         }
-        boolean unschedulable = pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "PodScheduled".equals(c.getType()) && "Unschedulable".equals(c.getReason()));
-        if (unschedulable && reported.add(id + "/" + pod.getMetadata().getUid() + "/unschedulable-timer")) {
-            timers.schedule(() -> {
-                NamespaceInformers cache = informers.get(ns);
-                Pod current = cache == null ? null : cache.pod(ObjectNames.of(id));
-                if (current != null) {
-                    PodStates.View later = view(id, cache, agentsOf(current));
-                    if (later.failure() != null && reported.add(id + "/" + current.getMetadata().getUid() + "/unschedulable")) {
-                        emit(new RuntimeEvent.AgentFailed(id, later.failure().agent(), "Unschedulable", later.failure().detail()));
-                    }
-                }
-            }, settings.unschedulableDeadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        String step;
+        Duration after;
+        if (v.phase() == Phase.PENDING && pod.getStatus().getConditions().stream()
+                .anyMatch(c -> "PodScheduled".equals(c.getType()) && "Unschedulable".equals(c.getReason()))) {
+            step = "Unschedulable";
+            after = settings.unschedulableDeadline();
+        } else if (v.phase() == Phase.INITIALIZING && pod.getStatus().getContainerStatuses().stream().anyMatch(PodStates::neverRan)) {
+            step = "StartTimeout";
+            after = Duration.between(clock.instant(), PodStates.scheduledAt(pod, clock.instant()).plus(settings.pullDeadline()));
+        } else {
+            return;
         }
+        String uid = pod.getMetadata().getUid();
+        if (!reported.add(id + "/" + uid + "/" + step + "-timer")) {
+            return;
+        }
+        timers.schedule(() -> {
+            NamespaceInformers cache = informers.get(ns);
+            Pod current = cache == null ? null : cache.pod(ObjectNames.of(id));
+            if (current != null && uid.equals(current.getMetadata().getUid())) {
+                PodStates.View later = view(id, cache, agentsOf(current));
+                if (later.failure() != null && later.failure().detail().startsWith(step) && reported.add(id + "/" + uid + "/" + step)) {
+                    emit(new RuntimeEvent.AgentFailed(id, later.failure().agent(), step,
+                            later.failure().detail().substring(step.length() + 1).strip()));
+                }
+            }
+        }, Math.max(0, after.toMillis()) + 1000, TimeUnit.MILLISECONDS);
     }
 
     /** Events older than this when first seen come from the first list: history, not news. */
@@ -1042,7 +1077,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 && Objects.equals(before.getMessage(), now.getMessage())) {
             return;
         }
-        Instant seen = eventTime(now);
+        Instant seen = StartProgress.eventTime(now, null);
         if (before == null && seen != null && seen.isBefore(Instant.now().minus(EVENT_NEWS))) {
             return;
         }
@@ -1070,19 +1105,6 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         emit(new RuntimeEvent.Observed(id, what, detail));
     }
 
-    private static Instant eventTime(io.fabric8.kubernetes.api.model.Event e) {
-        for (String t : new String[]{e.getLastTimestamp(), e.getEventTime() == null ? null : e.getEventTime().getTime(),
-                e.getFirstTimestamp(), e.getMetadata().getCreationTimestamp()}) {
-            if (t != null) {
-                try {
-                    return Instant.parse(t);
-                } catch (RuntimeException ex) {
-                    // another format: try the next
-                }
-            }
-        }
-        return null;
-    }
 
     /** The session an object of the namespace belongs to: from the cache, else from its name. */
     private String sessionOf(String ns, String kind, String name) {

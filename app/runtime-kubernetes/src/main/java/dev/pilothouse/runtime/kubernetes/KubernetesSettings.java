@@ -30,6 +30,10 @@ import java.util.TreeSet;
  * @param egressAllowed             CIDRs a session's pod may reach; empty: no egress at all
  * @param egressBlocked             CIDRs carved out of those (the cloud metadata addresses by default)
  * @param unschedulableDeadline     how long a pod may stay unschedulable before the session is in ERROR
+ * @param pullDeadline              how long a scheduled pod's containers may take to run (images pulled,
+ *                                  volumes mounted, containers created) before the session is in ERROR
+ * @param healthDeadline            how long the agents may take to answer /healthz once their containers
+ *                                  run; null: the engine's start timeout (120 s)
  */
 public record KubernetesSettings(
         String namespace,
@@ -40,6 +44,8 @@ public record KubernetesSettings(
         List<String> egressAllowed,
         List<String> egressBlocked,
         Duration unschedulableDeadline,
+        Duration pullDeadline,
+        Duration healthDeadline,
         long runAsUser,
         long runAsGroup,
         long fsGroup,
@@ -57,7 +63,7 @@ public record KubernetesSettings(
 
     public static final KubernetesSettings DEFAULTS = new KubernetesSettings(null, REFERENCE_IMAGE, null, false,
             "busybox:1.36", List.of("0.0.0.0/0", "::/0"), List.of("169.254.169.254/32", "fd00:ec2::254/128"),
-            Duration.ofMinutes(5), 1000, 1000, 1000, "/workspace", 10, Duration.ofSeconds(5), Duration.ofSeconds(10),
+            Duration.ofMinutes(5), Duration.ofMinutes(10), null, 1000, 1000, 1000, "/workspace", 10, Duration.ofSeconds(5), Duration.ofSeconds(10),
             Duration.ofSeconds(30), 5, Duration.ofMillis(250), Duration.ofHours(1));
 
     public KubernetesSettings {
@@ -67,8 +73,8 @@ public record KubernetesSettings(
 
     private static final Set<String> KEYS = Set.of("namespace", "defaultImage", "storageClass",
             "storageClassSupportsClone", "copyImage", "egressAllowed", "egressBlocked", "unschedulableDeadlineSeconds",
-            "runAsUser", "runAsGroup", "fsGroup", "workspacePath", "terminationGracePeriodSeconds", "heartbeatSeconds",
-            "connectTimeoutSeconds", "requestTimeoutSeconds", "requestRetries", "requestRetryIntervalMillis",
+            "pullDeadlineSeconds", "healthDeadlineSeconds", "runAsUser", "runAsGroup", "fsGroup", "workspacePath",
+            "terminationGracePeriodSeconds", "heartbeatSeconds", "connectTimeoutSeconds", "requestTimeoutSeconds", "requestRetries", "requestRetryIntervalMillis",
             "copyTimeoutSeconds");
 
     /** The settings for a context: the defaults, the file's top level, then its {@code contexts.<context>}. */
@@ -124,6 +130,9 @@ public record KubernetesSettings(
                 r.cidrs("egressAllowed", egressAllowed),
                 r.cidrs("egressBlocked", egressBlocked),
                 Duration.ofSeconds(r.number("unschedulableDeadlineSeconds", unschedulableDeadline.toSeconds(), 1, 86_400)),
+                Duration.ofSeconds(r.number("pullDeadlineSeconds", pullDeadline.toSeconds(), 1, 86_400)),
+                n.has("healthDeadlineSeconds") ? Duration.ofSeconds(r.number("healthDeadlineSeconds", 0, 1, 86_400))
+                        : healthDeadline,
                 r.number("runAsUser", runAsUser, 1, Integer.MAX_VALUE),
                 r.number("runAsGroup", runAsGroup, 0, Integer.MAX_VALUE),
                 r.number("fsGroup", fsGroup, 0, Integer.MAX_VALUE),

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,8 @@ final class NamespaceInformers implements AutoCloseable {
         /** A Kubernetes Event recorded (or counted again) in the namespace, after the first list. */
         void event(String namespace, Event before, Event now);
     }
+
+    private static final String BY_OBJECT = "involvedObject.uid";
 
     final String namespace;
     private final SharedIndexInformer<Pod> pods;
@@ -102,6 +105,9 @@ final class NamespaceInformers implements AutoCloseable {
     private static SharedIndexInformer<Event> watchEvents(KubernetesClient client, String namespace, Listener listener) {
         try {
             SharedIndexInformer<Event> inf = client.v1().events().inNamespace(namespace).runnableInformer(0);
+            // what a starting pod waits for is read from its own Events (StartProgress)
+            inf.addIndexers(Map.of(BY_OBJECT, e -> e.getInvolvedObject() == null || e.getInvolvedObject().getUid() == null
+                    ? List.of() : List.of(e.getInvolvedObject().getUid())));
             CompletableFuture<Void> first = new CompletableFuture<>();
             inf.exceptionHandler((started, t) -> {
                 log.debug("events of namespace {}: {}", namespace, t.toString());
@@ -161,6 +167,11 @@ final class NamespaceInformers implements AutoCloseable {
 
     PersistentVolumeClaim claim(String name) {
         return claims.getStore().getByKey(namespace + "/" + name);
+    }
+
+    /** The Events about one object (by uid) seen so far; none when Events may not be watched. */
+    List<Event> eventsAbout(String uid) {
+        return events == null ? List.of() : events.getIndexer().byIndex(BY_OBJECT, uid);
     }
 
     List<Pod> pods() {

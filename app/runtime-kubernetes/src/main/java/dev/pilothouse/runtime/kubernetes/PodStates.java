@@ -41,7 +41,7 @@ final class PodStates {
      * @param lostPod why the pod is gone when someone else deleted it, else null
      */
     static View of(String sessionId, Pod pod, PersistentVolumeClaim pvc, boolean volumeExpected, List<String> agents,
-                   String lostPod, Instant now, Duration unschedulableDeadline) {
+                   String lostPod, Instant now, Duration unschedulableDeadline, Duration pullDeadline) {
         List<AgentStatus> out = new ArrayList<>();
         if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
             String why = lostPod != null ? lostPod : pod == null ? null : "its pod is being deleted";
@@ -97,8 +97,7 @@ final class PodStates {
         boolean allRunning = true;
         AgentStatus failure = null;
         for (String a : agents) {
-            ContainerStatus cs = status == null ? null : status.getContainerStatuses().stream()
-                    .filter(c -> c.getName().equals(a)).findFirst().orElse(null);
+            ContainerStatus cs = containerStatus(pod, a);
             AgentStatus st = container(pod, a, cs, volumeGone);
             if (st.kind() == AgentStatus.Kind.FAILED && failure == null) {
                 failure = st;
@@ -108,7 +107,45 @@ final class PodStates {
             out.add(st);
         }
         Phase phase = !scheduled ? Phase.PENDING : allRunning && "Running".equals(podPhase) ? Phase.RUNNING : Phase.INITIALIZING;
+        if (failure == null && scheduled) {
+            Duration waited = Duration.between(scheduledAt(pod, now), now);
+            if (waited.compareTo(pullDeadline) >= 0) {
+                for (int i = 0; i < out.size(); i++) {
+                    ContainerStatus cs = containerStatus(pod, out.get(i).agent());
+                    if (neverRan(cs)) {
+                        String waiting = cs == null || cs.getState() == null || cs.getState().getWaiting() == null ? "not created"
+                                : reason(cs.getState().getWaiting().getReason(), cs.getState().getWaiting().getMessage());
+                        out.set(i, new AgentStatus(out.get(i).agent(), AgentStatus.Kind.FAILED, null, "StartTimeout: its container "
+                                + "did not run within " + pullDeadline.toSeconds() + " s of the pod being scheduled (still "
+                                + waiting + "; kubernetes.yaml pullDeadlineSeconds is the limit)"));
+                        failure = failure == null ? out.get(i) : failure;
+                    }
+                }
+            }
+        }
         return new View(out, phase, failure);
+    }
+
+    /** When the pod was placed on a node (else when it was created): the pull deadline counts from there. */
+    static Instant scheduledAt(Pod pod, Instant now) {
+        Instant created = parse(pod.getMetadata().getCreationTimestamp(), now);
+        return condition(pod, "PodScheduled").filter(c -> "True".equals(c.getStatus()))
+                .map(c -> parse(c.getLastTransitionTime(), created)).orElse(created);
+    }
+
+    /** A container still coming up for the first time: images pulled, volumes mounted, created. */
+    static boolean neverRan(ContainerStatus cs) {
+        if (cs == null || cs.getState() == null) {
+            return true;
+        }
+        boolean ranBefore = cs.getRestartCount() != null && cs.getRestartCount() > 0
+                || cs.getLastState() != null && cs.getLastState().getTerminated() != null;
+        return cs.getState().getWaiting() != null && !ranBefore;
+    }
+
+    private static ContainerStatus containerStatus(Pod pod, String agent) {
+        return pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses().stream()
+                .filter(c -> c.getName().equals(agent)).findFirst().orElse(null);
     }
 
     private static AgentStatus container(Pod pod, String agent, ContainerStatus cs, String volumeGone) {

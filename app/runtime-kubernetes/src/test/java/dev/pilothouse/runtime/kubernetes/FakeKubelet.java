@@ -282,10 +282,28 @@ final class FakeKubelet implements AutoCloseable {
     void creating(String ns, String name) {
         Pod p = pod(ns, name);
         event(p, null, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to fake-node");
-        status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(scheduled())
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(scheduled(s))
                 .withContainerStatuses(p.getSpec().getContainers().stream().map(c -> new ContainerStatusBuilder()
                         .withName(c.getName()).withImage(c.getImage()).withReady(false).withRestartCount(0)
                         .withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState().build())
+                        .toList())
+                .build());
+    }
+
+    /** The kubelet pulls the containers' images: Pulling Events, the containers still ContainerCreating. */
+    void pulling(String ns, String name) {
+        Pod p = pod(ns, name);
+        p.getSpec().getContainers().forEach(c -> event(p, c.getName(), "Normal", "Pulling", "Pulling image \"" + c.getImage() + "\""));
+    }
+
+    /** The containers run but nothing in them ever listens: an agent that never answers /healthz. */
+    void runningSilent(String ns, String name) {
+        Pod p = pod(ns, name);
+        String started = clock.instant().toString();
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled(s))
+                .withContainerStatuses(p.getSpec().getContainers().stream().map(c -> new ContainerStatusBuilder()
+                        .withName(c.getName()).withImage(c.getImage()).withReady(false).withRestartCount(0).withStarted(true)
+                        .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build())
                         .toList())
                 .build());
     }
@@ -551,14 +569,14 @@ final class FakeKubelet implements AutoCloseable {
         // a container waiting to be (re)started keeps the pod Running, as the kubelet reports it
         String phase = allDone ? (anyFailed ? "Failed" : "Succeeded") : "Running";
         String ready = allReady ? "True" : "False";
-        PodStatus status = new PodStatusBuilder().withPhase(phase).withConditions(scheduled(),
+        UnaryOperator<PodStatus> status = s -> new PodStatusBuilder().withPhase(phase).withConditions(scheduled(s),
                         new PodConditionBuilder().withType("Initialized").withStatus("True").build(),
                         new PodConditionBuilder().withType("ContainersReady").withStatus(ready).build(),
                         new PodConditionBuilder().withType("Ready").withStatus(ready).build())
                 .withContainerStatuses(statuses).withStartTime(pr.pod.getMetadata().getCreationTimestamp())
                 .build();
         try {
-            status(pr.ns, pr.name, s -> status);
+            status(pr.ns, pr.name, status);
         } catch (RuntimeException e) {
             // deleted meanwhile
         }
@@ -590,7 +608,7 @@ final class FakeKubelet implements AutoCloseable {
                     .endWaiting().endState();
             statuses.add(b.build());
         }
-        status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(scheduled())
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Pending").withConditions(scheduled(s))
                 .withContainerStatuses(statuses).build());
     }
 
@@ -646,7 +664,7 @@ final class FakeKubelet implements AutoCloseable {
             }
             status(ns, name, s -> new PodStatusBuilder().withPhase("Failed").withReason("Evicted")
                     .withMessage("The node was low on resource: memory. Threshold quantity: 100Mi, available: 42Mi.")
-                    .withConditions(scheduled()).withContainerStatuses(statuses).build());
+                    .withConditions(scheduled(s)).withContainerStatuses(statuses).build());
         });
     }
 
@@ -672,7 +690,7 @@ final class FakeKubelet implements AutoCloseable {
         }
         ContainerLogs.Log log = cluster.logs.start(ns, name, CopyPod.CONTAINER);
         String started = Instant.now().toString();
-        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled())
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled(s))
                 .withContainerStatuses(new ContainerStatusBuilder().withName(CopyPod.CONTAINER).withReady(true)
                         .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build())
                 .build());
@@ -701,7 +719,7 @@ final class FakeKubelet implements AutoCloseable {
         log.append(CopyPod.PREFIX + "complete " + files.size() + " " + bytes);
         log.end();
         String finished = Instant.now().toString();
-        status(ns, name, s -> new PodStatusBuilder().withPhase("Succeeded").withConditions(scheduled())
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Succeeded").withConditions(scheduled(s))
                 .withContainerStatuses(new ContainerStatusBuilder().withName(CopyPod.CONTAINER).withReady(false)
                         .withNewState().withNewTerminated().withExitCode(0).withReason("Completed").withStartedAt(started)
                         .withFinishedAt(finished).endTerminated().endState().build())
@@ -738,7 +756,7 @@ final class FakeKubelet implements AutoCloseable {
      * occurrence here; a real kubelet also aggregates repeats into a count).
      */
     void event(Pod p, String container, String type, String reason, String message) {
-        String now = Instant.now().toString();
+        String now = clock.instant().toString();
         try {
             client.v1().events().inNamespace(p.getMetadata().getNamespace()).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
                     .withNewMetadata().withName(p.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
@@ -756,8 +774,12 @@ final class FakeKubelet implements AutoCloseable {
         }
     }
 
-    private static PodCondition scheduled() {
-        return new PodConditionBuilder().withType("PodScheduled").withStatus("True").build();
+    /** PodScheduled True, since the pod was first placed (a status update keeps the transition's time). */
+    private PodCondition scheduled(PodStatus before) {
+        return (before == null ? List.<PodCondition>of() : before.getConditions()).stream()
+                .filter(c -> "PodScheduled".equals(c.getType()) && "True".equals(c.getStatus())).findFirst()
+                .orElseGet(() -> new PodConditionBuilder().withType("PodScheduled").withStatus("True")
+                        .withLastTransitionTime(clock.instant().toString()).build());
     }
 
     private static String claimOf(Pod p) {
