@@ -229,7 +229,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     }
 
     private NamespaceInformers newInformers(String ns) {
-        return new NamespaceInformers(client, ns, this, (started, t) -> {
+        return new NamespaceInformers(client, ns, settings.listChunkSize(), this, (started, t) -> {
             log.debug("informer in {}/{}: {}", context, ns, t.toString());
             monitor.suspect(t);
             return true;

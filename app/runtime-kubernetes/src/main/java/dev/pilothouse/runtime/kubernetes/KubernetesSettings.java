@@ -34,6 +34,8 @@ import java.util.TreeSet;
  *                                  volumes mounted, containers created) before the session is in ERROR
  * @param healthDeadline            how long the agents may take to answer /healthz once their containers
  *                                  run; null: the engine's start timeout (120 s)
+ * @param listChunkSize             the informers' first lists come in pages of this many (kubectl's
+ *                                  {@code --chunk-size}; 0: whole)
  */
 public record KubernetesSettings(
         String namespace,
@@ -56,7 +58,8 @@ public record KubernetesSettings(
         Duration requestTimeout,
         int requestRetries,
         Duration requestRetryInterval,
-        Duration copyTimeout) {
+        Duration copyTimeout,
+        long listChunkSize) {
 
     public static final String FILE = "kubernetes.yaml";
     public static final String REFERENCE_IMAGE = "ghcr.io/pilothouse/reference-agent:0.1.0";
@@ -64,7 +67,7 @@ public record KubernetesSettings(
     public static final KubernetesSettings DEFAULTS = new KubernetesSettings(null, REFERENCE_IMAGE, null, false,
             "busybox:1.36", List.of("0.0.0.0/0", "::/0"), List.of("169.254.169.254/32", "fd00:ec2::254/128"),
             Duration.ofMinutes(5), Duration.ofMinutes(10), null, 1000, 1000, 1000, "/workspace", 10, Duration.ofSeconds(5), Duration.ofSeconds(10),
-            Duration.ofSeconds(30), 5, Duration.ofMillis(250), Duration.ofHours(1));
+            Duration.ofSeconds(30), 5, Duration.ofMillis(250), Duration.ofHours(1), 500);
 
     public KubernetesSettings {
         egressAllowed = List.copyOf(egressAllowed);
@@ -75,7 +78,7 @@ public record KubernetesSettings(
             "storageClassSupportsClone", "copyImage", "egressAllowed", "egressBlocked", "unschedulableDeadlineSeconds",
             "pullDeadlineSeconds", "healthDeadlineSeconds", "runAsUser", "runAsGroup", "fsGroup", "workspacePath",
             "terminationGracePeriodSeconds", "heartbeatSeconds", "connectTimeoutSeconds", "requestTimeoutSeconds", "requestRetries", "requestRetryIntervalMillis",
-            "copyTimeoutSeconds");
+            "copyTimeoutSeconds", "listChunkSize");
 
     /** The settings for a context: the defaults, the file's top level, then its {@code contexts.<context>}. */
     public static KubernetesSettings load(Path dataDir, String context) {
@@ -143,7 +146,8 @@ public record KubernetesSettings(
                 Duration.ofSeconds(r.number("requestTimeoutSeconds", requestTimeout.toSeconds(), 1, 3600)),
                 (int) r.number("requestRetries", requestRetries, 0, 20),
                 Duration.ofMillis(r.number("requestRetryIntervalMillis", requestRetryInterval.toMillis(), 1, 60_000)),
-                Duration.ofSeconds(r.number("copyTimeoutSeconds", copyTimeout.toSeconds(), 1, 7 * 86_400)));
+                Duration.ofSeconds(r.number("copyTimeoutSeconds", copyTimeout.toSeconds(), 1, 7 * 86_400)),
+                r.number("listChunkSize", listChunkSize, 0, 100_000));
     }
 
     /** The same settings with some keys replaced, given as a map (tests, the console). */

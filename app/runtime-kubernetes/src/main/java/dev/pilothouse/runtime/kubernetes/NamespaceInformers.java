@@ -49,12 +49,18 @@ final class NamespaceInformers implements AutoCloseable {
     /** The namespace's Events, told to the listener; null when they may not be watched. */
     private final SharedIndexInformer<Event> events;
 
-    NamespaceInformers(KubernetesClient client, String namespace, Listener listener, ExceptionHandler errors) {
+    /**
+     * @param chunkSize the first list of each informer comes in pages of this many, as kubectl's
+     *                  {@code --chunk-size} (0: whole): an API server then never builds one response
+     *                  of 20,000 pods, nor the client one list
+     */
+    NamespaceInformers(KubernetesClient client, String namespace, long chunkSize, Listener listener, ExceptionHandler errors) {
         this.namespace = namespace;
+        Long chunk = chunkSize > 0 ? chunkSize : null;
         this.pods = client.pods().inNamespace(namespace).withLabel(ObjectNames.MANAGED_BY, ObjectNames.MANAGER)
-                .runnableInformer(0);
+                .withLimit(chunk).runnableInformer(0);
         this.claims = client.persistentVolumeClaims().inNamespace(namespace)
-                .withLabel(ObjectNames.MANAGED_BY, ObjectNames.MANAGER).runnableInformer(0);
+                .withLabel(ObjectNames.MANAGED_BY, ObjectNames.MANAGER).withLimit(chunk).runnableInformer(0);
         pods.exceptionHandler(errors);
         claims.exceptionHandler(errors);
         pods.addEventHandler(new ResourceEventHandler<Pod>() {
@@ -94,7 +100,7 @@ final class NamespaceInformers implements AutoCloseable {
         });
         this.synced = CompletableFuture.allOf(pods.start().toCompletableFuture(), claims.start().toCompletableFuture())
                 .thenRun(() -> live = true);
-        this.events = watchEvents(client, namespace, listener);
+        this.events = watchEvents(client, namespace, chunk, listener);
     }
 
     /**
@@ -102,9 +108,9 @@ final class NamespaceInformers implements AutoCloseable {
      * They are extra: an API server that refuses them (no {@code list}/{@code watch events}) or
      * fails on them says nothing about the cluster's reachability, and the sessions work without.
      */
-    private static SharedIndexInformer<Event> watchEvents(KubernetesClient client, String namespace, Listener listener) {
+    private static SharedIndexInformer<Event> watchEvents(KubernetesClient client, String namespace, Long chunk, Listener listener) {
         try {
-            SharedIndexInformer<Event> inf = client.v1().events().inNamespace(namespace).runnableInformer(0);
+            SharedIndexInformer<Event> inf = client.v1().events().inNamespace(namespace).withLimit(chunk).runnableInformer(0);
             // what a starting pod waits for is read from its own Events (StartProgress)
             inf.addIndexers(Map.of(BY_OBJECT, e -> e.getInvolvedObject() == null || e.getInvolvedObject().getUid() == null
                     ? List.of() : List.of(e.getInvolvedObject().getUid())));

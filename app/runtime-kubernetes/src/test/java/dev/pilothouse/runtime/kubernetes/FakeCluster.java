@@ -111,6 +111,8 @@ public final class FakeCluster implements AutoCloseable {
     final Set<String> authorizations = ConcurrentHashMap.newKeySet();
     /** Port-forward streams open now. */
     private final Set<ServerWebSocket> forwards = ConcurrentHashMap.newKeySet();
+    /** Pages of paginated lists served so far. */
+    final AtomicInteger pagesServed = new AtomicInteger();
     /** Port-forward websockets opened so far. */
     final AtomicInteger forwardsOpened = new AtomicInteger();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
@@ -348,7 +350,72 @@ public final class FakeCluster implements AutoCloseable {
         if (r.getMethod().equals("POST") && path.startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
             return accessReview(r);
         }
+        int q = path.indexOf('?');
+        if (r.getMethod().equals("GET") && !watch && q > 0 && query(path.substring(q + 1)).containsKey("limit")) {
+            return page(r, path.substring(0, q), query(path.substring(q + 1)));
+        }
         return crud.dispatch(r);
+    }
+
+    /**
+     * A list with {@code limit}, paginated as an API server does (the mock would answer it whole):
+     * items in key order (namespace, name), at most {@code limit} a page, {@code metadata.continue}
+     * naming where the next page starts and {@code remainingItemCount}; every page of one listing
+     * carries the first page's resourceVersion, from which the client's watch then starts.
+     */
+    private MockResponse page(RecordedRequest r, String path, Map<String, List<String>> q) {
+        long limit;
+        try {
+            limit = Long.parseLong(first(q, "limit", ""));
+        } catch (NumberFormatException e) {
+            return status(400, "BadRequest", "limit: Invalid value: " + first(q, "limit", "") + ": must be a number");
+        }
+        StringBuilder rest = new StringBuilder();
+        q.forEach((k, vs) -> vs.forEach(v -> {
+            if (!k.equals("limit") && !k.equals("continue")) {
+                rest.append(rest.length() == 0 ? "?" : "&").append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8))
+                        .append('=').append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8));
+            }
+        }));
+        MockResponse whole = crud.dispatch(new RecordedRequest(r.getHttpVersion(), HttpMethod.GET, path + rest, r.getHeaders(),
+                new io.fabric8.mockwebserver.http.Buffer()));
+        JsonNode list = whole.code() == 200 && whole.getBody() != null ? Json.parse(new String(whole.getBody().getBytes(), StandardCharsets.UTF_8)) : null;
+        if (list == null || !list.path("items").isArray() || limit <= 0) {
+            return whole;
+        }
+        String after = "";
+        String version = list.path("metadata").path("resourceVersion").asText("");
+        String token = first(q, "continue", null);
+        if (token != null) {
+            try {
+                String[] t = new String(java.util.Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\n", 2);
+                version = t[0];
+                after = t[1];
+            } catch (RuntimeException e) {
+                return status(400, "BadRequest", "continue key is not valid: " + e.getMessage());
+            }
+        }
+        List<JsonNode> items = new ArrayList<>();
+        list.path("items").forEach(items::add);
+        items.sort(java.util.Comparator.comparing(FakeCluster::key));
+        String from = after;
+        List<JsonNode> left = items.stream().filter(i -> key(i).compareTo(from) > 0).toList();
+        List<JsonNode> page = left.subList(0, (int) Math.min(limit, left.size()));
+        ObjectNode out = ((ObjectNode) list).deepCopy();
+        out.putArray("items").addAll(page);
+        ObjectNode meta = out.putObject("metadata").put("resourceVersion", version);
+        if (page.size() < left.size()) {
+            meta.put("continue", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    (version + "\n" + key(page.get(page.size() - 1))).getBytes(StandardCharsets.UTF_8)));
+            meta.put("remainingItemCount", left.size() - page.size());
+        }
+        pagesServed.incrementAndGet();
+        return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(Json.compact(out));
+    }
+
+    /** An object's key in the store: namespace, then name. */
+    private static String key(JsonNode item) {
+        return item.path("metadata").path("namespace").asText("") + "/" + item.path("metadata").path("name").asText("");
     }
 
     private MockResponse accessReview(RecordedRequest r) {

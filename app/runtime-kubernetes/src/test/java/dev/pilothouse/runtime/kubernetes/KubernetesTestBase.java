@@ -66,7 +66,10 @@ abstract class KubernetesTestBase {
 
     /** An engine on {@code dir} (another workstation when it is another dir) with the lab context. */
     Engine openEngine(Path dir, String actor) {
-        KubernetesSettings st = settings();
+        return openEngine(dir, actor, settings());
+    }
+
+    Engine openEngine(Path dir, String actor, KubernetesSettings st) {
         Runtimes runtimes = TestRuntimes.withContext(dir, CONTEXT,
                 () -> KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock()));
         Engine e = Engine.open(EngineConfig.of(dir).withActor(actor).withStartTimeout(Duration.ofSeconds(90)), runtimes);

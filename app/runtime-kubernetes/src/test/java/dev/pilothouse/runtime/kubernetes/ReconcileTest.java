@@ -88,6 +88,23 @@ class ReconcileTest extends KubernetesTestBase {
     }
 
     @Test
+    void theFirstListsComeInPagesAndMissNothing() {
+        for (String name : List.of("p1", "p2", "p3", "p4", "p5")) {
+            engine.create(CreateRequest.of(name, "reference"), null);
+        }
+        int pagesBefore = cluster.pagesServed.get();
+        // a fresh workstation reads pods, PVCs and Events two at a time, as a large cluster would give them
+        Engine bob = openEngine(otherWorkstation, "bob", settings().with(Map.of("listChunkSize", 2)));
+        bob.useContext(CONTEXT, NS);
+        assertThat(bob.sessions(false)).extracting(Session::name).containsExactlyInAnyOrder("p1", "p2", "p3", "p4", "p5");
+        assertThat(bob.sessions(false)).allMatch(s -> s.state() == SessionState.READY);
+        // 5 pods and 5 PVCs: 3 pages each; the Events, more
+        assertThat(cluster.pagesServed.get() - pagesBefore).isGreaterThanOrEqualTo(6 + 3);
+        assertThat(cluster.requests).anyMatch(r -> r.startsWith("GET /api/v1/namespaces/" + NS + "/pods?")
+                && r.contains("limit=2") && r.contains("continue="));
+    }
+
+    @Test
     void orphansAreReportedAndLeftAlone() {
         engine.create(CreateRequest.of("known", "reference"), null);
         // a PVC with Pilothouse's label but no readable spec: not adoptable
