@@ -6,8 +6,6 @@ import dev.pilothouse.store.StoreTx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,26 +14,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * Tells listeners about session changes other processes wrote to the data dir, by polling the
  * store's change numbers.
  *
- * <p>Change numbers are taken when a write starts but become visible when it commits, so a
- * slow transaction can appear below numbers already read. Each poll therefore looks back over
- * the last few polls' range and drops versions it has already published; it reads only the
- * change numbers of that range, and whole sessions only for versions not yet published.
+ * <p>Change numbers become visible in number order (the store writes one transaction at a time),
+ * so each poll reads the change numbers after the last it saw, and whole sessions only for
+ * versions not yet published (this engine's own writes are published when made).
  */
 final class ChangeFeed {
     private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
-    private static final int LOOKBACK_POLLS = 6;
 
     private final Engine engine;
     private final Map<String, Long> published = new ConcurrentHashMap<>();
-    private final Deque<Long> marks = new ArrayDeque<>();
+    private long seen;
 
     ChangeFeed(Engine engine) {
         this.engine = engine;
     }
 
     synchronized void start() {
-        marks.clear();
-        marks.add(engine.store().read(StoreTx::lastChange));
+        seen = engine.store().read(StoreTx::lastChange);
     }
 
     /** Records a version this engine wrote or published itself; returns false if not newer. */
@@ -50,10 +45,10 @@ final class ChangeFeed {
 
     synchronized void poll() {
         try {
-            long from = marks.peekFirst();
+            long from = seen;
             // heads first: the sessions this engine wrote itself (usually all) are never read back
             List<StoreTx.ChangeHead> heads = engine.store().read(tx -> tx.changeHeadsSince(from));
-            long max = marks.peekLast();
+            long max = from;
             java.util.Set<String> unseen = new java.util.LinkedHashSet<>();
             for (StoreTx.ChangeHead h : heads) {
                 max = Math.max(max, h.seq());
@@ -74,10 +69,7 @@ final class ChangeFeed {
                     }
                 }
             }
-            marks.addLast(max);
-            while (marks.size() > LOOKBACK_POLLS) {
-                marks.removeFirst();
-            }
+            seen = max;
         } catch (RuntimeException e) {
             log.warn("change feed poll failed: {}", e.getMessage());
         }

@@ -294,13 +294,17 @@ public final class Store implements AutoCloseable {
         return seqFile.seq();
     }
 
-    /** Runs {@code work} in one transaction: all of it commits, or none of it. */
+    /**
+     * Runs {@code work} in one transaction: all of it commits, or none of it. The commit number is
+     * taken first: its row stays locked to the commit, so writes run one at a time and the change
+     * numbers they take ({@code sessions.seq}) become visible in number order. A reader that saw
+     * change N has seen every change below it, and a watch needs no look-back.
+     */
     public <T> T write(Function<StoreTx, T> work) {
         long[] seq = new long[1];
         T result = translated(() -> jdbi.inTransaction(h -> {
-            T r = work.apply(new StoreTx(h));
             seq[0] = nextCommit(h);
-            return r;
+            return work.apply(new StoreTx(h));
         }));
         committed(seq[0]);
         return result;
@@ -339,6 +343,11 @@ public final class Store implements AutoCloseable {
      */
     private static void endRead(Handle h) {
         try {
+            if (!h.getConnection().getAutoCommit()) {
+                // a read inside a write on this thread shares the write's handle (Jdbi reuses it):
+                // committing here would commit part of that write
+                return;
+            }
             h.getConnection().commit();
         } catch (SQLException e) {
             throw new UnableToExecuteStatementException(e, null);

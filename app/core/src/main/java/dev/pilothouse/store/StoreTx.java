@@ -280,7 +280,6 @@ public final class StoreTx {
                 + "OR state IN ('INIT', 'READY', 'BUSY'))", q -> q.bind("c", context));
     }
 
-    /** Sessions written after change number {@code seq}, in change order, with their change numbers. */
     /** A session as it was written with change number {@code seq}. */
     public record Change(long seq, Session session) {
     }

@@ -218,6 +218,59 @@ class StoreTest {
     }
 
     @Test
+    void aChangeNumberIsNeverSeenBeforeALowerOneOfASlowerWrite() throws Exception {
+        Session a = Fixtures.insert(store, reference, "a", SessionState.READY, t0);
+        Session b = Fixtures.insert(store, reference, "b", SessionState.READY, t0);
+        long start = store.read(StoreTx::lastChange);
+        java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // a write that has taken its change number and is held up before it commits
+            Future<Session> slow = pool.submit(() -> store.write(tx -> {
+                Session s = tx.saveSession(a, a.toBuilder().state(SessionState.IDLE).updatedAt(t0).build(), "x", "slow");
+                written.countDown();
+                awaitQuietly(release);
+                return s;
+            }));
+            written.await();
+            Future<Session> fast = pool.submit(() -> store.write(tx ->
+                    tx.saveSession(b, b.toBuilder().state(SessionState.IDLE).updatedAt(t0).build(), "x", "fast")));
+            // the later write waits: nothing newer than the slow write's number is visible meanwhile
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
+                    .until(() -> !fast.isDone() && store.read(tx -> tx.changeHeadsSince(start)).isEmpty());
+            release.countDown();
+            slow.get();
+            fast.get();
+        } finally {
+            release.countDown();
+            pool.shutdown();
+        }
+        List<StoreTx.ChangeHead> heads = store.read(tx -> tx.changeHeadsSince(start));
+        assertThat(heads).extracting(StoreTx.ChangeHead::id).containsExactly(a.id(), b.id());
+    }
+
+    @Test
+    void aReadInsideAWriteCommitsNothingOfIt() {
+        Session a = Fixtures.insert(store, reference, "a", SessionState.READY, t0);
+        assertThatThrownBy(() -> store.write(tx -> {
+            tx.saveSession(a, a.toBuilder().state(SessionState.IDLE).updatedAt(t0).build(), "x", "half");
+            store.read(inner -> inner.findSession(a.id())); // on this thread: the same handle as the write
+            throw new IllegalStateException("the write fails after the read");
+        })).hasMessageContaining("the write fails");
+        assertThat(find(a.id()).state()).isEqualTo(SessionState.READY);
+        assertThat(find(a.id()).version()).isEqualTo(a.version());
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void dueSessionsFollowTheirDeadlines() {
         Session ready = Fixtures.insert(store, reference, "ready", SessionState.READY, t0);
         Fixtures.insert(store, reference, "idle", SessionState.IDLE, t0);

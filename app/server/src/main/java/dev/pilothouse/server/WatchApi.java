@@ -9,9 +9,7 @@ import dev.pilothouse.store.StoreTx;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -21,17 +19,16 @@ import java.util.function.LongSupplier;
  * name, state, phase and version, its event id the store's change number. A client resumes with
  * {@code Last-Event-ID} (or {@code ?since=}, e.g. a list's {@code change}) and misses nothing.
  *
- * <p>Change numbers are taken when a write starts and become visible when it commits, so each
- * poll looks back {@link #LOOKBACK} numbers and drops versions this stream already sent; after a
- * resume a change may come again, with the same version, which a mirror applies idempotently.
+ * <p>Change numbers become visible in number order (the store writes one transaction at a time),
+ * so a stream that has sent change N reads from N on and never sends one twice.
  */
 final class WatchApi {
-    static final long LOOKBACK = 256;
+    /** Streams a few changes apart read from the same multiple of this, sharing one read per commit. */
     static final long SHARED = 64;
     /**
-     * A stream reads the store at most this often: each read looks {@link #LOOKBACK} changes back,
-     * and at 800 commits/s ten streams reading on every commit took more of the two cores than the
-     * writers; a change still reaches the client within this gap of its commit.
+     * A stream reads the store at most this often: at 800 commits/s ten streams reading on every
+     * commit took more of the two cores than the writers; a change still reaches the client
+     * within this gap of its commit.
      */
     static final long MIN_POLL_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
@@ -71,23 +68,14 @@ final class WatchApi {
         Runnable unregister = streams.add(wake::release);
         try {
             EventStream out = EventStream.open(ctx, 200);
-            Map<String, Long> sent = new HashMap<>();
-            if (since == null) {
-                // a new watch starts from now: what is already written counts as known
-                for (StoreTx.ChangeHead h : e.changesSince(Math.max(0, from - LOOKBACK))) {
-                    sent.put(h.id(), h.version());
-                }
-            }
             long seen = from;
             long quietSince = System.nanoTime();
             while (!streams.stopping() && !out.broken()) {
                 for (StoreTx.ChangeHead h : changes.get(lookFrom(seen), e::changesSince)) {
-                    Long before = sent.get(h.id());
-                    if (before != null && before >= h.version()) {
-                        continue;
+                    if (h.seq() <= seen) {
+                        continue; // read for the streams that share this read, sent here before
                     }
-                    sent.put(h.id(), h.version());
-                    seen = Math.max(seen, h.seq());
+                    seen = h.seq();
                     out.send("change", change(h), Long.toString(h.seq()));
                     quietSince = System.nanoTime();
                 }
@@ -115,14 +103,13 @@ final class WatchApi {
     }
 
     /**
-     * Where a poll of a stream that has seen change {@code seen} starts: at least {@link #LOOKBACK}
-     * back, rounded down to a multiple of {@link #SHARED} so that the streams woken by one commit,
-     * each a few changes apart, read the same rows once between them (ten subscribers each reading
-     * their own 256 rows per commit took more of the cores than the writers did).
+     * Where a poll of a stream that has seen change {@code seen} starts: rounded down to a multiple
+     * of {@link #SHARED} so that the streams woken by one commit, each a few changes apart, read the
+     * same rows once between them (ten subscribers each reading their own rows per commit took
+     * more of the cores than the writers did).
      */
     static long lookFrom(long seen) {
-        long from = Math.max(0, seen - LOOKBACK);
-        return from - from % SHARED;
+        return seen - seen % SHARED;
     }
 
     private static ObjectNode change(StoreTx.ChangeHead s) {
