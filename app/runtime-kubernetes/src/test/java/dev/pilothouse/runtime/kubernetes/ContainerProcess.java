@@ -47,10 +47,8 @@ final class ContainerProcess {
         command.add(System.getProperty("java.class.path"));
         // the agent image's entrypoint: the reference agent's own main (packaging/agent-image/Dockerfile)
         command.add("dev.pilothouse.agent.reference.ReferenceAgent");
-        ProcessBuilder b = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-        // only what the pod gives: no settings from the machine running the tests
-        b.environment().keySet().removeIf(k -> k.startsWith("PILOTHOUSE_") || k.startsWith("OPENAI_"));
-        b.environment().putAll(env);
+        ProcessBuilder b = withPodEnvironment(new ProcessBuilder(command).directory(workDir.toFile()), env)
+                .redirectErrorStream(true);
         Process p;
         try {
             p = b.start();
@@ -62,6 +60,13 @@ final class ContainerProcess {
         reader.setDaemon(true);
         reader.start();
         return c;
+    }
+
+    /** The container's environment and only what the pod gives: no settings from the machine running the tests. */
+    static ProcessBuilder withPodEnvironment(ProcessBuilder b, Map<String, String> env) {
+        b.environment().keySet().removeIf(k -> k.startsWith("PILOTHOUSE_") || k.startsWith("OPENAI_"));
+        b.environment().putAll(env);
+        return b;
     }
 
     private void pump(InputStream in, ContainerLogs.Log log, IntConsumer exited) {

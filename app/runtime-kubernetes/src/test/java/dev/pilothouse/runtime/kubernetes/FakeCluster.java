@@ -38,6 +38,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +47,8 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -63,6 +66,11 @@ import java.util.regex.Pattern;
  *   {@code v4.channel.k8s.io}; for port i data channel 2i and error channel 2i+1; the first frame
  *   on each channel is the port, 2 bytes little-endian), piped to whatever listens on the pod's
  *   port: the kubelet fixture's agent processes;</li>
+ *   <li>{@code pods/exec} as a websocket with the API server's framing ({@code v5.channel.k8s.io}
+ *   when offered, else {@code v4.channel.k8s.io}; 0 stdin, 1 stdout, 2 stderr, 3 the exit
+ *   {@code Status}, v5's {@code [255][0]} closing stdin): the command runs as a real process on
+ *   the container's volume directory, its mount path in the arguments mapped there, while the
+ *   kubelet fixture runs the container ({@link PodExec});</li>
  *   <li>{@code pods/log} from the kubelet fixture's container logs: {@code tailLines},
  *   {@code timestamps} (RFC 3339 with nanoseconds, as the kubelet writes them), {@code sinceTime}, {@code previous},
  *   and {@code follow=true} as a chunked stream written as lines arrive, lines split across
@@ -92,6 +100,22 @@ public final class FakeCluster implements AutoCloseable {
         Integer hostPort(String namespace, String pod, int port);
     }
 
+    /** What runs in the pods' containers: the kubelet fixture says. */
+    interface PodContainers {
+        /** The container while it runs, or null when it does not (not started, exited, evicted). */
+        RunningContainer running(String namespace, String pod, String container);
+    }
+
+    /**
+     * A running container as an exec into it sees it: where its volume is mounted, the directory
+     * standing for the volume here, its environment (paths already mapped).
+     */
+    record RunningContainer(String mountPath, java.nio.file.Path volume, Map<String, String> env) {
+    }
+
+    private static final String V4 = "v4.channel.k8s.io";
+    private static final String V5 = "v5.channel.k8s.io";
+
     private final Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     private final KubernetesMixedDispatcher crud = new KubernetesMixedDispatcher(responses);
     private final Vertx vertx;
@@ -117,6 +141,15 @@ public final class FakeCluster implements AutoCloseable {
     final AtomicInteger forwardsOpened = new AtomicInteger();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     volatile PodNetwork network = (ns, pod, p) -> null;
+    volatile PodContainers containers = (ns, pod, c) -> null;
+    /** Commands run by pods/exec, each dropped once it has exited. */
+    private final Set<Process> execs = ConcurrentHashMap.newKeySet();
+    /** The exec streams' blocking side: process pipes. */
+    private final ExecutorService execThreads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-cluster-exec");
+        t.setDaemon(true);
+        return t;
+    });
 
     private record Fault(String method, String pathPrefix, boolean watchOnly, AtomicInteger left,
                          Function<RecordedRequest, MockResponse> response) {
@@ -134,7 +167,7 @@ public final class FakeCluster implements AutoCloseable {
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(8)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(0)
-                .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v5.channel.k8s.io", "v3.channel.k8s.io",
+                .setWebSocketSubProtocols(List.of(V4, V5, "v3.channel.k8s.io",
                         "v2.channel.k8s.io", "v1.channel.k8s.io"))
                 .setMaxWebSocketFrameSize(1 << 20).setMaxWebSocketMessageSize(4 << 20);
         certificate = tls ? LocalhostCertificate.create() : null;
@@ -219,6 +252,11 @@ public final class FakeCluster implements AutoCloseable {
         return (int) requests.stream().filter(r -> r.startsWith(method + " " + pathPrefix)).count();
     }
 
+    /** Commands started by pods/exec still running (one whose status went out has exited: its exit was awaited). */
+    int runningExecs() {
+        return (int) execs.stream().filter(Process::isAlive).count();
+    }
+
     /** Port-forward streams open now. */
     int openForwards() {
         return forwards.size();
@@ -267,6 +305,12 @@ public final class FakeCluster implements AutoCloseable {
                 case "log" -> {
                     if (req.method() == io.vertx.core.http.HttpMethod.GET) {
                         log(req, ns, pod, q);
+                        return;
+                    }
+                }
+                case "exec" -> {
+                    if (upgrade) {
+                        exec(req, ns, pod, q);
                         return;
                     }
                 }
@@ -455,20 +499,13 @@ public final class FakeCluster implements AutoCloseable {
         vertx.executeBlocking(() -> {
             Pod p = pod(ns, name);
             if (p == null) {
-                return status(404, "NotFound", "pods \"" + name + "\" not found");
+                return podNotFound(name);
             }
-            List<String> names = p.getSpec().getContainers().stream().map(Container::getName).toList();
-            String c = container;
-            if (c.isEmpty()) {
-                if (names.size() != 1) {
-                    return status(400, "BadRequest", "a container name must be specified for pod " + name
-                            + ", choose one of: " + names);
-                }
-                c = names.get(0);
+            Target target = target(p, container);
+            if (target.refusal() != null) {
+                return target.refusal();
             }
-            if (!names.contains(c)) {
-                return status(400, "BadRequest", "container " + c + " is not valid for pod " + name);
-            }
+            String c = target.container();
             ContainerLogs.Log l = previous ? logs.previous(ns, name, c) : logs.current(ns, name, c);
             if (l == null) {
                 return previous ? status(400, "BadRequest", "previous terminated container \"" + c + "\" in pod \"" + name
@@ -482,7 +519,7 @@ public final class FakeCluster implements AutoCloseable {
                 return;
             }
             if (ar.result() instanceof MockResponse m) {
-                req.response().setStatusCode(m.code()).putHeader("Content-Type", "application/json").end(m.getBody().readUtf8());
+                refuse(req, m);
                 return;
             }
             ContainerLogs.Log l = (ContainerLogs.Log) ar.result();
@@ -545,13 +582,11 @@ public final class FakeCluster implements AutoCloseable {
         vertx.executeBlocking(() -> pod(ns, name), false).onComplete(ar -> {
             Pod p = ar.succeeded() ? ar.result() : null;
             if (p == null) {
-                MockResponse m = status(404, "NotFound", "pods \"" + name + "\" not found");
-                req.response().setStatusCode(404).putHeader("Content-Type", "application/json").end(m.getBody().readUtf8());
+                refuse(req, podNotFound(name));
                 return;
             }
             if (ports.isEmpty()) {
-                MockResponse m = status(400, "BadRequest", "query parameter \"port\" is required");
-                req.response().setStatusCode(400).putHeader("Content-Type", "application/json").end(m.getBody().readUtf8());
+                refuse(req, status(400, "BadRequest", "query parameter \"port\" is required"));
                 return;
             }
             String uid = p.getMetadata().getUid();
@@ -579,8 +614,9 @@ public final class FakeCluster implements AutoCloseable {
                     int index = i;
                     int port = ports.get(i);
                     // the kubelet's first frame on each channel: the port, little-endian
-                    ws.writeBinaryMessage(Buffer.buffer(new byte[]{(byte) (2 * i), (byte) port, (byte) (port >> 8)}));
-                    ws.writeBinaryMessage(Buffer.buffer(new byte[]{(byte) (2 * i + 1), (byte) port, (byte) (port >> 8)}));
+                    Buffer portBytes = Buffer.buffer(new byte[]{(byte) port, (byte) (port >> 8)});
+                    ws.writeBinaryMessage(frame(2 * i, portBytes));
+                    ws.writeBinaryMessage(frame(2 * i + 1, portBytes));
                     Integer target = network.hostPort(ns, name, port);
                     if (target == null) {
                         refused(ws, index, ns, name, uid, port);
@@ -593,7 +629,7 @@ public final class FakeCluster implements AutoCloseable {
                         }
                         NetSocket s = c.result();
                         conns.put(index, s);
-                        s.handler(data -> ws.writeBinaryMessage(Buffer.buffer().appendByte((byte) (2 * index)).appendBuffer(data)));
+                        s.handler(data -> ws.writeBinaryMessage(frame(2 * index, data)));
                         // the container closed the connection: the kubelet ends the stream
                         s.closeHandler(v -> ws.close((short) 1000));
                         if (pending.decrementAndGet() == 0) {
@@ -609,11 +645,108 @@ public final class FakeCluster implements AutoCloseable {
     private static void refused(ServerWebSocket ws, int index, String ns, String pod, String uid, int port) {
         String message = "error forwarding port " + port + " to pod " + pod + ", uid " + uid
                 + ": failed to connect to localhost:" + port + " inside namespace \"" + ns + "\": connection refused";
-        ws.writeBinaryMessage(Buffer.buffer().appendByte((byte) (2 * index + 1)).appendString(message));
+        ws.writeBinaryMessage(frame(2 * index + 1, Buffer.buffer(message)));
         ws.close((short) 1000);
     }
 
+    // ---- pods/exec ------------------------------------------------------------------------------
+
+    private void exec(HttpServerRequest req, String ns, String name, Map<String, List<String>> q) {
+        List<String> command = q.getOrDefault("command", List.of());
+        boolean stdin = "true".equals(first(q, "stdin", "false"));
+        boolean stdout = "true".equals(first(q, "stdout", "false"));
+        boolean stderr = "true".equals(first(q, "stderr", "false"));
+        boolean tty = "true".equals(first(q, "tty", "false"));
+        String offered = req.getHeader("Sec-WebSocket-Protocol");
+        String protocol = execProtocol(offered);
+        vertx.executeBlocking(() -> pod(ns, name), false).onComplete(ar -> {
+            Pod p = ar.succeeded() ? ar.result() : null;
+            if (p == null) {
+                refuse(req, podNotFound(name));
+                return;
+            }
+            // the API server's own checks come before any upgrade: plain HTTP errors
+            Target target = target(p, first(q, "container", ""));
+            MockResponse refusal = target.refusal() != null ? target.refusal()
+                    : command.isEmpty() ? status(400, "BadRequest", "you must specify at least one command for the container")
+                    : !stdin && !stdout && !stderr ? status(400, "BadRequest", "you must specify at least 1 of stdin, stdout, stderr")
+                    : tty ? status(400, "BadRequest", "tty=true: the fake cluster runs commands without a terminal")
+                    : protocol == null ? status(400, "BadRequest", "requested protocol(s) are not supported: " + offered)
+                    : null;
+            if (refusal != null) {
+                refuse(req, refusal);
+                return;
+            }
+            RunningContainer c = containers.running(ns, name, target.container());
+            // the kubelet finds only running containers and answers with plain text; for v4 the API
+            // server passes its answer on, for v5 (translated to SPDY) it has upgraded already and
+            // says it on the status channel
+            String notFound = "container not found (\"" + target.container() + "\")";
+            boolean v5 = V5.equals(protocol);
+            if (c == null && !v5) {
+                req.response().setStatusCode(500).putHeader("Content-Type", "text/plain; charset=utf-8").end(notFound);
+                return;
+            }
+            // the choice made above, whatever the client's order (Netty would take the first it knows)
+            req.headers().set("Sec-WebSocket-Protocol", protocol);
+            req.toWebSocket().onSuccess(ws -> {
+                if (c == null) {
+                    ws.writeBinaryMessage(frame(PodExec.ERROR, Buffer.buffer(Json.compact(
+                            PodExec.internalError("unable to upgrade connection: " + notFound)))));
+                    ws.close((short) 1000);
+                    return;
+                }
+                Process started = PodExec.start(ws, v5, c, command, stdin, stdout, stderr, execThreads);
+                if (started != null) {
+                    execs.add(started);
+                    started.onExit().thenRun(() -> execs.remove(started));
+                }
+            }).onFailure(t -> req.response().setStatusCode(500).end());
+        });
+    }
+
+    /**
+     * The subprotocol an API server speaks for exec: v5 whenever the client offers it (its stream
+     * translator speaks only v5), else v4; null when the client offers neither.
+     */
+    private static String execProtocol(String offered) {
+        List<String> protocols = offered == null ? List.of()
+                : Arrays.stream(offered.split(",")).map(String::trim).toList();
+        return protocols.contains(V5) ? V5 : protocols.contains(V4) ? V4 : null;
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
+
+    /** A message of the API server's streaming protocols: the channel's byte, then the payload. */
+    static Buffer frame(int channel, Buffer payload) {
+        return Buffer.buffer(payload.length() + 1).appendByte((byte) channel).appendBuffer(payload);
+    }
+
+    /** An error answered instead of a stream (an upgrade or a log), as the Status JSON the API server writes. */
+    private static void refuse(HttpServerRequest req, MockResponse m) {
+        req.response().setStatusCode(m.code()).putHeader("Content-Type", "application/json").end(m.getBody().readUtf8());
+    }
+
+    private static MockResponse podNotFound(String name) {
+        return status(404, "NotFound", "pods \"" + name + "\" not found");
+    }
+
+    /** The container a pods/log or pods/exec request means, or why the API server refuses it. */
+    private record Target(String container, MockResponse refusal) {
+    }
+
+    /** The container named, or the pod's only one when none is. */
+    private static Target target(Pod p, String requested) {
+        String pod = p.getMetadata().getName();
+        List<String> names = p.getSpec().getContainers().stream().map(Container::getName).toList();
+        if (requested.isEmpty() && names.size() != 1) {
+            return new Target(null, status(400, "BadRequest", "a container name must be specified for pod " + pod
+                    + ", choose one of: " + names));
+        }
+        String c = requested.isEmpty() ? names.get(0) : requested;
+        return names.contains(c) ? new Target(c, null)
+                : new Target(null, status(400, "BadRequest", "container " + c + " is not valid for pod " + pod));
+    }
 
     private static String first(Map<String, List<String>> q, String key, String otherwise) {
         List<String> v = q.get(key);
@@ -654,6 +787,8 @@ public final class FakeCluster implements AutoCloseable {
             certificate.delete();
         }
         proxy.close();
+        execThreads.shutdownNow();
+        execs.forEach(PodExec::kill);
         try {
             http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -114,6 +114,8 @@ final class FakeKubelet implements AutoCloseable {
     private static final class Run {
         final Container spec;
         volatile ContainerProcess process;
+        /** The current run's environment from the spec, its paths mapped to this machine: what an exec gets too. */
+        volatile Map<String, String> env = Map.of();
         int restarts;
         boolean ready;
         Instant startedAt;
@@ -141,6 +143,7 @@ final class FakeKubelet implements AutoCloseable {
         this.volumes = volumes;
         this.clock = clock;
         cluster.network = this::hostPort;
+        cluster.containers = this::running;
         this.podInformer = client.pods().inAnyNamespace().withLabel(ObjectNames.MANAGED_BY, ObjectNames.MANAGER)
                 .inform(new ResourceEventHandler<>() {
                     @Override
@@ -194,6 +197,17 @@ final class FakeKubelet implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** The container while its process runs, as an exec into it sees it; null otherwise. */
+    private FakeCluster.RunningContainer running(String ns, String pod, String container) {
+        PodRun pr = pods.get(ns + "/" + pod);
+        Run r = pr == null || pr.deleted ? null : pr.containers.get(container);
+        ContainerProcess p = r == null ? null : r.process;
+        if (p == null || !p.alive()) {
+            return null;
+        }
+        return new FakeCluster.RunningContainer(r.spec.getVolumeMounts().get(0).getMountPath(), pr.volume, r.env);
     }
 
     // ---- automatic: what a healthy cluster does ------------------------------------------------
@@ -389,6 +403,7 @@ final class FakeKubelet implements AutoCloseable {
             // the container's paths are the volume's directory here
             env.put(v.getName(), value != null && value.startsWith(mount) ? pr.volume + value.substring(mount.length()) : value);
         }
+        r.env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
         boolean crash = crashing.contains(pr.ns + "/" + pr.name + "/" + c);
         env.put("PILOTHOUSE_AGENT_PORT", crash ? "no-port-in-this-image" : "0");
         env.put("PILOTHOUSE_AGENT_HOST", "127.0.0.1");
