@@ -45,6 +45,20 @@ public final class Background implements AutoCloseable {
         return run(lane, work, onDone, onError);
     }
 
+    /**
+     * Asks {@code work} off the FX thread without showing the console busy (a poll every second
+     * would make it flicker); {@code onDone} gets the answer on the FX thread, or null when the
+     * work failed or the console is closing.
+     */
+    public <T> void poll(Supplier<T> work, Consumer<T> onDone) {
+        try {
+            CompletableFuture.supplyAsync(work, pool).whenComplete((value, error) -> Platform.runLater(
+                    () -> onDone.accept(error == null ? value : null)));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            Platform.runLater(() -> onDone.accept(null));
+        }
+    }
+
     private <T> CompletableFuture<T> run(ExecutorService on, Supplier<T> work, Consumer<T> onDone, Consumer<Throwable> onError) {
         changed(running.incrementAndGet());
         CompletableFuture<T> f = CompletableFuture.supplyAsync(work, on);

@@ -87,6 +87,11 @@ public final class Console {
         background.run(work, onDone, e -> notifier.error(message(what, e)));
     }
 
+    /** Like {@link #run}, without the busy indicator and without error reports: for polls. */
+    public <T> void poll(Supplier<T> work, Consumer<T> onDone) {
+        background.poll(work, onDone);
+    }
+
     /**
      * Like {@link #run}, but in one lane: lane work runs one at a time in the order asked, so a
      * later request (a context switch) always finishes after an earlier one.

@@ -110,7 +110,7 @@ final class OverviewPane extends ScrollPane implements DetailView {
     /** Fills the start-up row with what the start waits for ("pulling image ... (45 s)"). */
     private void askProgress() {
         Session s = starting;
-        if (s == null) {
+        if (s == null || getScene() == null || getScene().getWindow() == null || !getScene().getWindow().isShowing()) {
             progressTicker.stop();
             return;
         }
@@ -118,12 +118,12 @@ final class OverviewPane extends ScrollPane implements DetailView {
             return; // the last question is still out (a slow runtime): no pile-up
         }
         askingProgress = true;
-        console.run(() -> console.engine().startProgress(s), p -> {
+        console.poll(() -> console.engine().startProgress(s), p -> {
             askingProgress = false;
             if (starting != null && starting.id().equals(s.id()) && facts.lookup("#fact-start-up") instanceof Label l) {
                 l.setText(p == null ? "starting agents" : p);
             }
-        }, error -> askingProgress = false);
+        });
     }
 
     private Node lineage() {

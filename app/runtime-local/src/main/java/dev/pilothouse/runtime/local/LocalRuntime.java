@@ -365,6 +365,22 @@ public final class LocalRuntime implements SessionRuntime {
         return out;
     }
 
+    /** While a session starts: which agent processes run and how long they have had to answer /healthz. */
+    @Override
+    public Optional<String> startProgress(String sessionId) {
+        List<String> running = new ArrayList<>();
+        for (Path record : runRecords(files(sessionId))) {
+            RunRecord.read(record).filter(r -> !record.getFileName().toString().endsWith(".stopping.json"))
+                    .ifPresent(r -> r.liveProcess().ifPresent(p -> running.add("'" + r.agent() + "' (pid " + p.pid()
+                            + p.info().startInstant().map(at -> ", " + Math.max(0, java.time.Duration.between(at,
+                            Instant.now()).toSeconds()) + " s").orElse("") + ")")));
+        }
+        running.sort(null);
+        return running.isEmpty() ? Optional.of("launching the agents")
+                : Optional.of("waiting for agent" + (running.size() == 1 ? " " : "s ") + String.join(", ", running)
+                + " to answer /healthz");
+    }
+
     private static Integer exitCode(SessionFiles f, String agent) {
         try {
             return Integer.valueOf(Files.readString(f.exit(agent)).trim());
