@@ -135,6 +135,13 @@ public final class FakeCluster implements AutoCloseable {
     final Set<String> authorizations = ConcurrentHashMap.newKeySet();
     /** Port-forward streams open now. */
     private final Set<ServerWebSocket> forwards = ConcurrentHashMap.newKeySet();
+    /** Listings being paged, by id; the oldest are dropped (their tokens expire) beyond a few. */
+    private final Map<String, Listing> listings = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Listing> eldest) {
+            return size() > 32;
+        }
+    });
     /** Pages of paginated lists served so far. */
     final AtomicInteger pagesServed = new AtomicInteger();
     /** Port-forward websockets opened so far. */
@@ -404,8 +411,10 @@ public final class FakeCluster implements AutoCloseable {
     /**
      * A list with {@code limit}, paginated as an API server does (the mock would answer it whole):
      * items in key order (namespace, name), at most {@code limit} a page, {@code metadata.continue}
-     * naming where the next page starts and {@code remainingItemCount}; every page of one listing
-     * carries the first page's resourceVersion, from which the client's watch then starts.
+     * naming where the next page starts and {@code remainingItemCount}. As etcd serves every page
+     * of one listing from the first page's revision, the pages come from a snapshot taken then,
+     * and every page carries its resourceVersion, from which the client's watch then starts; a
+     * token whose snapshot is gone is refused with 410 Expired, as after a compaction.
      */
     private MockResponse page(RecordedRequest r, String path, Map<String, List<String>> q) {
         long limit;
@@ -414,47 +423,62 @@ public final class FakeCluster implements AutoCloseable {
         } catch (NumberFormatException e) {
             return status(400, "BadRequest", "limit: Invalid value: " + first(q, "limit", "") + ": must be a number");
         }
-        StringBuilder rest = new StringBuilder();
-        q.forEach((k, vs) -> vs.forEach(v -> {
-            if (!k.equals("limit") && !k.equals("continue")) {
-                rest.append(rest.length() == 0 ? "?" : "&").append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8))
-                        .append('=').append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8));
-            }
-        }));
-        MockResponse whole = crud.dispatch(new RecordedRequest(r.getHttpVersion(), HttpMethod.GET, path + rest, r.getHeaders(),
-                new io.fabric8.mockwebserver.http.Buffer()));
-        JsonNode list = whole.code() == 200 && whole.getBody() != null ? Json.parse(new String(whole.getBody().getBytes(), StandardCharsets.UTF_8)) : null;
-        if (list == null || !list.path("items").isArray() || limit <= 0) {
-            return whole;
-        }
-        String after = "";
-        String version = list.path("metadata").path("resourceVersion").asText("");
         String token = first(q, "continue", null);
-        if (token != null) {
+        Listing listing;
+        int offset = 0;
+        if (token == null) {
+            StringBuilder rest = new StringBuilder();
+            q.forEach((k, vs) -> vs.forEach(v -> {
+                if (!k.equals("limit") && !k.equals("continue")) {
+                    rest.append(rest.length() == 0 ? "?" : "&").append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8))
+                            .append('=').append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8));
+                }
+            }));
+            MockResponse whole = crud.dispatch(new RecordedRequest(r.getHttpVersion(), HttpMethod.GET, path + rest,
+                    r.getHeaders(), new io.fabric8.mockwebserver.http.Buffer()));
+            JsonNode list = whole.code() == 200 && whole.getBody() != null
+                    ? Json.parse(new String(whole.getBody().getBytes(), StandardCharsets.UTF_8)) : null;
+            if (list == null || !list.path("items").isArray() || limit <= 0 || list.path("items").size() <= limit) {
+                return whole;
+            }
+            List<JsonNode> items = new ArrayList<>();
+            list.path("items").forEach(items::add);
+            items.sort(java.util.Comparator.comparing(FakeCluster::key));
+            ((ObjectNode) list).remove("items");
+            listing = new Listing(java.util.UUID.randomUUID().toString(), (ObjectNode) list, items);
+            listings.put(listing.id(), listing);
+        } else {
+            String[] t;
             try {
-                String[] t = new String(java.util.Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\n", 2);
-                version = t[0];
-                after = t[1];
-            } catch (RuntimeException e) {
+                t = new String(java.util.Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\n", 2);
+                Integer.parseInt(t[t.length - 1]);
+            } catch (IllegalArgumentException e) {
                 return status(400, "BadRequest", "continue key is not valid: " + e.getMessage());
             }
+            listing = t.length == 2 ? listings.get(t[0]) : null;
+            if (listing == null) {
+                return status(410, "Expired", "The provided continue parameter is too old to display a consistent list "
+                        + "result. You can start a new list without the continue parameter.");
+            }
+            offset = Integer.parseInt(t[1]);
         }
-        List<JsonNode> items = new ArrayList<>();
-        list.path("items").forEach(items::add);
-        items.sort(java.util.Comparator.comparing(FakeCluster::key));
-        String from = after;
-        List<JsonNode> left = items.stream().filter(i -> key(i).compareTo(from) > 0).toList();
-        List<JsonNode> page = left.subList(0, (int) Math.min(limit, left.size()));
-        ObjectNode out = ((ObjectNode) list).deepCopy();
+        List<JsonNode> page = listing.items().subList(offset, (int) Math.min(offset + limit, listing.items().size()));
+        ObjectNode out = listing.head().deepCopy();
         out.putArray("items").addAll(page);
-        ObjectNode meta = out.putObject("metadata").put("resourceVersion", version);
-        if (page.size() < left.size()) {
-            meta.put("continue", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    (version + "\n" + key(page.get(page.size() - 1))).getBytes(StandardCharsets.UTF_8)));
-            meta.put("remainingItemCount", left.size() - page.size());
+        int next = offset + page.size();
+        if (next < listing.items().size()) {
+            out.with("metadata").put("continue", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    (listing.id() + "\n" + next).getBytes(StandardCharsets.UTF_8)))
+                    .put("remainingItemCount", listing.items().size() - next);
+        } else {
+            listings.remove(listing.id());
         }
         pagesServed.incrementAndGet();
         return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(Json.compact(out));
+    }
+
+    /** One paginated listing: the list's metadata and its items in key order, as of its first page. */
+    private record Listing(String id, ObjectNode head, List<JsonNode> items) {
     }
 
     /** An object's key in the store: namespace, then name. */
