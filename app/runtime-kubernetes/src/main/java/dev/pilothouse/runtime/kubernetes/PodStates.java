@@ -92,8 +92,7 @@ final class PodStates {
             agents.forEach(a -> out.add(AgentStatus.running(a)));
             return new View(out, Phase.PENDING, null);
         }
-        boolean scheduled = condition(pod, "PodScheduled").map(c -> "True".equals(c.getStatus())).orElse(false)
-                || pod.getSpec() != null && pod.getSpec().getNodeName() != null;
+        boolean scheduled = scheduled(pod);
         boolean allRunning = true;
         AgentStatus failure = null;
         for (String a : agents) {
@@ -126,6 +125,12 @@ final class PodStates {
         return new View(out, phase, failure);
     }
 
+    /** Whether the pod was placed on a node. */
+    static boolean scheduled(Pod pod) {
+        return condition(pod, "PodScheduled").map(c -> "True".equals(c.getStatus())).orElse(false)
+                || pod.getSpec() != null && pod.getSpec().getNodeName() != null;
+    }
+
     /** When the pod was placed on a node (else when it was created): the pull deadline counts from there. */
     static Instant scheduledAt(Pod pod, Instant now) {
         Instant created = parse(pod.getMetadata().getCreationTimestamp(), now);
@@ -143,7 +148,7 @@ final class PodStates {
         return cs.getState().getWaiting() != null && !ranBefore;
     }
 
-    private static ContainerStatus containerStatus(Pod pod, String agent) {
+    static ContainerStatus containerStatus(Pod pod, String agent) {
         return pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses().stream()
                 .filter(c -> c.getName().equals(agent)).findFirst().orElse(null);
     }
@@ -258,7 +263,7 @@ final class PodStates {
         return message == null || message.isBlank() ? r : r + ": " + message.strip();
     }
 
-    private static Instant parse(String time, Instant fallback) {
+    static Instant parse(String time, Instant fallback) {
         try {
             return time == null ? fallback : Instant.parse(time);
         } catch (RuntimeException e) {

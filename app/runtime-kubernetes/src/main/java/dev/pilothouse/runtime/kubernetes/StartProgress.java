@@ -27,23 +27,23 @@ final class StartProgress {
         if (pod == null || pod.getStatus() == null || pod.getMetadata().getDeletionTimestamp() != null) {
             return Optional.empty();
         }
-        Instant created = time(pod.getMetadata().getCreationTimestamp(), now);
-        boolean scheduled = pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "PodScheduled".equals(c.getType()) && "True".equals(c.getStatus()))
-                || pod.getSpec() != null && pod.getSpec().getNodeName() != null;
-        if (!scheduled) {
+        if (!PodStates.scheduled(pod)) {
+            Instant created = PodStates.parse(pod.getMetadata().getCreationTimestamp(), now);
             Optional<Event> why = latest(events, null, "FailedScheduling");
             return Optional.of("waiting for a node (" + seconds(created, now) + ")"
                     + why.map(e -> ": " + e.getMessage().strip()).orElse(""));
         }
         List<String> steps = new ArrayList<>();
         Instant started = null;
+        int running = 0;
+        boolean ready = true;
         for (Container c : pod.getSpec().getContainers()) {
-            ContainerStatus cs = pod.getStatus().getContainerStatuses().stream()
-                    .filter(s -> s.getName().equals(c.getName())).findFirst().orElse(null);
+            ContainerStatus cs = PodStates.containerStatus(pod, c.getName());
             if (cs != null && cs.getState() != null && cs.getState().getRunning() != null) {
-                Instant at = time(cs.getState().getRunning().getStartedAt(), now);
+                Instant at = PodStates.parse(cs.getState().getRunning().getStartedAt(), now);
                 started = started == null || at.isAfter(started) ? at : started;
+                running++;
+                ready &= Boolean.TRUE.equals(cs.getReady());
                 continue;
             }
             if (!PodStates.neverRan(cs)) {
@@ -61,11 +61,7 @@ final class StartProgress {
         if (!steps.isEmpty()) {
             return Optional.of(String.join("; ", steps));
         }
-        boolean allRunning = pod.getStatus().getContainerStatuses().size() == pod.getSpec().getContainers().size()
-                && pod.getStatus().getContainerStatuses().stream().allMatch(cs -> cs.getState() != null
-                && cs.getState().getRunning() != null);
-        if (allRunning) {
-            boolean ready = pod.getStatus().getContainerStatuses().stream().allMatch(cs -> Boolean.TRUE.equals(cs.getReady()));
+        if (running == pod.getSpec().getContainers().size()) {
             return ready ? Optional.empty()
                     : Optional.of("waiting for the agents to answer /healthz (" + seconds(started == null ? now : started, now) + ")");
         }
@@ -90,7 +86,7 @@ final class StartProgress {
     static Instant eventTime(Event e, Instant fallback) {
         for (String t : new String[]{e.getLastTimestamp(), e.getEventTime() == null ? null : e.getEventTime().getTime(),
                 e.getFirstTimestamp(), e.getMetadata() == null ? null : e.getMetadata().getCreationTimestamp()}) {
-            Instant at = time(t, null);
+            Instant at = PodStates.parse(t, null);
             if (at != null) {
                 return at;
             }
@@ -100,13 +96,5 @@ final class StartProgress {
 
     private static String seconds(Instant since, Instant now) {
         return Math.max(0, Duration.between(since, now).toSeconds()) + " s";
-    }
-
-    private static Instant time(String t, Instant fallback) {
-        try {
-            return t == null ? fallback : Instant.parse(t);
-        } catch (RuntimeException e) {
-            return fallback;
-        }
     }
 }
