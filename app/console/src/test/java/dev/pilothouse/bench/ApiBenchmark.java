@@ -308,7 +308,7 @@ public final class ApiBenchmark {
         open.await();
         // the changes come from several threads, as from the handlers of many sessions at once: each
         // writer owns its sessions and keeps its share of the pace
-        int writers = 8;
+        int writers = Integer.getInteger("bench.writers", 8);
         Map<String, Long> written = new ConcurrentHashMap<>();
         AtomicLong made = new AtomicLong();
         long t0 = System.nanoTime();

@@ -78,6 +78,7 @@ public final class Store implements AutoCloseable {
     /** Replaced when H2 has closed the database under the engine (a failed write): see {@link #reopen}. */
     private volatile StorePool pool;
     private final Jdbi jdbi;
+    private final GroupCommit writes;
     private final SeqFile seqFile;
     private final ScheduledExecutorService maintenance;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -91,6 +92,10 @@ public final class Store implements AutoCloseable {
         this.options = options;
         this.pool = pool;
         this.jdbi = Jdbi.create(this::connect);
+        this.writes = new GroupCommit(body -> translated(() -> jdbi.inTransaction(h -> {
+            body.accept(h);
+            return null;
+        })), Store::nextCommit, Store::translate, this::committed);
         this.seqFile = seqFile;
         this.newestBackup = Backup.list(dataDir).stream().findFirst();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -298,16 +303,15 @@ public final class Store implements AutoCloseable {
      * Runs {@code work} in one transaction: all of it commits, or none of it. The commit number is
      * taken first: its row stays locked to the commit, so writes run one at a time and the change
      * numbers they take ({@code sessions.seq}) become visible in number order. A reader that saw
-     * change N has seen every change below it, and a watch needs no look-back.
+     * change N has seen every change below it, and a watch needs no look-back. Writes that wait
+     * for another are committed together ({@link GroupCommit}); each still commits or fails alone.
      */
     public <T> T write(Function<StoreTx, T> work) {
-        long[] seq = new long[1];
-        T result = translated(() -> jdbi.inTransaction(h -> {
-            seq[0] = nextCommit(h);
-            return work.apply(new StoreTx(h));
-        }));
-        committed(seq[0]);
-        return result;
+        return writes.write(work);
+    }
+
+    GroupCommit groupCommit() {
+        return writes;
     }
 
     /**
@@ -385,17 +389,23 @@ public final class Store implements AutoCloseable {
             try {
                 return work.get();
             } catch (JdbiException e) {
-                if (e.getCause() instanceof PilothouseException pe) {
-                    throw pe;
+                if (e.getCause() instanceof PilothouseException) {
+                    throw translate(e);
                 }
                 // work that found the database closed committed nothing: it runs again on the reopened
                 // one, also when another thread's reopen got there first (and closed it once more, on a
                 // full disk)
                 if (!databaseClosed(e) || System.nanoTime() > deadline || !reopen(used)) {
-                    throw new OperationFailedException("store error: " + rootMessage(e), e);
+                    throw translate(e);
                 }
             }
         }
+    }
+
+    /** What a caller is told of a failed store call: the engine's own error inside it, or H2's reason. */
+    static RuntimeException translate(JdbiException e) {
+        return e.getCause() instanceof PilothouseException pe ? pe
+                : new OperationFailedException("store error: " + rootMessage(e), e);
     }
 
     /**
