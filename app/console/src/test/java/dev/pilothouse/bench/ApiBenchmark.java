@@ -313,6 +313,9 @@ public final class ApiBenchmark {
         // writer owns its sessions and keeps its share of the pace
         Map<String, Long> written = new ConcurrentHashMap<>();
         AtomicLong made = new AtomicLong();
+        AtomicLong writersCpu = new AtomicLong();
+        Map<String, Long> cpu0 = CpuByThread.snapshot();
+        Store.CommitStats commits0 = engine.commitStats();
         long t0 = System.nanoTime();
         List<Thread> writing = new ArrayList<>();
         for (int w = 0; w < writers; w++) {
@@ -330,6 +333,7 @@ public final class ApiBenchmark {
                         java.util.concurrent.locks.LockSupport.parkNanos(wait);
                     }
                 }
+                writersCpu.addAndGet(java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
             }, "writer-" + w);
             writing.add(t);
             t.start();
@@ -339,6 +343,11 @@ public final class ApiBenchmark {
         }
         long changes = made.get();
         double took = (System.nanoTime() - t0) / 1e9;
+        Store.CommitStats commits = engine.commitStats();
+        long tx = commits.transactions() - commits0.transactions();
+        long txWrites = commits.writes() - commits0.writes();
+        double busy = (commits.busyNanos() - commits0.busyNanos()) / 1e9;
+        String cpu = CpuByThread.since(cpu0, took, changes, Map.of("writer-N (making the changes, and committing them)", writersCpu.get()));
         // every subscriber must reach each session's last version (a newer version stands for the ones before it)
         long deadline = System.nanoTime() + 30_000_000_000L;
         int behind;
@@ -363,5 +372,9 @@ public final class ApiBenchmark {
                         + "%d (session, subscriber) pairs short of the last version (0 = none lost); all caught up %.2f s after "
                         + "the last write | 2,000/s to 10 for 30 s, none lost |%n", changes, writers, changes / took, took, subscribers,
                 events.get(), behind, (caughtUp - t0) / 1e9 - took);
+        System.out.println("(CPU while the writers ran, per change: " + cpu + ")");
+        System.out.printf("(store: %,d transactions, %.1f writes each; committing busy %.0f%% of the time, %.0f µs a "
+                + "transaction, %.0f µs a write)%n", tx, (double) txWrites / tx, 100 * busy / took, busy * 1e6 / tx,
+                busy * 1e6 / txWrites);
     }
 }

@@ -519,6 +519,11 @@ public final class Engine implements EngineOperations {
         return store;
     }
 
+    /** What the store's writes have cost its committing thread since it opened (benchmarks, diagnostics). */
+    public Store.CommitStats commitStats() {
+        return store.commitStats();
+    }
+
     String owner() {
         return owner;
     }

@@ -59,6 +59,7 @@ final class GroupCommit {
     private Handle current;
     private volatile long batches;
     private volatile long written;
+    private volatile long busyNanos;
 
     GroupCommit(Transactions transactions, ToLongFunction<Handle> nextCommit,
             Function<JdbiException, RuntimeException> translate, LongConsumer committed) {
@@ -107,9 +108,12 @@ final class GroupCommit {
         return queue.size();
     }
 
-    /** Transactions committed and writes in them since the store opened, for benchmarks. */
+    /**
+     * Transactions committed, writes in them, and the time combiners spent committing, since the
+     * store opened: for benchmarks and diagnostics.
+     */
     long[] counts() {
-        return new long[] {batches, written};
+        return new long[] {batches, written, busyNanos};
     }
 
     private <T> T nested(Function<StoreTx, T> work) {
@@ -120,6 +124,15 @@ final class GroupCommit {
     }
 
     private void commitNext() {
+        long start = System.nanoTime();
+        try {
+            commitBatch();
+        } finally {
+            busyNanos += System.nanoTime() - start; // only the combiner writes it
+        }
+    }
+
+    private void commitBatch() {
         List<Job<?>> batch = new ArrayList<>();
         for (Job<?> j; batch.size() < MAX_BATCH && (j = queue.poll()) != null; ) {
             batch.add(j);

@@ -314,6 +314,15 @@ public final class Store implements AutoCloseable {
         return writes;
     }
 
+    /** What the writes since the store opened cost the thread that committed them. */
+    public record CommitStats(long transactions, long writes, long busyNanos) {
+    }
+
+    public CommitStats commitStats() {
+        long[] c = writes.counts();
+        return new CommitStats(c[0], c[1], c[2]);
+    }
+
     /**
      * Runs read-only {@code work} on one connection. A store error is tried once more: H2 hands a
      * write that failed in its background writer (a full disk) to the next statement of any

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * A streamed answer, one event per line: NDJSON ({@code application/x-ndjson}, each line
@@ -58,20 +59,56 @@ final class EventStream {
 
     /** Writes one event; false when the client has gone (nothing more is written then). */
     boolean send(String event, JsonNode data, String id) {
-        if (sse) {
-            StringBuilder b = new StringBuilder();
-            if (id != null) {
-                b.append("id: ").append(id).append('\n');
-            }
-            b.append("event: ").append(event).append('\n').append("data: ").append(Json.compact(data)).append("\n\n");
-            return write(b.toString());
+        return write(sse ? sse(event, data, id) : ndjson(event, data, id));
+    }
+
+    /**
+     * An event encoded once in both forms, for many streams: ten watch streams encoding the same
+     * change each took more of the cores than the writers that made it.
+     */
+    record Prepared(byte[] ndjson, byte[] sse) {
+        static Prepared of(String event, JsonNode data, String id) {
+            return new Prepared(EventStream.ndjson(event, data, id).getBytes(StandardCharsets.UTF_8),
+                    EventStream.sse(event, data, id).getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * Writes prepared events and flushes once, after the last: a flush per event made a chunk and
+     * a system call per event for each client.
+     */
+    synchronized boolean send(List<Prepared> events) {
+        if (broken) {
+            return false;
+        }
+        try {
+            for (Prepared p : events) {
+                out.write(sse ? p.sse() : p.ndjson());
+            }
+            out.flush();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            broken = true; // the client went away
+            return false;
+        }
+    }
+
+    private static String sse(String event, JsonNode data, String id) {
+        StringBuilder b = new StringBuilder();
+        if (id != null) {
+            b.append("id: ").append(id).append('\n');
+        }
+        return b.append("event: ").append(event).append('\n').append("data: ").append(Json.compact(data)).append("\n\n")
+                .toString();
+    }
+
+    private static String ndjson(String event, JsonNode data, String id) {
         com.fasterxml.jackson.databind.node.ObjectNode line = Json.object().put("event", event);
         if (id != null) {
             line.put("id", id);
         }
         line.set("data", data);
-        return write(Json.compact(line) + "\n");
+        return Json.compact(line) + "\n";
     }
 
     /** A comment (SSE) or blank line (NDJSON) that keeps proxies from closing an idle stream. */

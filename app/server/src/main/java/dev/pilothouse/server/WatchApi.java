@@ -9,6 +9,7 @@ import dev.pilothouse.store.StoreTx;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +35,12 @@ final class WatchApi {
     private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private final Streams streams;
-    /** Subscribers woken by one commit read its changes once between them. */
-    private final CommitCache<Long, List<StoreTx.ChangeHead>> changes;
+    /** Subscribers woken by one commit read and encode its changes once between them. */
+    private final CommitCache<Long, List<Change>> changes;
+
+    /** A change as every stream sends it. */
+    private record Change(long seq, EventStream.Prepared event) {
+    }
 
     WatchApi(Streams streams, LongSupplier commits) {
         this.streams = streams;
@@ -70,13 +75,17 @@ final class WatchApi {
             EventStream out = EventStream.open(ctx, 200);
             long seen = from;
             long quietSince = System.nanoTime();
+            List<EventStream.Prepared> batch = new ArrayList<>();
             while (!streams.stopping() && !out.broken()) {
-                for (StoreTx.ChangeHead h : changes.get(lookFrom(seen), e::changesSince)) {
-                    if (h.seq() <= seen) {
-                        continue; // read for the streams that share this read, sent here before
+                for (Change c : changes.get(lookFrom(seen), at -> encode(e.changesSince(at)))) {
+                    if (c.seq() > seen) { // before: read for the streams that share this read, sent here before
+                        seen = c.seq();
+                        batch.add(c.event());
                     }
-                    seen = h.seq();
-                    out.send("change", change(h), Long.toString(h.seq()));
+                }
+                if (!batch.isEmpty()) {
+                    out.send(batch);
+                    batch.clear();
                     quietSince = System.nanoTime();
                 }
                 if (System.nanoTime() - quietSince > KEEP_ALIVE_NANOS) {
@@ -110,6 +119,14 @@ final class WatchApi {
      */
     static long lookFrom(long seen) {
         return seen - seen % SHARED;
+    }
+
+    private static List<Change> encode(List<StoreTx.ChangeHead> heads) {
+        List<Change> out = new ArrayList<>(heads.size());
+        for (StoreTx.ChangeHead h : heads) {
+            out.add(new Change(h.seq(), EventStream.Prepared.of("change", change(h), Long.toString(h.seq()))));
+        }
+        return out;
     }
 
     private static ObjectNode change(StoreTx.ChangeHead s) {
