@@ -1,0 +1,226 @@
+package dev.pilothouse.guardrails;
+
+import java.util.List;
+
+/**
+ * Random-looking tokens with no known prefix: runs of 20 or more base64 or base64url characters
+ * ({@code A-Z a-z 0-9 + / _ -}, '=' padding after) that
+ * <ol>
+ * <li>mix capitals, small letters and digits (so {@code snake_case_42} and {@code CONSTANT_NAME_2} are not);</li>
+ * <li>are not hex (UUIDs, git SHAs, digests: everywhere in engineering text, and rarely a secret);</li>
+ * <li>have a Shannon entropy per character close to what a random string of that length has:
+ * at least {@code log2(L) - 0.95 - 0.006 (L - 20)} bits up to 64 characters, 4.75 bits above
+ * (within the 0.1 % least random of random base62 and base64 strings);</li>
+ * <li>are not mostly words: at most half the characters in runs of two or more small letters,
+ * with a vowel, optionally capitalised ({@code aMissingNameIsTheDocumented404} is words);</li>
+ * <li>do not decode (base64) to printable text with a space in it: base64 of ordinary words.</li>
+ * </ol>
+ * A run with '/' whose parts include a plain word or number ({@code api}, {@code man3}, {@code 2001})
+ * is a path or URL: each part is judged alone, so a token inside a URL is still found.
+ *
+ * <p>What this misses, measured on random tokens (docs/guardrails.md): about 0.5 % of random
+ * tokens, those that happen to look like words; tokens under 20 characters; lower-case-only or
+ * hex secrets. It also finds base64 digests ({@code sha384-...}): it cannot tell a hash from a key.
+ */
+final class HighEntropyDetector implements Detector {
+    static final int MIN_LENGTH = 20;
+    private static final double LN2 = Math.log(2);
+    private static final boolean[] RUN = new boolean[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            RUN[c] = Chars.alnum(c) || c == '+' || c == '/' || c == '_' || c == '-';
+        }
+    }
+
+    @Override
+    public PiiKind kind() {
+        return PiiKind.HIGH_ENTROPY;
+    }
+
+    @Override
+    public void scan(String text, List<Finding> out) {
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            char c = text.charAt(i);
+            if (c >= 128 || !RUN[c]) {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < n && (c = text.charAt(i)) < 128 && RUN[c]) {
+                i++;
+            }
+            if (i - start >= MIN_LENGTH && !Chars.word(Chars.at(text, start - 1)) && !Chars.word(Chars.at(text, i))) {
+                judgeRun(text, start, i, out);
+            }
+        }
+    }
+
+    private static void judgeRun(String text, int start, int end, List<Finding> out) {
+        if (pathLike(text, start, end)) {
+            int s = start;
+            for (int k = start; k <= end; k++) {
+                if (k == end || text.charAt(k) == '/') {
+                    if (k - s >= MIN_LENGTH) {
+                        judge(text, s, k, out);
+                    }
+                    s = k + 1;
+                }
+            }
+        } else {
+            judge(text, start, end, out);
+        }
+    }
+
+    private static void judge(String text, int start, int end, List<Finding> out) {
+        if (random(text, start, end)) {
+            int e = end;
+            while (e < text.length() && e - end < 2 && text.charAt(e) == '=') {
+                e++; // the padding belongs to the token
+            }
+            out.add(new Finding(PiiKind.HIGH_ENTROPY, start, e));
+        }
+    }
+
+    /** A '/' and a part between slashes that is a plain small-letter word (digits after it allowed) or a number. */
+    static boolean pathLike(String text, int start, int end) {
+        if (text.indexOf('/', start) < 0 || text.indexOf('/', start) >= end) {
+            return false;
+        }
+        int s = start;
+        for (int k = start; k <= end; k++) {
+            if (k == end || text.charAt(k) == '/') {
+                if (plainPart(text, s, k)) {
+                    return true;
+                }
+                s = k + 1;
+            }
+        }
+        return false;
+    }
+
+    private static boolean plainPart(String text, int s, int e) {
+        if (e <= s) {
+            return false;
+        }
+        int k = s;
+        while (k < e && Chars.lower(text.charAt(k))) {
+            k++;
+        }
+        int letters = k - s;
+        while (k < e && Chars.digit(text.charAt(k))) {
+            k++;
+        }
+        return k == e && (letters >= 2 || letters == 0);
+    }
+
+    static boolean random(String text, int start, int end) {
+        int length = end - start;
+        boolean upper = false;
+        boolean lower = false;
+        boolean digit = false;
+        boolean hex = true;
+        int[] counts = new int[128];
+        for (int k = start; k < end; k++) {
+            char c = text.charAt(k);
+            upper |= Chars.upper(c);
+            lower |= Chars.lower(c);
+            digit |= Chars.digit(c);
+            hex &= Chars.hex(c) || c == '-';
+            counts[c]++;
+        }
+        if (!upper || !lower || !digit || hex) {
+            return false;
+        }
+        double entropy = 0;
+        for (int count : counts) {
+            if (count > 0) {
+                double p = (double) count / length;
+                entropy -= p * Math.log(p);
+            }
+        }
+        entropy /= LN2;
+        if (entropy < threshold(length)) {
+            return false;
+        }
+        return wordCharacters(text, start, end) * 2 <= length && !base64OfText(text, start, end);
+    }
+
+    static double threshold(int length) {
+        if (length > 64) {
+            return 4.75;
+        }
+        return Math.log(length) / LN2 - 0.95 - 0.006 * (length - MIN_LENGTH);
+    }
+
+    /** Characters in runs of two or more small letters with a vowel, a capital before them counted too. */
+    static int wordCharacters(String text, int start, int end) {
+        int covered = 0;
+        int k = start;
+        while (k < end) {
+            char c = text.charAt(k);
+            int wordStart = k;
+            int lowerStart;
+            if (Chars.upper(c) && k + 2 < end && Chars.lower(text.charAt(k + 1)) && Chars.lower(text.charAt(k + 2))) {
+                lowerStart = k + 1;
+            } else if (Chars.lower(c) && k + 1 < end && Chars.lower(text.charAt(k + 1))) {
+                lowerStart = k;
+            } else {
+                k++;
+                continue;
+            }
+            int e = lowerStart;
+            boolean vowel = false;
+            while (e < end && Chars.lower(text.charAt(e))) {
+                char v = text.charAt(e);
+                vowel |= v == 'a' || v == 'e' || v == 'i' || v == 'o' || v == 'u' || v == 'y';
+                e++;
+            }
+            if (vowel) {
+                covered += e - wordStart;
+            }
+            k = e;
+        }
+        return covered;
+    }
+
+    /** Decodes whole base64 quanta: printable ASCII throughout, with a space, is encoded words. */
+    static boolean base64OfText(String text, int start, int end) {
+        int quanta = (end - start) / 4;
+        boolean space = false;
+        for (int q = 0; q < quanta; q++) {
+            int bits = 0;
+            for (int k = 0; k < 4; k++) {
+                int v = value(text.charAt(start + q * 4 + k));
+                if (v < 0) {
+                    return false;
+                }
+                bits = bits << 6 | v;
+            }
+            for (int b = 2; b >= 0; b--) {
+                int octet = bits >> (8 * b) & 0xff;
+                if (octet == ' ') {
+                    space = true;
+                } else if ((octet < 0x20 || octet > 0x7e) && octet != '\n' && octet != '\t' && octet != '\r') {
+                    return false;
+                }
+            }
+        }
+        return space;
+    }
+
+    private static int value(char c) {
+        if (Chars.upper(c)) {
+            return c - 'A';
+        }
+        if (Chars.lower(c)) {
+            return c - 'a' + 26;
+        }
+        if (Chars.digit(c)) {
+            return c - '0' + 52;
+        }
+        return c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
+    }
+}

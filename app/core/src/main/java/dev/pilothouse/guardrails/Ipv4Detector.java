@@ -1,0 +1,102 @@
+package dev.pilothouse.guardrails;
+
+import java.util.List;
+
+/**
+ * IPv4 addresses: four decimal octets 0-255 without leading zeros, separated by '.'. A port or a
+ * prefix length after it ({@code :8080}, {@code /24}) is left out of the finding.
+ *
+ * <p>Deliberately not, as they identify no host: loopback (127/8), "this network" (0/8), and 224 and
+ * above (multicast, reserved, broadcast, and so netmasks such as 255.255.255.0). Private ranges
+ * (10/8, 172.16/12, 192.168/16) are reported: they map a network from inside. Not versions either:
+ * a dotted run glued to a word ({@code v1.2.3.4}), of more than four parts ({@code 1.2.3.4.5}), or
+ * right after the word "version" ({@code version 1.2.3.4}); a bare {@code 1.2.3.4} is an address.
+ */
+final class Ipv4Detector implements Detector {
+    @Override
+    public PiiKind kind() {
+        return PiiKind.IP;
+    }
+
+    @Override
+    public void scan(String text, List<Finding> out) {
+        int n = text.length();
+        int[] octets = new int[4];
+        int i = 0;
+        while (i + 7 <= n) {
+            char c = text.charAt(i);
+            if (!Chars.digit(c)) {
+                i++;
+                continue;
+            }
+            char before = Chars.at(text, i - 1);
+            if (Chars.word(before) || before == '.' || before == '-') {
+                while (i < n && Chars.digit(text.charAt(i))) {
+                    i++; // skip the rest of this number
+                }
+                continue;
+            }
+            int end = parse(text, i, octets);
+            if (end > 0 && reportable(octets) && !afterVersionWord(text, i)) {
+                out.add(new Finding(PiiKind.IP, i, end));
+            }
+            i = end > 0 ? end : skipNumber(text, i);
+        }
+    }
+
+    private static int skipNumber(String text, int i) {
+        int n = text.length();
+        while (i < n && Chars.digit(text.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The end of four octets at {@code s}, or -1. */
+    static int parse(String text, int s, int[] octets) {
+        int n = text.length();
+        int p = s;
+        for (int k = 0; k < 4; k++) {
+            if (k > 0) {
+                if (p >= n || text.charAt(p) != '.') {
+                    return -1;
+                }
+                p++;
+            }
+            int start = p;
+            int v = 0;
+            while (p < n && Chars.digit(text.charAt(p)) && p - start < 4) {
+                v = v * 10 + (text.charAt(p) - '0');
+                p++;
+            }
+            int len = p - start;
+            if (len == 0 || len > 3 || v > 255 || (len > 1 && text.charAt(start) == '0')) {
+                return -1;
+            }
+            octets[k] = v;
+        }
+        char after = Chars.at(text, p);
+        if (Chars.word(after) || ((after == '.' || after == '-') && Chars.alnum(Chars.at(text, p + 1)))) {
+            return -1; // 1.2.3.4.5, 1.2.3.4-SNAPSHOT, 1.2.3.4a
+        }
+        return p;
+    }
+
+    private static boolean reportable(int[] o) {
+        return o[0] != 0 && o[0] != 127 && o[0] < 224;
+    }
+
+    /** "version 1.2.3.4", "Version: 1.2.3.4": the word right before, past spaces, ':' and '='. */
+    private static boolean afterVersionWord(String text, int s) {
+        int p = s - 1;
+        while (p >= 0 && (text.charAt(p) == ' ' || text.charAt(p) == ':' || text.charAt(p) == '=' || text.charAt(p) == '\t')) {
+            p--;
+        }
+        int end = p + 1;
+        while (p >= 0 && Chars.letter(text.charAt(p))) {
+            p--;
+        }
+        String word = text.substring(p + 1, end);
+        return word.equalsIgnoreCase("version") || word.equalsIgnoreCase("ver") || word.equalsIgnoreCase("release");
+    }
+}
