@@ -9,7 +9,8 @@ import java.util.List;
  * ({@code xoxa- xoxb- xoxp- xoxr- xoxs-}), Stripe ({@code sk_live_ sk_test_ rk_live_ rk_test_}), Google
  * ({@code AIza} and 35 characters), Anthropic ({@code sk-ant-}), OpenAI ({@code sk-} and 20 or more
  * characters with capitals, small letters and digits, {@code sk-proj-} included) and this project's
- * own API tokens ({@code ph_<32 hex>_<43 base64url>}). The whole key is the finding.
+ * own API tokens ({@code ph_<32 hex>_<43 base64url>}); and JSON web tokens ({@code eyJ...}.{@code eyJ...}.signature),
+ * bearer credentials whatever issued them. The whole key or token is the finding.
  *
  * <p>Deliberately not: the bare prefixes and short examples ({@code sk-...}, {@code ghp_xxx}), which
  * are how documentation names a key without giving one; an AWS secret access key, which has no
@@ -51,7 +52,7 @@ final class ApiKeyDetector implements Detector {
         int n = text.length();
         for (int i = 0; i < n; i++) {
             char c = text.charAt(i);
-            if (c != 'A' && c != 'g' && c != 'x' && c != 's' && c != 'r' && c != 'p') {
+            if (c != 'A' && c != 'g' && c != 'x' && c != 's' && c != 'r' && c != 'p' && c != 'e') {
                 continue;
             }
             char before = Chars.at(text, i - 1);
@@ -104,6 +105,8 @@ final class ApiKeyDetector implements Detector {
                     return end > 0 && mixed(text, s + 3, end) ? end : -1;
                 }
                 return -1;
+            case 'e':
+                return jwt(text, s);
             case 'p':
                 if (text.startsWith("ph_", s)) {
                     int id = exactly(text, s + 3, 32, ALNUM, ALNUM);
@@ -116,6 +119,35 @@ final class ApiKeyDetector implements Detector {
             default:
                 return -1;
         }
+    }
+
+    /**
+     * A JSON web token: header and payload are base64url JSON objects (so both start "eyJ", that is
+     * '{"'), then the signature, which may be empty (alg none).
+     */
+    private static int jwt(String text, int s) {
+        if (!text.startsWith("eyJ", s)) {
+            return -1;
+        }
+        int mask = ALNUM | UNDERSCORE | DASH;
+        int header = run(text, s, mask);
+        if (header - s < 10 || Chars.at(text, header) != '.' || !text.startsWith("eyJ", header + 1)) {
+            return -1;
+        }
+        int payload = run(text, header + 1, mask);
+        if (payload - header - 1 < 10 || Chars.at(text, payload) != '.') {
+            return -1;
+        }
+        int signature = run(text, payload + 1, mask);
+        return Chars.word(Chars.at(text, signature)) ? -1 : signature;
+    }
+
+    private static int run(String text, int from, int mask) {
+        int p = from;
+        while (p < text.length() && in(text.charAt(p), mask)) {
+            p++;
+        }
+        return p;
     }
 
     private static boolean in(char c, int mask) {

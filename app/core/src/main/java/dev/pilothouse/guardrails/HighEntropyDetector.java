@@ -16,7 +16,11 @@ import java.util.List;
  * <li>do not decode (base64) to printable text with a space in it: base64 of ordinary words.</li>
  * </ol>
  * A run with '/' whose parts include a plain word or number ({@code api}, {@code man3}, {@code 2001})
- * is a path or URL: each part is judged alone, so a token inside a URL is still found.
+ * is a path or URL: what lies between the plain parts is judged alone, so a token inside a URL is
+ * still found and the words around it are not.
+ *
+ * <p>Not looked at: the bodies of certificates and public keys (PEM blocks other than private keys),
+ * which are random by nature and meant to be shared.
  *
  * <p>What this misses, measured on random tokens (docs/guardrails.md): about 0.5 % of random
  * tokens, those that happen to look like words; tokens under 20 characters; lower-case-only or
@@ -24,6 +28,8 @@ import java.util.List;
  */
 final class HighEntropyDetector implements Detector {
     static final int MIN_LENGTH = 20;
+    private static final String PEM_BEGIN = "-----BEGIN ";
+    private static final String PEM_END = "-----END ";
     private static final double LN2 = Math.log(2);
     private static final boolean[] RUN = new boolean[128];
 
@@ -41,8 +47,15 @@ final class HighEntropyDetector implements Detector {
     @Override
     public void scan(String text, List<Finding> out) {
         int n = text.length();
+        int skipFrom = publicBlock(text, 0);
         int i = 0;
         while (i < n) {
+            if (i >= skipFrom) {
+                int endOfBlock = text.indexOf(PEM_END, skipFrom);
+                i = endOfBlock < 0 ? n : endOfBlock;
+                skipFrom = publicBlock(text, i + 1);
+                continue;
+            }
             char c = text.charAt(i);
             if (c >= 128 || !RUN[c]) {
                 i++;
@@ -53,24 +66,53 @@ final class HighEntropyDetector implements Detector {
                 i++;
             }
             if (i - start >= MIN_LENGTH && !Chars.word(Chars.at(text, start - 1)) && !Chars.word(Chars.at(text, i))) {
-                judgeRun(text, start, i, out);
+                judgeRun(text, start, Math.min(i, skipFrom), out);
             }
         }
     }
 
-    private static void judgeRun(String text, int start, int end, List<Finding> out) {
-        if (pathLike(text, start, end)) {
-            int s = start;
-            for (int k = start; k <= end; k++) {
-                if (k == end || text.charAt(k) == '/') {
-                    if (k - s >= MIN_LENGTH) {
-                        judge(text, s, k, out);
-                    }
-                    s = k + 1;
-                }
+    /**
+     * Where the next certificate or public key block starts ({@code -----BEGIN CERTIFICATE-----},
+     * {@code -----BEGIN PUBLIC KEY-----}, ...), or past the text: their bodies are random by nature
+     * and meant to be shared. A private key block is the private-key detector's.
+     */
+    static int publicBlock(String text, int from) {
+        int begin = from;
+        while ((begin = text.indexOf(PEM_BEGIN, begin)) >= 0) {
+            int close = text.indexOf("-----", begin + PEM_BEGIN.length());
+            if (close < 0) {
+                break;
             }
-        } else {
-            judge(text, start, end, out);
+            if (close - begin < 60 && !text.substring(begin, close).contains("PRIVATE")) {
+                return begin;
+            }
+            begin = close;
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * A run with '/' may be a path or URL: its plain parts (a small-letter word with a vowel, digits
+     * after it allowed, or a number: {@code api}, {@code man3}, {@code 2001}) split it, and what lies
+     * between them, slashes included, is judged as one candidate. A random token with a '/' in it
+     * has no plain part, or one by chance, and is judged whole or nearly.
+     */
+    private static void judgeRun(String text, int start, int end, List<Finding> out) {
+        int groupStart = start;
+        int part = start;
+        for (int k = start; k <= end; k++) {
+            if (k == end || text.charAt(k) == '/') {
+                if (plainPart(text, part, k)) {
+                    if (part - 1 - groupStart >= MIN_LENGTH) {
+                        judge(text, groupStart, part - 1, out);
+                    }
+                    groupStart = k + 1;
+                }
+                part = k + 1;
+            }
+        }
+        if (end - groupStart >= MIN_LENGTH) {
+            judge(text, groupStart, end, out);
         }
     }
 
@@ -84,36 +126,26 @@ final class HighEntropyDetector implements Detector {
         }
     }
 
-    /** A '/' and a part between slashes that is a plain small-letter word (digits after it allowed) or a number. */
-    static boolean pathLike(String text, int start, int end) {
-        if (text.indexOf('/', start) < 0 || text.indexOf('/', start) >= end) {
-            return false;
-        }
-        int s = start;
-        for (int k = start; k <= end; k++) {
-            if (k == end || text.charAt(k) == '/') {
-                if (plainPart(text, s, k)) {
-                    return true;
-                }
-                s = k + 1;
-            }
-        }
-        return false;
-    }
-
-    private static boolean plainPart(String text, int s, int e) {
-        if (e <= s) {
-            return false;
-        }
+    /**
+     * A number, or two or more small letters with a vowel and maybe digits after them. Not an empty
+     * part: a token's own leading or trailing '/' stays with it.
+     */
+    static boolean plainPart(String text, int s, int e) {
         int k = s;
+        boolean vowel = false;
         while (k < e && Chars.lower(text.charAt(k))) {
+            vowel |= vowel(text.charAt(k));
             k++;
         }
         int letters = k - s;
         while (k < e && Chars.digit(text.charAt(k))) {
             k++;
         }
-        return k == e && (letters >= 2 || letters == 0);
+        return k == e && k > s && (letters == 0 || letters >= 2 && vowel);
+    }
+
+    private static boolean vowel(char v) {
+        return v == 'a' || v == 'e' || v == 'i' || v == 'o' || v == 'u' || v == 'y';
     }
 
     static boolean random(String text, int start, int end) {
@@ -174,8 +206,7 @@ final class HighEntropyDetector implements Detector {
             int e = lowerStart;
             boolean vowel = false;
             while (e < end && Chars.lower(text.charAt(e))) {
-                char v = text.charAt(e);
-                vowel |= v == 'a' || v == 'e' || v == 'i' || v == 'o' || v == 'u' || v == 'y';
+                vowel |= vowel(text.charAt(e));
                 e++;
             }
             if (vowel) {
