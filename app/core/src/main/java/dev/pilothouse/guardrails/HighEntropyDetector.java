@@ -15,8 +15,8 @@ import java.util.List;
  * with a vowel, optionally capitalised ({@code aMissingNameIsTheDocumented404} is words);</li>
  * <li>do not decode (base64) to printable text with a space in it: base64 of ordinary words.</li>
  * </ol>
- * A run with '/' whose parts include a plain word or number ({@code api}, {@code man3}, {@code 2001})
- * is a path or URL: what lies between the plain parts is judged alone, so a token inside a URL is
+ * A run with '/' whose parts include plain words or numbers ({@code api}, {@code man3}, {@code 2001},
+ * {@code xhtml1-strict}) is a path or URL: what lies between the plain parts is judged alone, so a token inside a URL is
  * still found and the words around it are not.
  *
  * <p>Not looked at: the bodies of certificates and public keys (PEM blocks other than private keys),
@@ -92,9 +92,8 @@ final class HighEntropyDetector implements Detector {
     }
 
     /**
-     * A run with '/' may be a path or URL: its plain parts (a small-letter word with a vowel, digits
-     * after it allowed, or a number: {@code api}, {@code man3}, {@code 2001}) split it, and what lies
-     * between them, slashes included, is judged as one candidate. A random token with a '/' in it
+     * A run with '/' may be a path or URL: its plain parts ({@link #plainPart}) split it, and what
+     * lies between them, slashes included, is judged as one candidate. A random token with a '/' in it
      * has no plain part, or one by chance, and is judged whole or nearly.
      */
     private static void judgeRun(String text, int start, int end, List<Finding> out) {
@@ -127,21 +126,40 @@ final class HighEntropyDetector implements Detector {
     }
 
     /**
-     * A number, or two or more small letters with a vowel and maybe digits after them. Not an empty
-     * part: a token's own leading or trailing '/' stays with it.
+     * A path's plain part: words and numbers, maybe joined by '_' or '-' ({@code api}, {@code man3},
+     * {@code 2001}, {@code Modules}, {@code xhtml1-strict}, {@code _ssl_data_300}); a word is three or
+     * more small letters, maybe capitalised, maybe with digits after; a number two or more digits. Not
+     * an empty part: a token's own leading or trailing '/' stays with it. (Shorter words and numbers
+     * would split random base64 at chance pieces such as "/7/" or "/dc/".)
      */
     static boolean plainPart(String text, int s, int e) {
+        boolean any = false;
         int k = s;
-        boolean vowel = false;
-        while (k < e && Chars.lower(text.charAt(k))) {
-            vowel |= vowel(text.charAt(k));
-            k++;
+        while (k < e) {
+            char c = text.charAt(k);
+            if (c == '_' || c == '-') {
+                k++;
+                continue;
+            }
+            int p = Chars.upper(c) ? k + 1 : k;
+            int lowerStart = p;
+            while (p < e && Chars.lower(text.charAt(p))) {
+                p++;
+            }
+            int letters = p - lowerStart;
+            int digitStart = p;
+            while (p < e && Chars.digit(text.charAt(p))) {
+                p++;
+            }
+            boolean word = letters >= 3;
+            boolean number = p == k + (p - digitStart) && p - digitStart >= 2; // digits only
+            if (!word && !number || p < e && text.charAt(p) != '_' && text.charAt(p) != '-') {
+                return false;
+            }
+            any = true;
+            k = p;
         }
-        int letters = k - s;
-        while (k < e && Chars.digit(text.charAt(k))) {
-            k++;
-        }
-        return k == e && k > s && (letters == 0 || letters >= 2 && vowel);
+        return any;
     }
 
     private static boolean vowel(char v) {

@@ -10,7 +10,9 @@ import java.util.List;
  * above (multicast, reserved, broadcast, and so netmasks such as 255.255.255.0). Private ranges
  * (10/8, 172.16/12, 192.168/16) are reported: they map a network from inside. Not versions either:
  * a dotted run glued to a word ({@code v1.2.3.4}), of more than four parts ({@code 1.2.3.4.5}), or
- * right after the word "version" ({@code version 1.2.3.4}); a bare {@code 1.2.3.4} is an address.
+ * right after the word "version" ({@code version 1.2.3.4}); nor section numbers after "section",
+ * "chapter", "clause", "paragraph", "item" or '§' ({@code Section 6.1.7.1}), nor object identifiers
+ * after "OID". A bare {@code 1.2.3.4} is an address.
  */
 final class Ipv4Detector implements Detector {
     @Override
@@ -86,17 +88,30 @@ final class Ipv4Detector implements Detector {
         return o[0] != 0 && o[0] != 127 && o[0] < 224;
     }
 
-    /** "version 1.2.3.4", "Version: 1.2.3.4": the word right before, past spaces, ':' and '='. */
+    /** Words after which four dotted numbers are a version or a section, not an address. */
+    private static final java.util.Set<String> NUMBERING_WORDS = java.util.Set.of("version", "ver", "release",
+            "section", "sections", "chapter", "clause", "paragraph", "item", "oid");
+
+    /**
+     * "version 1.2.3.4", "Version: 1.2.3.4", "Section 6.1.7.1", "§ 4.2.2.13": the word right before,
+     * past spaces, ':' and '='.
+     */
     private static boolean afterVersionWord(String text, int s) {
         int p = s - 1;
         while (p >= 0 && (text.charAt(p) == ' ' || text.charAt(p) == ':' || text.charAt(p) == '=' || text.charAt(p) == '\t')) {
             p--;
         }
+        if (p >= 0 && text.charAt(p) == '§') {
+            return true;
+        }
         int end = p + 1;
         while (p >= 0 && Chars.letter(text.charAt(p))) {
             p--;
         }
-        String word = text.substring(p + 1, end);
-        return word.equalsIgnoreCase("version") || word.equalsIgnoreCase("ver") || word.equalsIgnoreCase("release");
+        if (end - p - 1 > 10) {
+            return false;
+        }
+        String word = text.substring(p + 1, end).toLowerCase(java.util.Locale.ROOT);
+        return NUMBERING_WORDS.contains(word);
     }
 }

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <p>Deliberately not: "::" and "::1" (unspecified, loopback), MAC addresses (six groups, no "::"),
  * times ({@code 12:30:45}), hex words joined by "::" with no digit ({@code Bad::fee}, a C++ or Rust
- * path), anything glued to a word ({@code Foo::bar}).
+ * path), fewer than four hex digits in all ({@code a[1::2]}, a Python slice), anything glued to a word
+ * ({@code Foo::bar}).
  */
 final class Ipv6Detector implements Detector {
     @Override
@@ -48,6 +49,7 @@ final class Ipv6Detector implements Detector {
         boolean compressed = false;
         boolean digit = false;
         boolean nonZero = false;
+        int hexDigits = 0;
         int lastGroupStart = -1;
         if (p + 1 < n && text.charAt(p) == ':' && text.charAt(p + 1) == ':') {
             compressed = true;
@@ -61,6 +63,7 @@ final class Ipv6Detector implements Detector {
                 char c = text.charAt(p);
                 digit |= Chars.digit(c);
                 nonZero |= c != '0';
+                hexDigits++;
                 p++;
             }
             if (p == g) {
@@ -71,10 +74,10 @@ final class Ipv6Detector implements Detector {
             }
             lastGroupStart = g;
             groups++;
-            if (p < n && text.charAt(p) == '.') {
-                // an IPv4 tail in place of the last two groups
+            if (p + 1 < n && text.charAt(p) == '.' && Chars.digit(text.charAt(p + 1))) {
+                // an IPv4 tail in place of the last two groups ("." then a digit: not a full stop)
                 int end = Ipv4Detector.parse(text, g, new int[4]);
-                if (end < 0 || groups - 1 + 2 > 8) {
+                if (end < 0 || groups + 1 > 8) {
                     return -1;
                 }
                 groups += 1;
@@ -106,6 +109,9 @@ final class Ipv6Detector implements Detector {
         }
         if (!digit) {
             return -1; // Bad::fee, cafe::beef: hex words, not an address
+        }
+        if (hexDigits < 4) {
+            return -1; // a[1::2], a Python slice
         }
         if (compressed && groups <= 1 && (!nonZero || p - s == 3 && text.startsWith("::1", s))) {
             return -1; // "::", "::0", "::1": unspecified and loopback

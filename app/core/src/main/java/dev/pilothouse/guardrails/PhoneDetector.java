@@ -16,7 +16,8 @@ import java.util.List;
  * </ul>
  * Deliberately not: digits without any separator or '+' (IDs, timestamps, counters), dates
  * (4-2-2 and 2-2-4 groups), times ({@code 12:30}), version numbers and IPv4 addresses (their groups
- * fit no shape above), numbers with '.' thousands separators, anything glued to a word or after
+ * fit no shape above), numbers with '.' thousands separators, decimals ({@code +35236450.6}: two
+ * groups around a '.'), a last group of one digit, anything glued to a word or after
  * '#', '$', '/', '.' or '-' (order and ticket numbers, paths, amounts).
  */
 final class PhoneDetector implements Detector {
@@ -136,7 +137,7 @@ final class PhoneDetector implements Detector {
             return end;
         }
         if (ng == 0 || ng > MAX_GROUPS || digits > 15 || dateShaped(groups, ng, sep)
-                || thousands(groups, ng, sep)) {
+                || thousands(groups, ng, sep) || (sep == '.' && ng == 2) || groups[Math.min(ng, MAX_GROUPS) - 1] < 2) {
             return end;
         }
         boolean phone;

@@ -45,7 +45,7 @@ class GuardrailCorpusTest {
                         }
                     }
                     for (Finding f : found) {
-                        if (!e.expected().contains(f)) {
+                        if (e.expected().stream().noneMatch(f::overlaps)) { // a partial find is a miss, counted above
                             problems.add(kind.wireName() + ":" + e.line() + " extra " + f + " in positive: " + e.text());
                         }
                     }
