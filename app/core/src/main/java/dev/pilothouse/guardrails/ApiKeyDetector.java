@@ -22,6 +22,9 @@ final class ApiKeyDetector implements Detector {
     private static final int DASH = 4;
     private static final int UPPER_DIGIT = 8;
     private static final byte[] CLASSES = new byte[128];
+    /** The shortest run a key starts: xoxb- and 10 more, or a JWT's header (19 for {"alg":"none"}). */
+    private static final int MIN_RUN = 15;
+    private static final boolean[] KEY_RUN = new boolean[128];
 
     static {
         for (char c = 0; c < 128; c++) {
@@ -39,6 +42,7 @@ final class ApiKeyDetector implements Detector {
                 k |= DASH;
             }
             CLASSES[c] = (byte) k;
+            KEY_RUN[c] = (k & (ALNUM | UNDERSCORE | DASH)) != 0;
         }
     }
 
@@ -49,22 +53,17 @@ final class ApiKeyDetector implements Detector {
 
     @Override
     public void scan(String text, List<Finding> out) {
-        int n = text.length();
-        for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
-            if (c != 'A' && c != 'g' && c != 'x' && c != 's' && c != 'r' && c != 'p' && c != 'e') {
-                continue;
+        // every key begins a run of letters, digits, '_' and '-' at least MIN_RUN long
+        LongRuns.find(text, 0, text.length(), KEY_RUN, MIN_RUN, (start, end) -> {
+            char c = text.charAt(start);
+            if (Chars.word(Chars.at(text, start - 1))) {
+                return;
             }
-            char before = Chars.at(text, i - 1);
-            if (Chars.word(before) || before == '-') {
-                continue;
+            int keyEnd = match(text, start, c);
+            if (keyEnd > 0) {
+                out.add(new Finding(PiiKind.API_KEY, start, keyEnd));
             }
-            int end = match(text, i, c);
-            if (end > 0) {
-                out.add(new Finding(PiiKind.API_KEY, i, end));
-                i = end - 1;
-            }
-        }
+        });
     }
 
     /** The end of a key starting at {@code s}, or -1. */
@@ -131,7 +130,7 @@ final class ApiKeyDetector implements Detector {
         }
         int mask = ALNUM | UNDERSCORE | DASH;
         int header = run(text, s, mask);
-        if (header - s < 10 || Chars.at(text, header) != '.' || !text.startsWith("eyJ", header + 1)) {
+        if (header - s < MIN_RUN || Chars.at(text, header) != '.' || !text.startsWith("eyJ", header + 1)) {
             return -1;
         }
         int payload = run(text, header + 1, mask);

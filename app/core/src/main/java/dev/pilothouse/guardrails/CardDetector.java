@@ -18,19 +18,24 @@ final class CardDetector implements Detector {
         return PiiKind.CARD;
     }
 
+    /** What a card number is written with: digits and its separators. */
+    private static final boolean[] MEMBER = LongRuns.table("0123456789 -");
+
     @Override
     public void scan(String text, List<Finding> out) {
-        int n = text.length();
         int[] digits = new int[19];
-        int i = 0;
-        while (i < n) {
-            char c = text.charAt(i);
-            if (c < '2' || c > '6' || !boundaryBefore(text, i)) { // every network's prefix starts 2 to 6
-                i++;
-                continue;
+        // every group of a card number has 3 or more digits: only stretches with such a run are read
+        LongRuns.stretches(text, 3, MEMBER, (from, to) -> {
+            int i = from;
+            while (i < to) {
+                char c = text.charAt(i);
+                if (c < '2' || c > '6' || !boundaryBefore(text, i)) { // every network's prefix starts 2 to 6
+                    i++;
+                    continue;
+                }
+                i = Math.max(candidate(text, i, digits, out), i + 1);
             }
-            i = Math.max(candidate(text, i, digits, out), i + 1);
-        }
+        });
     }
 
     private static boolean boundaryBefore(String text, int i) {

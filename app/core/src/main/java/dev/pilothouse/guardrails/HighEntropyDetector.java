@@ -47,27 +47,20 @@ final class HighEntropyDetector implements Detector {
     @Override
     public void scan(String text, List<Finding> out) {
         int n = text.length();
-        int skipFrom = publicBlock(text, 0);
-        int i = 0;
-        while (i < n) {
-            if (i >= skipFrom) {
-                int endOfBlock = text.indexOf(PEM_END, skipFrom);
-                i = endOfBlock < 0 ? n : endOfBlock;
-                skipFrom = publicBlock(text, i + 1);
-                continue;
+        int from = 0;
+        while (from < n) {
+            int block = publicBlock(text, from);
+            int to = Math.min(block, n);
+            LongRuns.find(text, from, to, RUN, MIN_LENGTH, (start, end) -> {
+                if (!Chars.word(Chars.at(text, start - 1)) && !Chars.word(Chars.at(text, end))) {
+                    judgeRun(text, start, end, out);
+                }
+            });
+            if (block >= n) {
+                break;
             }
-            char c = text.charAt(i);
-            if (c >= 128 || !RUN[c]) {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < n && (c = text.charAt(i)) < 128 && RUN[c]) {
-                i++;
-            }
-            if (i - start >= MIN_LENGTH && !Chars.word(Chars.at(text, start - 1)) && !Chars.word(Chars.at(text, i))) {
-                judgeRun(text, start, Math.min(i, skipFrom), out);
-            }
+            int endOfBlock = text.indexOf(PEM_END, block);
+            from = endOfBlock < 0 ? n : endOfBlock;
         }
     }
 

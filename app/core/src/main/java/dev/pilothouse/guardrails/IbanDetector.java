@@ -30,26 +30,28 @@ final class IbanDetector implements Detector {
         return PiiKind.IBAN;
     }
 
+    /** Capitals and digits: an IBAN starts with four of them in a row (country and check digits). */
+    private static final boolean[] CAPITALS_DIGITS = LongRuns.table("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+
     @Override
     public void scan(String text, List<Finding> out) {
-        int n = text.length();
         char[] chars = new char[34];
-        for (int i = 0; i + 15 <= n; i++) {
-            char c0 = text.charAt(i);
-            if (!Chars.upper(c0) || !Chars.digit(text.charAt(i + 2)) || !Chars.upper(text.charAt(i + 1))
-                    || !Chars.digit(text.charAt(i + 3)) || Chars.word(Chars.at(text, i - 1))) {
-                continue;
+        LongRuns.find(text, 0, text.length(), CAPITALS_DIGITS, 4, (i, runEnd) -> {
+            // only at the run's start: inside it the character before is a capital or digit
+            if (i + 15 > text.length() || !Chars.upper(text.charAt(i)) || !Chars.upper(text.charAt(i + 1))
+                    || !Chars.digit(text.charAt(i + 2)) || !Chars.digit(text.charAt(i + 3))
+                    || Chars.word(Chars.at(text, i - 1))) {
+                return;
             }
-            int length = LENGTHS[(c0 - 'A') * 26 + text.charAt(i + 1) - 'A'];
+            int length = LENGTHS[(text.charAt(i) - 'A') * 26 + text.charAt(i + 1) - 'A'];
             if (length == 0) {
-                continue;
+                return;
             }
             int end = read(text, i, length, chars);
             if (end > 0 && mod97(chars, length) == 1) {
                 out.add(new Finding(PiiKind.IBAN, i, end));
-                i = end - 1;
             }
-        }
+        });
     }
 
     /** Reads {@code length} characters into {@code chars}, spaces allowed between groups of four; the end or -1. */

@@ -20,38 +20,23 @@ final class Ipv4Detector implements Detector {
         return PiiKind.IP;
     }
 
+    /** An address is made of these only, seven or more of them: only such runs are read. */
+    private static final boolean[] DIGITS_DOTS = LongRuns.table("0123456789.");
+
     @Override
     public void scan(String text, List<Finding> out) {
-        int n = text.length();
         int[] octets = new int[4];
-        int i = 0;
-        while (i + 7 <= n) {
-            char c = text.charAt(i);
-            if (!Chars.digit(c)) {
-                i++;
-                continue;
+        LongRuns.find(text, 0, text.length(), DIGITS_DOTS, 7, (s, e) -> {
+            // only at the run's start: inside it the character before is a digit or '.'
+            char before = Chars.at(text, s - 1);
+            if (!Chars.digit(text.charAt(s)) || Chars.word(before) || before == '-') {
+                return;
             }
-            char before = Chars.at(text, i - 1);
-            if (Chars.word(before) || before == '.' || before == '-') {
-                while (i < n && Chars.digit(text.charAt(i))) {
-                    i++; // skip the rest of this number
-                }
-                continue;
+            int end = parse(text, s, octets);
+            if (end > 0 && reportable(octets) && !afterVersionWord(text, s)) {
+                out.add(new Finding(PiiKind.IP, s, end));
             }
-            int end = parse(text, i, octets);
-            if (end > 0 && reportable(octets) && !afterVersionWord(text, i)) {
-                out.add(new Finding(PiiKind.IP, i, end));
-            }
-            i = end > 0 ? end : skipNumber(text, i);
-        }
-    }
-
-    private static int skipNumber(String text, int i) {
-        int n = text.length();
-        while (i < n && Chars.digit(text.charAt(i))) {
-            i++;
-        }
-        return i;
+        });
     }
 
     /** The end of four octets at {@code s}, or -1. */

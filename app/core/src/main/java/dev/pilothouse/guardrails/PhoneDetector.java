@@ -28,22 +28,27 @@ final class PhoneDetector implements Detector {
         return PiiKind.PHONE;
     }
 
+    /** What a phone number is written with. */
+    private static final boolean[] MEMBER = LongRuns.table("0123456789 -.()+");
+
     @Override
     public void scan(String text, List<Finding> out) {
-        int n = text.length();
         int[] groups = new int[MAX_GROUPS];
-        int i = 0;
-        while (i < n) {
-            char c = text.charAt(i);
-            boolean start = c == '+' ? Chars.digit(Chars.at(text, i + 1)) || Chars.at(text, i + 1) == '('
-                    : Chars.digit(c) || (c == '(' && Chars.digit(Chars.at(text, i + 1)));
-            if (!start || !boundaryBefore(text, i)) {
-                i++;
-                continue;
+        // every phone number ends in a group of 2 or more digits: only stretches with such a run are read
+        LongRuns.stretches(text, 2, MEMBER, (from, to) -> {
+            int i = from;
+            while (i < to) {
+                char c = text.charAt(i);
+                boolean start = c == '+' ? Chars.digit(Chars.at(text, i + 1)) || Chars.at(text, i + 1) == '('
+                        : Chars.digit(c) || (c == '(' && Chars.digit(Chars.at(text, i + 1)));
+                if (!start || !boundaryBefore(text, i)) {
+                    i++;
+                    continue;
+                }
+                int end = candidate(text, i, groups, out);
+                i = Math.max(end, i + 1);
             }
-            int end = candidate(text, i, groups, out);
-            i = Math.max(end, i + 1);
-        }
+        });
     }
 
     private static boolean boundaryBefore(String text, int i) {

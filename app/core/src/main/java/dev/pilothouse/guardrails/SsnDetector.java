@@ -19,27 +19,35 @@ final class SsnDetector implements Detector {
     @Override
     public void scan(String text, List<Finding> out) {
         int n = text.length();
-        for (int i = 0; i + 11 <= n; i++) {
-            char sep = text.charAt(i + 3);
-            if ((sep != '-' && sep != ' ') || text.charAt(i + 6) != sep) {
-                continue; // the separators are the cheap test: most positions fail here
-            }
-            if (!digits(text, i, 3) || !digits(text, i + 4, 2) || !digits(text, i + 7, 4)) {
+        // The serial is four digits, so a probe every four characters lands in each number's serial
+        // exactly once; an SSN starting at i has its serial at i+7..i+10. Digits are rare in text.
+        for (int p = 7; p < n; p += 4) {
+            if (!Chars.digit(text.charAt(p))) {
                 continue;
             }
-            char before = Chars.at(text, i - 1);
-            char after = Chars.at(text, i + 11);
-            if (Chars.word(before) || before == '-' || before == '.' || before == '+' || before == '/'
-                    || Chars.word(after) || ((after == '-' || after == '.' || after == '/' || after == sep)
-                    && Chars.digit(Chars.at(text, i + 12)))) {
-                continue;
+            for (int i = Math.max(0, p - 10); i <= p - 7 && i + 11 <= n; i++) {
+                candidate(text, i, out);
             }
-            int area = number(text, i, 3);
-            int group = number(text, i + 4, 2);
-            int serial = number(text, i + 7, 4);
-            if (valid(area, group, serial)) {
-                out.add(new Finding(PiiKind.SSN, i, i + 11));
-            }
+        }
+    }
+
+    private static void candidate(String text, int i, List<Finding> out) {
+        char sep = text.charAt(i + 3);
+        if ((sep != '-' && sep != ' ') || text.charAt(i + 6) != sep) {
+            return;
+        }
+        if (!digits(text, i, 3) || !digits(text, i + 4, 2) || !digits(text, i + 7, 4)) {
+            return;
+        }
+        char before = Chars.at(text, i - 1);
+        char after = Chars.at(text, i + 11);
+        if (Chars.word(before) || before == '-' || before == '.' || before == '+' || before == '/'
+                || Chars.word(after) || ((after == '-' || after == '.' || after == '/' || after == sep)
+                && Chars.digit(Chars.at(text, i + 12)))) {
+            return;
+        }
+        if (valid(number(text, i, 3), number(text, i + 4, 2), number(text, i + 7, 4))) {
+            out.add(new Finding(PiiKind.SSN, i, i + 11));
         }
     }
 

@@ -188,6 +188,39 @@ class GuardrailDetectorsTest {
         assertThat(PiiScanner.allKinds().scan(text)).containsExactly(new Finding(PiiKind.EMAIL, start, text.length()));
     }
 
+    /** The probing scan finds exactly the runs a character-by-character scan finds, on random texts. */
+    @Test
+    void longRunsFindsWhatACharacterByCharacterScanFinds() {
+        Random random = new Random(7);
+        boolean[] table = LongRuns.table("ab0");
+        for (int round = 0; round < 2_000; round++) {
+            StringBuilder t = new StringBuilder();
+            int length = random.nextInt(200);
+            for (int k = 0; k < length; k++) {
+                t.append("ab0 .xé".charAt(random.nextInt(random.nextBoolean() ? 3 : 7)));
+            }
+            String text = t.toString();
+            int min = 1 + random.nextInt(12);
+            int from = length == 0 ? 0 : random.nextInt(length);
+            int to = from + random.nextInt(length - from + 1);
+            List<List<Integer>> expected = new ArrayList<>();
+            int i = from;
+            while (i < to) {
+                int s = i;
+                while (i < to && text.charAt(i) < 128 && table[text.charAt(i)]) {
+                    i++;
+                }
+                if (i - s >= min) {
+                    expected.add(List.of(s, i));
+                }
+                i = Math.max(i, s + 1);
+            }
+            List<List<Integer>> actual = new ArrayList<>();
+            LongRuns.find(text, from, to, table, min, (s, e) -> actual.add(List.of(s, e)));
+            assertThat(actual).as("%s [%d,%d) min %d", text, from, to, min).isEqualTo(expected);
+        }
+    }
+
     private static int[] digits(String s) {
         int[] d = new int[s.length()];
         for (int k = 0; k < d.length; k++) {
