@@ -221,6 +221,34 @@ class GuardrailDetectorsTest {
         }
     }
 
+    /**
+     * Texts built to make a scanner go back over what it read (digits and separators without end,
+     * '@' after '@', a BEGIN line without an END, hex and colons, one long token): each 1 MB scan
+     * must stay linear; a quadratic one would take minutes, far over the generous limit.
+     */
+    @Test
+    void pathologicalTextsAreScannedInLinearTime() {
+        Random random = new Random(3);
+        StringBuilder base64 = new StringBuilder();
+        for (int k = 0; k < 1_000_000; k++) {
+            base64.append("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charAt(random.nextInt(64)));
+        }
+        List<String> texts = List.of("1 ".repeat(500_000), "1-".repeat(500_000), "+1 ".repeat(333_333), "a@".repeat(500_000),
+                "a.".repeat(500_000) + "@x.io", "-----BEGIN ".repeat(90_000), "-----BEGIN RSA PRIVATE KEY-----".repeat(30_000),
+                "1:".repeat(500_000), "ab::".repeat(250_000), "1.".repeat(500_000), "DE89".repeat(250_000),
+                "eyJhbGciOiJIUzI1NiJ9.".repeat(50_000), "(415) ".repeat(160_000), base64.toString(),
+                "-----BEGIN CERTIFICATE-----\n" + base64);
+        PiiScanner scanner = PiiScanner.allKinds();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            for (String text : texts) {
+                long t0 = System.nanoTime();
+                scanner.scan(text);
+                System.out.printf("pathological %-40s %6d ms%n", text.substring(0, 30).replace("\n", " "),
+                        (System.nanoTime() - t0) / 1_000_000);
+            }
+        });
+    }
+
     private static int[] digits(String s) {
         int[] d = new int[s.length()];
         for (int k = 0; k < d.length; k++) {
