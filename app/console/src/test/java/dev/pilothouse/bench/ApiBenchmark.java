@@ -40,6 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * for 30 s. The clients share the machine's cores with the server.
  *
  * <pre>mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.bench.ApiBenchmark -Dbench=all</pre>
+ * {@code -Dbench=get}, {@code page} or {@code watch} runs one; {@code watch:32} makes the changes
+ * from 32 threads instead of 8.
  */
 public final class ApiBenchmark {
     private static final int SESSIONS = 50_000;
@@ -62,8 +64,9 @@ public final class ApiBenchmark {
                     if (which.equals("all") || which.equals("page")) {
                         page(api, token);
                     }
-                    if (which.equals("all") || which.equals("watch")) {
-                        watch(api, token, engine);
+                    if (which.equals("all") || which.startsWith("watch")) {
+                        // watch:N: N threads making the changes (8 unless given)
+                        watch(api, token, engine, which.startsWith("watch:") ? Integer.parseInt(which.substring(6)) : 8);
                     }
                 } finally {
                     api.close();
@@ -258,7 +261,7 @@ public final class ApiBenchmark {
 
     // ---- (c) the watch stream -----------------------------------------------------------------------
 
-    private static void watch(ApiServer api, String token, Engine engine) throws Exception {
+    private static void watch(ApiServer api, String token, Engine engine, int writers) throws Exception {
         int subscribers = 10;
         int perSecond = 2_000;
         int seconds = 30;
@@ -308,7 +311,6 @@ public final class ApiBenchmark {
         open.await();
         // the changes come from several threads, as from the handlers of many sessions at once: each
         // writer owns its sessions and keeps its share of the pace
-        int writers = Integer.getInteger("bench.writers", 8);
         Map<String, Long> written = new ConcurrentHashMap<>();
         AtomicLong made = new AtomicLong();
         long t0 = System.nanoTime();
@@ -357,9 +359,9 @@ public final class ApiBenchmark {
         for (Socket s : sockets) {
             s.close();
         }
-        System.out.printf("| watch: %,d changes at %,.0f/s over %.1f s to %d subscribers | %,d change events delivered; "
+        System.out.printf("| watch: %,d changes from %d threads at %,.0f/s over %.1f s to %d subscribers | %,d change events delivered; "
                         + "%d (session, subscriber) pairs short of the last version (0 = none lost); all caught up %.2f s after "
-                        + "the last write | 2,000/s to 10 for 30 s, none lost |%n", changes, changes / took, took, subscribers,
+                        + "the last write | 2,000/s to 10 for 30 s, none lost |%n", changes, writers, changes / took, took, subscribers,
                 events.get(), behind, (caughtUp - t0) / 1e9 - took);
     }
 }
