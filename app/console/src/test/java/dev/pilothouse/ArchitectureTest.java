@@ -35,10 +35,21 @@ class ArchitectureTest {
     @Test
     void theEngineCoreKnowsNoRuntimeImplementationNoClusterClientAndNoUi() {
         noClasses().that().resideInAnyPackage("dev.pilothouse.engine..", "dev.pilothouse.store..",
-                        "dev.pilothouse.session..", "dev.pilothouse.agent..", "dev.pilothouse.json..", "dev.pilothouse.errors..")
+                        "dev.pilothouse.session..", "dev.pilothouse.agent..", "dev.pilothouse.json..", "dev.pilothouse.errors..",
+                        "dev.pilothouse.guardrails..")
                 .or().resideInAPackage("dev.pilothouse.runtime")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.runtime.local..",
                         "dev.pilothouse.runtime.kubernetes..", "io.fabric8..", "javafx..", "org.controlsfx..", "picocli..")
+                .check(classes);
+    }
+
+    /** The guardrails are a library the engine calls: they know nothing of it but its errors. */
+    @Test
+    void theGuardrailsStandAlone() {
+        noClasses().that().resideInAPackage("dev.pilothouse.guardrails..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.engine..", "dev.pilothouse.store..",
+                        "dev.pilothouse.session..", "dev.pilothouse.agent..", "dev.pilothouse.runtime..",
+                        "dev.pilothouse.server..", "dev.pilothouse.cli..", "dev.pilothouse.host..", "dev.pilothouse.console..")
                 .check(classes);
     }
 

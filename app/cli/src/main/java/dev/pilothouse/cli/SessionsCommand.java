@@ -188,13 +188,19 @@ final class SessionsCommand {
         @Option(names = "--agent", required = true, paramLabel = "AGENT", description = "Agent to run (repeatable; the first gets the starting prompt)")
         List<String> agents;
 
+        @Option(names = "--guardrail", paramLabel = "NAME[:OPTIONS]", description = "A guardrail checking every message "
+                + "both ways (repeatable): no-pii-exposure[:action=block|redact][,kinds=all|K+K...], "
+                + "rate-limiting[:session=N|off][,session-burst=N][,agent=N|off][,agent-burst=N], "
+                + "max-message-size[:chars=N] (docs/guardrails.md)")
+        List<String> guardrails = new ArrayList<>();
+
         @ArgGroup(exclusive = false)
         Settings settings = new Settings();
 
         @Override
         int run(Engine e, Output o) throws IOException {
             CreateRequest r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(root()),
-                    settings.waitingTimeout, settings.ttl, settings.metadata(null), settings.resources());
+                    settings.waitingTimeout, settings.ttl, settings.metadata(null), settings.resources(), guardrails);
             Replies replies = new Replies(out(), o.structured());
             Engine.Started started = e.create(r, replies);
             return finish(started, replies, o, err());
@@ -215,11 +221,26 @@ final class SessionsCommand {
                     + s.name() + "` starts it again)");
             return 1;
         }
+        if (started.firstReply() != null) {
+            guardNotes(started.firstReply(), err);
+        }
         if (started.firstReply() != null && started.firstReply().failed()) {
             err.println("error: the reply to the starting prompt failed: " + started.firstReply().reply().error());
             return 1;
         }
         return 0;
+    }
+
+    /** What the session's guardrails did to a message and its reply, on stderr (a blocked reply is its error). */
+    static void guardNotes(SendResult r, java.io.PrintWriter err) {
+        if (r.message().guard() != null) {
+            err.println("note: the message was sent " + r.message().guard().summary() + " (the agent got "
+                    + "[REDACTED:kind] in its place)");
+        }
+        if (r.reply().guard() != null && r.reply().guard().verdict().equals(dev.pilothouse.session.Message.Guard.REDACTED)) {
+            err.println("note: the reply was " + r.reply().guard().summary());
+        }
+        err.flush();
     }
 
     @Command(name = "show", description = "Show one session (by name or id)")
@@ -596,6 +617,7 @@ final class SessionsCommand {
 
         int result(SendResult r, Output o, java.io.PrintWriter err) {
             end();
+            guardNotes(r, err);
             if (o.structured()) {
                 o.json(SessionJson.toJson(r.reply()));
             }

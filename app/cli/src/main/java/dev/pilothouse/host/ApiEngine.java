@@ -404,6 +404,9 @@ public final class ApiEngine implements EngineOperations {
         if (r.agents() != null) {
             b.set("agents", Json.MAPPER.valueToTree(r.agents()));
         }
+        if (r.guardrails() != null && !r.guardrails().isEmpty()) {
+            b.set("guardrails", Json.MAPPER.valueToTree(r.guardrails()));
+        }
         common(b, r.waitingTimeoutSeconds(), r.ttlSeconds(), r.metadata(), r.resources());
         return started(url("sessions"), b, onCreated);
     }
@@ -627,8 +630,18 @@ public final class ApiEngine implements EngineOperations {
         String field = text(err, "field");
         String code = err.path("code").asText("");
         r.close();
+        String retryAfter = r.header("Retry-After");
         throw switch (r.code()) {
-            case 400, 413, 415 -> new InvalidInputException(message, field);
+            case 422 -> new dev.pilothouse.errors.GuardrailException(dev.pilothouse.errors.GuardrailException.Reason.BLOCKED,
+                    "no-pii-exposure", message, null, null);
+            case 429 -> code.equals("guardrail_rate_limited") ? new dev.pilothouse.errors.GuardrailException(
+                    dev.pilothouse.errors.GuardrailException.Reason.RATE_LIMITED, "rate-limiting", message,
+                    null, retryAfter == null ? null : Duration.ofSeconds(Long.parseLong(retryAfter.strip())))
+                    : new OperationFailedException(message);
+            case 413 -> code.equals("message_too_large") ? new dev.pilothouse.errors.GuardrailException(
+                    dev.pilothouse.errors.GuardrailException.Reason.TOO_LARGE, "max-message-size", message, null, null)
+                    : new InvalidInputException(message, field);
+            case 400, 415 -> new InvalidInputException(message, field);
             case 404 -> new NotFoundException(message);
             case 409 -> code.equals("duplicate") ? new DuplicateException(message)
                     : code.equals("conflict") ? new ConflictException(message) : new WrongStateException(message);

@@ -6,24 +6,37 @@ import java.util.List;
 
 /**
  * A new session. Null fields take their defaults: a generated name, the {@code local} context,
- * no starting prompt, 300 s waiting timeout, 24 h TTL, no metadata, default resources.
+ * no starting prompt, 300 s waiting timeout, 24 h TTL, no metadata, default resources, no
+ * guardrails. {@code guardrails} are specs as an operator writes them ({@code NAME[:options]},
+ * docs/guardrails.md); the engine stores their canonical form.
  */
 public record CreateRequest(String name, String context, String namespace, List<String> agents, String startingPrompt,
-                            Long waitingTimeoutSeconds, Long ttlSeconds, String metadata, Resources resources) {
+                            Long waitingTimeoutSeconds, Long ttlSeconds, String metadata, Resources resources,
+                            List<String> guardrails) {
+
+    public CreateRequest(String name, String context, String namespace, List<String> agents, String startingPrompt,
+                         Long waitingTimeoutSeconds, Long ttlSeconds, String metadata, Resources resources) {
+        this(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds, metadata, resources, null);
+    }
+
+    public CreateRequest withGuardrails(List<String> specs) {
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds,
+                metadata, resources, specs);
+    }
 
     public static CreateRequest of(String name, String... agents) {
         return new CreateRequest(name, null, null, List.of(agents), null, null, null, null, null);
     }
 
     public CreateRequest withPrompt(String prompt) {
-        return new CreateRequest(name, context, namespace, agents, prompt, waitingTimeoutSeconds, ttlSeconds, metadata, resources);
+        return new CreateRequest(name, context, namespace, agents, prompt, waitingTimeoutSeconds, ttlSeconds, metadata, resources, guardrails);
     }
 
     public CreateRequest withTimeouts(Long waiting, Long ttl) {
-        return new CreateRequest(name, context, namespace, agents, startingPrompt, waiting, ttl, metadata, resources);
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waiting, ttl, metadata, resources, guardrails);
     }
 
     public CreateRequest withMetadata(String json) {
-        return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds, json, resources);
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds, json, resources, guardrails);
     }
 }

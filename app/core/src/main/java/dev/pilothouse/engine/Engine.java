@@ -88,6 +88,8 @@ public final class Engine implements EngineOperations {
     private final WorkQueue<WorkKey> queue;
     private final ChangeFeed feed;
     private final ApiTokens tokens;
+    /** Each session's guardrails, shared with views: the rate buckets of a session live here. */
+    private final SessionGuardrails guards;
     /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
@@ -113,6 +115,7 @@ public final class Engine implements EngineOperations {
         this.lifecycle = new Lifecycle(this, locks);
         this.feed = new ChangeFeed(this);
         this.tokens = new ApiTokens(store, config.clock());
+        this.guards = new SessionGuardrails(config.clock());
         WorkQueue.Scheduler scheduler = config.scheduler() != null ? config.scheduler()
                 : WorkQueue.Scheduler.of(timers, config.clock());
         this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
@@ -138,6 +141,7 @@ public final class Engine implements EngineOperations {
         this.lifecycle = root.lifecycle;
         this.feed = root.feed;
         this.tokens = root.tokens;
+        this.guards = root.guards;
         this.context = context;
         this.namespace = namespace;
     }
@@ -532,6 +536,10 @@ public final class Engine implements EngineOperations {
         return agentClient;
     }
 
+    SessionGuardrails guards() {
+        return guards;
+    }
+
     Instant now() {
         return config.clock().instant();
     }
@@ -606,28 +614,65 @@ public final class Engine implements EngineOperations {
         }
         List<AgentDefinition> defs = resolveAgents(r.agents());
         String name = r.name() == null ? Names.generated(defs.get(0).name()) : Validation.name("session", r.name());
+        List<String> guardrails = SessionGuardrails.canonical(r.guardrails());
         Instant now = now();
-        Session draft = new Session(Validation.newId(), name, ctx,
+        Session unchecked = new Session(Validation.newId(), name, ctx,
                 r.namespace() == null ? (ctx.equals(context) ? namespace() : runtime.defaultNamespace())
                         : Validation.namespace(r.namespace()),
                 Validation.prompt("starting prompt", r.startingPrompt(), false), SessionState.INIT, Phase.PENDING,
                 Validation.waitingTimeout(r.waitingTimeoutSeconds() == null ? Validation.DEFAULT_WAITING_TIMEOUT : r.waitingTimeoutSeconds()),
                 Validation.ttl(r.ttlSeconds() == null ? Validation.DEFAULT_TTL : r.ttlSeconds()),
                 Validation.metadata(r.metadata()), sessionAgents(defs), resources(r.resources(), Resources.DEFAULT),
-                null, actor(), now, now, now, null, null, null, owner, 0);
+                guardrails, null, actor(), now, now, now, null, null, null, owner, 0);
+        CheckedPrompt prompt = checkStartingPrompt(unchecked);
+        Session draft = prompt.session();
         InFlight.Start[] op = new InFlight.Start[1];
-        Session created = locks.with(draft.id(), "creating it", () -> {
-            Session c = store.write(tx -> tx.insertSession(draft, defs, actor(), "created by " + actor(), null));
-            op[0] = lifecycle.beginStart(c.id());
-            return c;
-        });
+        Session created;
+        try {
+            created = locks.with(draft.id(), "creating it", () -> {
+                Session c = store.write(tx -> {
+                    Session inserted = tx.insertSession(draft, defs, actor(), "created by " + actor(), null);
+                    SessionGuardrails.audit(tx, inserted.id(), now, actor(), prompt.verdict(), "starting prompt");
+                    return inserted;
+                });
+                op[0] = lifecycle.beginStart(c.id());
+                return c;
+            });
+        } catch (RuntimeException e) {
+            guards.forget(draft.id());
+            throw e;
+        }
         publish(new EngineEvent.SessionChanged(created));
         if (onCreated != null) {
             onCreated.accept(created);
         }
         log.info("created session {} ({}) with agents {}", created.name(), created.id(), r.agents());
         Session started = lifecycle.start(created, defs, runtime, "created", op[0]);
-        return deliverStartingPrompt(started, onReply);
+        return deliverStartingPrompt(started, onReply, SessionGuardrails.mark(prompt.verdict()));
+    }
+
+    /** A new session whose starting prompt passed its guardrails (redacted if they say so), and their verdict. */
+    private record CheckedPrompt(Session session, dev.pilothouse.guardrails.Verdict verdict) {
+    }
+
+    /**
+     * Checks a new session's starting prompt with its guardrails before anything is stored: a prompt
+     * they block or refuse refuses the create (nothing stored, nothing started); a redacted one is
+     * stored and sent redacted, so the store never holds what the guardrail kept back.
+     */
+    private CheckedPrompt checkStartingPrompt(Session s) {
+        if (s.startingPrompt().isEmpty() || s.guardrails().isEmpty()) {
+            return new CheckedPrompt(s, null);
+        }
+        dev.pilothouse.guardrails.Verdict v = guards.of(s).check(dev.pilothouse.guardrails.Direction.TO_AGENT, s.id(),
+                s.leadAgent().name(), s.startingPrompt());
+        if (SessionGuardrails.turnedAway(v)) {
+            guards.forget(s.id());
+            dev.pilothouse.errors.GuardrailException e = SessionGuardrails.refusal(v);
+            throw new dev.pilothouse.errors.GuardrailException(e.reason(), e.guardrail(), "the starting prompt was "
+                    + "not accepted, and no session was created: " + e.getMessage(), e.retryAt(), e.retryAfter());
+        }
+        return new CheckedPrompt(s.toBuilder().startingPrompt(v.deliverable().orElseThrow()).build(), v);
     }
 
     /** The outcome of create and remix: the session, and the reply to its starting prompt if one was sent. */
@@ -637,12 +682,14 @@ public final class Engine implements EngineOperations {
         }
     }
 
-    private Started deliverStartingPrompt(Session s, Consumer<AgentEvent> onReply) {
+    private Started deliverStartingPrompt(Session s, Consumer<AgentEvent> onReply, Message.Guard mark) {
         if (s.state() != SessionState.READY || s.startingPrompt().isEmpty()) {
             return new Started(s, null);
         }
         try {
-            SendResult r = lifecycle.send(s, s.leadAgent().name(), s.startingPrompt(), "starting prompt", actor(), onReply);
+            // checked (and audited) when the session was made: sent as stored
+            SendResult r = lifecycle.send(s, s.leadAgent().name(), s.startingPrompt(), "starting prompt", actor(), onReply,
+                    mark, null);
             return new Started(r.session(), r);
         } catch (WrongStateException e) {
             // an operator got there first (paused or deleted it, or sent a message): the prompt is not sent
@@ -670,6 +717,19 @@ public final class Engine implements EngineOperations {
         }
         String target = agent == null ? s.leadAgent().name() : requireAgent(s, agent).name();
         requireUsable(s, "send a message to");
+        if (s.state() != SessionState.READY && s.state() != SessionState.IDLE) {
+            throw notReady(s, "send a message to");
+        }
+        // the guardrails first: a message they turn away reaches no agent, and resumes no session
+        dev.pilothouse.guardrails.Verdict verdict = SessionGuardrails.check(guards.of(s),
+                dev.pilothouse.guardrails.Direction.TO_AGENT, s.id(), target, content);
+        if (SessionGuardrails.turnedAway(verdict)) {
+            recordTurnedAway(s, target, verdict);
+            throw SessionGuardrails.refusal(verdict);
+        }
+        if (verdict != null) {
+            content = verdict.deliverable().orElseThrow();
+        }
         if (s.state() == SessionState.IDLE) {
             try {
                 s = resume(s.id());
@@ -684,7 +744,28 @@ public final class Engine implements EngineOperations {
         if (s.state() != SessionState.READY) {
             throw notReady(s, "send a message to");
         }
-        return lifecycle.send(s, target, content, "message", actor(), onReply);
+        return lifecycle.send(s, target, content, "message", actor(), onReply, SessionGuardrails.mark(verdict), verdict);
+    }
+
+    /**
+     * A message the guardrails turned away is kept in the conversation without any of its text
+     * (status ERROR, the verdict's words as its error, the guardrail's mark) and each hit audited, so
+     * that the operator sees where it was and why; the session's activity time moves (a new version).
+     */
+    private void recordTurnedAway(Session s, String agent, dev.pilothouse.guardrails.Verdict v) {
+        Instant at = now();
+        String words = SessionGuardrails.words(v);
+        try {
+            change(s.id(), actor(), "message to agent '" + agent + "' " + SessionGuardrails.mark(v).summary(),
+                    cur -> cur.toBuilder().lastActivityAt(at), (tx, written) -> {
+                        Message m = tx.insertMessage(new Message(0, s.id(), Message.Role.USER, agent, "",
+                                Message.Status.ERROR, words, at, null, SessionGuardrails.mark(v)));
+                        SessionGuardrails.audit(tx, s.id(), at, actor(), v, "message #" + m.id() + " to agent '" + agent + "'");
+                    });
+        } catch (RuntimeException e) {
+            // the message was not sent either way; the operator hears why from the refusal
+            log.warn("session {}: could not record a message the guardrails turned away: {}", s.name(), e.toString());
+        }
     }
 
     private Session latest(String id) {
@@ -936,6 +1017,7 @@ public final class Engine implements EngineOperations {
                 return b;
             });
             lifecycle.release(deleted);
+            guards.forget(deleted.id());
             return deleted;
         });
     }
@@ -957,6 +1039,7 @@ public final class Engine implements EngineOperations {
                 throw new WrongStateException("session '" + cur.name() + "' was already purged at " + cur.purgedAt());
             }
             runtime(cur).purgeVolume(cur.id());
+            guards.forget(cur.id());
             return change(cur.id(), actor(), "volume purged by " + actor(), c -> {
                 if (c.purged()) {
                     throw new WrongStateException("session '" + c.name() + "' was already purged");
@@ -994,7 +1077,7 @@ public final class Engine implements EngineOperations {
         String name = r.name() != null ? Validation.name("session", r.name())
                 : Names.remixName(parent.name(), n -> store.read(tx -> tx.findLiveSession(parent.context(), n)).isPresent());
         Instant now = now();
-        Session draft = new Session(Validation.newId(), name, parent.context(), parent.namespace(),
+        Session unchecked = new Session(Validation.newId(), name, parent.context(), parent.namespace(),
                 // with the conversation copied, the parent's prompt and its reply are already there: not run again
                 r.startingPrompt() == null ? (r.copyConversation() ? "" : parent.startingPrompt())
                         : Validation.prompt("starting prompt", r.startingPrompt(), false),
@@ -1002,14 +1085,18 @@ public final class Engine implements EngineOperations {
                 r.waitingTimeoutSeconds() == null ? parent.waitingTimeoutSeconds() : Validation.waitingTimeout(r.waitingTimeoutSeconds()),
                 r.ttlSeconds() == null ? parent.ttlSeconds() : Validation.ttl(r.ttlSeconds()),
                 r.metadata() == null ? parent.metadata() : Validation.metadata(r.metadata()),
-                sessionAgents(defs), resources(r.resources(), parent.resources()), parent.id(), actor(), now, now, now,
-                null, null, null, owner, 0);
+                sessionAgents(defs), resources(r.resources(), parent.resources()), parent.guardrails(), parent.id(),
+                actor(), now, now, now, null, null, null, owner, 0);
+        // the child has its parent's guardrails: its starting prompt passes them as a new session's does
+        CheckedPrompt prompt = checkStartingPrompt(unchecked);
+        Session draft = prompt.session();
         ObjectNode detail = Json.object().put("parent_session_id", parent.id()).put("parent_name", parent.name())
                 .put("copy_workspace", r.copyWorkspace()).put("copy_conversation", r.copyConversation());
         InFlight.Start[] op = new InFlight.Start[1];
         Session child = locks.with(draft.id(), "being created by remix", () -> {
             Session c = store.write(tx -> {
                 Session inserted = tx.insertSession(draft, defs, actor(), "remixed from '" + parent.name() + "' by " + actor(), detail);
+                SessionGuardrails.audit(tx, inserted.id(), now, actor(), prompt.verdict(), "starting prompt");
                 tx.audit(parent.id(), now, actor(), AuditEvent.REMIXED, null, null, "remixed into '" + name + "'",
                         Json.object().put("child_session_id", inserted.id()).put("child_name", name));
                 return inserted;
@@ -1026,7 +1113,7 @@ public final class Engine implements EngineOperations {
             return new Started(copied, null);
         }
         Session started = lifecycle.start(copied, defs, runtime(copied), "remixed", op[0]);
-        return deliverStartingPrompt(started, onReply);
+        return deliverStartingPrompt(started, onReply, SessionGuardrails.mark(prompt.verdict()));
     }
 
     private List<AgentDefinition> remixAgents(Session parent, RemixRequest r) {

@@ -76,6 +76,10 @@ final class InFlight {
         volatile Message attempted;
         /** A start the recording registered (the agents are restarted after a reply timed out). */
         Start restart;
+        /** The session's guardrails, or null: the reply is checked with them before it is stored. */
+        dev.pilothouse.guardrails.Guardrails guardrails;
+        /** What the guardrails made of the reply as stored (set by the recording), or null. */
+        volatile dev.pilothouse.guardrails.Verdict replyVerdict;
 
         Reply(String sessionId, String agent, Message sent, Duration timeout, String actor) {
             super(sessionId);

@@ -365,7 +365,22 @@ final class Lifecycle {
      * come within the agent's {@code reply_timeout_seconds} is abandoned and its agents restarted.
      */
     SendResult send(Session s, String agent, String content, String what, String actor, Consumer<AgentEvent> onReply) {
+        return send(s, agent, content, what, actor, onReply, null, null);
+    }
+
+    /**
+     * As above, for a message the session's guardrails have already passed: {@code mark} is what they
+     * did to it (null: nothing), {@code verdict} the verdict whose hits are audited with the message
+     * (null: audited already, or none). The reply is checked with the session's guardrails before it
+     * is stored or shown; while they look at replies, its events are held and delivered, checked,
+     * once it is whole (a secret may be split across deltas).
+     */
+    SendResult send(Session s, String agent, String content, String what, String actor, Consumer<AgentEvent> onReply,
+                    Message.Guard mark, dev.pilothouse.guardrails.Verdict verdict) {
         String id = s.id();
+        dev.pilothouse.guardrails.Guardrails guardrails = engine.guards().of(s);
+        boolean hold = SessionGuardrails.checksReplies(guardrails);
+        List<AgentEvent> held = new java.util.ArrayList<>();
         Duration timeout = engine.store().read(tx -> tx.agentSnapshots(id)).stream()
                 .filter(d -> d.name().equals(agent)).findFirst().map(AgentDefinition::replyTimeout)
                 .orElse(Duration.ofSeconds(AgentDefinition.DEFAULT_REPLY_TIMEOUT_SECONDS));
@@ -378,13 +393,18 @@ final class Lifecycle {
                         throw Engine.notReady(cur, "send a message to");
                     }
                     return cur.toBuilder().state(SessionState.BUSY).owner(engine.owner()).lastActivityAt(sentAt);
-                }, (tx, written) -> sent[0] = tx.insertMessage(new Message(0, id, Message.Role.USER, agent, content,
-                        Message.Status.COMPLETE, null, sentAt)));
+                }, (tx, written) -> {
+                    sent[0] = tx.insertMessage(new Message(0, id, Message.Role.USER, agent, content,
+                            Message.Status.COMPLETE, null, sentAt, null, mark));
+                    SessionGuardrails.audit(tx, id, sentAt, actor, verdict, "message #" + sent[0].id() + " to agent '"
+                            + agent + "'");
+                });
             } catch (ConflictException e) {
                 throw new WrongStateException("session '" + s.name() + "' kept changing while the message was being sent; "
                         + "nothing was sent: try again");
             }
             InFlight.Reply r = new InFlight.Reply(id, agent, sent[0], timeout, actor);
+            r.guardrails = guardrails;
             inFlight.put(r);
             return r;
         });
@@ -404,6 +424,12 @@ final class Lifecycle {
             AgentEndpoint endpoint = runtime.endpoint(id, agent);
             AgentClient.Reply r = engine.agentClient().send(endpoint, Long.toString(reply.sent.id()), id, content, timeout,
                     reply.exchange, ev -> {
+                        if (hold) {
+                            synchronized (held) {
+                                held.add(ev);
+                            }
+                            return;
+                        }
                         engine.publish(new EngineEvent.ReplyStreamed(id, agent, ev));
                         if (onReply != null) {
                             onReply.accept(ev);
@@ -435,6 +461,18 @@ final class Lifecycle {
             result = locks.with(id, "storing a reply", () -> record(reply, false));
             // acknowledged only once on disk: H2 would otherwise write it later, and a failure then reaches no one
             engine.store().sync();
+            if (hold && result.reply().status() != Message.Status.CANCELLED) {
+                List<AgentEvent> events;
+                synchronized (held) {
+                    events = List.copyOf(held);
+                }
+                for (AgentEvent ev : HeldReply.release(events, reply.replyVerdict)) {
+                    engine.publish(new EngineEvent.ReplyStreamed(id, agent, ev));
+                    if (onReply != null) {
+                        onReply.accept(ev);
+                    }
+                }
+            }
         } catch (OperationFailedException e) {
             AgentClient.Reply shown = reply.outcome != null ? reply.outcome.reply()
                     : new AgentClient.Reply(reply.exchange.partial(), "cancelled", null);
@@ -469,7 +507,8 @@ final class Lifecycle {
         if (cancel != null) {
             String partial = reply.exchange.partial();
             String error = "cancelled by " + cancel.actor() + " (" + cancel.why() + ") while the reply was pending";
-            Message m = new Message(0, id, Message.Role.AGENT, agent, partial, Message.Status.CANCELLED, error, at);
+            Message m = guardReply(reply, new Message(0, id, Message.Role.AGENT, agent, partial, Message.Status.CANCELLED,
+                    error, at));
             after = engine.change(id, cancel.actor(), "reply from agent '" + agent + "' cancelled by " + cancel.actor()
                     + " (" + cancel.why() + ")", cur -> {
                 if (cur.state() != SessionState.BUSY || !ownedHere(cur)) {
@@ -477,12 +516,13 @@ final class Lifecycle {
                 }
                 Session.Builder b = cur.toBuilder().lastActivityAt(at);
                 return keepBusy ? b : b.state(SessionState.READY).owner(null);
-            }, (tx, written) -> stored[0] = reply.attempted = tx.insertMessage(m));
+            }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             log.info("session {}: reply from agent '{}' cancelled by {} ({})", after.name(), agent, cancel.actor(), cancel.why());
         } else if (o.timedOut()) {
             after = engine.change(id, Engine.ENGINE_ACTOR, o.reply().error(), cur -> cur.state() == SessionState.BUSY
                     && ownedHere(cur) ? cur.toBuilder().phase(Phase.INITIALIZING).lastActivityAt(at) : null,
-                    (tx, written) -> stored[0] = reply.attempted = tx.insertMessage(replyMessage(id, agent, o.reply(), at)));
+                    (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply,
+                            guardReply(reply, replyMessage(id, agent, o.reply(), at)), at));
             if (ownedHere(after) && after.state() == SessionState.BUSY) {
                 // the agent may be stuck: restart the session's agents (it stays BUSY until they answer)
                 engine.runtime(after).stop(id);
@@ -503,21 +543,58 @@ final class Lifecycle {
                 return crash != null
                         ? b.state(SessionState.ERROR).phase(Phase.FAILED).terminationReason(crash)
                         : b.state(SessionState.READY);
-            }, (tx, written) -> stored[0] = reply.attempted = tx.insertMessage(replyMessage(id, agent, kept, at)));
+            }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply,
+                    guardReply(reply, replyMessage(id, agent, kept, at)), at));
             if (crash != null) {
                 engine.runtime(after).stop(id);
             }
         }
         if (stored[0] == null) {
             // the session was taken from us (reconciled by another engine); keep the reply anyway
-            Message m = cancel != null
+            Message m = guardReply(reply, cancel != null
                     ? new Message(0, id, Message.Role.AGENT, agent, reply.exchange.partial(), Message.Status.CANCELLED,
                     "cancelled by " + cancel.actor() + " (" + cancel.why() + ")", at)
-                    : replyMessage(id, agent, o.reply(), at);
-            stored[0] = reply.attempted = engine.store().write(tx -> tx.insertMessage(m));
+                    : replyMessage(id, agent, o.reply(), at));
+            stored[0] = reply.attempted = engine.store().write(tx -> insertReply(tx, reply, m, at));
         }
         reply.result = new SendResult(after, reply.sent, stored[0]);
         return reply.result;
+    }
+
+    /**
+     * The reply as the session's guardrails let it be stored and shown: as it is; redacted (and
+     * marked); or, blocked or refused, without any of its text, status ERROR and the verdict's words
+     * as its error (a cancelled reply stays CANCELLED). The verdict is kept on the reply for its
+     * audit events and for the events held back while it streamed. A check runs once per reply.
+     */
+    private static Message guardReply(InFlight.Reply reply, Message m) {
+        if (reply.guardrails == null) {
+            return m;
+        }
+        dev.pilothouse.guardrails.Verdict v = reply.guardrails.check(dev.pilothouse.guardrails.Direction.TO_OPERATOR,
+                m.sessionId(), m.agent(), m.content());
+        reply.replyVerdict = v;
+        if (v instanceof dev.pilothouse.guardrails.Verdict.Allowed) {
+            return m;
+        }
+        Message.Guard mark = SessionGuardrails.mark(v);
+        if (SessionGuardrails.turnedAway(v)) {
+            String words = SessionGuardrails.words(v);
+            String error = m.status() == Message.Status.CANCELLED || m.status() == Message.Status.ERROR
+                    ? words + " (" + m.error() + ")" : words;
+            Message.Status status = m.status() == Message.Status.CANCELLED ? Message.Status.CANCELLED : Message.Status.ERROR;
+            return new Message(0, m.sessionId(), m.role(), m.agent(), "", status, error, m.createdAt(), null, mark);
+        }
+        return new Message(0, m.sessionId(), m.role(), m.agent(), v.deliverable().orElseThrow(), m.status(), m.error(),
+                m.createdAt(), null, mark);
+    }
+
+    /** Stores a (checked) reply with the audit events of its guardrails' hits. */
+    private static Message insertReply(dev.pilothouse.store.StoreTx tx, InFlight.Reply reply, Message m, Instant at) {
+        Message stored = tx.insertMessage(m);
+        SessionGuardrails.audit(tx, reply.sessionId, at, Engine.ENGINE_ACTOR, reply.replyVerdict, "reply #" + stored.id()
+                + " from agent '" + reply.agent + "'");
+        return stored;
     }
 
     /**

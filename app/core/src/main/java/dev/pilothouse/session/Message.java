@@ -1,6 +1,7 @@
 package dev.pilothouse.session;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One message of a session's conversation: what the operator sent to an agent, or the agent's
@@ -8,7 +9,13 @@ import java.time.Instant;
  * a reply cut at the size limit is TRUNCATED and says so there too.
  */
 public record Message(long id, String sessionId, Role role, String agent, String content, Status status,
-                      String error, Instant createdAt, String copiedFrom) {
+                      String error, Instant createdAt, String copiedFrom, Guard guard) {
+
+    /** A message no guardrail changed or held back. */
+    public Message(long id, String sessionId, Role role, String agent, String content, Status status,
+                   String error, Instant createdAt, String copiedFrom) {
+        this(id, sessionId, role, agent, content, status, error, createdAt, copiedFrom, null);
+    }
 
     /** A session's own message (not copied from a remix's parent). */
     public Message(long id, String sessionId, Role role, String agent, String content, Status status,
@@ -22,6 +29,34 @@ public record Message(long id, String sessionId, Role role, String agent, String
     }
 
     public enum Role { USER, AGENT }
+
+    /** This message with a guardrail's mark. */
+    public Message withGuard(Guard g) {
+        return new Message(id, sessionId, role, agent, content, status, error, createdAt, copiedFrom, g);
+    }
+
+    /**
+     * What a session's guardrail did to this message, for the operator to see: {@code verdict} is
+     * {@code redacted} (the content is the redacted text), {@code blocked} (nothing of it was sent or
+     * stored: {@code error} says what kinds were found and where) or {@code refused} (for its size or
+     * rate: {@code error} says why, and when to retry); {@code kinds} what was found ({@code email},
+     * {@code api-key}...; {@code size}, {@code session-rate}, {@code agent-rate} for a refusal). Never the
+     * matched text.
+     */
+    public record Guard(String verdict, String guardrail, List<String> kinds) {
+        public static final String REDACTED = "redacted";
+        public static final String BLOCKED = "blocked";
+        public static final String REFUSED = "refused";
+
+        public Guard {
+            kinds = kinds == null ? List.of() : List.copyOf(kinds);
+        }
+
+        /** In words, e.g. "redacted by no-pii-exposure: email, phone". */
+        public String summary() {
+            return verdict + " by " + guardrail + (kinds.isEmpty() ? "" : ": " + String.join(", ", kinds));
+        }
+    }
 
     public enum Status {
         /** Delivered (user) or fully received (agent). */

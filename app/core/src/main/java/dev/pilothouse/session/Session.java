@@ -11,6 +11,8 @@ import java.util.List;
  * @param owner        the engine process doing long work on the session (starting it, waiting
  *                     on a reply), so other engines leave it alone while that process lives
  * @param purgedAt     when the volume of a deleted session was removed, or null
+ * @param guardrails   the session's guardrails as canonical specs ({@code GuardrailSpec#canonical}),
+ *                     checked on every message both ways; empty for none
  */
 public record Session(
         String id,
@@ -25,6 +27,7 @@ public record Session(
         String metadata,
         List<SessionAgent> agents,
         Resources resources,
+        List<String> guardrails,
         String parentSessionId,
         String createdBy,
         Instant createdAt,
@@ -38,6 +41,18 @@ public record Session(
 
     public Session {
         agents = List.copyOf(agents);
+        guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
+    }
+
+    /** A session without guardrails. */
+    public Session(String id, String name, String context, String namespace, String startingPrompt, SessionState state,
+                   Phase phase, int waitingTimeoutSeconds, long ttlSeconds, String metadata, List<SessionAgent> agents,
+                   Resources resources, String parentSessionId, String createdBy, Instant createdAt, Instant updatedAt,
+                   Instant lastActivityAt, Instant deletedAt, String terminationReason, Instant purgedAt, String owner,
+                   long version) {
+        this(id, name, context, namespace, startingPrompt, state, phase, waitingTimeoutSeconds, ttlSeconds, metadata,
+                agents, resources, List.of(), parentSessionId, createdBy, createdAt, updatedAt, lastActivityAt, deletedAt,
+                terminationReason, purgedAt, owner, version);
     }
 
     public boolean deleted() {
@@ -85,6 +100,7 @@ public record Session(
         private String metadata;
         private List<SessionAgent> agents;
         private Resources resources;
+        private List<String> guardrails = List.of();
         private String parentSessionId;
         private String createdBy;
         private Instant createdAt;
@@ -112,6 +128,7 @@ public record Session(
             metadata = s.metadata;
             agents = s.agents;
             resources = s.resources;
+            guardrails = s.guardrails;
             parentSessionId = s.parentSessionId;
             createdBy = s.createdBy;
             createdAt = s.createdAt;
@@ -136,6 +153,7 @@ public record Session(
         public Builder metadata(String v) { metadata = v; return this; }
         public Builder agents(List<SessionAgent> v) { agents = v; return this; }
         public Builder resources(Resources v) { resources = v; return this; }
+        public Builder guardrails(List<String> v) { guardrails = v; return this; }
         public Builder parentSessionId(String v) { parentSessionId = v; return this; }
         public Builder createdBy(String v) { createdBy = v; return this; }
         public Builder createdAt(Instant v) { createdAt = v; return this; }
@@ -149,7 +167,7 @@ public record Session(
 
         public Session build() {
             return new Session(id, name, context, namespace, startingPrompt, state, phase, waitingTimeoutSeconds,
-                    ttlSeconds, metadata, agents, resources, parentSessionId, createdBy, createdAt, updatedAt,
+                    ttlSeconds, metadata, agents, resources, guardrails, parentSessionId, createdBy, createdAt, updatedAt,
                     lastActivityAt, deletedAt, terminationReason, purgedAt, owner, version);
         }
     }

@@ -30,6 +30,8 @@ public final class SessionJson {
         }
         ObjectNode r = n.putObject("resources");
         r.put("cpu", s.resources().cpu()).put("memory", s.resources().memory()).put("storage", s.resources().storage());
+        ArrayNode guardrails = n.putArray("guardrails");
+        s.guardrails().forEach(guardrails::add);
         n.put("parent_session_id", s.parentSessionId());
         n.put("created_by", s.createdBy());
         n.put("created_at", Json.time(s.createdAt()));
@@ -51,7 +53,19 @@ public final class SessionJson {
                 .put("status", m.status().name().toLowerCase()).put("error", m.error())
                 .put("truncated", m.status() == Message.Status.TRUNCATED)
                 .put("copied_from_session_id", m.copiedFrom())
-                .put("created_at", Json.time(m.createdAt()));
+                .put("created_at", Json.time(m.createdAt()))
+                .set("guardrail", guard(m.guard()));
+    }
+
+    /** A message's guardrail mark: {verdict, guardrail, kinds}, or null. */
+    public static JsonNode guard(Message.Guard g) {
+        if (g == null) {
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        ObjectNode n = Json.object().put("verdict", g.verdict()).put("guardrail", g.guardrail());
+        ArrayNode kinds = n.putArray("kinds");
+        g.kinds().forEach(kinds::add);
+        return n;
     }
 
     public static ObjectNode toJson(AuditEvent e) {
@@ -75,7 +89,8 @@ public final class SessionJson {
                 n.path("starting_prompt").asText(""), SessionState.valueOf(text(n, "state")), Phase.valueOf(text(n, "phase")),
                 n.path("waiting_timeout_seconds").asInt(), n.path("ttl_seconds").asLong(),
                 n.hasNonNull("metadata") ? Json.compact(n.get("metadata")) : "{}", agents,
-                new Resources(text(r, "cpu"), text(r, "memory"), text(r, "storage")), text(n, "parent_session_id"),
+                new Resources(text(r, "cpu"), text(r, "memory"), text(r, "storage")), strings(n.path("guardrails")),
+                text(n, "parent_session_id"),
                 text(n, "created_by"), time(n, "created_at"), time(n, "updated_at"), time(n, "last_activity_at"),
                 time(n, "deleted_at"), text(n, "termination_reason"), time(n, "purged_at"), null,
                 n.path("version").asLong());
@@ -86,7 +101,15 @@ public final class SessionJson {
         return new Message(n.path("id").asLong(), text(n, "session_id"),
                 Message.Role.valueOf(text(n, "role").toUpperCase()), text(n, "agent"), n.path("content").asText(""),
                 Message.Status.valueOf(text(n, "status").toUpperCase()), text(n, "error"), time(n, "created_at"),
-                text(n, "copied_from_session_id"));
+                text(n, "copied_from_session_id"), n.hasNonNull("guardrail") ? new Message.Guard(
+                text(n.get("guardrail"), "verdict"), text(n.get("guardrail"), "guardrail"),
+                strings(n.get("guardrail").path("kinds"))) : null);
+    }
+
+    private static List<String> strings(JsonNode a) {
+        List<String> out = new ArrayList<>();
+        a.forEach(e -> out.add(e.asText()));
+        return out;
     }
 
     /** An audit event from {@link #toJson(AuditEvent)}. */

@@ -41,7 +41,7 @@ import java.util.Optional;
 public final class StoreTx {
     private static final String SESSION_COLUMNS = "id, name, context, namespace, starting_prompt, state, phase, "
             + "waiting_timeout_seconds, ttl_seconds, metadata, cpu, memory, storage, parent_session_id, created_by, "
-            + "created_at, updated_at, last_activity_at, deleted_at, purged_at, termination_reason, owner, version, seq";
+            + "created_at, updated_at, last_activity_at, deleted_at, purged_at, termination_reason, owner, version, seq, guardrails";
     private static final int H2_DUPLICATE_KEY = 23505;
 
     private final Handle h;
@@ -65,6 +65,7 @@ public final class StoreTx {
             ps.setString(++i, s.parentSessionId());
             ps.setString(++i, s.createdBy());
             ps.setObject(++i, odt(s.createdAt()));
+            ps.setString(++i, Json.compact(Json.MAPPER.valueToTree(s.guardrails())));
             ps.setString(++i, s.id());
             ps.executeUpdate();
         } catch (SQLException e) {
@@ -119,8 +120,8 @@ public final class StoreTx {
             + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, version + 1, NEXT VALUE FOR change_seq) "
             + "WHERE id = ? AND version = ?";
     private static final String INSERT_SESSION = "INSERT INTO sessions (" + MUTABLE + ", context, namespace, "
-            + "parent_session_id, created_by, created_at, id, version, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NEXT VALUE FOR change_seq)";
+            + "parent_session_id, created_by, created_at, guardrails, id, version, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NEXT VALUE FOR change_seq)";
 
     /**
      * Session writes run on every transition, so they bind by position in plain JDBC: Jdbi's
@@ -388,6 +389,7 @@ public final class StoreTx {
                 rs.getString(10),
                 List.of(),
                 new Resources(rs.getString(11), rs.getString(12), rs.getString(13)),
+                guardrails(rs.getString(25)),
                 rs.getString(14),
                 rs.getString(15),
                 instant(rs, 16),
@@ -398,6 +400,10 @@ public final class StoreTx {
                 instant(rs, 20),
                 rs.getString(22),
                 rs.getLong(23));
+    }
+
+    private static List<String> guardrails(String json) {
+        return json == null || json.equals("[]") ? List.of() : read(json, STRINGS);
     }
 
     /** The full definitions of a session's agents, as they were when assigned. */
@@ -550,13 +556,14 @@ public final class StoreTx {
     // ---- messages -------------------------------------------------------------------------
 
     public Message insertMessage(Message m) {
-        long id = h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at) "
-                        + "VALUES (:s, :role, :agent, :content, :status, :error, :at)")
+        long id = h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at, "
+                        + "guardrail) VALUES (:s, :role, :agent, :content, :status, :error, :at, :guard)")
                 .bind("s", m.sessionId()).bind("role", m.role().name()).bind("agent", m.agent())
-                .bind("content", m.content()).bind("status", m.status().name()).bind("error", m.error())
-                .bind("at", odt(m.createdAt()))
+                .bind("content", m.content()).bind("status", m.status().name()).bind("error", clip(m.error(), 8192))
+                .bind("at", odt(m.createdAt())).bind("guard", guard(m.guard()))
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-        return new Message(id, m.sessionId(), m.role(), m.agent(), m.content(), m.status(), m.error(), m.createdAt());
+        return new Message(id, m.sessionId(), m.role(), m.agent(), m.content(), m.status(), clip(m.error(), 8192),
+                m.createdAt(), null, m.guard());
     }
 
     /**
@@ -585,7 +592,8 @@ public final class StoreTx {
     /** Copies a conversation into another session, keeping its order and times. */
     public int copyMessages(String fromSession, String toSession) {
         return h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at, "
-                        + "copied_from) SELECT :to, role, agent, content, status, error, created_at, :from FROM messages "
+                        + "copied_from, guardrail) SELECT :to, role, agent, content, status, error, created_at, :from, "
+                        + "guardrail FROM messages "
                         + "WHERE session_id = :from ORDER BY id")
                 .bind("to", toSession).bind("from", fromSession).execute();
     }
@@ -593,7 +601,27 @@ public final class StoreTx {
     private static Message messageRow(ResultSet rs) throws SQLException {
         return new Message(rs.getLong("id"), rs.getString("session_id"), Message.Role.valueOf(rs.getString("role")),
                 rs.getString("agent"), rs.getString("content"), Message.Status.valueOf(rs.getString("status")),
-                rs.getString("error"), instant(rs, "created_at"), rs.getString("copied_from"));
+                rs.getString("error"), instant(rs, "created_at"), rs.getString("copied_from"),
+                guard(rs.getString("guardrail")));
+    }
+
+    private static String guard(Message.Guard g) {
+        if (g == null) {
+            return null;
+        }
+        ObjectNode n = Json.object().put("verdict", g.verdict()).put("guardrail", g.guardrail());
+        n.set("kinds", Json.MAPPER.valueToTree(g.kinds()));
+        return Json.compact(n);
+    }
+
+    private static Message.Guard guard(String json) {
+        if (json == null) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode n = Json.parse(json);
+        List<String> kinds = new ArrayList<>();
+        n.path("kinds").forEach(k -> kinds.add(k.asText()));
+        return new Message.Guard(n.path("verdict").asText(), n.path("guardrail").asText(), kinds);
     }
 
     // ---- audit ----------------------------------------------------------------------------

@@ -78,6 +78,44 @@ class MigrationsTest {
     }
 
     @Test
+    void sessionsAndMessagesOfAStoreBeforeGuardrailsHaveNoneAfterTheMigration() throws Exception {
+        Path old = dir.resolve("v9");
+        Files.createDirectories(old);
+        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("9").load().migrate();
+            st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
+                    + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
+                    + "last_activity_at, version, seq) VALUES ('before', 'before', 'local', 'default', 'hello', 'IDLE', "
+                    + "'PAUSED', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
+            st.execute("INSERT INTO messages (session_id, role, agent, content, status, created_at) VALUES ('before', "
+                    + "'USER', 'reference', 'hello', 'COMPLETE', CURRENT_TIMESTAMP)");
+        } finally {
+            pool.dispose();
+        }
+        try (Store upgraded = Store.open(old)) {
+            dev.pilothouse.session.Session s = upgraded.read(tx -> tx.findSession("before")).orElseThrow();
+            assertThat(s.guardrails()).isEmpty();
+            assertThat(dev.pilothouse.session.SessionJson.toJson(s).get("guardrails").isArray()).isTrue();
+            assertThat(dev.pilothouse.session.SessionJson.toJson(s).get("guardrails")).isEmpty();
+            java.util.List<dev.pilothouse.session.Message> messages = upgraded.read(tx -> tx.messages("before", 0, null, 10));
+            assertThat(messages).singleElement().satisfies(m -> {
+                assertThat(m.content()).isEqualTo("hello");
+                assertThat(m.guard()).isNull();
+            });
+            // and a session written now keeps its guardrails, a message its mark
+            upgraded.write(tx -> tx.saveSession(s, s.toBuilder().name("after").build(), "test", "renamed"));
+            assertThat(upgraded.read(tx -> tx.findSession("before")).orElseThrow().guardrails()).isEmpty();
+            upgraded.write(tx -> tx.insertMessage(new dev.pilothouse.session.Message(0, "before",
+                    dev.pilothouse.session.Message.Role.AGENT, "reference", "[REDACTED:email]",
+                    dev.pilothouse.session.Message.Status.COMPLETE, null, java.time.Instant.now(), null,
+                    new dev.pilothouse.session.Message.Guard("redacted", "no-pii-exposure", java.util.List.of("email")))));
+            assertThat(upgraded.read(tx -> tx.messages("before", 0, null, 10)).get(1).guard().summary())
+                    .isEqualTo("redacted by no-pii-exposure: email");
+        }
+    }
+
+    @Test
     void anEmptyDatabaseIsNotCurrent() throws java.sql.SQLException {
         JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve("empty"), "pilothouse", "");
         try {

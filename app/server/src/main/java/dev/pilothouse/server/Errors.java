@@ -3,6 +3,7 @@ package dev.pilothouse.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.errors.ConflictException;
 import dev.pilothouse.errors.DuplicateException;
+import dev.pilothouse.errors.GuardrailException;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.OperationFailedException;
@@ -32,6 +33,12 @@ final class Errors {
         routes.exception(NotFoundException.class, (e, ctx) -> write(ctx, new ApiException(404, "not_found", e.getMessage(), e.field())));
         routes.exception(DuplicateException.class, (e, ctx) -> write(ctx, new ApiException(409, "duplicate", e.getMessage(), field(e, "name"))));
         routes.exception(WrongStateException.class, (e, ctx) -> write(ctx, new ApiException(409, "wrong_state", e.getMessage(), e.field())));
+        routes.exception(GuardrailException.class, (e, ctx) -> write(ctx, switch (e.reason()) {
+            case BLOCKED -> new ApiException(422, "guardrail_blocked", e.getMessage(), "content");
+            case RATE_LIMITED -> new ApiException(429, "guardrail_rate_limited", e.getMessage(), "content",
+                    e.retryAfterSeconds());
+            case TOO_LARGE -> new ApiException(413, "message_too_large", e.getMessage(), "content");
+        }));
         routes.exception(InvalidInputException.class, (e, ctx) -> write(ctx, ApiException.badRequest(e.getMessage(), e.field())));
         routes.exception(ConflictException.class, (e, ctx) -> write(ctx, new ApiException(
                 ctx.header("If-Match") != null ? 412 : 409, ctx.header("If-Match") != null ? "precondition_failed" : "conflict",

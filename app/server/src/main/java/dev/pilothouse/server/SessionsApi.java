@@ -35,7 +35,7 @@ import java.util.function.LongSupplier;
 /** {@code /api/v0/sessions}: list, create, read, update, state changes, remix, delete and purge. */
 final class SessionsApi {
     static final List<String> CREATE_FIELDS = List.of("name", "starting_prompt", "prompt", "agent_ids", "agents",
-            "waiting_timeout_seconds", "ttl_seconds", "metadata", "resources", "context", "namespace");
+            "waiting_timeout_seconds", "ttl_seconds", "metadata", "resources", "context", "namespace", "guardrails");
     static final List<String> UPDATE_FIELDS = List.of("name", "waiting_timeout_seconds", "ttl_seconds", "metadata");
     static final List<String> REMIX_FIELDS = List.of("parent_session", "name", "starting_prompt", "prompt", "agent_ids",
             "agents", "additional_agents", "remove_agents", "waiting_timeout_seconds", "ttl_seconds", "metadata",
@@ -283,9 +283,10 @@ final class SessionsApi {
         Engine e = Auth.engine(ctx);
         RequestBody b = RequestBody.of(ctx, CREATE_FIELDS);
         List<String> agents = agents(e, b, "agents", "agent_ids");
+        List<String> guardrails = guardrails(b.strings("guardrails"));
         CreateRequest req = new CreateRequest(b.text("name"), b.text("context"), b.text("namespace"), agents,
                 b.text("starting_prompt", "prompt"), b.whole("waiting_timeout_seconds"), b.whole("ttl_seconds"),
-                b.object("metadata"), b.resources("resources"));
+                b.object("metadata"), b.resources("resources"), guardrails);
         started(ctx, e, created -> e.create(req, created, null).session());
     }
 
@@ -312,6 +313,20 @@ final class SessionsApi {
                 b.whole("ttl_seconds"), b.object("metadata"), b.resources("resources"), b.bool("copy_workspace", true),
                 b.bool("copy_conversation", false));
         started(ctx, e, created -> e.remix(parentRef, req, created, null).session());
+    }
+
+    /** Guardrail specs checked before anything starts: a bad one is a 400 naming the field and what is accepted. */
+    private static List<String> guardrails(List<String> specs) {
+        if (specs == null) {
+            return null;
+        }
+        try {
+            dev.pilothouse.guardrails.Guardrails.of(specs.stream().map(dev.pilothouse.guardrails.GuardrailSpec::parse)
+                    .toList(), java.time.Clock.systemUTC());
+        } catch (dev.pilothouse.errors.InvalidInputException e) {
+            throw ApiException.badRequest(e.getMessage(), "guardrails");
+        }
+        return specs;
     }
 
     /** Agent names from names, or from ids ({@code agent_ids}, the seed's form); not both. */

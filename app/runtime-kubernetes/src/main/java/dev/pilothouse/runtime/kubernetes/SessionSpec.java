@@ -46,6 +46,7 @@ final class SessionSpec {
                 .put("created_at", Json.time(s.createdAt()));
         spec.set("metadata", Json.parse(s.metadata()));
         spec.set("resources", AgentJson.resources(s.resources()));
+        spec.set("guardrails", Json.MAPPER.valueToTree(s.guardrails()));
         ArrayNode defs = Json.MAPPER.createArrayNode();
         agents.forEach(a -> defs.add(AgentJson.toJson(a)));
         Map<String, String> out = new LinkedHashMap<>();
@@ -84,13 +85,19 @@ final class SessionSpec {
                     spec.path("waiting_timeout_seconds").asInt(300), spec.path("ttl_seconds").asLong(86_400),
                     Json.compact(spec.path("metadata").isObject() ? spec.get("metadata") : Json.object()),
                     agents.stream().map(a -> new SessionAgent(a.id(), a.name(), a.model(), a.image())).toList(),
-                    new Resources(text(r, "cpu"), text(r, "memory"), text(r, "storage")),
+                    new Resources(text(r, "cpu"), text(r, "memory"), text(r, "storage")), guardrails(spec.path("guardrails")),
                     text(spec, "parent_session_id"), spec.path("created_by").asText("unknown"), created, now, now,
                     null, null, null, null, 0);
             return Optional.of(new DiscoveredSession(s, agents));
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
             return Optional.empty();
         }
+    }
+
+    private static List<String> guardrails(JsonNode a) {
+        List<String> out = new ArrayList<>();
+        a.forEach(g -> out.add(g.asText()));
+        return out;
     }
 
     private static String text(JsonNode n, String field) {
