@@ -112,7 +112,7 @@ class TemplateParserTest {
         refused(HEAD + "  agents: [{name: a}]\n  resources: {cpu: 1, gpu: 1}\n",
                 "template line 7, column 23: unknown key 'gpu' in spec.resources; accepted: cpu, memory, storage");
         refused(HEAD + "  agents: [{name: a}]\n  parameters: [{name: p, value: 1}]\n",
-                "template line 7, column 27: unknown key 'value' in spec.parameters[0]; accepted: name, default, description");
+                "template line 7, column 26: unknown key 'value' in spec.parameters[0]; accepted: name, default, description");
         refused("apiVersion: v1\nkind: SessionTemplate\nmetadata: {name: t}\nspec: {agents: [{name: a}]}\nstatus: {}\n",
                 "template line 5, column 1: unknown key 'status' at the top; accepted: apiVersion, kind, metadata, spec");
     }
@@ -162,7 +162,7 @@ class TemplateParserTest {
                 "template line 7, column 20: spec.starting_prompt: {{who}} names no parameter; declare it under "
                         + "spec.parameters (- name: who)");
         refused(HEAD + "  agents: [{name: a}]\n  parameters: [{name: x}]\n  metadata: {owner: '{{y}}'}\n",
-                "template line 8, column 20: spec.metadata.owner: {{y}} names no parameter; the parameters are x "
+                "template line 8, column 21: spec.metadata.owner: {{y}} names no parameter; the parameters are x "
                         + "(declare more under spec.parameters)");
         refused(HEAD + "  agents: [{name: a}]\n  parameters: [{name: x}, {name: x}]\n",
                 "template line 7, column 34: spec.parameters[1].name: parameter 'x' is declared twice");
