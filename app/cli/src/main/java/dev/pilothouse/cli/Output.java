@@ -75,7 +75,8 @@ final class Output {
         }
         List<String[]> rows = new ArrayList<>();
         n.properties().forEach(e -> rows.add(new String[]{e.getKey(), e.getValue().isTextual()
-                ? e.getValue().asText() : e.getValue().isNull() ? "" : Json.compact(e.getValue())}));
+                ? e.getValue().asText() : e.getValue().isNull() ? "" : e.getKey().equals("guardrails")
+                ? (e.getValue().isEmpty() ? "none" : String.join("\n", s.guardrails())) : Json.compact(e.getValue())}));
         int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
         for (String[] r : rows) {
             out.println(String.format("%-" + width + "s  %s", r[0], r[1].replace("\n", "\n" + " ".repeat(width + 2))));
@@ -113,7 +114,9 @@ final class Output {
             out.println("#" + m.id() + " " + who + " (" + Json.time(m.createdAt()) + ")"
                     + (m.status() == Message.Status.ERROR ? " [error: " + m.error() + "]"
                     : m.status() == Message.Status.TRUNCATED ? " [truncated: " + m.error() + "]"
-                    : m.status() == Message.Status.CANCELLED ? " [" + m.error() + "]" : ""));
+                    : m.status() == Message.Status.CANCELLED ? " [" + m.error() + "]" : "")
+                    + (m.guard() != null && m.guard().verdict().equals(Message.Guard.REDACTED)
+                    ? " [" + m.guard().summary() + "]" : ""));
             if (!m.content().isEmpty()) {
                 out.println(indent(m.content()));
             }

@@ -327,11 +327,22 @@ final class ConversationPane extends BorderPane implements DetailView {
         liveScroll.setManaged(on);
     }
 
-    /** A message as a bubble: who, when, its status, and its text. */
-    private static final class MessageCell extends ListCell<Message> {
+    /** The badge of a message a guardrail acted on, e.g. "Redacted by no-pii-exposure: email". */
+    static String badgeText(Message.Guard g, boolean user) {
+        String what = switch (g.verdict()) {
+            case Message.Guard.REDACTED -> user ? "Sent redacted" : "Redacted";
+            case Message.Guard.BLOCKED -> user ? "Blocked, not sent" : "Blocked, not shown";
+            default -> user ? "Refused, not sent" : "Refused, not shown";
+        };
+        return what + " by " + g.guardrail() + (g.kinds().isEmpty() ? "" : ": " + String.join(", ", g.kinds()));
+    }
+
+    /** A message as a bubble: who, when, its status, a guardrail's badge, and its text. */
+    static final class MessageCell extends ListCell<Message> {
         private final Label header = new Label();
+        private final Label badge = new Label();
         private final Label body = new Label();
-        private final VBox bubble = new VBox(4, header, body);
+        private final VBox bubble = new VBox(4, header, badge, body);
 
         MessageCell() {
             header.getStyleClass().add("message-header");
@@ -340,6 +351,8 @@ final class ConversationPane extends BorderPane implements DetailView {
             // wrapped text gets the height it needs, and the list, not the text, decides the width
             body.setMinHeight(Region.USE_PREF_SIZE);
             header.setMinHeight(Region.USE_PREF_SIZE);
+            badge.setMinHeight(Region.USE_PREF_SIZE);
+            badge.setWrapText(true);
             bubble.getStyleClass().add("message");
             setPrefWidth(0);
             setPadding(new Insets(3, 2, 3, 2));
@@ -360,14 +373,27 @@ final class ConversationPane extends BorderPane implements DetailView {
             if (m.copied()) {
                 bubble.getStyleClass().add("copied");
             }
+            Message.Guard guard = m.guard();
+            // held back by a guardrail: the badge says so, the text says what was found and where (never what)
+            boolean held = guard != null && !guard.verdict().equals(Message.Guard.REDACTED);
             header.setText((user ? "you → " + m.agent() : m.agent()) + " · " + Json.time(m.createdAt())
                     + (m.copied() ? " · copied from the parent session" : "")
-                    + (m.status() == Message.Status.ERROR ? " · failed: " + m.error()
+                    + (held ? "" : m.status() == Message.Status.ERROR ? " · failed: " + m.error()
                     : m.status() == Message.Status.TRUNCATED ? " · truncated: " + m.error()
                     : m.status() == Message.Status.CANCELLED ? " · " + m.error() : ""));
-            body.setText(m.content());
-            body.setVisible(!m.content().isEmpty());
-            body.setManaged(!m.content().isEmpty());
+            badge.getStyleClass().setAll("guardrail-badge");
+            if (guard != null) {
+                bubble.getStyleClass().add("guarded");
+                badge.getStyleClass().add(guard.verdict());
+                badge.setText(badgeText(guard, user));
+            }
+            badge.setVisible(guard != null);
+            badge.setManaged(guard != null);
+            String text = held ? m.error() : m.content();
+            body.getStyleClass().setAll(held ? "message-held" : "message-body");
+            body.setText(text);
+            body.setVisible(text != null && !text.isEmpty());
+            body.setManaged(text != null && !text.isEmpty());
             setGraphic(bubble);
         }
     }

@@ -227,6 +227,7 @@ final class OverviewPane extends ScrollPane implements DetailView {
         rows.put("Agents", String.join(", ", s.agents().stream()
                 .map(a -> a.name() + (a.model() != null ? " (" + a.model() + ")" : "")).toList()));
         rows.put("Starting prompt", s.startingPrompt().isEmpty() ? "—" : s.startingPrompt());
+        rows.put("Guardrails", s.guardrails().isEmpty() ? "none" : String.join("\n", s.guardrails()));
         rows.put("Resources", "cpu " + s.resources().cpu() + " · memory " + s.resources().memory()
                 + " · storage " + s.resources().storage());
         rows.put("Volume", volume);
