@@ -414,8 +414,9 @@ public final class TemplateParser {
                 String near = accepted.stream().filter(a -> a.equalsIgnoreCase(k)
                         || a.replace("_", "").equalsIgnoreCase(k.replace("_", "").replace("-", ""))).findFirst()
                         .map(a -> " (did you mean '" + a + "'?)").orElse("");
-                throw problemAtKey(full, "unknown key '" + k + "'" + (path.isEmpty() ? " at the top" : " in " + path)
-                        + near + "; accepted: " + String.join(", ", accepted));
+                throw new InvalidInputException(problemAtKey(full, "unknown key '" + k + "'" + (path.isEmpty()
+                        ? " at the top" : " in " + path) + near + "; accepted: " + String.join(", ", accepted))
+                        .getMessage(), full);
             }
         }
     }
