@@ -102,8 +102,9 @@ public final class Cli {
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             List<String> unknown = unknownOptions(c, a);
-            if (!(ex instanceof CommandLine.UnmatchedArgumentException) && !unknown.isEmpty()) {
-                // a mistyped option is the mistake to name, not the required one it then lacks
+            if (!unknown.isEmpty()) {
+                // a mistyped option is the mistake to name (with what it may have meant), not the required one it
+                // then lacks, nor the words after it
                 CommandLine.UnmatchedArgumentException u = new CommandLine.UnmatchedArgumentException(c, unknown);
                 c.getErr().println("error: " + u.getMessage() + (u.getSuggestions().isEmpty() ? ""
                         : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?"));
