@@ -188,12 +188,16 @@ final class Lifecycle {
         return ownedHere(cur) && !cur.deleted() ? Optional.of(cur.toBuilder()) : Optional.empty();
     }
 
+    private static final String INTERRUPTED = "start-up interrupted";
+
     /** A start failed: unless a later decision took over, its agents are stopped and the session is in ERROR. */
     private Session fail(String id, SessionRuntime runtime, InFlight.Start op, String reason) {
         // the store's file I/O and the stop's grace period need an uninterrupted thread; the flag is given back
         boolean interrupted = Thread.interrupted();
         try {
-            return failUninterrupted(id, runtime, op, reason);
+            // interrupted inside a store or runtime call, the reason names only what that call saw
+            String why = interrupted && !reason.startsWith(INTERRUPTED) ? INTERRUPTED + " (" + reason + ")" : reason;
+            return failUninterrupted(id, runtime, op, why);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -320,7 +324,7 @@ final class Lifecycle {
             }
             if (Thread.currentThread().isInterrupted()) {
                 // parkNanos returns at once for an interrupted thread: go on and the loop spins hot until the deadline
-                throw new StartFailure("start-up interrupted while waiting for the agents to answer /healthz");
+                throw new StartFailure(INTERRUPTED + " while waiting for the agents to answer /healthz");
             }
             String late = clocks.late(System.nanoTime());
             if (late != null) {
