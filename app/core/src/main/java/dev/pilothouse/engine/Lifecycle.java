@@ -523,10 +523,10 @@ final class Lifecycle {
             }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             log.info("session {}: reply from agent '{}' cancelled by {} ({})", after.name(), agent, cancel.actor(), cancel.why());
         } else if (o.timedOut()) {
+            Message m = guardReply(reply, replyMessage(id, agent, o.reply(), at));
             after = engine.change(id, Engine.ENGINE_ACTOR, o.reply().error(), cur -> cur.state() == SessionState.BUSY
                     && ownedHere(cur) ? cur.toBuilder().phase(Phase.INITIALIZING).lastActivityAt(at) : null,
-                    (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply,
-                            guardReply(reply, replyMessage(id, agent, o.reply(), at)), at));
+                    (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             if (ownedHere(after) && after.state() == SessionState.BUSY) {
                 // the agent may be stuck: restart the session's agents (it stays BUSY until they answer)
                 engine.runtime(after).stop(id);
@@ -538,6 +538,7 @@ final class Lifecycle {
             Session busy = latest(id);
             String crash = o.connectionFailed() ? crashOf(busy, engine.runtime(busy), agent) : null;
             AgentClient.Reply kept = crash != null ? new AgentClient.Reply(r.content(), crash, null, r.receivedChars()) : r;
+            Message m = guardReply(reply, replyMessage(id, agent, kept, at));
             after = engine.change(id, reply.actor, crash != null ? crash
                     : r.failed() ? "reply from agent '" + agent + "' failed: " + r.error() : "reply from agent '" + agent + "'", cur -> {
                 if (cur.state() != SessionState.BUSY || !ownedHere(cur)) {
@@ -547,8 +548,7 @@ final class Lifecycle {
                 return crash != null
                         ? b.state(SessionState.ERROR).phase(Phase.FAILED).terminationReason(crash)
                         : b.state(SessionState.READY);
-            }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply,
-                    guardReply(reply, replyMessage(id, agent, kept, at)), at));
+            }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             if (crash != null) {
                 engine.runtime(after).stop(id);
             }
@@ -569,7 +569,9 @@ final class Lifecycle {
      * The reply as the session's guardrails let it be stored and shown: as it is; redacted (and
      * marked); or, blocked or refused, without any of its text, status ERROR and the verdict's words
      * as its error (a cancelled reply stays CANCELLED). The verdict is kept on the reply for its
-     * audit events and for the events held back while it streamed. A check runs once per reply.
+     * audit events and for the events held back while it streamed. Called before the store write
+     * that keeps the message, never inside it: a long reply's scan must not hold up the commits of
+     * other sessions' writes.
      */
     private static Message guardReply(InFlight.Reply reply, Message m) {
         if (reply.guardrails == null) {
