@@ -6,11 +6,14 @@ import dev.pilothouse.agent.AgentClient;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.errors.ConflictException;
+import dev.pilothouse.errors.GuardrailException;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.errors.WrongStateException;
+import dev.pilothouse.guardrails.Direction;
+import dev.pilothouse.guardrails.Verdict;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.AgentStatus;
 import dev.pilothouse.runtime.ConnectionStatus;
@@ -652,7 +655,7 @@ public final class Engine implements EngineOperations {
     }
 
     /** A new session whose starting prompt passed its guardrails (redacted if they say so), and their verdict. */
-    private record CheckedPrompt(Session session, dev.pilothouse.guardrails.Verdict verdict) {
+    private record CheckedPrompt(Session session, Verdict verdict) {
     }
 
     /**
@@ -664,12 +667,12 @@ public final class Engine implements EngineOperations {
         if (s.startingPrompt().isEmpty() || s.guardrails().isEmpty()) {
             return new CheckedPrompt(s, null);
         }
-        dev.pilothouse.guardrails.Verdict v = guards.of(s).check(dev.pilothouse.guardrails.Direction.TO_AGENT, s.id(),
+        Verdict v = guards.of(s).check(Direction.TO_AGENT, s.id(),
                 s.leadAgent().name(), s.startingPrompt());
         if (SessionGuardrails.turnedAway(v)) {
             guards.forget(s.id());
-            dev.pilothouse.errors.GuardrailException e = SessionGuardrails.refusal(v);
-            throw new dev.pilothouse.errors.GuardrailException(e.reason(), e.guardrail(), "the starting prompt was "
+            GuardrailException e = SessionGuardrails.refusal(v);
+            throw new GuardrailException(e.reason(), e.guardrail(), "the starting prompt was "
                     + "not accepted, and no session was created: " + e.getMessage(), e.retryAt(), e.retryAfter());
         }
         return new CheckedPrompt(s.toBuilder().startingPrompt(v.deliverable().orElseThrow()).build(), v);
@@ -721,8 +724,8 @@ public final class Engine implements EngineOperations {
             throw notReady(s, "send a message to");
         }
         // the guardrails first: a message they turn away reaches no agent, and resumes no session
-        dev.pilothouse.guardrails.Verdict verdict = SessionGuardrails.check(guards.of(s),
-                dev.pilothouse.guardrails.Direction.TO_AGENT, s.id(), target, content);
+        Verdict verdict = SessionGuardrails.check(guards.of(s),
+                Direction.TO_AGENT, s.id(), target, content);
         if (SessionGuardrails.turnedAway(verdict)) {
             recordTurnedAway(s, target, verdict);
             throw SessionGuardrails.refusal(verdict);
@@ -752,7 +755,7 @@ public final class Engine implements EngineOperations {
      * (status ERROR, the verdict's words as its error, the guardrail's mark) and each hit audited, so
      * that the operator sees where it was and why; the session's activity time moves (a new version).
      */
-    private void recordTurnedAway(Session s, String agent, dev.pilothouse.guardrails.Verdict v) {
+    private void recordTurnedAway(Session s, String agent, Verdict v) {
         Instant at = now();
         String words = SessionGuardrails.words(v);
         try {

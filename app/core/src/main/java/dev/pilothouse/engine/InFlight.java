@@ -1,6 +1,8 @@
 package dev.pilothouse.engine;
 
 import dev.pilothouse.agent.AgentClient;
+import dev.pilothouse.guardrails.Guardrails;
+import dev.pilothouse.guardrails.Verdict;
 import dev.pilothouse.session.Message;
 
 import java.time.Duration;
@@ -77,9 +79,9 @@ final class InFlight {
         /** A start the recording registered (the agents are restarted after a reply timed out). */
         Start restart;
         /** The session's guardrails, or null: the reply is checked with them before it is stored. */
-        dev.pilothouse.guardrails.Guardrails guardrails;
+        Guardrails guardrails;
         /** What the guardrails made of the reply as stored (set by the recording), or null. */
-        volatile dev.pilothouse.guardrails.Verdict replyVerdict;
+        volatile Verdict replyVerdict;
 
         Reply(String sessionId, String agent, Message sent, Duration timeout, String actor) {
             super(sessionId);

@@ -10,6 +10,9 @@ import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.errors.WrongStateException;
+import dev.pilothouse.guardrails.Direction;
+import dev.pilothouse.guardrails.Guardrails;
+import dev.pilothouse.guardrails.Verdict;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.AgentStatus;
 import dev.pilothouse.runtime.DiscoveredSession;
@@ -380,9 +383,9 @@ final class Lifecycle {
      * once it is whole (a secret may be split across deltas).
      */
     SendResult send(Session s, String agent, String content, String what, String actor, Consumer<AgentEvent> onReply,
-                    Message.Guard mark, dev.pilothouse.guardrails.Verdict verdict) {
+                    Message.Guard mark, Verdict verdict) {
         String id = s.id();
-        dev.pilothouse.guardrails.Guardrails guardrails = engine.guards().of(s);
+        Guardrails guardrails = engine.guards().of(s);
         boolean hold = SessionGuardrails.checksReplies(guardrails);
         List<AgentEvent> held = new java.util.ArrayList<>();
         Duration timeout = engine.store().read(tx -> tx.agentSnapshots(id)).stream()
@@ -577,10 +580,10 @@ final class Lifecycle {
         if (reply.guardrails == null) {
             return m;
         }
-        dev.pilothouse.guardrails.Verdict v = reply.guardrails.check(dev.pilothouse.guardrails.Direction.TO_OPERATOR,
+        Verdict v = reply.guardrails.check(Direction.TO_OPERATOR,
                 m.sessionId(), m.agent(), m.content());
         reply.replyVerdict = v;
-        if (v instanceof dev.pilothouse.guardrails.Verdict.Allowed) {
+        if (v instanceof Verdict.Allowed) {
             return m;
         }
         Message.Guard mark = SessionGuardrails.mark(v);
@@ -596,7 +599,7 @@ final class Lifecycle {
     }
 
     /** Stores a (checked) reply with the audit events of its guardrails' hits. */
-    private static Message insertReply(dev.pilothouse.store.StoreTx tx, InFlight.Reply reply, Message m, Instant at) {
+    private static Message insertReply(StoreTx tx, InFlight.Reply reply, Message m, Instant at) {
         Message stored = tx.insertMessage(m);
         SessionGuardrails.audit(tx, reply.sessionId, at, Engine.ENGINE_ACTOR, reply.replyVerdict, "reply #" + stored.id()
                 + " from agent '" + reply.agent + "'");

@@ -30,11 +30,6 @@ public record Message(long id, String sessionId, Role role, String agent, String
 
     public enum Role { USER, AGENT }
 
-    /** This message with a guardrail's mark. */
-    public Message withGuard(Guard g) {
-        return new Message(id, sessionId, role, agent, content, status, error, createdAt, copiedFrom, g);
-    }
-
     /**
      * What a session's guardrail did to this message, for the operator to see: {@code verdict} is
      * {@code redacted} (the content is the redacted text), {@code blocked} (nothing of it was sent or
