@@ -77,20 +77,8 @@ final class EventStream {
      * Writes prepared events and flushes once, after the last: a flush per event made a chunk and
      * a system call per event for each client.
      */
-    synchronized boolean send(List<Prepared> events) {
-        if (broken) {
-            return false;
-        }
-        try {
-            for (Prepared p : events) {
-                out.write(sse ? p.sse() : p.ndjson());
-            }
-            out.flush();
-            return true;
-        } catch (IOException | RuntimeException e) {
-            broken = true; // the client went away
-            return false;
-        }
+    boolean send(List<Prepared> events) {
+        return write(events.stream().map(p -> sse ? p.sse() : p.ndjson()).toList());
     }
 
     private static String sse(String event, JsonNode data, String id) {
@@ -120,12 +108,18 @@ final class EventStream {
         return broken;
     }
 
-    private synchronized boolean write(String text) {
+    private boolean write(String text) {
+        return write(List.of(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private synchronized boolean write(List<byte[]> chunks) {
         if (broken) {
             return false;
         }
         try {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
+            for (byte[] c : chunks) {
+                out.write(c);
+            }
             out.flush();
             return true;
         } catch (IOException | RuntimeException e) {
