@@ -36,7 +36,7 @@ class ArchitectureTest {
     void theEngineCoreKnowsNoRuntimeImplementationNoClusterClientAndNoUi() {
         noClasses().that().resideInAnyPackage("dev.pilothouse.engine..", "dev.pilothouse.store..",
                         "dev.pilothouse.session..", "dev.pilothouse.agent..", "dev.pilothouse.json..", "dev.pilothouse.errors..",
-                        "dev.pilothouse.guardrails..")
+                        "dev.pilothouse.guardrails..", "dev.pilothouse.template..")
                 .or().resideInAPackage("dev.pilothouse.runtime")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.pilothouse.runtime.local..",
                         "dev.pilothouse.runtime.kubernetes..", "io.fabric8..", "javafx..", "org.controlsfx..", "picocli..")

@@ -18,7 +18,7 @@ import java.util.List;
         scope = ScopeType.INHERIT,
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
                 + "Without a command, opens the console.",
-        subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, RunCommand.class,
+        subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, TemplatesCommand.class, RunCommand.class,
                 ServeCommand.class, TokensCommand.class,
                 StoreCommand.class,
                 CommandLine.HelpCommand.class},
@@ -102,8 +102,9 @@ public final class Cli {
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             List<String> unknown = unknownOptions(c, a);
-            if (!(ex instanceof CommandLine.UnmatchedArgumentException) && !unknown.isEmpty()) {
-                // a mistyped option is the mistake to name, not the required one it then lacks
+            if (!unknown.isEmpty()) {
+                // a mistyped option is the mistake to name (with what it may have meant), not the required one it
+                // then lacks, nor the words after it
                 CommandLine.UnmatchedArgumentException u = new CommandLine.UnmatchedArgumentException(c, unknown);
                 c.getErr().println("error: " + u.getMessage() + (u.getSuggestions().isEmpty() ? ""
                         : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?"));

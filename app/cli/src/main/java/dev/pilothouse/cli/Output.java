@@ -173,7 +173,7 @@ final class Output {
         return a;
     }
 
-    private <T> void table(List<String> headers, List<T> rows, Function<T, List<String>> cells) {
+    <T> void table(List<String> headers, List<T> rows, Function<T, List<String>> cells) {
         List<List<String>> all = new ArrayList<>();
         all.add(headers);
         rows.forEach(r -> all.add(cells.apply(r)));

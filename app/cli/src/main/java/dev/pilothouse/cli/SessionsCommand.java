@@ -185,8 +185,19 @@ final class SessionsCommand {
         @Parameters(arity = "0..1", paramLabel = "NAME", description = "Session name (default: generated from the first agent)")
         String name;
 
-        @Option(names = "--agent", required = true, paramLabel = "AGENT", description = "Agent to run (repeatable; the first gets the starting prompt)")
-        List<String> agents;
+        @Option(names = "--agent", paramLabel = "AGENT", description = "Agent to run (repeatable; the first gets the "
+                + "starting prompt); required unless --template gives them")
+        List<String> agents = new ArrayList<>();
+
+        @Option(names = "--template", paramLabel = "TEMPLATE", description = "Start from a stored template "
+                + "(`pilothouse templates list`); the other options override what it sets")
+        String template;
+
+        @Option(names = "--template-version", paramLabel = "N", description = "Which version of --template (default: the latest)")
+        Integer templateVersion;
+
+        @Option(names = "--param", paramLabel = "NAME=VALUE", description = "A template parameter (repeatable)")
+        Map<String, String> params = new LinkedHashMap<>();
 
         @Option(names = "--guardrail", paramLabel = "NAME[:OPTIONS]", description = "A guardrail checking every message "
                 + "both ways (repeatable): no-pii-exposure[:action=block|redact][,kinds=all|K+K...], "
@@ -199,11 +210,48 @@ final class SessionsCommand {
 
         @Override
         int run(Engine e, Output o) throws IOException {
-            CreateRequest r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(root()),
-                    settings.waitingTimeout, settings.ttl, settings.metadata(null), settings.resources(), guardrails);
+            CreateRequest r;
+            if (template == null) {
+                if (templateVersion != null || !params.isEmpty()) {
+                    throw new InvalidInputException((templateVersion != null ? "--template-version" : "--param")
+                            + " needs --template NAME");
+                }
+                if (agents.isEmpty()) {
+                    throw new InvalidInputException("give the session's agents with --agent NAME (repeatable), or "
+                            + "--template NAME; registered agents: " + e.agents(false).stream()
+                            .map(dev.pilothouse.agent.AgentDefinition::name).toList());
+                }
+                r = new CreateRequest(name, null, root().namespace, agents, settings.prompt(root()),
+                        settings.waitingTimeout, settings.ttl, settings.metadata(null), settings.resources(), guardrails);
+            } else {
+                r = fromTemplate(e);
+            }
             Replies replies = new Replies(out(), o.structured());
             Engine.Started started = e.create(r, replies);
             return finish(started, replies, o, err());
+        }
+
+        /** The template's request with what the operator gave on the command line over it. */
+        private CreateRequest fromTemplate(Engine e) throws IOException {
+            CreateRequest t = e.fromTemplate(template, templateVersion, params);
+            String prompt = settings.prompt(root());
+            String metadata = settings.metadata(t.metadata());
+            if (metadata != null) {
+                // --metadata replaces the template's, but the session still records where it came from
+                var over = (com.fasterxml.jackson.databind.node.ObjectNode) dev.pilothouse.json.Json.parse(
+                        dev.pilothouse.session.Validation.metadata(metadata));
+                var from = dev.pilothouse.json.Json.parse(t.metadata());
+                over.set("template", from.get("template"));
+                over.set("template_version", from.get("template_version"));
+                metadata = dev.pilothouse.json.Json.compact(over);
+            }
+            Resources given = settings.resources();
+            Resources resources = given == null ? t.resources() : t.resources() == null ? given : given.withDefaults(t.resources());
+            return new CreateRequest(name, null, root().namespace, agents.isEmpty() ? t.agents() : agents,
+                    prompt != null ? prompt : t.startingPrompt(),
+                    settings.waitingTimeout != null ? settings.waitingTimeout : t.waitingTimeoutSeconds(),
+                    settings.ttl != null ? settings.ttl : t.ttlSeconds(), metadata != null ? metadata : t.metadata(),
+                    resources, guardrails.isEmpty() ? t.guardrails() : guardrails, t.agentConfig());
         }
     }
 

@@ -118,7 +118,12 @@ class BadInputTest {
                         "registered agents: [ollama-assistant, openai-assistant, other, reference]"),
                 Arguments.of("agent twice", new String[]{"sessions", "create", "x2", "--agent", "reference", "--agent", "reference"},
                         "given twice"),
-                Arguments.of("no agent", new String[]{"sessions", "create", "x3"}, "Missing required option: '--agent"),
+                Arguments.of("no agent", new String[]{"sessions", "create", "x3"}, "give the session's agents with --agent "
+                        + "NAME (repeatable), or --template NAME"),
+                Arguments.of("an unknown template", new String[]{"sessions", "create", "x3", "--template", "nope"},
+                        "no template named 'nope'"),
+                Arguments.of("a parameter without a template", new String[]{"sessions", "create", "x3", "--agent",
+                        "reference", "--param", "a=b"}, "--param needs --template NAME"),
                 Arguments.of("oversized prompt", new String[]{"sessions", "create", "x4", "--agent", "reference", "--prompt-file", big.toString()},
                         "the limit is 65536 characters"),
                 Arguments.of("prompt file missing", new String[]{"sessions", "create", "x5", "--agent", "reference", "--prompt-file", "/nonexistent/p.txt"},

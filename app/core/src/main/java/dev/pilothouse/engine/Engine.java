@@ -595,6 +595,84 @@ public final class Engine implements EngineOperations {
         return a;
     }
 
+    // ---- templates -----------------------------------------------------------------------
+
+    /** A template as stored by {@link #applyTemplate}, and the agents it names that are not registered. */
+    public record AppliedTemplate(dev.pilothouse.template.StoredTemplate stored, List<String> missingAgents) {
+    }
+
+    /**
+     * Checks a SessionTemplate document and stores it as the next version of its name (the text as
+     * given). A template may name agents not yet registered: they are returned, to be warned about.
+     */
+    public AppliedTemplate applyTemplate(String yaml) {
+        dev.pilothouse.template.SessionTemplate t = dev.pilothouse.template.TemplateParser.parse(yaml);
+        dev.pilothouse.template.StoredTemplate stored = store.write(tx -> tx.insertTemplate(t.name(), yaml, actor(), now()));
+        log.info("template {} version {} applied", stored.name(), stored.version());
+        return new AppliedTemplate(stored, missingAgents(t));
+    }
+
+    /** The latest version of every template. */
+    public List<dev.pilothouse.template.StoredTemplate> templates() {
+        return store.read(StoreTx::listTemplates);
+    }
+
+    /** A template's latest version, or {@code version}. */
+    public dev.pilothouse.template.StoredTemplate template(String name, Integer version) {
+        return store.read(tx -> tx.findTemplate(name, version)).orElseThrow(() -> {
+            List<Integer> versions = store.read(tx -> tx.templateVersions(name));
+            if (version != null && !versions.isEmpty()) {
+                return new NotFoundException("template '" + name + "' has no version " + version + "; its versions are "
+                        + versions);
+            }
+            return new NotFoundException("no template named '" + name + "'; templates: " + templates().stream()
+                    .map(dev.pilothouse.template.StoredTemplate::name).toList()
+                    + " (`pilothouse templates apply -f FILE` stores one)");
+        });
+    }
+
+    /** Deletes every version of a template (soft: the rows stay); returns the latest. */
+    public dev.pilothouse.template.StoredTemplate deleteTemplate(String name) {
+        dev.pilothouse.template.StoredTemplate t = template(name, null);
+        store.write(tx -> tx.deleteTemplate(name, now()));
+        log.info("template {} deleted", name);
+        return t;
+    }
+
+    /** The registered agents a template names that are not (yet) defined. */
+    public List<String> missingAgents(dev.pilothouse.template.SessionTemplate t) {
+        java.util.Set<String> known = new java.util.HashSet<>(agents(false).stream().map(AgentDefinition::name).toList());
+        return t.agentNames().stream().filter(n -> !known.contains(n)).toList();
+    }
+
+    /**
+     * A new session's request from a stored template: its agents (each must be registered), per-agent
+     * config, resources, guardrails, timeouts, and prompt and metadata with {@code parameters} filled
+     * in; the metadata records {@code template} and {@code template_version}. Give it to
+     * {@link #create}, after overriding what the operator set otherwise.
+     */
+    public CreateRequest fromTemplate(String name, Integer version, Map<String, String> parameters) {
+        dev.pilothouse.template.StoredTemplate stored = template(name, version);
+        dev.pilothouse.template.SessionTemplate t = stored.template();
+        dev.pilothouse.template.TemplateParser.Resolved r = dev.pilothouse.template.TemplateParser.resolve(t, parameters);
+        List<String> missing = missingAgents(t);
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException("template '" + name + "' names " + (missing.size() == 1 ? "an agent that is"
+                    : "agents that are") + " not defined: " + String.join(", ", missing) + "; define "
+                    + (missing.size() == 1 ? "it" : "each") + " first with `pilothouse agents create NAME --command "
+                    + "'...'` (or --image ...), then create the session again (registered agents: "
+                    + agents(false).stream().map(AgentDefinition::name).toList() + ")", "agents");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode meta = r.metadata() == null ? dev.pilothouse.json.Json.object()
+                : (com.fasterxml.jackson.databind.node.ObjectNode) dev.pilothouse.json.Json.parse(r.metadata());
+        meta.put("template", stored.name()).put("template_version", stored.version());
+        Map<String, Map<String, String>> config = new java.util.LinkedHashMap<>();
+        t.agents().forEach(a -> config.put(a.name(), a.config()));
+        return new CreateRequest(null, null, null, t.agentNames(), r.startingPrompt(), t.waitingTimeoutSeconds(),
+                t.ttlSeconds(), dev.pilothouse.json.Json.compact(meta), t.resources(),
+                t.guardrails().isEmpty() ? null : t.guardrails(), config);
+    }
+
     // ---- commands ------------------------------------------------------------------------
 
     /**
@@ -615,7 +693,9 @@ public final class Engine implements EngineOperations {
             throw new InvalidInputException("a session needs at least one agent; give one or more agent names (registered: "
                     + agents(false).stream().map(AgentDefinition::name).toList() + ")");
         }
-        List<AgentDefinition> defs = resolveAgents(r.agents());
+        List<AgentDefinition> defs = r.agentConfig() == null || r.agentConfig().isEmpty() ? resolveAgents(r.agents())
+                : resolveAgents(r.agents()).stream()
+                .map(d -> dev.pilothouse.template.TemplateConfig.apply(d, r.agentConfig().get(d.name()))).toList();
         String name = r.name() == null ? Names.generated(defs.get(0).name()) : Validation.name("session", r.name());
         List<String> guardrails = SessionGuardrails.canonical(r.guardrails());
         Instant now = now();

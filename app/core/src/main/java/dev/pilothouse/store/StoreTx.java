@@ -553,6 +553,64 @@ public final class StoreTx {
                 instant(rs, "expires_at"), instant(rs, "revoked_at"), instant(rs, "last_used_at"))).list();
     }
 
+    // ---- templates ------------------------------------------------------------------------
+
+    /**
+     * Stores a new version of template {@code name}: one more than the highest it ever had (a
+     * deleted name starts over at the next number, its old versions staying deleted).
+     */
+    public dev.pilothouse.template.StoredTemplate insertTemplate(String name, String yaml, String by, Instant at) {
+        Integer highest = h.createQuery("SELECT MAX(version) FROM templates WHERE name = :n").bind("n", name)
+                .mapTo(Integer.class).findOne().orElse(null);
+        int version = highest == null ? 1 : highest + 1;
+        Instant created = h.createQuery("SELECT MIN(created_at) FROM templates WHERE name = :n AND deleted_at IS NULL")
+                .bind("n", name).map((rs, ctx) -> instant(rs, 1)).findOne().orElse(null);
+        Instant createdAt = created == null ? at : created;
+        h.createUpdate("INSERT INTO templates (name, version, yaml, created_by, created_at, updated_at) "
+                        + "VALUES (:n, :v, :y, :by, :c, :u)")
+                .bind("n", name).bind("v", version).bind("y", yaml).bind("by", by).bind("c", odt(createdAt))
+                .bind("u", odt(at)).execute();
+        return new dev.pilothouse.template.StoredTemplate(name, version, yaml, by, createdAt, at, null);
+    }
+
+    /** A live template: its latest version, or {@code version} when given. */
+    public Optional<dev.pilothouse.template.StoredTemplate> findTemplate(String name, Integer version) {
+        return templates("WHERE name = :n AND deleted_at IS NULL" + (version == null ? "" : " AND version = :v")
+                + " ORDER BY version DESC LIMIT 1", q -> {
+            q.bind("n", name);
+            if (version != null) {
+                q.bind("v", version);
+            }
+        }).stream().findFirst();
+    }
+
+    /** The live versions of a template, oldest first. */
+    public List<Integer> templateVersions(String name) {
+        return h.createQuery("SELECT version FROM templates WHERE name = :n AND deleted_at IS NULL ORDER BY version")
+                .bind("n", name).mapTo(Integer.class).list();
+    }
+
+    /** The latest version of every live template, by name. */
+    public List<dev.pilothouse.template.StoredTemplate> listTemplates() {
+        return templates("t WHERE deleted_at IS NULL AND version = (SELECT MAX(version) FROM templates x "
+                + "WHERE x.name = t.name AND x.deleted_at IS NULL) ORDER BY name", q -> {
+        });
+    }
+
+    /** Soft-deletes every version of a template; returns how many. */
+    public int deleteTemplate(String name, Instant at) {
+        return h.createUpdate("UPDATE templates SET deleted_at = :t WHERE name = :n AND deleted_at IS NULL")
+                .bind("t", odt(at)).bind("n", name).execute();
+    }
+
+    private List<dev.pilothouse.template.StoredTemplate> templates(String where, java.util.function.Consumer<Query> binder) {
+        Query q = h.createQuery("SELECT * FROM templates " + where);
+        binder.accept(q);
+        return q.map((rs, ctx) -> new dev.pilothouse.template.StoredTemplate(rs.getString("name"), rs.getInt("version"),
+                rs.getString("yaml"), rs.getString("created_by"), instant(rs, "created_at"), instant(rs, "updated_at"),
+                instant(rs, "deleted_at"))).list();
+    }
+
     // ---- messages -------------------------------------------------------------------------
 
     public Message insertMessage(Message m) {

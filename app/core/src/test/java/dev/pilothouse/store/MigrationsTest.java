@@ -116,6 +116,39 @@ class MigrationsTest {
     }
 
     @Test
+    void aV10StoreGainsTemplatesAndKeepsItsSessions() throws Exception {
+        Path old = dir.resolve("v10");
+        Files.createDirectories(old);
+        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("10").load().migrate();
+            st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
+                    + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
+                    + "last_activity_at, version, seq) VALUES ('v10', 'v10', 'local', 'default', 'hello', 'IDLE', "
+                    + "'PAUSED', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
+        } finally {
+            pool.dispose();
+        }
+        try (Store upgraded = Store.open(old)) {
+            assertThat(upgraded.read(tx -> tx.findSession("v10")).orElseThrow().startingPrompt()).isEqualTo("hello");
+            assertThat(upgraded.<java.util.List<dev.pilothouse.template.StoredTemplate>>read(StoreTx::listTemplates)).isEmpty();
+            java.time.Instant t0 = java.time.Instant.parse("2026-12-04T10:00:00Z");
+            upgraded.write(tx -> tx.insertTemplate("t", "yaml 1", "test", t0));
+            var second = upgraded.write(tx -> tx.insertTemplate("t", "yaml 2", "test", t0.plusSeconds(60)));
+            assertThat(second.version()).isEqualTo(2);
+            assertThat(second.createdAt()).isEqualTo(t0);
+            assertThat(upgraded.<java.util.Optional<dev.pilothouse.template.StoredTemplate>>read(tx -> tx.findTemplate("t", null)).orElseThrow().yaml()).isEqualTo("yaml 2");
+            assertThat(upgraded.<java.util.Optional<dev.pilothouse.template.StoredTemplate>>read(tx -> tx.findTemplate("t", 1)).orElseThrow().yaml()).isEqualTo("yaml 1");
+            assertThat(upgraded.<Integer>write(tx -> tx.deleteTemplate("t", t0.plusSeconds(120)))).isEqualTo(2);
+            assertThat(upgraded.<java.util.Optional<dev.pilothouse.template.StoredTemplate>>read(tx -> tx.findTemplate("t", null))).isEmpty();
+            // applied again after a delete: numbering goes on, the old versions stay deleted
+            assertThat(upgraded.write(tx -> tx.insertTemplate("t", "yaml 3", "test", t0.plusSeconds(180))).version())
+                    .isEqualTo(3);
+            assertThat(upgraded.<java.util.List<Integer>>read(tx -> tx.templateVersions("t"))).containsExactly(3);
+        }
+    }
+
+    @Test
     void anEmptyDatabaseIsNotCurrent() throws java.sql.SQLException {
         JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve("empty"), "pilothouse", "");
         try {

@@ -35,7 +35,8 @@ import java.util.function.LongSupplier;
 /** {@code /api/v0/sessions}: list, create, read, update, state changes, remix, delete and purge. */
 final class SessionsApi {
     static final List<String> CREATE_FIELDS = List.of("name", "starting_prompt", "prompt", "agent_ids", "agents",
-            "waiting_timeout_seconds", "ttl_seconds", "metadata", "resources", "context", "namespace", "guardrails");
+            "waiting_timeout_seconds", "ttl_seconds", "metadata", "resources", "context", "namespace", "guardrails", "template", "template_version",
+            "parameters");
     static final List<String> UPDATE_FIELDS = List.of("name", "waiting_timeout_seconds", "ttl_seconds", "metadata");
     static final List<String> REMIX_FIELDS = List.of("parent_session", "name", "starting_prompt", "prompt", "agent_ids",
             "agents", "additional_agents", "remove_agents", "waiting_timeout_seconds", "ttl_seconds", "metadata",
@@ -287,7 +288,48 @@ final class SessionsApi {
         CreateRequest req = new CreateRequest(b.text("name"), b.text("context"), b.text("namespace"), agents,
                 b.text("starting_prompt", "prompt"), b.whole("waiting_timeout_seconds"), b.whole("ttl_seconds"),
                 b.object("metadata"), b.resources("resources"), guardrails);
-        started(ctx, e, created -> e.create(req, created, null).session());
+        if (b.has("template")) {
+            req = fromTemplate(e, b, req);
+        } else if (b.has("parameters") || b.has("template_version")) {
+            throw ApiException.badRequest("'" + (b.has("parameters") ? "parameters" : "template_version")
+                    + "' needs 'template': the name of a stored template (GET /api/v0/templates)", "template");
+        }
+        CreateRequest request = req;
+        started(ctx, e, created -> e.create(request, created, null).session());
+    }
+
+    /** A template's request (docs/templates.md), with what the body gives over it. */
+    private static CreateRequest fromTemplate(Engine e, RequestBody b, CreateRequest given) {
+        java.util.Map<String, String> params = new java.util.LinkedHashMap<>();
+        if (b.has("parameters")) {
+            com.fasterxml.jackson.databind.JsonNode p = Json.parse(b.object("parameters"));
+            p.fields().forEachRemaining(f -> {
+                if (!f.getValue().isValueNode() || f.getValue().isNull()) {
+                    throw ApiException.badRequest("parameter '" + f.getKey() + "' must be a single value (text, number "
+                            + "or true/false)", "parameters");
+                }
+                params.put(f.getKey(), f.getValue().asText());
+            });
+        }
+        Long version = b.whole("template_version");
+        CreateRequest t = e.fromTemplate(b.text("template"), version == null ? null : Math.toIntExact(version), params);
+        String metadata = t.metadata();
+        if (given.metadata() != null) {
+            var over = (com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(given.metadata());
+            var from = Json.parse(t.metadata());
+            over.set("template", from.get("template"));
+            over.set("template_version", from.get("template_version"));
+            metadata = Json.compact(over);
+        }
+        dev.pilothouse.session.Resources r = given.resources() == null ? t.resources()
+                : t.resources() == null ? given.resources() : given.resources().withDefaults(t.resources());
+        return new CreateRequest(given.name(), given.context(), given.namespace(),
+                given.agents() != null && !given.agents().isEmpty() ? given.agents() : t.agents(),
+                given.startingPrompt() != null ? given.startingPrompt() : t.startingPrompt(),
+                given.waitingTimeoutSeconds() != null ? given.waitingTimeoutSeconds() : t.waitingTimeoutSeconds(),
+                given.ttlSeconds() != null ? given.ttlSeconds() : t.ttlSeconds(), metadata, r,
+                given.guardrails() != null && !given.guardrails().isEmpty() ? given.guardrails() : t.guardrails(),
+                t.agentConfig());
     }
 
     private void remix(Context ctx, String parentFromPath) {
