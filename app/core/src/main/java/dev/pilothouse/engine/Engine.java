@@ -35,6 +35,10 @@ import dev.pilothouse.session.SessionState;
 import dev.pilothouse.session.Validation;
 import dev.pilothouse.store.Store;
 import dev.pilothouse.store.StoreTx;
+import dev.pilothouse.template.SessionTemplate;
+import dev.pilothouse.template.TemplateConfig;
+import dev.pilothouse.template.StoredTemplate;
+import dev.pilothouse.template.TemplateParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +46,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -598,7 +604,7 @@ public final class Engine implements EngineOperations {
     // ---- templates -----------------------------------------------------------------------
 
     /** A template as stored by {@link #applyTemplate}, and the agents it names that are not registered. */
-    public record AppliedTemplate(dev.pilothouse.template.StoredTemplate stored, List<String> missingAgents) {
+    public record AppliedTemplate(StoredTemplate stored, List<String> missingAgents) {
     }
 
     /**
@@ -606,19 +612,19 @@ public final class Engine implements EngineOperations {
      * given). A template may name agents not yet registered: they are returned, to be warned about.
      */
     public AppliedTemplate applyTemplate(String yaml) {
-        dev.pilothouse.template.SessionTemplate t = dev.pilothouse.template.TemplateParser.parse(yaml);
-        dev.pilothouse.template.StoredTemplate stored = store.write(tx -> tx.insertTemplate(t.name(), yaml, actor(), now()));
+        SessionTemplate t = TemplateParser.parse(yaml);
+        StoredTemplate stored = store.write(tx -> tx.insertTemplate(t.name(), yaml, actor(), now()));
         log.info("template {} version {} applied", stored.name(), stored.version());
         return new AppliedTemplate(stored, missingAgents(t));
     }
 
     /** The latest version of every template. */
-    public List<dev.pilothouse.template.StoredTemplate> templates() {
+    public List<StoredTemplate> templates() {
         return store.read(StoreTx::listTemplates);
     }
 
     /** A template's latest version, or {@code version}. */
-    public dev.pilothouse.template.StoredTemplate template(String name, Integer version) {
+    public StoredTemplate template(String name, Integer version) {
         return store.read(tx -> tx.findTemplate(name, version)).orElseThrow(() -> {
             List<Integer> versions = store.read(tx -> tx.templateVersions(name));
             if (version != null && !versions.isEmpty()) {
@@ -626,22 +632,22 @@ public final class Engine implements EngineOperations {
                         + versions);
             }
             return new NotFoundException("no template named '" + name + "'; templates: " + templates().stream()
-                    .map(dev.pilothouse.template.StoredTemplate::name).toList()
+                    .map(StoredTemplate::name).toList()
                     + " (`pilothouse templates apply -f FILE` stores one)");
         });
     }
 
     /** Deletes every version of a template (soft: the rows stay); returns the latest. */
-    public dev.pilothouse.template.StoredTemplate deleteTemplate(String name) {
-        dev.pilothouse.template.StoredTemplate t = template(name, null);
+    public StoredTemplate deleteTemplate(String name) {
+        StoredTemplate t = template(name, null);
         store.write(tx -> tx.deleteTemplate(name, now()));
         log.info("template {} deleted", name);
         return t;
     }
 
     /** The registered agents a template names that are not (yet) defined. */
-    public List<String> missingAgents(dev.pilothouse.template.SessionTemplate t) {
-        java.util.Set<String> known = new java.util.HashSet<>(agents(false).stream().map(AgentDefinition::name).toList());
+    public List<String> missingAgents(SessionTemplate t) {
+        Set<String> known = new HashSet<>(agents(false).stream().map(AgentDefinition::name).toList());
         return t.agentNames().stream().filter(n -> !known.contains(n)).toList();
     }
 
@@ -652,9 +658,9 @@ public final class Engine implements EngineOperations {
      * {@link #create}, after overriding what the operator set otherwise.
      */
     public CreateRequest fromTemplate(String name, Integer version, Map<String, String> parameters) {
-        dev.pilothouse.template.StoredTemplate stored = template(name, version);
-        dev.pilothouse.template.SessionTemplate t = stored.template();
-        dev.pilothouse.template.TemplateParser.Resolved r = dev.pilothouse.template.TemplateParser.resolve(t, parameters);
+        StoredTemplate stored = template(name, version);
+        SessionTemplate t = stored.template();
+        TemplateParser.Resolved r = TemplateParser.resolve(t, parameters);
         List<String> missing = missingAgents(t);
         if (!missing.isEmpty()) {
             throw new InvalidInputException("template '" + name + "' names " + (missing.size() == 1 ? "an agent that is"
@@ -663,13 +669,13 @@ public final class Engine implements EngineOperations {
                     + "'...'` (or --image ...), then create the session again (registered agents: "
                     + agents(false).stream().map(AgentDefinition::name).toList() + ")", "agents");
         }
-        com.fasterxml.jackson.databind.node.ObjectNode meta = r.metadata() == null ? dev.pilothouse.json.Json.object()
-                : (com.fasterxml.jackson.databind.node.ObjectNode) dev.pilothouse.json.Json.parse(r.metadata());
+        ObjectNode meta = r.metadata() == null ? Json.object()
+                : (ObjectNode) Json.parse(r.metadata());
         meta.put("template", stored.name()).put("template_version", stored.version());
-        Map<String, Map<String, String>> config = new java.util.LinkedHashMap<>();
+        Map<String, Map<String, String>> config = new LinkedHashMap<>();
         t.agents().forEach(a -> config.put(a.name(), a.config()));
         return new CreateRequest(null, null, null, t.agentNames(), r.startingPrompt(), t.waitingTimeoutSeconds(),
-                t.ttlSeconds(), dev.pilothouse.json.Json.compact(meta), t.resources(),
+                t.ttlSeconds(), Json.compact(meta), t.resources(),
                 t.guardrails().isEmpty() ? null : t.guardrails(), config);
     }
 
@@ -695,7 +701,7 @@ public final class Engine implements EngineOperations {
         }
         List<AgentDefinition> defs = r.agentConfig() == null || r.agentConfig().isEmpty() ? resolveAgents(r.agents())
                 : resolveAgents(r.agents()).stream()
-                .map(d -> dev.pilothouse.template.TemplateConfig.apply(d, r.agentConfig().get(d.name()))).toList();
+                .map(d -> TemplateConfig.apply(d, r.agentConfig().get(d.name()))).toList();
         String name = r.name() == null ? Names.generated(defs.get(0).name()) : Validation.name("session", r.name());
         List<String> guardrails = SessionGuardrails.canonical(r.guardrails());
         Instant now = now();
@@ -1363,7 +1369,7 @@ public final class Engine implements EngineOperations {
             if (s.isEmpty()) {
                 return;
             }
-            com.fasterxml.jackson.databind.node.ObjectNode detail = dev.pilothouse.json.Json.object();
+            ObjectNode detail = Json.object();
             o.detail().forEach(detail::put);
             store.write(tx -> {
                 tx.audit(o.sessionId(), now(), ENGINE_ACTOR, AuditEvent.RUNTIME, null, null, o.what(),
