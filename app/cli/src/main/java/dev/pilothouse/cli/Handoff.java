@@ -19,6 +19,7 @@ final class Handoff {
             "sessions list", "sessions create", "sessions show", "sessions update", "sessions remix",
             "sessions pause", "sessions resume", "sessions retry", "sessions delete", "sessions purge",
             "sessions send", "sessions messages", "sessions events", "sessions logs", "sessions orphans",
+            "sessions files", "sessions cp", "sessions rm",
             "templates apply", "templates list", "templates show", "templates export", "templates delete",
             "tokens create", "tokens list", "tokens revoke");
 

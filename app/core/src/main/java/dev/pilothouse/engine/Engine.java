@@ -520,6 +520,11 @@ public final class Engine implements EngineOperations {
         }
     }
 
+    /** A session's workspace as files: the workspace browser. */
+    public Workspaces workspaces() {
+        return new Workspaces(this);
+    }
+
     public SessionRuntime runtime(Session s) {
         return runtimes.runtime(s.context());
     }

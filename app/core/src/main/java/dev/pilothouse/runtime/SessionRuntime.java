@@ -2,8 +2,10 @@ package dev.pilothouse.runtime;
 
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEndpoint;
+import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.workspace.WorkspaceFiles;
 
 import java.time.Instant;
 import java.util.List;
@@ -128,6 +130,14 @@ public interface SessionRuntime extends AutoCloseable {
      */
     default boolean shared() {
         return false;
+    }
+
+    /**
+     * The session's workspace as files, for the workspace browser, in whatever state it is. Close
+     * it when done: a runtime may hold something for it (an inspector pod).
+     */
+    default WorkspaceFiles files(Session session) {
+        throw new OperationFailedException("the runtime of context '" + context() + "' cannot show a workspace's files yet");
     }
 
     /** Why a session's volume is gone when it vanished without being purged; empty when it is there or unknown. */

@@ -22,4 +22,9 @@ public record AuditEvent(long id, String sessionId, Instant at, String actor, St
      * start, end, message_id}; never the matched text (docs/guardrails.md).
      */
     public static final String GUARDRAIL = "guardrail";
+    /**
+     * An operator changed a workspace through the browser: detail {op (upload, extract, delete), path,
+     * bytes or entries}; never the content.
+     */
+    public static final String WORKSPACE = "workspace";
 }

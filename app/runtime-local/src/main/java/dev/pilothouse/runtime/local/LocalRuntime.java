@@ -13,6 +13,8 @@ import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.workspace.Trees;
+import dev.pilothouse.workspace.WorkspaceFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,6 +143,12 @@ public final class LocalRuntime implements SessionRuntime {
     /** The session's volume on disk. */
     public Path workspace(String sessionId) {
         return files(sessionId).workspace();
+    }
+
+    /** The workspace directory itself, running or not. */
+    @Override
+    public WorkspaceFiles files(Session session) {
+        return new LocalWorkspaceFiles(workspace(session.id()));
     }
 
     @Override
@@ -540,15 +548,9 @@ public final class LocalRuntime implements SessionRuntime {
         return () -> task.cancel(false);
     }
 
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+    /** Removes a tree, links themselves and never what they point to; returns the entries removed. */
+    static int deleteTree(Path root) throws IOException {
+        return Trees.delete(root);
     }
 
     @Override

@@ -1,0 +1,171 @@
+package dev.pilothouse.workspace;
+
+import dev.pilothouse.errors.InvalidInputException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+import java.io.EOFException;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Gzip'd tars of local trees, both ways, with commons-compress: what a folder is downloaded and
+ * uploaded as. Links are kept as links, never followed; unpacking refuses entries that would land
+ * outside the folder (absolute names, {@code ..}, links pointing out, hard links).
+ */
+public final class Tarballs {
+    private Tarballs() {
+    }
+
+    /** {@code start} (a file or folder) as a gzip'd tar, entries named {@code name/...}. */
+    public static void pack(Path start, String name, OutputStream out) {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(nonClosing(out), 64 * 1024))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            Files.walkFileTree(start, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    add(tar, dir, entryName(start, dir, name) + "/");
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    add(tar, file, entryName(start, file, name));
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+            tar.finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String entryName(Path start, Path p, String name) {
+        String rel = start.relativize(p).toString().replace('\\', '/');
+        return rel.isEmpty() ? name : name + "/" + rel;
+    }
+
+    private static void add(TarArchiveOutputStream tar, Path p, String name) throws IOException {
+        if (Files.isSymbolicLink(p)) {
+            TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+            e.setLinkName(Files.readSymbolicLink(p).toString());
+            tar.putArchiveEntry(e);
+            tar.closeArchiveEntry();
+            return;
+        }
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            return; // sockets, fifos, devices: nothing to download
+        }
+        TarArchiveEntry e = tar.createArchiveEntry(p, name, LinkOption.NOFOLLOW_LINKS);
+        tar.putArchiveEntry(e);
+        if (e.isFile()) {
+            Files.copy(p, tar);
+        }
+        tar.closeArchiveEntry();
+    }
+
+    /**
+     * Unpacks a gzip'd tar into {@code into} (which must be empty or new), refusing the whole
+     * archive at the first entry that would land outside it. Returns the entries written.
+     */
+    public static int unpack(InputStream tarGz, Path into) {
+        int n = 0;
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(tarGz, 64 * 1024))) {
+            Files.createDirectories(into);
+            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+                WorkspacePath rel = entryPath(e.getName());
+                if (rel.isRoot()) {
+                    continue;
+                }
+                Path target = into.resolve(String.join("/", rel.parts()));
+                if (e.isDirectory()) {
+                    Files.createDirectories(target);
+                } else if (e.isSymbolicLink()) {
+                    checkLink(rel, e.getLinkName());
+                    Files.createDirectories(target.getParent());
+                    Files.deleteIfExists(target);
+                    Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+                } else if (e.isFile()) {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
+                } else if (e.isLink()) {
+                    throw new InvalidInputException("archive entry '" + e.getName() + "' is a hard link; only files, "
+                            + "folders and symbolic links are accepted", "archive");
+                } else {
+                    continue; // devices, fifos: not workspace content
+                }
+                n++;
+            }
+            return n;
+        } catch (EOFException | ZipException e) {
+            throw new InvalidInputException("the archive is not a complete gzip'd tar (" + e.getMessage()
+                    + "); nothing was unpacked", "archive");
+        } catch (IOException e) {
+            if (e.getMessage() != null && (e.getMessage().contains("Error detected parsing the header")
+                    || e.getMessage().contains("Truncated TAR archive") || e.getMessage().contains("Unexpected EOF"))) {
+                throw new InvalidInputException("the archive is not a complete tar (" + e.getMessage()
+                        + "); nothing was unpacked", "archive");
+            }
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static WorkspacePath entryPath(String name) {
+        try {
+            return WorkspacePath.of(name);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("archive entry " + e.getMessage().replaceFirst("^path ", "")
+                    + "; nothing was unpacked", "archive");
+        }
+    }
+
+    /** A link in an archive may point only to a place inside the folder it is unpacked into. */
+    private static void checkLink(WorkspacePath at, String target) {
+        if (target.startsWith("/")) {
+            throw new InvalidInputException("archive entry '" + at + "' is a link to the absolute path '" + target
+                    + "'; links must stay inside the folder", "archive");
+        }
+        int depth = at.parts().size() - 1;
+        for (String p : target.split("/")) {
+            if (p.equals("..")) {
+                depth--;
+            } else if (!p.isEmpty() && !p.equals(".")) {
+                depth++;
+            }
+            if (depth < 0) {
+                throw new InvalidInputException("archive entry '" + at + "' is a link to '" + target
+                        + "', outside the folder it is unpacked into", "archive");
+            }
+        }
+    }
+
+    private static OutputStream nonClosing(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+}
