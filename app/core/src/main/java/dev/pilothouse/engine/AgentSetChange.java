@@ -55,10 +55,10 @@ final class AgentSetChange {
      */
     Session apply(Session s, UpdateRequest u, Function<Session, Session.Builder> fields) {
         Map<String, AgentDefinition> added = resolve(u.addAgents());
-        Set<String> removed = distinct(u.removeAgents(), "--remove-agent");
+        Set<String> removed = distinct(u.removeAgents(), false);
         for (String r : removed) {
             if (added.containsKey(r)) {
-                throw new InvalidInputException("agent '" + r + "' is both added and removed; give it once", "add_agents");
+                throw new InvalidInputException("agent '" + r + "' is both added and removed; give it once", "additional_agents");
             }
         }
         String actor = engine.actor();
@@ -124,22 +124,23 @@ final class AgentSetChange {
     /** The registered agents to add, by name, in the order given; an unknown one names those registered. */
     private Map<String, AgentDefinition> resolve(List<String> names) {
         Map<String, AgentDefinition> out = new LinkedHashMap<>();
-        for (String n : distinct(names, "--add-agent")) {
+        for (String n : distinct(names, true)) {
             out.put(n, engine.agent(n));
         }
         return out;
     }
 
-    private static Set<String> distinct(List<String> names, String option) {
+    private static Set<String> distinct(List<String> names, boolean adding) {
+        String field = adding ? "additional_agents" : "remove_agents";
+        String which = adding ? "the agents to add" : "the agents to remove";
         Set<String> out = new LinkedHashSet<>();
         for (String n : names) {
             if (n == null || n.isBlank()) {
-                throw new InvalidInputException("an empty agent name was given to " + option + "; give an agent's name",
-                        option.equals("--add-agent") ? "add_agents" : "remove_agents");
+                throw new InvalidInputException("an empty name is among " + which + "; give agents' names", field);
             }
             if (!out.add(n)) {
-                throw new InvalidInputException("agent '" + n + "' is given twice to " + option + "; give each agent once",
-                        option.equals("--add-agent") ? "add_agents" : "remove_agents");
+                throw new InvalidInputException("agent '" + n + "' is given twice among " + which + "; give each agent once",
+                        field);
             }
         }
         return out;
@@ -157,7 +158,7 @@ final class AgentSetChange {
         for (String a : added.keySet()) {
             if (names.contains(a)) {
                 throw new InvalidInputException("agent '" + a + "' is already in session '" + c.name()
-                        + "'; its agents: " + names, "add_agents");
+                        + "'; its agents: " + names, "additional_agents");
             }
         }
         List<SessionAgent> out = new ArrayList<>();
@@ -166,7 +167,7 @@ final class AgentSetChange {
         if (out.isEmpty()) {
             throw new InvalidInputException("cannot remove " + (removed.size() == 1 ? "the last agent" : "every agent")
                     + " of session '" + c.name() + "': a session needs at least one agent; add another in the same "
-                    + "update (--add-agent) or delete the session", "remove_agents");
+                    + "update, or delete the session", "remove_agents");
         }
         return out;
     }
