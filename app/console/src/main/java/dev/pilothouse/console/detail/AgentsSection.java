@@ -12,8 +12,10 @@ import javafx.scene.control.Label;
 import javafx.scene.control.MenuButton;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.Tooltip;
+import javafx.scene.layout.ColumnConstraints;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 
@@ -49,7 +51,10 @@ final class AgentsSection extends VBox {
         setId("agents-section");
         rows.setHgap(12);
         rows.setVgap(4);
+        // the same name column as the facts above, so the buttons line up with their values
+        rows.getColumnConstraints().addAll(new ColumnConstraints(150), new ColumnConstraints());
         add.setId("add-agent");
+        add.getStyleClass().add("small");
         // the registered agents are read again whenever the choice opens: one may have been made meanwhile
         add.setOnShowing(e -> loadRegistered());
         hint.getStyleClass().add("muted");
@@ -57,6 +62,11 @@ final class AgentsSection extends VBox {
         hint.setId("agents-hint");
         status.setId("agents-status");
         status.setWrapText(true);
+        // empty lines take no room
+        for (Label l : List.of(hint, status)) {
+            l.managedProperty().bind(l.textProperty().isNotEmpty());
+            l.visibleProperty().bind(l.textProperty().isNotEmpty());
+        }
         HBox actions = new HBox(8, addHolder);
         actions.setAlignment(Pos.CENTER_LEFT);
         getChildren().addAll(rows, actions, hint, status);
@@ -77,9 +87,16 @@ final class AgentsSection extends VBox {
             Label name = new Label(a.name() + (a.model() != null ? " (" + a.model() + ")" : ""));
             name.getStyleClass().add("field-value");
             name.setId("agent-" + a.name());
-            Label lead = new Label(i == 0 && s.agents().size() > 1 ? "lead" : "");
-            lead.getStyleClass().add("muted");
+            HBox named = new HBox(6, name);
+            named.setAlignment(Pos.CENTER_LEFT);
+            if (i == 0 && s.agents().size() > 1) {
+                // the lead takes the starting prompt and messages that name no agent
+                Label lead = new Label("lead");
+                lead.getStyleClass().add("muted");
+                named.getChildren().add(lead);
+            }
             Button remove = new Button("Remove");
+            remove.getStyleClass().add("small");
             remove.setId("remove-agent-" + a.name());
             remove.setOnAction(e -> change(UpdateRequest.agents(List.of(), List.of(a.name())),
                     "Removing '" + a.name() + "'"));
@@ -89,7 +106,8 @@ final class AgentsSection extends VBox {
             holder.setId("remove-holder-" + a.name());
             Tooltip.install(holder, new Tooltip(why != null ? why : "Remove '" + a.name() + "' from this session"
                     + (s.state() == SessionState.READY ? ": its agents restart without it" : "")));
-            rows.addRow(i, name, lead, holder);
+            holder.setMaxWidth(Region.USE_PREF_SIZE);
+            rows.addRow(i, named, holder);
         }
         add.setDisable(refusal != null || changing || s.deleted());
         Tooltip.install(addHolder, new Tooltip(refusal != null ? refusal : "Add a registered agent to this session"));
