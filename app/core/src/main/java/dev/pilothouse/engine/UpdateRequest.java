@@ -44,6 +44,10 @@ public record UpdateRequest(String name, Long waitingTimeoutSeconds, Long ttlSec
 
     public boolean empty() {
         return name == null && waitingTimeoutSeconds == null && ttlSeconds == null && metadata == null
-                && setMetadata.isEmpty() && removeMetadata.isEmpty() && resources == null && !changesAgents();
+                && setMetadata.isEmpty() && removeMetadata.isEmpty() && !changesResources() && !changesAgents();
+    }
+
+    public boolean changesResources() {
+        return resources != null && (resources.cpu() != null || resources.memory() != null || resources.storage() != null);
     }
 }

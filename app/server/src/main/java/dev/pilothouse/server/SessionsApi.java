@@ -504,7 +504,7 @@ final class SessionsApi {
                 b.object("metadata"), Map.of(), List.of(), b.resources("resources"), add, b.strings("remove_agents"));
         Session after = e.update(ctx.pathParam("id"), u, expected);
         // changed cpu and memory wait for the next start: the answer says when
-        String note = u.resources() == null ? null : SessionResources.whenApplied(after, u.changesAgents());
+        String note = !u.changesResources() ? null : SessionResources.whenApplied(after, u.changesAgents());
         var json = SessionJson.toJson(after);
         if (note != null) {
             json.put("note", note);
