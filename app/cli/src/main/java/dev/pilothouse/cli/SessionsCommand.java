@@ -4,6 +4,7 @@ import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.engine.SessionResources;
 import dev.pilothouse.engine.UpdateRequest;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.runtime.LogLine;
@@ -305,7 +306,7 @@ final class SessionsCommand {
         }
     }
 
-    @Command(name = "update", description = "Change a session's name, waiting timeout, TTL or metadata")
+    @Command(name = "update", description = "Change a session's name, waiting timeout, TTL, metadata, cpu, memory or agents")
     static final class Update extends EngineCommand {
         @Parameters(paramLabel = "SESSION")
         String ref;
@@ -328,9 +329,34 @@ final class SessionsCommand {
         @Option(names = "--unset-meta", paramLabel = "KEY", description = "Remove one key")
         List<String> unset = new ArrayList<>();
 
+        @Option(names = "--add-agent", paramLabel = "AGENT",
+                description = "Add a registered agent (repeatable); a READY session restarts its agents with it at once")
+        List<String> add = new ArrayList<>();
+
+        @Option(names = "--remove-agent", paramLabel = "AGENT", description = "Remove one of its agents (repeatable)")
+        List<String> remove = new ArrayList<>();
+
+        @Option(names = "--cpu", paramLabel = "QTY", description = "CPU, e.g. 500m or 2; applies at the next start")
+        String cpu;
+
+        @Option(names = "--memory", paramLabel = "QTY", description = "Memory, e.g. 512Mi or 4Gi; applies at the next start")
+        String memory;
+
         @Override
         int run(Engine e, Output o) {
-            o.session(e.update(ref, new UpdateRequest(name, waitingTimeout, ttl, metadata, meta, unset), null));
+            Resources resources = cpu == null && memory == null ? null : new Resources(cpu, memory, null);
+            Session after = e.update(ref, new UpdateRequest(name, waitingTimeout, ttl, metadata, meta, unset, resources,
+                    add, remove), null);
+            o.session(after);
+            String when = resources == null ? null : SessionResources.whenApplied(after, !add.isEmpty() || !remove.isEmpty());
+            if (when != null) {
+                err().println("note: " + when);
+            }
+            if ((!add.isEmpty() || !remove.isEmpty()) && after.state() == SessionState.ERROR) {
+                err().println("error: the agents changed, but session '" + after.name() + "' did not start with them: "
+                        + after.terminationReason());
+                return 1;
+            }
             return 0;
         }
     }

@@ -548,6 +548,14 @@ public final class ApiEngine implements EngineOperations {
             b.set("metadata", meta);
             version = version != null ? version : now.version();
         }
+        if (u.resources() != null) {
+            ObjectNode r = b.putObject("resources").put("cpu", u.resources().cpu()).put("memory", u.resources().memory());
+            r.properties().removeIf(e -> e.getValue().isNull());
+        }
+        if (u.changesAgents()) {
+            u.addAgents().forEach(b.putArray("additional_agents")::add);
+            u.removeAgents().forEach(b.putArray("remove_agents")::add);
+        }
         b.properties().removeIf(e -> e.getValue().isNull());
         return SessionJson.session(call("PUT", sessionUrl(ref).build(), b, version));
     }

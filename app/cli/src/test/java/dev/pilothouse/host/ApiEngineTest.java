@@ -20,7 +20,9 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.server.ApiServer;
 import dev.pilothouse.server.ServerOptions;
 import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -118,6 +120,22 @@ class ApiEngineTest {
         assertThatThrownBy(() -> remote.update("meta", UpdateRequest.rename("meta-2"), s.version()))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("version");
         assertThat(engine.session("meta").name()).isEqualTo("meta");
+    }
+
+    @Test
+    void agentsAndResourcesChangeThroughTheApiAsInProcess() {
+        engine.createAgent(new AgentDefinition(null, "ml-predictor", null, List.of("pilothouse", "reference-agent"),
+                null, null, Map.of(), 0, new Resources(null, null, null), null, null, null));
+        remote.create(CreateRequest.of("grows", "reference"), null, null);
+        Session added = remote.update("grows", new UpdateRequest(null, null, null, null, Map.of(), List.of(),
+                new Resources("2", null, null), List.of("ml-predictor"), List.of()), null);
+        assertThat(added.state()).isEqualTo(SessionState.READY);
+        assertThat(added.agents()).extracting(SessionAgent::name).containsExactly("reference", "ml-predictor");
+        assertThat(engine.session("grows").resources().cpu()).isEqualTo("2");
+        assertThat(remote.send("grows", "ml-predictor", "$ echo $PILOTHOUSE_AGENT_NAME", null).reply().content())
+                .contains("ml-predictor");
+        assertThatThrownBy(() -> remote.update("grows", UpdateRequest.agents(List.of(), List.of("reference", "ml-predictor")),
+                null)).isInstanceOf(InvalidInputException.class).hasMessageContaining("at least one agent");
     }
 
     @Test

@@ -1012,14 +1012,17 @@ public final class Engine implements EngineOperations {
     }
 
     /**
-     * Changes a session's name, waiting timeout, TTL or metadata. With {@code expectedVersion},
+     * Changes a session's name, waiting timeout, TTL, metadata, cpu and memory (applied at its next
+     * start) or agents ({@link AgentSetChange}: on a READY session at once). With {@code expectedVersion},
      * the change applies only to that version (the console's edit form); otherwise to the latest.
      */
     @Override
     public Session update(String ref, UpdateRequest u, Long expectedVersion) {
         if (u.empty()) {
-            throw new InvalidInputException("nothing to update; give a new name, waiting timeout, TTL or metadata");
+            throw new InvalidInputException("nothing to update; give a new name, waiting timeout, TTL, metadata, "
+                    + "cpu, memory, or agents to add or remove");
         }
+        Resources res = SessionResources.change(u.resources());
         String name = u.name() == null ? null : Validation.name("session", u.name());
         Integer waiting = u.waitingTimeoutSeconds() == null ? null : Validation.waitingTimeout(u.waitingTimeoutSeconds());
         Long ttl = u.ttlSeconds() == null ? null : Validation.ttl(u.ttlSeconds());
@@ -1050,8 +1053,14 @@ public final class Engine implements EngineOperations {
             if (ttl != null) {
                 b.ttlSeconds(ttl);
             }
+            if (res != null) {
+                b.resources(SessionResources.apply(cur.resources(), res));
+            }
             return b;
         };
+        if (u.changesAgents()) {
+            return new AgentSetChange(this, locks, lifecycle).apply(s, u, edit);
+        }
         return locks.with(s.id(), "being updated by " + actor(), () -> {
             if (expectedVersion == null) {
                 return change(s.id(), actor(), "updated by " + actor(), edit);

@@ -4,7 +4,7 @@ import java.time.Instant;
 
 /**
  * One row of a session's audit trail. Transitions carry {@code from}/{@code to}; other kinds
- * (created, updated, phase, deleted, purged, remixed, runtime, guardrail) carry their facts in {@code detail},
+ * (created, updated, phase, deleted, purged, remixed, runtime, agents_changed, guardrail) carry their facts in {@code detail},
  * a compact JSON object.
  */
 public record AuditEvent(long id, String sessionId, Instant at, String actor, String kind,
@@ -17,6 +17,8 @@ public record AuditEvent(long id, String sessionId, Instant at, String actor, St
     public static final String PURGED = "purged";
     public static final String REMIXED = "remixed";
     public static final String RUNTIME = "runtime";
+    /** The session's agents changed: detail {added, removed, agents (the new set), applied (now, at resume, at retry)}. */
+    public static final String AGENTS_CHANGED = "agents_changed";
     /**
      * A guardrail redacted, blocked or refused a message: detail {guardrail, direction, kind, action,
      * start, end, message_id}; never the matched text (docs/guardrails.md).

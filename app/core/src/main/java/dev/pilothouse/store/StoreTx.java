@@ -71,16 +71,32 @@ public final class StoreTx {
         } catch (SQLException e) {
             throw duplicateName(new UnableToExecuteStatementException(e, null), s);
         }
+        insertSessionAgents(s.id(), agents);
+        audit(s.id(), s.createdAt(), actor, AuditEvent.CREATED, null, s.state(), reason, detail);
+        return stored;
+    }
+
+    private void insertSessionAgents(String sessionId, List<AgentDefinition> agents) {
         for (int i = 0; i < agents.size(); i++) {
             AgentDefinition a = agents.get(i);
             h.createUpdate("INSERT INTO session_agents (session_id, position, agent_id, name, model, image, definition) "
                             + "VALUES (:s, :p, :a, :n, :m, :i, :d)")
-                    .bind("s", s.id()).bind("p", i).bind("a", a.id()).bind("n", a.name()).bind("m", a.model())
+                    .bind("s", sessionId).bind("p", i).bind("a", a.id()).bind("n", a.name()).bind("m", a.model())
                     .bind("i", a.image()).bind("d", Json.compact(AgentJson.toJson(a)))
                     .execute();
         }
-        audit(s.id(), s.createdAt(), actor, AuditEvent.CREATED, null, s.state(), reason, detail);
-        return stored;
+    }
+
+    /**
+     * Gives a session a new set of agents, in order (the first is the lead), each with the
+     * definition snapshot given. Write it with the session's own change, in the same transaction.
+     */
+    public void replaceSessionAgents(String sessionId, List<AgentDefinition> agents) {
+        if (agents.isEmpty()) {
+            throw new IllegalArgumentException("a session needs at least one agent");
+        }
+        h.createUpdate("DELETE FROM session_agents WHERE session_id = :s").bind("s", sessionId).execute();
+        insertSessionAgents(sessionId, agents);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.RemixRequest;
+import dev.pilothouse.engine.SessionResources;
 import dev.pilothouse.engine.UpdateRequest;
 import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.json.Json;
@@ -37,7 +38,8 @@ final class SessionsApi {
     static final List<String> CREATE_FIELDS = List.of("name", "starting_prompt", "prompt", "agent_ids", "agents",
             "waiting_timeout_seconds", "ttl_seconds", "metadata", "resources", "context", "namespace", "guardrails", "template", "template_version",
             "parameters");
-    static final List<String> UPDATE_FIELDS = List.of("name", "waiting_timeout_seconds", "ttl_seconds", "metadata");
+    static final List<String> UPDATE_FIELDS = List.of("name", "waiting_timeout_seconds", "ttl_seconds", "metadata",
+            "resources", "additional_agents", "remove_agents");
     static final List<String> REMIX_FIELDS = List.of("parent_session", "name", "starting_prompt", "prompt", "agent_ids",
             "agents", "additional_agents", "remove_agents", "waiting_timeout_seconds", "ttl_seconds", "metadata",
             "resources", "copy_workspace", "copy_conversation");
@@ -496,9 +498,18 @@ final class SessionsApi {
         Engine e = scoped(ctx);
         RequestBody b = RequestBody.of(ctx, UPDATE_FIELDS);
         Long expected = ifMatch(ctx);
+        List<String> add = b.strings("additional_agents");
+        known(e, add, "additional_agents");
         UpdateRequest u = new UpdateRequest(b.text("name"), b.whole("waiting_timeout_seconds"), b.whole("ttl_seconds"),
-                b.object("metadata"), Map.of(), List.of());
-        ok(ctx, e.update(ctx.pathParam("id"), u, expected), 200);
+                b.object("metadata"), Map.of(), List.of(), b.resources("resources"), add, b.strings("remove_agents"));
+        Session after = e.update(ctx.pathParam("id"), u, expected);
+        // changed cpu and memory wait for the next start: the answer says when
+        String note = !u.changesResources() ? null : SessionResources.whenApplied(after, u.changesAgents());
+        var json = SessionJson.toJson(after);
+        if (note != null) {
+            json.put("note", note);
+        }
+        ctx.status(200).header("ETag", etag(after)).json(json);
     }
 
     private void delete(Context ctx) {

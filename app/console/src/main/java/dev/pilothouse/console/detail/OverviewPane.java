@@ -26,7 +26,8 @@ import java.util.Map;
 
 /**
  * The Overview tab: every field of the session, the editable ones (name, waiting timeout, TTL,
- * metadata) in place, and its lineage. An edit is saved against the version it was made on, so
+ * metadata) in place, its agents with add and remove ({@link AgentsSection}), and its lineage.
+ * An edit is saved against the version it was made on, so
  * a change made meanwhile by anyone else is never silently overwritten.
  */
 final class OverviewPane extends ScrollPane implements DetailView {
@@ -44,6 +45,7 @@ final class OverviewPane extends ScrollPane implements DetailView {
     private final Label noParent = new Label("—");
     private final javafx.scene.layout.StackPane parentSlot = new javafx.scene.layout.StackPane();
     private final FlowPane children = new FlowPane(6, 4);
+    private final AgentsSection agents;
     private Session shown;
     private boolean loading;
     private final Map<String, String> volumes = new java.util.HashMap<>();
@@ -56,6 +58,7 @@ final class OverviewPane extends ScrollPane implements DetailView {
 
     OverviewPane(Console console) {
         this.console = console;
+        this.agents = new AgentsSection(console);
         setFitToWidth(true);
         getStyleClass().add("detail-pane");
         name.setId("edit-name");
@@ -99,8 +102,8 @@ final class OverviewPane extends ScrollPane implements DetailView {
         row(edit, 2, "TTL (inactivity)", hint(ttl, "e.g. 24h, 7d"));
         row(edit, 3, "Metadata (JSON)", metadata);
         HBox buttons = new HBox(8, save, revert);
-        VBox content = new VBox(8, title("Session"), facts, title("Edit"), edit, buttons, editError, stale,
-                title("Lineage"), lineage());
+        VBox content = new VBox(8, title("Session"), facts, title("Agents"), agents, title("Edit"), edit, buttons,
+                editError, stale, title("Lineage"), lineage());
         content.setPadding(new Insets(12));
         setContent(content);
         setDisable(true);
@@ -166,6 +169,7 @@ final class OverviewPane extends ScrollPane implements DetailView {
         boolean dirty = same && save.isVisible() && !save.isDisabled();
         shown = same && dirty ? shown : s;
         showFacts(s);
+        agents.show(s);
         if (!dirty) {
             fill(s);
         } else {
@@ -224,8 +228,6 @@ final class OverviewPane extends ScrollPane implements DetailView {
             rows.put("Start-up", "starting agents");
         }
         rows.put("Context / namespace", s.context() + " / " + s.namespace());
-        rows.put("Agents", String.join(", ", s.agents().stream()
-                .map(a -> a.name() + (a.model() != null ? " (" + a.model() + ")" : "")).toList()));
         rows.put("Starting prompt", s.startingPrompt().isEmpty() ? "—" : s.startingPrompt());
         rows.put("Guardrails", s.guardrails().isEmpty() ? "none" : String.join("\n", s.guardrails()));
         rows.put("Resources", "cpu " + s.resources().cpu() + " · memory " + s.resources().memory()

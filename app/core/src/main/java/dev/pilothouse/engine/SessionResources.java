@@ -1,0 +1,51 @@
+package dev.pilothouse.engine;
+
+import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.session.Resources;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.Validation;
+
+/**
+ * A change of a live session's cpu and memory. Stored at once, applied when the runtime next
+ * starts the agents (a running pod's limits cannot change in place), so front ends say when.
+ */
+public final class SessionResources {
+
+    private SessionResources() {
+    }
+
+    /** Checks a requested change; null for none. Storage is refused: the volume exists with its size. */
+    static Resources change(Resources r) {
+        if (r == null || r.cpu() == null && r.memory() == null && r.storage() == null) {
+            return null;
+        }
+        if (r.storage() != null) {
+            throw new InvalidInputException("storage cannot change after a session is created (its volume exists with "
+                    + "its size); accepted: cpu and memory. Remix it with --storage for a larger volume", "resources");
+        }
+        return Validation.resources(r);
+    }
+
+    static Resources apply(Resources current, Resources change) {
+        return new Resources(change.cpu() != null ? change.cpu() : current.cpu(),
+                change.memory() != null ? change.memory() : current.memory(), current.storage());
+    }
+
+    /**
+     * When changed cpu and memory take effect, for people; null when the runtime already runs
+     * with them (an agent change restarted the session with them just now).
+     */
+    public static String whenApplied(Session after, boolean agentsChanged) {
+        if (agentsChanged && after.state() == SessionState.READY) {
+            return null;
+        }
+        String how = switch (after.state()) {
+            case IDLE -> "it is IDLE: they apply when it is resumed";
+            case ERROR -> "they apply when it is retried (`pilothouse sessions retry " + after.name() + "`)";
+            default -> "the running agents keep their limits until then: pause and resume it, "
+                    + "or change its agents, to restart them";
+        };
+        return "cpu and memory apply at the session's next start; " + how;
+    }
+}
