@@ -2,11 +2,7 @@ package dev.pilothouse.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.json.Json;
-import dev.pilothouse.runtime.local.LocalRuntime;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,22 +11,8 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class CliTest {
-    @TempDir
-    Path dataDir;
-    CliRunner cli;
+class CliTest extends LocalCliTestBase {
 
-    @BeforeEach
-    void setUp() {
-        cli = new CliRunner(dataDir);
-    }
-
-    @AfterEach
-    void stopAgents() {
-        try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
-            r.volumes().forEach(r::stop);
-        }
-    }
 
     @Test
     void jsonOutputUsesTheSeedFieldNames() {

@@ -2,33 +2,14 @@ package dev.pilothouse.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.json.Json;
-import dev.pilothouse.runtime.local.LocalRuntime;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Issue 14, item 2 through the CLI: --guardrail on create, what show prints, a blocked and a redacted send. */
-class GuardrailCliTest {
-    @TempDir
-    Path dataDir;
-    CliRunner cli;
+class GuardrailCliTest extends LocalCliTestBase {
 
-    @BeforeEach
-    void cli() {
-        cli = new CliRunner(dataDir);
-    }
-
-    @AfterEach
-    void stopAgents() {
-        try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
-            r.volumes().forEach(r::stop);
-        }
-    }
 
     @Test
     void aBadGuardrailIsExit2WithWhatIsAcceptedAndNothingIsCreated() {

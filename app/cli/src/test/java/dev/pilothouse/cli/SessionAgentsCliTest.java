@@ -2,33 +2,14 @@ package dev.pilothouse.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.json.Json;
-import dev.pilothouse.runtime.local.LocalRuntime;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Issue 14, item 6 through the CLI: `sessions update --add-agent/--remove-agent`, `--cpu/--memory`. */
-class SessionAgentsCliTest {
-    @TempDir
-    Path dataDir;
-    CliRunner cli;
+class SessionAgentsCliTest extends LocalCliTestBase {
 
-    @BeforeEach
-    void cli() {
-        cli = new CliRunner(dataDir);
-    }
-
-    @AfterEach
-    void stopAgents() {
-        try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
-            r.volumes().forEach(r::stop);
-        }
-    }
 
     @Test
     void anAgentIsAddedToAReadySessionAnswersAndIsRemovedAgain() {

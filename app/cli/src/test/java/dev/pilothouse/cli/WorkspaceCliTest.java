@@ -3,7 +3,6 @@ package dev.pilothouse.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.local.LocalRuntime;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,17 +13,13 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Issue 15 item 2 through the CLI: sessions files, cp both ways (a file and a folder), rm. */
-class WorkspaceCliTest {
-    @TempDir
-    Path dataDir;
+class WorkspaceCliTest extends LocalCliTestBase {
     @TempDir
     Path local;
-    CliRunner cli;
     Path ws;
 
     @BeforeEach
     void session() throws Exception {
-        cli = new CliRunner(dataDir);
         CliRunner.Result created = cli.run("sessions", "create", "box", "--agent", "reference");
         assertThat(created.exit()).as(created.err()).isZero();
         String id = Json.parse(cli.run("sessions", "show", "box", "-o", "json").out()).get("id").asText();
@@ -34,13 +29,6 @@ class WorkspaceCliTest {
         Files.createDirectories(ws.resolve("out/charts"));
         Files.writeString(ws.resolve("out/report.md"), "# report\n");
         Files.writeString(ws.resolve("out/charts/a.svg"), "<svg/>");
-    }
-
-    @AfterEach
-    void stopAgents() {
-        try (LocalRuntime r = new LocalRuntime(dataDir, 2000)) {
-            r.volumes().forEach(r::stop);
-        }
     }
 
     @Test
