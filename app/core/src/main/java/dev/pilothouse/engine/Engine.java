@@ -772,8 +772,9 @@ public final class Engine implements EngineOperations {
         CheckedPrompt prompt = checkStartingPrompt(unchecked);
         Session draft = prompt.session();
         if (r.scheduledAt() != null) {
-            Session pending = scheduledStarts.insertPending(draft.toBuilder().scheduledAt(r.scheduledAt()).build(), defs,
-                    actor(), prompt.verdict(), pendingTx);
+            // no owner: the engine up when it falls due claims it
+            Session pending = scheduledStarts.insertPending(draft.toBuilder().scheduledAt(r.scheduledAt()).owner(null)
+                    .build(), defs, actor(), prompt.verdict(), pendingTx);
             if (onCreated != null) {
                 onCreated.accept(pending);
             }
