@@ -20,6 +20,8 @@ final class Handoff {
             "sessions pause", "sessions resume", "sessions retry", "sessions delete", "sessions purge",
             "sessions send", "sessions messages", "sessions events", "sessions logs", "sessions orphans",
             "templates apply", "templates list", "templates show", "templates export", "templates delete",
+            "schedules create", "schedules list", "schedules show", "schedules pause", "schedules resume",
+            "schedules delete",
             "tokens create", "tokens list", "tokens revoke");
 
     /** The root's options that take a value ({@link Cli}): their values are not command names. */

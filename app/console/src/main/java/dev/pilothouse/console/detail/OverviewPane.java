@@ -220,8 +220,14 @@ final class OverviewPane extends ScrollPane implements DetailView {
         Map<String, String> rows = new java.util.LinkedHashMap<>();
         rows.put("Id", s.id());
         rows.put("State / phase", s.state() + " / " + s.phase());
-        if (s.state() == SessionState.INIT && !s.deleted()) {
+        if (s.pendingStart()) {
+            rows.put("Start-up", "scheduled: starts at " + Json.time(s.scheduledAt()) + " (resume starts it now; "
+                    + "delete cancels it)");
+        } else if (s.state() == SessionState.INIT && !s.deleted()) {
             rows.put("Start-up", "starting agents");
+        }
+        if (s.scheduledAt() != null && !s.pendingStart()) {
+            rows.put("Scheduled start", Json.time(s.scheduledAt()));
         }
         rows.put("Context / namespace", s.context() + " / " + s.namespace());
         rows.put("Agents", String.join(", ", s.agents().stream()
