@@ -144,6 +144,23 @@ class ScheduledStartTest extends EngineTestBase {
     }
 
     @Test
+    void anEngineThatDiesAfterClaimingAStartLeavesAnInterruptedStartNotASecondOne() {
+        Instant due = clock.instant().plus(Duration.ofMinutes(10));
+        Session s = engine.create(CreateRequest.of("claimed", "reference").withScheduledAt(due), null).session();
+        clock.advance(Duration.ofMinutes(10));
+        // the claim as ScheduledStarts writes it, and then the engine is gone before it starts anything
+        engine.change(s.id(), Engine.ENGINE_ACTOR, "scheduled start", cur -> cur.toBuilder().owner(engine.owner()));
+        engine.close();
+
+        Engine next = openEngine("bob");
+        Session after = next.session(s.id());
+        assertThat(after.state()).isEqualTo(SessionState.ERROR);
+        assertThat(after.terminationReason()).startsWith("start-up interrupted: engine process");
+        assertThat(AgentProcesses.of(s.id())).as("not started a second time").isEmpty();
+        assertThat(next.retry("claimed").state()).isEqualTo(SessionState.READY);
+    }
+
+    @Test
     void aCronScheduleStartsASessionFromItsTemplateEachTimeItFires() {
         Engine e = background();
         e.applyTemplate(TEMPLATE);
