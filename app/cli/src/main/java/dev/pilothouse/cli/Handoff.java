@@ -21,6 +21,8 @@ final class Handoff {
             "sessions send", "sessions messages", "sessions events", "sessions logs", "sessions orphans",
             "sessions files", "sessions cp", "sessions rm",
             "templates apply", "templates list", "templates show", "templates export", "templates delete",
+            "schedules create", "schedules list", "schedules show", "schedules pause", "schedules resume",
+            "schedules delete",
             "tokens create", "tokens list", "tokens revoke");
 
     /** The root's options that take a value ({@link Cli}): their values are not command names. */

@@ -54,7 +54,8 @@ final class Output {
             return;
         }
         table(List.of("NAME", "STATE", "PHASE", "AGENTS", "AGE", "LAST ACTIVITY", "ID"), sessions, s -> List.of(
-                s.name() + (s.deleted() ? " (deleted)" : ""), s.state().name(), s.phase().name(),
+                s.name() + (s.deleted() ? " (deleted)" : ""), s.state().name(),
+                s.pendingStart() ? s.phase().name() + " (starts " + Json.time(s.scheduledAt()) + ")" : s.phase().name(),
                 String.join(",", s.agents().stream().map(SessionAgent::name).toList()),
                 ago(s.createdAt()), ago(s.lastActivityAt()), s.id()));
     }

@@ -10,6 +10,7 @@ import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.schedule.StartTimes;
 import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionJson;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,8 +212,17 @@ final class SessionsCommand {
         @ArgGroup(exclusive = false)
         Settings settings = new Settings();
 
+        @Option(names = "--at", paramLabel = "TIME", description = "Start it then, not now: an ISO-8601 time with a "
+                + "zone or offset (2026-12-24T09:00Z); stored INIT, phase PENDING until then (docs/schedules.md)")
+        String at;
+
+        @Option(names = "--after", paramLabel = "DELAY", description = "Start it after this delay, not now: 90s, 15m, "
+                + "2h, 1d or PT2H")
+        String after;
+
         @Override
         int run(Engine e, Output o) throws IOException {
+            Instant startAt = StartTimes.resolve(at, after, e.config().clock().instant());
             CreateRequest r;
             if (template == null) {
                 if (templateVersion != null || !params.isEmpty()) {
@@ -228,6 +239,7 @@ final class SessionsCommand {
             } else {
                 r = fromTemplate(e);
             }
+            r = r.withScheduledAt(startAt);
             Replies replies = new Replies(out(), o.structured());
             Engine.Started started = e.create(r, replies);
             return finish(started, replies, o, err());

@@ -9,6 +9,8 @@ import javafx.scene.control.Label;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +40,18 @@ class StartProgressUiTest extends ConsoleTestBase {
         creating.join();
         assertThat(engine().session("hushed").state()).isEqualTo(SessionState.ERROR);
         await().atMost(Duration.ofSeconds(10)).until(() -> onFx(() -> lookupText("#fact-start-up")).isEmpty());
+    }
+
+    @Test
+    void aSessionWaitingForItsScheduledStartSaysWhenInsteadOfLookingStuck() {
+        awaitReady();
+        Instant at = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
+        engine().create(CreateRequest.of("later", "reference").withScheduledAt(at), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> shownRow("later") != null);
+        await().untilAsserted(() -> clickRow("later"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> onFx(() -> lookupText("#fact-scheduled-start"))
+                .equals("starts at " + at + " (resume starts it now; delete cancels it)"));
+        assertThat(onFx(() -> lookupText("#fact-start-up"))).as("not starting yet: no start-up progress").isEmpty();
     }
 
     private String lookupText(String id) {

@@ -2,6 +2,7 @@ package dev.pilothouse.engine;
 
 import dev.pilothouse.session.Resources;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -12,10 +13,18 @@ import java.util.Map;
  * docs/guardrails.md); the engine stores their canonical form. {@code agentConfig} is a template's
  * per-agent config by agent name (docs/templates.md: {@code model}, {@code instructions}, the rest as
  * PILOTHOUSE_CONFIG_ variables), applied to the session's copies of those agents' definitions.
+ * {@code scheduledAt}: store the session pending (INIT, phase PENDING) and start it then, not now.
  */
 public record CreateRequest(String name, String context, String namespace, List<String> agents, String startingPrompt,
                             Long waitingTimeoutSeconds, Long ttlSeconds, String metadata, Resources resources,
-                            List<String> guardrails, Map<String, Map<String, String>> agentConfig) {
+                            List<String> guardrails, Map<String, Map<String, String>> agentConfig, Instant scheduledAt) {
+
+    public CreateRequest(String name, String context, String namespace, List<String> agents, String startingPrompt,
+                         Long waitingTimeoutSeconds, Long ttlSeconds, String metadata, Resources resources,
+                         List<String> guardrails, Map<String, Map<String, String>> agentConfig) {
+        this(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds, metadata, resources,
+                guardrails, agentConfig, null);
+    }
 
     public CreateRequest(String name, String context, String namespace, List<String> agents, String startingPrompt,
                          Long waitingTimeoutSeconds, Long ttlSeconds, String metadata, Resources resources,
@@ -31,17 +40,23 @@ public record CreateRequest(String name, String context, String namespace, List<
 
     public CreateRequest withGuardrails(List<String> specs) {
         return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds,
-                metadata, resources, specs, agentConfig);
+                metadata, resources, specs, agentConfig, scheduledAt);
     }
 
     public CreateRequest withAgents(List<String> names) {
         return new CreateRequest(name, context, namespace, names, startingPrompt, waitingTimeoutSeconds, ttlSeconds,
-                metadata, resources, guardrails, agentConfig);
+                metadata, resources, guardrails, agentConfig, scheduledAt);
     }
 
     public CreateRequest withAgentConfig(Map<String, Map<String, String>> config) {
         return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds,
-                metadata, resources, guardrails, config);
+                metadata, resources, guardrails, config, scheduledAt);
+    }
+
+    /** The same session, started at {@code at} instead of at once (null: at once). */
+    public CreateRequest withScheduledAt(Instant at) {
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds,
+                metadata, resources, guardrails, agentConfig, at);
     }
 
     public static CreateRequest of(String name, String... agents) {
@@ -49,14 +64,14 @@ public record CreateRequest(String name, String context, String namespace, List<
     }
 
     public CreateRequest withPrompt(String prompt) {
-        return new CreateRequest(name, context, namespace, agents, prompt, waitingTimeoutSeconds, ttlSeconds, metadata, resources, guardrails, agentConfig);
+        return new CreateRequest(name, context, namespace, agents, prompt, waitingTimeoutSeconds, ttlSeconds, metadata, resources, guardrails, agentConfig, scheduledAt);
     }
 
     public CreateRequest withTimeouts(Long waiting, Long ttl) {
-        return new CreateRequest(name, context, namespace, agents, startingPrompt, waiting, ttl, metadata, resources, guardrails, agentConfig);
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waiting, ttl, metadata, resources, guardrails, agentConfig, scheduledAt);
     }
 
     public CreateRequest withMetadata(String json) {
-        return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds, json, resources, guardrails, agentConfig);
+        return new CreateRequest(name, context, namespace, agents, startingPrompt, waitingTimeoutSeconds, ttlSeconds, json, resources, guardrails, agentConfig, scheduledAt);
     }
 }

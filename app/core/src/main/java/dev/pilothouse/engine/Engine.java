@@ -25,6 +25,8 @@ import dev.pilothouse.runtime.RuntimeEvent;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.runtime.RuntimeProvider;
+import dev.pilothouse.schedule.Schedule;
+import dev.pilothouse.schedule.StartTimes;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Phase;
@@ -99,6 +101,9 @@ public final class Engine implements EngineOperations {
     private final ApiTokens tokens;
     /** Each session's guardrails, shared with views: the rate buckets of a session live here. */
     private final SessionGuardrails guards;
+    /** Sessions created to start later, and recurring schedules (shared with views). */
+    private final ScheduledStarts scheduledStarts;
+    private final Schedules schedules;
     /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
@@ -125,6 +130,8 @@ public final class Engine implements EngineOperations {
         this.feed = new ChangeFeed(this);
         this.tokens = new ApiTokens(store, config.clock());
         this.guards = new SessionGuardrails(config.clock());
+        this.scheduledStarts = new ScheduledStarts(this, locks, lifecycle);
+        this.schedules = new Schedules(this);
         WorkQueue.Scheduler scheduler = config.scheduler() != null ? config.scheduler()
                 : WorkQueue.Scheduler.of(timers, config.clock());
         this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
@@ -151,6 +158,8 @@ public final class Engine implements EngineOperations {
         this.feed = root.feed;
         this.tokens = root.tokens;
         this.guards = root.guards;
+        this.scheduledStarts = root.scheduledStarts;
+        this.schedules = root.schedules;
         this.context = context;
         this.namespace = namespace;
     }
@@ -219,6 +228,7 @@ public final class Engine implements EngineOperations {
             engine.feed.start();
             engine.reconcile();
             engine.sweep();
+            engine.schedules.open();
             if (config.background()) {
                 // from now on timers are delayed re-queues of each session's key, set whenever it changes
                 engine.scheduleAllTimers();
@@ -684,6 +694,39 @@ public final class Engine implements EngineOperations {
                 t.guardrails().isEmpty() ? null : t.guardrails(), config);
     }
 
+    // ---- schedules ----------------------------------------------------------------------
+
+    /**
+     * Stores a recurring schedule: a session from {@code template} (version, or null for its latest at
+     * each run) with {@code parameters} each time the UNIX {@code cron} expression fires in
+     * {@code timezone} (null: UTC). Everything a run needs is checked now; nothing is stored on error.
+     */
+    public Schedule createSchedule(String name, String template, Integer templateVersion, Map<String, String> parameters,
+                                   String cron, String timezone) {
+        return schedules.create(name, template, templateVersion, parameters == null ? Map.of() : parameters, cron,
+                timezone, actor());
+    }
+
+    public List<Schedule> schedules() {
+        return schedules.list();
+    }
+
+    public Schedule schedule(String name) {
+        return schedules.get(name);
+    }
+
+    public Schedule pauseSchedule(String name) {
+        return schedules.pause(name);
+    }
+
+    public Schedule resumeSchedule(String name) {
+        return schedules.resume(name);
+    }
+
+    public Schedule deleteSchedule(String name) {
+        return schedules.delete(name);
+    }
+
     // ---- commands ------------------------------------------------------------------------
 
     /**
@@ -698,6 +741,19 @@ public final class Engine implements EngineOperations {
     /** As {@link #create(CreateRequest, Consumer)}; {@code onCreated} hears of the session as soon as it is stored. */
     @Override
     public Started create(CreateRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply) {
+        return create(r, onCreated, onReply, null);
+    }
+
+    /**
+     * As {@link #create(CreateRequest, Consumer, Consumer)}. A request with {@code scheduledAt} stores the
+     * session pending, to start then ({@link ScheduledStarts}); {@code pendingTx} (a schedule's run)
+     * runs in the transaction that stores it, and allows a due time that has come already.
+     */
+    Started create(CreateRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply,
+                   BiConsumer<StoreTx, Session> pendingTx) {
+        if (r.scheduledAt() != null && pendingTx == null) {
+            StartTimes.future(r.scheduledAt(), now(), "scheduled_at");
+        }
         String ctx = r.context() == null ? context : r.context();
         SessionRuntime runtime = runtimes.runtime(ctx);
         if (r.agents() == null || r.agents().isEmpty()) {
@@ -720,6 +776,15 @@ public final class Engine implements EngineOperations {
                 guardrails, null, actor(), now, now, now, null, null, null, owner, 0);
         CheckedPrompt prompt = checkStartingPrompt(unchecked);
         Session draft = prompt.session();
+        if (r.scheduledAt() != null) {
+            // no owner: the engine up when it falls due claims it
+            Session pending = scheduledStarts.insertPending(draft.toBuilder().scheduledAt(r.scheduledAt()).owner(null)
+                    .build(), defs, actor(), prompt.verdict(), pendingTx);
+            if (onCreated != null) {
+                onCreated.accept(pending);
+            }
+            return new Started(pending, null);
+        }
         InFlight.Start[] op = new InFlight.Start[1];
         Session created;
         try {
@@ -776,7 +841,7 @@ public final class Engine implements EngineOperations {
         }
     }
 
-    private Started deliverStartingPrompt(Session s, Consumer<AgentEvent> onReply, Message.Guard mark) {
+    Started deliverStartingPrompt(Session s, Consumer<AgentEvent> onReply, Message.Guard mark) {
         if (s.state() != SessionState.READY || s.startingPrompt().isEmpty()) {
             return new Started(s, null);
         }
@@ -923,6 +988,9 @@ public final class Engine implements EngineOperations {
     @Override
     public Session resume(String ref) {
         Session s = session(ref);
+        if (s.pendingStart()) {
+            return scheduledStarts.startNow(s, actor()); // waiting for its scheduled time: started now
+        }
         requireUsable(s, "resume");
         InFlight.Start[] op = new InFlight.Start[1];
         Session starting = locks.with(s.id(), "being resumed by " + actor(), () -> {
@@ -1094,6 +1162,9 @@ public final class Engine implements EngineOperations {
             if (expectedVersion != null && cur.version() != expectedVersion) {
                 throw new ConflictException("session '" + cur.name() + "' changed since version " + expectedVersion
                         + " (now version " + cur.version() + "); it was not deleted");
+            }
+            if (cur.pendingStart()) {
+                return scheduledStarts.cancel(cur, actor()); // not started yet: its start is cancelled
             }
             cur = cur.owner() != null ? lifecycle.releaseOrphaned(cur, false) : lifecycle.settle(cur, null);
             refuseIfOwnedElsewhere(cur, "delete");
@@ -1296,8 +1367,15 @@ public final class Engine implements EngineOperations {
         if (key instanceof WorkKey.OfContext c) {
             return WorkQueue.Result.done(lifecycle.reconcile(c.context()));
         }
+        if (key instanceof WorkKey.OfSchedule sc) {
+            Duration until = schedules.run(sc.id());
+            return until == null ? WorkQueue.Result.done() : WorkQueue.Result.done().andAfter(until);
+        }
         String id = ((WorkKey.OfSession) key).id();
         Session s = lifecycle.reconcileSession(id);
+        if (s != null && s.pendingStart()) {
+            s = scheduledStarts.fireIfDue(s);
+        }
         Duration next = s == null ? null : untilNextTimer(s);
         return next == null ? WorkQueue.Result.done() : WorkQueue.Result.done().andAfter(next);
     }
@@ -1330,7 +1408,7 @@ public final class Engine implements EngineOperations {
         if (!config.background() || s.deleted()) {
             return null;
         }
-        Instant next = null;
+        Instant next = s.pendingStart() ? s.scheduledAt() : null;
         if (s.state() == SessionState.READY && s.idleDeadline() != null) {
             next = s.idleDeadline();
         }

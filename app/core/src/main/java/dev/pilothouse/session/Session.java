@@ -13,6 +13,8 @@ import java.util.List;
  * @param purgedAt     when the volume of a deleted session was removed, or null
  * @param guardrails   the session's guardrails as canonical specs ({@code GuardrailSpec#canonical}),
  *                     checked on every message both ways; empty for none
+ * @param scheduledAt  when a scheduled start was (or is) due, or null for a session started at once;
+ *                     kept after the start
  */
 public record Session(
         String id,
@@ -37,11 +39,23 @@ public record Session(
         String terminationReason,
         Instant purgedAt,
         String owner,
-        long version) {
+        long version,
+        Instant scheduledAt) {
 
     public Session {
         agents = List.copyOf(agents);
         guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
+    }
+
+    /** A session started at once (no scheduled start). */
+    public Session(String id, String name, String context, String namespace, String startingPrompt, SessionState state,
+                   Phase phase, int waitingTimeoutSeconds, long ttlSeconds, String metadata, List<SessionAgent> agents,
+                   Resources resources, List<String> guardrails, String parentSessionId, String createdBy,
+                   Instant createdAt, Instant updatedAt, Instant lastActivityAt, Instant deletedAt,
+                   String terminationReason, Instant purgedAt, String owner, long version) {
+        this(id, name, context, namespace, startingPrompt, state, phase, waitingTimeoutSeconds, ttlSeconds, metadata,
+                agents, resources, guardrails, parentSessionId, createdBy, createdAt, updatedAt, lastActivityAt, deletedAt,
+                terminationReason, purgedAt, owner, version, null);
     }
 
     /** A session without guardrails. */
@@ -72,9 +86,17 @@ public record Session(
         return state == SessionState.READY ? lastActivityAt.plusSeconds(waitingTimeoutSeconds) : null;
     }
 
-    /** When the inactivity TTL completes the session if nothing happens before. */
+    /** When the inactivity TTL completes the session if nothing happens before; none while it waits to start. */
     public Instant ttlDeadline() {
-        return completed() || deleted() ? null : lastActivityAt.plusSeconds(ttlSeconds);
+        return completed() || deleted() || pendingStart() ? null : lastActivityAt.plusSeconds(ttlSeconds);
+    }
+
+    /**
+     * Waiting for its scheduled start: stored in INIT with {@code scheduledAt}, not yet claimed by an
+     * engine (a start sets the owner, and INIT never goes back to an unowned INIT once started).
+     */
+    public boolean pendingStart() {
+        return scheduledAt != null && state == SessionState.INIT && owner == null && deletedAt == null;
     }
 
     /** The first agent receives the starting prompt and messages that name no agent. */
@@ -111,6 +133,7 @@ public record Session(
         private Instant purgedAt;
         private String owner;
         private long version;
+        private Instant scheduledAt;
 
         public Builder() {
         }
@@ -139,6 +162,7 @@ public record Session(
             purgedAt = s.purgedAt;
             owner = s.owner;
             version = s.version;
+            scheduledAt = s.scheduledAt;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -164,11 +188,12 @@ public record Session(
         public Builder purgedAt(Instant v) { purgedAt = v; return this; }
         public Builder owner(String v) { owner = v; return this; }
         public Builder version(long v) { version = v; return this; }
+        public Builder scheduledAt(Instant v) { scheduledAt = v; return this; }
 
         public Session build() {
             return new Session(id, name, context, namespace, startingPrompt, state, phase, waitingTimeoutSeconds,
                     ttlSeconds, metadata, agents, resources, guardrails, parentSessionId, createdBy, createdAt, updatedAt,
-                    lastActivityAt, deletedAt, terminationReason, purgedAt, owner, version);
+                    lastActivityAt, deletedAt, terminationReason, purgedAt, owner, version, scheduledAt);
         }
     }
 }

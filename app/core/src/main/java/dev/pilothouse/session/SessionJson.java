@@ -39,6 +39,8 @@ public final class SessionJson {
         n.put("last_activity_at", Json.time(s.lastActivityAt()));
         n.put("deleted_at", Json.time(s.deletedAt()));
         n.put("termination_reason", s.terminationReason());
+        // a scheduled start: when it is (or was) due; pending while state INIT and phase PENDING wait for it
+        n.put("scheduled_at", Json.time(s.scheduledAt()));
         // beyond the seed: where the session lives and its store version
         n.put("context", s.context());
         n.put("namespace", s.namespace());
@@ -93,7 +95,7 @@ public final class SessionJson {
                 text(n, "parent_session_id"),
                 text(n, "created_by"), time(n, "created_at"), time(n, "updated_at"), time(n, "last_activity_at"),
                 time(n, "deleted_at"), text(n, "termination_reason"), time(n, "purged_at"), null,
-                n.path("version").asLong());
+                n.path("version").asLong(), time(n, "scheduled_at"));
     }
 
     /** A message from {@link #toJson(Message)}. */

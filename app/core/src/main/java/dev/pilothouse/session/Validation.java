@@ -204,7 +204,7 @@ public final class Validation {
     }
 
     /** Keeps error messages readable when the input holds control characters or is huge. */
-    static String printable(String s) {
+    public static String printable(String s) {
         String clipped = s.length() > 80 ? s.substring(0, 77) + "..." : s;
         StringBuilder b = new StringBuilder();
         clipped.codePoints().forEach(c -> {

@@ -41,7 +41,7 @@ import java.util.Optional;
 public final class StoreTx {
     private static final String SESSION_COLUMNS = "id, name, context, namespace, starting_prompt, state, phase, "
             + "waiting_timeout_seconds, ttl_seconds, metadata, cpu, memory, storage, parent_session_id, created_by, "
-            + "created_at, updated_at, last_activity_at, deleted_at, purged_at, termination_reason, owner, version, seq, guardrails";
+            + "created_at, updated_at, last_activity_at, deleted_at, purged_at, termination_reason, owner, version, seq, guardrails, scheduled_at";
     private static final int H2_DUPLICATE_KEY = 23505;
 
     private final Handle h;
@@ -66,6 +66,7 @@ public final class StoreTx {
             ps.setString(++i, s.createdBy());
             ps.setObject(++i, odt(s.createdAt()));
             ps.setString(++i, Json.compact(Json.MAPPER.valueToTree(s.guardrails())));
+            ps.setObject(++i, odt(s.scheduledAt()));
             ps.setString(++i, s.id());
             ps.executeUpdate();
         } catch (SQLException e) {
@@ -136,8 +137,8 @@ public final class StoreTx {
             + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, version + 1, NEXT VALUE FOR change_seq) "
             + "WHERE id = ? AND version = ?";
     private static final String INSERT_SESSION = "INSERT INTO sessions (" + MUTABLE + ", context, namespace, "
-            + "parent_session_id, created_by, created_at, guardrails, id, version, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NEXT VALUE FOR change_seq)";
+            + "parent_session_id, created_by, created_at, guardrails, scheduled_at, id, version, seq) VALUES (?, ?, ?, ?, ?, "
+            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NEXT VALUE FOR change_seq)";
 
     /**
      * Session writes run on every transition, so they bind by position in plain JDBC: Jdbi's
@@ -285,9 +286,10 @@ public final class StoreTx {
         return sessions("WHERE parent_session_id = :v ORDER BY created_at", q -> q.bind("v", parentId));
     }
 
-    /** Live sessions whose waiting timeout or TTL is due at {@code now}. */
+    /** Live sessions whose waiting timeout, TTL or scheduled start is due at {@code now}. */
     public List<Session> dueSessions(Instant now) {
-        return sessions("WHERE deleted_at IS NULL AND (idle_deadline <= :t OR ttl_deadline <= :t)",
+        return sessions("WHERE deleted_at IS NULL AND (idle_deadline <= :t OR ttl_deadline <= :t "
+                        + "OR scheduled_at <= :t AND state = 'INIT' AND owner IS NULL)",
                 q -> q.bind("t", odt(now)));
     }
 
@@ -415,7 +417,8 @@ public final class StoreTx {
                 rs.getString(21),
                 instant(rs, 20),
                 rs.getString(22),
-                rs.getLong(23));
+                rs.getLong(23),
+                instant(rs, 26));
     }
 
     private static List<String> guardrails(String json) {
@@ -428,6 +431,11 @@ public final class StoreTx {
                 .bind("s", sessionId)
                 .map((rs, ctx) -> AgentJson.fromJson(Json.parse(rs.getString(1))))
                 .list();
+    }
+
+    /** The rows of recurring schedules, in this transaction. */
+    public ScheduleRows schedules() {
+        return new ScheduleRows(h);
     }
 
     // ---- agent definitions ----------------------------------------------------------------

@@ -149,6 +149,28 @@ class MigrationsTest {
     }
 
     @Test
+    void aV11StoreGainsSchedulesAndItsSessionsStartedAtOnce() throws Exception {
+        Path old = dir.resolve("v11");
+        Files.createDirectories(old);
+        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("11").load().migrate();
+            st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
+                    + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
+                    + "last_activity_at, version, seq) VALUES ('v11', 'v11', 'local', 'default', 'hello', 'INIT', "
+                    + "'PENDING', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
+        } finally {
+            pool.dispose();
+        }
+        try (Store upgraded = Store.open(old)) {
+            dev.pilothouse.session.Session s = upgraded.read(tx -> tx.findSession("v11")).orElseThrow();
+            assertThat(s.scheduledAt()).isNull();
+            assertThat(s.pendingStart()).as("an INIT session from before is not waiting for a schedule").isFalse();
+            assertThat(upgraded.<java.util.List<dev.pilothouse.schedule.Schedule>>read(tx -> tx.schedules().list())).isEmpty();
+        }
+    }
+
+    @Test
     void anEmptyDatabaseIsNotCurrent() throws java.sql.SQLException {
         JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve("empty"), "pilothouse", "");
         try {

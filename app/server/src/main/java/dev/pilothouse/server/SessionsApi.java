@@ -12,6 +12,7 @@ import dev.pilothouse.engine.SessionResources;
 import dev.pilothouse.engine.UpdateRequest;
 import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.schedule.StartTimes;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionJson;
 import dev.pilothouse.session.SessionState;
@@ -37,7 +38,7 @@ import java.util.function.LongSupplier;
 final class SessionsApi {
     static final List<String> CREATE_FIELDS = List.of("name", "starting_prompt", "prompt", "agent_ids", "agents",
             "waiting_timeout_seconds", "ttl_seconds", "metadata", "resources", "context", "namespace", "guardrails", "template", "template_version",
-            "parameters");
+            "parameters", "scheduled_at", "start_after_seconds");
     static final List<String> UPDATE_FIELDS = List.of("name", "waiting_timeout_seconds", "ttl_seconds", "metadata",
             "resources", "additional_agents", "remove_agents");
     static final List<String> REMIX_FIELDS = List.of("parent_session", "name", "starting_prompt", "prompt", "agent_ids",
@@ -296,7 +297,10 @@ final class SessionsApi {
             throw ApiException.badRequest("'" + (b.has("parameters") ? "parameters" : "template_version")
                     + "' needs 'template': the name of a stored template (GET /api/v0/templates)", "template");
         }
-        CreateRequest request = req;
+        Long after = b.whole("start_after_seconds");
+        // a scheduled start (docs/schedules.md): stored pending, started by the engine when due
+        CreateRequest request = req.withScheduledAt(StartTimes.resolve(b.text("scheduled_at"),
+                after == null ? null : after + "s", e.config().clock().instant()));
         started(ctx, e, created -> e.create(request, created, null).session());
     }
 
@@ -436,7 +440,7 @@ final class SessionsApi {
                 }
             });
             Session s = join(stored);
-            if (wait.equals("ready")) {
+            if (wait.equals("ready") && !s.pendingStart()) {
                 Session now = e.session(s.id());
                 s = now.state() != SessionState.INIT ? now : join(settled);
             }
@@ -578,7 +582,7 @@ final class SessionsApi {
         return switch (s.state()) {
             case READY, BUSY -> List.of(SessionState.IDLE);
             case IDLE, ERROR -> List.of(SessionState.READY);
-            case INIT -> List.of();
+            case INIT -> s.pendingStart() ? List.of(SessionState.READY) : List.of(); // READY: start it now
         };
     }
 

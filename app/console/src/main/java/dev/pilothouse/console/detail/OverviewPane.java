@@ -224,7 +224,12 @@ final class OverviewPane extends ScrollPane implements DetailView {
         Map<String, String> rows = new java.util.LinkedHashMap<>();
         rows.put("Id", s.id());
         rows.put("State / phase", s.state() + " / " + s.phase());
-        if (s.state() == SessionState.INIT && !s.deleted()) {
+        if (s.scheduledAt() != null) {
+            // a session waiting for its scheduled start is not starting yet: no start-up progress to poll
+            rows.put("Scheduled start", s.pendingStart() ? "starts at " + Json.time(s.scheduledAt())
+                    + " (resume starts it now; delete cancels it)" : Json.time(s.scheduledAt()));
+        }
+        if (s.state() == SessionState.INIT && !s.deleted() && !s.pendingStart()) {
             rows.put("Start-up", "starting agents");
         }
         rows.put("Context / namespace", s.context() + " / " + s.namespace());

@@ -166,7 +166,9 @@ public final class SessionTable {
         });
         table.getColumns().add(name);
         table.getColumns().add(state);
-        table.getColumns().add(column("Phase", 110, (s, t) -> s.phase().name(), Comparator.comparing(Session::phase)));
+        // a session waiting for its scheduled start says when, rather than look stuck in INIT
+        table.getColumns().add(column("Phase", 110, (s, t) -> s.pendingStart() && s.scheduledAt().isAfter(t)
+                ? "starts in " + Durations.until(s.scheduledAt(), t) : s.phase().name(), Comparator.comparing(Session::phase)));
         table.getColumns().add(column("Agents", 150, (s, t) -> String.join(", ", s.agents().stream().map(SessionAgent::name).toList()),
                 Comparator.comparing(s -> s.agents().isEmpty() ? "" : s.agents().get(0).name())));
         table.getColumns().add(column("Age", 80, (s, t) -> Durations.since(s.createdAt(), t),
