@@ -20,6 +20,7 @@ final class Handoff {
             "sessions pause", "sessions resume", "sessions retry", "sessions delete", "sessions purge",
             "sessions send", "sessions messages", "sessions events", "sessions logs", "sessions orphans",
             "templates apply", "templates list", "templates show", "templates export", "templates delete",
+            "batch run", "batch list", "batch show", "batch cancel", "batch resume",
             "tokens create", "tokens list", "tokens revoke");
 
     /** The root's options that take a value ({@link Cli}): their values are not command names. */

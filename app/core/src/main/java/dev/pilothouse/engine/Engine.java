@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentClient;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.batch.BatchRequest;
+import dev.pilothouse.batch.BatchRow;
+import dev.pilothouse.batch.BatchSummary;
 import dev.pilothouse.errors.ConflictException;
 import dev.pilothouse.errors.GuardrailException;
 import dev.pilothouse.errors.InvalidInputException;
@@ -99,6 +102,8 @@ public final class Engine implements EngineOperations {
     private final ApiTokens tokens;
     /** Each session's guardrails, shared with views: the rate buckets of a session live here. */
     private final SessionGuardrails guards;
+    /** The batches this engine drives (shared with views). */
+    private final Batches batches;
     /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
@@ -125,6 +130,7 @@ public final class Engine implements EngineOperations {
         this.feed = new ChangeFeed(this);
         this.tokens = new ApiTokens(store, config.clock());
         this.guards = new SessionGuardrails(config.clock());
+        this.batches = new Batches(this);
         WorkQueue.Scheduler scheduler = config.scheduler() != null ? config.scheduler()
                 : WorkQueue.Scheduler.of(timers, config.clock());
         this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
@@ -151,6 +157,7 @@ public final class Engine implements EngineOperations {
         this.feed = root.feed;
         this.tokens = root.tokens;
         this.guards = root.guards;
+        this.batches = root.batches;
         this.context = context;
         this.namespace = namespace;
     }
@@ -224,6 +231,7 @@ public final class Engine implements EngineOperations {
                 engine.scheduleAllTimers();
                 engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
                         config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
+                engine.batches.start(); // unfinished batches go on
             }
         } catch (RuntimeException e) {
             // a failed open (a full disk at the first write) must not leave the store and the lock held
@@ -677,6 +685,39 @@ public final class Engine implements EngineOperations {
         return new CreateRequest(null, null, null, t.agentNames(), r.startingPrompt(), t.waitingTimeoutSeconds(),
                 t.ttlSeconds(), Json.compact(meta), t.resources(),
                 t.guardrails().isEmpty() ? null : t.guardrails(), config);
+    }
+
+    // ---- batches (docs/batches.md; the work is Batches') -------------------------------------
+
+    /** Checks a batch whole, stores it and starts its first rows; nothing is stored when it is refused. */
+    public BatchSummary submitBatch(BatchRequest r) {
+        return batches.submit(this, r);
+    }
+
+    /** Every batch, newest first, with its rows counted by status. */
+    public List<BatchSummary> batches() {
+        return batches.list();
+    }
+
+    public BatchSummary batch(String id) {
+        return batches.summary(id);
+    }
+
+    public List<BatchRow> batchRows(String id) {
+        return batches.rows(id);
+    }
+
+    public BatchSummary cancelBatch(String id) {
+        return batches.cancel(id);
+    }
+
+    public BatchSummary resumeBatch(String id) {
+        return batches.resume(id);
+    }
+
+    /** Whether a batch has rows queued or running (an engine that stops when idle waits for it). */
+    public boolean batchesActive() {
+        return batches.active();
     }
 
     // ---- commands ------------------------------------------------------------------------
@@ -1501,6 +1542,7 @@ public final class Engine implements EngineOperations {
         // each step runs even if one before it throws (a full disk): a half-closed engine must not stay
         // registered for the next command in this process
         try {
+            batches.close();
             queue.shutDown(Duration.ofSeconds(10));
             timers.shutdownNow();
             Owner.close(owner);

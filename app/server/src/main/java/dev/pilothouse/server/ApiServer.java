@@ -99,6 +99,7 @@ public final class ApiServer implements AutoCloseable {
             ContextsApi.register(config.routes);
             AgentsApi.register(config.routes);
             TemplatesApi.register(config.routes);
+            BatchesApi.register(config.routes);
             sessions.register(config.routes);
             MessagesApi.register(config.routes);
             logs.register(config.routes);
