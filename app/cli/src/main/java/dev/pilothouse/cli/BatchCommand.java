@@ -161,7 +161,7 @@ final class BatchCommand {
             }
             Path outPath = outFile(root(), out);
             String text = SessionsCommand.readText(root(), inputs, "--inputs", MAX_INPUT_CHARS);
-            List<BatchInputs.Row> rows = BatchInputs.parse(inputs, text.isEmpty() ? "" : text).stream().toList();
+            List<BatchInputs.Row> rows = BatchInputs.parse(inputs, "--inputs " + inputs, text);
             BatchSummary s = e.submitBatch(new BatchRequest(template, templateVersion, rows, parallel, retries, collect, then));
             String id = s.batch().id();
             if (detach) {

@@ -35,10 +35,13 @@ public final class BatchInputs {
     private BatchInputs() {
     }
 
-    /** Reads {@code text} as CSV when {@code fileName} ends in .csv, else as JSON lines. */
-    public static List<Row> parse(String fileName, String text) {
+    /**
+     * Reads {@code text} as CSV when {@code fileName} ends in .csv, else as JSON lines; {@code what}
+     * begins every message (the option and file name).
+     */
+    public static List<Row> parse(String fileName, String what, String text) {
         String lower = fileName.toLowerCase(Locale.ROOT);
-        return lower.endsWith(".csv") ? csv(fileName, text) : jsonLines(fileName, text);
+        return lower.endsWith(".csv") ? csv(what, text) : jsonLines(what, text);
     }
 
     /** JSON lines: each non-blank line one JSON object. */

@@ -66,11 +66,11 @@ public final class BatchTx {
     /** Each batch's rows counted by status. */
     public Map<String, BatchCounts> counts() {
         Map<String, BatchCounts> out = new LinkedHashMap<>();
-        h.createQuery("SELECT batch_id, status, COUNT(*) n FROM batch_rows GROUP BY batch_id, status").map((rs, ctx) -> {
-            out.merge(rs.getString("batch_id"), BatchCounts.NONE.plus(BatchRow.Status.valueOf(rs.getString("status")),
-                    rs.getInt("n")), (a, b) -> sum(a, b));
-            return null;
-        }).list();
+        for (Object[] c : h.createQuery("SELECT batch_id, status, COUNT(*) n FROM batch_rows GROUP BY batch_id, status")
+                .map((rs, ctx) -> new Object[]{rs.getString("batch_id"), rs.getString("status"), rs.getInt("n")}).list()) {
+            out.merge((String) c[0], BatchCounts.NONE.plus(BatchRow.Status.valueOf((String) c[1]), (Integer) c[2]),
+                    BatchTx::sum);
+        }
         return out;
     }
 
