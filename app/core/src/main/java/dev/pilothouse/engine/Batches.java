@@ -438,7 +438,8 @@ public final class Batches {
                     + tail(reply.reply().content());
         }
         if (error == null) {
-            if (b.collect() != null) {
+            // the file is the row's result: collected from the last stage (earlier stages hand on their workspace)
+            if (b.collect() != null && row.stage() == b.stages().size() - 1) {
                 try {
                     Optional<byte[]> f = e.runtime(s).readWorkspaceFile(s.id(), b.collect(), MAX_RESULT_CHARS * 4);
                     if (f.isEmpty()) {
