@@ -228,7 +228,8 @@ final class BatchCommand {
                     + "\nretries: " + b.retries() + (b.collect() == null ? "" : "\ncollect: " + b.collect())
                     + "\nprogress: " + s.counts().describe() + "\ncreated: " + Json.time(b.createdAt()) + " by " + b.createdBy());
             o.table(List.of("ROW", "STATUS", "STAGE", "ATTEMPTS", "SESSION", "RESULT / ERROR"), rows, r -> List.of(
-                    Integer.toString(r.index()), r.status().name(), (r.stage() + (r.finished() ? 0 : 1)) + "/" + b.stages().size(),
+                    Integer.toString(r.index()), r.status().name(), (r.finished() ? Json.parse(r.stagesDone()).size()
+                            : r.stage() + 1) + "/" + b.stages().size(),
                     Integer.toString(r.attempts()), r.sessionId() == null ? "-" : r.sessionId(),
                     clip(r.status() == BatchRow.Status.DONE ? r.result() : r.error())));
             return 0;
