@@ -166,7 +166,13 @@ public final class Store implements AutoCloseable {
      * The newest schema version this build has: the highest {@code db/migration/V<N>__*.sql}
      * ({@code MigrationsTest} keeps the two equal).
      */
-    static final int SCHEMA_VERSION = 11;
+    static final int SCHEMA_VERSION = 13;
+
+    /**
+     * Versions up to {@link #SCHEMA_VERSION} that this build has no migration for: numbers handed to
+     * work not merged yet (V12). {@code MigrationsTest} keeps every version either a file or here.
+     */
+    static final java.util.Set<Integer> UNUSED_VERSIONS = java.util.Set.of(12);
 
     /**
      * Brings the schema up to this build's. A store already there (every migration of this build
@@ -212,7 +218,7 @@ public final class Store implements AutoCloseable {
                     }
                     applied.add(v);
                 }
-                return applied.size() == SCHEMA_VERSION;
+                return applied.size() == SCHEMA_VERSION - UNUSED_VERSIONS.size();
             }
         }
     }
