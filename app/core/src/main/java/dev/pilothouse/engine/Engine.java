@@ -695,22 +695,27 @@ public final class Engine implements EngineOperations {
     }
 
     /** Every batch, newest first, with its rows counted by status. */
+    @Override
     public List<BatchSummary> batches() {
         return batches.list();
     }
 
+    @Override
     public BatchSummary batch(String id) {
         return batches.summary(id);
     }
 
+    @Override
     public List<BatchRow> batchRows(String id) {
         return batches.rows(id);
     }
 
+    @Override
     public BatchSummary cancelBatch(String id) {
         return batches.cancel(id);
     }
 
+    @Override
     public BatchSummary resumeBatch(String id) {
         return batches.resume(id);
     }
