@@ -18,7 +18,7 @@ import java.util.List;
         scope = ScopeType.INHERIT,
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
                 + "Without a command, opens the console.",
-        subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, TemplatesCommand.class, SchedulesCommand.class, RunCommand.class,
+        subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, TemplatesCommand.class, SchedulesCommand.class, BatchCommand.class, RunCommand.class,
                 ServeCommand.class, TokensCommand.class,
                 StoreCommand.class,
                 CommandLine.HelpCommand.class},

@@ -23,6 +23,7 @@ final class Handoff {
             "templates apply", "templates list", "templates show", "templates export", "templates delete",
             "schedules create", "schedules list", "schedules show", "schedules pause", "schedules resume",
             "schedules delete",
+            "batch run", "batch list", "batch show", "batch cancel", "batch resume",
             "tokens create", "tokens list", "tokens revoke");
 
     /** The root's options that take a value ({@link Cli}): their values are not command names. */

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.agent.AgentJson;
+import dev.pilothouse.batch.BatchJson;
+import dev.pilothouse.batch.BatchRow;
+import dev.pilothouse.batch.BatchSummary;
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineEvent;
@@ -362,6 +365,39 @@ public final class ApiEngine implements EngineOperations {
                     + s.name() + "' is now");
         }
         return v;
+    }
+
+    // ---- batches -------------------------------------------------------------------------
+
+    @Override
+    public List<BatchSummary> batches() {
+        List<BatchSummary> out = new ArrayList<>();
+        get(url("batches")).path("items").forEach(b -> out.add(BatchJson.summaryFrom(b)));
+        return out;
+    }
+
+    @Override
+    public BatchSummary batch(String id) {
+        return BatchJson.summaryFrom(get(url("batches").addPathSegment(id)));
+    }
+
+    @Override
+    public List<BatchRow> batchRows(String id) {
+        List<BatchRow> out = new ArrayList<>();
+        get(url("batches").addPathSegment(id)).path("rows").forEach(r -> out.add(BatchJson.rowFrom(id, r)));
+        return out;
+    }
+
+    @Override
+    public BatchSummary cancelBatch(String id) {
+        return BatchJson.summaryFrom(call("POST", url("batches").addPathSegment(id).addPathSegment("cancel").build(),
+                Json.object(), null));
+    }
+
+    @Override
+    public BatchSummary resumeBatch(String id) {
+        return BatchJson.summaryFrom(call("POST", url("batches").addPathSegment(id).addPathSegment("resume").build(),
+                Json.object(), null));
     }
 
     // ---- agents --------------------------------------------------------------------------

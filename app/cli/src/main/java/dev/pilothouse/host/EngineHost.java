@@ -196,7 +196,7 @@ public final class EngineHost implements AutoCloseable {
             }
             boolean localRunning = engine.at(Engine.LOCAL_CONTEXT, null).sessions(false).stream()
                     .map(Session::state).anyMatch(s -> s == SessionState.READY || s == SessionState.BUSY || s == SessionState.INIT);
-            if (!localRunning) {
+            if (!localRunning && !engine.batchesActive()) { // a batch between rows is not idle
                 requestStop("idle for " + idle.toSeconds() + " s with no local session running");
             }
         } catch (RuntimeException e) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentClient;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.batch.BatchRequest;
+import dev.pilothouse.batch.BatchRow;
+import dev.pilothouse.batch.BatchSummary;
 import dev.pilothouse.errors.ConflictException;
 import dev.pilothouse.errors.GuardrailException;
 import dev.pilothouse.errors.InvalidInputException;
@@ -104,6 +107,8 @@ public final class Engine implements EngineOperations {
     /** Sessions created to start later, and recurring schedules (shared with views). */
     private final ScheduledStarts scheduledStarts;
     private final Schedules schedules;
+    /** The batches this engine drives (shared with views). */
+    private final Batches batches;
     /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
@@ -132,6 +137,7 @@ public final class Engine implements EngineOperations {
         this.guards = new SessionGuardrails(config.clock());
         this.scheduledStarts = new ScheduledStarts(this, locks, lifecycle);
         this.schedules = new Schedules(this);
+        this.batches = new Batches(this);
         WorkQueue.Scheduler scheduler = config.scheduler() != null ? config.scheduler()
                 : WorkQueue.Scheduler.of(timers, config.clock());
         this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
@@ -160,6 +166,7 @@ public final class Engine implements EngineOperations {
         this.guards = root.guards;
         this.scheduledStarts = root.scheduledStarts;
         this.schedules = root.schedules;
+        this.batches = root.batches;
         this.context = context;
         this.namespace = namespace;
     }
@@ -234,6 +241,7 @@ public final class Engine implements EngineOperations {
                 engine.scheduleAllTimers();
                 engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
                         config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
+                engine.batches.start(); // unfinished batches go on
             }
         } catch (RuntimeException e) {
             // a failed open (a full disk at the first write) must not leave the store and the lock held
@@ -725,6 +733,44 @@ public final class Engine implements EngineOperations {
 
     public Schedule deleteSchedule(String name) {
         return schedules.delete(name);
+    }
+
+    // ---- batches (docs/batches.md; the work is Batches') -------------------------------------
+
+    /** Checks a batch whole, stores it and starts its first rows; nothing is stored when it is refused. */
+    public BatchSummary submitBatch(BatchRequest r) {
+        return batches.submit(this, r);
+    }
+
+    /** Every batch, newest first, with its rows counted by status. */
+    @Override
+    public List<BatchSummary> batches() {
+        return batches.list();
+    }
+
+    @Override
+    public BatchSummary batch(String id) {
+        return batches.summary(id);
+    }
+
+    @Override
+    public List<BatchRow> batchRows(String id) {
+        return batches.rows(id);
+    }
+
+    @Override
+    public BatchSummary cancelBatch(String id) {
+        return batches.cancel(id);
+    }
+
+    @Override
+    public BatchSummary resumeBatch(String id) {
+        return batches.resume(id);
+    }
+
+    /** Whether a batch has rows queued or running (an engine that stops when idle waits for it). */
+    public boolean batchesActive() {
+        return batches.active();
     }
 
     // ---- commands ------------------------------------------------------------------------
@@ -1593,6 +1639,7 @@ public final class Engine implements EngineOperations {
         // each step runs even if one before it throws (a full disk): a half-closed engine must not stay
         // registered for the next command in this process
         try {
+            batches.close();
             queue.shutDown(Duration.ofSeconds(10));
             timers.shutdownNow();
             Owner.close(owner);

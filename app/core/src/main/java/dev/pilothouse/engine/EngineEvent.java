@@ -1,6 +1,7 @@
 package dev.pilothouse.engine;
 
 import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.batch.BatchSummary;
 import dev.pilothouse.runtime.ConnectionStatus;
 import dev.pilothouse.session.Session;
 
@@ -27,6 +28,14 @@ public sealed interface EngineEvent {
 
     /** Something the operator should know that is not a session change: orphans, adoptions. */
     record Notice(String sessionId, String message) implements EngineEvent {
+    }
+
+    /** A batch changed: submitted, a row started or finished, cancelled, resumed, done (its counts now). */
+    record BatchChanged(BatchSummary batch) implements EngineEvent {
+        @Override
+        public String sessionId() {
+            return null;
+        }
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.pilothouse.engine;
 
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.batch.BatchRow;
+import dev.pilothouse.batch.BatchSummary;
 import dev.pilothouse.runtime.ConnectionStatus;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
@@ -77,6 +79,18 @@ public interface EngineOperations extends AutoCloseable {
     Session delete(String ref);
 
     Session purge(String ref);
+
+    /** Every batch, newest first, with its rows counted by status (docs/batches.md). */
+    List<BatchSummary> batches();
+
+    BatchSummary batch(String id);
+
+    /** A batch's rows in input order. */
+    List<BatchRow> batchRows(String id);
+
+    BatchSummary cancelBatch(String id);
+
+    BatchSummary resumeBatch(String id);
 
     /** How the engine is reached, for people ("through pilothouse serve at ..."); null for one in this process. */
     default String via() {

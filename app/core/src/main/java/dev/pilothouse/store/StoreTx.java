@@ -50,6 +50,11 @@ public final class StoreTx {
         this.h = h;
     }
 
+    /** The batch tables, in this transaction. */
+    public BatchTx batches() {
+        return new BatchTx(h);
+    }
+
     // ---- sessions -------------------------------------------------------------------------
 
     /** Inserts a new session (version 1) with its agents' definitions and a "created" audit row. */

@@ -100,6 +100,7 @@ public final class ApiServer implements AutoCloseable {
             AgentsApi.register(config.routes);
             TemplatesApi.register(config.routes);
             SchedulesApi.register(config.routes);
+            BatchesApi.register(config.routes);
             sessions.register(config.routes);
             MessagesApi.register(config.routes);
             logs.register(config.routes);

@@ -11,6 +11,7 @@ import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.console.Themes;
 import dev.pilothouse.console.model.SelectionModel;
 import dev.pilothouse.console.detail.DetailPane;
+import dev.pilothouse.console.batches.BatchesWindow;
 import dev.pilothouse.console.dialogs.AgentsDialog;
 import dev.pilothouse.console.dialogs.CreateSessionDialog;
 import dev.pilothouse.console.dialogs.RemixDialog;
@@ -44,6 +45,7 @@ import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignA;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignC;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignD;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignF;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignK;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignP;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignR;
@@ -78,6 +80,7 @@ public final class MainController {
     @FXML private Button deleteButton;
     @FXML private Button purgeButton;
     @FXML private Button agentsButton;
+    @FXML private Button batchesButton;
     @FXML private ToggleButton themeToggle;
     @FXML private Button shortcutsButton;
     @FXML private Button notificationsButton;
@@ -174,6 +177,7 @@ public final class MainController {
         deleteButton.setGraphic(new FontIcon(MaterialDesignD.DELETE_OUTLINE));
         purgeButton.setGraphic(new FontIcon(MaterialDesignD.DELETE_FOREVER_OUTLINE));
         agentsButton.setGraphic(new FontIcon(MaterialDesignA.ACCOUNT_COG_OUTLINE));
+        batchesButton.setGraphic(new FontIcon(MaterialDesignF.FORMAT_LIST_CHECKS));
         shortcutsButton.setGraphic(new FontIcon(MaterialDesignK.KEYBOARD_OUTLINE));
         tip(newButton, "New session (Ctrl+N)");
         tip(remixButton, "Remix the selected session (Ctrl+R)");
@@ -183,6 +187,7 @@ public final class MainController {
         tip(deleteButton, "Delete the selected sessions (Delete)");
         tip(purgeButton, "Purge the volumes of the selected deleted sessions, for good (Shift+Delete)");
         tip(agentsButton, "Agent definitions (Ctrl+Shift+A)");
+        tip(batchesButton, "Batches and their progress (Ctrl+Shift+B)");
         tip(themeToggle, "Light / dark (Ctrl+Shift+L)");
         tip(shortcutsButton, "Keyboard shortcuts (F1)");
     }
@@ -260,6 +265,7 @@ public final class MainController {
         deleteButton.setOnAction(e -> actions.delete(selected()));
         purgeButton.setOnAction(e -> actions.purge(selected()));
         agentsButton.setOnAction(e -> openAgents());
+        batchesButton.setOnAction(e -> openBatches());
         shortcutsButton.setOnAction(e -> toggleShortcuts());
     }
 
@@ -286,6 +292,7 @@ public final class MainController {
         });
         keys.put(KeyCombination.keyCombination("Shortcut+D"), () -> showDeleted.setSelected(!showDeleted.isSelected()));
         keys.put(KeyCombination.keyCombination("Shortcut+Shift+A"), this::openAgents);
+        keys.put(KeyCombination.keyCombination("Shortcut+Shift+B"), this::openBatches);
         keys.put(KeyCombination.keyCombination("Shortcut+Shift+L"), () -> themeToggle.setSelected(!themeToggle.isSelected()));
         keys.put(KeyCombination.keyCombination("F5"), () -> switchContext(contextChooser.getValue()));
         keys.put(KeyCombination.keyCombination("F1"), this::toggleShortcuts);
@@ -411,6 +418,10 @@ public final class MainController {
                 console.notifier().error("Could not switch to context '" + context + "': " + message);
             }
         });
+    }
+
+    private void openBatches() {
+        new BatchesWindow(console, root.getScene().getWindow(), settings.dark).show();
     }
 
     private void openAgents() {

@@ -25,6 +25,7 @@ final class ShortcutOverlay {
             new String[]{"Ctrl+1 … Ctrl+5", "Overview, State, Conversation, Logs, Events"},
             new String[]{"Ctrl+Enter", "Send the message (in the conversation)"},
             new String[]{"Ctrl+Shift+A", "Agent definitions"},
+            new String[]{"Ctrl+Shift+B", "Batches"},
             new String[]{"Ctrl+Shift+L", "Light / dark theme"},
             new String[]{"F5", "Reload and reconcile the context"},
             new String[]{"Ctrl+Shift+N", "Notifications: errors and finished work"},
