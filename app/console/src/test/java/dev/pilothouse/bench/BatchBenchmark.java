@@ -65,6 +65,11 @@ public final class BatchBenchmark {
                     }
                 }
                 List<Message> m = engine.messages(r.sessionId(), 0, null, 10);
+                if (created == null || paused == null || m.size() < 2) {
+                    System.out.println("row " + r.index() + " (" + r.status() + ", " + r.error() + "): created " + created
+                            + ", paused " + paused + ", " + m.size() + " messages; left out of the sums");
+                    continue;
+                }
                 double life = Duration.between(created, paused).toNanos() / 1e9;
                 lifetimes += life;
                 perRow.add(life);
