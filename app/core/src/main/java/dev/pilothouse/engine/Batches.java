@@ -12,6 +12,7 @@ import dev.pilothouse.batch.BatchRow;
 import dev.pilothouse.batch.BatchSummary;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.NotFoundException;
+import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Session;
@@ -22,9 +23,12 @@ import dev.pilothouse.store.Store;
 import dev.pilothouse.template.SessionTemplate;
 import dev.pilothouse.template.StoredTemplate;
 import dev.pilothouse.template.TemplateParser;
+import dev.pilothouse.workspace.WorkspaceFiles;
+import dev.pilothouse.workspace.WorkspacePath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -440,14 +444,12 @@ public final class Batches {
         if (error == null) {
             // the file is the row's result: collected from the last stage (earlier stages hand on their workspace)
             if (b.collect() != null && row.stage() == b.stages().size() - 1) {
-                try {
-                    Optional<byte[]> f = e.runtime(s).readWorkspaceFile(s.id(), b.collect(), MAX_RESULT_CHARS * 4);
-                    if (f.isEmpty()) {
-                        error = "session '" + s.name() + "' has no file '" + b.collect() + "' in its workspace to collect";
-                    } else {
-                        result = new String(f.get(), StandardCharsets.UTF_8);
-                    }
-                } catch (java.io.IOException | UnsupportedOperationException ex) {
+                try (WorkspaceFiles files = e.runtime(s).files(s)) {
+                    result = new String(files.read(WorkspacePath.of(b.collect()), 0, MAX_RESULT_CHARS * 4),
+                            StandardCharsets.UTF_8);
+                } catch (NotFoundException missing) {
+                    error = "session '" + s.name() + "' has no file '" + b.collect() + "' in its workspace to collect";
+                } catch (PilothouseException | UncheckedIOException ex) {
                     error = "'" + b.collect() + "' of session '" + s.name() + "' could not be read: " + ex.getMessage();
                 }
             } else {

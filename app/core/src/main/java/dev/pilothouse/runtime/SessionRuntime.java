@@ -1,7 +1,5 @@
 package dev.pilothouse.runtime;
 
-import java.io.IOException;
-
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEndpoint;
 import dev.pilothouse.errors.OperationFailedException;
@@ -48,16 +46,6 @@ public interface SessionRuntime extends AutoCloseable {
     /** Where the session's volume is, for people: a directory, or a PVC's namespace/name. Computed, never I/O. */
     default String volumeLocation(String sessionId) {
         return sessionId;
-    }
-
-    /**
-     * A file of the session's workspace ({@code relativePath}: relative, no {@code ..}), at most
-     * {@code maxBytes}; empty when there is no such file. A batch's {@code --collect} reads it.
-     * Runtimes that cannot read a workspace (yet) say so with {@link UnsupportedOperationException}.
-     */
-    default Optional<byte[]> readWorkspaceFile(String sessionId, String relativePath, int maxBytes) throws IOException {
-        throw new UnsupportedOperationException("reading a file of a session's workspace is not available on context '"
-                + context() + "'; collect the reply instead (leave out --collect)");
     }
 
     /** Ids of the sessions that have a volume here, for finding orphans. */

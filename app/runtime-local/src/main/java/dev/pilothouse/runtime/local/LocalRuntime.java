@@ -506,22 +506,6 @@ public final class LocalRuntime implements SessionRuntime {
         return Files.isDirectory(files(sessionId).workspace());
     }
 
-    /** Confined to the workspace: a path (or a link in it) that leads outside reads nothing. */
-    @Override
-    public Optional<byte[]> readWorkspaceFile(String sessionId, String relativePath, int maxBytes) throws IOException {
-        Path root = workspace(sessionId).toAbsolutePath().normalize();
-        Path file = root.resolve(relativePath).normalize();
-        if (!file.startsWith(root) || !Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
-        if (!file.toRealPath().startsWith(root.toRealPath())) {
-            return Optional.empty();
-        }
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            return Optional.of(in.readNBytes(maxBytes));
-        }
-    }
-
     @Override
     public String volumeLocation(String sessionId) {
         return workspace(sessionId).toAbsolutePath().toString();
