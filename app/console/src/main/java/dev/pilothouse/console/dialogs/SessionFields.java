@@ -128,7 +128,8 @@ public final class SessionFields {
     public void fromTemplate(List<String> available, List<String> templateAgents, Long waitingSeconds, Long ttlSeconds,
                              Resources r) {
         setAgents(available, templateAgents);
-        agents.setDisable(true);
+        // not disabled: a disabled list that holds the focus trips JavaFX's focus traversal (VirtualFlow NPE)
+        locked(true);
         prompt.setEditable(false);
         metadata.setEditable(false);
         prompt.setTooltip(new Tooltip("Given by the template, with its parameters filled in"));
@@ -155,7 +156,7 @@ public final class SessionFields {
 
     /** Back from a template: every field the operator's again, emptied. */
     public void clearTemplate(List<String> available, List<String> preselected) {
-        agents.setDisable(false);
+        locked(false);
         prompt.setEditable(true);
         metadata.setEditable(true);
         prompt.setTooltip(null);
@@ -166,6 +167,13 @@ public final class SessionFields {
         prompt.setText("");
         metadata.setText("");
         setAgents(available, preselected);
+    }
+
+    private void locked(boolean on) {
+        agents.setMouseTransparent(on);
+        agents.setFocusTraversable(!on);
+        agents.setOpacity(on ? 0.7 : 1);
+        agents.setTooltip(on ? new Tooltip("Given by the template") : null);
     }
 
     private static String nonNull(String s) {
