@@ -141,13 +141,14 @@ class TemplatesUiTest extends ConsoleTestBase {
     @Test
     void theGuardrailFieldsAreCheckedWithTheEnginesParserAndReachTheSession() {
         awaitReady();
+        interact(() -> lookup("#theme-toggle").<javafx.scene.control.ToggleButton>query().setSelected(true)); // dark
         clickOn("#new-session");
         await().until(() -> !createDisabled());
         clickOn("#guard-max-message-size");
         clickOn("#guard-max-message-size-options").write("chars=lots");
         await().until(this::createDisabled);
         assertThat(text("#guardrails-message")).contains("max-message-size").contains("chars");
-        snapshot(lookup("#guardrails-message").query().getScene().getRoot(), "templates-guardrail-error.png");
+        snapshot(lookup("#guardrails-message").query().getScene().getRoot(), "templates-guardrail-error-dark.png");
         interact(() -> lookup("#guard-max-message-size-options").<TextField>query().setText("chars=100"));
         clickOn("#guard-no-pii-exposure");
         await().until(() -> !createDisabled());

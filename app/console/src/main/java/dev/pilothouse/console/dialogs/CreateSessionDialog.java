@@ -88,6 +88,10 @@ public final class CreateSessionDialog extends DialogWindow {
             guardrails.set(t.guardrails());
         }
         validate();
+        // the parameters' rows come and go: the window follows, so no field is squeezed
+        if (stage.isShowing()) {
+            stage.sizeToScene();
+        }
     }
 
     /** Tests and keyboard users: the dialog's template chooser and guardrail fields. */

@@ -24,8 +24,8 @@ import java.util.Map;
  */
 final class GuardrailFields {
     private static final Map<String, String> EXAMPLES = Map.of(
-            GuardrailSpec.NO_PII_EXPOSURE, "action=block|redact, kinds=all|email+phone+…",
-            GuardrailSpec.RATE_LIMITING, "session=30, session-burst=10, agent=off",
+            GuardrailSpec.NO_PII_EXPOSURE, "action=redact, kinds=email+phone",
+            GuardrailSpec.RATE_LIMITING, "session=30, agent=off",
             GuardrailSpec.MAX_MESSAGE_SIZE, "chars=20000");
     private static final Map<String, String> WHAT = Map.of(
             GuardrailSpec.NO_PII_EXPOSURE, "Personal data and secrets, blocked or redacted, both ways",
@@ -55,7 +55,8 @@ final class GuardrailFields {
             TextField opts = new TextField();
             opts.setId("guard-" + name + "-options");
             opts.setPromptText(EXAMPLES.get(name));
-            opts.setTooltip(new Tooltip("Options, as after the colon of --guardrail " + name + ":…; empty for the defaults"));
+            opts.setTooltip(new Tooltip("Options, as after the colon of --guardrail " + name + ":… (e.g. "
+                    + EXAMPLES.get(name) + "); empty for the defaults. docs/guardrails.md lists them all."));
             opts.disableProperty().bind(tick.selectedProperty().not());
             GridPane.setHgrow(opts, Priority.ALWAYS);
             tick.selectedProperty().addListener((o, a, b) -> changed());

@@ -42,6 +42,9 @@ public final class SaveTemplateDialog extends DialogWindow {
         this.session = session;
         title.setText("Save '" + session.name() + "' as a template");
         save.setDisable(true);
+        // an empty message takes no room
+        nameMessage.managedProperty().bind(nameMessage.textProperty().isNotEmpty());
+        versionNote.managedProperty().bind(versionNote.textProperty().isNotEmpty());
         name.textProperty().addListener((o, a, b) -> nameChanged());
         cancel.setOnAction(e -> stage.close());
         save.setOnAction(e -> submit());

@@ -23,6 +23,7 @@ import java.util.Map;
  */
 final class TemplatePicker {
     static final String NONE = "None: set everything below";
+    static final String NO_TEMPLATES = "No templates stored yet (Save as template… on a session, or templates apply -f)";
 
     /** The template chosen, as stored and as read. */
     record Chosen(StoredTemplate stored, SessionTemplate template) {
@@ -82,10 +83,12 @@ final class TemplatePicker {
         List<String> items = new ArrayList<>();
         items.add(NONE);
         items.addAll(byName.keySet());
+        if (byName.isEmpty()) {
+            items.set(0, NO_TEMPLATES);
+        }
         choice.getItems().setAll(items);
         choice.setDisable(byName.isEmpty());
-        choice.setPromptText(byName.isEmpty() ? "No templates stored yet" : null);
-        choice.getSelectionModel().select(NONE);
+        choice.getSelectionModel().select(0);
     }
 
     /** Chooses a template by name (tests, keyboard users). */
