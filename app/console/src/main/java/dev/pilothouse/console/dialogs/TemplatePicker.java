@@ -23,7 +23,7 @@ import java.util.Map;
  */
 final class TemplatePicker {
     static final String NONE = "None: set everything below";
-    static final String NO_TEMPLATES = "No templates stored yet (Save as template… on a session, or templates apply -f)";
+    static final String NO_TEMPLATES = "No templates yet (Save as template… on a session)";
 
     /** The template chosen, as stored and as read. */
     record Chosen(StoredTemplate stored, SessionTemplate template) {
