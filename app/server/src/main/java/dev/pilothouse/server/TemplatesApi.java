@@ -58,13 +58,15 @@ final class TemplatesApi {
 
     /** "Save as template", first half: the session as a template document, to be looked at and then POSTed. */
     private static void ofSession(Context ctx) {
+        Engine e = SessionsApi.scoped(ctx);
+        e.session(ctx.pathParam("id")); // an unknown session is a 404 before anything about the name
         String name = ctx.queryParam("name");
         if (name == null || name.isBlank()) {
             throw ApiException.badRequest("query parameter 'name' is required: the template's name (lower case, digits, "
                     + "'-', at most 63)", "name");
         }
         ctx.json(Json.object().put("name", name.strip())
-                .put("yaml", SessionsApi.scoped(ctx).templateOf(ctx.pathParam("id"), name)));
+                .put("yaml", e.templateOf(ctx.pathParam("id"), name)));
     }
 
     private static void apply(Context ctx) {
