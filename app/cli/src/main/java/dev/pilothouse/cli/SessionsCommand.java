@@ -396,6 +396,14 @@ final class SessionsCommand {
         @Option(names = "--copy-conversation", description = "Copy the conversation (messages and agents' memory)")
         boolean conversation;
 
+        @Option(names = "--guardrail", paramLabel = "NAME[:OPTIONS]", description = "Guardrails of the remix's own "
+                + "(repeatable): they replace the parent's, which it inherits otherwise; same syntax as on create "
+                + "(docs/guardrails.md)")
+        List<String> guardrails = new ArrayList<>();
+
+        @Option(names = "--no-guardrails", description = "The remix has no guardrails (the parent's are not inherited)")
+        boolean noGuardrails;
+
         @ArgGroup(exclusive = false)
         Settings settings = new Settings();
 
@@ -403,9 +411,19 @@ final class SessionsCommand {
         int run(Engine e, Output o) throws IOException {
             Session p = e.session(parent);
             RemixRequest r = new RemixRequest(name, settings.prompt(root()), agents, add, remove, settings.waitingTimeout,
-                    settings.ttl, settings.metadata(p.metadata()), settings.resources(), !noWorkspace, conversation);
+                    settings.ttl, settings.metadata(p.metadata()), settings.resources(), !noWorkspace, conversation,
+                    remixGuardrails());
             Replies replies = new Replies(out(), o.structured());
             return finish(e.remix(parent, r, replies), replies, o, err());
+        }
+
+        /** Null inherits the parent's. */
+        private List<String> remixGuardrails() {
+            if (noGuardrails && !guardrails.isEmpty()) {
+                throw new InvalidInputException("--no-guardrails and --guardrail contradict each other; give --guardrail "
+                        + "to replace the parent's guardrails, or --no-guardrails to have none");
+            }
+            return noGuardrails ? List.of() : guardrails.isEmpty() ? null : guardrails;
         }
     }
 

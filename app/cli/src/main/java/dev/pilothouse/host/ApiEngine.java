@@ -14,6 +14,7 @@ import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.engine.TemplateUse;
 import dev.pilothouse.engine.UpdateRequest;
 import dev.pilothouse.errors.ConflictException;
 import dev.pilothouse.errors.DuplicateException;
@@ -31,6 +32,7 @@ import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionJson;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.template.StoredTemplate;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -64,6 +66,7 @@ import java.util.function.Consumer;
 public final class ApiEngine implements EngineOperations {
     private static final Logger log = LoggerFactory.getLogger(ApiEngine.class);
     private static final MediaType JSON = MediaType.get("application/json");
+    private static final MediaType YAML = MediaType.get("application/yaml");
     private static final String NDJSON = "application/x-ndjson";
     /** The API's largest page. */
     private static final int PAGE = 1000;
@@ -449,6 +452,12 @@ public final class ApiEngine implements EngineOperations {
 
     @Override
     public Engine.Started remix(String parentRef, RemixRequest r, Consumer<Session> onCreated, Consumer<AgentEvent> onReply) {
+        if (r.guardrails() != null) {
+            // the API's remix has no guardrails field yet: refused rather than silently inherited
+            throw new InvalidInputException("a remix with guardrails of its own cannot be made through pilothouse serve's "
+                    + "API yet; remix without them (the parent's are inherited), or use `pilothouse sessions remix "
+                    + "--guardrail`", "guardrails");
+        }
         ObjectNode b = Json.object().put("name", r.name()).put("starting_prompt", r.startingPrompt())
                 .put("copy_workspace", r.copyWorkspace()).put("copy_conversation", r.copyConversation());
         if (r.agents() != null) {
@@ -486,6 +495,78 @@ public final class ApiEngine implements EngineOperations {
             onCreated.accept(s);
         }
         return new Engine.Started(s, null);
+    }
+
+    // ---- templates -----------------------------------------------------------------------
+
+    @Override
+    public List<StoredTemplate> templates() {
+        List<StoredTemplate> out = new ArrayList<>();
+        get(url("templates")).path("items").forEach(t -> out.add(template(t)));
+        return out;
+    }
+
+    @Override
+    public StoredTemplate template(String name, Integer version) {
+        HttpUrl.Builder u = url("templates").addPathSegment(name);
+        if (version != null) {
+            u.addQueryParameter("version", version.toString());
+        }
+        return template(get(u));
+    }
+
+    /** Sent as YAML, so that the server stores the very text the operator saw. */
+    @Override
+    public Engine.AppliedTemplate applyTemplate(String yaml) {
+        Request req = request(url("templates").build()).header("Accept", "application/json")
+                .post(RequestBody.create(yaml, YAML)).build();
+        try (Response r = http.newCall(req).execute()) {
+            check(r);
+            JsonNode n = Json.parse(r.body().string());
+            List<String> missing = new ArrayList<>();
+            n.path("missing_agents").forEach(a -> missing.add(a.asText()));
+            return new Engine.AppliedTemplate(template(n), missing);
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** The server makes the request from the template and lays the given fields over it, as the engine does. */
+    @Override
+    public Engine.Started createFromTemplate(TemplateUse use, CreateRequest given, Consumer<Session> onCreated,
+                                             Consumer<AgentEvent> onReply) {
+        CreateRequest g = given == null ? new CreateRequest(null, null, null, null, null, null, null, null, null) : given;
+        ObjectNode b = Json.object().put("template", use.name()).put("name", g.name())
+                .put("context", g.context() != null ? g.context() : context).put("namespace", g.namespace())
+                .put("starting_prompt", g.startingPrompt());
+        if (use.version() != null) {
+            b.put("template_version", use.version());
+        }
+        ObjectNode params = b.putObject("parameters");
+        use.parameters().forEach(params::put);
+        if (g.agents() != null && !g.agents().isEmpty()) {
+            b.set("agents", Json.MAPPER.valueToTree(g.agents()));
+        }
+        if (g.guardrails() != null) {
+            b.set("guardrails", Json.MAPPER.valueToTree(g.guardrails()));
+        }
+        common(b, g.waitingTimeoutSeconds(), g.ttlSeconds(), g.metadata(), g.resources());
+        return started(url("sessions"), b, onCreated);
+    }
+
+    @Override
+    public String templateOf(String ref, String name) {
+        return get(sessionUrl(ref).addPathSegment("template").addQueryParameter("name", name)).path("yaml").asText();
+    }
+
+    private static StoredTemplate template(JsonNode t) {
+        return new StoredTemplate(t.path("name").asText(), t.path("version").asInt(), t.path("yaml").asText(),
+                text(t, "created_by"), instant(t, "created_at"), instant(t, "updated_at"), instant(t, "deleted_at"));
+    }
+
+    private static Instant instant(JsonNode n, String field) {
+        String v = text(n, field);
+        return v == null ? null : Instant.parse(v);
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.engine.Runtimes;
 import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.engine.TemplateUse;
 import dev.pilothouse.engine.UpdateRequest;
 import dev.pilothouse.errors.ConflictException;
 import dev.pilothouse.errors.InvalidInputException;
@@ -93,6 +94,49 @@ class ApiEngineTest {
                 && c.session().id().equals(s.id()) && c.session().state() == SessionState.IDLE));
         assertThatThrownBy(() -> remote.pause("remote-one")).isInstanceOf(WrongStateException.class)
                 .hasMessageContaining("Accepted now: [READY]");
+    }
+
+    @Test
+    void templatesAreTheEnginesAndASessionSavedAsATemplateOverTheApiIsStoredAsShown() {
+        String yaml = """
+                apiVersion: v1
+                kind: SessionTemplate
+                metadata:
+                  name: remote-report
+                spec:
+                  agents:
+                    - name: reference
+                      config:
+                        temperature: 0.3
+                  guardrails: [max-message-size:chars=500]
+                  starting_prompt: "$ echo {{dataset}} at $PILOTHOUSE_CONFIG_TEMPERATURE"
+                  parameters:
+                    - name: dataset
+                """;
+        Engine.AppliedTemplate applied = remote.applyTemplate(yaml);
+        assertThat(applied.stored().version()).isEqualTo(1);
+        assertThat(engine.template("remote-report", null).yaml()).isEqualTo(yaml); // sent as YAML, kept as written
+        assertThat(remote.templates()).extracting(t -> t.name() + ":" + t.version()).containsExactly("remote-report:1");
+        assertThat(remote.template("remote-report", 1).template().parameters()).hasSize(1);
+        assertThatThrownBy(() -> remote.template("remote-report", 5)).isInstanceOf(dev.pilothouse.errors.NotFoundException.class)
+                .hasMessageContaining("has no version 5");
+
+        assertThatThrownBy(() -> remote.createFromTemplate(new TemplateUse("remote-report", null, Map.of()), null, null, null))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("needs parameter dataset");
+        Session s = remote.createFromTemplate(new TemplateUse("remote-report", null, Map.of("dataset", "q4.csv")),
+                new CreateRequest("from-remote", null, null, null, null, 120L, null, null, null), null, null).session();
+        assertThat(s.state()).isEqualTo(SessionState.READY);
+        assertThat(s.startingPrompt()).isEqualTo("$ echo q4.csv at $PILOTHOUSE_CONFIG_TEMPERATURE");
+        assertThat(s.waitingTimeoutSeconds()).isEqualTo(120);
+        assertThat(s.guardrails()).containsExactly("max-message-size:chars=500");
+
+        String saved = remote.templateOf("from-remote", "remote-copy");
+        assertThat(saved).isEqualTo(engine.templateOf("from-remote", "remote-copy"));
+        assertThat(saved).contains("temperature: 0.3").contains("waiting_timeout_seconds: 120");
+        assertThatThrownBy(() -> remote.templateOf("from-remote", "Not A Name")).isInstanceOf(InvalidInputException.class);
+        assertThat(remote.applyTemplate(saved).stored().yaml()).isEqualTo(saved);
+        assertThatThrownBy(() -> remote.remix("from-remote", RemixRequest.inherit().withGuardrails(List.of()), null, null))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("sessions remix --guardrail");
     }
 
     @Test

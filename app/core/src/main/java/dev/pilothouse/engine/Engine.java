@@ -44,6 +44,7 @@ import dev.pilothouse.template.SessionTemplate;
 import dev.pilothouse.template.TemplateConfig;
 import dev.pilothouse.template.StoredTemplate;
 import dev.pilothouse.template.TemplateParser;
+import dev.pilothouse.template.TemplateWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -702,6 +703,22 @@ public final class Engine implements EngineOperations {
                 t.guardrails().isEmpty() ? null : t.guardrails(), config);
     }
 
+    /** A session from a template, with {@code given}'s non-null fields over the template's (docs/templates.md). */
+    @Override
+    public Started createFromTemplate(TemplateUse use, CreateRequest given, Consumer<Session> onCreated,
+                                      Consumer<AgentEvent> onReply) {
+        CreateRequest t = fromTemplate(use.name(), use.version(), use.parameters());
+        return create(TemplateRequests.over(t, given), onCreated, onReply);
+    }
+
+    /** Session {@code ref} as a template document named {@code name} ("Save as template"); nothing is stored. */
+    @Override
+    public String templateOf(String ref, String name) {
+        Map<String, AgentDefinition> registered = new LinkedHashMap<>();
+        agents(false).forEach(a -> registered.put(a.name(), a));
+        return TemplateWriter.write(name, session(ref), agentDefinitions(ref), registered);
+    }
+
     // ---- schedules ----------------------------------------------------------------------
 
     /**
@@ -1305,9 +1322,10 @@ public final class Engine implements EngineOperations {
                 r.waitingTimeoutSeconds() == null ? parent.waitingTimeoutSeconds() : Validation.waitingTimeout(r.waitingTimeoutSeconds()),
                 r.ttlSeconds() == null ? parent.ttlSeconds() : Validation.ttl(r.ttlSeconds()),
                 r.metadata() == null ? parent.metadata() : Validation.metadata(r.metadata()),
-                sessionAgents(defs), resources(r.resources(), parent.resources()), parent.guardrails(), parent.id(),
+                sessionAgents(defs), resources(r.resources(), parent.resources()),
+                r.guardrails() == null ? parent.guardrails() : SessionGuardrails.canonical(r.guardrails()), parent.id(),
                 actor(), now, now, now, null, null, null, owner, 0);
-        // the child has its parent's guardrails: its starting prompt passes them as a new session's does
+        // the child has its parent's guardrails (or those given): its starting prompt passes them as a new session's does
         CheckedPrompt prompt = checkStartingPrompt(unchecked);
         Session draft = prompt.session();
         ObjectNode detail = Json.object().put("parent_session_id", parent.id()).put("parent_name", parent.name())

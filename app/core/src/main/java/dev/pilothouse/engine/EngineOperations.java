@@ -11,6 +11,7 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.template.StoredTemplate;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -91,6 +92,22 @@ public interface EngineOperations extends AutoCloseable {
     BatchSummary cancelBatch(String id);
 
     BatchSummary resumeBatch(String id);
+
+    /** The latest version of every template. */
+    List<StoredTemplate> templates();
+
+    /** A template's latest version, or {@code version}. */
+    StoredTemplate template(String name, Integer version);
+
+    /** Checks a SessionTemplate document and stores it as the next version of its name. */
+    Engine.AppliedTemplate applyTemplate(String yaml);
+
+    /** A session from a template, {@code given}'s non-null fields over the template's (docs/templates.md). */
+    Engine.Started createFromTemplate(TemplateUse use, CreateRequest given, Consumer<Session> onCreated,
+                                      Consumer<AgentEvent> onReply);
+
+    /** Session {@code ref} as a SessionTemplate document named {@code name}, to show and then apply; nothing is stored. */
+    String templateOf(String ref, String name);
 
     /** How the engine is reached, for people ("through pilothouse serve at ..."); null for one in this process. */
     default String via() {

@@ -27,6 +27,7 @@ final class TemplatesApi {
             ctx.json(json(Auth.engine(ctx).template(ctx.pathParam("name"), v == null ? null : Math.toIntExact(v))));
         });
         r.delete("/api/v0/templates/{name}", ctx -> ctx.json(json(Auth.engine(ctx).deleteTemplate(ctx.pathParam("name")))));
+        r.get("/api/v0/sessions/{id}/template", TemplatesApi::ofSession);
     }
 
     static ObjectNode json(StoredTemplate t) {
@@ -53,6 +54,19 @@ final class TemplatesApi {
         ObjectNode out = Json.object();
         out.set("items", items);
         ctx.json(out);
+    }
+
+    /** "Save as template", first half: the session as a template document, to be looked at and then POSTed. */
+    private static void ofSession(Context ctx) {
+        Engine e = SessionsApi.scoped(ctx);
+        e.session(ctx.pathParam("id")); // an unknown session is a 404 before anything about the name
+        String name = ctx.queryParam("name");
+        if (name == null || name.isBlank()) {
+            throw ApiException.badRequest("query parameter 'name' is required: the template's name (lower case, digits, "
+                    + "'-', at most 63)", "name");
+        }
+        ctx.json(Json.object().put("name", name.strip())
+                .put("yaml", e.templateOf(ctx.pathParam("id"), name)));
     }
 
     private static void apply(Context ctx) {

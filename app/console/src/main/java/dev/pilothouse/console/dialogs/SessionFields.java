@@ -1,5 +1,6 @@
 package dev.pilothouse.console.dialogs;
 
+import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Validation;
 import javafx.beans.property.BooleanProperty;
@@ -11,6 +12,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
 import org.controlsfx.control.CheckListView;
 
 import java.util.ArrayList;
@@ -116,6 +118,66 @@ public final class SessionFields {
         cpu.setText(r.cpu());
         memory.setText(r.memory());
         storage.setText(r.storage());
+    }
+
+    /**
+     * A template's values: its agents, prompt and metadata are shown and not edited here (the template
+     * gives them, with its parameters filled in); the waiting timeout, TTL and resources are defaults to
+     * override. Null fields show the engine's defaults.
+     */
+    public void fromTemplate(List<String> available, List<String> templateAgents, Long waitingSeconds, Long ttlSeconds,
+                             Resources r) {
+        setAgents(available, templateAgents);
+        // not disabled: a disabled list that holds the focus trips JavaFX's focus traversal (VirtualFlow NPE)
+        locked(true);
+        prompt.setEditable(false);
+        metadata.setEditable(false);
+        prompt.setTooltip(new Tooltip("Given by the template, with its parameters filled in"));
+        metadata.setTooltip(new Tooltip("Given by the template, with its parameters filled in"));
+        waiting.setText(waitingSeconds == null ? "" : Long.toString(waitingSeconds));
+        ttl.setText(ttlSeconds == null ? "" : Long.toString(ttlSeconds));
+        cpu.setText(r == null ? "" : nonNull(r.cpu()));
+        memory.setText(r == null ? "" : nonNull(r.memory()));
+        storage.setText(r == null ? "" : nonNull(r.storage()));
+    }
+
+    /** The template's prompt and metadata as they will be sent: shown read-only. */
+    public void showFromTemplate(String promptText, String metadataJson) {
+        // only when it differs: each change runs the dialog's check, which calls this again
+        String p = promptText == null ? "" : promptText;
+        String m = metadataJson == null || metadataJson.equals("{}") ? "" : Json.pretty(Json.parse(metadataJson));
+        if (!p.equals(prompt.getText())) {
+            prompt.setText(p);
+        }
+        if (!m.equals(metadata.getText())) {
+            metadata.setText(m);
+        }
+    }
+
+    /** Back from a template: every field the operator's again, emptied. */
+    public void clearTemplate(List<String> available, List<String> preselected) {
+        locked(false);
+        prompt.setEditable(true);
+        metadata.setEditable(true);
+        prompt.setTooltip(null);
+        metadata.setTooltip(null);
+        for (TextField f : List.of(waiting, ttl, cpu, memory, storage)) {
+            f.setText("");
+        }
+        prompt.setText("");
+        metadata.setText("");
+        setAgents(available, preselected);
+    }
+
+    private void locked(boolean on) {
+        agents.setMouseTransparent(on);
+        agents.setFocusTraversable(!on);
+        agents.setOpacity(on ? 0.7 : 1);
+        agents.setTooltip(on ? new Tooltip("Given by the template") : null);
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
     }
 
     public List<String> selectedAgents() {

@@ -14,6 +14,7 @@ import dev.pilothouse.console.detail.DetailPane;
 import dev.pilothouse.console.batches.BatchesWindow;
 import dev.pilothouse.console.dialogs.AgentsDialog;
 import dev.pilothouse.console.dialogs.CreateSessionDialog;
+import dev.pilothouse.console.dialogs.SaveTemplateDialog;
 import dev.pilothouse.console.dialogs.RemixDialog;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineOperations;
@@ -640,6 +641,14 @@ public final class MainController {
 
     void remixSelected() {
         openRemix();
+    }
+
+    /** "Save as template…" on the one session selected. */
+    void saveSelectedAsTemplate() {
+        List<Session> picked = selected();
+        if (console != null && picked.size() == 1) {
+            new SaveTemplateDialog(console, root.getScene().getWindow(), settings.dark, picked.get(0)).show();
+        }
     }
 
     /** Shows the Overview tab, whose Lineage section lists the parent and children. */

@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
 
 /**
  * The session table's context menu: the toolbar's actions on the selection (enabled by the same
- * {@link SelectionModel}), copying ids and names, the parent and the lineage, and purge.
+ * {@link SelectionModel}), saving one as a template, copying ids and names, the parent and the lineage,
+ * and purge.
  */
 final class SessionMenu {
     private SessionMenu() {
@@ -28,6 +29,7 @@ final class SessionMenu {
 
     static ContextMenu build(MainController window, SessionActions actions) {
         MenuItem remix = item("Remix…", "menu-remix", new FontIcon(MaterialDesignS.SOURCE_BRANCH));
+        MenuItem saveTemplate = item("Save as template…", "menu-save-template", new FontIcon(MaterialDesignF.FILE_DOCUMENT_OUTLINE));
         MenuItem pause = item("Pause", "menu-pause", new FontIcon(MaterialDesignP.PAUSE));
         MenuItem resume = item("Resume", "menu-resume", new FontIcon(MaterialDesignP.PLAY));
         MenuItem retry = item("Retry", "menu-retry", new FontIcon(MaterialDesignR.RESTART));
@@ -37,13 +39,14 @@ final class SessionMenu {
         MenuItem copyName = item("Copy name", "menu-copy-name", new FontIcon(MaterialDesignC.CONTENT_COPY));
         MenuItem parent = item("Open parent", "menu-parent", new FontIcon(MaterialDesignF.FILE_TREE));
         MenuItem lineage = item("Show lineage", "menu-lineage", new FontIcon(MaterialDesignF.FAMILY_TREE));
-        ContextMenu menu = new ContextMenu(remix, new SeparatorMenuItem(), pause, resume, retry, new SeparatorMenuItem(),
+        ContextMenu menu = new ContextMenu(remix, saveTemplate, new SeparatorMenuItem(), pause, resume, retry, new SeparatorMenuItem(),
                 copyId, copyName, parent, lineage, new SeparatorMenuItem(), delete, purge);
         menu.setId("session-menu");
         menu.setOnShowing(e -> {
             List<Session> picked = window.selected();
             SelectionModel.Availability can = SelectionModel.of(picked);
             remix.setDisable(!can.remix());
+            saveTemplate.setDisable(picked.size() != 1);
             pause.setDisable(!can.pause());
             resume.setDisable(!can.resume());
             retry.setDisable(!can.retry());
@@ -57,6 +60,7 @@ final class SessionMenu {
             lineage.setDisable(picked.size() != 1);
         });
         remix.setOnAction(e -> window.remixSelected());
+        saveTemplate.setOnAction(e -> window.saveSelectedAsTemplate());
         pause.setOnAction(e -> actions.pause(window.selected()));
         resume.setOnAction(e -> actions.resume(window.selected()));
         retry.setOnAction(e -> actions.retry(window.selected()));
