@@ -1,6 +1,8 @@
 package dev.pilothouse.docs;
 
 import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.batch.BatchInputs;
+import dev.pilothouse.batch.BatchRequest;
 import dev.pilothouse.console.ConsoleWindow;
 import dev.pilothouse.console.Snapshots;
 import dev.pilothouse.engine.CreateRequest;
@@ -15,6 +17,9 @@ import javafx.application.Platform;
 import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.scene.control.ButtonBase;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.stage.Stage;
 import javafx.stage.Window;
@@ -24,6 +29,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 
 /**
  * The README's screenshots, taken from the real console (headless) on a data dir with a few real
@@ -107,6 +113,42 @@ public final class ReadmeScreenshots {
                 ((Stage) dialog("#remix-summary").getScene().getWindow()).close();
                 return null;
             });
+
+            // a new session from a template: its parameters as fields, its guardrails ticked
+            fx(() -> {
+                ((ButtonBase) lookup(window, "#new-session")).fire();
+                return null;
+            });
+            await(() -> fx(() -> dialog("#template-choice") != null
+                    && ((ComboBox<?>) dialog("#template-choice")).getItems().contains("data-analysis")));
+            fx(() -> {
+                ((ComboBox<String>) dialog("#template-choice")).getSelectionModel().select("data-analysis");
+                return null;
+            });
+            await(() -> fx(() -> dialog("#param-dataset") != null));
+            fx(() -> {
+                ((TextField) dialog("#param-dataset")).setText("q4.csv");
+                return null;
+            });
+            settle();
+            shoot(fx(() -> dialog("#template-choice").getScene().getRoot()), out.resolve("new-from-template-" + theme + ".png"));
+            fx(() -> {
+                ((Stage) dialog("#template-choice").getScene().getWindow()).close();
+                return null;
+            });
+
+            // the batches window: a finished batch and its rows
+            fx(() -> {
+                ((ButtonBase) lookup(window, "#batches")).fire();
+                return null;
+            });
+            await(() -> fx(() -> dialog("#batch-rows") != null && ((TableView<?>) dialog("#batch-rows")).getItems().size() == 4));
+            settle();
+            shoot(fx(() -> dialog("#batch-rows").getScene().getRoot()), out.resolve("batches-" + theme + ".png"));
+            fx(() -> {
+                ((Stage) dialog("#batch-rows").getScene().getWindow()).close();
+                return null;
+            });
         }
         // leave no agent running behind the temporary data dir
         for (Session s : engine.sessions(false)) {
@@ -142,6 +184,45 @@ public final class ReadmeScreenshots {
         await(() -> engine.session("ingest-broken").state() == SessionState.ERROR);
         engine.pause("q4-report");
         engine.resume("q4-report");
+        engine.applyTemplate("""
+                apiVersion: v1
+                kind: SessionTemplate
+                metadata:
+                  name: data-analysis
+                spec:
+                  agents:
+                    - name: reference
+                      config:
+                        model: gpt-4
+                  resources:
+                    cpu: "1"
+                    memory: 1Gi
+                  guardrails:
+                    - no-pii-exposure
+                  starting_prompt: '$ wc -l {{dataset}}'
+                  parameters:
+                    - name: dataset
+                      description: the file to analyse
+                    - name: team
+                      default: finance
+                """);
+        List<String> regions = List.of("emea", "apac", "amer", "anz");
+        List<BatchInputs.Row> rows = IntStream.range(0, regions.size())
+                .mapToObj(i -> new BatchInputs.Row(i + 1, Map.of("dataset", regions.get(i) + ".csv"))).toList();
+        engine.applyTemplate("""
+                apiVersion: v1
+                kind: SessionTemplate
+                metadata:
+                  name: region-summary
+                spec:
+                  agents:
+                    - name: reference
+                  starting_prompt: '$ echo summary of {{dataset}}: ok'
+                  parameters:
+                    - name: dataset
+                """);
+        String batch = engine.submitBatch(new BatchRequest("region-summary", null, rows, 2, 1, null, List.of())).batch().id();
+        await(() -> engine.batch(batch).batch().finished());
     }
 
     private static Node lookup(ConsoleWindow w, String id) {
