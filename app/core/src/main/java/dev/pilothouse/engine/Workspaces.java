@@ -57,7 +57,7 @@ public final class Workspaces {
                 throw new InvalidInputException("'" + p + "' is a folder; list it, or name a file", "path");
             }
             byte[] bytes = f.read(p, offset, maxBytes);
-            long size = Math.max(f.stat(p).size(), offset + bytes.length);
+            long size = Math.max(e.size(), offset + bytes.length); // a file that grew since the stat is read to here
             return TextPage.of(p.toString(), offset, size, bytes);
         });
     }
