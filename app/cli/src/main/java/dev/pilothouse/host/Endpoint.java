@@ -78,7 +78,7 @@ record Endpoint(long pid, int port, EngineHost.Kind kind, String build, Instant 
     }
 
     boolean alive() {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid).map(dev.pilothouse.runtime.Processes::running).orElse(false);
     }
 
     /** The data dir's secret, made (owner-only) by the first engine that needs it. */

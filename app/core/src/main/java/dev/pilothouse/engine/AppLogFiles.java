@@ -91,7 +91,7 @@ public final class AppLogFiles {
         for (int i = 0; i < oldestFirst.size() - keep; i++) {
             String process = oldestFirst.get(i);
             Long pid = pids.get(process);
-            if (pid != null && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            if (pid != null && ProcessHandle.of(pid).map(dev.pilothouse.runtime.Processes::running).orElse(false)) {
                 continue; // still writing it (or its pid was reused: kept one round longer)
             }
             for (Path f : byProcess.get(process)) {

@@ -43,27 +43,11 @@ final class Owner {
                 return OPEN_IN_THIS_PROCESS.contains(owner);
             }
             long start = Long.parseLong(parts[1]);
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> !zombie(p.pid()))
+            return ProcessHandle.of(pid).filter(dev.pilothouse.runtime.Processes::running)
                     .map(p -> p.info().startInstant().map(i -> i.toEpochMilli() == start).orElse(true))
                     .orElse(false);
         } catch (NumberFormatException e) {
             return false;
-        }
-    }
-
-    /**
-     * A process killed but not yet reaped by its parent (state Z in /proc/PID/stat): isAlive()
-     * still says true, yet it will never finish its work. An engine killed with -9 whose parent
-     * had not waited for it yet left its sessions BUSY under the next engine (MultiProcessIT).
-     */
-    static boolean zombie(long pid) {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
-            int close = stat.lastIndexOf(')'); // the command name may hold spaces and parentheses
-            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
-            return state == 'Z' || state == 'X';
-        } catch (java.io.IOException | RuntimeException e) {
-            return false; // no /proc (not Linux), or gone: isAlive() decides
         }
     }
 }

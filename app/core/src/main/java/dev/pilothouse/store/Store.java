@@ -937,7 +937,7 @@ public final class Store implements AutoCloseable {
             try {
                 List<String> lines = Files.readAllLines(dir.resolve(OWNER));
                 long pid = Long.parseLong(lines.get(0).substring(4).trim());
-                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(dev.pilothouse.runtime.Processes::running).orElse(false)) {
                     String cmd = lines.size() > 1 ? lines.get(1).substring(Math.min(8, lines.get(1).length())) : "?";
                     if (cmd.length() > 120) {
                         cmd = cmd.substring(0, 117) + "...";

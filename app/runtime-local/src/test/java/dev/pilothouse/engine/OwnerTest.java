@@ -20,8 +20,10 @@ class OwnerTest {
                     .until(() -> parent.toHandle().children().findFirst().orElse(null), c -> c != null);
             long start = child.info().startInstant().orElse(Instant.EPOCH).toEpochMilli();
             String owner = child.pid() + ":" + start + ":deadbeef";
-            await().atMost(Duration.ofSeconds(30)).until(() -> Owner.zombie(child.pid()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> dev.pilothouse.runtime.Processes.zombie(child.pid()));
             assertThat(child.isAlive()).as("the JDK still counts a zombie alive").isTrue();
+            assertThat(dev.pilothouse.runtime.Processes.running(child)).as("but it no longer runs").isFalse();
+            assertThat(dev.pilothouse.runtime.Processes.running(parent.toHandle())).isTrue();
             assertThat(Owner.alive(owner)).isFalse();
 
             String parentOwner = parent.pid() + ":" + parent.toHandle().info().startInstant().orElseThrow().toEpochMilli()

@@ -8,6 +8,7 @@ import dev.pilothouse.runtime.CopyProgress;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.runtime.Processes;
 import dev.pilothouse.runtime.RuntimeEvent;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
@@ -304,7 +305,7 @@ public final class LocalRuntime implements SessionRuntime {
                     }
                 }
             }
-            List<ProcessHandle> alive = targets.values().stream().filter(ProcessHandle::isAlive).toList();
+            List<ProcessHandle> alive = targets.values().stream().filter(Processes::running).toList();
             if (alive.isEmpty()) {
                 // one more look at the groups: a member forked just before its parent ended is stopped too
                 if (confirming && !added) {
@@ -334,7 +335,7 @@ public final class LocalRuntime implements SessionRuntime {
                 // look again: the deadline, and members that appeared
             } catch (InterruptedException e) {
                 // asked to stop waiting: no grace period left, and the interrupt is kept for the caller
-                targets.values().stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+                targets.values().stream().filter(Processes::running).forEach(ProcessHandle::destroyForcibly);
                 groups.forEach(g -> ProcessGroups.signal(g, "KILL"));
                 Thread.currentThread().interrupt();
                 return;

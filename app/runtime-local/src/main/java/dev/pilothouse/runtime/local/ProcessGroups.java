@@ -1,5 +1,6 @@
 package dev.pilothouse.runtime.local;
 
+import dev.pilothouse.runtime.Processes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,14 +48,14 @@ final class ProcessGroups {
      */
     static void awaitLeader(ProcessHandle p, long maxMillis) {
         long deadline = System.nanoTime() + maxMillis * 1_000_000;
-        while (p.isAlive() && of(p.pid()).orElse(p.pid()) != p.pid() && System.nanoTime() < deadline) {
+        while (Processes.running(p) && of(p.pid()).orElse(p.pid()) != p.pid() && System.nanoTime() < deadline) {
             java.util.concurrent.locks.LockSupport.parkNanos(200_000);
         }
     }
 
     /** The live members of a group. */
     static List<ProcessHandle> members(long group) {
-        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+        return ProcessHandle.allProcesses().filter(Processes::running)
                 .filter(h -> of(h.pid()).orElse(-1) == group).toList();
     }
 

@@ -3,6 +3,7 @@ package dev.pilothouse.runtime.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.Processes;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ record RunRecord(String agent, long pid, Instant processStart, int port, String 
         if (pid == LAUNCHING) {
             return launchedProcess();
         }
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(this::sameProcess);
+        return ProcessHandle.of(pid).filter(Processes::running).filter(this::sameProcess);
     }
 
     /**
