@@ -1,11 +1,11 @@
 package dev.pilothouse.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.Workspaces;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.workspace.FileJson;
 import dev.pilothouse.workspace.FileEntry;
 import dev.pilothouse.workspace.Tarballs;
 import dev.pilothouse.workspace.Trees;
@@ -35,16 +35,6 @@ final class WorkspaceCommands {
     private WorkspaceCommands() {
     }
 
-    static ObjectNode json(FileEntry e) {
-        ObjectNode n = Json.object().put("path", e.path()).put("name", e.name())
-                .put("type", e.type().name().toLowerCase(Locale.ROOT)).put("size", e.size())
-                .put("modified_at", e.modified() == null ? null : e.modified().toString());
-        if (e.target() != null) {
-            n.put("target", e.target());
-        }
-        return n;
-    }
-
     @Command(name = "files", description = "List a session's workspace (a folder's entries, or one file's)")
     static final class ListFiles extends EngineCommand {
         @Parameters(index = "0", paramLabel = "SESSION")
@@ -60,7 +50,7 @@ final class WorkspaceCommands {
             List<FileEntry> entries = top.directory() ? w.list(ref, path) : List.of(top);
             if (o.structured()) {
                 var a = Json.MAPPER.createArrayNode();
-                entries.forEach(f -> a.add(json(f)));
+                entries.forEach(f -> a.add(FileJson.entry(f)));
                 o.json(a);
                 return 0;
             }

@@ -16,6 +16,7 @@ import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.engine.SendResult;
 import dev.pilothouse.engine.TemplateUse;
 import dev.pilothouse.engine.UpdateRequest;
+import dev.pilothouse.engine.WorkspaceOperations;
 import dev.pilothouse.errors.ConflictException;
 import dev.pilothouse.errors.DuplicateException;
 import dev.pilothouse.errors.InvalidInputException;
@@ -370,6 +371,15 @@ public final class ApiEngine implements EngineOperations {
         return v;
     }
 
+    OkHttpClient http() {
+        return http;
+    }
+
+    @Override
+    public WorkspaceOperations workspaces() {
+        return new ApiWorkspaces(this);
+    }
+
     // ---- batches -------------------------------------------------------------------------
 
     @Override
@@ -713,19 +723,19 @@ public final class ApiEngine implements EngineOperations {
         return base.newBuilder().addPathSegments("api/v0").addPathSegment(resource);
     }
 
-    private HttpUrl.Builder sessionUrl(String ref) {
+    HttpUrl.Builder sessionUrl(String ref) {
         return url("sessions").addPathSegment(ref).addQueryParameter("context", context);
     }
 
-    private Request.Builder request(HttpUrl u) {
+    Request.Builder request(HttpUrl u) {
         return new Request.Builder().url(u).header("Authorization", "Bearer " + token);
     }
 
-    private JsonNode get(HttpUrl.Builder u) {
+    JsonNode get(HttpUrl.Builder u) {
         return call("GET", u.build(), null, null);
     }
 
-    private JsonNode call(String method, HttpUrl u, JsonNode body, Long ifMatch) {
+    JsonNode call(String method, HttpUrl u, JsonNode body, Long ifMatch) {
         Request.Builder b = request(u).header("Accept", "application/json");
         if (ifMatch != null) {
             b.header("If-Match", "\"" + ifMatch + "\"");
@@ -740,7 +750,7 @@ public final class ApiEngine implements EngineOperations {
     }
 
     /** The server's error answer as the engine's own exception, with its words. */
-    private void check(Response r) throws IOException {
+    void check(Response r) throws IOException {
         if (r.isSuccessful()) {
             return;
         }
@@ -776,7 +786,7 @@ public final class ApiEngine implements EngineOperations {
         };
     }
 
-    private OperationFailedException unreachable(IOException e) {
+    OperationFailedException unreachable(IOException e) {
         return new OperationFailedException("cannot reach pilothouse serve at " + url() + ": " + e.getMessage()
                 + "; is it still running?", e);
     }

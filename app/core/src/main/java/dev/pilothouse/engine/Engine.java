@@ -540,6 +540,7 @@ public final class Engine implements EngineOperations {
     }
 
     /** A session's workspace as files: the workspace browser. */
+    @Override
     public Workspaces workspaces() {
         return new Workspaces(this);
     }

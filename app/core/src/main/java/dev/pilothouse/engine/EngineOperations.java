@@ -81,6 +81,9 @@ public interface EngineOperations extends AutoCloseable {
 
     Session purge(String ref);
 
+    /** A session's workspace as files: the workspace browser (docs/workspace.md). */
+    WorkspaceOperations workspaces();
+
     /** Every batch, newest first, with its rows counted by status (docs/batches.md). */
     List<BatchSummary> batches();
 

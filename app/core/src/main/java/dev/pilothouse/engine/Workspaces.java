@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -25,7 +26,7 @@ import java.util.function.Function;
  * what and where but never the content. Reading needs no lock: an agent may be writing the same
  * files, as it would while an operator looks with {@code ls}.
  */
-public final class Workspaces {
+public final class Workspaces implements WorkspaceOperations {
     private static final Logger log = LoggerFactory.getLogger(Workspaces.class);
 
     private final Engine engine;
@@ -34,15 +35,18 @@ public final class Workspaces {
         this.engine = engine;
     }
 
+    @Override
     public FileEntry stat(String ref, String path) {
         return read(ref, f -> f.stat(WorkspacePath.of(path)));
     }
 
+    @Override
     public List<FileEntry> list(String ref, String dir) {
         return read(ref, f -> f.list(WorkspacePath.of(dir)));
     }
 
     /** A page of a file as text (a binary file says so, with no text). */
+    @Override
     public TextPage text(String ref, String path, long offset, int maxBytes) {
         if (offset < 0) {
             throw new InvalidInputException("offset " + offset + " is negative; pages start at 0", "offset");
@@ -56,6 +60,12 @@ public final class Workspaces {
             if (e.type() != FileEntry.Type.FILE && e.type() != FileEntry.Type.LINK) {
                 throw new InvalidInputException("'" + p + "' is a folder; list it, or name a file", "path");
             }
+            if (e.type() == FileEntry.Type.LINK) {
+                // a link's own size is not its file's: one byte more than the page says whether more follows
+                byte[] read = f.read(p, offset, maxBytes + 1);
+                byte[] bytes = read.length > maxBytes ? Arrays.copyOf(read, maxBytes) : read;
+                return TextPage.of(p.toString(), offset, offset + read.length, bytes);
+            }
             byte[] bytes = f.read(p, offset, maxBytes);
             long size = Math.max(e.size(), offset + bytes.length); // a file that grew since the stat is read to here
             return TextPage.of(p.toString(), offset, size, bytes);
@@ -63,6 +73,7 @@ public final class Workspaces {
     }
 
     /** A file's bytes, whole. */
+    @Override
     public void copyTo(String ref, String path, OutputStream out) {
         read(ref, f -> {
             f.copyTo(WorkspacePath.of(path), out);
@@ -71,6 +82,7 @@ public final class Workspaces {
     }
 
     /** A file or folder as a gzip'd tar. */
+    @Override
     public void archive(String ref, String path, OutputStream out) {
         read(ref, f -> {
             f.archive(WorkspacePath.of(path), out);
@@ -79,6 +91,7 @@ public final class Workspaces {
     }
 
     /** Stores a file in the workspace (replacing one). */
+    @Override
     public FileEntry upload(String ref, String path, InputStream content) {
         WorkspacePath p = WorkspacePath.of(path);
         return change(ref, "upload", p, f -> {
@@ -88,6 +101,7 @@ public final class Workspaces {
     }
 
     /** Unpacks a gzip'd tar into a folder of the workspace; returns the entries written. */
+    @Override
     public int extract(String ref, String dir, InputStream tarGz) {
         WorkspacePath p = WorkspacePath.of(dir);
         return change(ref, "extract", p, f -> {
@@ -97,6 +111,7 @@ public final class Workspaces {
     }
 
     /** Deletes a file, link, or (recursive) folder; returns the entries removed. */
+    @Override
     public int delete(String ref, String path, boolean recursive) {
         WorkspacePath p = WorkspacePath.of(path);
         return change(ref, "delete", p, f -> {

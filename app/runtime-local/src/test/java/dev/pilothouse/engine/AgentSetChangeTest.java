@@ -5,6 +5,7 @@ import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.Processes;
 import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Phase;
@@ -87,7 +88,7 @@ class AgentSetChangeTest extends EngineTestBase {
 
         assertThat(removed.state()).isEqualTo(SessionState.READY);
         assertThat(names(removed)).containsExactly("reference");
-        assertThat(predictorTree).as("the removed agent's processes").noneMatch(ProcessHandle::isAlive);
+        assertThat(predictorTree).as("the removed agent's processes").noneMatch(Processes::running);
         assertThat(runtime.pids(s.id())).hasSize(1);
         assertThat(Files.readString(workspace.resolve("notes.txt"))).isEqualTo("day-one\n");
         assertThatThrownBy(() -> engine.send("day-two", "ml-predictor", "hello", null))

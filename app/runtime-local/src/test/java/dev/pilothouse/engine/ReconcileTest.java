@@ -1,5 +1,6 @@
 package dev.pilothouse.engine;
 
+import dev.pilothouse.runtime.Processes;
 import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Phase;
@@ -84,7 +85,7 @@ class ReconcileTest extends EngineTestBase {
 
         Engine next = openEngine("bob");
         next.reconcile();
-        await().atMost(Duration.ofSeconds(30)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !ProcessHandle.of(pid).map(Processes::running).orElse(false));
         assertThat(run.resolve("reference.stopping.json")).doesNotExist();
         assertThat(next.session("half-paused").state()).isEqualTo(SessionState.IDLE);
         assertThat(next.resume("half-paused").state()).isEqualTo(SessionState.READY);

@@ -4,6 +4,7 @@ import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.Processes;
 import dev.pilothouse.runtime.local.LocalRuntime;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
@@ -76,7 +77,7 @@ class SessionLifecycleTest extends EngineTestBase {
         assertThat(paused.state()).isEqualTo(SessionState.IDLE);
         assertThat(paused.phase()).isEqualTo(Phase.PAUSED);
         assertThat(runtime.pids(s.id())).isEmpty();
-        assertThat(ProcessHandle.of(pids.get(0)).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(pids.get(0)).map(Processes::running).orElse(false)).isFalse();
         assertThat(runtime.workspace(s.id()).resolve("state.txt")).exists();
 
         Session resumed = engine.resume("beta");

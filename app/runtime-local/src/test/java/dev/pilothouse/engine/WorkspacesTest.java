@@ -100,6 +100,17 @@ class WorkspacesTest extends EngineTestBase {
             all.append(p.text());
         }
         assertThat(all.toString()).isEqualTo(text);
+
+        // through a link, every page is read too, though the link's own size says nothing of the file's
+        Files.createSymbolicLink(ws.resolve("latest.txt"), Path.of("accents.txt"));
+        StringBuilder linked = new StringBuilder();
+        int pages = 0;
+        for (TextPage p = null; p == null || !p.last(); pages++) {
+            p = files.text("browsed", "latest.txt", p == null ? 0 : p.nextOffset(), 101);
+            linked.append(p.text());
+        }
+        assertThat(linked.toString()).isEqualTo(text);
+        assertThat(pages).isEqualTo(20);
         assertThatThrownBy(() -> files.text("browsed", "src", 0, 100)).isInstanceOf(InvalidInputException.class)
                 .hasMessage("'src' is a folder; list it, or name a file");
         assertThatThrownBy(() -> files.text("browsed", "README.md", 0, 0)).isInstanceOf(InvalidInputException.class);

@@ -104,6 +104,7 @@ public final class ApiServer implements AutoCloseable {
             sessions.register(config.routes);
             MessagesApi.register(config.routes);
             logs.register(config.routes);
+            FilesApi.register(config.routes);
             watch.register(config.routes);
             OrpheusApi.register(config.routes);
             Errors.register(config.routes, options.maxBodyBytes());

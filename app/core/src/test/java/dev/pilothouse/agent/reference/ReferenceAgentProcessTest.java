@@ -2,6 +2,7 @@ package dev.pilothouse.agent.reference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.runtime.Processes;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -138,7 +139,7 @@ class ReferenceAgentProcessTest {
         Replies.assertDone(reply, CommandRunner.TIMEOUT_EXIT_CODE);
         long child = Long.parseLong(Files.readString(workspace.resolve("child.pid")).strip());
         await().atMost(Duration.ofSeconds(60))
-                .until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
+                .until(() -> ProcessHandle.of(child).map(p -> !Processes.running(p)).orElse(true));
     }
 
     @Test
@@ -183,7 +184,7 @@ class ReferenceAgentProcessTest {
 
         assertThat(agent.awaitExit()).isZero();
         await().atMost(Duration.ofSeconds(60))
-                .until(() -> ProcessHandle.of(shell).map(p -> !p.isAlive()).orElse(true));
+                .until(() -> ProcessHandle.of(shell).map(p -> !Processes.running(p)).orElse(true));
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.pilothouse.runtime.local;
 
 import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.runtime.LogLine;
+import dev.pilothouse.runtime.LogOptions;
+import dev.pilothouse.runtime.Processes;
 import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
@@ -8,9 +11,6 @@ import dev.pilothouse.testing.Fixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.pilothouse.runtime.LogLine;
-import dev.pilothouse.runtime.LogOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -189,6 +189,6 @@ class LocalRuntimeTest {
         stopper.interrupt();
         await().atMost(Duration.ofSeconds(10)).until(() -> !stopper.isAlive());
         assertThat(flagKept.get()).as("the interrupt flag is restored").isTrue();
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !Processes.running(p)).orElse(true));
     }
 }
