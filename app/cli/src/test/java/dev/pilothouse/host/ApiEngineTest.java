@@ -97,6 +97,40 @@ class ApiEngineTest {
     }
 
     @Test
+    void aWorkspaceIsBrowsedThroughTheApiAsInProcess() throws java.io.IOException {
+        Session s = remote.create(CreateRequest.of("remote-files", "reference"), null, null).session();
+        dev.pilothouse.engine.WorkspaceOperations files = remote.workspaces();
+        byte[] blob = new byte[2 * 1024 * 1024]; // above the JSON body limit: an upload is not bound by it
+        new java.util.Random(3).nextBytes(blob);
+        assertThat(files.upload("remote-files", "in/blob.bin", new java.io.ByteArrayInputStream(blob)).size())
+                .isEqualTo(blob.length);
+        java.nio.file.Files.writeString(Path.of(engine.volumeLocation(s)).resolve("in/readme.txt"), "hello");
+
+        // times travel in JSON to the millisecond
+        assertThat(files.list("remote-files", "in")).usingRecursiveComparison().ignoringFields("modified")
+                .isEqualTo(engine.workspaces().list("remote-files", "in"));
+        assertThat(files.stat("remote-files", "in/readme.txt").modified()).isEqualTo(engine.workspaces()
+                .stat("remote-files", "in/readme.txt").modified().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(files.stat("remote-files", "in").directory()).isTrue();
+        assertThat(files.text("remote-files", "in/readme.txt", 0, 1024).text()).isEqualTo("hello");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        files.copyTo("remote-files", "in/blob.bin", out);
+        assertThat(out.toByteArray()).isEqualTo(blob);
+
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        files.archive("remote-files", "in", tar);
+        assertThat(files.extract("remote-files", "copy", new java.io.ByteArrayInputStream(tar.toByteArray())))
+                .isEqualTo(3); // in/, in/blob.bin, in/readme.txt
+        assertThat(engine.workspaces().text("remote-files", "copy/in/readme.txt", 0, 100).text()).isEqualTo("hello");
+        assertThat(files.delete("remote-files", "copy", true)).isEqualTo(4);
+        assertThatThrownBy(() -> files.stat("remote-files", "copy")).isInstanceOf(dev.pilothouse.errors.NotFoundException.class);
+        assertThatThrownBy(() -> files.list("remote-files", "../up")).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("'..' is not accepted");
+        assertThat(engine.events("remote-files", 0, 1000)).filteredOn(e -> e.kind().equals("workspace"))
+                .extracting(e -> e.actor()).containsExactly("desk", "desk", "desk");
+    }
+
+    @Test
     void templatesAreTheEnginesAndASessionSavedAsATemplateOverTheApiIsStoredAsShown() {
         String yaml = """
                 apiVersion: v1

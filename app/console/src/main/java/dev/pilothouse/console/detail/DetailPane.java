@@ -2,6 +2,7 @@ package dev.pilothouse.console.detail;
 
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.console.Console;
+import dev.pilothouse.console.files.FilesPane;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Session;
 import javafx.scene.control.Label;
@@ -12,8 +13,8 @@ import javafx.scene.layout.StackPane;
 import java.util.List;
 
 /**
- * The right side of the main window: the selected session in five tabs (Overview, State,
- * Conversation, Logs, Events), kept current as new versions of it arrive.
+ * The right side of the main window: the selected session in six tabs (Overview, State,
+ * Conversation, Logs, Events, Files), kept current as new versions of it arrive.
  */
 public final class DetailPane extends StackPane {
     private final Console console;
@@ -24,6 +25,7 @@ public final class DetailPane extends StackPane {
     private final ConversationPane conversation;
     private final LogsPane logs;
     private final EventsPane events = new EventsPane();
+    private final FilesPane files;
     private Session shown;
     private long auditLoadedAfter;
 
@@ -33,10 +35,13 @@ public final class DetailPane extends StackPane {
         this.overview = new OverviewPane(console);
         this.conversation = new ConversationPane(console);
         this.logs = new LogsPane(console);
+        this.files = new FilesPane(console);
         tabs.setId("detail-tabs");
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
+        Tab filesTab = tab("Files", files);
         tabs.getTabs().addAll(tab("Overview", overview), tab("State", state), tab("Conversation", conversation),
-                tab("Logs", logs), tab("Events", events));
+                tab("Logs", logs), tab("Events", events), filesTab);
+        filesTab.selectedProperty().addListener((o, was, on) -> files.setActive(on));
         empty.getStyleClass().add("muted");
         getChildren().addAll(tabs, empty);
         tabs.setVisible(false);
@@ -48,7 +53,7 @@ public final class DetailPane extends StackPane {
         return t;
     }
 
-    /** Selects the tab at {@code index} (0 Overview … 4 Events). */
+    /** Selects the tab at {@code index} (0 Overview … 5 Files). */
     public void selectTab(int index) {
         tabs.getSelectionModel().select(index);
     }
@@ -88,6 +93,7 @@ public final class DetailPane extends StackPane {
         state.show(s, previous);
         conversation.show(s, previous);
         logs.show(s, previous);
+        files.show(s);
         loadAudit(s, previous == null);
     }
 
@@ -114,6 +120,10 @@ public final class DetailPane extends StackPane {
     /** Sends the text in the conversation's box (Ctrl+Enter does the same inside it). */
     public void sendMessage() {
         conversation.send();
+    }
+
+    public FilesPane files() {
+        return files;
     }
 
     public StateDiagram diagram() {

@@ -299,7 +299,7 @@ public final class MainController {
         keys.put(KeyCombination.keyCombination("F1"), this::toggleShortcuts);
         keys.put(KeyCombination.keyCombination("Shortcut+Shift+N"), () -> notifications.toggle());
         keys.put(KeyCombination.keyCombination("Shortcut+L"), () -> table.requestFocus());
-        for (int i = 1; i <= 5; i++) {
+        for (int i = 1; i <= 6; i++) {
             int tab = i - 1;
             keys.put(KeyCombination.keyCombination("Shortcut+" + i), () -> detail.selectTab(tab));
         }
