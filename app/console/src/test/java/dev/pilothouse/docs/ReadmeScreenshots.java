@@ -57,6 +57,11 @@ public final class ReadmeScreenshots {
         await(() -> fx(() -> window.controller().shownRows().size() >= 6));
 
         Session report = engine.session("q4-report");
+        Path workspace = Path.of(engine.volumeLocation(report));
+        Files.createDirectories(workspace.resolve("data"));
+        Files.writeString(workspace.resolve("data/q4.csv"), "region,revenue\nnorth,1200\nsouth,950\n");
+        Files.writeString(workspace.resolve("report.md"), "# Q4 revenue\n\nNorth leads with 1,200; south follows with 950.\n\n"
+                + "| region | revenue |\n|---|---|\n| north | 1200 |\n| south | 950 |\n");
         fx(() -> {
             window.controller().select(report.id());
             window.controller().detail().selectTab(0);
@@ -100,6 +105,25 @@ public final class ReadmeScreenshots {
             });
             settle();
             shoot(lookup(window, "#detail"), out.resolve("log-viewer-" + theme + ".png"));
+
+            // the workspace browser: a folder's entries and a file read as text
+            fx(() -> {
+                window.controller().detail().selectTab(5);
+                return null;
+            });
+            await(() -> fx(() -> ((TableView<?>) lookup(window, "#files-table")).getItems().size() >= 3));
+            fx(() -> {
+                TableView<?> files = (TableView<?>) lookup(window, "#files-table");
+                for (int i = 0; i < files.getItems().size(); i++) {
+                    if (files.getItems().get(i).toString().contains("report.md")) {
+                        files.getSelectionModel().select(i);
+                    }
+                }
+                return null;
+            });
+            await(() -> fx(() -> !((javafx.scene.control.TextArea) lookup(window, "#file-text")).getText().isEmpty()));
+            settle();
+            shoot(lookup(window, "#detail"), out.resolve("files-" + theme + ".png"));
 
             fx(() -> {
                 window.controller().detail().selectTab(0);
