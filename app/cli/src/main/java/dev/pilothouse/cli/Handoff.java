@@ -19,7 +19,7 @@ final class Handoff {
             "sessions list", "sessions create", "sessions show", "sessions update", "sessions remix",
             "sessions pause", "sessions resume", "sessions retry", "sessions delete", "sessions purge",
             "sessions send", "sessions messages", "sessions events", "sessions logs", "sessions orphans",
-            "sessions files", "sessions cp", "sessions rm",
+            "sessions files", "sessions cp", "sessions rm", "sessions trace", "sessions requests",
             "templates apply", "templates list", "templates show", "templates export", "templates delete",
             "schedules create", "schedules list", "schedules show", "schedules pause", "schedules resume",
             "schedules delete",

@@ -37,7 +37,8 @@ import java.util.Map;
                 SessionsCommand.Resume.class, SessionsCommand.Retry.class, SessionsCommand.Delete.class,
                 SessionsCommand.Purge.class, SessionsCommand.Send.class, SessionsCommand.Messages.class,
                 SessionsCommand.Events.class, SessionsCommand.Logs.class, SessionsCommand.Orphans.class,
-                WorkspaceCommands.ListFiles.class, WorkspaceCommands.Cp.class, WorkspaceCommands.Rm.class})
+                WorkspaceCommands.ListFiles.class, WorkspaceCommands.Cp.class, WorkspaceCommands.Rm.class,
+                TraceCommands.Trace.class, TraceCommands.Requests.class})
 final class SessionsCommand {
 
     /** Options shared by create and remix for the session's settings. */

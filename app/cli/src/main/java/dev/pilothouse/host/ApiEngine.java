@@ -31,6 +31,8 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.session.TraceEvent;
+import dev.pilothouse.session.TraceJson;
 import dev.pilothouse.session.SessionJson;
 import dev.pilothouse.session.SessionState;
 import dev.pilothouse.template.StoredTemplate;
@@ -369,6 +371,14 @@ public final class ApiEngine implements EngineOperations {
                     + s.name() + "' is now");
         }
         return v;
+    }
+
+    @Override
+    public List<TraceEvent> trace(String ref, long replyId) {
+        List<TraceEvent> out = new ArrayList<>();
+        get(sessionUrl(ref).addPathSegment("messages").addPathSegment(Long.toString(replyId)).addPathSegment("trace"))
+                .path("items").forEach(e -> out.add(TraceJson.eventFrom(replyId, e)));
+        return out;
     }
 
     OkHttpClient http() {

@@ -30,6 +30,7 @@ import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.runtime.RuntimeProvider;
 import dev.pilothouse.schedule.Schedule;
 import dev.pilothouse.schedule.StartTimes;
+import dev.pilothouse.session.AgentRequest;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Phase;
@@ -37,6 +38,7 @@ import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.TraceEvent;
 import dev.pilothouse.session.Validation;
 import dev.pilothouse.store.Store;
 import dev.pilothouse.store.StoreTx;
@@ -450,6 +452,35 @@ public final class Engine implements EngineOperations {
         int n = pageSize(limit);
         Session s = session(ref);
         return store.read(tx -> tx.messages(s.id(), afterId, beforeId, n));
+    }
+
+    /** The events a reply's agent streamed, with their times (issue 15, item 4). */
+    @Override
+    public List<TraceEvent> trace(String ref, long replyId) {
+        Session s = session(ref);
+        return store.read(tx -> {
+            List<Message> m = tx.messages(s.id(), replyId - 1, null, 1);
+            if (m.isEmpty() || m.get(0).id() != replyId) {
+                throw new NotFoundException("session '" + s.name() + "' has no message #" + replyId
+                        + "; `sessions messages " + s.name() + "` lists them");
+            }
+            if (m.get(0).role() != Message.Role.AGENT) {
+                throw new InvalidInputException("message #" + replyId + " of '" + s.name() + "' was sent to an agent, "
+                        + "not a reply: a trace belongs to a reply", "message");
+            }
+            return tx.trace(replyId);
+        });
+    }
+
+    /** Every request to the session's agents (or one agent's) and how it went, oldest first. */
+    public List<AgentRequest> requests(String ref, String agent) {
+        Session s = session(ref);
+        if (agent != null && s.agents().stream().noneMatch(a -> a.name().equals(agent))) {
+            throw new InvalidInputException("session '" + s.name() + "' has no agent '" + agent + "'; its agents: "
+                    + String.join(", ", s.agents().stream().map(SessionAgent::name).toList()), "agent");
+        }
+        return store.read(tx -> RequestLog.of(tx.messages(s.id(), 0, null, Integer.MAX_VALUE),
+                tx.traceSummaries(s.id()), agent));
     }
 
     public int countMessages(String ref) {

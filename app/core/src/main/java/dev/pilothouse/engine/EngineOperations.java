@@ -11,6 +11,7 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.session.TraceEvent;
 import dev.pilothouse.template.StoredTemplate;
 
 import java.util.List;
@@ -43,6 +44,9 @@ public interface EngineOperations extends AutoCloseable {
     List<Message> messages(String ref, long afterId, Long beforeId, int limit);
 
     List<AuditEvent> events(String ref, long afterId, int limit);
+
+    /** The events a reply's agent streamed, with their times; empty for a reply stored before traces were kept. */
+    List<TraceEvent> trace(String ref, long replyId);
 
     LogSubscription logs(String ref, String agent, LogOptions options, Consumer<List<LogLine>> sink);
 

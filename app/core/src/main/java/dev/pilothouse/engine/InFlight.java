@@ -70,6 +70,8 @@ final class InFlight {
         /** Who sent the message: the audit trail names them for its transitions. */
         final String actor;
         final AgentClient.Exchange exchange = new AgentClient.Exchange();
+        /** Every event the agent streams, stamped on arrival: kept with the reply. */
+        final ReplyTrace trace = new ReplyTrace(System.nanoTime());
         /** How the exchange ended, set by the sending thread; read under the session's lock. */
         volatile Outcome outcome;
         /** Set once the reply is stored (under the session's lock), by whichever thread did it. */

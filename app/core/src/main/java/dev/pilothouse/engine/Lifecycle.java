@@ -431,6 +431,7 @@ final class Lifecycle {
             AgentEndpoint endpoint = runtime.endpoint(id, agent);
             AgentClient.Reply r = engine.agentClient().send(endpoint, Long.toString(reply.sent.id()), id, content, timeout,
                     reply.exchange, ev -> {
+                        reply.trace.add(ev, System.nanoTime());
                         if (hold) {
                             synchronized (held) {
                                 held.add(ev);
@@ -601,6 +602,9 @@ final class Lifecycle {
     /** Stores a (checked) reply with the audit events of its guardrails' hits. */
     private static Message insertReply(StoreTx tx, InFlight.Reply reply, Message m, Instant at) {
         Message stored = tx.insertMessage(m);
+        // the events' text only where the reply is stored as it came: guardrails that changed it keep it out
+        boolean asItCame = reply.replyVerdict == null || reply.replyVerdict instanceof Verdict.Allowed;
+        tx.insertTrace(reply.trace.events(stored.id(), asItCame));
         SessionGuardrails.audit(tx, reply.sessionId, at, Engine.ENGINE_ACTOR, reply.replyVerdict, "reply #" + stored.id()
                 + " from agent '" + reply.agent + "'");
         return stored;

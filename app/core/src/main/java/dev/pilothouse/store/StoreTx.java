@@ -2,6 +2,7 @@ package dev.pilothouse.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.agent.AgentJson;
 import dev.pilothouse.errors.ConflictException;
 import dev.pilothouse.errors.InvalidInputException;
@@ -15,7 +16,9 @@ import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
 import dev.pilothouse.session.StateMachine;
+import dev.pilothouse.session.TraceEvent;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
@@ -674,6 +677,40 @@ public final class StoreTx {
     public int countMessages(String sessionId) {
         return h.createQuery("SELECT COUNT(*) FROM messages WHERE session_id = :s").bind("s", sessionId)
                 .mapTo(Integer.class).one();
+    }
+
+    /** Keeps a reply's trace: the events its agent streamed, with their times. */
+    public void insertTrace(List<TraceEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        PreparedBatch b = h.prepareBatch("INSERT INTO reply_events (message_id, seq, at_ms, "
+                + "type, stream, chars, text, exit_code) VALUES (:m, :seq, :at, :type, :stream, :chars, :text, :exit)");
+        for (TraceEvent e : events) {
+            b.bind("m", e.messageId()).bind("seq", e.seq()).bind("at", e.atMillis()).bind("type", e.type().name())
+                    .bind("stream", e.stream()).bind("chars", e.chars()).bind("text", e.text())
+                    .bind("exit", e.exitCode()).add();
+        }
+        b.execute();
+    }
+
+    /** A reply's trace in arrival order (empty for a reply stored before traces were kept). */
+    public List<TraceEvent> trace(long messageId) {
+        return h.createQuery("SELECT * FROM reply_events WHERE message_id = :m ORDER BY seq").bind("m", messageId)
+                .map((rs, ctx) -> new TraceEvent(rs.getLong("message_id"), rs.getInt("seq"), rs.getLong("at_ms"),
+                        AgentEvent.Type.valueOf(rs.getString("type")), rs.getString("stream"), rs.getInt("chars"),
+                        rs.getString("text"), (Integer) rs.getObject("exit_code"))).list();
+    }
+
+    /** For each traced reply of a session: its first event's time and its number of events. */
+    public Map<Long, long[]> traceSummaries(String sessionId) {
+        Map<Long, long[]> out = new HashMap<>();
+        h.createQuery("SELECT e.message_id, MIN(e.at_ms) AS first_ms, COUNT(*) AS n FROM reply_events e "
+                        + "JOIN messages m ON m.id = e.message_id WHERE m.session_id = :s GROUP BY e.message_id")
+                .bind("s", sessionId)
+                .map((rs, ctx) -> new long[]{rs.getLong("message_id"), rs.getLong("first_ms"), rs.getLong("n")})
+                .forEach(r -> out.put(r[0], new long[]{r[1], r[2]}));
+        return out;
     }
 
     /** Copies a conversation into another session, keeping its order and times. */

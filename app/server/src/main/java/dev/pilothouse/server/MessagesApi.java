@@ -8,6 +8,7 @@ import dev.pilothouse.engine.SendResult;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.SessionJson;
+import dev.pilothouse.session.TraceJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -31,6 +32,8 @@ final class MessagesApi {
         r.get("/api/v0/sessions/{id}/messages/count", ctx -> ctx.json(Json.object().put("count",
                 SessionsApi.scoped(ctx).countMessages(ctx.pathParam("id")))));
         r.post("/api/v0/sessions/{id}/messages", MessagesApi::send);
+        r.get("/api/v0/sessions/{id}/messages/{message}/trace", MessagesApi::trace);
+        r.get("/api/v0/sessions/{id}/requests", MessagesApi::requests);
     }
 
     private static void list(Context ctx) {
@@ -112,5 +115,31 @@ final class MessagesApi {
             }
             return stream;
         }
+    }
+
+    /** A reply's trace: every event its agent streamed, with when it arrived. */
+    private static void trace(Context ctx) {
+        Engine e = SessionsApi.scoped(ctx);
+        String session = e.session(ctx.pathParam("id")).id(); // a missing session is the 404 before a bad id's 400
+        long id;
+        try {
+            id = Long.parseLong(ctx.pathParam("message"));
+        } catch (NumberFormatException notANumber) {
+            throw ApiException.badRequest("message '" + ctx.pathParam("message") + "' is not a message id (a whole number, "
+                    + "as GET /api/v0/sessions/{id}/messages gives them)", "message");
+        }
+        ObjectNode n = Json.object().put("message_id", id);
+        ArrayNode items = n.putArray("items");
+        e.trace(session, id).forEach(ev -> items.add(TraceJson.event(ev)));
+        ctx.json(n);
+    }
+
+    /** The session's requests to its agents and how each went. */
+    private static void requests(Context ctx) {
+        ObjectNode n = Json.object();
+        ArrayNode items = n.putArray("items");
+        SessionsApi.scoped(ctx).requests(ctx.pathParam("id"), ctx.queryParam("agent"))
+                .forEach(r -> items.add(TraceJson.request(r)));
+        ctx.json(n);
     }
 }

@@ -39,6 +39,24 @@ class MessagesApiTest extends ApiTestBase {
         Answer none = get("/api/v0/sessions/talk/messages?after=" + last);
         assertThat(none.json().get("items")).isEmpty();
         assertThat(none.json().get("next_after").asLong()).isEqualTo(last); // a poller keeps its place
+
+        // the reply's trace and the request log
+        long reply = a.json().get("reply").get("id").asLong();
+        Answer trace = get("/api/v0/sessions/talk/messages/" + reply + "/trace");
+        assertThat(trace.status()).as(trace.body()).isEqualTo(200);
+        assertThat(trace.json().get("message_id").asLong()).isEqualTo(reply);
+        JsonNode events = trace.json().get("items");
+        assertThat(events.get(events.size() - 1).get("type").asText()).isEqualTo("done");
+        StringBuilder text = new StringBuilder();
+        events.forEach(e -> text.append(e.get("text").isNull() ? "" : e.get("text").asText()));
+        assertThat(text.toString()).isEqualTo(a.json().get("reply").get("content").asText());
+        JsonNode requests = get("/api/v0/sessions/talk/requests?agent=reference").json().get("items");
+        assertThat(requests).hasSize(1);
+        assertThat(requests.get(0).get("reply_id").asLong()).isEqualTo(reply);
+        assertThat(requests.get(0).get("events").asInt()).isEqualTo(events.size());
+        assertThat(get("/api/v0/sessions/talk/messages/x1/trace").status()).isEqualTo(400);
+        assertThat(get("/api/v0/sessions/talk/messages/" + (reply + 100) + "/trace").status()).isEqualTo(404);
+        assertThat(get("/api/v0/sessions/talk/requests?agent=ghost").status()).isEqualTo(400);
     }
 
     @Test
