@@ -99,6 +99,30 @@ class ConversationUiTest extends ConsoleTestBase {
     }
 
     @Test
+    void aReplyOpensIntoItsTraceWithTheTimeOfEachEvent() {
+        sessions("alpha");
+        open("alpha");
+        dev.pilothouse.engine.SendResult sent = engine().send("alpha", null, "$ echo one; sleep 0.2; echo two", null);
+        List<dev.pilothouse.session.TraceEvent> stored = engine().trace("alpha", sent.reply().id());
+        await().atMost(Duration.ofSeconds(15)).until(() -> lookup("#messages .trace-link").queryAll().stream()
+                .anyMatch(Node::isVisible));
+        List<Node> links = lookup("#messages .trace-link").queryAll().stream().filter(Node::isVisible).toList();
+        assertThat(links).as("only replies have a trace").hasSize(1);
+        clickOn(links.get(0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookup("#trace").tryQuery().isPresent()
+                && !lookup("#trace .trace-cell").queryAll().isEmpty());
+        List<String> cells = lookup("#trace .trace-cell").queryAll().stream().map(n -> ((Label) n).getText()).toList();
+        // five cells a row: the time, the gap, the kind, the size, the text; as the engine stored them
+        assertThat(cells).hasSize(5 * stored.size());
+        assertThat(cells.get(0)).isEqualTo(stored.get(0).atMillis() + " ms");
+        assertThat(cells).contains("one⏎", "two⏎", "done (exit 0)");
+        assertThat(((Label) lookup("#trace .muted").query()).getText()).startsWith(stored.size() + " events · first after");
+        snapshot(lookup("#conversation").query(), "console-reply-trace.png");
+        clickOn(lookup("#messages .trace-link").queryAll().stream().filter(Node::isVisible).findFirst().orElseThrow());
+        await().atMost(Duration.ofSeconds(5)).until(() -> lookup("#trace").queryAll().stream().noneMatch(Node::isVisible));
+    }
+
+    @Test
     void aLongStreamingReplyLeavesTheTranscriptReadable() {
         sessions("alpha");
         open("alpha");

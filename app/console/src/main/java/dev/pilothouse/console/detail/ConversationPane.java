@@ -3,36 +3,42 @@ package dev.pilothouse.console.detail;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.model.ConversationModel;
-import dev.pilothouse.session.SessionState;
-import javafx.application.Platform;
-import javafx.scene.control.IndexedCell;
-import javafx.scene.control.ScrollPane;
-import javafx.scene.control.skin.VirtualFlow;
-import javafx.scene.input.MouseEvent;
-import javafx.scene.input.ScrollEvent;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.TraceEvent;
+import javafx.application.Platform;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
+import javafx.scene.control.Hyperlink;
+import javafx.scene.control.IndexedCell;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
+import javafx.scene.control.ScrollPane;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.skin.VirtualFlow;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyEvent;
+import javafx.scene.input.MouseEvent;
+import javafx.scene.input.ScrollEvent;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The Conversation tab: the session's messages (the latest page first loaded, earlier pages on
@@ -58,6 +64,9 @@ final class ConversationPane extends BorderPane implements DetailView {
     private long lastId;
     /** Whether new messages scroll into sight: yes until the operator scrolls up, again once back at the end. */
     private boolean follow = true;
+    /** Replies whose trace is open, and the traces loaded (by reply id). */
+    private final Set<Long> traced = new HashSet<>();
+    private final Map<Long, List<TraceEvent>> traces = new HashMap<>();
 
     ConversationPane(Console console) {
         this.console = console;
@@ -143,6 +152,8 @@ final class ConversationPane extends BorderPane implements DetailView {
         input.setPromptText(ConversationModel.hint(agent.getValue()));
         if (!same) {
             messages.clear();
+            traced.clear();
+            traces.clear();
             lastId = 0;
             follow = true;
             input.setText(model.draft(s.id()));
@@ -337,12 +348,31 @@ final class ConversationPane extends BorderPane implements DetailView {
         return what + " by " + g.guardrail() + (g.kinds().isEmpty() ? "" : ": " + String.join(", ", g.kinds()));
     }
 
-    /** A message as a bubble: who, when, its status, a guardrail's badge, and its text. */
-    static final class MessageCell extends ListCell<Message> {
+    /** Opens or closes a reply's trace, loading it the first time. */
+    private void toggleTrace(Message m) {
+        if (!traced.remove(m.id())) {
+            traced.add(m.id());
+            if (!traces.containsKey(m.id())) {
+                String id = m.sessionId();
+                console.run("load the trace of reply #" + m.id(), () -> console.engine().trace(id, m.id()), events -> {
+                    if (showing(id)) {
+                        traces.put(m.id(), events);
+                        list.refresh();
+                    }
+                });
+            }
+        }
+        list.refresh();
+    }
+
+    /** A message as a bubble: who, when, its status, a guardrail's badge, its text, and for a reply its trace. */
+    final class MessageCell extends ListCell<Message> {
         private final Label header = new Label();
         private final Label badge = new Label();
         private final Label body = new Label();
-        private final VBox bubble = new VBox(4, header, badge, body);
+        private final Hyperlink traceLink = new Hyperlink();
+        private final VBox traceBox = new VBox();
+        private final VBox bubble = new VBox(4, header, badge, body, traceLink, traceBox);
 
         MessageCell() {
             header.getStyleClass().add("message-header");
@@ -354,6 +384,12 @@ final class ConversationPane extends BorderPane implements DetailView {
             badge.setMinHeight(Region.USE_PREF_SIZE);
             badge.setWrapText(true);
             bubble.getStyleClass().add("message");
+            traceLink.getStyleClass().add("trace-link");
+            traceLink.setOnAction(e -> {
+                if (getItem() != null) {
+                    toggleTrace(getItem());
+                }
+            });
             setPrefWidth(0);
             setPadding(new Insets(3, 2, 3, 2));
         }
@@ -394,6 +430,17 @@ final class ConversationPane extends BorderPane implements DetailView {
             body.setText(text);
             body.setVisible(text != null && !text.isEmpty());
             body.setManaged(text != null && !text.isEmpty());
+            // a reply of this session (not one copied from a parent) has the events it streamed
+            boolean traceable = !user && !m.copied();
+            boolean open = traceable && traced.contains(m.id());
+            traceLink.setVisible(traceable);
+            traceLink.setManaged(traceable);
+            traceLink.setText(open ? "Hide trace" : "Trace");
+            List<TraceEvent> events = open ? traces.get(m.id()) : null;
+            traceBox.getChildren().setAll(open ? List.of(events == null ? new Label("Loading…") : new TraceView(events))
+                    : List.of());
+            traceBox.setVisible(open);
+            traceBox.setManaged(open);
             setGraphic(bubble);
         }
     }
