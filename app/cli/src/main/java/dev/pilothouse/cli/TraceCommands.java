@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.AgentRequest;
+import dev.pilothouse.session.TimelineEntry;
 import dev.pilothouse.session.TraceEvent;
 import dev.pilothouse.session.TraceJson;
 import picocli.CommandLine.Command;
@@ -15,7 +16,8 @@ import java.util.Locale;
 
 /**
  * Agent traces on the command line (issue 15, item 4): {@code sessions trace} shows what an agent
- * streamed for one reply and when; {@code sessions requests} every request and how it went.
+ * streamed for one reply and when; {@code sessions requests} every request and how it went;
+ * {@code sessions timeline} the session's whole history in one list.
  */
 final class TraceCommands {
     private TraceCommands() {
@@ -90,6 +92,32 @@ final class TraceCommands {
                     Integer.toString(r.replyChars()), Integer.toString(r.events()),
                     r.status() == null ? "pending" : r.status().name().toLowerCase(Locale.ROOT)
                             + (r.error() == null ? "" : ": " + r.error())));
+            return 0;
+        }
+    }
+
+    @Command(name = "timeline", description = "Print a session's history as one timeline: transitions and other audit "
+            + "events, messages, replies, and the events agents streamed")
+    static final class Timeline extends EngineCommand {
+        @Parameters(paramLabel = "SESSION")
+        String ref;
+
+        @Option(names = "--kind", paramLabel = "KIND", split = ",", description = "Only these kinds (transition, message, "
+                + "reply, stream, guardrail, workspace, …)")
+        List<String> kinds;
+
+        @Override
+        int run(Engine e, Output o) {
+            List<TimelineEntry> entries = e.timeline(ref).stream()
+                    .filter(t -> kinds == null || kinds.contains(t.kind())).toList();
+            if (o.structured()) {
+                ArrayNode a = Json.MAPPER.createArrayNode();
+                entries.forEach(t -> a.add(TraceJson.entry(t)));
+                o.json(a);
+                return 0;
+            }
+            o.table(List.of("AT", "KIND", "AGENT", "WHAT"), entries, t -> List.of(Json.time(t.at()), t.kind(),
+                    t.agent() == null ? "" : t.agent(), t.summary().replace("\n", " ")));
             return 0;
         }
     }

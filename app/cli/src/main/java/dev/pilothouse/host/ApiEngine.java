@@ -31,6 +31,7 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.session.TimelineEntry;
 import dev.pilothouse.session.TraceEvent;
 import dev.pilothouse.session.TraceJson;
 import dev.pilothouse.session.SessionJson;
@@ -378,6 +379,14 @@ public final class ApiEngine implements EngineOperations {
         List<TraceEvent> out = new ArrayList<>();
         get(sessionUrl(ref).addPathSegment("messages").addPathSegment(Long.toString(replyId)).addPathSegment("trace"))
                 .path("items").forEach(e -> out.add(TraceJson.eventFrom(replyId, e)));
+        return out;
+    }
+
+    @Override
+    public List<TimelineEntry> timeline(String ref) {
+        List<TimelineEntry> out = new ArrayList<>();
+        get(sessionUrl(ref).addPathSegment("timeline"))
+                .path("items").forEach(e -> out.add(TraceJson.entryFrom(e)));
         return out;
     }
 

@@ -35,6 +35,14 @@ class TraceCliTest extends LocalCliTestBase {
         assertThat(rows.get(0).get("reply_id").asLong()).isEqualTo(reply);
         assertThat(rows.get(0).get("status").asText()).isEqualTo("COMPLETE");
 
+        CliRunner.Result timeline = cli.run("sessions", "timeline", "talky", "--kind", "message,reply");
+        assertThat(timeline.exit()).as(timeline.err()).isZero();
+        assertThat(timeline.out().lines().skip(1).toList()).hasSize(2);
+        assertThat(timeline.out()).containsPattern("message +reference +message to reference: \\$ echo traced")
+                .containsPattern("reply +reference +reply from reference: traced");
+        JsonNode all = Json.parse(cli.run("sessions", "timeline", "talky", "-o", "json").out());
+        assertThat(all.get(0).get("kind").asText()).isEqualTo("created");
+
         CliRunner.Result noAgent = cli.run("sessions", "requests", "talky", "--agent", "ghost");
         assertThat(noAgent.exit()).isEqualTo(2);
         assertThat(noAgent.err()).contains("session 'talky' has no agent 'ghost'; its agents: reference");

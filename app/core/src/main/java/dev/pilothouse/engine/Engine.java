@@ -38,6 +38,7 @@ import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.TimelineEntry;
 import dev.pilothouse.session.TraceEvent;
 import dev.pilothouse.session.Validation;
 import dev.pilothouse.store.Store;
@@ -470,6 +471,12 @@ public final class Engine implements EngineOperations {
             }
             return tx.trace(replyId);
         });
+    }
+
+    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events (issue 15, item 3). */
+    @Override
+    public List<TimelineEntry> timeline(String ref) {
+        return Timeline.of(this, session(ref));
     }
 
     /** Every request to the session's agents (or one agent's) and how it went, oldest first. */

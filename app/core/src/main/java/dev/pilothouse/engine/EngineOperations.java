@@ -11,6 +11,7 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
+import dev.pilothouse.session.TimelineEntry;
 import dev.pilothouse.session.TraceEvent;
 import dev.pilothouse.template.StoredTemplate;
 
@@ -47,6 +48,9 @@ public interface EngineOperations extends AutoCloseable {
 
     /** The events a reply's agent streamed, with their times; empty for a reply stored before traces were kept. */
     List<TraceEvent> trace(String ref, long replyId);
+
+    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events. */
+    List<TimelineEntry> timeline(String ref);
 
     LogSubscription logs(String ref, String agent, LogOptions options, Consumer<List<LogLine>> sink);
 

@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.json.Json;
 
+import java.time.Instant;
 import java.util.Locale;
 
-/** Traces and request logs as JSON, the same for {@code -o json} and the REST API. */
+/** Traces, request logs and timelines as JSON, the same for {@code -o json} and the REST API. */
 public final class TraceJson {
     private TraceJson() {
     }
@@ -40,5 +41,20 @@ public final class TraceJson {
                 .put("latency_ms", r.latencyMillis()).put("sent_chars", r.sentChars()).put("reply_chars", r.replyChars())
                 .put("events", r.events()).put("status", r.status() == null ? "PENDING" : r.status().name())
                 .put("error", r.error());
+    }
+
+    public static ObjectNode entry(TimelineEntry e) {
+        ObjectNode n = Json.object().put("at", Json.time(e.at())).put("kind", e.kind()).put("agent", e.agent())
+                .put("summary", e.summary());
+        n.set("detail", e.detail());
+        return n;
+    }
+
+    public static TimelineEntry entryFrom(JsonNode n) {
+        JsonNode agent = n.get("agent");
+        JsonNode detail = n.get("detail");
+        return new TimelineEntry(Instant.parse(n.path("at").asText()), n.path("kind").asText(),
+                agent == null || agent.isNull() ? null : agent.asText(), n.path("summary").asText(),
+                detail instanceof ObjectNode o ? o : Json.object());
     }
 }

@@ -83,4 +83,28 @@ class TraceTest extends EngineTestBase {
         assertThat(trace.stream().filter(e -> e.type() == AgentEvent.Type.TOOL_OUTPUT).mapToInt(TraceEvent::chars).sum())
                 .isEqualTo("mail bob.jones@example.org".length());
     }
+
+    @Test
+    void theTimelineMergesTheAuditTrailTheConversationAndTheStreamedEventsInOrder() {
+        engine.create(CreateRequest.of("history", "reference"), null);
+        clock.advance(Duration.ofSeconds(5));
+        SendResult r = engine.send("history", null, "$ echo step", null);
+        clock.advance(Duration.ofSeconds(5));
+        engine.pause("history");
+
+        List<dev.pilothouse.session.TimelineEntry> t = engine.timeline("history");
+        assertThat(t).extracting(dev.pilothouse.session.TimelineEntry::at).isSorted();
+        List<String> kinds = t.stream().map(dev.pilothouse.session.TimelineEntry::kind).toList();
+        assertThat(kinds).containsSubsequence("created", "transition", "message", "stream", "reply", "transition");
+        assertThat(t).filteredOn(e -> e.kind().equals("transition")).extracting(dev.pilothouse.session.TimelineEntry::summary)
+                .anyMatch(x -> x.startsWith("INIT → READY")).anyMatch(x -> x.startsWith("READY → IDLE"));
+        dev.pilothouse.session.TimelineEntry message = t.stream().filter(e -> e.kind().equals("message")).findFirst().orElseThrow();
+        assertThat(message.summary()).isEqualTo("message to reference: $ echo step");
+        assertThat(message.detail().get("id").asLong()).isEqualTo(r.message().id());
+        List<dev.pilothouse.session.TimelineEntry> streamed = t.stream().filter(e -> e.kind().equals("stream")).toList();
+        assertThat(streamed).hasSize(engine.trace("history", r.reply().id()).size());
+        // each streamed event sits at its message's time plus the event's offset
+        assertThat(streamed.get(0).at()).isEqualTo(message.at().plusMillis(streamed.get(0).detail().get("at_ms").asLong()));
+        assertThat(streamed.get(0).detail().get("message_id").asLong()).isEqualTo(r.reply().id());
+    }
 }

@@ -34,6 +34,7 @@ final class MessagesApi {
         r.post("/api/v0/sessions/{id}/messages", MessagesApi::send);
         r.get("/api/v0/sessions/{id}/messages/{message}/trace", MessagesApi::trace);
         r.get("/api/v0/sessions/{id}/requests", MessagesApi::requests);
+        r.get("/api/v0/sessions/{id}/timeline", MessagesApi::timeline);
     }
 
     private static void list(Context ctx) {
@@ -140,6 +141,15 @@ final class MessagesApi {
         ArrayNode items = n.putArray("items");
         SessionsApi.scoped(ctx).requests(ctx.pathParam("id"), ctx.queryParam("agent"))
                 .forEach(r -> items.add(TraceJson.request(r)));
+        ctx.json(n);
+    }
+
+    /** The session's history as one timeline (the Replay view's source). */
+    private static void timeline(Context ctx) {
+        ObjectNode n = Json.object();
+        ArrayNode items = n.putArray("items");
+        SessionsApi.scoped(ctx).timeline(ctx.pathParam("id"))
+                .forEach(e -> items.add(TraceJson.entry(e)));
         ctx.json(n);
     }
 }

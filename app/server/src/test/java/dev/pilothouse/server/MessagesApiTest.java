@@ -57,6 +57,10 @@ class MessagesApiTest extends ApiTestBase {
         assertThat(get("/api/v0/sessions/talk/messages/x1/trace").status()).isEqualTo(400);
         assertThat(get("/api/v0/sessions/talk/messages/" + (reply + 100) + "/trace").status()).isEqualTo(404);
         assertThat(get("/api/v0/sessions/talk/requests?agent=ghost").status()).isEqualTo(400);
+        JsonNode timeline = get("/api/v0/sessions/talk/timeline").json().get("items");
+        List<String> kinds = new java.util.ArrayList<>();
+        timeline.forEach(e -> kinds.add(e.get("kind").asText()));
+        assertThat(kinds).containsSubsequence("created", "message", "stream", "reply");
     }
 
     @Test

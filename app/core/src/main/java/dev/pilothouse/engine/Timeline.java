@@ -1,0 +1,77 @@
+package dev.pilothouse.engine;
+
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionJson;
+import dev.pilothouse.session.TimelineEntry;
+import dev.pilothouse.session.TraceEvent;
+import dev.pilothouse.session.TraceJson;
+import dev.pilothouse.store.StoreTx;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A session's history as one timeline, oldest first: its audit trail (transitions, guardrail hits,
+ * workspace changes, …), its conversation, every event its agents streamed (placed at the send
+ * time plus the event's offset). What the Replay view steps through; entries of one moment keep the
+ * order of their sources. Log lines are not on it: the local runtime stamps a line when it reads it,
+ * not when it was written, so its place in time is not known.
+ */
+final class Timeline {
+    private Timeline() {
+    }
+
+    static List<TimelineEntry> of(Engine engine, Session s) {
+        List<TimelineEntry> out = engine.store().read(tx -> stored(tx, s));
+        out.sort(Comparator.comparing(TimelineEntry::at)); // stable: sources keep their order
+        return out;
+    }
+
+    private static List<TimelineEntry> stored(StoreTx tx, Session s) {
+        List<TimelineEntry> out = new ArrayList<>();
+        for (AuditEvent e : tx.auditEvents(s.id(), 0, Engine.MAX_PAGE)) {
+            String summary = e.kind().equals(AuditEvent.TRANSITION) ? e.from() + " → " + e.to()
+                    + (e.reason() == null ? "" : ": " + e.reason()) : e.kind() + (e.reason() == null ? "" : ": " + e.reason());
+            out.add(new TimelineEntry(e.at(), e.kind(), null, summary, SessionJson.toJson(e)));
+        }
+        // a reply's events are placed after the message it answers (the one sent just before it to its
+        // agent), and the reply once its last event is in: it is whole only then, whatever the clocks say
+        Map<String, Message> sent = new HashMap<>();
+        for (Message m : tx.messages(s.id(), 0, null, Integer.MAX_VALUE)) {
+            boolean user = m.role() == Message.Role.USER;
+            Instant at = m.createdAt();
+            Message question = user ? null : sent.remove(m.agent());
+            if (user) {
+                sent.put(m.agent(), m);
+            } else if (question != null && !m.copied()) {
+                for (TraceEvent e : tx.trace(m.id())) {
+                    Instant arrived = question.createdAt().plusMillis(e.atMillis());
+                    at = arrived.isAfter(at) ? arrived : at;
+                    out.add(new TimelineEntry(arrived, TimelineEntry.STREAM, m.agent(),
+                            e.type().name().toLowerCase(Locale.ROOT) + (e.text() == null ? " (" + e.chars() + " chars)"
+                                    : ": " + firstLine(e.text())), TraceJson.event(e).put("message_id", m.id())));
+                }
+            }
+            String status = m.status() == Message.Status.COMPLETE ? "" : " (" + m.status().name().toLowerCase(Locale.ROOT) + ")";
+            out.add(new TimelineEntry(at, user ? TimelineEntry.MESSAGE : TimelineEntry.REPLY, m.agent(),
+                    (user ? "message to " : "reply from ") + m.agent() + status + ": " + firstLine(m.content()),
+                    SessionJson.toJson(m)));
+        }
+        return out;
+    }
+
+    private static String firstLine(String text) {
+        if (text == null || text.isEmpty()) {
+            return "";
+        }
+        String line = text.strip().lines().findFirst().orElse("");
+        return line.length() > 100 ? line.substring(0, 99) + "…" : line;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.pilothouse.session;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Instant;
+
+/**
+ * One moment of a session's history on its timeline (issue 15, item 3): a transition or other
+ * audit event, a message, a reply, or an event the agent streamed.
+ *
+ * @param kind    {@code transition}, an audit kind ({@code created}, {@code guardrail},
+ *                {@code workspace}, …), {@code message}, {@code reply} or {@code stream}
+ * @param agent   the agent it concerns, or null
+ * @param summary one line for people
+ * @param detail  the source record as JSON (what {@code -o json} and the API print for it)
+ */
+public record TimelineEntry(Instant at, String kind, String agent, String summary, ObjectNode detail) {
+    public static final String MESSAGE = "message";
+    public static final String REPLY = "reply";
+    public static final String STREAM = "stream";
+}
