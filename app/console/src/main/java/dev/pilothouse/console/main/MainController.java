@@ -7,18 +7,19 @@ import dev.pilothouse.console.ConsoleSettings;
 import dev.pilothouse.console.FrameBatcher;
 import dev.pilothouse.console.NotificationCenter;
 import dev.pilothouse.console.StartupTimes;
-import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.console.Themes;
-import dev.pilothouse.console.model.SelectionModel;
-import dev.pilothouse.console.detail.DetailPane;
+import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.console.batches.BatchesWindow;
+import dev.pilothouse.console.detail.DetailPane;
 import dev.pilothouse.console.dialogs.AgentsDialog;
 import dev.pilothouse.console.dialogs.CreateSessionDialog;
-import dev.pilothouse.console.dialogs.SaveTemplateDialog;
 import dev.pilothouse.console.dialogs.RemixDialog;
+import dev.pilothouse.console.dialogs.SaveTemplateDialog;
+import dev.pilothouse.console.model.SelectionModel;
+import dev.pilothouse.console.replay.ReplayWindow;
 import dev.pilothouse.engine.Engine;
-import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
 import javafx.animation.KeyFrame;
@@ -648,6 +649,14 @@ public final class MainController {
         List<Session> picked = selected();
         if (console != null && picked.size() == 1) {
             new SaveTemplateDialog(console, root.getScene().getWindow(), settings.dark, picked.get(0)).show();
+        }
+    }
+
+    /** "Replay…" on the one session selected: its history in a window of its own. */
+    void replaySelected() {
+        List<Session> picked = selected();
+        if (console != null && picked.size() == 1) {
+            new ReplayWindow(console, root.getScene().getWindow(), settings.dark, picked.get(0)).show();
         }
     }
 

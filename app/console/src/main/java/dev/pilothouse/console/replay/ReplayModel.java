@@ -1,0 +1,124 @@
+package dev.pilothouse.console.replay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pilothouse.session.AuditEvent;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.TimelineEntry;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A session's timeline as a replay: a cursor in its time, moved by stepping from entry to entry or
+ * by playing at a speed, and what the session looked like there (its state, the conversation so
+ * far, a reply as far as it had streamed). No JavaFX: the window draws {@link #frame()}, and tests
+ * drive {@link #advance} with the time they choose instead of waiting for it to pass.
+ */
+public final class ReplayModel {
+    private final List<TimelineEntry> entries;
+    /** The index of the entry the cursor is at; -1 before the first. */
+    private int position = -1;
+    private Instant cursor;
+
+    /** A bubble of the conversation at the cursor. */
+    public record Bubble(boolean user, String agent, String text, boolean streaming) {
+    }
+
+    /** What the session looked like at the cursor. */
+    public record Frame(int position, Instant at, Duration sinceStart, SessionState state, SessionState previous,
+                        List<Bubble> conversation, TimelineEntry current) {
+    }
+
+    public ReplayModel(List<TimelineEntry> entries) {
+        this.entries = List.copyOf(entries);
+        this.cursor = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
+    }
+
+    public List<TimelineEntry> entries() {
+        return entries;
+    }
+
+    public int position() {
+        return position;
+    }
+
+    public boolean atEnd() {
+        return position == entries.size() - 1;
+    }
+
+    /** Moves to entry {@code index} (clamped), the cursor at its time. */
+    public void moveTo(int index) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        position = Math.max(-1, Math.min(index, entries.size() - 1));
+        cursor = position < 0 ? entries.get(0).at() : entries.get(position).at();
+    }
+
+    public void stepForward() {
+        moveTo(position + 1);
+    }
+
+    public void stepBack() {
+        moveTo(position - 1);
+    }
+
+    /**
+     * Plays on: the cursor moves {@code elapsed} × {@code speed} through the session's time and
+     * lands on the last entry it has passed. Returns whether the position changed.
+     */
+    public boolean advance(Duration elapsed, int speed) {
+        if (entries.isEmpty() || atEnd()) {
+            return false;
+        }
+        cursor = cursor.plus(elapsed.multipliedBy(speed));
+        int before = position;
+        while (position + 1 < entries.size() && !entries.get(position + 1).at().isAfter(cursor)) {
+            position++;
+        }
+        if (atEnd()) {
+            cursor = entries.get(position).at();
+        }
+        return position != before;
+    }
+
+    /** The session at the cursor. */
+    public Frame frame() {
+        SessionState state = SessionState.INIT;
+        SessionState previous = null;
+        Map<Long, Bubble> streaming = new LinkedHashMap<>();
+        List<Bubble> conversation = new ArrayList<>();
+        for (int i = 0; i <= position; i++) {
+            TimelineEntry e = entries.get(i);
+            JsonNode d = e.detail();
+            switch (e.kind()) {
+                case AuditEvent.TRANSITION -> {
+                    previous = d.hasNonNull("from") ? SessionState.valueOf(d.get("from").asText()) : state;
+                    state = d.hasNonNull("to") ? SessionState.valueOf(d.get("to").asText()) : state;
+                }
+                case TimelineEntry.MESSAGE -> conversation.add(new Bubble(true, e.agent(), d.path("content").asText(), false));
+                case TimelineEntry.STREAM -> {
+                    long reply = d.path("message_id").asLong();
+                    Bubble so = streaming.getOrDefault(reply, new Bubble(false, e.agent(), "", true));
+                    String type = d.path("type").asText();
+                    boolean text = type.equals("delta") || type.equals("tool_output");
+                    streaming.put(reply, text ? new Bubble(false, e.agent(), so.text() + d.path("text").asText(""), true) : so);
+                }
+                case TimelineEntry.REPLY -> {
+                    streaming.remove(d.path("id").asLong());
+                    conversation.add(new Bubble(false, e.agent(), d.path("content").asText(), false));
+                }
+                default -> {
+                }
+            }
+        }
+        conversation.addAll(streaming.values());
+        Instant start = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
+        return new Frame(position, cursor, Duration.between(start, cursor), state, previous, conversation,
+                position < 0 ? null : entries.get(position));
+    }
+}

@@ -1,0 +1,93 @@
+package dev.pilothouse.console.replay;
+
+import dev.pilothouse.json.Json;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.TimelineEntry;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The replay's cursor and what the session looked like there, on a timeline made by hand. */
+class ReplayModelTest {
+    private static final Instant T0 = Instant.parse("2026-12-05T10:00:00Z");
+
+    private static TimelineEntry transition(int ms, String from, String to) {
+        return new TimelineEntry(T0.plusMillis(ms), "transition", null, from + " → " + to,
+                Json.object().put("from", from).put("to", to));
+    }
+
+    private static TimelineEntry message(int ms, String text) {
+        return new TimelineEntry(T0.plusMillis(ms), TimelineEntry.MESSAGE, "reference", text,
+                Json.object().put("id", 1).put("content", text));
+    }
+
+    private static TimelineEntry stream(int ms, String type, String text) {
+        return new TimelineEntry(T0.plusMillis(ms), TimelineEntry.STREAM, "reference", type,
+                Json.object().put("message_id", 2).put("type", type).put("text", text));
+    }
+
+    private static TimelineEntry reply(int ms, String text) {
+        return new TimelineEntry(T0.plusMillis(ms), TimelineEntry.REPLY, "reference", text,
+                Json.object().put("id", 2).put("content", text));
+    }
+
+    private final ReplayModel model = new ReplayModel(List.of(
+            new TimelineEntry(T0, "created", null, "created", Json.object()),
+            transition(400, "INIT", "READY"),
+            message(1_000, "$ echo hi"),
+            transition(1_001, "READY", "BUSY"),
+            stream(1_100, "tool_output", "h"),
+            stream(1_900, "tool_output", "i\n"),
+            stream(1_950, "done", null),
+            reply(2_000, "hi\n"),
+            transition(2_001, "BUSY", "READY")));
+
+    @Test
+    void steppingShowsTheStateAndTheConversationAsTheyWereThere() {
+        assertThat(model.frame().state()).isEqualTo(SessionState.INIT);
+        assertThat(model.frame().current()).isNull();
+        model.moveTo(4); // the first streamed piece
+        ReplayModel.Frame f = model.frame();
+        assertThat(f.state()).isEqualTo(SessionState.BUSY);
+        assertThat(f.previous()).isEqualTo(SessionState.READY);
+        assertThat(f.conversation()).containsExactly(new ReplayModel.Bubble(true, "reference", "$ echo hi", false),
+                new ReplayModel.Bubble(false, "reference", "h", true));
+        assertThat(f.sinceStart()).isEqualTo(Duration.ofMillis(1_100));
+        model.stepForward();
+        assertThat(model.frame().conversation().get(1).text()).isEqualTo("hi\n");
+        model.stepForward();
+        model.stepForward(); // the stored reply replaces the streaming one
+        assertThat(model.frame().conversation()).containsExactly(new ReplayModel.Bubble(true, "reference", "$ echo hi", false),
+                new ReplayModel.Bubble(false, "reference", "hi\n", false));
+        model.stepBack();
+        model.stepBack();
+        assertThat(model.frame().position()).isEqualTo(5);
+        assertThat(model.frame().conversation().get(1).streaming()).isTrue();
+        model.moveTo(-5);
+        assertThat(model.position()).isEqualTo(-1);
+        model.moveTo(99);
+        assertThat(model.atEnd()).isTrue();
+        assertThat(model.frame().state()).isEqualTo(SessionState.READY);
+    }
+
+    @Test
+    void playingMovesThroughTheSessionsTimeAtTheChosenSpeed() {
+        assertThat(model.advance(Duration.ofMillis(399), 1)).isTrue(); // reaches "created" at 0 ms
+        assertThat(model.position()).isZero();
+        assertThat(model.advance(Duration.ofMillis(1), 1)).isTrue();
+        assertThat(model.frame().state()).isEqualTo(SessionState.READY);
+        // at 10×, 50 ms of play is 500 ms of the session: from 400 to 900 ms, nothing more happened
+        assertThat(model.advance(Duration.ofMillis(50), 10)).isFalse();
+        assertThat(model.advance(Duration.ofMillis(10), 10)).isTrue(); // 1,000 ms: the message
+        assertThat(model.frame().current().kind()).isEqualTo(TimelineEntry.MESSAGE);
+        // at 100×, 20 ms is 2 s: to the end, where it stops
+        model.advance(Duration.ofMillis(20), 100);
+        assertThat(model.atEnd()).isTrue();
+        assertThat(model.frame().at()).isEqualTo(T0.plusMillis(2_001));
+        assertThat(model.advance(Duration.ofSeconds(1), 100)).isFalse();
+    }
+}
