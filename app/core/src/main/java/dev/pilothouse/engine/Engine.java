@@ -577,6 +577,11 @@ public final class Engine implements EngineOperations {
         }
     }
 
+    /** Sessions as bundle files and back: export and import (docs/traces.md). */
+    public Bundles bundles() {
+        return new Bundles(this);
+    }
+
     /** A session's workspace as files: the workspace browser. */
     @Override
     public Workspaces workspaces() {

@@ -29,4 +29,6 @@ public record AuditEvent(long id, String sessionId, Instant at, String actor, St
      * bytes or entries}; never the content.
      */
     public static final String WORKSPACE = "workspace";
+    /** Made from a bundle exported elsewhere (detail: original_id, original_name, exported_at, messages, workspace). */
+    public static final String IMPORTED = "imported";
 }

@@ -713,6 +713,15 @@ public final class StoreTx {
         return out;
     }
 
+    /** Adds a message of another session's conversation (a bundle's), marked as copied from it. */
+    public void importMessage(String sessionId, Message m, String copiedFrom) {
+        h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at, copied_from, "
+                        + "guardrail) VALUES (:s, :role, :agent, :content, :status, :error, :at, :from, :guard)")
+                .bind("s", sessionId).bind("role", m.role().name()).bind("agent", m.agent()).bind("content", m.content())
+                .bind("status", m.status().name()).bind("error", clip(m.error(), 8192)).bind("at", odt(m.createdAt()))
+                .bind("from", copiedFrom).bind("guard", guard(m.guard())).execute();
+    }
+
     /** Copies a conversation into another session, keeping its order and times. */
     public int copyMessages(String fromSession, String toSession) {
         return h.createUpdate("INSERT INTO messages (session_id, role, agent, content, status, error, created_at, "

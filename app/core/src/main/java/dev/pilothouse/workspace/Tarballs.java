@@ -32,7 +32,10 @@ public final class Tarballs {
     private Tarballs() {
     }
 
-    /** {@code start} (a file or folder) as a gzip'd tar, entries named {@code name/...}. */
+    /**
+     * {@code start} (a file or folder) as a gzip'd tar, entries named {@code name/...}; with a null
+     * {@code name}, a folder's contents with names relative to it (the folder itself not an entry).
+     */
     public static void pack(Path start, String name, OutputStream out) {
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(nonClosing(out), 64 * 1024))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -40,6 +43,9 @@ public final class Tarballs {
             Files.walkFileTree(start, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    if (name == null && dir.equals(start)) {
+                        return FileVisitResult.CONTINUE;
+                    }
                     add(tar, dir, entryName(start, dir, name) + "/");
                     return FileVisitResult.CONTINUE;
                 }
@@ -58,7 +64,7 @@ public final class Tarballs {
 
     private static String entryName(Path start, Path p, String name) {
         String rel = start.relativize(p).toString().replace('\\', '/');
-        return rel.isEmpty() ? name : name + "/" + rel;
+        return name == null ? rel : rel.isEmpty() ? name : name + "/" + rel;
     }
 
     private static void add(TarArchiveOutputStream tar, Path p, String name) throws IOException {
