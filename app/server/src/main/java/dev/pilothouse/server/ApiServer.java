@@ -105,6 +105,7 @@ public final class ApiServer implements AutoCloseable {
             MessagesApi.register(config.routes);
             logs.register(config.routes);
             FilesApi.register(config.routes);
+            BundlesApi.register(config.routes);
             watch.register(config.routes);
             OrpheusApi.register(config.routes);
             Errors.register(config.routes, options.maxBodyBytes());
