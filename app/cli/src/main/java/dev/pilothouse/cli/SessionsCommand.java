@@ -39,7 +39,8 @@ import java.util.Map;
                 SessionsCommand.Events.class, SessionsCommand.Logs.class, SessionsCommand.Orphans.class,
                 WorkspaceCommands.ListFiles.class, WorkspaceCommands.Cp.class, WorkspaceCommands.Rm.class,
                 TraceCommands.Trace.class, TraceCommands.Requests.class, TraceCommands.Timeline.class,
-                BundleCommands.Export.class, BundleCommands.Import.class})
+                BundleCommands.Export.class, BundleCommands.Import.class, MetricsCommands.Top.class,
+                MetricsCommands.Metrics.class})
 final class SessionsCommand {
 
     /** Options shared by create and remix for the session's settings. */

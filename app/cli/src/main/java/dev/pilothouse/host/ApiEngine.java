@@ -24,6 +24,9 @@ import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.metrics.MetricsJson;
+import dev.pilothouse.metrics.SessionMetrics;
+import dev.pilothouse.metrics.TopRow;
 import dev.pilothouse.runtime.ConnectionStatus;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
@@ -388,6 +391,19 @@ public final class ApiEngine implements EngineOperations {
         get(sessionUrl(ref).addPathSegment("timeline"))
                 .path("items").forEach(e -> out.add(TraceJson.entryFrom(e)));
         return out;
+    }
+
+    @Override
+    public List<TopRow> top() {
+        List<TopRow> out = new ArrayList<>();
+        get(url("metrics").addQueryParameter("context", context)).path("items").forEach(r -> out.add(MetricsJson.topFrom(r)));
+        return out;
+    }
+
+    @Override
+    public SessionMetrics metrics(String ref, java.time.Duration span) {
+        return MetricsJson.sessionFrom(get(sessionUrl(ref).addPathSegment("metrics")
+                .addQueryParameter("since", span.toSeconds() + "s")));
     }
 
     OkHttpClient http() {

@@ -28,6 +28,10 @@ import dev.pilothouse.runtime.RuntimeEvent;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.runtime.RuntimeProvider;
+import dev.pilothouse.metrics.Current;
+import dev.pilothouse.metrics.Resolution;
+import dev.pilothouse.metrics.SessionMetrics;
+import dev.pilothouse.metrics.TopRow;
 import dev.pilothouse.schedule.Schedule;
 import dev.pilothouse.schedule.StartTimes;
 import dev.pilothouse.session.AgentRequest;
@@ -113,6 +117,9 @@ public final class Engine implements EngineOperations {
     private final Schedules schedules;
     /** The batches this engine drives (shared with views). */
     private final Batches batches;
+    /** Readings of running sessions (shared with views); sampled on its own thread in background mode. */
+    private final MetricsSampler sampler;
+    private final ScheduledExecutorService sampling;
     /** The data dir's lock, held by the engine that opened it; null in a view ({@link #at}). */
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
@@ -142,6 +149,8 @@ public final class Engine implements EngineOperations {
         this.scheduledStarts = new ScheduledStarts(this, locks, lifecycle);
         this.schedules = new Schedules(this);
         this.batches = new Batches(this);
+        this.sampler = new MetricsSampler(store, config.clock(), METRICS_SIZE_EVERY, runtimes::opened);
+        this.sampling = Executors.newSingleThreadScheduledExecutor(daemon("engine-metrics"));
         WorkQueue.Scheduler scheduler = config.scheduler() != null ? config.scheduler()
                 : WorkQueue.Scheduler.of(timers, config.clock());
         this.queue = new WorkQueue<>("engine-work", QUEUE_WORKERS, scheduler, WorkQueue.Limits.DEFAULT, this::handle);
@@ -171,6 +180,8 @@ public final class Engine implements EngineOperations {
         this.scheduledStarts = root.scheduledStarts;
         this.schedules = root.schedules;
         this.batches = root.batches;
+        this.sampler = root.sampler;
+        this.sampling = root.sampling;
         this.context = context;
         this.namespace = namespace;
     }
@@ -246,6 +257,8 @@ public final class Engine implements EngineOperations {
                 engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
                         config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
                 engine.batches.start(); // unfinished batches go on
+                engine.sampling.scheduleWithFixedDelay(engine::sampleQuietly, 0, METRICS_INTERVAL.toMillis(),
+                        TimeUnit.MILLISECONDS);
             }
         } catch (RuntimeException e) {
             // a failed open (a full disk at the first write) must not leave the store and the lock held
@@ -761,6 +774,68 @@ public final class Engine implements EngineOperations {
         Map<String, AgentDefinition> registered = new LinkedHashMap<>();
         agents(false).forEach(a -> registered.put(a.name(), a));
         return TemplateWriter.write(name, session(ref), agentDefinitions(ref), registered);
+    }
+
+    // ---- metrics ------------------------------------------------------------------------
+
+    /** How often running sessions are read in background mode (the console, {@code serve}). */
+    public static final Duration METRICS_INTERVAL = Duration.ofSeconds(5);
+    /** How often a running session's volume is walked for its size: a walk costs more than a read of /proc. */
+    static final Duration METRICS_SIZE_EVERY = Duration.ofSeconds(30);
+    /** How long a one-shot command ({@code sessions top} without a background engine) measures CPU over. */
+    static final Duration METRICS_WINDOW = Duration.ofMillis(500);
+
+    /** One sampling round over the running sessions of every context served; returns the readings by session id. */
+    public Map<String, Current> sampleMetrics() {
+        return sampler.sample(Set.copyOf(reconciled));
+    }
+
+    private void sampleQuietly() {
+        try {
+            sampleMetrics();
+        } catch (RuntimeException e) {
+            log.warn("metrics sampling failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * The latest reading of each running session of the context; when one has no CPU figure yet
+     * (never sampled, or sampled once), measures now over {@link #METRICS_WINDOW}, so CPU has two
+     * readings to compare.
+     */
+    @Override
+    public List<TopRow> top() {
+        List<Session> all = sessions(false);
+        Duration fresh = METRICS_INTERVAL.multipliedBy(3);
+        boolean stale = all.stream().filter(MetricsSampler::running)
+                .anyMatch(s -> sampler.latest(s.id(), fresh).map(c -> c.cpu() == null && c.unavailable() == null).orElse(true));
+        if (stale) {
+            sampleMetrics();
+            java.util.concurrent.locks.LockSupport.parkNanos(METRICS_WINDOW.toNanos());
+            sampleMetrics();
+        }
+        return store.read(tx -> all.stream().map(s -> Metrics.top(tx, s, current(s, fresh))).toList());
+    }
+
+    /** A session's latest reading, history over the last {@code span} (at the finest resolution that keeps it) and activity. */
+    @Override
+    public SessionMetrics metrics(String ref, Duration span) {
+        if (span == null || span.isNegative() || span.isZero() || span.compareTo(Resolution.TEN_MINUTES.kept()) > 0) {
+            throw new InvalidInputException("a history of " + (span == null ? "nothing" : span.toSeconds() + " s")
+                    + " is not kept; accepted: more than 0 s up to " + Resolution.TEN_MINUTES.kept().toDays() + " days (30d)", "since");
+        }
+        Session s = session(ref);
+        Instant now = now();
+        Current c = current(s, METRICS_INTERVAL.multipliedBy(3));
+        return store.read(tx -> Metrics.of(tx, s, c, Resolution.covering(span), now.minus(span), now));
+    }
+
+    private Current current(Session s, Duration fresh) {
+        if (!MetricsSampler.running(s)) {
+            return Current.none(Metrics.notRunning(s));
+        }
+        return sampler.latest(s.id(), fresh).orElseGet(() -> Current.none(config.background()
+                ? "not sampled yet (every " + METRICS_INTERVAL.toSeconds() + " s)" : "not sampled: no engine runs in the background"));
     }
 
     // ---- schedules ----------------------------------------------------------------------
@@ -1321,6 +1396,8 @@ public final class Engine implements EngineOperations {
             }
             runtime(cur).purgeVolume(cur.id());
             guards.forget(cur.id());
+            sampler.forget(cur.id());
+            store.write(tx -> tx.metrics().delete(cur.id()));
             return change(cur.id(), actor(), "volume purged by " + actor(), c -> {
                 if (c.purged()) {
                     throw new WrongStateException("session '" + c.name() + "' was already purged");
@@ -1704,6 +1781,7 @@ public final class Engine implements EngineOperations {
             batches.close();
             queue.shutDown(Duration.ofSeconds(10));
             timers.shutdownNow();
+            sampling.shutdownNow();
             Owner.close(owner);
             runtimes.close();
         } finally {

@@ -8,6 +8,8 @@ import dev.pilothouse.runtime.ConnectionStatus;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
+import dev.pilothouse.metrics.SessionMetrics;
+import dev.pilothouse.metrics.TopRow;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
@@ -51,6 +53,12 @@ public interface EngineOperations extends AutoCloseable {
 
     /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events. */
     List<TimelineEntry> timeline(String ref);
+
+    /** The latest reading of each session of the context, with its activity: {@code sessions top}. */
+    List<TopRow> top();
+
+    /** A session's latest reading, its history over the last {@code span}, and its activity. */
+    SessionMetrics metrics(String ref, java.time.Duration span);
 
     LogSubscription logs(String ref, String agent, LogOptions options, Consumer<List<LogLine>> sink);
 

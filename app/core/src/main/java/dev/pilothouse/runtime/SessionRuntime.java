@@ -140,6 +140,20 @@ public interface SessionRuntime extends AutoCloseable {
         throw new OperationFailedException("the runtime of context '" + context() + "' cannot show a workspace's files yet");
     }
 
+    /**
+     * What the session's agents use now (CPU, memory) for the metrics sampler; called every few
+     * seconds while the session runs, so it must be cheap. Never throws for a runtime that cannot
+     * tell: the figures are then "not available" with the reason.
+     */
+    default SessionUsage usage(Session session) {
+        return SessionUsage.unavailable("not available: the runtime of context '" + context() + "' does not report usage");
+    }
+
+    /** The session's volume size as {bytes, files}, walked; empty when the runtime cannot tell cheaply. */
+    default Optional<long[]> volumeSize(Session session) {
+        return Optional.empty();
+    }
+
     /** Why a session's volume is gone when it vanished without being purged; empty when it is there or unknown. */
     default Optional<String> lostVolume(String sessionId) {
         return Optional.empty();

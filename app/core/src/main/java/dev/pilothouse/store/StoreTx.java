@@ -442,6 +442,10 @@ public final class StoreTx {
     }
 
     /** The rows of recurring schedules, in this transaction. */
+    public MetricRows metrics() {
+        return new MetricRows(h);
+    }
+
     public ScheduleRows schedules() {
         return new ScheduleRows(h);
     }
@@ -700,6 +704,15 @@ public final class StoreTx {
                 .map((rs, ctx) -> new TraceEvent(rs.getLong("message_id"), rs.getInt("seq"), rs.getLong("at_ms"),
                         AgentEvent.Type.valueOf(rs.getString("type")), rs.getString("stream"), rs.getInt("chars"),
                         rs.getString("text"), (Integer) rs.getObject("exit_code"))).list();
+    }
+
+    /** Tokens the session's agents reported in their done events, as {input, output}; null when none did. */
+    public long[] tokenTotals(String sessionId) {
+        return h.createQuery("SELECT SUM(e.input_tokens), SUM(e.output_tokens), COUNT(e.input_tokens) + COUNT(e.output_tokens) "
+                        + "FROM reply_events e JOIN messages m ON m.id = e.message_id WHERE m.session_id = :s "
+                        + "AND m.copied_from IS NULL AND e.type = 'DONE'")
+                .bind("s", sessionId)
+                .map((rs, ctx) -> rs.getLong(3) == 0 ? null : new long[] {rs.getLong(1), rs.getLong(2)}).one();
     }
 
     /** For each traced reply of a session: its first event's time and its number of events. */

@@ -1,9 +1,12 @@
 package dev.pilothouse.workspace;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -24,5 +27,36 @@ public final class Trees {
             }
         }
         return n;
+    }
+
+    /**
+     * Bytes and regular files in a tree, links not followed; {0, 0} when it is not there. Entries
+     * that vanish or cannot be read while walking are skipped: a size is a reading, not an inventory.
+     */
+    public static long[] size(Path root) {
+        long[] total = new long[2];
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return total;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        total[0] += attrs.size();
+                        total[1]++;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // only the root itself can fail here (removed meanwhile): what was counted stands
+        }
+        return total;
     }
 }

@@ -106,6 +106,7 @@ public final class ApiServer implements AutoCloseable {
             logs.register(config.routes);
             FilesApi.register(config.routes);
             BundlesApi.register(config.routes);
+            MetricsApi.register(config.routes);
             watch.register(config.routes);
             OrpheusApi.register(config.routes);
             Errors.register(config.routes, options.maxBodyBytes());

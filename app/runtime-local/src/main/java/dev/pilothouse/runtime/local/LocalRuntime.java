@@ -4,6 +4,9 @@ import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEndpoint;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.AgentUsage;
+import dev.pilothouse.runtime.SessionUsage;
+import dev.pilothouse.workspace.Trees;
 import dev.pilothouse.runtime.CopyProgress;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
@@ -403,6 +406,24 @@ public final class LocalRuntime implements SessionRuntime {
         RunRecord r = RunRecord.read(files(sessionId).run(agent))
                 .orElseThrow(() -> new OperationFailedException("agent '" + agent + "' of session " + sessionId + " is not running"));
         return new AgentEndpoint("http://127.0.0.1:" + r.port(), r.token());
+    }
+
+    /** Each running agent's process tree: CPU seconds used and resident memory, from /proc. */
+    @Override
+    public SessionUsage usage(Session session) {
+        SessionFiles f = files(session.id());
+        List<AgentUsage> out = new ArrayList<>();
+        for (SessionAgent a : session.agents()) {
+            out.add(RunRecord.read(f.run(a.name())).flatMap(RunRecord::liveProcess)
+                    .map(p -> ProcessTreeUsage.of(a.name(), p))
+                    .orElseGet(() -> AgentUsage.unavailable(a.name(), "not running")));
+        }
+        return new SessionUsage(out, null, null, null);
+    }
+
+    @Override
+    public Optional<long[]> volumeSize(Session session) {
+        return Optional.of(Trees.size(workspace(session.id())));
     }
 
     /** Process ids of the session's running agents (for tests and diagnostics). */

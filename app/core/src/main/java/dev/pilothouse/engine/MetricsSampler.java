@@ -1,0 +1,164 @@
+package dev.pilothouse.engine;
+
+import dev.pilothouse.metrics.Current;
+import dev.pilothouse.metrics.Sample;
+import dev.pilothouse.runtime.AgentUsage;
+import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.SessionUsage;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Takes a reading of every running session (READY or BUSY) of the contexts the engine serves,
+ * keeps the latest in memory for views, and folds it into the store's downsampled history. CPU
+ * comes from the runtime either as a rate or as CPU seconds used so far, turned into a rate
+ * against this sampler's previous reading of the same agent. A volume is walked less often than
+ * processes are read (a large workspace costs a walk), every {@code sizeEvery}.
+ */
+final class MetricsSampler {
+    private static final Logger log = LoggerFactory.getLogger(MetricsSampler.class);
+    /** How often old buckets are dropped, in sampling rounds. */
+    private static final int PRUNE_EVERY = 12;
+
+    /** CPU seconds and when they were read on the monotonic clock: a rate is against real time, not the injected clock. */
+    private record CpuReading(double seconds, long nanos) {
+    }
+
+    private final Store store;
+    private final Clock clock;
+    private final Duration sizeEvery;
+    private final Function<String, SessionRuntime> openedRuntime;
+    /** Per session, per agent: the last CPU seconds seen, for the next rate. */
+    private final Map<String, Map<String, CpuReading>> cpu = new ConcurrentHashMap<>();
+    private final Map<String, Instant> sized = new ConcurrentHashMap<>();
+    private final Map<String, Current> latest = new ConcurrentHashMap<>();
+    private int rounds;
+
+    /** @param openedRuntime a context's runtime if it is open, else null: sampling never connects */
+    MetricsSampler(Store store, Clock clock, Duration sizeEvery, Function<String, SessionRuntime> openedRuntime) {
+        this.store = store;
+        this.clock = clock;
+        this.sizeEvery = sizeEvery;
+        this.openedRuntime = openedRuntime;
+    }
+
+    static boolean running(Session s) {
+        return !s.deleted() && (s.state() == SessionState.READY || s.state() == SessionState.BUSY);
+    }
+
+    /** One round over the running sessions of {@code contexts}; returns the readings taken. */
+    synchronized Map<String, Current> sample(Set<String> contexts) {
+        Instant now = clock.instant();
+        List<Sample> samples = new ArrayList<>();
+        Map<String, Current> taken = new HashMap<>();
+        for (String ctx : contexts) {
+            SessionRuntime rt = openedRuntime.apply(ctx);
+            if (rt == null) {
+                continue;
+            }
+            for (Session s : store.read(tx -> tx.sessionsWithRuntime(ctx))) {
+                if (running(s)) {
+                    Current c = read(rt, s, now, samples);
+                    taken.put(s.id(), c);
+                }
+            }
+        }
+        // sessions no longer running: their next run starts a fresh CPU baseline
+        cpu.keySet().retainAll(taken.keySet());
+        sized.keySet().retainAll(taken.keySet());
+        latest.keySet().retainAll(taken.keySet());
+        latest.putAll(taken);
+        boolean prune = rounds++ % PRUNE_EVERY == 0;
+        if (!samples.isEmpty() || prune) {
+            store.write(tx -> {
+                tx.metrics().fold(samples);
+                return prune ? tx.metrics().prune(now) : 0;
+            });
+        }
+        return taken;
+    }
+
+    /** The latest reading of a session if it was taken within {@code fresh}; empty otherwise. */
+    Optional<Current> latest(String sessionId, Duration fresh) {
+        Current c = latest.get(sessionId);
+        return c != null && c.at() != null && !c.at().isBefore(clock.instant().minus(fresh)) ? Optional.of(c) : Optional.empty();
+    }
+
+    /** Forgets a session's baseline and reading (it was purged or deleted). */
+    void forget(String sessionId) {
+        cpu.remove(sessionId);
+        sized.remove(sessionId);
+        latest.remove(sessionId);
+    }
+
+    private Current read(SessionRuntime rt, Session s, Instant now, List<Sample> out) {
+        SessionUsage u;
+        try {
+            u = rt.usage(s);
+        } catch (RuntimeException e) {
+            log.debug("session {}: usage not readable", s.id(), e);
+            u = SessionUsage.unavailable("not available: " + e.getMessage());
+        }
+        Long wsBytes = null;
+        Long wsFiles = null;
+        Instant last = sized.get(s.id());
+        if (last == null || !now.isBefore(last.plus(sizeEvery))) {
+            try {
+                Optional<long[]> size = rt.volumeSize(s);
+                if (size.isPresent()) {
+                    wsBytes = size.get()[0];
+                    wsFiles = size.get()[1];
+                }
+            } catch (RuntimeException e) {
+                log.debug("session {}: volume size not readable", s.id(), e);
+            }
+            sized.put(s.id(), now);
+        }
+        Map<String, CpuReading> before = cpu.computeIfAbsent(s.id(), k -> new ConcurrentHashMap<>());
+        List<Current.AgentNow> agents = new ArrayList<>();
+        Double cpuTotal = null;
+        Long memTotal = null;
+        for (AgentUsage a : u.agents()) {
+            Double rate = a.cpuCores();
+            if (rate == null && a.cpuSeconds() != null) {
+                long nanos = System.nanoTime();
+                CpuReading prev = before.put(a.agent(), new CpuReading(a.cpuSeconds(), nanos));
+                long elapsed = prev == null ? 0 : nanos - prev.nanos();
+                // a process tree that lost a member can show less than before: no negative load
+                rate = elapsed <= 0 ? null : Math.max(0, (a.cpuSeconds() - prev.seconds()) * 1e9 / elapsed);
+            }
+            agents.add(new Current.AgentNow(a.agent(), rate, a.memoryBytes(), a.unavailable()));
+            out.add(new Sample(s.id(), a.agent(), now, rate, a.memoryBytes(), null, null));
+            if (rate != null) {
+                cpuTotal = cpuTotal == null ? rate : cpuTotal + rate;
+            }
+            if (a.memoryBytes() != null) {
+                memTotal = memTotal == null ? a.memoryBytes() : memTotal + a.memoryBytes();
+            }
+        }
+        out.add(new Sample(s.id(), Sample.SESSION, now, cpuTotal, memTotal, wsBytes, wsFiles));
+        Current prev = latest.get(s.id());
+        if (wsBytes == null && prev != null) {
+            wsBytes = prev.workspaceBytes();
+            wsFiles = prev.workspaceFiles();
+        }
+        String why = u.unavailable() != null ? u.unavailable()
+                : agents.stream().map(Current.AgentNow::unavailable).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        return new Current(now, cpuTotal, memTotal, wsBytes, wsFiles, agents, why);
+    }
+}
