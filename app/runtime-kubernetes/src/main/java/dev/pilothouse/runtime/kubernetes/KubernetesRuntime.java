@@ -15,6 +15,7 @@ import dev.pilothouse.runtime.RuntimeEvent;
 import dev.pilothouse.runtime.StartLimits;
 import dev.pilothouse.runtime.SessionLookup;
 import dev.pilothouse.runtime.SessionRuntime;
+import dev.pilothouse.runtime.SessionUsage;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Session;
@@ -68,6 +69,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     private final KubernetesSettings settings;
     private final Clock clock;
     private final ConnectionMonitor monitor;
+    private final PodUsage podUsage;
     private final PortForwards forwards;
     private final VolumeCopier copier;
     private final String kubeconfigNamespace;
@@ -107,6 +109,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             t.setDaemon(true);
             return t;
         });
+        this.podUsage = new PodUsage(client, clock);
         this.monitor = new ConnectionMonitor(context, client, () -> this.namespace, settings, clock, this::connectionChanged);
     }
 
@@ -520,6 +523,13 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     }
 
     // ---- what runs ----------------------------------------------------------------------------
+
+    /** Each agent container's CPU and memory from metrics.k8s.io, or why there are none. */
+    @Override
+    public SessionUsage usage(Session session) {
+        return podUsage.of(session.namespace(), ObjectNames.of(session.id()),
+                session.agents().stream().map(SessionAgent::name).toList());
+    }
 
     @Override
     public List<AgentStatus> status(Session session) {

@@ -240,6 +240,31 @@ public final class FakeCluster implements AutoCloseable {
                 : "injected failure " + code)));
     }
 
+    /**
+     * From now on the cluster serves {@code metrics.k8s.io} as metrics-server does, each pod's figures
+     * from {@code usage} (namespace, pod → container → {cpu, memory} quantities; null: none yet, 404).
+     * Without it, the group is not there: 404, as on a cluster without metrics-server.
+     */
+    void serveMetrics(java.util.function.BiFunction<String, String, Map<String, String[]>> usage) {
+        Pattern one = Pattern.compile("/apis/metrics\\.k8s\\.io/v1beta1/namespaces/([^/]+)/pods/([^/?]+)");
+        faults.add(new Fault("GET", "/apis/metrics.k8s.io/", false, new AtomicInteger(Integer.MAX_VALUE), r -> {
+            Matcher m = one.matcher(r.getPath());
+            Map<String, String[]> containers = m.lookingAt() ? usage.apply(m.group(1), m.group(2)) : null;
+            if (containers == null) {
+                return status(404, "NotFound", "podmetrics.metrics.k8s.io \"" + (m.lookingAt() ? m.group(2) : "") + "\" not found");
+            }
+            ObjectNode pm = Json.object().put("kind", "PodMetrics").put("apiVersion", "metrics.k8s.io/v1beta1");
+            pm.putObject("metadata").put("name", m.group(2)).put("namespace", m.group(1));
+            pm.put("timestamp", java.time.Instant.now().toString()).put("window", "15s");
+            var list = pm.putArray("containers");
+            containers.forEach((name, u) -> {
+                ObjectNode c = list.addObject().put("name", name);
+                c.putObject("usage").put("cpu", u[0]).put("memory", u[1]);
+            });
+            return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(Json.compact(pm));
+        }));
+    }
+
     /** The next watch under {@code pathPrefix} is told its resourceVersion is too old (410 Gone). */
     void goneOnNextWatch(String pathPrefix) {
         // as an API server says it: an ERROR event with a 410 Status on the watch stream, then the end
@@ -397,6 +422,10 @@ public final class FakeCluster implements AutoCloseable {
                     && f.left().getAndDecrement() > 0) {
                 return f.response().apply(r);
             }
+        }
+        if (path.startsWith("/apis/metrics.k8s.io/")) {
+            // no metrics-server unless serveMetrics: the API group is not there, as the API server says it
+            return status(404, "NotFound", "the server could not find the requested resource");
         }
         if (r.getMethod().equals("POST") && path.startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
             return accessReview(r);
