@@ -108,7 +108,7 @@ final class MetricsCommands {
             o.line("age       " + Output.human(Duration.ofSeconds(m.ageSeconds())) + ", running "
                     + Output.human(Duration.ofSeconds(m.runningSeconds())));
             o.line("now       cpu " + Units.cpu(c.cpu()) + ", memory " + Units.bytes(c.memory()) + ", workspace "
-                    + Units.bytes(c.workspaceBytes()) + (c.workspaceFiles() == null ? "" : " in " + c.workspaceFiles() + " files")
+                    + Units.bytes(c.workspaceBytes()) + (c.workspaceFiles() == null ? "" : " in " + Units.files(c.workspaceFiles()))
                     + (c.unavailable() == null ? "" : "  (" + c.unavailable() + ")"));
             c.agents().forEach(ag -> o.line("  " + ag.agent() + ": cpu " + Units.cpu(ag.cpu()) + ", memory "
                     + Units.bytes(ag.memory()) + (ag.unavailable() == null ? "" : "  (" + ag.unavailable() + ")")));

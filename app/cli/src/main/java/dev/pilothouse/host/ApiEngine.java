@@ -400,6 +400,14 @@ public final class ApiEngine implements EngineOperations {
         return out;
     }
 
+    /** From the server's top table: the REST API has no lighter view of every reading. */
+    @Override
+    public java.util.Map<String, dev.pilothouse.metrics.Current> readings() {
+        java.util.Map<String, dev.pilothouse.metrics.Current> out = new java.util.HashMap<>();
+        top().stream().filter(r -> r.current().at() != null).forEach(r -> out.put(r.sessionId(), r.current()));
+        return out;
+    }
+
     @Override
     public SessionMetrics metrics(String ref, java.time.Duration span) {
         return MetricsJson.sessionFrom(get(sessionUrl(ref).addPathSegment("metrics")

@@ -817,6 +817,11 @@ public final class Engine implements EngineOperations {
         return store.read(tx -> all.stream().map(s -> Metrics.top(tx, s, current(s, fresh))).toList());
     }
 
+    @Override
+    public Map<String, Current> readings() {
+        return sampler.fresh(METRICS_INTERVAL.multipliedBy(3));
+    }
+
     /** A session's latest reading, history over the last {@code span} (at the finest resolution that keeps it) and activity. */
     @Override
     public SessionMetrics metrics(String ref, Duration span) {

@@ -57,6 +57,12 @@ public interface EngineOperations extends AutoCloseable {
     /** The latest reading of each session of the context, with its activity: {@code sessions top}. */
     List<TopRow> top();
 
+    /**
+     * The latest reading of every running session sampled lately, by session id, without activity:
+     * cheap enough to poll every few seconds (the console's CPU and memory columns).
+     */
+    java.util.Map<String, dev.pilothouse.metrics.Current> readings();
+
     /** A session's latest reading, its history over the last {@code span}, and its activity. */
     SessionMetrics metrics(String ref, java.time.Duration span);
 

@@ -99,6 +99,18 @@ final class MetricsSampler {
         return c != null && c.at() != null && !c.at().isBefore(clock.instant().minus(fresh)) ? Optional.of(c) : Optional.empty();
     }
 
+    /** Every reading taken within {@code fresh}, by session id. */
+    Map<String, Current> fresh(Duration fresh) {
+        Instant after = clock.instant().minus(fresh);
+        Map<String, Current> out = new HashMap<>();
+        latest.forEach((id, c) -> {
+            if (c.at() != null && !c.at().isBefore(after)) {
+                out.put(id, c);
+            }
+        });
+        return out;
+    }
+
     /** Forgets a session's baseline and reading (it was purged or deleted). */
     void forget(String sessionId) {
         cpu.remove(sessionId);

@@ -31,6 +31,20 @@ public final class Units {
         return cores == null ? "-" : Math.round(cores * 1000) + "m";
     }
 
+    /** Cores as percent of one core, as {@code top} shows them: 0.25 is 25%, 1.5 is 150%; a dash for unknown. */
+    public static String percent(Double cores) {
+        if (cores == null) {
+            return "-";
+        }
+        double p = cores * 100;
+        return (p < 10 ? String.format(Locale.ROOT, "%.1f", p) : Long.toString(Math.round(p))) + "%";
+    }
+
+    /** "1 file", "3 files". */
+    public static String files(long n) {
+        return n + (n == 1 ? " file" : " files");
+    }
+
     /** Milliseconds: 850 ms, 2.3 s; a dash for unknown. */
     public static String millis(Long ms) {
         if (ms == null) {

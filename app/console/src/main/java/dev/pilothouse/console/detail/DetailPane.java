@@ -3,6 +3,7 @@ package dev.pilothouse.console.detail;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.files.FilesPane;
+import dev.pilothouse.console.metrics.MetricsPane;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Session;
 import javafx.scene.control.Label;
@@ -13,8 +14,8 @@ import javafx.scene.layout.StackPane;
 import java.util.List;
 
 /**
- * The right side of the main window: the selected session in six tabs (Overview, State,
- * Conversation, Logs, Events, Files), kept current as new versions of it arrive.
+ * The right side of the main window: the selected session in seven tabs (Overview, State,
+ * Conversation, Logs, Events, Files, Metrics), kept current as new versions of it arrive.
  */
 public final class DetailPane extends StackPane {
     private final Console console;
@@ -26,6 +27,7 @@ public final class DetailPane extends StackPane {
     private final LogsPane logs;
     private final EventsPane events = new EventsPane();
     private final FilesPane files;
+    private final MetricsPane metrics;
     private Session shown;
     private long auditLoadedAfter;
 
@@ -36,12 +38,15 @@ public final class DetailPane extends StackPane {
         this.conversation = new ConversationPane(console);
         this.logs = new LogsPane(console);
         this.files = new FilesPane(console);
+        this.metrics = new MetricsPane(console);
         tabs.setId("detail-tabs");
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         Tab filesTab = tab("Files", files);
+        Tab metricsTab = tab("Metrics", metrics);
         tabs.getTabs().addAll(tab("Overview", overview), tab("State", state), tab("Conversation", conversation),
-                tab("Logs", logs), tab("Events", events), filesTab);
+                tab("Logs", logs), tab("Events", events), filesTab, metricsTab);
         filesTab.selectedProperty().addListener((o, was, on) -> files.setActive(on));
+        metricsTab.selectedProperty().addListener((o, was, on) -> metrics.setActive(on));
         empty.getStyleClass().add("muted");
         getChildren().addAll(tabs, empty);
         tabs.setVisible(false);
@@ -53,7 +58,7 @@ public final class DetailPane extends StackPane {
         return t;
     }
 
-    /** Selects the tab at {@code index} (0 Overview … 5 Files). */
+    /** Selects the tab at {@code index} (0 Overview … 5 Files, 6 Metrics). */
     public void selectTab(int index) {
         tabs.getSelectionModel().select(index);
     }
@@ -94,6 +99,7 @@ public final class DetailPane extends StackPane {
         conversation.show(s, previous);
         logs.show(s, previous);
         files.show(s);
+        metrics.show(s);
         loadAudit(s, previous == null);
     }
 
@@ -120,6 +126,10 @@ public final class DetailPane extends StackPane {
     /** Sends the text in the conversation's box (Ctrl+Enter does the same inside it). */
     public void sendMessage() {
         conversation.send();
+    }
+
+    public MetricsPane metrics() {
+        return metrics;
     }
 
     public FilesPane files() {

@@ -5,6 +5,7 @@ import dev.pilothouse.console.Background;
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.ConsoleSettings;
 import dev.pilothouse.console.FrameBatcher;
+import dev.pilothouse.console.metrics.UsageHistory;
 import dev.pilothouse.console.NotificationCenter;
 import dev.pilothouse.console.StartupTimes;
 import dev.pilothouse.console.Themes;
@@ -127,13 +128,16 @@ public final class MainController {
     private ConsoleSettings settings;
     private SessionActions actions;
     private WelcomeView welcome;
+    /** Recent CPU and memory of running sessions, polled every 5 s, for the table's sparklines. */
+    private final UsageHistory usage = new UsageHistory();
+    private int ticks;
 
     @FXML
     void initialize() {
         background = new Background(n -> {
             busy.setVisible(n > 0);
         });
-        sessions = new SessionTable(table, model);
+        sessions = new SessionTable(table, model, usage);
         notifications = new NotificationCenter(notificationsButton, root);
         work = new WorkMonitor(workButton);
         icons();
@@ -227,7 +231,12 @@ public final class MainController {
         detailHolder.getChildren().setAll(detail);
         events = new FrameBatcher<>(this::onEvent, this::endOfFrame);
         events.start();
-        Timeline clock = new Timeline(new KeyFrame(Duration.seconds(1), e -> sessions.tick(Instant.now())));
+        Timeline clock = new Timeline(new KeyFrame(Duration.seconds(1), e -> {
+            sessions.tick(Instant.now());
+            if (ticks++ % 5 == 0) {
+                console.poll(() -> console.engine().readings(), usage::add);
+            }
+        }));
         clock.setCycleCount(Timeline.INDEFINITE);
         clock.play();
         wireActions();
@@ -300,7 +309,7 @@ public final class MainController {
         keys.put(KeyCombination.keyCombination("F1"), this::toggleShortcuts);
         keys.put(KeyCombination.keyCombination("Shortcut+Shift+N"), () -> notifications.toggle());
         keys.put(KeyCombination.keyCombination("Shortcut+L"), () -> table.requestFocus());
-        for (int i = 1; i <= 6; i++) {
+        for (int i = 1; i <= 7; i++) {
             int tab = i - 1;
             keys.put(KeyCombination.keyCombination("Shortcut+" + i), () -> detail.selectTab(tab));
         }

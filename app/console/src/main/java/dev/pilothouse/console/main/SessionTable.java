@@ -3,6 +3,10 @@ package dev.pilothouse.console.main;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.console.model.SelectionModel;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.console.metrics.Sparkline;
+import dev.pilothouse.console.metrics.UsageHistory;
+import dev.pilothouse.metrics.Current;
+import dev.pilothouse.metrics.Units;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
@@ -31,6 +35,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -47,10 +52,12 @@ public final class SessionTable {
     private final StringProperty text = new SimpleStringProperty("");
     private final ObservableSet<SessionState> states = FXCollections.observableSet(EnumSet.noneOf(SessionState.class));
     private final BooleanProperty showDeleted = new SimpleBooleanProperty(false);
+    private final UsageHistory usage;
 
-    public SessionTable(TableView<SessionRow> table, SessionListModel model) {
+    public SessionTable(TableView<SessionRow> table, SessionListModel model, UsageHistory usage) {
         this.table = table;
         this.model = model;
+        this.usage = usage;
         this.shown = new SessionView(model.rows());
         shown.setPredicate(predicate());
         table.setItems(shown);
@@ -171,6 +178,9 @@ public final class SessionTable {
                 ? "starts in " + Durations.until(s.scheduledAt(), t) : s.phase().name(), Comparator.comparing(Session::phase)));
         table.getColumns().add(column("Agents", 150, (s, t) -> String.join(", ", s.agents().stream().map(SessionAgent::name).toList()),
                 Comparator.comparing(s -> s.agents().isEmpty() ? "" : s.agents().get(0).name())));
+        table.getColumns().add(usageColumn("CPU", UsageHistory::cpu, Current::cpu, Units::percent, 0.05));
+        table.getColumns().add(usageColumn("Memory", UsageHistory::memory, c -> c.memory() == null ? null : c.memory().doubleValue(),
+                v -> Units.bytes(v == null ? null : v.longValue()), 64.0 * 1024 * 1024));
         table.getColumns().add(column("Age", 80, (s, t) -> Durations.since(s.createdAt(), t),
                 Comparator.comparing(Session::createdAt).reversed()));
         table.getColumns().add(column("Last activity", 124, (s, t) -> Durations.since(s.lastActivityAt(), t) + " ago",
@@ -222,6 +232,58 @@ public final class SessionTable {
             return cell;
         });
         return c;
+    }
+
+    /**
+     * A column of the session's recent CPU or memory: its current figure and a sparkline of the last
+     * two minutes, redrawn when a poll brings new readings; sorted by the current figure.
+     */
+    private TableColumn<SessionRow, Session> usageColumn(String title, BiFunction<UsageHistory, String, double[]> ring,
+                                                         Function<Current, Double> now, Function<Double, String> text,
+                                                         double floor) {
+        TableColumn<SessionRow, Session> c = new TableColumn<>(title);
+        c.setId("column-" + title.toLowerCase(Locale.ROOT));
+        c.setPrefWidth(title.equals("CPU") ? 118 : 150);
+        c.setCellValueFactory(f -> f.getValue().sessionProperty());
+        c.setComparator(Comparator.comparing(s -> figure(s.id(), now), Comparator.nullsFirst(Comparator.naturalOrder())));
+        c.setCellFactory(col -> {
+            Sparkline spark = new Sparkline();
+            TableCell<SessionRow, Session> cell = new TableCell<>() {
+                @Override
+                protected void updateItem(Session s, boolean empty) {
+                    super.updateItem(s, empty);
+                    render(this, spark, empty ? null : s);
+                }
+
+                private void render(TableCell<SessionRow, Session> cell, Sparkline line, Session s) {
+                    if (s == null) {
+                        cell.setText(null);
+                        cell.setGraphic(null);
+                        return;
+                    }
+                    Double v = figure(s.id(), now);
+                    cell.setText(v == null ? "" : text.apply(v));
+                    line.set(ring.apply(usage, s.id()), floor);
+                    cell.setGraphic(line);
+                }
+
+                {
+                    setContentDisplay(javafx.scene.control.ContentDisplay.RIGHT);
+                    getStyleClass().add("usage-cell");
+                    // kept by the cell, so the weak listener lives exactly as long as the cell
+                    javafx.beans.value.ChangeListener<Number> redraw = (o, a, b) -> render(this, spark, isEmpty() ? null : getItem());
+                    getProperties().put("usage", redraw);
+                    usage.version().addListener(new javafx.beans.value.WeakChangeListener<>(redraw));
+                }
+            };
+            return cell;
+        });
+        return c;
+    }
+
+    private Double figure(String id, Function<Current, Double> now) {
+        Current c = usage.latest(id);
+        return c == null ? null : now.apply(c);
     }
 
     private static final java.util.Set<String> TICKING = java.util.Set.of("Age", "Last activity", "Idle in", "TTL left");

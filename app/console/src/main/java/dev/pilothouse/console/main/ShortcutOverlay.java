@@ -22,7 +22,7 @@ final class ShortcutOverlay {
             new String[]{"Ctrl+L", "Focus the session table"},
             new String[]{"Ctrl+D", "Show / hide deleted sessions"},
             new String[]{"Ctrl+K", "Choose the context"},
-            new String[]{"Ctrl+1 … Ctrl+6", "Overview, State, Conversation, Logs, Events, Files"},
+            new String[]{"Ctrl+1 … Ctrl+7", "Overview, State, Conversation, Logs, Events, Files, Metrics"},
             new String[]{"Ctrl+Enter", "Send the message (in the conversation)"},
             new String[]{"Ctrl+Shift+A", "Agent definitions"},
             new String[]{"Ctrl+Shift+B", "Batches"},
