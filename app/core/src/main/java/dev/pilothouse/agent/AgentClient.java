@@ -357,7 +357,8 @@ public final class AgentClient {
             case "delta" -> AgentEvent.delta(n.path("text").asText(""));
             case "tool_output" -> AgentEvent.toolOutput(n.path("stream").asText("stdout"), n.path("text").asText(""));
             case "done" -> new AgentEvent(AgentEvent.Type.DONE, null, null,
-                    n.hasNonNull("exit_code") ? n.get("exit_code").asInt() : null);
+                    n.hasNonNull("exit_code") ? n.get("exit_code").asInt() : null,
+                    tokens(n.path("usage").get("input_tokens")), tokens(n.path("usage").get("output_tokens")));
             case "error" -> new AgentEvent(AgentEvent.Type.ERROR, n.path("message").asText("unknown error"), null, null);
             default -> null;
         };
@@ -377,5 +378,10 @@ public final class AgentClient {
 
     private static String clip(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max) + "...";
+    }
+
+    /** A token count as an agent reported it; anything but a whole number of at least 0 is ignored. */
+    private static Long tokens(com.fasterxml.jackson.databind.JsonNode n) {
+        return n != null && n.canConvertToLong() && n.isIntegralNumber() && n.asLong() >= 0 ? n.asLong() : null;
     }
 }

@@ -1,8 +1,17 @@
 package dev.pilothouse.agent;
 
-/** One NDJSON event of a streamed reply (see docs/agent-contract.md). */
-public record AgentEvent(Type type, String text, String stream, Integer exitCode) {
+/**
+ * One NDJSON event of a streamed reply (see docs/agent-contract.md).
+ *
+ * @param inputTokens  what a {@code done} event reported in {@code usage.input_tokens}; null when it did not
+ * @param outputTokens {@code usage.output_tokens}
+ */
+public record AgentEvent(Type type, String text, String stream, Integer exitCode, Long inputTokens, Long outputTokens) {
     public enum Type { DELTA, TOOL_OUTPUT, DONE, ERROR }
+
+    public AgentEvent(Type type, String text, String stream, Integer exitCode) {
+        this(type, text, stream, exitCode, null, null);
+    }
 
     public static AgentEvent delta(String text) {
         return new AgentEvent(Type.DELTA, text, null, null);

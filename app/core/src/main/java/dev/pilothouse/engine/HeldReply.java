@@ -61,7 +61,7 @@ final class HeldReply {
                 }
             }
             if (sb.length() > 0 || t.isEmpty()) {
-                out.add(new AgentEvent(ev.type(), sb.toString(), ev.stream(), ev.exitCode()));
+                out.add(new AgentEvent(ev.type(), sb.toString(), ev.stream(), ev.exitCode(), ev.inputTokens(), ev.outputTokens()));
             }
         }
         return out;

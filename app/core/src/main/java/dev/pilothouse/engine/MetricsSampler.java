@@ -129,7 +129,9 @@ final class MetricsSampler {
         Long wsBytes = null;
         Long wsFiles = null;
         Instant last = sized.get(s.id());
-        if (last == null || !now.isBefore(last.plus(sizeEvery))) {
+        boolean runs = u.agents().stream().anyMatch(a -> a.unavailable() == null);
+        // a volume is walked only while something runs in it: a session with nothing running changes no files
+        if (runs && (last == null || !now.isBefore(last.plus(sizeEvery)))) {
             try {
                 Optional<long[]> size = rt.volumeSize(s);
                 if (size.isPresent()) {
@@ -143,6 +145,7 @@ final class MetricsSampler {
         }
         Map<String, CpuReading> before = cpu.computeIfAbsent(s.id(), k -> new ConcurrentHashMap<>());
         List<Current.AgentNow> agents = new ArrayList<>();
+        List<Sample> taken = new ArrayList<>();
         Double cpuTotal = null;
         Long memTotal = null;
         for (AgentUsage a : u.agents()) {
@@ -155,7 +158,9 @@ final class MetricsSampler {
                 rate = elapsed <= 0 ? null : Math.max(0, (a.cpuSeconds() - prev.seconds()) * 1e9 / elapsed);
             }
             agents.add(new Current.AgentNow(a.agent(), rate, a.memoryBytes(), a.unavailable()));
-            out.add(new Sample(s.id(), a.agent(), now, rate, a.memoryBytes(), null, null));
+            if (rate != null || a.memoryBytes() != null) {
+                taken.add(new Sample(s.id(), a.agent(), now, rate, a.memoryBytes(), null, null));
+            }
             if (rate != null) {
                 cpuTotal = cpuTotal == null ? rate : cpuTotal + rate;
             }
@@ -163,7 +168,11 @@ final class MetricsSampler {
                 memTotal = memTotal == null ? a.memoryBytes() : memTotal + a.memoryBytes();
             }
         }
-        out.add(new Sample(s.id(), Sample.SESSION, now, cpuTotal, memTotal, wsBytes, wsFiles));
+        // nothing measured (no agent process, no metrics API): no rows, so history holds figures only
+        if (!taken.isEmpty() || wsBytes != null) {
+            out.addAll(taken);
+            out.add(new Sample(s.id(), Sample.SESSION, now, cpuTotal, memTotal, wsBytes, wsFiles));
+        }
         Current prev = latest.get(s.id());
         if (wsBytes == null && prev != null) {
             wsBytes = prev.workspaceBytes();

@@ -52,7 +52,7 @@ final class ReplyTrace {
             kept += chars;
             boolean keep = withText && kept <= AgentClient.MAX_REPLY_CHARS;
             out.add(new TraceEvent(messageId, i, s.atMillis(), s.event().type(), s.event().stream(), chars,
-                    keep ? text : null, s.event().exitCode()));
+                    keep ? text : null, s.event().exitCode(), s.event().inputTokens(), s.event().outputTokens()));
         }
         return out;
     }

@@ -11,5 +11,10 @@ import dev.pilothouse.agent.AgentEvent;
  * @param chars    the event's text length
  */
 public record TraceEvent(long messageId, int seq, long atMillis, AgentEvent.Type type, String stream, int chars,
-                         String text, Integer exitCode) {
+                         String text, Integer exitCode, Long inputTokens, Long outputTokens) {
+
+    public TraceEvent(long messageId, int seq, long atMillis, AgentEvent.Type type, String stream, int chars,
+                      String text, Integer exitCode) {
+        this(messageId, seq, atMillis, type, stream, chars, text, exitCode, null, null);
+    }
 }

@@ -689,11 +689,12 @@ public final class StoreTx {
             return;
         }
         PreparedBatch b = h.prepareBatch("INSERT INTO reply_events (message_id, seq, at_ms, "
-                + "type, stream, chars, text, exit_code) VALUES (:m, :seq, :at, :type, :stream, :chars, :text, :exit)");
+                + "type, stream, chars, text, exit_code, input_tokens, output_tokens) VALUES (:m, :seq, :at, :type, :stream, "
+                + ":chars, :text, :exit, :in, :out)");
         for (TraceEvent e : events) {
             b.bind("m", e.messageId()).bind("seq", e.seq()).bind("at", e.atMillis()).bind("type", e.type().name())
                     .bind("stream", e.stream()).bind("chars", e.chars()).bind("text", e.text())
-                    .bind("exit", e.exitCode()).add();
+                    .bind("exit", e.exitCode()).bind("in", e.inputTokens()).bind("out", e.outputTokens()).add();
         }
         b.execute();
     }

@@ -128,4 +128,25 @@ class MetricRowsTest {
         Map<String, List<MetricPoint>> none = store.read(tx -> tx.metrics().series(S, Resolution.MINUTE, T0));
         assertThat(none).isEmpty();
     }
+
+    @Test
+    void tokensReportedInDoneEventsAreSummedPerSessionAndNullWhenNoneWereReported() {
+        var agent = dev.pilothouse.testing.Fixtures.reference(store);
+        var s = dev.pilothouse.testing.Fixtures.insert(store, agent, "tokens", dev.pilothouse.session.SessionState.READY, T0);
+        long[] none = store.read(tx -> tx.tokenTotals(s.id()));
+        assertThat(none).isNull();
+        for (long[] t : new long[][] {{120, 30}, {80, 20}}) {
+            store.write(tx -> {
+                var reply = tx.insertMessage(new dev.pilothouse.session.Message(0, s.id(), dev.pilothouse.session.Message.Role.AGENT,
+                        "reference", "ok", dev.pilothouse.session.Message.Status.COMPLETE, null, T0));
+                tx.insertTrace(List.of(
+                        new dev.pilothouse.session.TraceEvent(reply.id(), 0, 5, dev.pilothouse.agent.AgentEvent.Type.DELTA, null, 2, "ok", null),
+                        new dev.pilothouse.session.TraceEvent(reply.id(), 1, 9, dev.pilothouse.agent.AgentEvent.Type.DONE, null, 0, null, 0,
+                                t[0], t[1])));
+                return null;
+            });
+        }
+        long[] sum = store.read(tx -> tx.tokenTotals(s.id()));
+        assertThat(sum).containsExactly(200, 50);
+    }
 }

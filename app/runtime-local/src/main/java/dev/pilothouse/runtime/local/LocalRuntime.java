@@ -408,22 +408,27 @@ public final class LocalRuntime implements SessionRuntime {
         return new AgentEndpoint("http://127.0.0.1:" + r.port(), r.token());
     }
 
+    private static final String NO_AGENT_RUNS = "not available: no agent process runs";
+
     /** Each running agent's process tree: CPU seconds used and resident memory, from /proc. */
     @Override
     public SessionUsage usage(Session session) {
         SessionFiles f = files(session.id());
         List<AgentUsage> out = new ArrayList<>();
+        boolean any = false;
         for (SessionAgent a : session.agents()) {
-            out.add(RunRecord.read(f.run(a.name())).flatMap(RunRecord::liveProcess)
-                    .map(p -> ProcessTreeUsage.of(a.name(), p))
+            Optional<ProcessHandle> p = RunRecord.read(f.run(a.name())).flatMap(RunRecord::liveProcess);
+            any |= p.isPresent();
+            out.add(p.map(h -> ProcessTreeUsage.of(a.name(), h))
                     .orElseGet(() -> AgentUsage.unavailable(a.name(), "not running")));
         }
-        return new SessionUsage(out, null, null, null);
+        return any ? new SessionUsage(out, null, null, null) : SessionUsage.unavailable(NO_AGENT_RUNS);
     }
 
     @Override
     public Optional<long[]> volumeSize(Session session) {
-        return Optional.of(Trees.size(workspace(session.id())));
+        Path ws = workspace(session.id());
+        return Files.isDirectory(ws) ? Optional.of(Trees.size(ws)) : Optional.empty();
     }
 
     /** Process ids of the session's running agents (for tests and diagnostics). */
