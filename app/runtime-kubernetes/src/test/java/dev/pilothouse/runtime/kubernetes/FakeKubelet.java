@@ -85,6 +85,8 @@ final class FakeKubelet implements AutoCloseable {
     });
     /** Pods with containers, by "namespace/name". */
     private final Map<String, PodRun> pods = new ConcurrentHashMap<>();
+    /** Inspector pods running ("namespace/name"): a sleeping container to exec into. */
+    private final Map<String, FakeCluster.RunningContainer> inspectors = new ConcurrentHashMap<>();
     /** Containers ("namespace/pod/container") whose next starts crash, as a broken image would. */
     private final Set<String> crashing = ConcurrentHashMap.newKeySet();
     volatile boolean manual;
@@ -201,13 +203,81 @@ final class FakeKubelet implements AutoCloseable {
 
     /** The container while its process runs, as an exec into it sees it; null otherwise. */
     private FakeCluster.RunningContainer running(String ns, String pod, String container) {
+        FakeCluster.RunningContainer inspector = inspectors.get(ns + "/" + pod);
+        if (inspector != null) {
+            return container.equals(InspectorPod.CONTAINER) ? inspector : null;
+        }
         PodRun pr = pods.get(ns + "/" + pod);
         Run r = pr == null || pr.deleted ? null : pr.containers.get(container);
         ContainerProcess p = r == null ? null : r.process;
         if (p == null || !p.alive()) {
             return null;
         }
-        return new FakeCluster.RunningContainer(r.spec.getVolumeMounts().get(0).getMountPath(), pr.volume, r.env);
+        return new FakeCluster.RunningContainer(r.spec.getVolumeMounts().get(0).getMountPath(), pr.volume,
+                execEnvironment(r.spec, r.env));
+    }
+
+    /**
+     * What an exec into the container finds: its environment, and for an image whose name says
+     * {@code no-tar} a PATH of this machine's commands without tar, as a minimal image has.
+     */
+    private Map<String, String> execEnvironment(Container spec, Map<String, String> env) {
+        if (!spec.getImage().contains("no-tar")) {
+            return env;
+        }
+        Map<String, String> withPath = new LinkedHashMap<>(env);
+        withPath.put("PATH", withoutTar().toString());
+        return withPath;
+    }
+
+    /** A directory linking every command on this machine's PATH but tar. */
+    private synchronized Path withoutTar() {
+        Path bin = volumes.resolve(".bin-without-tar");
+        if (Files.isDirectory(bin)) {
+            return bin;
+        }
+        try {
+            Files.createDirectories(bin);
+            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+                Path d = Path.of(dir);
+                if (!Files.isDirectory(d)) {
+                    continue;
+                }
+                try (Stream<Path> commands = Files.list(d)) {
+                    for (Path c : commands.toList()) {
+                        Path link = bin.resolve(c.getFileName().toString());
+                        String name = link.getFileName().toString();
+                        if (!name.equals("tar") && !name.endsWith("tar") && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            Files.createSymbolicLink(link, c);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bin;
+    }
+
+    /**
+     * An inspector pod's container (it only sleeps): running as soon as it is placed, exec'd
+     * into on its volume; the kubelet does not enforce the mount's readOnly.
+     */
+    private void runInspector(Pod p) {
+        String ns = p.getMetadata().getNamespace();
+        String name = p.getMetadata().getName();
+        Container c = p.getSpec().getContainers().get(0);
+        Path vol = volume(ns, claimOf(p));
+        waitingForScheduling(ns, name);
+        creating(ns, name);
+        inspectors.put(ns + "/" + name, new FakeCluster.RunningContainer(c.getVolumeMounts().get(0).getMountPath(), vol,
+                execEnvironment(c, Map.of())));
+        String started = Instant.now().toString();
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled(s))
+                .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withImage(c.getImage())
+                        .withReady(true).withStarted(true).withRestartCount(0)
+                        .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build())
+                .build());
     }
 
     // ---- automatic: what a healthy cluster does ------------------------------------------------
@@ -218,6 +288,10 @@ final class FakeKubelet implements AutoCloseable {
         try {
             if (ObjectNames.ROLE_COPY.equals(p.getMetadata().getLabels().get(ObjectNames.ROLE))) {
                 runCopy(p);
+                return;
+            }
+            if (ObjectNames.ROLE_INSPECTOR.equals(p.getMetadata().getLabels().get(ObjectNames.ROLE))) {
+                runInspector(p);
                 return;
             }
             if (cpu(p).compareTo(BigDecimal.valueOf(64)) > 0) {
@@ -820,6 +894,7 @@ final class FakeKubelet implements AutoCloseable {
     /** The pod is gone: SIGTERM to its containers (the agents exit 0), their logs end. */
     private void stopContainers(Pod p) {
         String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+        inspectors.remove(key);
         PodRun pr = pods.get(key);
         if (pr != null && pr.uid.equals(p.getMetadata().getUid())) {
             pods.remove(key, pr);
