@@ -122,8 +122,9 @@ final class WorkspaceViews {
     /** Deletes an inspector now, without waiting: it only sleeps. */
     void remove(String ns, String name) {
         try {
-            client.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete();
-            log.info("inspector pod {}/{} deleted", ns, name);
+            if (!client.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete().isEmpty()) {
+                log.info("inspector pod {}/{} deleted", ns, name);
+            }
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 log.warn("inspector pod {}/{} could not be deleted (its deadline ends it): {}", ns, name,

@@ -230,33 +230,32 @@ final class FakeKubelet implements AutoCloseable {
         return withPath;
     }
 
-    /** A directory linking every command on this machine's PATH but tar. */
+    /** What a minimal image without tar has (busybox-like): the shell and the tools the workspace browser needs. */
+    private static final List<String> MINIMAL = List.of("sh", "cat", "head", "tail", "stat", "readlink", "base64", "gzip",
+            "mkdir", "mv", "rm", "ln", "wc", "find", "tr", "ls", "sleep", "printf", "echo", "test", "[");
+    private Path minimalBin;
+
+    /** A directory linking the {@link #MINIMAL} commands of this machine (outside the test's temporary dirs). */
     private synchronized Path withoutTar() {
-        Path bin = volumes.resolve(".bin-without-tar");
-        if (Files.isDirectory(bin)) {
-            return bin;
+        if (minimalBin != null) {
+            return minimalBin;
         }
         try {
-            Files.createDirectories(bin);
-            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-                Path d = Path.of(dir);
-                if (!Files.isDirectory(d)) {
-                    continue;
-                }
-                try (Stream<Path> commands = Files.list(d)) {
-                    for (Path c : commands.toList()) {
-                        Path link = bin.resolve(c.getFileName().toString());
-                        String name = link.getFileName().toString();
-                        if (!name.equals("tar") && !name.endsWith("tar") && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                            Files.createSymbolicLink(link, c);
-                        }
+            Path bin = Files.createTempDirectory("fake-kubelet-bin-");
+            for (String name : MINIMAL) {
+                for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+                    Path c = Path.of(dir, name);
+                    if (Files.isExecutable(c)) {
+                        Files.createSymbolicLink(bin.resolve(name), c);
+                        break;
                     }
                 }
             }
+            minimalBin = bin;
+            return bin;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bin;
     }
 
     /**
@@ -939,6 +938,16 @@ final class FakeKubelet implements AutoCloseable {
             });
         });
         pods.clear();
+        if (minimalBin != null) {
+            try (Stream<Path> links = Files.list(minimalBin)) {
+                for (Path l : links.toList()) {
+                    Files.delete(l);
+                }
+                Files.delete(minimalBin);
+            } catch (IOException e) {
+                // a leftover in the temporary directory
+            }
+        }
         all.forEach(ContainerProcess::kill);
         for (ContainerProcess c : all) {
             c.awaitExit();
