@@ -1094,6 +1094,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 || !("Pod".equals(obj.getKind()) || "PersistentVolumeClaim".equals(obj.getKind()))) {
             return;
         }
+        if ("Pod".equals(obj.getKind()) && ObjectNames.isInspectorPod(obj.getName())) {
+            // the workspace browser's pods come and go with each look at a paused session: not its history
+            return;
+        }
         int count = now.getCount() == null ? 1 : now.getCount();
         if (before != null && Objects.equals(before.getCount(), now.getCount())
                 && Objects.equals(before.getMessage(), now.getMessage())) {

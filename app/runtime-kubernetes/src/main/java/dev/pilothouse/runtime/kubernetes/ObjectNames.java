@@ -63,6 +63,11 @@ final class ObjectNames {
         return of(sessionId) + "-inspect-" + suffix;
     }
 
+    /** Whether a pod name is an inspector's (it may be gone already when its events arrive). */
+    static boolean isInspectorPod(String name) {
+        return name.matches(".*-inspect-[0-9a-f]{6}");
+    }
+
     /** A label value for the session id (63 characters at most, alphanumeric at both ends). */
     static String label(String sessionId) {
         String v = sessionId.replaceAll("[^A-Za-z0-9._-]", "-");

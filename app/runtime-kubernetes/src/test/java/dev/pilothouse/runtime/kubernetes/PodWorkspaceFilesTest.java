@@ -300,6 +300,15 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
         assertThat(engine.resume("parked").state()).isEqualTo(SessionState.READY);
         engine.workspaces().upload("parked", "after.txt", in("after"));
         assertThat(volume(s).resolve("after.txt")).hasContent("after");
+
+        // the inspectors' Kubernetes events are not the session's history: once the resumed pod's are in, none of theirs is
+        String scheduled = "Kubernetes: Normal Scheduled on pod " + ObjectNames.of(s.id()) + ":";
+        await().atMost(WAIT).until(() -> reasons(s).stream().filter(r -> r.startsWith(scheduled)).count() == 2);
+        assertThat(reasons(s)).noneMatch(r -> r.contains("-inspect-"));
+    }
+
+    private List<String> reasons(Session s) {
+        return engine.events(s.id(), 0, 1000).stream().map(dev.pilothouse.session.AuditEvent::reason).toList();
     }
 
     @Test
