@@ -20,9 +20,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -71,30 +69,18 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
     public FileEntry stat(WorkspacePath path) {
         byte[] out = capture(WorkspaceScripts.STAT, path, path.isRoot() ? List.of() : List.of(rel(path.parent()), path.name()));
         Records r = new Records(out);
-        return entry(path, r.line(), r.hasMore() ? r.linkTarget() : null);
+        return entry(path, r.line(), r.linkTarget());
     }
 
     @Override
     public List<FileEntry> list(WorkspacePath dir) {
         Records r = new Records(capture(WorkspaceScripts.LIST, dir, List.of()));
-        int n = Integer.parseInt(r.line().strip());
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            names.add(r.until0());
-        }
-        List<String> stats = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            stats.add(r.line());
-        }
-        Map<String, String> targets = new HashMap<>();
-        while (r.hasMore()) {
-            targets.put(r.until0(), r.linkTarget());
-        }
         List<FileEntry> entries = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            String name = names.get(i);
+        while (r.hasMore()) {
+            String name = r.until0();
+            FileEntry e = entry(dir.child(name), r.line(), r.linkTarget());
             if (!name.startsWith(STAGING)) {
-                entries.add(entry(dir.child(name), stats.get(i), targets.get(name)));
+                entries.add(e);
             }
         }
         entries.sort(Comparator.comparing((FileEntry e) -> !e.directory()).thenComparing(FileEntry::name));
@@ -163,7 +149,7 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
                         STAGING + UUID.randomUUID()), in);
             }
             Records r = new Records(out);
-            return entry(file, r.line(), r.hasMore() ? r.linkTarget() : null);
+            return entry(file, r.line(), r.linkTarget());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -329,7 +315,7 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
                 type == FileEntry.Type.LINK ? target : null);
     }
 
-    /** Reads a script's output: lines, NUL-terminated names, link targets ("TARGET\n\0"). */
+    /** Reads a script's output: lines, NUL-terminated names, link targets ("TARGET\n\0"; "\0" for none). */
     private static final class Records {
         private final byte[] b;
         private int at;

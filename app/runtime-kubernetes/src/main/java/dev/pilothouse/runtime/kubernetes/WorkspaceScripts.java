@@ -37,7 +37,7 @@ final class WorkspaceScripts {
             dirfor() { confined "$1"; [ -d "$real" ] || fail 73 "$1"; }
             entry() {
               stat -c '%f %s %Y' "$1" || exit 79
-              if [ -L "$1" ]; then readlink "$1"; printf '\\0'; fi
+              if [ -L "$1" ]; then readlink "$1"; fi; printf '\\0'
             }
             mkparents() {
               d=$root; rest=${1:+$1/}; sofar=
@@ -54,7 +54,7 @@ final class WorkspaceScripts {
     /** Whether tar (and gzip, which GNU tar runs for z) can be used: prints "tar" if so. */
     static final String HAS_TAR = "command -v tar >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1 && echo tar; exit 0";
 
-    /** $2 the entry itself (not followed), "" for the workspace: one stat line, then a link's target and NUL. */
+    /** $2 the entry itself (not followed), "" for the workspace: one stat line, a link's target, NUL. */
     static final String STAT = PRELUDE + """
             if [ -z "$2" ]; then confined ""; entry "$real"; exit 0; fi
             dirfor "$3"
@@ -64,21 +64,19 @@ final class WorkspaceScripts {
             """;
 
     /**
-     * $2 a folder: the number of entries, their names (NUL after each), one stat line each in the
-     * same order, then each link's name and target (NUL after each).
+     * $2 a folder: per entry its name and NUL, its stat line, a link's target (with readlink's
+     * newline) and NUL; an entry gone meanwhile is left out. One pass, one stat per entry.
      */
     static final String LIST = PRELUDE + """
             dirfor "$2"
             cd "$real" || fail 71 "$2"
-            set --
             for f in * .[!.]* ..?*; do
-              if [ -e "$f" ] || [ -L "$f" ]; then set -- "$@" "$f"; fi
+              if [ -e "$f" ] || [ -L "$f" ]; then
+                s=$(stat -c '%f %s %Y' "./$f") || continue
+                printf '%s\\0%s\\n' "$f" "$s"
+                if [ -L "$f" ]; then readlink "./$f"; fi; printf '\\0'
+              fi
             done
-            printf '%s\\n' "$#"
-            [ "$#" -gt 0 ] || exit 0
-            printf '%s\\0' "$@"
-            for f; do stat -c '%f %s %Y' "./$f" || exit 79; done
-            for f; do if [ -L "$f" ]; then printf '%s\\0' "$f"; readlink "./$f"; printf '\\0'; fi; done
             """;
 
     /** Checks that $2 is a regular file; $real is it. */
@@ -186,7 +184,7 @@ final class WorkspaceScripts {
             case "$5" in
               D) mkdir -p "$t" ;;
               F) head -c "$6" > "$t" && [ "$(($(wc -c < "$t")))" -eq "$6" ] || fail 78 "$4" ;;
-              L) ln -s "$6" "$t" ;;
+              L) ln -s -- "$6" "$t" ;;
             esac
             """;
 
