@@ -13,9 +13,10 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Renames the entries of a pod's gzip'd tar ({@code ./...} for a folder's contents, {@code ./FILE}
+ * Renames the entries of a pod's gzip'd tar ({@code ./...} for a folder's contents, a bare name
  * for one file) to what a download is named: {@code NAME/...} or {@code NAME}, as the local
  * runtime's archives are, whatever the entry's name in the pod (a link's target, the workspace).
+ * Hard links (tar makes them for files linked twice) keep pointing at their renamed first copy.
  */
 final class TarNames {
     private TarNames() {
@@ -26,17 +27,16 @@ final class TarNames {
              TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(nonClosing(out), 64 * 1024))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            boolean folder = false;
             for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
-                String rel = e.getName().replaceFirst("^\\./?", "");
-                if (rel.isEmpty() || rel.equals("/")) {
-                    folder = true;
-                    e.setName(name + "/");
-                } else {
-                    e.setName(folder ? name + "/" + rel : name);
+                if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
+                    continue; // sockets, fifos, devices: nothing to download, as the local runtime packs
+                }
+                e.setName(renamed(e.getName(), name));
+                if (e.isLink()) {
+                    e.setLinkName(renamed(e.getLinkName(), name));
                 }
                 tar.putArchiveEntry(e);
-                if (e.isFile()) {
+                if (e.getSize() > 0) {
                     in.transferTo(tar);
                 }
                 tar.closeArchiveEntry();
@@ -45,6 +45,14 @@ final class TarNames {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** "./rest" (a folder's contents) is NAME/rest, "." NAME/; a bare name (the one file) is NAME. */
+    private static String renamed(String entry, String name) {
+        if (entry.equals(".") || entry.equals("./")) {
+            return name + "/";
+        }
+        return entry.startsWith("./") ? name + "/" + entry.substring(2) : name;
     }
 
     private static OutputStream nonClosing(OutputStream out) {

@@ -95,11 +95,11 @@ final class WorkspaceScripts {
             cat "$real"
             """;
 
-    /** A gzip'd tar of $2: a folder's contents as ./..., a file as ./NAME (the caller names them). */
+    /** A gzip'd tar of $2: a folder's contents as ./..., a file as its bare name (the caller renames them). */
     static final String TAR = PRELUDE + """
             confined "$2"
             if [ -d "$real" ]; then cd "$real" && tar czf - .
-            else cd "${real%/*}/" && tar czf - "./${real##*/}"; fi
+            else cd "${real%/*}/" && tar czf - -- "${real##*/}"; fi
             """;
 
     /**

@@ -269,6 +269,10 @@ final class FakeKubelet implements AutoCloseable {
         Path vol = volume(ns, claimOf(p));
         waitingForScheduling(ns, name);
         creating(ns, name);
+        if (c.getImage().contains("does-not-exist")) {
+            imagePullBackOff(ns, name);
+            return;
+        }
         inspectors.put(ns + "/" + name, new FakeCluster.RunningContainer(c.getVolumeMounts().get(0).getMountPath(), vol,
                 execEnvironment(c, Map.of())));
         String started = Instant.now().toString();

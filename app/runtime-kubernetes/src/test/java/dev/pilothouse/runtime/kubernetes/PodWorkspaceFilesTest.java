@@ -85,6 +85,32 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
         }
         browseAndChange("browsed", volume(s));
         assertThat(execs(s)).anyMatch(c -> c.contains("tar czf")).anyMatch(c -> c.contains("tar xzf"));
+
+        // tar stores a file linked twice as a hard link: it points at its renamed first copy
+        Path hard = Files.createDirectories(volume(s).resolve("hard"));
+        Files.writeString(hard.resolve("a.txt"), "twice");
+        Files.createLink(hard.resolve("b.txt"), hard.resolve("a.txt"));
+        Map<String, String> linked = new TreeMap<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new GZIPInputStream(new ByteArrayInputStream(
+                archive("browsed", "hard"))))) {
+            for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                linked.put(e.getName(), e.isLink() ? "=> " + e.getLinkName() : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(linked).containsOnlyKeys("hard/", "hard/a.txt", "hard/b.txt");
+        assertThat(linked.values()).containsOnlyOnce("twice").anyMatch(v -> v.equals("=> hard/a.txt") || v.equals("=> hard/b.txt"));
+    }
+
+    @Test
+    void anInspectorThatCannotStartSaysWhyAndIsRemoved() throws IOException {
+        Session s = session("unpullable", "reference");
+        engine.pause("unpullable");
+        KubernetesSettings st = settings().with(Map.of("copyImage", "registry.example/does-not-exist:1"));
+        try (KubernetesRuntime rt = KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock())) {
+            assertThatThrownBy(() -> rt.files(fresh(s))).isInstanceOf(dev.pilothouse.errors.OperationFailedException.class)
+                    .hasMessageMatching("(?s).*cannot start: (ErrImagePull|ImagePullBackOff): .*setting copyImage\\)");
+        }
+        await().atMost(WAIT).until(() -> inspectors(s).isEmpty());
     }
 
     @Test
