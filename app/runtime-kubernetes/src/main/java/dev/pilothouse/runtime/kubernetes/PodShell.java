@@ -25,8 +25,19 @@ import java.util.concurrent.TimeoutException;
  * {@code v4.channel.k8s.io}, which cannot end a command's input without ending the stream.
  */
 final class PodShell {
-    /** What a script gave back: its exit code (-1: it did not run) and what it wrote to stderr. */
+    /** What a script gave back: its exit code and what it wrote to stderr, as it wrote it. */
     record Result(int code, String stderr) {
+        /** After the last NUL on stderr: what a script's refusal is about. */
+        String refusedPath() {
+            int i = stderr.lastIndexOf('\0');
+            return i < 0 ? null : stderr.substring(i + 1);
+        }
+
+        /** Stderr for a message: without the NUL-marked part. */
+        String said() {
+            int i = stderr.indexOf('\0');
+            return (i < 0 ? stderr : stderr.substring(0, i)).strip();
+        }
     }
 
     private final KubernetesClient client;
@@ -80,12 +91,13 @@ final class PodShell {
         try (ExecWatch watch = streams.writingOutput(out).writingError(err).usingListener(listener)
                 .exec(command.toArray(String[]::new))) {
             Integer code = watch.exitCode().get(timeoutSeconds, TimeUnit.SECONDS);
-            String stderr = err.toString(StandardCharsets.UTF_8).strip();
+            String stderr = err.toString(StandardCharsets.UTF_8);
             if (code == null || code < 0) {
                 Status s = status.getNow(null);
                 throw new OperationFailedException("could not run a command in container '" + container + "' of pod "
                         + namespace + "/" + pod + ": " + (s != null && s.getMessage() != null ? s.getMessage()
-                        : "the exec stream ended without the command's exit status") + (stderr.isEmpty() ? "" : " (" + stderr + ")"));
+                        : "the exec stream ended without the command's exit status")
+                        + (stderr.isBlank() ? "" : " (" + stderr.strip() + ")"));
             }
             return new Result(code, stderr);
         } catch (KubernetesClientException e) {

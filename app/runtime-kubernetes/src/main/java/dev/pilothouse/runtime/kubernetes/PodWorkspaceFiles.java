@@ -275,7 +275,8 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
     }
 
     private RuntimeException refusal(PodShell.Result r, WorkspacePath asked) {
-        String at = r.stderr().isEmpty() ? "." : r.stderr();
+        String refused = r.refusedPath();
+        String at = refused == null || refused.isEmpty() ? "." : refused;
         return switch (r.code()) {
             case WorkspaceScripts.NO_WORKSPACE -> new NotFoundException("the session's workspace does not exist ("
                     + mountPath + " in pod " + shell.pod() + ")");
@@ -298,7 +299,7 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
                     + "everything in it (--recursive, recursive=true) or name a file", "recursive");
             default -> new OperationFailedException("a command on the workspace in container '" + shell.container()
                     + "' of pod " + shell.pod() + " failed (exit " + r.code() + ")"
-                    + (r.stderr().isEmpty() ? "" : ": " + r.stderr()));
+                    + (r.said().isEmpty() ? "" : ": " + r.said()));
         };
     }
 

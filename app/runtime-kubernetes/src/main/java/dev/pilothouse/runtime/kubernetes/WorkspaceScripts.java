@@ -5,7 +5,7 @@ package dev.pilothouse.runtime.kubernetes;
  * coreutils or busybox). $1 is always the volume's mount path, $2 a path relative to it ("" for
  * the workspace itself); names travel as arguments, never inside a script. Every path is resolved
  * with {@code readlink -f} and must stay inside the mount. A refusal exits with one of the codes
- * below, the relative path it is about on stderr.
+ * below, the relative path it is about last on stderr after a NUL (a tool may have said more before).
  */
 final class WorkspaceScripts {
     static final int NO_WORKSPACE = 70;
@@ -25,8 +25,8 @@ final class WorkspaceScripts {
 
     /** Functions every script starts with. */
     private static final String PRELUDE = """
-            root=$(readlink -f "$1") && [ -d "$root" ] || { printf '%s' "$1" >&2; exit 70; }
-            fail() { printf '%s' "$2" >&2; exit "$1"; }
+            root=$(readlink -f "$1") && [ -d "$root" ] || { printf '\\0%s' "$1" >&2; exit 70; }
+            fail() { printf '\\0%s' "$2" >&2; exit "$1"; }
             inside() { case "$1" in "$root"|"$root"/*) return 0;; esac; return 1; }
             confined() {
               p="$root${1:+/$1}"
