@@ -40,6 +40,13 @@ final class PodShell {
         }
     }
 
+    /** The command did not start in the container: its image has no {@code sh}, or the container is not running. */
+    static final class CannotRun extends OperationFailedException {
+        CannotRun(String message) {
+            super(message);
+        }
+    }
+
     private final KubernetesClient client;
     private final String context;
     private final String namespace;
@@ -94,6 +101,11 @@ final class PodShell {
             String stderr = err.toString(StandardCharsets.UTF_8);
             if (code == null || code < 0) {
                 Status s = status.getNow(null);
+                if (code != null && s != null && s.getMessage() != null) {
+                    // the API server or the kubelet could not start it (no sh in the image, the container gone)
+                    throw new CannotRun("could not run a command in container '" + container + "' of pod " + namespace
+                            + "/" + pod + ": " + s.getMessage());
+                }
                 throw new OperationFailedException("could not run a command in container '" + container + "' of pod "
                         + namespace + "/" + pod + ": " + (s != null && s.getMessage() != null ? s.getMessage()
                         : "the exec stream ended without the command's exit status")

@@ -54,8 +54,17 @@ final class WorkspaceViews {
         if (up && !pod.getSpec().getContainers().isEmpty()) {
             Container first = pod.getSpec().getContainers().get(0);
             if (running(pod, first.getName())) {
-                return new PodWorkspaceFiles(shell(ns, pod.getMetadata().getName(), first.getName()), mountPath(first),
-                        null, null);
+                PodWorkspaceFiles view = new PodWorkspaceFiles(shell(ns, pod.getMetadata().getName(), first.getName()),
+                        mountPath(first), null, null);
+                try {
+                    view.hasTar(); // the first command: whether a shell runs there at all
+                    return view;
+                } catch (PodShell.CannotRun e) {
+                    log.info("session {}: no shell in agent container '{}' ({}); an inspector pod shows the workspace",
+                            s.id(), first.getName(), e.getMessage());
+                    return inspector(s, cache, pod.getSpec().getNodeName(), "agent '" + first.getName() + "' has no "
+                            + "shell in its image: its workspace is shown read-only, through an inspector pod");
+                }
             }
         }
         PersistentVolumeClaim pvc = cache.claim(ObjectNames.of(s.id()));

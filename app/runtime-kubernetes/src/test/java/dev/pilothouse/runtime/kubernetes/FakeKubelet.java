@@ -219,14 +219,17 @@ final class FakeKubelet implements AutoCloseable {
 
     /**
      * What an exec into the container finds: its environment, and for an image whose name says
-     * {@code no-tar} a PATH of this machine's commands without tar, as a minimal image has.
+     * {@code no-tar} a PATH of this machine's commands without tar, as a minimal image has; for
+     * {@code no-shell} a PATH with nothing, as a distroless image (exec then finds no {@code sh}).
      */
     private Map<String, String> execEnvironment(Container spec, Map<String, String> env) {
-        if (!spec.getImage().contains("no-tar")) {
+        boolean noShell = spec.getImage().contains("no-shell");
+        if (!spec.getImage().contains("no-tar") && !noShell) {
             return env;
         }
         Map<String, String> withPath = new LinkedHashMap<>(env);
-        withPath.put("PATH", withoutTar().toString());
+        // a distroless image: nothing to exec at all
+        withPath.put("PATH", noShell ? withoutTar().resolve("nothing-here").toString() : withoutTar().toString());
         return withPath;
     }
 

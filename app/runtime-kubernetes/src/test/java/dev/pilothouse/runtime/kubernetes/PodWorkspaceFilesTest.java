@@ -102,6 +102,23 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
     }
 
     @Test
+    void anAgentImageWithoutAShellIsBrowsedReadOnlyThroughAnInspector() throws IOException {
+        agentWithImage("distroless", "registry.example/agent-no-shell:1");
+        Session s = session("distroless", "distroless");
+        fill(volume(s));
+        try (PodWorkspaceFiles f = view(s)) {
+            assertThat(f.shell().pod()).startsWith(ObjectNames.of(s.id()) + "-inspect-");
+            assertThat(inspectors(s)).hasSize(1);
+            assertThat(f.list(WorkspacePath.of("src"))).extracting(FileEntry::name).containsExactly("deep", "main.py");
+            assertThatThrownBy(() -> f.write(WorkspacePath.of("x.txt"), in("x"))).isInstanceOf(InvalidInputException.class)
+                    .hasMessage("agent 'distroless' has no shell in its image: its workspace is shown read-only, through an "
+                            + "inspector pod");
+        }
+        await().atMost(WAIT).until(() -> inspectors(s).isEmpty());
+        assertThat(fresh(s).state()).as("the agent runs on").isEqualTo(SessionState.READY);
+    }
+
+    @Test
     void anInspectorThatCannotStartSaysWhyAndIsRemoved() throws IOException {
         Session s = session("unpullable", "reference");
         engine.pause("unpullable");
