@@ -134,6 +134,8 @@ final class WorkspaceScripts {
             trap 'rm -f "$s"' EXIT
             head -c "$5" > "$s" || exit 1
             [ "$(($(wc -c < "$s")))" -eq "$5" ] || fail 78 "$2"
+            # a link is replaced, never followed: mv onto a link to a folder would move into that folder
+            if [ -L "$t" ]; then rm -f "$t" || exit 1; fi
             mv -f "$s" "$t" || exit 1
             trap - EXIT
             entry "$t"

@@ -280,7 +280,13 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
                 .hasMessageStartingWith("path '/etc/x' is absolute");
         assertThat(outside.resolve("x")).doesNotExist();
         assertThat(outside.resolve("secret.txt")).hasContent("secret");
-        assertThat(files.delete("escaping", "escape", false)).as("the link itself may go").isEqualTo(1);
+        assertThat(files.upload("escaping", "escape", in("a file now")).type()).as("the link replaced, not followed")
+                .isEqualTo(FileEntry.Type.FILE);
+        assertThat(ws.resolve("escape")).isRegularFile().hasContent("a file now");
+        try (Stream<Path> there = Files.list(outside)) {
+            assertThat(there.map(p -> p.getFileName().toString())).containsExactly("secret.txt");
+        }
+        assertThat(files.delete("escaping", "escape", false)).isEqualTo(1);
         assertThat(outside.resolve("secret.txt")).exists();
     }
 
