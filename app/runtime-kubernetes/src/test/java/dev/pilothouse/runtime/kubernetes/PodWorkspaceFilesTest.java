@@ -274,6 +274,13 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
                 .hasMessageContaining("leads out of the workspace");
         assertThatThrownBy(() -> files.extract("escaping", "escape", tarGz(Map.of("x", "x"))))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("leads out of the workspace");
+        assertThatThrownBy(() -> files.extract("escaping", ".", tarGz(Map.of("escape/x", "x"))))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("the upload would write through a symbolic link that leads out of the workspace ('escape')");
+        try (Stream<Path> top = Files.list(ws)) {
+            assertThat(top.map(p -> p.getFileName().toString())).as("the refused upload's staging is gone")
+                    .noneMatch(n -> n.startsWith(".pilothouse-upload-"));
+        }
         assertThatThrownBy(() -> files.delete("escaping", "escape/secret.txt", false)).isInstanceOf(InvalidInputException.class)
                 .hasMessage("'escape' leads out of the workspace through a symbolic link");
         assertThatThrownBy(() -> files.upload("escaping", "/etc/x", in("x"))).isInstanceOf(InvalidInputException.class)
