@@ -1203,6 +1203,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         follows.forEach(LogFollow::close);
         follows.clear();
         timers.shutdownNow();
+        views.closeAll();
         forwards.close();
         informers.values().forEach(NamespaceInformers::close);
         informers.clear();

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -40,6 +41,8 @@ final class WorkspaceViews {
     private final KubernetesClient client;
     private final KubernetesSettings st;
     private final SecureRandom random = new SecureRandom();
+    /** Inspectors of views still open ("namespace/name"): deleted when the runtime closes. */
+    private final java.util.Set<String> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     WorkspaceViews(KubernetesRuntime runtime, KubernetesClient client, KubernetesSettings st) {
         this.runtime = runtime;
@@ -82,6 +85,9 @@ final class WorkspaceViews {
         byte[] b = new byte[3];
         random.nextBytes(b);
         String name = ObjectNames.inspectorPod(s.id(), HexFormat.of().formatHex(b));
+        // those whose deadline ended them (a console gone before it closed its view) stay as Failed pods until deleted
+        removeAll(ns, s.id(), cache, true);
+        open.add(ns + "/" + name);
         runtime.createPod(InspectorPod.build(s, name, node, st), "create pods");
         log.info("session {}: inspector pod {}/{} created for the workspace browser", s.id(), ns, name);
         try {
@@ -130,6 +136,7 @@ final class WorkspaceViews {
 
     /** Deletes an inspector now, without waiting: it only sleeps. */
     void remove(String ns, String name) {
+        open.remove(ns + "/" + name);
         try {
             if (!client.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete().isEmpty()) {
                 log.info("inspector pod {}/{} deleted", ns, name);
@@ -144,12 +151,26 @@ final class WorkspaceViews {
 
     /** Deletes every inspector of a session: before its pod starts (the volume may be ReadWriteOnce) and when it is purged. */
     void removeAll(String ns, String sessionId, NamespaceInformers cache) {
+        removeAll(ns, sessionId, cache, false);
+    }
+
+    private void removeAll(String ns, String sessionId, NamespaceInformers cache, boolean finishedOnly) {
         Map<String, String> want = Map.of(ObjectNames.SESSION, ObjectNames.label(sessionId),
                 ObjectNames.ROLE, ObjectNames.ROLE_INSPECTOR);
         cache.pods().stream()
                 .filter(p -> p.getMetadata().getLabels() != null && want.entrySet().stream()
                         .allMatch(e -> Objects.equals(p.getMetadata().getLabels().get(e.getKey()), e.getValue())))
+                .filter(p -> !finishedOnly || p.getStatus() != null && ("Failed".equals(p.getStatus().getPhase())
+                        || "Succeeded".equals(p.getStatus().getPhase())))
                 .forEach(p -> remove(ns, p.getMetadata().getName()));
+    }
+
+    /** The runtime closes: the inspectors of views left open go (their deadline would end them later). */
+    void closeAll() {
+        for (String key : List.copyOf(open)) {
+            int slash = key.indexOf('/');
+            remove(key.substring(0, slash), key.substring(slash + 1));
+        }
     }
 
     private PodShell shell(String ns, String pod, String container) {

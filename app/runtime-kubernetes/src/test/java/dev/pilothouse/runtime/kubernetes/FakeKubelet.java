@@ -276,6 +276,13 @@ final class FakeKubelet implements AutoCloseable {
             imagePullBackOff(ns, name);
             return;
         }
+        if (c.getImage().contains("deadline-passed")) {
+            // what activeDeadlineSeconds leaves: the pod Failed, kept until someone deletes it
+            status(ns, name, s -> new PodStatusBuilder().withPhase("Failed").withReason("DeadlineExceeded")
+                    .withMessage("Pod was active on the node longer than the specified deadline").withConditions(scheduled(s))
+                    .build());
+            return;
+        }
         inspectors.put(ns + "/" + name, new FakeCluster.RunningContainer(c.getVolumeMounts().get(0).getMountPath(), vol,
                 execEnvironment(c, Map.of())));
         String started = Instant.now().toString();

@@ -368,6 +368,34 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
     }
 
     @Test
+    void inspectorsLeftBehindAreCleanedUp() {
+        Session s = session("left", "reference");
+        engine.pause("left");
+        // one a console that died left to its deadline: Failed, kept by Kubernetes
+        Pod stale = InspectorPod.build(fresh(s), ObjectNames.inspectorPod(s.id(), "00dead"), null,
+                settings().with(Map.of("copyImage", "registry.example/deadline-passed:1")));
+        api.pods().inNamespace(NS).resource(stale).create();
+        await().atMost(WAIT).until(() -> {
+            Pod p = api.pods().inNamespace(NS).withName(stale.getMetadata().getName()).get();
+            return p.getStatus() != null && "Failed".equals(p.getStatus().getPhase());
+        });
+        try (PodWorkspaceFiles f = view(s)) {
+            await().atMost(WAIT).until(() -> inspectors(s).stream().map(p -> p.getMetadata().getName()).toList()
+                    .equals(List.of(f.shell().pod())));
+        }
+        await().atMost(WAIT).until(() -> inspectors(s).isEmpty());
+
+        // a runtime that closes (the console quits) takes the inspectors of views still open with it
+        KubernetesSettings st = settings();
+        KubernetesRuntime rt = KubernetesRuntime.connect(CONTEXT, cluster.client(NS, st), st, runtimeClock());
+        WorkspaceFiles open = rt.files(fresh(s));
+        assertThat(open.list(WorkspacePath.ROOT)).isNotNull();
+        assertThat(inspectors(s)).hasSize(1);
+        rt.close();
+        await().atMost(WAIT).until(() -> inspectors(s).isEmpty());
+    }
+
+    @Test
     void resumingRemovesAnInspectorThatCouldHoldTheVolume() throws IOException {
         Session s = session("held", "reference");
         engine.pause("held");
