@@ -21,6 +21,7 @@ import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.workspace.WorkspaceFiles;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -72,6 +73,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     private final PodUsage podUsage;
     private final PortForwards forwards;
     private final VolumeCopier copier;
+    private final WorkspaceViews views;
     private final String kubeconfigNamespace;
     private final Map<String, NamespaceInformers> informers = new ConcurrentHashMap<>();
     private final List<Consumer<RuntimeEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -104,6 +106,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         this.namespace = defaultNamespace();
         this.forwards = new PortForwards(client);
         this.copier = new VolumeCopier(this, client, settings);
+        this.views = new WorkspaceViews(this, client, settings);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "k8s-deadlines-" + context);
             t.setDaemon(true);
@@ -290,6 +293,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         NamespaceInformers cache = informers(ns);
         cache.awaitSynced(syncWait());
         stop(id);
+        // an inspector may hold a ReadWriteOnce volume on another node: the agents need it now
+        views.removeAll(ns, id, cache);
         lostPods.remove(id);
         stoppedElsewhere.remove(id);
         phases.remove(id);
@@ -754,6 +759,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         requireReachable("purge the volume of session " + sessionId);
         stop(sessionId);
         deletePod(ns.get(), ObjectNames.copyPod(sessionId), "delete pods");
+        views.removeAll(ns.get(), sessionId, informers(ns.get()));
         try {
             client.network().v1().networkPolicies().inNamespace(ns.get()).withName(ObjectNames.of(sessionId)).delete();
         } catch (KubernetesClientException e) {
@@ -770,6 +776,22 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         }
         knownTokens.remove(sessionId);
         deleteVolumeObject(ns.get(), sessionId);
+    }
+
+    /**
+     * The workspace through {@code pods/exec}: into the first agent container while it runs, else
+     * into a read-only inspector pod made for this view (closing the view deletes it).
+     */
+    @Override
+    public WorkspaceFiles files(Session session) {
+        namespaces.put(session.id(), session.namespace());
+        requireReachable("show the files of session '" + session.name() + "'");
+        NamespaceInformers cache = synced(session.namespace());
+        if (cache == null) {
+            throw new OperationFailedException("the pods of namespace " + session.namespace() + " could not be listed; "
+                    + "cannot tell where the workspace of session '" + session.name() + "' is");
+        }
+        return views.open(session, cache);
     }
 
     @Override
@@ -1082,6 +1104,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 || !("Pod".equals(obj.getKind()) || "PersistentVolumeClaim".equals(obj.getKind()))) {
             return;
         }
+        if ("Pod".equals(obj.getKind()) && ObjectNames.isInspectorPod(obj.getName())) {
+            // the workspace browser's pods come and go with each look at a paused session: not its history
+            return;
+        }
         int count = now.getCount() == null ? 1 : now.getCount();
         if (before != null && Objects.equals(before.getCount(), now.getCount())
                 && Objects.equals(before.getMessage(), now.getMessage())) {
@@ -1187,6 +1213,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         follows.forEach(LogFollow::close);
         follows.clear();
         timers.shutdownNow();
+        views.closeAll();
         forwards.close();
         informers.values().forEach(NamespaceInformers::close);
         informers.clear();

@@ -26,7 +26,8 @@ import java.util.TreeSet;
  * @param storageClass              the PVCs' storage class (null: the cluster's default class)
  * @param storageClassSupportsClone whether that class is backed by a CSI driver that clones
  *                                  volumes ({@code dataSource}); otherwise a remix copies with a pod
- * @param copyImage                 the image of that copy pod (needs sh, find, tar, stat, awk)
+ * @param copyImage                 the image of that copy pod (needs sh, find, tar, stat, awk) and of the
+ *                                  workspace browser's inspector pod (sh, readlink, stat, head, tail, tar or base64)
  * @param egressAllowed             CIDRs a session's pod may reach; empty: no egress at all
  * @param egressBlocked             CIDRs carved out of those (the cloud metadata addresses by default)
  * @param unschedulableDeadline     how long a pod may stay unschedulable before the session is in ERROR

@@ -19,6 +19,8 @@ final class ObjectNames {
     static final String ROLE = "pilothouse.dev/role";
     static final String ROLE_AGENTS = "agents";
     static final String ROLE_COPY = "copy";
+    /** A paused session's read-only inspector pod, for the workspace browser: neither an agent pod nor an orphan. */
+    static final String ROLE_INSPECTOR = "inspector";
     static final String ROLE_VOLUME = "volume";
     static final String ROLE_TOKENS = "tokens";
     /** Annotations: the session's spec and its agents' definitions (JSON). */
@@ -54,6 +56,16 @@ final class ObjectNames {
     /** The pod that copies a parent's volume into this session's during a remix. */
     static String copyPod(String sessionId) {
         return of(sessionId) + "-copy";
+    }
+
+    /** An inspector pod of the session; {@code suffix} tells apart several open at once. */
+    static String inspectorPod(String sessionId, String suffix) {
+        return of(sessionId) + "-inspect-" + suffix;
+    }
+
+    /** Whether a pod name is an inspector's (it may be gone already when its events arrive). */
+    static boolean isInspectorPod(String name) {
+        return name.matches(".*-inspect-[0-9a-f]{6}");
     }
 
     /** A label value for the session id (63 characters at most, alphanumeric at both ends). */

@@ -85,6 +85,8 @@ final class FakeKubelet implements AutoCloseable {
     });
     /** Pods with containers, by "namespace/name". */
     private final Map<String, PodRun> pods = new ConcurrentHashMap<>();
+    /** Inspector pods running ("namespace/name"): a sleeping container to exec into. */
+    private final Map<String, FakeCluster.RunningContainer> inspectors = new ConcurrentHashMap<>();
     /** Containers ("namespace/pod/container") whose next starts crash, as a broken image would. */
     private final Set<String> crashing = ConcurrentHashMap.newKeySet();
     volatile boolean manual;
@@ -201,13 +203,94 @@ final class FakeKubelet implements AutoCloseable {
 
     /** The container while its process runs, as an exec into it sees it; null otherwise. */
     private FakeCluster.RunningContainer running(String ns, String pod, String container) {
+        FakeCluster.RunningContainer inspector = inspectors.get(ns + "/" + pod);
+        if (inspector != null) {
+            return container.equals(InspectorPod.CONTAINER) ? inspector : null;
+        }
         PodRun pr = pods.get(ns + "/" + pod);
         Run r = pr == null || pr.deleted ? null : pr.containers.get(container);
         ContainerProcess p = r == null ? null : r.process;
         if (p == null || !p.alive()) {
             return null;
         }
-        return new FakeCluster.RunningContainer(r.spec.getVolumeMounts().get(0).getMountPath(), pr.volume, r.env);
+        return new FakeCluster.RunningContainer(r.spec.getVolumeMounts().get(0).getMountPath(), pr.volume,
+                execEnvironment(r.spec, r.env));
+    }
+
+    /**
+     * What an exec into the container finds: its environment, and for an image whose name says
+     * {@code no-tar} a PATH of this machine's commands without tar, as a minimal image has; for
+     * {@code no-shell} a PATH with nothing, as a distroless image (exec then finds no {@code sh}).
+     */
+    private Map<String, String> execEnvironment(Container spec, Map<String, String> env) {
+        boolean noShell = spec.getImage().contains("no-shell");
+        if (!spec.getImage().contains("no-tar") && !noShell) {
+            return env;
+        }
+        Map<String, String> withPath = new LinkedHashMap<>(env);
+        // a distroless image: nothing to exec at all
+        withPath.put("PATH", noShell ? withoutTar().resolve("nothing-here").toString() : withoutTar().toString());
+        return withPath;
+    }
+
+    /** What a minimal image without tar has (busybox-like): the shell and the tools the workspace browser needs. */
+    private static final List<String> MINIMAL = List.of("sh", "cat", "head", "tail", "stat", "readlink", "base64", "gzip",
+            "mkdir", "mv", "rm", "ln", "wc", "find", "tr", "ls", "sleep", "printf", "echo", "test", "[");
+    private Path minimalBin;
+
+    /** A directory linking the {@link #MINIMAL} commands of this machine (outside the test's temporary dirs). */
+    private synchronized Path withoutTar() {
+        if (minimalBin != null) {
+            return minimalBin;
+        }
+        try {
+            Path bin = Files.createTempDirectory("fake-kubelet-bin-");
+            for (String name : MINIMAL) {
+                for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+                    Path c = Path.of(dir, name);
+                    if (Files.isExecutable(c)) {
+                        Files.createSymbolicLink(bin.resolve(name), c);
+                        break;
+                    }
+                }
+            }
+            minimalBin = bin;
+            return bin;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * An inspector pod's container (it only sleeps): running as soon as it is placed, exec'd
+     * into on its volume; the kubelet does not enforce the mount's readOnly.
+     */
+    private void runInspector(Pod p) {
+        String ns = p.getMetadata().getNamespace();
+        String name = p.getMetadata().getName();
+        Container c = p.getSpec().getContainers().get(0);
+        Path vol = volume(ns, claimOf(p));
+        waitingForScheduling(ns, name);
+        creating(ns, name);
+        if (c.getImage().contains("does-not-exist")) {
+            imagePullBackOff(ns, name);
+            return;
+        }
+        if (c.getImage().contains("deadline-passed")) {
+            // what activeDeadlineSeconds leaves: the pod Failed, kept until someone deletes it
+            status(ns, name, s -> new PodStatusBuilder().withPhase("Failed").withReason("DeadlineExceeded")
+                    .withMessage("Pod was active on the node longer than the specified deadline").withConditions(scheduled(s))
+                    .build());
+            return;
+        }
+        inspectors.put(ns + "/" + name, new FakeCluster.RunningContainer(c.getVolumeMounts().get(0).getMountPath(), vol,
+                execEnvironment(c, Map.of())));
+        String started = Instant.now().toString();
+        status(ns, name, s -> new PodStatusBuilder().withPhase("Running").withConditions(scheduled(s))
+                .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withImage(c.getImage())
+                        .withReady(true).withStarted(true).withRestartCount(0)
+                        .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build())
+                .build());
     }
 
     // ---- automatic: what a healthy cluster does ------------------------------------------------
@@ -218,6 +301,10 @@ final class FakeKubelet implements AutoCloseable {
         try {
             if (ObjectNames.ROLE_COPY.equals(p.getMetadata().getLabels().get(ObjectNames.ROLE))) {
                 runCopy(p);
+                return;
+            }
+            if (ObjectNames.ROLE_INSPECTOR.equals(p.getMetadata().getLabels().get(ObjectNames.ROLE))) {
+                runInspector(p);
                 return;
             }
             if (cpu(p).compareTo(BigDecimal.valueOf(64)) > 0) {
@@ -820,6 +907,7 @@ final class FakeKubelet implements AutoCloseable {
     /** The pod is gone: SIGTERM to its containers (the agents exit 0), their logs end. */
     private void stopContainers(Pod p) {
         String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+        inspectors.remove(key);
         PodRun pr = pods.get(key);
         if (pr != null && pr.uid.equals(p.getMetadata().getUid())) {
             pods.remove(key, pr);
@@ -864,6 +952,16 @@ final class FakeKubelet implements AutoCloseable {
             });
         });
         pods.clear();
+        if (minimalBin != null) {
+            try (Stream<Path> links = Files.list(minimalBin)) {
+                for (Path l : links.toList()) {
+                    Files.delete(l);
+                }
+                Files.delete(minimalBin);
+            } catch (IOException e) {
+                // a leftover in the temporary directory
+            }
+        }
         all.forEach(ContainerProcess::kill);
         for (ContainerProcess c : all) {
             c.awaitExit();

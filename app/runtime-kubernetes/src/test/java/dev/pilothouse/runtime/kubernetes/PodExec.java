@@ -63,6 +63,14 @@ final class PodExec {
         ws.exceptionHandler(t -> exec.kill());
         // as the kubelet does: an empty message on the first output channel says the streams are set up
         ws.writeBinaryMessage(FakeCluster.frame(stdout ? STDOUT : stderr ? STDERR : ERROR, Buffer.buffer()));
+        String missing = notOnPath(container, command.get(0));
+        if (missing != null) {
+            // as containerd says it when the image lacks the command
+            exec.end(internalError("error executing command in container: failed to exec in container: failed to start "
+                    + "exec: OCI runtime exec failed: exec failed: unable to start container process: exec: \"" + missing
+                    + "\": executable file not found in $PATH: unknown"));
+            return null;
+        }
         ProcessBuilder b = ContainerProcess.withPodEnvironment(new ProcessBuilder(inVolume(container, command))
                 .directory(container.volume().toFile()), container.env());
         if (!stdout) {
@@ -89,6 +97,23 @@ final class PodExec {
         // the status goes last, after everything the command wrote
         CompletableFuture.allOf(out, err).thenRunAsync(() -> exec.end(exitStatus(command, p.onExit().join().exitValue())), threads);
         return p;
+    }
+
+    /**
+     * The command when the container's own PATH (an image's, when the kubelet fixture gives one)
+     * has no such executable; null when it runs. Without a PATH of its own, this machine's.
+     */
+    static String notOnPath(FakeCluster.RunningContainer container, String command) {
+        String path = container.env().get("PATH");
+        if (path == null || command.contains("/")) {
+            return null;
+        }
+        for (String dir : path.split(":")) {
+            if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command))) {
+                return null;
+            }
+        }
+        return command;
     }
 
     /**
