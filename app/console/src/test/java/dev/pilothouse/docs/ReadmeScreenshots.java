@@ -125,6 +125,16 @@ public final class ReadmeScreenshots {
             settle();
             shoot(lookup(window, "#detail"), out.resolve("files-" + theme + ".png"));
 
+            // metrics: the table's CPU and memory columns and the Metrics tab, once a few readings are in
+            fx(() -> {
+                window.controller().detail().selectTab(6);
+                return null;
+            });
+            await(() -> fx(() -> ((javafx.scene.control.Label) lookup(window, "#metrics-memory")).getText().endsWith("MiB")
+                    && ((javafx.scene.chart.LineChart<?, ?>) lookup(window, "#metrics-memory-chart")).getData().get(0).getData().size() >= 2));
+            settle();
+            shoot(window.stage().getScene().getRoot(), out.resolve("metrics-" + theme + ".png"));
+
             fx(() -> {
                 window.controller().detail().selectTab(0);
                 ((ButtonBase) lookup(window, "#remix")).fire();

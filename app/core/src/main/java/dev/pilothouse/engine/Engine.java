@@ -398,6 +398,7 @@ public final class Engine implements EngineOperations {
         }
         if (e instanceof EngineEvent.SessionChanged c) {
             scheduleTimers(c.session());
+            sampler.track(c.session());
         }
         deliver(e);
     }
@@ -405,6 +406,7 @@ public final class Engine implements EngineOperations {
     /** A change another process wrote, already recorded by the feed. */
     void publishFromFeed(Session s) {
         scheduleTimers(s);
+        sampler.track(s);
         deliver(new EngineEvent.SessionChanged(s));
     }
 

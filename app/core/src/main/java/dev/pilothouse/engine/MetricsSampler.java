@@ -47,6 +47,14 @@ final class MetricsSampler {
     private final Map<String, Map<String, CpuReading>> cpu = new ConcurrentHashMap<>();
     private final Map<String, Instant> sized = new ConcurrentHashMap<>();
     private final Map<String, Current> latest = new ConcurrentHashMap<>();
+    /**
+     * The running sessions, kept from the engine's change events ({@link #track}) rather than read
+     * from the store every round: with tens of thousands of sessions, that read would cost more
+     * than the sampling. Read again from the store every {@link #RELOAD_EVERY} rounds all the same.
+     */
+    private final Map<String, Session> running = new ConcurrentHashMap<>();
+    private final Set<String> loaded = ConcurrentHashMap.newKeySet();
+    private static final int RELOAD_EVERY = 12;
     private int rounds;
 
     /** @param openedRuntime a context's runtime if it is open, else null: sampling never connects */
@@ -61,9 +69,21 @@ final class MetricsSampler {
         return !s.deleted() && (s.state() == SessionState.READY || s.state() == SessionState.BUSY);
     }
 
+    /** A new version of a session: sampled from now on while it runs. */
+    void track(Session s) {
+        if (running(s)) {
+            running.put(s.id(), s);
+        } else {
+            running.remove(s.id());
+        }
+    }
+
     /** One round over the running sessions of {@code contexts}; returns the readings taken. */
     synchronized Map<String, Current> sample(Set<String> contexts) {
         Instant now = clock.instant();
+        if (rounds % RELOAD_EVERY == 0) {
+            loaded.clear();
+        }
         List<Sample> samples = new ArrayList<>();
         Map<String, Current> taken = new HashMap<>();
         for (String ctx : contexts) {
@@ -71,10 +91,13 @@ final class MetricsSampler {
             if (rt == null) {
                 continue;
             }
-            for (Session s : store.read(tx -> tx.sessionsWithRuntime(ctx))) {
-                if (running(s)) {
-                    Current c = read(rt, s, now, samples);
-                    taken.put(s.id(), c);
+            if (loaded.add(ctx)) {
+                running.values().removeIf(s -> s.context().equals(ctx));
+                store.read(tx -> tx.sessionsWithRuntime(ctx)).forEach(this::track);
+            }
+            for (Session s : List.copyOf(running.values())) {
+                if (s.context().equals(ctx)) {
+                    taken.put(s.id(), read(rt, s, now, samples));
                 }
             }
         }
@@ -113,6 +136,7 @@ final class MetricsSampler {
 
     /** Forgets a session's baseline and reading (it was purged or deleted). */
     void forget(String sessionId) {
+        running.remove(sessionId);
         cpu.remove(sessionId);
         sized.remove(sessionId);
         latest.remove(sessionId);
@@ -129,9 +153,7 @@ final class MetricsSampler {
         Long wsBytes = null;
         Long wsFiles = null;
         Instant last = sized.get(s.id());
-        boolean runs = u.agents().stream().anyMatch(a -> a.unavailable() == null);
-        // a volume is walked only while something runs in it: a session with nothing running changes no files
-        if (runs && (last == null || !now.isBefore(last.plus(sizeEvery)))) {
+        if (last == null || !now.isBefore(last.plus(sizeEvery))) {
             try {
                 Optional<long[]> size = rt.volumeSize(s);
                 if (size.isPresent()) {

@@ -794,6 +794,13 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         return views.open(session, cache);
     }
 
+    /** The volume's bytes and files, counted in the running agent container (never through an inspector). */
+    @Override
+    public Optional<long[]> volumeSize(Session session) {
+        NamespaceInformers cache = reachable() ? synced(session.namespace()) : null;
+        return cache == null ? Optional.empty() : views.size(session, cache);
+    }
+
     @Override
     public boolean shared() {
         return true;

@@ -173,6 +173,35 @@ final class WorkspaceViews {
         }
     }
 
+    /** Counts the volume's files and bytes: a script for the agent container, the mount as $1. */
+    private static final String SIZE = "find \"$1\" -type f -exec stat -c %s {} + | awk '{s+=$1; n++} END {print n+0, s+0}'";
+
+    /**
+     * The volume's size as {bytes, files}, counted in the first agent container while it runs (for
+     * the metrics sampler); empty when it does not run or has no shell: no inspector is made for it.
+     */
+    java.util.Optional<long[]> size(Session s, NamespaceInformers cache) {
+        Pod pod = cache.pod(ObjectNames.of(s.id()));
+        if (pod == null || pod.getMetadata().getDeletionTimestamp() != null || pod.getSpec().getContainers().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Container first = pod.getSpec().getContainers().get(0);
+        if (!running(pod, first.getName())) {
+            return java.util.Optional.empty();
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            PodShell.Result r = new PodShell(client, runtime.context(), s.namespace(), pod.getMetadata().getName(),
+                    first.getName(), 60).run(SIZE, List.of(mountPath(first)), null, out);
+            String[] f = out.toString(java.nio.charset.StandardCharsets.UTF_8).trim().split("\\s+");
+            return r.code() == 0 && f.length == 2 ? java.util.Optional.of(new long[] {Long.parseLong(f[1]), Long.parseLong(f[0])})
+                    : java.util.Optional.empty();
+        } catch (RuntimeException e) {
+            log.debug("session {}: volume size not counted: {}", s.id(), e.getMessage());
+            return java.util.Optional.empty();
+        }
+    }
+
     private PodShell shell(String ns, String pod, String container) {
         return new PodShell(client, runtime.context(), ns, pod, container, EXEC_TIMEOUT_SECONDS);
     }

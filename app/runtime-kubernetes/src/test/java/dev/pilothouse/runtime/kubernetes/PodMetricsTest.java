@@ -67,4 +67,18 @@ class PodMetricsTest extends KubernetesTestBase {
         assertThat(engine.sampleMetrics().get(s.id()).unavailable())
                 .isEqualTo("not available: metrics.k8s.io has no figures for this pod yet (metrics-server scrapes every 15-60 s)");
     }
+
+    @Test
+    void theVolumesSizeIsCountedInTheRunningAgentContainer() throws Exception {
+        Session s = running("sized");
+        java.nio.file.Path volume = kubelet.volume(NS, ObjectNames.of(s.id()));
+        java.nio.file.Files.createDirectories(volume.resolve("data"));
+        java.nio.file.Files.write(volume.resolve("data/blob.bin"), new byte[50_000]);
+        long[] expected = dev.pilothouse.workspace.Trees.size(volume);
+
+        Current c = engine.sampleMetrics().get(s.id());
+
+        assertThat(c.workspaceBytes()).isEqualTo(expected[0]).isGreaterThanOrEqualTo(50_000);
+        assertThat(c.workspaceFiles()).isEqualTo(expected[1]);
+    }
 }

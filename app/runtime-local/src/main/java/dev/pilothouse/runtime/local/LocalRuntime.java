@@ -427,8 +427,11 @@ public final class LocalRuntime implements SessionRuntime {
 
     @Override
     public Optional<long[]> volumeSize(Session session) {
-        Path ws = workspace(session.id());
-        return Files.isDirectory(ws) ? Optional.of(Trees.size(ws)) : Optional.empty();
+        // walked only while an agent runs in it: a session with nothing running changes no files
+        SessionFiles f = files(session.id());
+        boolean runs = session.agents().stream().anyMatch(a -> RunRecord.read(f.run(a.name()))
+                .flatMap(RunRecord::liveProcess).isPresent());
+        return runs ? Optional.of(Trees.size(workspace(session.id()))) : Optional.empty();
     }
 
     /** Process ids of the session's running agents (for tests and diagnostics). */
