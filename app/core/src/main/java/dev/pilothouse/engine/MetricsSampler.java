@@ -55,6 +55,13 @@ final class MetricsSampler {
     private final Map<String, Session> running = new ConcurrentHashMap<>();
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
     private static final int RELOAD_EVERY = 12;
+    /**
+     * Sessions the runtime had nothing to measure in (READY in the store, no agent process found),
+     * with the rounds left before they are asked again: a store with many such sessions must not
+     * cost a runtime call each per round. A change of the session asks again at once.
+     */
+    private final Map<String, Integer> quiet = new ConcurrentHashMap<>();
+    private static final int QUIET_ROUNDS = 6;
     private int rounds;
 
     /** @param openedRuntime a context's runtime if it is open, else null: sampling never connects */
@@ -71,6 +78,7 @@ final class MetricsSampler {
 
     /** A new version of a session: sampled from now on while it runs. */
     void track(Session s) {
+        quiet.remove(s.id());
         if (running(s)) {
             running.put(s.id(), s);
         } else {
@@ -96,15 +104,27 @@ final class MetricsSampler {
                 store.read(tx -> tx.sessionsWithRuntime(ctx)).forEach(this::track);
             }
             for (Session s : List.copyOf(running.values())) {
-                if (s.context().equals(ctx)) {
-                    taken.put(s.id(), read(rt, s, now, samples));
+                if (!s.context().equals(ctx)) {
+                    continue;
+                }
+                Integer skip = quiet.computeIfPresent(s.id(), (id, n) -> n <= 1 ? null : n - 1);
+                if (skip != null) {
+                    continue;
+                }
+                int before = samples.size();
+                Current c = read(rt, s, now, samples);
+                taken.put(s.id(), c);
+                if (samples.size() == before && c.agents().stream().allMatch(a -> a.unavailable() != null)
+                        && c.unavailable() != null && c.unavailable().equals(SessionUsage.NOTHING_RUNS)) {
+                    quiet.put(s.id(), QUIET_ROUNDS);
                 }
             }
         }
         // sessions no longer running: their next run starts a fresh CPU baseline
-        cpu.keySet().retainAll(taken.keySet());
-        sized.keySet().retainAll(taken.keySet());
-        latest.keySet().retainAll(taken.keySet());
+        cpu.keySet().retainAll(running.keySet());
+        sized.keySet().retainAll(running.keySet());
+        latest.keySet().retainAll(running.keySet());
+        quiet.keySet().retainAll(running.keySet());
         latest.putAll(taken);
         boolean prune = rounds++ % PRUNE_EVERY == 0;
         if (!samples.isEmpty() || prune) {

@@ -11,6 +11,9 @@ import java.util.List;
  */
 public record SessionUsage(List<AgentUsage> agents, Long workspaceBytes, Long workspaceFiles, String unavailable) {
 
+    /** Why there are no figures when the runtime found no agent process of a session it was asked about. */
+    public static final String NOTHING_RUNS = "not available: no agent process runs";
+
     public static SessionUsage unavailable(String reason) {
         return new SessionUsage(List.of(), null, null, reason);
     }

@@ -794,6 +794,11 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         return views.open(session, cache);
     }
 
+    /** How long an inspector no view uses is kept for the next one (tests; default 2 min). */
+    void keepInspectors(java.time.Duration d) {
+        views.keepInspectors(d);
+    }
+
     /** The volume's bytes and files, counted in the running agent container (never through an inspector). */
     @Override
     public Optional<long[]> volumeSize(Session session) {

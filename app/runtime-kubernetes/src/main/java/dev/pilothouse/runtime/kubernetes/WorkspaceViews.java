@@ -44,6 +44,24 @@ final class WorkspaceViews {
     /** Inspectors of views still open ("namespace/name"): deleted when the runtime closes. */
     private final java.util.Set<String> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /**
+     * An inspector in use by {@code holders} views of a session, or (0 holders) kept for the next one
+     * until {@code expiry} ends it: a browser lists, opens and downloads one after another, and a pod
+     * start for each would cost seconds every click.
+     */
+    private record Lease(String ns, String name, String readOnly, int holders, java.util.concurrent.Future<?> expiry) {
+    }
+
+    private final Map<String, Lease> leases = new java.util.HashMap<>(); // by session id, guarded by this
+    private final java.util.concurrent.ScheduledExecutorService expiries =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "inspector-expiry");
+                t.setDaemon(true);
+                return t;
+            });
+    /** How long an inspector no view uses is kept for the next (its own deadline ends it anyway). */
+    private volatile Duration keep = Duration.ofMinutes(2);
+
     WorkspaceViews(KubernetesRuntime runtime, KubernetesClient client, KubernetesSettings st) {
         this.runtime = runtime;
         this.client = client;
@@ -80,8 +98,27 @@ final class WorkspaceViews {
         return inspector(s, cache, node, up ? NOT_RUNNING : PAUSED);
     }
 
+    /** How long an unused inspector is kept for the next view; zero deletes it when its last view closes. */
+    void keepInspectors(Duration d) {
+        keep = d;
+    }
+
     private PodWorkspaceFiles inspector(Session s, NamespaceInformers cache, String node, String readOnly) {
         String ns = s.namespace();
+        synchronized (this) {
+            Lease l = leases.get(s.id());
+            if (l != null) {
+                Pod p = cache.pod(l.name());
+                if (l.readOnly().equals(readOnly) && p != null && running(p, InspectorPod.CONTAINER)) {
+                    if (l.expiry() != null) {
+                        l.expiry().cancel(false);
+                    }
+                    leases.put(s.id(), new Lease(l.ns(), l.name(), readOnly, l.holders() + 1, null));
+                    return leased(s.id(), l.ns(), l.name(), readOnly);
+                }
+                drop(s.id());
+            }
+        }
         byte[] b = new byte[3];
         random.nextBytes(b);
         String name = ObjectNames.inspectorPod(s.id(), HexFormat.of().formatHex(b));
@@ -96,8 +133,49 @@ final class WorkspaceViews {
             remove(ns, name);
             throw e;
         }
+        synchronized (this) {
+            leases.put(s.id(), new Lease(ns, name, readOnly, 1, null));
+        }
+        return leased(s.id(), ns, name, readOnly);
+    }
+
+    private PodWorkspaceFiles leased(String sessionId, String ns, String name, String readOnly) {
         return new PodWorkspaceFiles(shell(ns, name, InspectorPod.CONTAINER), st.workspacePath(), readOnly,
-                () -> remove(ns, name));
+                () -> release(sessionId, name));
+    }
+
+    /** A view closed: the inspector stays for the next one for {@link #keep}, then goes. */
+    private synchronized void release(String sessionId, String name) {
+        Lease l = leases.get(sessionId);
+        if (l == null || !l.name().equals(name)) {
+            return; // removed meanwhile (a resume, a purge)
+        }
+        if (l.holders() > 1) {
+            leases.put(sessionId, new Lease(l.ns(), name, l.readOnly(), l.holders() - 1, null));
+        } else if (keep.isZero() || keep.isNegative()) {
+            drop(sessionId);
+        } else {
+            var f = expiries.schedule(() -> expire(sessionId, name), keep.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            leases.put(sessionId, new Lease(l.ns(), name, l.readOnly(), 0, f));
+        }
+    }
+
+    private synchronized void expire(String sessionId, String name) {
+        Lease l = leases.get(sessionId);
+        if (l != null && l.name().equals(name) && l.holders() == 0) {
+            drop(sessionId);
+        }
+    }
+
+    /** Ends a session's lease and deletes its inspector. */
+    private synchronized void drop(String sessionId) {
+        Lease l = leases.remove(sessionId);
+        if (l != null) {
+            if (l.expiry() != null) {
+                l.expiry().cancel(false);
+            }
+            remove(l.ns(), l.name());
+        }
     }
 
     /** Waits on the informer's cache until the inspector runs; fails at once on what will not change. */
@@ -155,6 +233,9 @@ final class WorkspaceViews {
     }
 
     private void removeAll(String ns, String sessionId, NamespaceInformers cache, boolean finishedOnly) {
+        if (!finishedOnly) {
+            drop(sessionId);
+        }
         Map<String, String> want = Map.of(ObjectNames.SESSION, ObjectNames.label(sessionId),
                 ObjectNames.ROLE, ObjectNames.ROLE_INSPECTOR);
         cache.pods().stream()
@@ -167,6 +248,10 @@ final class WorkspaceViews {
 
     /** The runtime closes: the inspectors of views left open go (their deadline would end them later). */
     void closeAll() {
+        synchronized (this) {
+            List.copyOf(leases.keySet()).forEach(this::drop);
+        }
+        expiries.shutdownNow();
         for (String key : List.copyOf(open)) {
             int slash = key.indexOf('/');
             remove(key.substring(0, slash), key.substring(slash + 1));

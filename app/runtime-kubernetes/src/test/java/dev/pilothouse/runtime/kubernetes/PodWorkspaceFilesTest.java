@@ -104,7 +104,7 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
     @Test
     void anAgentImageWithoutAShellIsBrowsedReadOnlyThroughAnInspector() throws IOException {
         agentWithImage("distroless", "registry.example/agent-no-shell:1");
-        Session s = session("distroless", "distroless");
+        Session s = keepNoInspector(session("distroless", "distroless"));
         fill(volume(s));
         try (PodWorkspaceFiles f = view(s)) {
             assertThat(f.shell().pod()).startsWith(ObjectNames.of(s.id()) + "-inspect-");
@@ -298,13 +298,16 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
     }
 
     @Test
-    void aPausedSessionIsBrowsedReadOnlyThroughAnInspectorPodThatGoesWithTheView() throws IOException {
+    void aPausedSessionIsBrowsedReadOnlyThroughAnInspectorPodKeptForTheNextViewThenDeleted() throws IOException {
         Session s = session("parked", "reference");
         fill(volume(s));
         engine.pause("parked");
         assertThat(pod(s)).isNull();
+        runtime(s).keepInspectors(Duration.ofMinutes(5));
 
+        String inspector;
         try (PodWorkspaceFiles f = view(s)) {
+            inspector = f.shell().pod();
             List<Pod> inspectors = inspectors(s);
             assertThat(inspectors).hasSize(1);
             Pod p = inspectors.get(0);
@@ -344,12 +347,15 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
             assertThat(fresh(s).state()).isEqualTo(SessionState.IDLE);
             assertThat(pod(s)).isNull();
         }
-        await().atMost(WAIT).until(() -> inspectors(s).isEmpty());
-
-        // through the engine: an inspector per operation, gone after each
+        // the view closed: its inspector is kept for the next one, and the engine's operations use it
+        assertThat(inspectors(s)).extracting(p -> p.getMetadata().getName()).containsExactly(inspector);
         assertThat(engine.workspaces().list("parked", "src")).extracting(FileEntry::name).containsExactly("deep", "main.py");
         assertThatThrownBy(() -> engine.workspaces().upload("parked", "x.txt", in("x")))
                 .hasMessage("the session is paused: its workspace is read-only; resume it to change files");
+        assertThat(inspectors(s)).extracting(p -> p.getMetadata().getName()).containsExactly(inspector);
+        // once no view has used it for the time it is kept, it goes
+        runtime(s).keepInspectors(Duration.ofMillis(200));
+        assertThat(engine.workspaces().list("parked", "")).isNotEmpty();
         await().atMost(WAIT).until(() -> inspectors(s).isEmpty());
 
         // resumed: the agent container again, writable
@@ -369,7 +375,7 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
 
     @Test
     void inspectorsLeftBehindAreCleanedUp() {
-        Session s = session("left", "reference");
+        Session s = keepNoInspector(session("left", "reference"));
         engine.pause("left");
         // one a console that died left to its deadline: Failed, kept by Kubernetes
         Pod stale = InspectorPod.build(fresh(s), ObjectNames.inspectorPod(s.id(), "00dead"), null,
@@ -404,6 +410,12 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
         assertThat(engine.resume("held").state()).isEqualTo(SessionState.READY);
         await().atMost(WAIT).until(() -> inspectors(s).isEmpty());
         f.close(); // already gone: nothing to do
+    }
+
+    /** Inspectors deleted when their last view closes, not kept for the next. */
+    private Session keepNoInspector(Session s) {
+        runtime(s).keepInspectors(Duration.ZERO);
+        return s;
     }
 
     private List<Pod> inspectors(Session s) {

@@ -408,8 +408,6 @@ public final class LocalRuntime implements SessionRuntime {
         return new AgentEndpoint("http://127.0.0.1:" + r.port(), r.token());
     }
 
-    private static final String NO_AGENT_RUNS = "not available: no agent process runs";
-
     /** Each running agent's process tree: CPU seconds used and resident memory, from /proc. */
     @Override
     public SessionUsage usage(Session session) {
@@ -422,7 +420,7 @@ public final class LocalRuntime implements SessionRuntime {
             out.add(p.map(h -> ProcessTreeUsage.of(a.name(), h))
                     .orElseGet(() -> AgentUsage.unavailable(a.name(), "not running")));
         }
-        return any ? new SessionUsage(out, null, null, null) : SessionUsage.unavailable(NO_AGENT_RUNS);
+        return any ? new SessionUsage(out, null, null, null) : SessionUsage.unavailable(SessionUsage.NOTHING_RUNS);
     }
 
     @Override
