@@ -51,6 +51,7 @@ public final class MetricsBenchmark {
             double idle = engineCpu(seconds, null);
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             long[] sampling = new long[2]; // cpu ns of the sampling calls, rounds
+            Map<String, Long> threads = CpuByThread.snapshot();
             double busy = engineCpu(seconds, () -> {
                 long t0 = mx.getCurrentThreadCpuTime();
                 Map<String, Current> r = engine.sampleMetrics();
@@ -60,6 +61,7 @@ public final class MetricsBenchmark {
                     throw new IllegalStateException("a round read " + r.size() + " sessions, some without memory");
                 }
             });
+            System.out.println("(while sampling, by thread: " + CpuByThread.since(threads, seconds, sampling[1], Map.of()) + ")");
             long rows = engine.metrics("m0", java.time.Duration.ofHours(1)).history().values().stream().mapToLong(java.util.List::size).sum();
             System.out.printf("| engine process CPU, %d running sessions, no sampling | %.2f %% of one core |%n", sessions, idle);
             System.out.printf("| engine process CPU, %d running sessions, sampled every 5 s | %.2f %% of one core |%n", sessions, busy);

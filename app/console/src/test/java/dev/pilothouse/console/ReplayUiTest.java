@@ -26,6 +26,9 @@ class ReplayUiTest extends ConsoleTestBase {
         engine().send("replayed", null, "$ echo one; sleep 0.2; echo two", null);
         await().atMost(Duration.ofSeconds(30)).until(() -> shownRow("replayed") != null
                 && shownRow("replayed").state() == SessionState.READY);
+        // paused, its history stands still: a running session's metrics add to its timeline every 10 s
+        engine().pause("replayed");
+        await().atMost(Duration.ofSeconds(30)).until(() -> shownRow("replayed").state() == SessionState.IDLE);
         List<TimelineEntry> stored = engine().timeline("replayed");
 
         await().untilAsserted(() -> clickRow("replayed"));
@@ -57,14 +60,14 @@ class ReplayUiTest extends ConsoleTestBase {
         assertThat(onFx(() -> replayList().getSelectionModel().getSelectedIndex())).isEqualTo(firstPiece);
         snapshot(replayStage().getScene().getRoot(), "console-replay.png");
 
-        // play at 100× with frames the test hands over: it ends at the last entry, READY, reply whole
+        // play at 100× with frames the test hands over: it ends at the last entry, paused, reply whole
         interact(() -> {
             for (int i = 0; i < 500 && !replay().model().atEnd(); i++) {
                 replay().advance(Duration.ofMillis(16));
             }
         });
         assertThat(onFx(() -> replay().model().atEnd())).isTrue();
-        assertThat(onFx(() -> replay().model().frame().state())).isEqualTo(SessionState.READY);
+        assertThat(onFx(() -> replay().model().frame().state())).isEqualTo(SessionState.IDLE);
         assertThat(onFx(() -> conversation.getItems().get(1).toString())).contains("streaming=false").contains("two");
         assertThat(when.getText()).startsWith(stored.size() + " / " + stored.size());
         interact(() -> replayStage().close());

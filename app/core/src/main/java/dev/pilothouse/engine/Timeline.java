@@ -1,5 +1,10 @@
 package dev.pilothouse.engine;
 
+import dev.pilothouse.metrics.MetricPoint;
+import dev.pilothouse.metrics.MetricsJson;
+import dev.pilothouse.metrics.Resolution;
+import dev.pilothouse.metrics.Sample;
+import dev.pilothouse.metrics.Units;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
@@ -21,7 +26,7 @@ import java.util.Map;
  * A session's history as one timeline, oldest first: its audit trail (transitions, guardrail hits,
  * workspace changes, …), its conversation, every event its agents streamed (placed at the send
  * time plus the event's offset). What the Replay view steps through; entries of one moment keep the
- * order of their sources. Log lines are not on it: the local runtime stamps a line when it reads it,
+ * order of their sources; the session's metrics, one entry a bucket. Log lines are not on it: the local runtime stamps a line when it reads it,
  * not when it was written, so its place in time is not known.
  */
 final class Timeline {
@@ -29,8 +34,30 @@ final class Timeline {
     }
 
     static List<TimelineEntry> of(Engine engine, Session s) {
-        List<TimelineEntry> out = engine.store().read(tx -> stored(tx, s));
+        Instant now = engine.now();
+        List<TimelineEntry> out = engine.store().read(tx -> {
+            List<TimelineEntry> all = stored(tx, s);
+            all.addAll(metrics(tx, s, now));
+            return all;
+        });
         out.sort(Comparator.comparing(TimelineEntry::at)); // stable: sources keep their order
+        return out;
+    }
+
+    /**
+     * The session's metric history, one entry a bucket, at the finest width still kept for its
+     * whole life (10 s within an hour of its creation, 1 min within a day, else 10 min).
+     */
+    private static List<TimelineEntry> metrics(StoreTx tx, Session s, Instant now) {
+        java.time.Duration life = java.time.Duration.between(s.createdAt(), now);
+        Resolution r = Resolution.covering(life.isNegative() ? java.time.Duration.ZERO : life);
+        List<TimelineEntry> out = new ArrayList<>();
+        for (MetricPoint p : tx.metrics().series(s.id(), r, s.createdAt()).getOrDefault(Sample.SESSION, List.of())) {
+            // a bucket can start before the session was made: its entry is not placed before the creation
+            Instant at = p.at().isBefore(s.createdAt()) ? s.createdAt() : p.at();
+            out.add(new TimelineEntry(at, TimelineEntry.METRICS, null, "cpu " + Units.percent(p.cpu()) + ", memory "
+                    + Units.bytes(p.memory()) + ", workspace " + Units.bytes(p.workspaceBytes()), MetricsJson.point(p)));
+        }
         return out;
     }
 

@@ -6,10 +6,10 @@ import java.time.Instant;
 
 /**
  * One moment of a session's history on its timeline (issue 15, item 3): a transition or other
- * audit event, a message, a reply, or an event the agent streamed.
+ * audit event, a message, a reply, an event the agent streamed, or a bucket of its metrics.
  *
  * @param kind    {@code transition}, an audit kind ({@code created}, {@code guardrail},
- *                {@code workspace}, …), {@code message}, {@code reply} or {@code stream}
+ *                {@code workspace}, …), {@code message}, {@code reply}, {@code stream} or {@code metrics}
  * @param agent   the agent it concerns, or null
  * @param summary one line for people
  * @param detail  the source record as JSON (what {@code -o json} and the API print for it)
@@ -18,4 +18,6 @@ public record TimelineEntry(Instant at, String kind, String agent, String summar
     public static final String MESSAGE = "message";
     public static final String REPLY = "reply";
     public static final String STREAM = "stream";
+    /** A bucket of the session's metric history (CPU, memory, volume size). */
+    public static final String METRICS = "metrics";
 }

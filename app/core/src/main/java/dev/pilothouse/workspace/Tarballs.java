@@ -161,7 +161,8 @@ public final class Tarballs {
         }
     }
 
-    private static OutputStream nonClosing(OutputStream out) {
+    /** {@code out} with a close that only flushes: an archive ends without closing what it was written to. */
+    public static OutputStream nonClosing(OutputStream out) {
         return new FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {

@@ -122,6 +122,11 @@ class MetricsTest extends EngineTestBase {
         assertThat(minutes.resolution()).isEqualTo(Resolution.MINUTE);
         assertThat(minutes.history().get(Sample.SESSION)).extracting(MetricPoint::samples).containsExactly(12, 12, 6);
         assertThat(minutes.runningSeconds()).isEqualTo(150);
+        // the replay's timeline has each 10 s bucket, in time order among the session's other moments
+        List<dev.pilothouse.session.TimelineEntry> metrics = engine.timeline("clocked").stream()
+                .filter(t -> t.kind().equals(dev.pilothouse.session.TimelineEntry.METRICS)).toList();
+        assertThat(metrics).extracting(dev.pilothouse.session.TimelineEntry::at).isEqualTo(points.stream().map(MetricPoint::at).toList());
+        assertThat(metrics.get(0).summary()).startsWith("cpu ").contains("memory ").contains(" MiB");
 
         engine.pause("clocked");
         assertThat(engine.sampleMetrics()).doesNotContainKey(s.id());

@@ -1,10 +1,10 @@
 package dev.pilothouse.runtime.kubernetes;
 
+import dev.pilothouse.workspace.Tarballs;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +24,7 @@ final class TarNames {
 
     static void rename(InputStream tarGz, String name, OutputStream out) {
         try (TarArchiveInputStream in = new TarArchiveInputStream(new GZIPInputStream(tarGz, 64 * 1024));
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(nonClosing(out), 64 * 1024))) {
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(Tarballs.nonClosing(out), 64 * 1024))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
@@ -53,19 +53,5 @@ final class TarNames {
             return name + "/";
         }
         return entry.startsWith("./") ? name + "/" + entry.substring(2) : name;
-    }
-
-    private static OutputStream nonClosing(OutputStream out) {
-        return new FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
-
-            @Override
-            public void close() throws IOException {
-                flush();
-            }
-        };
     }
 }
