@@ -41,6 +41,7 @@ import java.util.function.Function;
  */
 public final class MetricsPane extends BorderPane {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("MMM d HH:mm").withZone(ZoneId.systemDefault());
 
     private final Console console;
@@ -132,7 +133,12 @@ public final class MetricsPane extends BorderPane {
         long gen = ++generation;
         java.time.Duration span = java.time.Duration.ofSeconds(dev.pilothouse.session.Validation.duration("range", since));
         console.poll(() -> console.engine().metrics(id, span), m -> {
-            if (gen == generation && session != null && session.id().equals(id)) {
+            if (gen != generation || session == null || !session.id().equals(id)) {
+                return;
+            }
+            if (m == null) {
+                note.setText("metrics could not be read now; trying again in 5 s");
+            } else {
                 render(m);
             }
         });
@@ -172,10 +178,12 @@ public final class MetricsPane extends BorderPane {
         note.setText((c.unavailable() != null ? c.unavailable() + " · " : "") + m.resolution().label() + " buckets"
                 + (c.at() == null ? "" : " · sampled " + CLOCK.format(c.at()) + ":" + String.format("%02d", c.at().atZone(ZoneId.systemDefault()).getSecond())));
         List<MetricPoint> points = m.history().getOrDefault(Sample.SESSION, List.of());
-        boolean days = java.time.Duration.between(m.since(), Instant.now()).toHours() > 24;
-        cpu.plot(points, m.since(), days, p -> p.cpu(), p -> p.cpuMax());
-        memory.plot(points, m.since(), days, p -> mib(p.memory()), p -> mib(p.memoryMax()));
-        workspace.plot(points, m.since(), days, p -> mib(p.workspaceBytes()), null);
+        // a session younger than the range is drawn from its creation: its history is all there is
+        Instant from = m.createdAt().isAfter(m.since()) ? m.createdAt() : m.since();
+        boolean days = java.time.Duration.between(from, Instant.now()).toHours() > 24;
+        cpu.plot(points, from, days, p -> p.cpu(), p -> p.cpuMax());
+        memory.plot(points, from, days, p -> mib(p.memory()), p -> mib(p.memoryMax()));
+        workspace.plot(points, from, days, p -> mib(p.workspaceBytes()), null);
     }
 
     private int fact(int row, String k1, String v1, String k2, String v2) {
@@ -236,7 +244,7 @@ public final class MetricsPane extends BorderPane {
             x.setLowerBound(from);
             x.setUpperBound(to);
             x.setTickUnit(Math.max(1, (to - from) / 6.0));
-            DateTimeFormatter f = days ? DAY : CLOCK;
+            DateTimeFormatter f = days ? DAY : to - from < 600 ? SECONDS : CLOCK;
             x.setTickLabelFormatter(new StringConverter<>() {
                 @Override
                 public String toString(Number n) {

@@ -26,8 +26,14 @@ public final class UsageHistory {
         return version.getReadOnlyProperty();
     }
 
-    /** One poll's readings: appended to each session's rings; sessions not in it have no current figure. */
+    /**
+     * One poll's readings: appended to each session's rings; sessions not in it have no current
+     * figure. A failed poll (null) changes nothing: the next one comes in 5 s.
+     */
     public void add(Map<String, Current> readings) {
+        if (readings == null) {
+            return;
+        }
         latest.clear();
         readings.forEach((id, c) -> {
             latest.put(id, c);
