@@ -20,7 +20,7 @@ final class Handoff {
             "sessions pause", "sessions resume", "sessions retry", "sessions delete", "sessions purge",
             "sessions send", "sessions messages", "sessions events", "sessions logs", "sessions orphans",
             "sessions files", "sessions cp", "sessions rm", "sessions trace", "sessions requests",
-            "sessions timeline", "sessions export", "sessions import",
+            "sessions timeline", "sessions export", "sessions import", "sessions top", "sessions metrics",
             "templates apply", "templates list", "templates show", "templates export", "templates delete",
             "schedules create", "schedules list", "schedules show", "schedules pause", "schedules resume",
             "schedules delete",

@@ -1,0 +1,128 @@
+package dev.pilothouse.bench;
+
+import dev.pilothouse.agent.AgentDefinition;
+import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.console.ConsoleWindow;
+import dev.pilothouse.console.replay.ReplayWindow;
+import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.EngineConfig;
+import dev.pilothouse.session.Message;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.TraceEvent;
+import dev.pilothouse.store.Store;
+import dev.pilothouse.testing.Fixtures;
+import dev.pilothouse.testing.FxHeadless;
+import javafx.animation.AnimationTimer;
+import javafx.application.Platform;
+import javafx.scene.control.Slider;
+import javafx.stage.Stage;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Issue 15, item 7: the Replay window scrubbing a session of 10,000 timeline entries (1,000
+ * exchanges, each a message, its reply and eight streamed events, stored as the engine stores
+ * them) in the real console. For 20 s the scrubber is moved to a new place every frame, as a fast
+ * drag does, and the FX thread's frame gaps are measured. Not part of {@code mvn verify}:
+ * <pre>JAVA_TOOL_OPTIONS=-XX:+UseZGC mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.bench.ReplayBenchmark</pre>
+ */
+public final class ReplayBenchmark {
+    private static final int EXCHANGES = 1_000;
+    private static final int EVENTS = 8;
+
+    private ReplayBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("pilothouse-replay-bench");
+        System.out.println("# replay scrubbing benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores, Java " + System.getProperty("java.version"));
+        Instant t0 = Instant.parse("2026-12-01T09:00:00Z");
+        try (Store store = Store.open(dir)) {
+            AgentDefinition ref = Fixtures.reference(store);
+            Session s = Fixtures.insert(store, ref, "long-history", SessionState.IDLE, t0);
+            for (int i = 0; i < EXCHANGES; i += 100) {
+                int from = i;
+                store.write(tx -> {
+                    for (int k = from; k < from + 100; k++) {
+                        Instant at = t0.plusSeconds(10L * k);
+                        tx.insertMessage(new Message(0, s.id(), Message.Role.USER, "reference", "$ step " + k,
+                                Message.Status.COMPLETE, null, at));
+                        StringBuilder text = new StringBuilder();
+                        List<TraceEvent> events = new ArrayList<>();
+                        for (int e = 0; e < EVENTS - 1; e++) {
+                            text.append("line ").append(e).append(" of step ").append(k).append('\n');
+                        }
+                        Message reply = tx.insertMessage(new Message(0, s.id(), Message.Role.AGENT, "reference",
+                                text.toString(), Message.Status.COMPLETE, null, at.plusMillis(900)));
+                        for (int e = 0; e < EVENTS - 1; e++) {
+                            String piece = "line " + e + " of step " + k + "\n";
+                            events.add(new TraceEvent(reply.id(), e, 100L * (e + 1), AgentEvent.Type.TOOL_OUTPUT, "stdout",
+                                    piece.length(), piece, null));
+                        }
+                        events.add(new TraceEvent(reply.id(), EVENTS - 1, 850, AgentEvent.Type.DONE, null, 0, null, 0));
+                        tx.insertTrace(events);
+                    }
+                    return null;
+                });
+            }
+        }
+        FxHeadless.start(1600, 1000);
+        ConsoleWindow window = FxHeadless.fx(() -> ConsoleWindow.show(new Stage(), dir,
+                () -> Engine.open(EngineConfig.of(dir).withBackground(true))));
+        FxHeadless.awaitFx(Duration.ofSeconds(60), () -> window.engine() != null
+                && window.controller().model().rows().size() == 1);
+        Session session = window.engine().session("long-history");
+        ReplayWindow replay = FxHeadless.fx(() -> {
+            ReplayWindow r = new ReplayWindow(window.controller().console(), window.stage(), false, session);
+            r.show();
+            return r;
+        });
+        long opened = System.nanoTime();
+        FxHeadless.awaitFx(Duration.ofSeconds(60), () -> replay.model() != null);
+        int entries = FxHeadless.fx(() -> replay.model().entries().size());
+        System.out.printf("(timeline of %,d entries loaded %.2f s after the window opened)%n", entries,
+                (System.nanoTime() - opened) / 1e9);
+        Slider scrubber = FxHeadless.fx(() -> (Slider) replay.stage().getScene().lookup("#replay-scrubber"));
+
+        ConsoleBenchmark.FrameGaps gaps = new ConsoleBenchmark.FrameGaps();
+        Random random = new Random(7);
+        int[] moves = {0};
+        AnimationTimer drag = new AnimationTimer() {
+            @Override
+            public void handle(long now) {
+                scrubber.setValue(1 + random.nextInt(entries));
+                moves[0]++;
+            }
+        };
+        Platform.runLater(() -> {
+            gaps.start();
+            drag.start();
+        });
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(20).toNanos());
+        FxHeadless.fx(() -> {
+            drag.stop();
+            gaps.stop();
+            return null;
+        });
+        System.out.printf("| scrubber moved to a random entry every frame for 20 s (%,d moves) over %,d entries | done |%n",
+                moves[0], entries);
+        System.out.printf("| frame gap while scrubbing: p50 / p99 / max (%,d frames) | %.1f / %.1f / %.1f ms |%n",
+                gaps.count(), gaps.percentile(50), gaps.percentile(99), gaps.max());
+        FxHeadless.fx(() -> {
+            replay.stage().close();
+            window.close();
+            return null;
+        });
+        Platform.exit();
+        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
+        System.exit(0);
+    }
+}
