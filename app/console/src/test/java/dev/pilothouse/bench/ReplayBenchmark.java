@@ -86,7 +86,7 @@ public final class ReplayBenchmark {
             return r;
         });
         long opened = System.nanoTime();
-        FxHeadless.awaitFx(Duration.ofSeconds(60), () -> replay.model() != null);
+        FxHeadless.awaitFx(Duration.ofSeconds(60), () -> replay.model() != null && !replay.model().entries().isEmpty());
         int entries = FxHeadless.fx(() -> replay.model().entries().size());
         System.out.printf("(timeline of %,d entries loaded %.2f s after the window opened)%n", entries,
                 (System.nanoTime() - opened) / 1e9);

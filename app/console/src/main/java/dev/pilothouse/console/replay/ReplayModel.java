@@ -23,6 +23,9 @@ public final class ReplayModel {
     /** The index of the entry the cursor is at; -1 before the first. */
     private int position = -1;
     private Instant cursor;
+    /** Entries between checkpoints. */
+    private static final int EVERY = 128;
+    private final List<Replayed> checkpoints = new ArrayList<>();
 
     /** A bubble of the conversation at the cursor. */
     public record Bubble(boolean user, String agent, String text, boolean streaming) {
@@ -36,6 +39,17 @@ public final class ReplayModel {
     public ReplayModel(List<TimelineEntry> entries) {
         this.entries = List.copyOf(entries);
         this.cursor = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
+        // the session before entry k × EVERY, for every k: a jump replays from the nearest one only
+        Replayed r = new Replayed();
+        for (int i = 0; i < this.entries.size(); i++) {
+            if (i % EVERY == 0) {
+                checkpoints.add(r.copy());
+            }
+            r.apply(this.entries.get(i));
+        }
+        if (this.entries.size() % EVERY == 0) {
+            checkpoints.add(r.copy());
+        }
     }
 
     public List<TimelineEntry> entries() {
@@ -86,14 +100,37 @@ public final class ReplayModel {
         return position != before;
     }
 
-    /** The session at the cursor. */
+    /** The session at the cursor: from the nearest checkpoint at or before it, so a jump costs at most {@link #EVERY} entries. */
     public Frame frame() {
+        int k = (position + 1) / EVERY;
+        Replayed r = checkpoints.get(k).copy();
+        for (int i = k * EVERY; i <= position; i++) {
+            r.apply(entries.get(i));
+        }
+        List<Bubble> conversation = new ArrayList<>(r.conversation);
+        conversation.addAll(r.streaming.values());
+        Instant start = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
+        return new Frame(position, cursor, Duration.between(start, cursor), r.state, r.previous, conversation,
+                position < 0 ? null : entries.get(position));
+    }
+
+    /** What the entries up to some point made of the session; applied one entry at a time. */
+    private static final class Replayed {
         SessionState state = SessionState.INIT;
-        SessionState previous = null;
-        Map<Long, Bubble> streaming = new LinkedHashMap<>();
-        List<Bubble> conversation = new ArrayList<>();
-        for (int i = 0; i <= position; i++) {
-            TimelineEntry e = entries.get(i);
+        SessionState previous;
+        final Map<Long, Bubble> streaming = new LinkedHashMap<>();
+        final List<Bubble> conversation = new ArrayList<>();
+
+        Replayed copy() {
+            Replayed c = new Replayed();
+            c.state = state;
+            c.previous = previous;
+            c.streaming.putAll(streaming);
+            c.conversation.addAll(conversation);
+            return c;
+        }
+
+        void apply(TimelineEntry e) {
             JsonNode d = e.detail();
             switch (e.kind()) {
                 case AuditEvent.TRANSITION -> {
@@ -116,9 +153,5 @@ public final class ReplayModel {
                 }
             }
         }
-        conversation.addAll(streaming.values());
-        Instant start = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
-        return new Frame(position, cursor, Duration.between(start, cursor), state, previous, conversation,
-                position < 0 ? null : entries.get(position));
     }
 }

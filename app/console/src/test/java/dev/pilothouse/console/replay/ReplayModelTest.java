@@ -90,4 +90,55 @@ class ReplayModelTest {
         assertThat(model.frame().at()).isEqualTo(T0.plusMillis(2_001));
         assertThat(model.advance(Duration.ofSeconds(1), 100)).isFalse();
     }
+
+    @Test
+    void anEntryAtAWholeSecondIsListedWithItsMilliseconds() {
+        // Json.time prints 09:00:00Z without a fraction: the list once cut that string at a fixed place and failed
+        TimelineEntry whole = new TimelineEntry(Instant.parse("2026-12-01T09:00:00Z"), "transition", null, "INIT → READY",
+                Json.object());
+        TimelineEntry fine = new TimelineEntry(Instant.parse("2026-12-01T09:00:01.5Z"), "message", "a", "hi",
+                Json.object());
+        assertThat(ReplayWindow.line(whole)).isEqualTo("09:00:00.000  transition  INIT → READY");
+        assertThat(ReplayWindow.line(fine)).isEqualTo("09:00:01.500  message  hi");
+    }
+
+    @Test
+    void aLongTimelineGivesTheSameFrameAtAPointHoweverTheCursorGotThere() {
+        // 600 exchanges (3,000 entries, across many of the model's checkpoints); reply i streams "p" then "q"
+        List<TimelineEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            int ms = i * 10;
+            entries.add(message(ms, "m" + i));
+            entries.add(new TimelineEntry(T0.plusMillis(ms + 1), TimelineEntry.STREAM, "reference", "p",
+                    Json.object().put("message_id", 10_000 + i).put("type", "delta").put("text", "p")));
+            entries.add(new TimelineEntry(T0.plusMillis(ms + 2), TimelineEntry.STREAM, "reference", "q",
+                    Json.object().put("message_id", 10_000 + i).put("type", "delta").put("text", "q")));
+            entries.add(new TimelineEntry(T0.plusMillis(ms + 3), TimelineEntry.REPLY, "reference", "pq" + i,
+                    Json.object().put("id", 10_000 + i).put("content", "pq" + i)));
+            entries.add(transition(ms + 4, i % 2 == 0 ? "READY" : "BUSY", i % 2 == 0 ? "BUSY" : "READY"));
+        }
+        ReplayModel long1 = new ReplayModel(entries);
+        java.util.Random random = new java.util.Random(7);
+        for (int n = 0; n < 200; n++) {
+            int at = random.nextInt(entries.size());
+            long1.moveTo(random.nextInt(entries.size()));
+            long1.moveTo(at);
+            ReplayModel.Frame jumped = long1.frame();
+            ReplayModel stepped = new ReplayModel(entries);
+            for (int i = 0; i <= at; i++) {
+                stepped.stepForward();
+            }
+            assertThat(jumped).as("at %d", at).isEqualTo(stepped.frame());
+            int exchange = at / 5;
+            int within = at % 5; // 0 message, 1 "p" streamed, 2 "pq" streamed, 3 reply, 4 transition
+            List<ReplayModel.Bubble> c = jumped.conversation();
+            assertThat(c).hasSize(2 * exchange + (within == 0 ? 1 : 2));
+            assertThat(c.get(c.size() - 1).text()).isEqualTo(switch (within) {
+                case 0 -> "m" + exchange;
+                case 1 -> "p";
+                case 2 -> "pq";
+                default -> "pq" + exchange;
+            });
+        }
+    }
 }
