@@ -41,6 +41,9 @@ import java.util.Locale;
  */
 public final class ReplayWindow {
     private static final List<String> SPEEDS = List.of("1×", "10×", "100×");
+    /** A moment's time of day in UTC, to the millisecond (Json.time drops a zero fraction, so it cannot be cut). */
+    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+            .withZone(java.time.ZoneOffset.UTC);
 
     private final Stage stage = new Stage();
     private final Console console;
@@ -118,7 +121,7 @@ public final class ReplayWindow {
             @Override
             protected void updateItem(TimelineEntry e, boolean empty) {
                 super.updateItem(e, empty);
-                setText(empty || e == null ? null : Json.time(e.at()).substring(11, 23) + "  " + e.kind() + "  " + e.summary());
+                setText(empty || e == null ? null : line(e));
             }
         });
         timeline.setOnMouseClicked(e -> {
@@ -175,6 +178,11 @@ public final class ReplayWindow {
             scrubber.setMax(Math.max(1, entries.size()));
             show(() -> model.moveTo(-1));
         });
+    }
+
+    /** One timeline entry as the list shows it: time of day (UTC, to the millisecond), kind, summary. */
+    static String line(TimelineEntry e) {
+        return TIME.format(e.at()) + "  " + e.kind() + "  " + e.summary();
     }
 
     public Stage stage() {
