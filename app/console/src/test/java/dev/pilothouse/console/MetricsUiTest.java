@@ -44,7 +44,7 @@ class MetricsUiTest extends ConsoleTestBase {
         press(KeyCode.CONTROL).press(KeyCode.DIGIT7).release(KeyCode.DIGIT7).release(KeyCode.CONTROL);
         await().atMost(WAIT).until(() -> onFx(() -> this.<Label>node("#metrics-memory").getText()).endsWith("MiB"));
         assertThat(onFx(() -> this.<Label>node("#metrics-replies").getText())).isEqualTo("1");
-        assertThat(onFx(() -> this.<Label>node("#metrics-latency").getText())).matches("p50 \\d+ ms · p95 \\d+ ms");
+        assertThat(onFx(() -> this.<Label>node("#metrics-latency").getText())).matches("p50 \\d+(\\.\\d)? m?s · p95 \\d+(\\.\\d)? m?s");
         assertThat(onFx(() -> this.<Label>node("#metrics-workspace").getText())).containsPattern("B in 1 file$");
         LineChart<?, ?> memory = node("#metrics-memory-chart");
         await().atMost(WAIT).until(() -> onFx(() -> memory.getData().get(0).getData().size()) >= 1);
