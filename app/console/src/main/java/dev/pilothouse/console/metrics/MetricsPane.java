@@ -1,6 +1,7 @@
 package dev.pilothouse.console.metrics;
 
 import dev.pilothouse.console.Console;
+import dev.pilothouse.console.main.Durations;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.metrics.Activity;
 import dev.pilothouse.metrics.Current;
@@ -161,7 +162,8 @@ public final class MetricsPane extends BorderPane {
         int row = 0;
         row = fact(row, "CPU", Units.percent(c.cpu()) + (c.cpu() == null ? "" : " of a core"), "Memory", Units.bytes(c.memory()));
         row = fact(row, "Workspace", Units.bytes(c.workspaceBytes()) + (c.workspaceFiles() == null ? "" : " in "
-                + Units.files(c.workspaceFiles())), "Running", human(m.runningSeconds()) + " of " + human(m.ageSeconds()));
+                + Units.files(c.workspaceFiles())), "Running", Durations.human(java.time.Duration.ofSeconds(m.runningSeconds())) + " of "
+                + Durations.human(java.time.Duration.ofSeconds(m.ageSeconds())));
         row = fact(row, "Replies", a.messages() + (a.errors() == 0 ? "" : " (" + a.errors() + " failed)"),
                 "Latency", "p50 " + Units.millis(a.latencyP50Millis()) + " · p95 " + Units.millis(a.latencyP95Millis()));
         fact(row, "First event", "p50 " + Units.millis(a.firstEventP50Millis()) + " · p95 " + Units.millis(a.firstEventP95Millis()),
@@ -205,11 +207,6 @@ public final class MetricsPane extends BorderPane {
 
     private static Double mib(Long bytes) {
         return bytes == null ? null : bytes / (1024.0 * 1024);
-    }
-
-    private static String human(long seconds) {
-        return seconds < 60 ? seconds + " s" : seconds < 3600 ? seconds / 60 + " min" : seconds < 86400
-                ? String.format("%.1f h", seconds / 3600.0) : String.format("%.1f d", seconds / 86400.0);
     }
 
     /** One time-series chart: the mean, and where given the peak, of each bucket. */

@@ -139,4 +139,15 @@ final class AgentPod {
                 .flatMap(c -> c.getPorts().stream().findFirst()).map(ContainerPort::getContainerPort)
                 .orElse(AgentDefinition.DEFAULT_PORT);
     }
+
+    /**
+     * Placement on one node: a pod that mounts a ReadWriteOnce volume another pod holds (a copy or
+     * an inspector beside the session's pod) can run only where that volume is attached.
+     */
+    static io.fabric8.kubernetes.api.model.Affinity onNode(String node) {
+        return new io.fabric8.kubernetes.api.model.AffinityBuilder().withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution().addNewNodeSelectorTerm().addNewMatchField()
+                .withKey("metadata.name").withOperator("In").withValues(node).endMatchField().endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
+    }
 }

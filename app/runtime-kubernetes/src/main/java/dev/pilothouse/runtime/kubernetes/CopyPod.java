@@ -89,10 +89,7 @@ final class CopyPod {
                 .addNewVolumeMount().withName("to").withMountPath("/to").endVolumeMount()
                 .endContainer();
         if (node != null) {
-            spec.withNewAffinity().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
-                    .addNewNodeSelectorTerm().addNewMatchField().withKey("metadata.name").withOperator("In")
-                    .withValues(node).endMatchField().endNodeSelectorTerm()
-                    .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity();
+            spec.withAffinity(AgentPod.onNode(node));
         }
         return spec.endSpec().build();
     }
