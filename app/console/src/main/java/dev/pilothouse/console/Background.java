@@ -61,7 +61,14 @@ public final class Background implements AutoCloseable {
 
     private <T> CompletableFuture<T> run(ExecutorService on, Supplier<T> work, Consumer<T> onDone, Consumer<Throwable> onError) {
         changed(running.incrementAndGet());
-        CompletableFuture<T> f = CompletableFuture.supplyAsync(work, on);
+        CompletableFuture<T> f;
+        try {
+            f = CompletableFuture.supplyAsync(work, on);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the console is closing: the work is dropped (a window's timer may still ask)
+            changed(running.decrementAndGet());
+            return CompletableFuture.failedFuture(closing);
+        }
         f.whenComplete((value, error) -> Platform.runLater(() -> {
             changed(running.decrementAndGet());
             if (error == null) {

@@ -86,6 +86,27 @@ public final class ConsoleWindow {
         return engine;
     }
 
+    /** Closes the windows this one opened (batches, replay, files…): their timers ask the engine. */
+    private void closeOwnedWindows() {
+        for (javafx.stage.Window w : java.util.List.copyOf(javafx.stage.Window.getWindows())) {
+            if (w != stage && ownedByThis(w)) {
+                w.hide();
+            }
+        }
+    }
+
+    private boolean ownedByThis(javafx.stage.Window w) {
+        javafx.stage.Window owner = w instanceof Stage s ? s.getOwner()
+                : w instanceof javafx.stage.PopupWindow p ? p.getOwnerWindow() : null;
+        for (; owner != null; owner = owner instanceof Stage s ? s.getOwner()
+                : owner instanceof javafx.stage.PopupWindow p ? p.getOwnerWindow() : null) {
+            if (owner == stage) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Remembers the window's layout, stops the UI's work and closes the engine (agents keep running). */
     public void close() {
         if (closed) {
@@ -99,6 +120,7 @@ public final class ConsoleWindow {
             settings.height = stage.getHeight();
         }
         settings.maximized = stage.isMaximized();
+        closeOwnedWindows();
         controller.close();
         if (engine != null) {
             engine.close();

@@ -93,5 +93,10 @@ class BatchesUiTest extends ConsoleTestBase {
         await().atMost(Duration.ofSeconds(120)).until(() -> engine().batch(second).batch().status() == Batch.Status.DONE);
         await().atMost(Duration.ofSeconds(10)).until(() -> batchRows.getItems().size() == 4
                 && batchRows.getItems().stream().allMatch(r -> r.status() == BatchRow.Status.DONE));
+
+        // closing the console closes the batches window too: its ticker must not outlive the engine
+        javafx.stage.Window batchesWindow = batches.getScene().getWindow();
+        interact(() -> window.close());
+        assertThat(batchesWindow.isShowing()).isFalse();
     }
 }

@@ -130,6 +130,8 @@ public final class MainController {
     private WelcomeView welcome;
     /** Recent CPU and memory of running sessions, polled every 5 s, for the table's sparklines. */
     private final UsageHistory usage = new UsageHistory();
+    /** Ticks the table's ages every second and polls usage every fifth; stopped on close. */
+    private Timeline clock;
     private int ticks;
 
     @FXML
@@ -231,7 +233,7 @@ public final class MainController {
         detailHolder.getChildren().setAll(detail);
         events = new FrameBatcher<>(this::onEvent, this::endOfFrame);
         events.start();
-        Timeline clock = new Timeline(new KeyFrame(Duration.seconds(1), e -> {
+        clock = new Timeline(new KeyFrame(Duration.seconds(1), e -> {
             sessions.tick(Instant.now());
             if (ticks++ % 5 == 0) {
                 console.poll(() -> console.engine().readings(), usage::add);
@@ -614,6 +616,9 @@ public final class MainController {
 
     /** Saves what the window remembers. */
     public void close() {
+        if (clock != null) {
+            clock.stop();
+        }
         work.close();
         if (events != null) {
             events.stop();
