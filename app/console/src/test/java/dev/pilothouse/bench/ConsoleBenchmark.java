@@ -39,6 +39,8 @@ public final class ConsoleBenchmark {
     private static final int SESSIONS = 50_000;
     /** Changes a second: 2,000, or what follows "table:" (0 measures the idle table for comparison). */
     private static int RATE = 2_000;
+    /** Writer threads: 16, or what follows "table:RATE:". */
+    private static int WRITERS = 16;
     private static final int SECONDS = 30;
 
     private ConsoleBenchmark() {
@@ -46,7 +48,9 @@ public final class ConsoleBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].startsWith("table:")) {
-            RATE = Integer.parseInt(args[0].substring("table:".length()));
+            String[] p = args[0].substring("table:".length()).split(":");
+            RATE = Integer.parseInt(p[0]);
+            WRITERS = p.length > 1 ? Integer.parseInt(p[1]) : WRITERS;
         }
         Path dir = Files.createTempDirectory("pilothouse-console-bench");
         System.out.println("# console table benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
@@ -72,23 +76,38 @@ public final class ConsoleBenchmark {
         FrameGaps gaps = new FrameGaps();
         Platform.runLater(gaps::start);
         TransitionDriver driver = new TransitionDriver(engine);
-        Random random = new Random(7);
         long start = System.nanoTime();
         long total = (long) RATE * SECONDS;
         if (RATE == 0) {
             LockSupport.parkNanos(SECONDS * 1_000_000_000L);
         }
-        for (long i = 0; i < total; i++) {
-            long due = start + i * 1_000_000_000L / RATE;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            driver.toggle(ids.get(random.nextInt(ids.size())));
-            if (i % (RATE * 5L) == 0 && i > 0) {
-                System.out.printf("(%,d changes after %.1f s)%n", i, (System.nanoTime() - start) / 1e9);
-            }
+        // several writers, as several operators and timers are: every write commits before it returns
+        // (issue 9), so one thread alone is bound by a commit's latency; each writer has its own
+        // sessions (no two change one at once) and its share of the pace
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(WRITERS);
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            int k = w;
+            done.add(writers.submit(() -> {
+                Random random = new Random(7 + k);
+                int mine = (ids.size() - k + WRITERS - 1) / WRITERS;
+                for (long i = k; i < total; i += WRITERS) {
+                    long wait = start + i * 1_000_000_000L / RATE - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    driver.toggle(ids.get(k + WRITERS * random.nextInt(mine)));
+                    if (k == 0 && i % (RATE * 5L) < WRITERS && i > 0) {
+                        System.out.printf("(%,d changes after %.1f s)%n", i, (System.nanoTime() - start) / 1e9);
+                    }
+                }
+                return null;
+            }));
         }
+        for (java.util.concurrent.Future<?> f : done) {
+            f.get();
+        }
+        writers.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
         Platform.runLater(gaps::stop);
         // the last changes reach the table within a frame or two; then compare with the store
@@ -102,8 +121,8 @@ public final class ConsoleBenchmark {
             // reported below as a difference
         }
         boolean equal = shown(window).equals(expected);
-        System.out.printf("| %,d changes through the engine in %.1f s (%,.0f/s; asked %,d/s) into a table of %,d sessions | done |%n",
-                total, seconds, total / seconds, RATE, SESSIONS);
+        System.out.printf("| %,d changes through the engine from %d writers in %.1f s (%,.0f/s; asked %,d/s) into a table of %,d sessions | done |%n",
+                total, WRITERS, seconds, total / seconds, RATE, SESSIONS);
         System.out.printf("| frame gap while changing: p50 / p99 / max (%,d frames) | %.1f / %.1f / %.1f ms |%n",
                 gaps.count(), gaps.percentile(50), gaps.percentile(99), gaps.max());
         System.out.printf("| table content equal to the engine's after the run (state and version of all %,d) | %s |%n",

@@ -29,6 +29,7 @@ import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.runtime.RuntimeProvider;
 import dev.pilothouse.metrics.Current;
+import dev.pilothouse.metrics.MetricBucket;
 import dev.pilothouse.metrics.Resolution;
 import dev.pilothouse.metrics.SessionMetrics;
 import dev.pilothouse.metrics.TopRow;
@@ -489,6 +490,20 @@ public final class Engine implements EngineOperations {
     }
 
     /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events (issue 15, item 3). */
+    /** Metric buckets still being filled in memory, for readers to fold in. */
+    List<MetricBucket> openMetrics(String sessionId) {
+        return sampler.open(sessionId);
+    }
+
+    /** Writes the open metric buckets; the history outlives this engine (a full disk only costs them). */
+    private void flushMetrics() {
+        try {
+            sampler.flush();
+        } catch (RuntimeException e) {
+            log.warn("metrics of the last minutes not written: {}", e.toString());
+        }
+    }
+
     @Override
     public List<TimelineEntry> timeline(String ref) {
         return Timeline.of(this, session(ref));
@@ -834,7 +849,8 @@ public final class Engine implements EngineOperations {
         Session s = session(ref);
         Instant now = now();
         Current c = current(s, METRICS_INTERVAL.multipliedBy(3));
-        return store.read(tx -> Metrics.of(tx, s, c, Resolution.covering(span), now.minus(span), now));
+        List<MetricBucket> open = sampler.open(s.id());
+        return store.read(tx -> Metrics.of(tx, s, c, Resolution.covering(span), now.minus(span), now, open));
     }
 
     private Current current(Session s, Duration fresh) {
@@ -1789,6 +1805,7 @@ public final class Engine implements EngineOperations {
             queue.shutDown(Duration.ofSeconds(10));
             timers.shutdownNow();
             sampling.shutdownNow();
+            flushMetrics();
             Owner.close(owner);
             runtimes.close();
         } finally {

@@ -2,6 +2,7 @@ package dev.pilothouse.engine;
 
 import dev.pilothouse.metrics.Activity;
 import dev.pilothouse.metrics.Current;
+import dev.pilothouse.metrics.MetricBucket;
 import dev.pilothouse.metrics.MetricPoint;
 import dev.pilothouse.metrics.Resolution;
 import dev.pilothouse.metrics.SessionMetrics;
@@ -29,8 +30,9 @@ final class Metrics {
         return s.deleted() ? "not running: deleted" : "not running: " + s.state();
     }
 
-    static SessionMetrics of(StoreTx tx, Session s, Current current, Resolution r, Instant since, Instant now) {
-        Map<String, List<MetricPoint>> history = tx.metrics().series(s.id(), r, since);
+    static SessionMetrics of(StoreTx tx, Session s, Current current, Resolution r, Instant since, Instant now,
+                             List<MetricBucket> open) {
+        Map<String, List<MetricPoint>> history = tx.metrics().series(s.id(), r, since, open);
         return new SessionMetrics(s.id(), s.name(), s.context(), s.state(), s.createdAt(),
                 Duration.between(s.createdAt(), now).toSeconds(), runningSeconds(tx.auditEvents(s.id(), 0, Integer.MAX_VALUE), now),
                 current, activity(tx, s), r, since, history);

@@ -1,6 +1,8 @@
 package dev.pilothouse.engine;
 
 import dev.pilothouse.metrics.Current;
+import dev.pilothouse.metrics.MetricBucket;
+import dev.pilothouse.metrics.Resolution;
 import dev.pilothouse.metrics.Sample;
 import dev.pilothouse.runtime.AgentUsage;
 import dev.pilothouse.runtime.SessionRuntime;
@@ -29,6 +31,11 @@ import java.util.function.Function;
  * comes from the runtime either as a rate or as CPU seconds used so far, turned into a rate
  * against this sampler's previous reading of the same agent. A volume is walked less often than
  * processes are read (a large workspace costs a walk), every {@code sizeEvery}.
+ *
+ * <p>Samples are folded in memory into the buckets they fall in, and a bucket is written once it
+ * has closed (or the engine closes): a round writes about one row per agent, not one per agent
+ * and resolution. Readers fold the open buckets in ({@link #open}); a crash loses at most the
+ * open buckets — at worst ten minutes of the thirty-day view.
  */
 final class MetricsSampler {
     private static final Logger log = LoggerFactory.getLogger(MetricsSampler.class);
@@ -63,6 +70,11 @@ final class MetricsSampler {
     private final Map<String, Integer> quiet = new ConcurrentHashMap<>();
     private static final int QUIET_ROUNDS = 6;
     private int rounds;
+    /** The buckets being filled, by session, agent and resolution. */
+    private final Map<BucketKey, MetricBucket> open = new HashMap<>();
+
+    private record BucketKey(String session, String agent, Resolution resolution) {
+    }
 
     /** @param openedRuntime a context's runtime if it is open, else null: sampling never connects */
     MetricsSampler(Store store, Clock clock, Duration sizeEvery, Function<String, SessionRuntime> openedRuntime) {
@@ -126,14 +138,59 @@ final class MetricsSampler {
         latest.keySet().retainAll(running.keySet());
         quiet.keySet().retainAll(running.keySet());
         latest.putAll(taken);
+        List<MetricBucket> closed = fold(samples, now);
         boolean prune = rounds++ % PRUNE_EVERY == 0;
-        if (!samples.isEmpty() || prune) {
+        if (!closed.isEmpty() || prune) {
             store.write(tx -> {
-                tx.metrics().fold(samples);
+                tx.metrics().write(closed);
                 return prune ? tx.metrics().prune(now) : 0;
             });
         }
         return taken;
+    }
+
+    /** Folds the samples into the open buckets; returns the buckets that closed by {@code now}. */
+    private List<MetricBucket> fold(List<Sample> samples, Instant now) {
+        List<MetricBucket> closed = new ArrayList<>();
+        for (Sample s : samples) {
+            for (Resolution r : Resolution.values()) {
+                MetricBucket b = open.get(new BucketKey(s.sessionId(), s.agent(), r));
+                if (b != null && b.bucketMs() == r.bucket(s.at().toEpochMilli())) {
+                    b = b.plus(s);
+                } else {
+                    if (b != null) {
+                        closed.add(b);
+                    }
+                    b = MetricBucket.of(s, r);
+                }
+                open.put(new BucketKey(s.sessionId(), s.agent(), r), b);
+            }
+        }
+        open.values().removeIf(b -> {
+            boolean over = !b.end().isAfter(now);
+            if (over) {
+                closed.add(b);
+            }
+            return over;
+        });
+        return closed;
+    }
+
+    /** The buckets of a session not written yet, for a reader to fold in. */
+    synchronized List<MetricBucket> open(String sessionId) {
+        return open.values().stream().filter(b -> b.sessionId().equals(sessionId)).toList();
+    }
+
+    /** Writes every open bucket (the engine is closing); a later engine adds to the same rows. */
+    synchronized void flush() {
+        List<MetricBucket> all = List.copyOf(open.values());
+        open.clear();
+        if (!all.isEmpty()) {
+            store.write(tx -> {
+                tx.metrics().write(all);
+                return null;
+            });
+        }
     }
 
     /** The latest reading of a session if it was taken within {@code fresh}; empty otherwise. */
@@ -154,8 +211,9 @@ final class MetricsSampler {
         return out;
     }
 
-    /** Forgets a session's baseline and reading (it was purged or deleted). */
-    void forget(String sessionId) {
+    /** Forgets a session's baseline, reading and open buckets (it was purged or deleted). */
+    synchronized void forget(String sessionId) {
+        open.keySet().removeIf(k -> k.session().equals(sessionId));
         running.remove(sessionId);
         cpu.remove(sessionId);
         sized.remove(sessionId);

@@ -1,5 +1,6 @@
 package dev.pilothouse.engine;
 
+import dev.pilothouse.metrics.MetricBucket;
 import dev.pilothouse.metrics.MetricPoint;
 import dev.pilothouse.metrics.MetricsJson;
 import dev.pilothouse.metrics.Resolution;
@@ -35,9 +36,10 @@ final class Timeline {
 
     static List<TimelineEntry> of(Engine engine, Session s) {
         Instant now = engine.now();
+        List<MetricBucket> open = engine.openMetrics(s.id());
         List<TimelineEntry> out = engine.store().read(tx -> {
             List<TimelineEntry> all = stored(tx, s);
-            all.addAll(metrics(tx, s, now));
+            all.addAll(metrics(tx, s, now, open));
             return all;
         });
         out.sort(Comparator.comparing(TimelineEntry::at)); // stable: sources keep their order
@@ -48,11 +50,11 @@ final class Timeline {
      * The session's metric history, one entry a bucket, at the finest width still kept for its
      * whole life (10 s within an hour of its creation, 1 min within a day, else 10 min).
      */
-    private static List<TimelineEntry> metrics(StoreTx tx, Session s, Instant now) {
+    private static List<TimelineEntry> metrics(StoreTx tx, Session s, Instant now, List<MetricBucket> open) {
         java.time.Duration life = java.time.Duration.between(s.createdAt(), now);
         Resolution r = Resolution.covering(life.isNegative() ? java.time.Duration.ZERO : life);
         List<TimelineEntry> out = new ArrayList<>();
-        for (MetricPoint p : tx.metrics().series(s.id(), r, s.createdAt()).getOrDefault(Sample.SESSION, List.of())) {
+        for (MetricPoint p : tx.metrics().series(s.id(), r, s.createdAt(), open).getOrDefault(Sample.SESSION, List.of())) {
             // a bucket can start before the session was made: its entry is not placed before the creation
             Instant at = p.at().isBefore(s.createdAt()) ? s.createdAt() : p.at();
             out.add(new TimelineEntry(at, TimelineEntry.METRICS, null, "cpu " + Units.percent(p.cpu()) + ", memory "

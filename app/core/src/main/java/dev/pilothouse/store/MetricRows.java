@@ -1,5 +1,6 @@
 package dev.pilothouse.store;
 
+import dev.pilothouse.metrics.MetricBucket;
 import dev.pilothouse.metrics.MetricPoint;
 import dev.pilothouse.metrics.Resolution;
 import dev.pilothouse.metrics.Sample;
@@ -11,9 +12,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The {@code session_metrics} table (migration V15), within one transaction of {@link StoreTx}: samples
@@ -21,27 +24,29 @@ import java.util.Map;
  * and a reader never aggregates raw samples.
  */
 public final class MetricRows {
-    /** Folds one sample into its bucket: counts, sums and peaks grow; the volume's size is the latest. */
-    private static final String FOLD = """
+    /** Adds a folded bucket to its row: counts, sums and peaks grow; the volume's size is the latest. */
+    private static final String MERGE = """
             MERGE INTO session_metrics t
-            USING (VALUES (CAST(:s AS VARCHAR), CAST(:a AS VARCHAR), CAST(:w AS INT), CAST(:b AS BIGINT),
-                           CAST(:cpu AS DOUBLE), CAST(:mem AS BIGINT), CAST(:wsb AS BIGINT), CAST(:wsf AS BIGINT)))
-                AS x(session_id, agent, width_s, bucket_ms, cpu, mem, wsb, wsf)
+            USING (VALUES (CAST(:s AS VARCHAR), CAST(:a AS VARCHAR), CAST(:w AS INT), CAST(:b AS BIGINT), CAST(:n AS INT),
+                           CAST(:cn AS INT), CAST(:cs AS DOUBLE), CAST(:cm AS DOUBLE),
+                           CAST(:mn AS INT), CAST(:ms AS DOUBLE), CAST(:mm AS BIGINT),
+                           CAST(:wsb AS BIGINT), CAST(:wsf AS BIGINT)))
+                AS x(session_id, agent, width_s, bucket_ms, n, cn, cs, cm, mn, ms, mm, wsb, wsf)
             ON t.session_id = x.session_id AND t.agent = x.agent AND t.width_s = x.width_s AND t.bucket_ms = x.bucket_ms
             WHEN MATCHED THEN UPDATE SET
-                samples = t.samples + 1,
-                cpu_samples = t.cpu_samples + CASE WHEN x.cpu IS NULL THEN 0 ELSE 1 END,
-                cpu_sum = CASE WHEN x.cpu IS NULL THEN t.cpu_sum ELSE COALESCE(t.cpu_sum, 0) + x.cpu END,
-                cpu_max = CASE WHEN x.cpu IS NULL THEN t.cpu_max ELSE GREATEST(COALESCE(t.cpu_max, x.cpu), x.cpu) END,
-                mem_samples = t.mem_samples + CASE WHEN x.mem IS NULL THEN 0 ELSE 1 END,
-                mem_sum = CASE WHEN x.mem IS NULL THEN t.mem_sum ELSE COALESCE(t.mem_sum, 0) + x.mem END,
-                mem_max = CASE WHEN x.mem IS NULL THEN t.mem_max ELSE GREATEST(COALESCE(t.mem_max, x.mem), x.mem) END,
+                samples = t.samples + x.n,
+                cpu_samples = t.cpu_samples + x.cn,
+                cpu_sum = CASE WHEN x.cn = 0 THEN t.cpu_sum ELSE COALESCE(t.cpu_sum, 0) + x.cs END,
+                cpu_max = CASE WHEN x.cm IS NULL THEN t.cpu_max ELSE GREATEST(COALESCE(t.cpu_max, x.cm), x.cm) END,
+                mem_samples = t.mem_samples + x.mn,
+                mem_sum = CASE WHEN x.mn = 0 THEN t.mem_sum ELSE COALESCE(t.mem_sum, 0) + x.ms END,
+                mem_max = CASE WHEN x.mm IS NULL THEN t.mem_max ELSE GREATEST(COALESCE(t.mem_max, x.mm), x.mm) END,
                 workspace_bytes = COALESCE(x.wsb, t.workspace_bytes),
-                workspace_files = COALESCE(x.wsf, t.workspace_files)
+                workspace_files = CASE WHEN x.wsb IS NULL THEN t.workspace_files ELSE x.wsf END
             WHEN NOT MATCHED THEN INSERT (session_id, agent, width_s, bucket_ms, samples, cpu_samples, cpu_sum, cpu_max,
                                           mem_samples, mem_sum, mem_max, workspace_bytes, workspace_files)
-                VALUES (x.session_id, x.agent, x.width_s, x.bucket_ms, 1, CASE WHEN x.cpu IS NULL THEN 0 ELSE 1 END,
-                        x.cpu, x.cpu, CASE WHEN x.mem IS NULL THEN 0 ELSE 1 END, x.mem, x.mem, x.wsb, x.wsf)
+                VALUES (x.session_id, x.agent, x.width_s, x.bucket_ms, x.n, x.cn, CASE WHEN x.cn = 0 THEN NULL ELSE x.cs END,
+                        x.cm, x.mn, CASE WHEN x.mn = 0 THEN NULL ELSE x.ms END, x.mm, x.wsb, x.wsf)
             """;
 
     private final Handle h;
@@ -50,19 +55,28 @@ public final class MetricRows {
         this.h = h;
     }
 
-    /** Folds samples into every resolution's buckets. */
+    /** Folds samples into every resolution's buckets, each sample on its own (tests; the engine folds in memory). */
     public void fold(Collection<Sample> samples) {
-        if (samples.isEmpty()) {
-            return;
-        }
-        PreparedBatch b = h.prepareBatch(FOLD);
+        List<MetricBucket> buckets = new ArrayList<>();
         for (Sample s : samples) {
             for (Resolution r : Resolution.values()) {
-                b.bind("s", s.sessionId()).bind("a", s.agent()).bind("w", r.seconds())
-                        .bind("b", r.bucket(s.at().toEpochMilli())).bind("cpu", s.cpuCores())
-                        .bind("mem", s.memoryBytes()).bind("wsb", s.workspaceBytes()).bind("wsf", s.workspaceFiles())
-                        .add();
+                buckets.add(MetricBucket.of(s, r));
             }
+        }
+        write(buckets);
+    }
+
+    /** Adds folded buckets to their rows (made when missing). */
+    public void write(Collection<MetricBucket> buckets) {
+        if (buckets.isEmpty()) {
+            return;
+        }
+        PreparedBatch b = h.prepareBatch(MERGE);
+        for (MetricBucket m : buckets) {
+            b.bind("s", m.sessionId()).bind("a", m.agent()).bind("w", m.resolution().seconds()).bind("b", m.bucketMs())
+                    .bind("n", m.samples()).bind("cn", m.cpuSamples()).bind("cs", m.cpuSum()).bind("cm", m.cpuMax())
+                    .bind("mn", m.memSamples()).bind("ms", m.memSum()).bind("mm", m.memMax())
+                    .bind("wsb", m.workspaceBytes()).bind("wsf", m.workspaceFiles()).add();
         }
         b.execute();
     }
@@ -87,30 +101,41 @@ public final class MetricRows {
      * whole session), oldest first; the volume's size carried forward from before {@code since}.
      */
     public Map<String, List<MetricPoint>> series(String sessionId, Resolution r, Instant since) {
-        Map<String, List<MetricPoint>> out = new LinkedHashMap<>();
-        Map<String, long[]> lastSize = new LinkedHashMap<>();
+        return series(sessionId, r, since, List.of());
+    }
+
+    /** As {@link #series(String, Resolution, Instant)}, with buckets not yet written ({@code open}) folded in. */
+    public Map<String, List<MetricPoint>> series(String sessionId, Resolution r, Instant since, Collection<MetricBucket> open) {
+        long from = r.bucket(since.toEpochMilli());
+        Map<String, long[]> lastSize = new HashMap<>();
         h.createQuery("SELECT agent, workspace_bytes, workspace_files FROM session_metrics WHERE session_id = :s "
                         + "AND width_s = :w AND bucket_ms < :since AND workspace_bytes IS NOT NULL ORDER BY bucket_ms")
-                .bind("s", sessionId).bind("w", r.seconds()).bind("since", r.bucket(since.toEpochMilli()))
+                .bind("s", sessionId).bind("w", r.seconds()).bind("since", from)
                 .map((rs, ctx) -> { lastSize.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)}); return 0; })
                 .list();
-        h.createQuery("SELECT * FROM session_metrics WHERE session_id = :s AND width_s = :w AND bucket_ms >= :since "
-                        + "ORDER BY agent, bucket_ms")
-                .bind("s", sessionId).bind("w", r.seconds()).bind("since", r.bucket(since.toEpochMilli()))
-                .map((rs, ctx) -> {
-                    String agent = rs.getString("agent");
-                    long[] size = lastSize.get(agent);
-                    Long wsb = (Long) rs.getObject("workspace_bytes", Long.class);
-                    Long wsf = (Long) rs.getObject("workspace_files", Long.class);
-                    if (wsb != null) {
-                        lastSize.put(agent, new long[] {wsb, wsf == null ? 0 : wsf});
-                    } else if (size != null) {
-                        wsb = size[0];
-                        wsf = size[1];
-                    }
-                    out.computeIfAbsent(agent, a -> new ArrayList<>()).add(point(rs, wsb, wsf));
-                    return 0;
-                }).list();
+        Map<String, TreeMap<Long, MetricBucket>> rows = new TreeMap<>();
+        h.createQuery("SELECT * FROM session_metrics WHERE session_id = :s AND width_s = :w AND bucket_ms >= :since")
+                .bind("s", sessionId).bind("w", r.seconds()).bind("since", from)
+                .map((rs, ctx) -> rows.computeIfAbsent(rs.getString("agent"), a -> new TreeMap<>())
+                        .put(rs.getLong("bucket_ms"), bucket(rs, sessionId, r)))
+                .list();
+        for (MetricBucket o : open) {
+            if (o.sessionId().equals(sessionId) && o.resolution() == r && o.bucketMs() >= from) {
+                rows.computeIfAbsent(o.agent(), a -> new TreeMap<>()).merge(o.bucketMs(), o, MetricBucket::plus);
+            }
+        }
+        Map<String, List<MetricPoint>> out = new LinkedHashMap<>();
+        rows.forEach((agent, buckets) -> {
+            long[] size = lastSize.get(agent);
+            List<MetricPoint> points = new ArrayList<>(buckets.size());
+            for (MetricBucket b : buckets.values()) {
+                if (b.workspaceBytes() != null) {
+                    size = new long[] {b.workspaceBytes(), b.workspaceFiles() == null ? 0 : b.workspaceFiles()};
+                }
+                points.add(b.point(size == null ? null : size[0], size == null ? null : size[1]));
+            }
+            out.put(agent, points);
+        });
         return out;
     }
 
@@ -120,13 +145,12 @@ public final class MetricRows {
                 .mapTo(Long.class).one();
     }
 
-    private static MetricPoint point(ResultSet rs, Long wsb, Long wsf) throws SQLException {
+    private static MetricBucket bucket(ResultSet rs, String sessionId, Resolution r) throws SQLException {
         int cpuN = rs.getInt("cpu_samples");
         int memN = rs.getInt("mem_samples");
-        return new MetricPoint(Instant.ofEpochMilli(rs.getLong("bucket_ms")), rs.getInt("samples"),
-                cpuN == 0 ? null : rs.getDouble("cpu_sum") / cpuN,
-                cpuN == 0 ? null : rs.getDouble("cpu_max"),
-                memN == 0 ? null : Math.round(rs.getDouble("mem_sum") / memN),
-                memN == 0 ? null : rs.getLong("mem_max"), wsb, wsf);
+        return new MetricBucket(sessionId, rs.getString("agent"), r, rs.getLong("bucket_ms"), rs.getInt("samples"),
+                cpuN, rs.getDouble("cpu_sum"), cpuN == 0 ? null : rs.getDouble("cpu_max"),
+                memN, rs.getDouble("mem_sum"), memN == 0 ? null : rs.getLong("mem_max"),
+                (Long) rs.getObject("workspace_bytes", Long.class), (Long) rs.getObject("workspace_files", Long.class));
     }
 }

@@ -161,11 +161,38 @@ class MetricsTest extends EngineTestBase {
     void aPurgedSessionsHistoryGoesWithIt() {
         Session s = engine.create(CreateRequest.of("gone", "reference"), null).session();
         sampled(s);
+        clock.advance(Duration.ofMinutes(10));
+        sampled(s); // the first reading's buckets have closed: written
         long before = engine.store().read(tx -> tx.metrics().count(s.id()));
         assertThat(before).isPositive();
         engine.delete("gone");
         engine.purge(s.id());
         long after = engine.store().read(tx -> tx.metrics().count(s.id()));
         assertThat(after).isZero();
+        assertThat(engine.openMetrics(s.id())).isEmpty();
+    }
+
+    @Test
+    void bucketsAreWrittenOnceClosedAndTheOpenOnesWhenTheEngineCloses() {
+        Session s = engine.create(CreateRequest.of("folded", "reference"), null).session();
+        for (int i = 0; i < 30; i++) { // 09:00:00 … 09:02:25, 5 s apart
+            sampled(s);
+            clock.advance(Duration.ofSeconds(5));
+        }
+        java.util.Map<String, List<MetricPoint>> seen = engine.metrics("folded", Duration.ofMinutes(10)).history();
+        java.util.Map<String, List<MetricPoint>> minutes = engine.metrics("folded", Duration.ofHours(2)).history();
+        // for the session and its agent: 14 closed 10 s buckets and 2 closed minutes; 09:02:20, 09:02 and
+        // 09:00–09:10 are still open, in memory, and the readers above folded them in
+        long written = engine.store().read(tx -> tx.metrics().count(s.id()));
+        assertThat(written).isEqualTo(2 * (14 + 2));
+        assertThat(seen.get(Sample.SESSION)).hasSize(15);
+
+        engine.close();
+        engine = openEngine("bob");
+
+        long all = engine.store().read(tx -> tx.metrics().count(s.id()));
+        assertThat(all).isEqualTo(2 * (15 + 3 + 1));
+        assertThat(engine.metrics("folded", Duration.ofMinutes(10)).history()).isEqualTo(seen);
+        assertThat(engine.metrics("folded", Duration.ofHours(2)).history()).isEqualTo(minutes);
     }
 }

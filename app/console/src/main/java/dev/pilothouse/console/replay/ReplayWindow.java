@@ -41,6 +41,13 @@ import java.util.Locale;
  */
 public final class ReplayWindow {
     private static final List<String> SPEEDS = List.of("1×", "10×", "100×");
+    /**
+     * Bubbles drawn at most: the conversation's tail up to the cursor. A jump across a long history
+     * then redraws a few dozen cells, not thousands (a list of wrapped, varying-height cells lays out
+     * every item it is given to estimate its length).
+     */
+    static final int SHOWN_BUBBLES = 40;
+    private static final double DIAGRAM_SCALE = 0.6;
     /** A moment's time of day in UTC, to the millisecond (Json.time drops a zero fraction, so it cannot be cut). */
     private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
             .withZone(java.time.ZoneOffset.UTC);
@@ -58,6 +65,7 @@ public final class ReplayWindow {
     private final ChoiceBox<String> speed = new ChoiceBox<>();
     private final Label when = new Label("Loading the timeline…");
     private final Label what = new Label();
+    private final Label earlier = new Label();
     private ReplayModel model = new ReplayModel(List.of());
     private boolean moving;
     private final AnimationTimer player = new AnimationTimer() {
@@ -91,6 +99,10 @@ public final class ReplayWindow {
         what.setWrapText(true);
         conversation.setId("replay-conversation");
         timeline.setId("replay-timeline");
+        earlier.setId("replay-earlier");
+        earlier.getStyleClass().add("muted");
+        earlier.setManaged(false);
+        earlier.setVisible(false);
         speed.getItems().setAll(SPEEDS);
         speed.setValue("10×");
         back.setOnAction(e -> show(() -> model.stepBack()));
@@ -136,10 +148,15 @@ public final class ReplayWindow {
         HBox.setHgrow(scrubber, Priority.ALWAYS);
         HBox controls = new HBox(8, back, play, forward, speed, scrubber, when);
         controls.setAlignment(Pos.CENTER_LEFT);
-        VBox left = new VBox(8, diagram, what);
+        // the diagram is drawn at a fixed size for the detail pane; here it is a guide beside the story
+        diagram.setScaleX(DIAGRAM_SCALE);
+        diagram.setScaleY(DIAGRAM_SCALE);
+        VBox left = new VBox(8, new javafx.scene.Group(diagram), what);
         left.setPrefWidth(360);
         left.setMaxWidth(440);
-        SplitPane center = new SplitPane(left, conversation, timeline);
+        VBox.setVgrow(conversation, Priority.ALWAYS);
+        VBox talk = new VBox(4, earlier, conversation);
+        SplitPane center = new SplitPane(left, talk, timeline);
         center.setDividerPositions(0.33, 0.62);
         VBox.setVgrow(center, Priority.ALWAYS);
         VBox root = new VBox(10, controls, center);
@@ -215,10 +232,18 @@ public final class ReplayWindow {
         scrubber.setValue(f.position() + 1);
         moving = false;
         diagram.show(f.state(), f.previous());
-        conversation.getItems().setAll(f.conversation());
-        if (!f.conversation().isEmpty()) {
-            conversation.scrollTo(f.conversation().size() - 1);
+        List<ReplayModel.Bubble> all = f.conversation();
+        int from = Math.max(0, all.size() - SHOWN_BUBBLES);
+        List<ReplayModel.Bubble> tail = all.subList(from, all.size());
+        if (!tail.equals(conversation.getItems())) {
+            conversation.getItems().setAll(tail);
+            if (!tail.isEmpty()) {
+                conversation.scrollTo(tail.size() - 1);
+            }
         }
+        earlier.setText("the last " + tail.size() + " of " + all.size() + " messages at this point");
+        earlier.setVisible(from > 0);
+        earlier.setManaged(from > 0);
         if (f.position() >= 0) {
             timeline.getSelectionModel().select(f.position());
             timeline.scrollTo(Math.max(0, f.position() - 3));
