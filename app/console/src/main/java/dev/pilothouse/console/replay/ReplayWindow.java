@@ -48,6 +48,15 @@ public final class ReplayWindow {
      */
     static final int SHOWN_BUBBLES = 40;
     private static final double DIAGRAM_SCALE = 0.6;
+    /**
+     * The conversation is redrawn at most this often while the cursor moves fast (a drag, playing at
+     * 100×): laying out its bubbles' text is most of a frame, the diagram and the list are cheap.
+     * The last position is always drawn, this long after the cursor stops at the latest.
+     */
+    private static final javafx.util.Duration CONVERSATION_EVERY = javafx.util.Duration.millis(100);
+    private final javafx.animation.PauseTransition conversationLater = new javafx.animation.PauseTransition(CONVERSATION_EVERY);
+    private long conversationDrawn;
+    private List<ReplayModel.Bubble> conversationDue;
     /** A moment's time of day in UTC, to the millisecond (Json.time drops a zero fraction, so it cannot be cut). */
     private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
             .withZone(java.time.ZoneOffset.UTC);
@@ -182,7 +191,11 @@ public final class ReplayWindow {
         if (owner != null) {
             stage.initOwner(owner);
         }
-        stage.setOnHidden(e -> player.stop());
+        conversationLater.setOnFinished(e -> drawConversation());
+        stage.setOnHidden(e -> {
+            player.stop();
+            conversationLater.stop();
+        });
         buttons();
     }
 
@@ -232,18 +245,12 @@ public final class ReplayWindow {
         scrubber.setValue(f.position() + 1);
         moving = false;
         diagram.show(f.state(), f.previous());
-        List<ReplayModel.Bubble> all = f.conversation();
-        int from = Math.max(0, all.size() - SHOWN_BUBBLES);
-        List<ReplayModel.Bubble> tail = all.subList(from, all.size());
-        if (!tail.equals(conversation.getItems())) {
-            conversation.getItems().setAll(tail);
-            if (!tail.isEmpty()) {
-                conversation.scrollTo(tail.size() - 1);
-            }
+        conversationDue = f.conversation();
+        if (System.nanoTime() - conversationDrawn >= CONVERSATION_EVERY.toMillis() * 1_000_000) {
+            drawConversation();
+        } else if (conversationLater.getStatus() != javafx.animation.Animation.Status.RUNNING) {
+            conversationLater.playFromStart();
         }
-        earlier.setText("the last " + tail.size() + " of " + all.size() + " messages at this point");
-        earlier.setVisible(from > 0);
-        earlier.setManaged(from > 0);
         if (f.position() >= 0) {
             timeline.getSelectionModel().select(f.position());
             timeline.scrollTo(Math.max(0, f.position() - 3));
@@ -255,6 +262,23 @@ public final class ReplayWindow {
                 f.sinceStart().toMillis() / 1000.0, Json.time(f.at())));
         what.setText(f.current() == null ? "Start: press ▶ or → to step" : f.current().kind() + ": " + f.current().summary());
         buttons();
+    }
+
+    /** The conversation at the cursor: its last {@link #SHOWN_BUBBLES} bubbles, and how many there are. */
+    private void drawConversation() {
+        conversationDrawn = System.nanoTime();
+        List<ReplayModel.Bubble> all = conversationDue;
+        int from = Math.max(0, all.size() - SHOWN_BUBBLES);
+        List<ReplayModel.Bubble> tail = all.subList(from, all.size());
+        if (!tail.equals(conversation.getItems())) {
+            conversation.getItems().setAll(tail);
+            if (!tail.isEmpty()) {
+                conversation.scrollTo(tail.size() - 1);
+            }
+        }
+        earlier.setText("the last " + tail.size() + " of " + all.size() + " messages at this point");
+        earlier.setVisible(from > 0);
+        earlier.setManaged(from > 0);
     }
 
     private void buttons() {
