@@ -117,7 +117,7 @@ final class MetricsCommands {
                     + "; first event p50 " + Units.millis(a.firstEventP50Millis()) + ", p95 " + Units.millis(a.firstEventP95Millis())
                     + (a.inputTokens() == null ? "" : "; tokens " + a.inputTokens() + " in, " + a.outputTokens() + " out"));
             List<MetricPoint> points = m.history().getOrDefault(Sample.SESSION, List.of());
-            o.line("history   " + points.size() + " buckets of " + m.resolution().label() + " since " + Json.time(m.since()));
+            o.line("history   " + points.size() + (points.size() == 1 ? " bucket of " : " buckets of ") + m.resolution().label() + " since " + Json.time(m.since()));
             Function<MetricPoint, List<String>> row = p -> List.of(Json.time(p.at()), Units.cpu(p.cpu()), Units.cpu(p.cpuMax()),
                     Units.bytes(p.memory()), Units.bytes(p.memoryMax()), Units.bytes(p.workspaceBytes()));
             o.table(List.of("AT", "CPU", "CPU MAX", "MEMORY", "MEMORY MAX", "WORKSPACE"), points, row);

@@ -400,11 +400,12 @@ public final class ApiEngine implements EngineOperations {
         return out;
     }
 
-    /** From the server's top table: the REST API has no lighter view of every reading. */
+    /** The latest readings only ({@code GET /api/v0/metrics/readings}): the console polls them every 5 s. */
     @Override
     public java.util.Map<String, dev.pilothouse.metrics.Current> readings() {
         java.util.Map<String, dev.pilothouse.metrics.Current> out = new java.util.HashMap<>();
-        top().stream().filter(r -> r.current().at() != null).forEach(r -> out.put(r.sessionId(), r.current()));
+        get(url("metrics").addPathSegment("readings").addQueryParameter("context", context)).path("items").forEach(i ->
+                out.put(i.path("session_id").asText(), MetricsJson.currentFrom(i.path("current"))));
         return out;
     }
 

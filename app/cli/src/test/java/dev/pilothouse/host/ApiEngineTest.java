@@ -97,6 +97,26 @@ class ApiEngineTest {
     }
 
     @Test
+    void readingsAndTopAreTheEngines() {
+        Session s = remote.create(CreateRequest.of("measured", "reference"), null, null).session();
+        engine.sampleMetrics();
+        java.util.Map<String, dev.pilothouse.metrics.Current> readings = remote.readings();
+        assertThat(readings).containsOnlyKeys(s.id());
+        assertThat(readings.get(s.id())).usingRecursiveComparison().ignoringFields("at")
+                .isEqualTo(engine.readings().get(s.id()));
+        assertThat(readings.get(s.id()).memory()).isPositive();
+        assertThat(remote.top()).singleElement().satisfies(r -> {
+            assertThat(r.sessionId()).isEqualTo(s.id());
+            // top measures again when the last reading had no CPU figure (a first reading has none)
+            assertThat(r.current().cpu()).isNotNull();
+            assertThat(r.current().memory()).isPositive();
+        });
+        engine.pause("measured");
+        engine.sampleMetrics(); // a round that no longer finds it running
+        assertThat(remote.readings()).isEmpty();
+    }
+
+    @Test
     void aWorkspaceIsBrowsedThroughTheApiAsInProcess() throws java.io.IOException {
         Session s = remote.create(CreateRequest.of("remote-files", "reference"), null, null).session();
         dev.pilothouse.engine.WorkspaceOperations files = remote.workspaces();

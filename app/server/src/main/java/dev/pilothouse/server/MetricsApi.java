@@ -13,7 +13,8 @@ import java.time.Duration;
 
 /**
  * Per-session metrics (docs/metrics.md): {@code GET /api/v0/metrics}, every session's latest reading
- * as {@code sessions top} shows it, and {@code GET /api/v0/sessions/{id}/metrics?since=1h}, one
+ * as {@code sessions top} shows it; {@code GET /api/v0/metrics/readings}, only the latest readings;
+ * and {@code GET /api/v0/sessions/{id}/metrics?since=1h}, one
  * session's reading, history and activity.
  */
 final class MetricsApi {
@@ -24,6 +25,7 @@ final class MetricsApi {
 
     static void register(RoutesConfig r) {
         r.get("/api/v0/metrics", MetricsApi::top);
+        r.get("/api/v0/metrics/readings", MetricsApi::readings);
         r.get("/api/v0/sessions/{id}/metrics", MetricsApi::session);
     }
 
@@ -31,6 +33,18 @@ final class MetricsApi {
         ObjectNode n = Json.object();
         ArrayNode items = n.putArray("items");
         SessionsApi.scoped(ctx).top().forEach(row -> items.add(MetricsJson.top(row)));
+        ctx.json(n);
+    }
+
+    /** The latest readings only: what a console polls every 5 s, without every session's activity. */
+    private static void readings(Context ctx) {
+        ObjectNode n = Json.object();
+        ArrayNode items = n.putArray("items");
+        SessionsApi.scoped(ctx).readings().forEach((id, c) -> {
+            ObjectNode item = items.addObject();
+            item.put("session_id", id);
+            item.set("current", MetricsJson.current(c));
+        });
         ctx.json(n);
     }
 
