@@ -488,7 +488,7 @@ public final class Engine implements EngineOperations {
         });
     }
 
-    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events (issue 15, item 3). */
+    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events, metrics, log lines (issue 15, item 3). */
     @Override
     public List<TimelineEntry> timeline(String ref) {
         return Timeline.of(this, session(ref));
