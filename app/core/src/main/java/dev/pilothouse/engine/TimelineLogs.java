@@ -37,14 +37,18 @@ final class TimelineLogs {
     }
 
     static List<TimelineEntry> of(Engine engine, Session s) {
-        List<TimelineEntry> out = new ArrayList<>();
         SessionRuntime runtime;
         try {
             runtime = engine.runtime(s);
         } catch (RuntimeException e) {
             log.debug("session {}: no log lines on its timeline: {}", s.id(), e.toString());
-            return out;
+            return new ArrayList<>();
         }
+        return of(runtime, s);
+    }
+
+    static List<TimelineEntry> of(SessionRuntime runtime, Session s) {
+        List<TimelineEntry> out = new ArrayList<>();
         for (SessionAgent a : s.agents()) {
             List<LogLine> lines;
             try {
@@ -81,7 +85,9 @@ final class TimelineLogs {
 
     /** One line for people: control characters (colours, tabs, carriage returns) as spaces, cut. */
     static String summary(String text) {
-        String plain = text.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\\p{Cntrl}", " ").strip();
+        // only the beginning is looked at: a line can be megabytes long
+        String head = text.length() > 4 * SUMMARY_CHARS ? text.substring(0, 4 * SUMMARY_CHARS) : text;
+        String plain = head.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\\p{Cntrl}", " ").strip();
         return plain.length() > SUMMARY_CHARS ? plain.substring(0, SUMMARY_CHARS - 1) + "…" : plain;
     }
 }
