@@ -36,8 +36,8 @@ import java.util.Locale;
 /**
  * A session's history replayed (issue 15, item 3): a scrubber over its timeline, step back and
  * forward an entry at a time, play at 1×, 10× or 100×; the state diagram, the conversation (a reply
- * growing as it streamed), the agents' log lines ({@link ReplayLogs}) and the timeline's list follow the cursor. Loaded once when opened: a
- * replay shows what had happened by then.
+ * growing as it streamed), the agents' log lines ({@link ReplayLogs}) and the timeline's list follow
+ * the cursor. Loaded once when opened: a replay shows what had happened by then.
  */
 public final class ReplayWindow {
     private static final List<String> SPEEDS = List.of("1×", "10×", "100×");
