@@ -97,13 +97,13 @@ final class TraceCommands {
     }
 
     @Command(name = "timeline", description = "Print a session's history as one timeline: transitions and other audit "
-            + "events, messages, replies, and the events agents streamed")
+            + "events, messages, replies, the events agents streamed, metrics, and the agents' newest log lines")
     static final class Timeline extends EngineCommand {
         @Parameters(paramLabel = "SESSION")
         String ref;
 
         @Option(names = "--kind", paramLabel = "KIND", split = ",", description = "Only these kinds (transition, message, "
-                + "reply, stream, guardrail, workspace, …)")
+                + "reply, stream, metrics, log, guardrail, workspace, …)")
         List<String> kinds;
 
         @Override

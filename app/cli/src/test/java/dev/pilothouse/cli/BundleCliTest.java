@@ -40,6 +40,12 @@ class BundleCliTest extends LocalCliTestBase {
         CliRunner.Result exported = cli.run("sessions", "export", "origin", "--workspace", "--out", bundle.toString());
         assertThat(exported.exit()).as(exported.err()).isZero();
         assertThat(exported.out()).contains("exported session 'origin' with its workspace to " + bundle);
+        // its timeline.json has the agent's log lines, each with the whole line
+        JsonNode timeline = Json.parse(entry(bundle, "bundle/timeline.json"));
+        assertThat(timeline).anySatisfy(e -> {
+            assertThat(e.get("kind").asText()).isEqualTo("log");
+            assertThat(e.get("detail").get("line").asText()).contains("received");
+        });
 
         CliRunner.Result imported = cli.run("sessions", "import", bundle.toString(), "--name", "copy", "-o", "json");
         assertThat(imported.exit()).as(imported.err()).isZero();
@@ -83,6 +89,19 @@ class BundleCliTest extends LocalCliTestBase {
         java.util.List<String> names = new java.util.ArrayList<>();
         sessions.forEach(n -> names.add(n.get("name").asText()));
         assertThat(names).containsExactly("origin");
+    }
+
+    /** One file of a bundle, as text. */
+    private static String entry(Path bundle, String name) throws IOException {
+        try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream tar = new org.apache.commons.compress.archivers
+                .tar.TarArchiveInputStream(new java.util.zip.GZIPInputStream(Files.newInputStream(bundle)))) {
+            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                if (e.getName().equals(name)) {
+                    return new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        throw new AssertionError(name + " is not in " + bundle);
     }
 
     private static byte[] bundleOf(String head) throws IOException {

@@ -42,6 +42,16 @@ class TraceCliTest extends LocalCliTestBase {
                 .containsPattern("reply +reference +reply from reference: traced");
         JsonNode all = Json.parse(cli.run("sessions", "timeline", "talky", "-o", "json").out());
         assertThat(all.get(0).get("kind").asText()).isEqualTo("created");
+        // the agent's log lines: rows of their own, and in the JSON with the whole line
+        CliRunner.Result logs = cli.run("sessions", "timeline", "talky", "--kind", "log");
+        assertThat(logs.exit()).as(logs.err()).isZero();
+        assertThat(logs.out()).containsPattern("log +reference +reference agent 'reference' listening on")
+                .containsPattern("log +reference +message \\S+ received \\(13 characters, command\\)");
+        assertThat(all).anySatisfy(e -> {
+            assertThat(e.get("kind").asText()).isEqualTo("log");
+            assertThat(e.get("detail").get("line").asText()).startsWith("reference agent 'reference' listening on");
+            assertThat(e.get("detail").get("agent").asText()).isEqualTo("reference");
+        });
 
         CliRunner.Result noAgent = cli.run("sessions", "requests", "talky", "--agent", "ghost");
         assertThat(noAgent.exit()).isEqualTo(2);

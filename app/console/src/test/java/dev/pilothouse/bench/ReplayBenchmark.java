@@ -29,15 +29,37 @@ import java.util.Random;
 /**
  * Issue 15, item 7: the Replay window scrubbing a session of 10,000 timeline entries (1,000
  * exchanges, each a message, its reply and eight streamed events, stored as the engine stores
- * them) in the real console. For 20 s the scrubber is moved to a new place every frame, as a fast
+ * them) and the 2,000 log lines a timeline holds at most (its agent's log, timed by the local
+ * runtime's sidecar: two lines an exchange) in the real console. For 20 s the scrubber is moved to a new place every frame, as a fast
  * drag does, and the FX thread's frame gaps are measured. Not part of {@code mvn verify}:
  * <pre>JAVA_TOOL_OPTIONS=-XX:+UseZGC mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.bench.ReplayBenchmark</pre>
  */
 public final class ReplayBenchmark {
     private static final int EXCHANGES = 1_000;
     private static final int EVENTS = 8;
+    /** Log lines on the timeline: as many as it holds at most. */
+    private static final int LOG_LINES = 2_000;
 
     private ReplayBenchmark() {
+    }
+
+    /**
+     * The agent's log: two lines an exchange, with the sidecar the local runtime's engine writes while
+     * it follows a log ({@code size time} per look), so each line has its own time.
+     */
+    private static void writeLog(Path logs, Instant t0) throws java.io.IOException {
+        Files.createDirectories(logs);
+        StringBuilder log = new StringBuilder();
+        StringBuilder times = new StringBuilder();
+        for (int i = 0; i < LOG_LINES; i++) {
+            int k = i / 2;
+            log.append(i % 2 == 0 ? "message " + k + " received (10 characters, command)"
+                    : "reply to message " + k + " finished in 850 ms: exit code 0").append('\n');
+            times.append(log.length()).append(' ').append(t0.plusSeconds(10L * k).plusMillis(i % 2 == 0 ? 50 : 950))
+                    .append('\n');
+        }
+        Files.writeString(logs.resolve("reference.log"), log);
+        Files.writeString(logs.resolve(".reference.log.times"), times);
     }
 
     public static void main(String[] args) throws Exception {
@@ -45,9 +67,11 @@ public final class ReplayBenchmark {
         System.out.println("# replay scrubbing benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, Java " + System.getProperty("java.version"));
         Instant t0 = Instant.parse("2026-12-01T09:00:00Z");
+        String id;
         try (Store store = Store.open(dir)) {
             AgentDefinition ref = Fixtures.reference(store);
             Session s = Fixtures.insert(store, ref, "long-history", SessionState.IDLE, t0);
+            id = s.id();
             for (int i = 0; i < EXCHANGES; i += 100) {
                 int from = i;
                 store.write(tx -> {
@@ -74,6 +98,7 @@ public final class ReplayBenchmark {
                 });
             }
         }
+        writeLog(dir.resolve("sessions").resolve(id).resolve("logs"), t0);
         FxHeadless.start(1600, 1000);
         ConsoleWindow window = FxHeadless.fx(() -> ConsoleWindow.show(new Stage(), dir,
                 () -> Engine.open(EngineConfig.of(dir).withBackground(true))));

@@ -55,10 +55,34 @@ class ReplayUiTest extends ConsoleTestBase {
         }
         assertThat(onFx(() -> replay().model().frame().state())).isEqualTo(SessionState.BUSY);
         ListView<?> conversation = (ListView<?>) replayStage().getScene().lookup("#replay-conversation");
-        assertThat(onFx(() -> conversation.getItems().size())).isEqualTo(2);
-        assertThat(onFx(() -> conversation.getItems().get(1).toString())).contains("streaming=true").contains("one");
+        // the conversation follows within 100 ms (it is redrawn at most that often while the cursor moves)
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(onFx(() -> conversation.getItems().size())).isEqualTo(2);
+            assertThat(onFx(() -> conversation.getItems().get(1).toString())).contains("streaming=true").contains("one");
+        });
         assertThat(onFx(() -> replayList().getSelectionModel().getSelectedIndex())).isEqualTo(firstPiece);
         snapshot(replayStage().getScene().getRoot(), "console-replay.png");
+
+        // the agent's log line about the message: in the logs area once the scrubber reaches it, not a step before
+        int received = -1;
+        for (int i = 0; i < stored.size(); i++) {
+            if (stored.get(i).kind().equals(TimelineEntry.LOG) && stored.get(i).summary().contains("received")) {
+                received = i;
+                break;
+            }
+        }
+        assertThat(received).as("the agent logs each message it receives").isPositive();
+        javafx.scene.control.Slider scrubber = (javafx.scene.control.Slider) replayStage().getScene().lookup("#replay-scrubber");
+        ListView<?> logs = (ListView<?>) replayStage().getScene().lookup("#replay-logs");
+        int at = received;
+        interact(() -> scrubber.setValue(at)); // one entry before it
+        assertThat(onFx(() -> logs.getItems().stream().map(Object::toString).toList())).isNotEmpty()
+                .noneMatch(l -> l.contains("received"));
+        interact(() -> scrubber.setValue(at + 1));
+        assertThat(onFx(() -> ((TimelineEntry) logs.getItems().get(logs.getItems().size() - 1)).summary()))
+                .isEqualTo(stored.get(received).summary());
+        assertThat(onFx(() -> replay().model().frame().logs())).last().isEqualTo(stored.get(received));
+        snapshot(replayStage().getScene().getRoot(), "console-replay-logs.png");
 
         // play at 100× with frames the test hands over: it ends at the last entry, paused, reply whole
         interact(() -> {
@@ -68,7 +92,8 @@ class ReplayUiTest extends ConsoleTestBase {
         });
         assertThat(onFx(() -> replay().model().atEnd())).isTrue();
         assertThat(onFx(() -> replay().model().frame().state())).isEqualTo(SessionState.IDLE);
-        assertThat(onFx(() -> conversation.getItems().get(1).toString())).contains("streaming=false").contains("two");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(onFx(() -> conversation.getItems().get(1).toString()))
+                .contains("streaming=false").contains("two"));
         assertThat(when.getText()).startsWith(stored.size() + " / " + stored.size());
         interact(() -> replayStage().close());
     }

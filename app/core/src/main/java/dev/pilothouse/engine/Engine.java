@@ -489,7 +489,6 @@ public final class Engine implements EngineOperations {
         });
     }
 
-    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events (issue 15, item 3). */
     /** Metric buckets still being filled in memory, for readers to fold in. */
     List<MetricBucket> openMetrics(String sessionId) {
         return sampler.open(sessionId);
@@ -504,6 +503,7 @@ public final class Engine implements EngineOperations {
         }
     }
 
+    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events, metrics, log lines (issue 15, item 3). */
     @Override
     public List<TimelineEntry> timeline(String ref) {
         return Timeline.of(this, session(ref));

@@ -51,7 +51,7 @@ public interface EngineOperations extends AutoCloseable {
     /** The events a reply's agent streamed, with their times; empty for a reply stored before traces were kept. */
     List<TraceEvent> trace(String ref, long replyId);
 
-    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events. */
+    /** The session's history as one timeline, oldest first: audit trail, conversation, streamed events, metrics, log lines. */
     List<TimelineEntry> timeline(String ref);
 
     /** The latest reading of each session of the context, with its activity: {@code sessions top}. */

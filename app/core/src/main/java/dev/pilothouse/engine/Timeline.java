@@ -27,8 +27,8 @@ import java.util.Map;
  * A session's history as one timeline, oldest first: its audit trail (transitions, guardrail hits,
  * workspace changes, …), its conversation, every event its agents streamed (placed at the send
  * time plus the event's offset). What the Replay view steps through; entries of one moment keep the
- * order of their sources; the session's metrics, one entry a bucket. Log lines are not on it: the local runtime stamps a line when it reads it,
- * not when it was written, so its place in time is not known.
+ * order of their sources; the session's metrics, one entry a bucket; and the newest of its agents' log
+ * lines at the times their runtime gives them ({@link TimelineLogs}).
  */
 final class Timeline {
     private Timeline() {
@@ -42,6 +42,8 @@ final class Timeline {
             all.addAll(metrics(tx, s, now, open));
             return all;
         });
+        // read outside the store's transaction: a runtime may go to a cluster for them
+        out.addAll(TimelineLogs.of(engine, s));
         out.sort(Comparator.comparing(TimelineEntry::at)); // stable: sources keep their order
         return out;
     }

@@ -62,6 +62,18 @@ public interface SessionRuntime extends AutoCloseable {
     /** Reads an agent's log: the tail, then (when following) every new line until closed. */
     LogSubscription logs(String sessionId, String agent, LogOptions options, Consumer<List<LogLine>> sink);
 
+    /**
+     * The last {@code max} lines the agent logged that the runtime still keeps, oldest first, each
+     * with the time it was written as closely as the runtime knows it (null when it cannot tell),
+     * for the session's timeline. Never follows. This default reads the current log's tail; a
+     * runtime that keeps its agents' earlier runs reads back through them too.
+     */
+    default List<LogLine> logHistory(String sessionId, String agent, int max) {
+        List<LogLine> out = new java.util.ArrayList<>();
+        logs(sessionId, agent, new LogOptions(max, false, false), out::addAll).close();
+        return out.size() > max ? List.copyOf(out.subList(out.size() - max, out.size())) : out;
+    }
+
     // ---- what only some runtimes have: the local runtime keeps these defaults ----------------
 
     /** Whether the runtime can be used now; a local runtime always can. */

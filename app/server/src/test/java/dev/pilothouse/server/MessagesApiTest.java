@@ -60,7 +60,13 @@ class MessagesApiTest extends ApiTestBase {
         JsonNode timeline = get("/api/v0/sessions/talk/timeline").json().get("items");
         List<String> kinds = new java.util.ArrayList<>();
         timeline.forEach(e -> kinds.add(e.get("kind").asText()));
-        assertThat(kinds).containsSubsequence("created", "message", "stream", "reply");
+        assertThat(kinds).containsSubsequence("created", "message", "stream", "reply").contains("log");
+        // a log line's entry: the agent, the whole line in its detail
+        JsonNode line = java.util.stream.StreamSupport.stream(timeline.spliterator(), false)
+                .filter(e -> e.get("kind").asText().equals("log")).findFirst().orElseThrow();
+        assertThat(line.get("agent").asText()).isEqualTo("reference");
+        assertThat(line.get("detail").get("line").asText()).isNotEmpty();
+        assertThat(line.get("detail").get("stream").asText()).isEqualTo("stdout+stderr");
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * A session's timeline as a replay: a cursor in its time, moved by stepping from entry to entry or
  * by playing at a speed, and what the session looked like there (its state, the conversation so
- * far, a reply as far as it had streamed). No JavaFX: the window draws {@link #frame()}, and tests
+ * far, a reply as far as it had streamed, the last {@link #LOG_LINES} log lines). No JavaFX: the window draws {@link #frame()}, and tests
  * drive {@link #advance} with the time they choose instead of waiting for it to pass.
  */
 public final class ReplayModel {
@@ -26,6 +26,10 @@ public final class ReplayModel {
     /** Entries between checkpoints. */
     private static final int EVERY = 128;
     private final List<Replayed> checkpoints = new ArrayList<>();
+    /** Log lines a frame shows at most: the newest up to the cursor. */
+    public static final int LOG_LINES = 200;
+    /** Where the log entries are, in order: a frame finds its lines by a binary search, whatever the history's length. */
+    private final int[] logs;
 
     /** A bubble of the conversation at the cursor. */
     public record Bubble(boolean user, String agent, String text, boolean streaming) {
@@ -33,7 +37,7 @@ public final class ReplayModel {
 
     /** What the session looked like at the cursor. */
     public record Frame(int position, Instant at, Duration sinceStart, SessionState state, SessionState previous,
-                        List<Bubble> conversation, TimelineEntry current) {
+                        List<Bubble> conversation, TimelineEntry current, List<TimelineEntry> logs) {
     }
 
     public ReplayModel(List<TimelineEntry> entries) {
@@ -50,6 +54,8 @@ public final class ReplayModel {
         if (this.entries.size() % EVERY == 0) {
             checkpoints.add(r.copy());
         }
+        logs = java.util.stream.IntStream.range(0, this.entries.size())
+                .filter(i -> this.entries.get(i).kind().equals(TimelineEntry.LOG)).toArray();
     }
 
     public List<TimelineEntry> entries() {
@@ -111,7 +117,18 @@ public final class ReplayModel {
         conversation.addAll(r.streaming.values());
         Instant start = entries.isEmpty() ? Instant.EPOCH : entries.get(0).at();
         return new Frame(position, cursor, Duration.between(start, cursor), r.state, r.previous, conversation,
-                position < 0 ? null : entries.get(position));
+                position < 0 ? null : entries.get(position), logsUpTo(position));
+    }
+
+    /** The last {@link #LOG_LINES} log entries at or before {@code index}, oldest first. */
+    private List<TimelineEntry> logsUpTo(int index) {
+        int upTo = java.util.Arrays.binarySearch(logs, index);
+        upTo = upTo >= 0 ? upTo + 1 : -upTo - 1; // how many log entries lie at or before index
+        List<TimelineEntry> out = new ArrayList<>(Math.min(LOG_LINES, upTo));
+        for (int i = Math.max(0, upTo - LOG_LINES); i < upTo; i++) {
+            out.add(entries.get(logs[i]));
+        }
+        return out;
     }
 
     /** What the entries up to some point made of the session; applied one entry at a time. */

@@ -36,8 +36,8 @@ import java.util.Locale;
 /**
  * A session's history replayed (issue 15, item 3): a scrubber over its timeline, step back and
  * forward an entry at a time, play at 1×, 10× or 100×; the state diagram, the conversation (a reply
- * growing as it streamed) and the timeline's list follow the cursor. Loaded once when opened: a
- * replay shows what had happened by then.
+ * growing as it streamed), the agents' log lines ({@link ReplayLogs}) and the timeline's list follow
+ * the cursor. Loaded once when opened: a replay shows what had happened by then.
  */
 public final class ReplayWindow {
     private static final List<String> SPEEDS = List.of("1×", "10×", "100×");
@@ -67,6 +67,7 @@ public final class ReplayWindow {
     private final StateDiagram diagram = new StateDiagram();
     private final ListView<ReplayModel.Bubble> conversation = new ListView<>();
     private final ListView<TimelineEntry> timeline = new ListView<>();
+    private final ReplayLogs logs = new ReplayLogs();
     private final Slider scrubber = new Slider(0, 1, 0);
     private final Button back = new Button(null, new FontIcon(MaterialDesignS.SKIP_PREVIOUS));
     private final Button forward = new Button(null, new FontIcon(MaterialDesignS.SKIP_NEXT));
@@ -167,8 +168,11 @@ public final class ReplayWindow {
         VBox talk = new VBox(4, earlier, conversation);
         SplitPane center = new SplitPane(left, talk, timeline);
         center.setDividerPositions(0.33, 0.62);
-        VBox.setVgrow(center, Priority.ALWAYS);
-        VBox root = new VBox(10, controls, center);
+        SplitPane rows = new SplitPane(center, logs.node());
+        rows.setOrientation(javafx.geometry.Orientation.VERTICAL);
+        rows.setDividerPositions(0.7);
+        VBox.setVgrow(rows, Priority.ALWAYS);
+        VBox root = new VBox(10, controls, rows);
         root.setPadding(new Insets(10));
         root.setPrefSize(1200, 640);
         root.getStyleClass().add("replay");
@@ -245,6 +249,7 @@ public final class ReplayWindow {
         scrubber.setValue(f.position() + 1);
         moving = false;
         diagram.show(f.state(), f.previous());
+        logs.show(f.logs());
         conversationDue = f.conversation();
         if (System.nanoTime() - conversationDrawn >= CONVERSATION_EVERY.toMillis() * 1_000_000) {
             drawConversation();

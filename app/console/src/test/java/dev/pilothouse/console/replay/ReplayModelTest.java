@@ -141,4 +141,46 @@ class ReplayModelTest {
             });
         }
     }
+
+    private static TimelineEntry log(int ms, String line) {
+        return new TimelineEntry(T0.plusMillis(ms), TimelineEntry.LOG, "reference", line,
+                Json.object().put("agent", "reference").put("line", line));
+    }
+
+    @Test
+    void aFrameHoldsTheLogLinesUpToTheCursorTheNewestFewHundredOfThem() {
+        ReplayModel small = new ReplayModel(List.of(
+                log(0, "listening"),
+                message(1_000, "$ echo hi"),
+                log(1_001, "message 1 received"),
+                reply(1_500, "hi\n"),
+                log(1_501, "reply to message 1 finished")));
+        assertThat(small.frame().logs()).isEmpty(); // before the first entry
+        small.moveTo(1);
+        assertThat(small.frame().logs()).extracting(TimelineEntry::summary).containsExactly("listening");
+        small.moveTo(2);
+        assertThat(small.frame().logs()).extracting(TimelineEntry::summary).containsExactly("listening", "message 1 received");
+        small.moveTo(4);
+        assertThat(small.frame().logs()).hasSize(3).last().extracting(TimelineEntry::summary)
+                .isEqualTo("reply to message 1 finished");
+        small.stepBack();
+        assertThat(small.frame().logs()).hasSize(2);
+
+        // 1,000 lines among 1,000 messages: a frame has the newest LOG_LINES at or before its entry, in order
+        List<TimelineEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            entries.add(message(i * 10, "m" + i));
+            entries.add(log(i * 10 + 1, "line " + i));
+        }
+        ReplayModel big = new ReplayModel(entries);
+        big.moveTo(1_500); // the message of exchange 750, its line not yet logged
+        List<TimelineEntry> shown = big.frame().logs();
+        assertThat(shown).hasSize(ReplayModel.LOG_LINES);
+        assertThat(shown.get(0).summary()).isEqualTo("line " + (750 - ReplayModel.LOG_LINES));
+        assertThat(shown.get(shown.size() - 1).summary()).isEqualTo("line 749");
+        big.moveTo(1_501);
+        assertThat(big.frame().logs().get(ReplayModel.LOG_LINES - 1).summary()).isEqualTo("line 750");
+        big.moveTo(21);
+        assertThat(big.frame().logs()).hasSize(11);
+    }
 }

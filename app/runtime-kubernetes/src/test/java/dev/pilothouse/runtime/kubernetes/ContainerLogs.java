@@ -33,8 +33,13 @@ final class ContainerLogs {
         private boolean ended;
 
         void append(String text) {
+            append(text, Instant.now());
+        }
+
+        /** A line the container runtime stamped {@code at}. */
+        void append(String text, Instant at) {
             List<Follower> to;
-            Line l = new Line(Instant.now(), text);
+            Line l = new Line(at, text);
             synchronized (this) {
                 if (ended) {
                     return;

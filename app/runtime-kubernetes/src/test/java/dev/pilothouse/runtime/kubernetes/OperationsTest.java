@@ -10,6 +10,7 @@ import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.Phase;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
+import dev.pilothouse.session.TimelineEntry;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;
 
@@ -153,5 +154,40 @@ class OperationsTest extends KubernetesTestBase {
 
         assertThatThrownBy(() -> engine.logs("chatty", null, new LogOptions(-1, false, true), l -> { }))
                 .hasMessageContaining("has no previous container");
+    }
+
+    @Test
+    void theTimelineHasTheContainersLogLinesAtTheTimesTheApiServerStampedThem() {
+        Session s = ready("stamped");
+        String pod = ObjectNames.of(s.id());
+        SendResult r = engine.send("stamped", null, "$ echo hi", null);
+        ContainerLogs.Log kubelet = cluster.logs.current(NS, pod, "reference");
+        // a line stamped half a minute after the reply: the timeline places it by the stamp, to the nanosecond
+        java.time.Instant stamped = r.reply().createdAt().plusSeconds(30).plusNanos(123_456_789);
+        kubelet.append("stamped half a minute later", stamped);
+
+        List<TimelineEntry> t = engine.timeline("stamped");
+        assertThat(t).extracting(TimelineEntry::at).isSorted();
+        TimelineEntry later = t.stream().filter(e -> e.kind().equals(TimelineEntry.LOG)
+                && e.summary().equals("stamped half a minute later")).findFirst().orElseThrow();
+        assertThat(later.at()).isEqualTo(stamped);
+        assertThat(later.agent()).isEqualTo("reference");
+        assertThat(later.detail().get("line").asText()).isEqualTo("stamped half a minute later");
+        // the agent's own lines at the kubelet's times, and after the reply the one it came after
+        ContainerLogs.Line first = kubelet.lines().get(0);
+        TimelineEntry listening = t.stream().filter(e -> e.kind().equals(TimelineEntry.LOG)
+                && e.detail().get("line").asText().equals(first.text())).findFirst()
+                .orElseThrow(() -> new AssertionError("'" + first.text() + "' not in " + t.stream().map(TimelineEntry::summary).toList()));
+        assertThat(listening.at()).isEqualTo(first.time().isBefore(s.createdAt()) ? s.createdAt() : first.time());
+        assertThat(t.indexOf(later)).isGreaterThan(t.indexOf(t.stream().filter(e -> e.kind().equals(TimelineEntry.REPLY))
+                .findFirst().orElseThrow()));
+        assertThat(cluster.requests).anyMatch(q -> q.contains("/pods/" + pod + "/log") && q.contains("timestamps=true")
+                && q.contains("tailLines=2000"));
+
+        // paused, the pod and its log are gone: the timeline is the rest of the history, without log lines
+        engine.pause("stamped");
+        List<TimelineEntry> paused = engine.timeline("stamped");
+        assertThat(paused).isNotEmpty().noneMatch(e -> e.kind().equals(TimelineEntry.LOG));
+        assertThat(paused).anyMatch(e -> e.kind().equals(TimelineEntry.REPLY));
     }
 }

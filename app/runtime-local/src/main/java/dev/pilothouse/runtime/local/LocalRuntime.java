@@ -76,6 +76,8 @@ public final class LocalRuntime implements SessionRuntime {
     private final Set<Path> activeLogs = ConcurrentHashMap.newKeySet();
     /** How often active logs are checked against the size limit. */
     static final long ROTATE_CHECK_MILLIS = 2000;
+    /** When active logs' lines were written; rotations hold it, so a checkpoint never lands in a file being moved. */
+    private final LogClock clock = new LogClock();
 
     public LocalRuntime(Path dataDir) {
         this(dataDir, 5000);
@@ -104,6 +106,8 @@ public final class LocalRuntime implements SessionRuntime {
         // log rotation and log following share the one thread: a follower never sees a rotation half done
         logPoller.scheduleWithFixedDelay(this::rotateActiveLogs, ROTATE_CHECK_MILLIS, ROTATE_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
+        logPoller.scheduleWithFixedDelay(() -> activeLogs.forEach(clock::check), LogClock.PERIOD_MILLIS,
+                LogClock.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void rotateActiveLogs() {
@@ -112,11 +116,16 @@ public final class LocalRuntime implements SessionRuntime {
         }
     }
 
-    /** A rotation of a stopped run's log may be under way on the poller: once stop returns, its logs are at rest. */
-    private void awaitLogRotation() {
+    /**
+     * A rotation of a stopped run's log may be under way on the poller: once stop returns, its logs
+     * are at rest, their last lines' times taken.
+     */
+    private void awaitLogRotation(List<Path> stopped) {
         try {
-            logPoller.submit(() -> {
-            }).get(10, TimeUnit.SECONDS);
+            logPoller.submit(() -> stopped.forEach(l -> {
+                clock.check(l);
+                clock.forget(l);
+            })).get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RejectedExecutionException | ExecutionException
@@ -127,7 +136,14 @@ public final class LocalRuntime implements SessionRuntime {
 
     private void rotateIfLarger(Path log) {
         try {
-            if (LogFiles.rotateIfLarger(log, logLimits)) {
+            boolean rotated;
+            synchronized (clock) {
+                rotated = LogFiles.rotateIfLarger(log, logLimits);
+                if (rotated) {
+                    clock.forget(log);
+                }
+            }
+            if (rotated) {
                 LocalRuntime.log.info("rotated {} at {} bytes", log, logLimits.maxBytes());
             }
         } catch (IOException | RuntimeException e) {
@@ -189,7 +205,10 @@ public final class LocalRuntime implements SessionRuntime {
         env.put("PILOTHOUSE_JAVA_OPTS", AgentLauncher.AGENT_JVM_OPTS);
 
         // each run starts a fresh log; the one before becomes <agent>.log.1 (the previous run)
-        LogFiles.rotateForNewRun(f.log(agent.name()), logLimits);
+        synchronized (clock) {
+            LogFiles.rotateForNewRun(f.log(agent.name()), logLimits);
+            clock.forget(f.log(agent.name()));
+        }
         // the marker goes first so it always precedes the run's own lines
         Instant spawning = Instant.now();
         Files.writeString(f.log(agent.name()), LogFiles.marker(agent.name(), spawning) + "\n",
@@ -261,8 +280,9 @@ public final class LocalRuntime implements SessionRuntime {
             r.flatMap(RunRecord::liveProcess).ifPresent(stopping::add);
         }
         terminate(stopping);
-        activeLogs.removeIf(l -> l.startsWith(f.root()));
-        awaitLogRotation();
+        List<Path> stopped = activeLogs.stream().filter(l -> l.startsWith(f.root())).toList();
+        activeLogs.removeAll(stopped);
+        awaitLogRotation(stopped);
         for (Path record : runRecords(f)) {
             try {
                 Files.deleteIfExists(record);
@@ -555,6 +575,14 @@ public final class LocalRuntime implements SessionRuntime {
     @Override
     public List<String> lastLogLines(String sessionId, String agent, int n) {
         return LogFiles.lastLines(files(sessionId).log(agent), n);
+    }
+
+    /** Across the kept runs, each line at the time {@link LogClock} gives it. */
+    @Override
+    public List<LogLine> logHistory(String sessionId, String agent, int max) {
+        synchronized (clock) { // not while a rotation moves the files
+            return LogHistory.read(files(sessionId).log(agent), logLimits.keep(), max);
+        }
     }
 
     @Override

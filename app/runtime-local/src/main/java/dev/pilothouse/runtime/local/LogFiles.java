@@ -20,6 +20,8 @@ import java.util.List;
  * by copy and truncate, since the agent holds the file open in append mode. "The previous run" is
  * what lies between the last two markers across these files, as a pod's previous container would be.
  *
+ * <p>Each file's {@link LogClock} sidecar (when its lines were written) moves with it.
+ *
  * <p>Copy and truncate may lose what the agent writes in the instant between the last copy and the
  * truncation (microseconds); a rotation done outside the writing process cannot do better.
  */
@@ -47,6 +49,7 @@ final class LogFiles {
         try (FileLock ignored = lock(file)) {
             shift(file, limits.keep());
             Files.move(file, rotated(file, 1), StandardCopyOption.REPLACE_EXISTING);
+            moveSidecar(file, rotated(file, 1));
         }
     }
 
@@ -75,7 +78,11 @@ final class LogFiles {
                         copied += in.transferTo(copied, size - copied, out);
                     }
                 }
+                // .1 holds these bytes now, with their times: its sidecar, and the time of their last write
+                Files.setLastModifiedTime(rotated(file, 1), Files.getLastModifiedTime(file));
+                copySidecar(file, rotated(file, 1), copied);
                 in.truncate(0);
+                Files.deleteIfExists(LogClock.sidecar(file));
             }
             return true;
         }
@@ -84,11 +91,33 @@ final class LogFiles {
     /** Drops the oldest file and moves every other one down: {@code .1} to {@code .2}, ... */
     private static void shift(Path file, int keep) throws IOException {
         Files.deleteIfExists(rotated(file, keep));
+        Files.deleteIfExists(LogClock.sidecar(rotated(file, keep)));
         for (int i = keep - 1; i >= 1; i--) {
             if (Files.exists(rotated(file, i))) {
                 Files.move(rotated(file, i), rotated(file, i + 1), StandardCopyOption.REPLACE_EXISTING);
+                moveSidecar(rotated(file, i), rotated(file, i + 1));
             }
         }
+    }
+
+    /** The times of {@code from}'s lines go with it to {@code to}; a sidecar left at {@code to} from before goes. */
+    private static void moveSidecar(Path from, Path to) throws IOException {
+        if (Files.exists(LogClock.sidecar(from))) {
+            Files.move(LogClock.sidecar(from), LogClock.sidecar(to), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.deleteIfExists(LogClock.sidecar(to));
+        }
+    }
+
+    /** The checkpoints of {@code from} up to {@code bytes}, for its copy {@code to}. */
+    private static void copySidecar(Path from, Path to, long bytes) throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (LogClock.Checkpoint c : LogClock.read(from)) {
+            if (c.offset() <= bytes) {
+                out.append(c.offset()).append(' ').append(c.at()).append('\n');
+            }
+        }
+        Files.writeString(LogClock.sidecar(to), out, StandardCharsets.UTF_8);
     }
 
     /** One rotation at a time across processes (the console and CLI commands may share a data dir). */
