@@ -96,15 +96,16 @@ public final class ConsoleWindow {
     }
 
     private boolean ownedByThis(javafx.stage.Window w) {
-        javafx.stage.Window owner = w instanceof Stage s ? s.getOwner()
-                : w instanceof javafx.stage.PopupWindow p ? p.getOwnerWindow() : null;
-        for (; owner != null; owner = owner instanceof Stage s ? s.getOwner()
-                : owner instanceof javafx.stage.PopupWindow p ? p.getOwnerWindow() : null) {
+        for (javafx.stage.Window owner = owner(w); owner != null; owner = owner(owner)) {
             if (owner == stage) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static javafx.stage.Window owner(javafx.stage.Window w) {
+        return w instanceof Stage s ? s.getOwner() : w instanceof javafx.stage.PopupWindow p ? p.getOwnerWindow() : null;
     }
 
     /** Remembers the window's layout, stops the UI's work and closes the engine (agents keep running). */

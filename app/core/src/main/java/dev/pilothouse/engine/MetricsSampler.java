@@ -154,7 +154,8 @@ final class MetricsSampler {
         List<MetricBucket> closed = new ArrayList<>();
         for (Sample s : samples) {
             for (Resolution r : Resolution.values()) {
-                MetricBucket b = open.get(new BucketKey(s.sessionId(), s.agent(), r));
+                BucketKey key = new BucketKey(s.sessionId(), s.agent(), r);
+                MetricBucket b = open.get(key);
                 if (b != null && b.bucketMs() == r.bucket(s.at().toEpochMilli())) {
                     b = b.plus(s);
                 } else {
@@ -163,7 +164,7 @@ final class MetricsSampler {
                     }
                     b = MetricBucket.of(s, r);
                 }
-                open.put(new BucketKey(s.sessionId(), s.agent(), r), b);
+                open.put(key, b);
             }
         }
         open.values().removeIf(b -> {
