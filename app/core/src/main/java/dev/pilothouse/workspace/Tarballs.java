@@ -94,7 +94,9 @@ public final class Tarballs {
      */
     public static int unpack(InputStream tarGz, Path into) {
         int n = 0;
-        try (GZIPInputStream gz = new GZIPInputStream(tarGz, 64 * 1024); TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
+        try (GZIPInputStream gz = new GZIPInputStream(tarGz, 64 * 1024);
+             ReadAheadInputStream ahead = new ReadAheadInputStream(gz); // inflating on one core, writing on the other
+             TarArchiveInputStream tar = new TarArchiveInputStream(ahead)) {
             Files.createDirectories(into);
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                 WorkspacePath rel = entryPath(e.getName());
@@ -124,7 +126,7 @@ public final class Tarballs {
                 n++;
             }
             // to the gzip trailer: a stream cut or damaged after the tar's end is refused too
-            gz.transferTo(OutputStream.nullOutputStream());
+            ahead.transferTo(OutputStream.nullOutputStream());
             return n;
         } catch (IOException e) {
             InvalidInputException broken = incomplete(e);
