@@ -80,7 +80,7 @@ class BundleCliTest extends LocalCliTestBase {
         CliRunner.Result future = cli.run("sessions", "import", newer.toString(), "--name", "future");
         assertThat(future.exit()).isEqualTo(2);
         assertThat(future.err()).contains("made by a newer Pilothouse (bundle version 9, written by 9.0.0)")
-                .contains("reads version 1");
+                .contains("reads version 2");
         CliRunner.Result none = cli.run("sessions", "import", local.resolve("missing.tar.gz").toString());
         assertThat(none.exit()).isEqualTo(2);
         assertThat(none.err()).contains("no bundle file");

@@ -90,6 +90,14 @@ public final class Workspaces implements WorkspaceOperations {
         });
     }
 
+    /** A folder's contents as a gzip'd tar, named relative to it: what {@link #extract} unpacks into a folder. */
+    public void archiveContents(String ref, String dir, OutputStream out) {
+        read(ref, f -> {
+            f.archiveContents(WorkspacePath.of(dir), out);
+            return null;
+        });
+    }
+
     /** Stores a file in the workspace (replacing one). */
     @Override
     public FileEntry upload(String ref, String path, InputStream content) {

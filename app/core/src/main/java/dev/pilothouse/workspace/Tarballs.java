@@ -17,18 +17,18 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipException;
 
 /**
  * Gzip'd tars of local trees, both ways, with commons-compress: what a folder is downloaded and
- * uploaded as. Links are kept as links, never followed; unpacking refuses entries that would land
+ * uploaded as. Packing deflates on all cores ({@link ParallelGzipOutputStream}). Links are kept as links, never followed; unpacking refuses entries that would land
  * outside the folder (absolute names, {@code ..}, links pointing out, hard links).
  */
 public final class Tarballs {
+    private static final int COPY_BUFFER = 128 * 1024;
+
     private Tarballs() {
     }
 
@@ -37,7 +37,7 @@ public final class Tarballs {
      * {@code name}, a folder's contents with names relative to it (the folder itself not an entry).
      */
     public static void pack(Path start, String name, OutputStream out) {
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(nonClosing(out), 64 * 1024))) {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new ParallelGzipOutputStream(nonClosing(out)))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             Files.walkFileTree(start, new SimpleFileVisitor<>() {
@@ -81,7 +81,9 @@ public final class Tarballs {
         TarArchiveEntry e = tar.createArchiveEntry(p, name, LinkOption.NOFOLLOW_LINKS);
         tar.putArchiveEntry(e);
         if (e.isFile()) {
-            Files.copy(p, tar);
+            try (InputStream in = Files.newInputStream(p)) {
+                copy(in, tar);
+            }
         }
         tar.closeArchiveEntry();
     }
@@ -92,7 +94,9 @@ public final class Tarballs {
      */
     public static int unpack(InputStream tarGz, Path into) {
         int n = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(tarGz, 64 * 1024))) {
+        try (GZIPInputStream gz = new GZIPInputStream(tarGz, 64 * 1024);
+             ReadAheadInputStream ahead = new ReadAheadInputStream(gz); // inflating on one core, writing on the other
+             TarArchiveInputStream tar = new TarArchiveInputStream(ahead)) {
             Files.createDirectories(into);
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                 WorkspacePath rel = entryPath(e.getName());
@@ -109,7 +113,10 @@ public final class Tarballs {
                     Files.createSymbolicLink(target, Path.of(e.getLinkName()));
                 } else if (e.isFile()) {
                     Files.createDirectories(target.getParent());
-                    Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
+                    Files.deleteIfExists(target);
+                    try (OutputStream out = Files.newOutputStream(target)) {
+                        copy(tar, out);
+                    }
                 } else if (e.isLink()) {
                     throw new InvalidInputException("archive entry '" + e.getName() + "' is a hard link; only files, "
                             + "folders and symbolic links are accepted", "archive");
@@ -118,17 +125,37 @@ public final class Tarballs {
                 }
                 n++;
             }
+            // to the gzip trailer: a stream cut or damaged after the tar's end is refused too
+            ahead.transferTo(OutputStream.nullOutputStream());
             return n;
-        } catch (EOFException | ZipException e) {
-            throw new InvalidInputException("the archive is not a complete gzip'd tar (" + e.getMessage()
-                    + "); nothing was unpacked", "archive");
         } catch (IOException e) {
-            if (e.getMessage() != null && (e.getMessage().contains("Error detected parsing the header")
-                    || e.getMessage().contains("Truncated TAR archive") || e.getMessage().contains("Unexpected EOF"))) {
-                throw new InvalidInputException("the archive is not a complete tar (" + e.getMessage()
-                        + "); nothing was unpacked", "archive");
-            }
-            throw new UncheckedIOException(e);
+            InvalidInputException broken = incomplete(e);
+            throw broken != null ? broken : new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * What reading a gzip'd tar failing with {@code e} means when the archive is cut short or is
+     * not one ("the archive is not a complete ..."), or null for another failure (a disk error).
+     */
+    public static InvalidInputException incomplete(IOException e) {
+        if (e instanceof EOFException || e instanceof ZipException) {
+            return new InvalidInputException("the archive is not a complete gzip'd tar (" + e.getMessage()
+                    + "); nothing was unpacked", "archive");
+        }
+        if (e.getMessage() != null && (e.getMessage().contains("Error detected parsing the header")
+                || e.getMessage().contains("Truncated TAR archive") || e.getMessage().contains("Unexpected EOF"))) {
+            return new InvalidInputException("the archive is not a complete tar (" + e.getMessage()
+                    + "); nothing was unpacked", "archive");
+        }
+        return null;
+    }
+
+    /** Copies with a buffer big enough that a large file costs few calls into the inflater and the kernel. */
+    private static void copy(InputStream in, OutputStream out) throws IOException {
+        byte[] buf = new byte[COPY_BUFFER];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            out.write(buf, 0, n);
         }
     }
 

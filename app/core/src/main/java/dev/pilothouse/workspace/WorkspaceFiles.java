@@ -26,6 +26,12 @@ public interface WorkspaceFiles extends AutoCloseable {
     /** A file or folder as a gzip'd tar to {@code out}, named from its own name down. */
     void archive(WorkspacePath path, OutputStream out);
 
+    /**
+     * A folder's contents as a gzip'd tar to {@code out}, named relative to it (the folder itself
+     * is no entry, {@code ./} prefixes allowed): what {@link #extract} takes back into a folder.
+     */
+    void archiveContents(WorkspacePath dir, OutputStream out);
+
     /** Stores {@code content} as a file (replacing one, creating parent folders); all or nothing. Returns its entry. */
     FileEntry write(WorkspacePath file, InputStream content);
 

@@ -134,6 +134,38 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
     }
 
     @Override
+    public void archiveContents(WorkspacePath dir, OutputStream out) {
+        if (stat(dir).type() == FileEntry.Type.FILE) {
+            throw new InvalidInputException("'" + dir + "' is a file, not a folder", "path");
+        }
+        Path tmp = tempDir();
+        try {
+            if (hasTar()) {
+                // the pod's own tar.gz, "./..." names as they are: staged so a failure sends nothing
+                Path tgz = tmp.resolve("pod.tar.gz");
+                try (OutputStream f = Files.newOutputStream(tgz)) {
+                    run(WorkspaceScripts.TAR, dir, List.of(), null, f);
+                }
+                Files.copy(tgz, out);
+            } else {
+                Path stream = tmp.resolve("pod.walk");
+                try (OutputStream f = Files.newOutputStream(stream)) {
+                    run(WorkspaceScripts.WALK, dir, List.of(), null, f);
+                }
+                Path top = tmp.resolve("tree").resolve("contents");
+                try (InputStream in = Files.newInputStream(stream)) {
+                    WalkedTree.unpack(in, top);
+                }
+                Tarballs.pack(top, null, out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    @Override
     public FileEntry write(WorkspacePath file, InputStream content) {
         requireWritable();
         if (file.isRoot()) {

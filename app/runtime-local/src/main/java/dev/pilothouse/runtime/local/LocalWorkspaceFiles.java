@@ -110,6 +110,11 @@ final class LocalWorkspaceFiles implements WorkspaceFiles {
     }
 
     @Override
+    public void archiveContents(WorkspacePath dir, OutputStream out) {
+        Tarballs.pack(directoryFor(dir), null, out);
+    }
+
+    @Override
     public FileEntry write(WorkspacePath file, InputStream content) {
         if (file.isRoot()) {
             throw new InvalidInputException("give the file's path in the workspace, not '.'", "path");
