@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
 
 /**
  * The session table's context menu: the toolbar's actions on the selection (enabled by the same
- * {@link SelectionModel}), saving one as a template, replaying one, copying ids and names, the parent
+ * {@link SelectionModel}), saving one as a template, replaying one, exporting one as a bundle file, copying ids and names, the parent
  * and the lineage, and purge.
  */
 final class SessionMenu {
@@ -32,6 +32,7 @@ final class SessionMenu {
         MenuItem remix = item("Remix…", "menu-remix", new FontIcon(MaterialDesignS.SOURCE_BRANCH));
         MenuItem saveTemplate = item("Save as template…", "menu-save-template", new FontIcon(MaterialDesignF.FILE_DOCUMENT_OUTLINE));
         MenuItem replay = item("Replay…", "menu-replay", new FontIcon(MaterialDesignH.HISTORY));
+        MenuItem export = item("Export…", "menu-export", new FontIcon(org.kordamp.ikonli.materialdesign2.MaterialDesignE.EXPORT));
         MenuItem pause = item("Pause", "menu-pause", new FontIcon(MaterialDesignP.PAUSE));
         MenuItem resume = item("Resume", "menu-resume", new FontIcon(MaterialDesignP.PLAY));
         MenuItem retry = item("Retry", "menu-retry", new FontIcon(MaterialDesignR.RESTART));
@@ -41,7 +42,7 @@ final class SessionMenu {
         MenuItem copyName = item("Copy name", "menu-copy-name", new FontIcon(MaterialDesignC.CONTENT_COPY));
         MenuItem parent = item("Open parent", "menu-parent", new FontIcon(MaterialDesignF.FILE_TREE));
         MenuItem lineage = item("Show lineage", "menu-lineage", new FontIcon(MaterialDesignF.FAMILY_TREE));
-        ContextMenu menu = new ContextMenu(remix, saveTemplate, replay, new SeparatorMenuItem(), pause, resume, retry, new SeparatorMenuItem(),
+        ContextMenu menu = new ContextMenu(remix, saveTemplate, replay, export, new SeparatorMenuItem(), pause, resume, retry, new SeparatorMenuItem(),
                 copyId, copyName, parent, lineage, new SeparatorMenuItem(), delete, purge);
         menu.setId("session-menu");
         menu.setOnShowing(e -> {
@@ -50,6 +51,7 @@ final class SessionMenu {
             remix.setDisable(!can.remix());
             saveTemplate.setDisable(picked.size() != 1);
             replay.setDisable(picked.size() != 1);
+            export.setDisable(picked.size() != 1);
             pause.setDisable(!can.pause());
             resume.setDisable(!can.resume());
             retry.setDisable(!can.retry());
@@ -65,6 +67,7 @@ final class SessionMenu {
         remix.setOnAction(e -> window.remixSelected());
         saveTemplate.setOnAction(e -> window.saveSelectedAsTemplate());
         replay.setOnAction(e -> window.replaySelected());
+        export.setOnAction(e -> window.exportSelected());
         pause.setOnAction(e -> actions.pause(window.selected()));
         resume.setOnAction(e -> actions.resume(window.selected()));
         retry.setOnAction(e -> actions.retry(window.selected()));
