@@ -112,6 +112,13 @@ class BundlesUiTest extends ConsoleTestBase {
         Path notABundle = Files.writeString(local.resolve("notes.bundle.tar.gz"), "just some text");
         Path truncated = Files.write(local.resolve("cut.bundle.tar.gz"),
                 Arrays.copyOf(whole.toByteArray(), whole.size() / 2));
+        Path head = Files.createDirectories(local.resolve("future/bundle"));
+        Files.writeString(head.resolve("bundle.json"),
+                "{\"format\":\"pilothouse-session-bundle\",\"version\":99,\"pilothouse\":\"9.0.0\"}");
+        Path newer = local.resolve("newer.bundle.tar.gz");
+        try (var out = Files.newOutputStream(newer)) {
+            dev.pilothouse.workspace.Tarballs.pack(head, "bundle", out);
+        }
 
         clickOn("#app-menu").clickOn("Import bundle…");
         await().atMost(WAIT).until(() -> lookup("#import-file").tryQuery().isPresent());
@@ -128,6 +135,13 @@ class BundlesUiTest extends ConsoleTestBase {
         clickOn("#do-import");
         await().atMost(WAIT).until(() -> label("#import-error").getText().contains("nothing was imported"));
         snapshot(lookup("#import-file").query().getScene().getRoot(), "import-dialog-bad.png");
+
+        openAnswer.set(newer);
+        clickOn("#import-choose");
+        clickOn("#do-import");
+        await().atMost(WAIT).until(() -> label("#import-error").getText().contains("made by a newer Pilothouse"));
+        assertThat(label("#import-error").getText()).contains("bundle version 99").contains("nothing was imported");
+        snapshot(lookup("#import-file").query().getScene().getRoot(), "import-dialog-newer.png");
 
         assertThat(lookup("#do-import").query().isDisabled()).as("ready to try another file").isFalse();
         assertThat(engine().sessions(true)).extracting(Session::name).containsExactly("kept");

@@ -52,6 +52,8 @@ public final class ExportDialog extends DialogWindow {
         title.setText("Export '" + session.name() + "'");
         fileMessage.managedProperty().bind(fileMessage.textProperty().isNotEmpty());
         error.managedProperty().bind(error.textProperty().isNotEmpty());
+        growWith(error, fileMessage);
+        fullPathTip(file);
         setFile(folder.resolve(session.name() + ".bundle.tar.gz"));
         file.textProperty().addListener((o, a, b) -> {
             error.setText(""); // a new target: the last failure was about another
@@ -89,10 +91,14 @@ public final class ExportDialog extends DialogWindow {
         files.saveAs(stage, "Export " + session.name(), suggested).ifPresent(this::setFile);
     }
 
-    /** Shows the path with its end in view: the file's name is what tells bundles apart. */
+    /** A long path shows its start in the field: the tooltip has all of it. */
+    static void fullPathTip(TextField field) {
+        field.textProperty().addListener((o, a, b) -> field.setTooltip(b == null || b.isBlank() ? null
+                : new javafx.scene.control.Tooltip(b)));
+    }
+
     private void setFile(Path p) {
         file.setText(p.toString());
-        file.end();
     }
 
     /** The file typed or chosen, or null when there is none (or it is not a path). */

@@ -50,6 +50,8 @@ public final class ImportDialog extends DialogWindow {
                 + "the CLI's sessions export: its spec, conversation and, when the bundle has it, its workspace.");
         nameMessage.managedProperty().bind(nameMessage.textProperty().isNotEmpty());
         error.managedProperty().bind(error.textProperty().isNotEmpty());
+        growWith(error, nameMessage);
+        ExportDialog.fullPathTip(file);
         file.textProperty().addListener((o, a, b) -> refresh());
         name.textProperty().addListener((o, a, b) -> refresh());
         choose.setOnAction(e -> chooseFile());
@@ -68,10 +70,7 @@ public final class ImportDialog extends DialogWindow {
     private void chooseFile() {
         Path now = bundle();
         files.open(stage, "Import a session bundle", now != null && now.getParent() != null ? now.getParent() : folder)
-                .ifPresent(p -> {
-                    file.setText(p.toString());
-                    file.end(); // the file's name in view
-                });
+                .ifPresent(p -> file.setText(p.toString()));
     }
 
     private Path bundle() {

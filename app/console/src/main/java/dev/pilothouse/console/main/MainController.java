@@ -130,7 +130,7 @@ public final class MainController {
     private ConsoleSettings settings;
     private SessionActions actions;
     private dev.pilothouse.console.FilePicker files = dev.pilothouse.console.FilePicker.platform();
-    /** Where the last bundle was exported to or imported from: the next one starts there. */
+    /** Where the last bundle was exported to: the next export and import start there. */
     private Path bundleFolder = Path.of(System.getProperty("user.home"));
     private WelcomeView welcome;
     /** Recent CPU and memory of running sessions, polled every 5 s, for the table's sparklines. */

@@ -10,6 +10,7 @@ import javafx.scene.input.ClipboardContent;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignC;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignD;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignE;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignF;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignH;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignP;
@@ -21,8 +22,8 @@ import java.util.stream.Collectors;
 
 /**
  * The session table's context menu: the toolbar's actions on the selection (enabled by the same
- * {@link SelectionModel}), saving one as a template, replaying one, exporting one as a bundle file, copying ids and names, the parent
- * and the lineage, and purge.
+ * {@link SelectionModel}), saving one as a template, replaying one, exporting one as a bundle file,
+ * copying ids and names, the parent and the lineage, and purge.
  */
 final class SessionMenu {
     private SessionMenu() {
@@ -32,7 +33,7 @@ final class SessionMenu {
         MenuItem remix = item("Remix…", "menu-remix", new FontIcon(MaterialDesignS.SOURCE_BRANCH));
         MenuItem saveTemplate = item("Save as template…", "menu-save-template", new FontIcon(MaterialDesignF.FILE_DOCUMENT_OUTLINE));
         MenuItem replay = item("Replay…", "menu-replay", new FontIcon(MaterialDesignH.HISTORY));
-        MenuItem export = item("Export…", "menu-export", new FontIcon(org.kordamp.ikonli.materialdesign2.MaterialDesignE.EXPORT));
+        MenuItem export = item("Export…", "menu-export", new FontIcon(MaterialDesignE.EXPORT));
         MenuItem pause = item("Pause", "menu-pause", new FontIcon(MaterialDesignP.PAUSE));
         MenuItem resume = item("Resume", "menu-resume", new FontIcon(MaterialDesignP.PLAY));
         MenuItem retry = item("Retry", "menu-retry", new FontIcon(MaterialDesignR.RESTART));
