@@ -65,11 +65,14 @@ class BundlesUiTest extends ConsoleTestBase {
         assertThat(label("#export-error").getText()).as("a new file clears the old error").isEmpty();
         clickOn("#export-workspace");
         snapshot(lookup("#export-file").query().getScene().getRoot(), "export-dialog.png");
+        java.util.List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        label("#export-progress-text").textProperty().addListener((o, was, now) -> progress.add(now));
         clickOn("#do-export");
         await().atMost(WAIT).until(() -> lookup("#export-file").tryQuery().isEmpty());
         assertThat(window.controller().messages()).anyMatch(m -> m.startsWith("Exported source with its workspace to "
                 + bundle + " ("));
         assertThat(bundle).isRegularFile();
+        assertThat(progress).as("progress while it ran").anyMatch(t -> t.startsWith("Gathering the session"));
         try (var left = Files.list(local)) {
             assertThat(left).containsExactly(bundle); // no .part beside it
         }
