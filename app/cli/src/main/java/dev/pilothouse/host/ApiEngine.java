@@ -424,6 +424,63 @@ public final class ApiEngine implements EngineOperations {
         return new ApiWorkspaces(this);
     }
 
+    // ---- bundles -------------------------------------------------------------------------
+
+    /**
+     * Streams {@code GET …/export} into {@code out}. A stream that breaks off is said as such (the
+     * bytes written so far are not a bundle); a failure to write {@code out} is the caller's own.
+     */
+    @Override
+    public void exportBundle(String ref, boolean withWorkspace, java.io.OutputStream out) {
+        HttpUrl u = sessionUrl(ref).addPathSegment("export").addQueryParameter("workspace", Boolean.toString(withWorkspace))
+                .build();
+        Response r;
+        try {
+            r = http.newCall(request(u).build()).execute();
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+        try (r) {
+            check(r);
+            java.io.InputStream in = r.body().byteStream();
+            byte[] buffer = new byte[64 * 1024];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    throw new OperationFailedException("the bundle from pilothouse serve at " + url()
+                            + " broke off before its end (" + e.getMessage() + "); export again", e);
+                }
+                if (n < 0) {
+                    return;
+                }
+                out.write(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code POST /api/v0/sessions/import}, the bundle streamed as the body: it may be larger than memory. */
+    @Override
+    public Session importBundle(java.io.InputStream in, String name) {
+        HttpUrl.Builder u = url("sessions").addPathSegment("import").addQueryParameter("context", context);
+        if (name != null) {
+            u.addQueryParameter("name", name);
+        }
+        Request req = request(u.build()).header("Accept", "application/json")
+                .post(ApiWorkspaces.streamed(in, MediaType.get("application/gzip"))).build();
+        try (Response r = http.newCall(req).execute()) {
+            check(r);
+            return SessionJson.session(Json.parse(r.body().string()));
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (java.io.UncheckedIOException e) {
+            throw unreachable(e.getCause());
+        }
+    }
+
     // ---- batches -------------------------------------------------------------------------
 
     @Override

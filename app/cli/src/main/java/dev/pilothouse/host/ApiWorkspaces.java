@@ -109,8 +109,13 @@ final class ApiWorkspaces implements WorkspaceOperations {
     }
 
     /** A body read from {@code in} as it is sent, never held whole: an upload may be larger than memory. */
-    private static RequestBody streamed(InputStream in, MediaType type) {
+    static RequestBody streamed(InputStream in, MediaType type) {
         return new RequestBody() {
+            @Override
+            public boolean isOneShot() {
+                return true; // the stream is read once: never sent again on a retry
+            }
+
             @Override
             public MediaType contentType() {
                 return type;

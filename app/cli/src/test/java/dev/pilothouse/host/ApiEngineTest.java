@@ -209,6 +209,43 @@ class ApiEngineTest {
     }
 
     @Test
+    void aBundleIsExportedAndImportedThroughTheApiAndABadOneMakesNothing() throws java.io.IOException {
+        Session s = remote.create(CreateRequest.of("shared", "reference"), null, null).session();
+        remote.send("shared", null, "$ mkdir -p data && echo 42 > data/answer.txt && echo stored", null);
+        java.io.ByteArrayOutputStream bundle = new java.io.ByteArrayOutputStream();
+        remote.exportBundle("shared", true, bundle);
+
+        Session copy = remote.importBundle(new java.io.ByteArrayInputStream(bundle.toByteArray()), "shared-copy");
+        assertThat(copy.name()).isEqualTo("shared-copy");
+        assertThat(copy.id()).isNotEqualTo(s.id());
+        assertThat(engine.session("shared-copy").createdBy()).isEqualTo("desk");
+        assertThat(remote.messages("shared-copy", 0, null, 100)).extracting(Message::content)
+                .isEqualTo(engine.messages("shared", 0, null, 100).stream().map(Message::content).toList())
+                .anyMatch(c -> c.contains("stored"));
+        assertThat(java.nio.file.Files.readString(Path.of(engine.volumeLocation(engine.session("shared-copy")))
+                .resolve("data/answer.txt"))).isEqualTo("42\n");
+
+        // cut short, not a bundle, an unknown session: refused with the engine's words, nothing made
+        byte[] cut = java.util.Arrays.copyOf(bundle.toByteArray(), bundle.size() / 2);
+        assertThatThrownBy(() -> remote.importBundle(new java.io.ByteArrayInputStream(cut), "half"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("nothing was imported");
+        assertThatThrownBy(() -> remote.importBundle(new java.io.ByteArrayInputStream("hello".getBytes()), "text"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("nothing was imported");
+        assertThatThrownBy(() -> remote.importBundle(new java.io.ByteArrayInputStream(bundle.toByteArray()), "shared-copy"))
+                .isInstanceOf(dev.pilothouse.errors.DuplicateException.class);
+        assertThatThrownBy(() -> remote.exportBundle("nobody", false, new java.io.ByteArrayOutputStream()))
+                .isInstanceOf(dev.pilothouse.errors.NotFoundException.class);
+        assertThat(engine.sessions(true)).extracting(Session::name).containsExactlyInAnyOrder("shared", "shared-copy");
+
+        // without the workspace, the copy starts with an empty one
+        java.io.ByteArrayOutputStream bare = new java.io.ByteArrayOutputStream();
+        remote.exportBundle("shared", false, bare);
+        remote.importBundle(new java.io.ByteArrayInputStream(bare.toByteArray()), "shared-bare");
+        assertThat(java.nio.file.Files.exists(Path.of(engine.volumeLocation(engine.session("shared-bare")))
+                .resolve("data/answer.txt"))).isFalse();
+    }
+
+    @Test
     void updatesKeepOtherMetadataAndAStaleVersionIsAConflict() {
         Session s = remote.create(new CreateRequest("meta", null, null, List.of("reference"), null, null, null,
                 "{\"keep\":\"yes\",\"drop\":\"me\"}", null), null, null).session();

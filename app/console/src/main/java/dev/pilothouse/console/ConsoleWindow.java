@@ -35,6 +35,12 @@ public final class ConsoleWindow {
     }
 
     public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<EngineOperations> openEngine, FolderOpener folders) {
+        return show(stage, dataDir, openEngine, folders, FilePicker.platform());
+    }
+
+    /** @param files how the window asks for a file to export to or import from (native choosers, or a test's answers) */
+    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<EngineOperations> openEngine, FolderOpener folders,
+                                     FilePicker files) {
         ConsoleSettings settings = ConsoleSettings.load(dataDir);
         Themes.apply(settings.dark);
         FXMLLoader loader = new FXMLLoader(ConsoleWindow.class.getResource("/fxml/main.fxml"));
@@ -47,7 +53,7 @@ public final class ConsoleWindow {
         MainController controller = loader.getController();
         Scene scene = new Scene(root, settings.width, settings.height);
         Themes.style(scene, settings.dark);
-        controller.init(settings, dataDir, folders);
+        controller.init(settings, dataDir, folders, files);
         controller.installShortcuts(scene);
         stage.setScene(scene);
         stage.setTitle("Pilothouse");

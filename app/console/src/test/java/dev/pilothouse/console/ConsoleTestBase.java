@@ -36,12 +36,25 @@ public abstract class ConsoleTestBase extends ApplicationTest {
     protected final java.util.List<Path> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Whether the pretend desktop has something that opens folders. */
     protected volatile boolean desktopOpensFolders = true;
+    /** What the pretend file choosers answer: the file to save to, the file to open; null is a cancel. */
+    protected final java.util.concurrent.atomic.AtomicReference<Path> saveAsAnswer = new java.util.concurrent.atomic.AtomicReference<>();
+    protected final java.util.concurrent.atomic.AtomicReference<Path> openAnswer = new java.util.concurrent.atomic.AtomicReference<>();
 
     @Override
     public void start(Stage stage) {
         window = ConsoleWindow.show(stage, dataDir, engineOpener(), folder -> {
             opened.add(folder);
             return desktopOpensFolders;
+        }, new FilePicker() {
+            @Override
+            public java.util.Optional<Path> saveAs(javafx.stage.Window owner, String title, Path suggested) {
+                return java.util.Optional.ofNullable(saveAsAnswer.get());
+            }
+
+            @Override
+            public java.util.Optional<Path> open(javafx.stage.Window owner, String title, Path folder) {
+                return java.util.Optional.ofNullable(openAnswer.get());
+            }
         });
     }
 

@@ -111,6 +111,40 @@ class ServeBesideUiTest extends ConsoleTestBase {
     }
 
     @Test
+    void aBundleIsExportedAndImportedThroughServe(@org.junit.jupiter.api.io.TempDir java.nio.file.Path local)
+            throws IOException {
+        awaitReady();
+        serveEngine().create(CreateRequest.of("served", "reference"), null);
+        serveEngine().send("served", null, "$ echo kept > kept.txt && echo done", null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shownRow("served") != null
+                && shownRow("served").state() == SessionState.READY);
+        await().untilAsserted(() -> clickRow("served"));
+        awaitPaneIsSelection("served");
+        javafx.scene.control.ContextMenu menu = onFx(() -> table().getContextMenu());
+        interact(() -> menu.show(window.stage()));
+        interact(() -> {
+            menu.getItems().stream().filter(i -> "menu-export".equals(i.getId())).findFirst().orElseThrow().fire();
+            menu.hide();
+        });
+        java.nio.file.Path bundle = local.resolve("served.bundle.tar.gz");
+        saveAsAnswer.set(bundle);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookup("#export-choose").tryQuery().isPresent());
+        clickOn("#export-choose").clickOn("#export-workspace").clickOn("#do-export");
+        await().atMost(Duration.ofSeconds(30)).until(() -> lookup("#export-file").tryQuery().isEmpty());
+        assertThat(bundle).isRegularFile();
+
+        openAnswer.set(bundle);
+        clickOn("#app-menu").clickOn("Import bundle…");
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookup("#import-choose").tryQuery().isPresent());
+        clickOn("#import-choose").clickOn("#import-name").write("served-copy").clickOn("#do-import");
+        await().atMost(Duration.ofSeconds(60)).until(() -> selected() != null && selected().name().equals("served-copy"));
+        assertThat(serveEngine().workspaces().text("served-copy", "kept.txt", 0, 100).text()).isEqualTo("kept\n");
+        assertThat(serveEngine().messages("served-copy", 0, null, 100)).extracting(Message::content)
+                .anyMatch(c -> c.contains("done"));
+        assertThat(serveEngine().session("served-copy").createdBy()).isEqualTo(consoleToken());
+    }
+
+    @Test
     void aRefusalComesBackInServesWords() {
         awaitReady();
         serveEngine().create(CreateRequest.of("taken", "reference"), null);

@@ -612,6 +612,16 @@ public final class Engine implements EngineOperations {
         return new Bundles(this);
     }
 
+    @Override
+    public void exportBundle(String ref, boolean withWorkspace, java.io.OutputStream out) {
+        bundles().export(ref, withWorkspace, out);
+    }
+
+    @Override
+    public Session importBundle(java.io.InputStream in, String name) {
+        return bundles().importBundle(in, name);
+    }
+
     /** A session's workspace as files: the workspace browser. */
     @Override
     public Workspaces workspaces() {

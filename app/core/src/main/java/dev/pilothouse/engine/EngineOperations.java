@@ -106,6 +106,18 @@ public interface EngineOperations extends AutoCloseable {
     /** A session's workspace as files: the workspace browser (docs/workspace.md). */
     WorkspaceOperations workspaces();
 
+    /**
+     * Writes session {@code ref} to {@code out} as one bundle file: its spec, conversation, traces,
+     * timeline and, with {@code withWorkspace}, its workspace (docs/traces.md).
+     */
+    void exportBundle(String ref, boolean withWorkspace, java.io.OutputStream out);
+
+    /**
+     * A new session from a bundle, named {@code name} (null: as the exported one). A bad bundle (not
+     * one, cut short, from a newer version) is refused with why, and nothing is made.
+     */
+    Session importBundle(java.io.InputStream in, String name);
+
     /** Every batch, newest first, with its rows counted by status (docs/batches.md). */
     List<BatchSummary> batches();
 

@@ -40,6 +40,17 @@ abstract class DialogWindow {
         }
     }
 
+    /** A message that wraps to more lines grows the window with it, so the buttons below stay in view. */
+    protected void growWith(javafx.scene.control.Labeled... messages) {
+        for (javafx.scene.control.Labeled m : messages) {
+            m.textProperty().addListener((o, a, b) -> {
+                if (stage.isShowing()) {
+                    stage.sizeToScene();
+                }
+            });
+        }
+    }
+
     public Stage stage() {
         return stage;
     }

@@ -21,14 +21,17 @@ import org.kordamp.ikonli.materialdesign2.MaterialDesignK;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The toolbar's menu: the log and data folders, the shortcuts, and About (version, paths). */
+/** The toolbar's menu: importing a session bundle, the log and data folders, the shortcuts, and About (version, paths). */
 final class AppMenu {
     private AppMenu() {
     }
 
     static void fill(MenuButton menu, Path dataDir, FolderOpener opener, Background background, Runnable shortcuts,
-                     java.util.function.Consumer<String> error, java.util.function.Consumer<String> info) {
+                     Runnable importBundle, java.util.function.Consumer<String> error,
+                     java.util.function.Consumer<String> info) {
         menu.setGraphic(new FontIcon(MaterialDesignD.DOTS_VERTICAL));
+        MenuItem imports = item("Import bundle…", "menu-import", new FontIcon(MaterialDesignI.IMPORT));
+        imports.setOnAction(e -> importBundle.run());
         MenuItem logs = item("Open log folder", "menu-logs", new FontIcon(MaterialDesignF.FOLDER_TEXT_OUTLINE));
         logs.setOnAction(e -> open("log folder", BuildInfo.logDir(dataDir), opener, background, error, info));
         MenuItem data = item("Open data folder", "menu-data", new FontIcon(MaterialDesignF.FOLDER_OUTLINE));
@@ -37,7 +40,7 @@ final class AppMenu {
         keys.setOnAction(e -> shortcuts.run());
         MenuItem about = item("About Pilothouse", "menu-about", new FontIcon(MaterialDesignI.INFORMATION_OUTLINE));
         about.setOnAction(e -> about(menu.getScene().getWindow(), dataDir));
-        menu.getItems().setAll(logs, data, new SeparatorMenuItem(), keys, about);
+        menu.getItems().setAll(imports, new SeparatorMenuItem(), logs, data, new SeparatorMenuItem(), keys, about);
     }
 
     private static MenuItem item(String text, String id, FontIcon icon) {

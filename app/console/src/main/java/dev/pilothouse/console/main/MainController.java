@@ -14,6 +14,8 @@ import dev.pilothouse.console.batches.BatchesWindow;
 import dev.pilothouse.console.detail.DetailPane;
 import dev.pilothouse.console.dialogs.AgentsDialog;
 import dev.pilothouse.console.dialogs.CreateSessionDialog;
+import dev.pilothouse.console.dialogs.ExportDialog;
+import dev.pilothouse.console.dialogs.ImportDialog;
 import dev.pilothouse.console.dialogs.RemixDialog;
 import dev.pilothouse.console.dialogs.SaveTemplateDialog;
 import dev.pilothouse.console.model.SelectionModel;
@@ -127,6 +129,9 @@ public final class MainController {
     private WorkMonitor work;
     private ConsoleSettings settings;
     private SessionActions actions;
+    private dev.pilothouse.console.FilePicker files = dev.pilothouse.console.FilePicker.platform();
+    /** Where the last bundle was exported to: the next export and import start there. */
+    private Path bundleFolder = Path.of(System.getProperty("user.home"));
     private WelcomeView welcome;
     /** Recent CPU and memory of running sessions, polled every 5 s, for the table's sparklines. */
     private final UsageHistory usage = new UsageHistory();
@@ -205,9 +210,11 @@ public final class MainController {
     }
 
     /** Called once the window is built, before the engine is open. */
-    public void init(ConsoleSettings settings, Path dataDir, dev.pilothouse.console.FolderOpener opener) {
+    public void init(ConsoleSettings settings, Path dataDir, dev.pilothouse.console.FolderOpener opener,
+                     dev.pilothouse.console.FilePicker files) {
         this.settings = settings;
-        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, notifications::error,
+        this.files = files;
+        AppMenu.fill(appMenu, dataDir, opener, background, this::toggleShortcuts, this::openImport, notifications::error,
                 notifications::info);
         dataDirLabel.setText(dataDir.toString());
         namespaceField.setText(settings.namespace);
@@ -576,6 +583,15 @@ public final class MainController {
         dialog.show(copyWatchers, this::selectNew);
     }
 
+    /** Import bundle… (⋮ menu): a new session from a bundle file, selected once it is made. */
+    private void openImport() {
+        if (console == null || shownContext == null) {
+            return;
+        }
+        new ImportDialog(console, root.getScene().getWindow(), settings.dark, shownContext, files, bundleFolder)
+                .show(this::selectNew);
+    }
+
     private void setDark(boolean dark) {
         settings.dark = dark;
         Themes.apply(dark);
@@ -671,6 +687,15 @@ public final class MainController {
         List<Session> picked = selected();
         if (console != null && picked.size() == 1) {
             new ReplayWindow(console, root.getScene().getWindow(), settings.dark, picked.get(0)).show();
+        }
+    }
+
+    /** "Export…" on the one session selected: it as one bundle file. */
+    void exportSelected() {
+        List<Session> picked = selected();
+        if (console != null && picked.size() == 1) {
+            new ExportDialog(console, root.getScene().getWindow(), settings.dark, picked.get(0), files, bundleFolder)
+                    .show(written -> bundleFolder = written.getParent());
         }
     }
 

@@ -10,6 +10,7 @@ import javafx.scene.input.ClipboardContent;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignC;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignD;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignE;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignF;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignH;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignP;
@@ -21,8 +22,8 @@ import java.util.stream.Collectors;
 
 /**
  * The session table's context menu: the toolbar's actions on the selection (enabled by the same
- * {@link SelectionModel}), saving one as a template, replaying one, copying ids and names, the parent
- * and the lineage, and purge.
+ * {@link SelectionModel}), saving one as a template, replaying one, exporting one as a bundle file,
+ * copying ids and names, the parent and the lineage, and purge.
  */
 final class SessionMenu {
     private SessionMenu() {
@@ -32,6 +33,7 @@ final class SessionMenu {
         MenuItem remix = item("Remix…", "menu-remix", new FontIcon(MaterialDesignS.SOURCE_BRANCH));
         MenuItem saveTemplate = item("Save as template…", "menu-save-template", new FontIcon(MaterialDesignF.FILE_DOCUMENT_OUTLINE));
         MenuItem replay = item("Replay…", "menu-replay", new FontIcon(MaterialDesignH.HISTORY));
+        MenuItem export = item("Export…", "menu-export", new FontIcon(MaterialDesignE.EXPORT));
         MenuItem pause = item("Pause", "menu-pause", new FontIcon(MaterialDesignP.PAUSE));
         MenuItem resume = item("Resume", "menu-resume", new FontIcon(MaterialDesignP.PLAY));
         MenuItem retry = item("Retry", "menu-retry", new FontIcon(MaterialDesignR.RESTART));
@@ -41,7 +43,7 @@ final class SessionMenu {
         MenuItem copyName = item("Copy name", "menu-copy-name", new FontIcon(MaterialDesignC.CONTENT_COPY));
         MenuItem parent = item("Open parent", "menu-parent", new FontIcon(MaterialDesignF.FILE_TREE));
         MenuItem lineage = item("Show lineage", "menu-lineage", new FontIcon(MaterialDesignF.FAMILY_TREE));
-        ContextMenu menu = new ContextMenu(remix, saveTemplate, replay, new SeparatorMenuItem(), pause, resume, retry, new SeparatorMenuItem(),
+        ContextMenu menu = new ContextMenu(remix, saveTemplate, replay, export, new SeparatorMenuItem(), pause, resume, retry, new SeparatorMenuItem(),
                 copyId, copyName, parent, lineage, new SeparatorMenuItem(), delete, purge);
         menu.setId("session-menu");
         menu.setOnShowing(e -> {
@@ -50,6 +52,7 @@ final class SessionMenu {
             remix.setDisable(!can.remix());
             saveTemplate.setDisable(picked.size() != 1);
             replay.setDisable(picked.size() != 1);
+            export.setDisable(picked.size() != 1);
             pause.setDisable(!can.pause());
             resume.setDisable(!can.resume());
             retry.setDisable(!can.retry());
@@ -65,6 +68,7 @@ final class SessionMenu {
         remix.setOnAction(e -> window.remixSelected());
         saveTemplate.setOnAction(e -> window.saveSelectedAsTemplate());
         replay.setOnAction(e -> window.replaySelected());
+        export.setOnAction(e -> window.exportSelected());
         pause.setOnAction(e -> actions.pause(window.selected()));
         resume.setOnAction(e -> actions.resume(window.selected()));
         retry.setOnAction(e -> actions.retry(window.selected()));
