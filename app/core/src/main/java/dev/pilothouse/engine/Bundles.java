@@ -182,8 +182,14 @@ public final class Bundles {
         } catch (RuntimeException | IOException e) {
             RuntimeException thrown = refusal(e);
             if (made != null) {
-                // nothing half-imported: the session made for the bundle goes again
+                // nothing half-imported: the session made for the bundle goes again, saying why
                 try {
+                    String id = made.id();
+                    engine.store().write(tx -> {
+                        tx.audit(id, engine.now(), engine.actor(), AuditEvent.IMPORT_REFUSED, null, null,
+                                "import refused: " + thrown.getMessage(), Json.object().put("reason", thrown.getMessage()));
+                        return null;
+                    });
                     engine.delete(made.id());
                     engine.purge(made.id());
                 } catch (RuntimeException cleanup) {

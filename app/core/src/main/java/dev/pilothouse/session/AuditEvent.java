@@ -31,4 +31,9 @@ public record AuditEvent(long id, String sessionId, Instant at, String actor, St
     public static final String WORKSPACE = "workspace";
     /** Made from a bundle exported elsewhere (detail: original_id, original_name, exported_at, messages, workspace). */
     public static final String IMPORTED = "imported";
+    /**
+     * A bundle import failed after its session was made (a cut or broken workspace archive); the
+     * session is then deleted and purged, its record kept as every deleted one (detail: reason).
+     */
+    public static final String IMPORT_REFUSED = "import_refused";
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.local.LocalRuntime;
+import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionJson;
@@ -139,14 +140,21 @@ class BundlesTest extends EngineTestBase {
     @Test
     void aVersion2BundleCutAnywhereIsRefusedAndLeavesNoSession() {
         byte[] bundle = export(true);
-        int sessions = engine.sessions(true).size();
+        List<Session> live = engine.sessions(false);
         // in the JSON, in the workspace archive, and in the last bytes (the gzip trailer)
         for (int at : new int[] {200, bundle.length / 2, bundle.length - 4}) {
             assertThatThrownBy(() -> importBundle(Arrays.copyOf(bundle, at), "half-" + at))
                     .as("cut at %d of %d", at, bundle.length).isInstanceOf(InvalidInputException.class)
                     .hasMessageStartingWith("not imported: the file is not a complete").hasMessageEndingWith("nothing was imported");
-            assertThat(engine.sessions(true)).hasSize(sessions);
+            assertThat(engine.sessions(false)).isEqualTo(live);
         }
+        // a cut found only once the workspace streamed in: the session made for it is deleted and
+        // purged (its record kept, as every deleted one's), the refusal in its audit trail
+        Session half = engine.session("half-" + (bundle.length - 4));
+        assertThat(half.deleted()).isTrue();
+        assertThat(half.purged()).isTrue();
+        assertThat(engine.events(half.id(), 0, 100)).filteredOn(e -> e.kind().equals(AuditEvent.IMPORT_REFUSED))
+                .singleElement().satisfies(e -> assertThat(e.reason()).startsWith("import refused: not imported: the file"));
         assertThat(importBundle(bundle, "whole").name()).isEqualTo("whole");
     }
 
