@@ -183,6 +183,44 @@ public final class ReadmeScreenshots {
                 ((Stage) dialog("#batch-rows").getScene().getWindow()).close();
                 return null;
             });
+
+            // replay: q4-report's timeline stepped to its second reply, the diagram and conversation following
+            fx(() -> {
+                window.controller().select(report.id());
+                return null;
+            });
+            menuItem(window, "menu-replay");
+            await(() -> fx(() -> replay() != null && replay().model() != null));
+            fx(() -> {
+                Node forward = replay().stage().getScene().lookup("#replay-forward");
+                while (!replay().model().atEnd() && replay().model().frame().conversation().size() < 4) {
+                    ((ButtonBase) forward).fire();
+                }
+                return null;
+            });
+            FxHeadless.awaitPulses(20); // the conversation is redrawn at most every 100 ms while the cursor moves
+            settle();
+            shoot(fx(() -> replay().stage().getScene().getRoot()), out.resolve("replay-" + theme + ".png"));
+            fx(() -> {
+                replay().stage().close();
+                return null;
+            });
+
+            // export: the session as one bundle file, its workspace included
+            menuItem(window, "menu-export");
+            await(() -> fx(() -> dialog("#export-file") != null));
+            fx(() -> {
+                ((TextField) dialog("#export-file")).setText("/home/alice/bundles/q4-report.bundle.tar.gz");
+                ((javafx.scene.control.CheckBox) dialog("#export-workspace")).setSelected(true);
+                return null;
+            });
+            await(() -> fx(() -> ((javafx.scene.control.Label) dialog("#export-workspace-size")).getText().startsWith("(")));
+            settle();
+            shoot(fx(() -> dialog("#export-file").getScene().getRoot()), out.resolve("export-dialog-" + theme + ".png"));
+            fx(() -> {
+                ((Stage) dialog("#export-file").getScene().getWindow()).close();
+                return null;
+            });
         }
         // leave no agent running behind the temporary data dir
         for (Session s : engine.sessions(false)) {
@@ -259,6 +297,24 @@ public final class ReadmeScreenshots {
         await(() -> engine.batch(batch).batch().finished());
         // the batch's sessions served their rows: deleted, so the main picture shows the hand-made ones
         engine.batchRows(batch).forEach(r -> engine.delete(r.sessionId()));
+    }
+
+    /** Chooses an item of the session table's context menu, as a right click on the selected row does. */
+    private static void menuItem(ConsoleWindow w, String id) throws Exception {
+        fx(() -> {
+            javafx.scene.control.ContextMenu menu = ((TableView<?>) lookup(w, "#sessions")).getContextMenu();
+            menu.show(w.stage());
+            menu.getItems().stream().filter(i -> id.equals(i.getId())).findFirst().orElseThrow().fire();
+            menu.hide();
+            return null;
+        });
+    }
+
+    /** The open Replay window. */
+    private static dev.pilothouse.console.replay.ReplayWindow replay() {
+        return Window.getWindows().stream().filter(w -> w instanceof Stage s && s.getTitle() != null
+                && s.getTitle().startsWith("Replay")).map(w -> (dev.pilothouse.console.replay.ReplayWindow) w.getUserData())
+                .findFirst().orElse(null);
     }
 
     private static Node lookup(ConsoleWindow w, String id) {
