@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.engine.DataDirs;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.json.Json;
+import dev.pilothouse.metrics.Units;
 import dev.pilothouse.store.Backup;
 import dev.pilothouse.store.StoreMaintenance;
 import picocli.CommandLine.Command;
@@ -89,7 +90,7 @@ final class StoreCommand {
                 o.json(n);
             } else {
                 o.line("data dir   " + r.dataDir());
-                o.line("database   " + r.file() + (r.exists() ? " (" + size(r.fileSize()) + ")" : " (none yet)"));
+                o.line("database   " + r.file() + (r.exists() ? " (" + Units.bytes(r.fileSize()) + ")" : " (none yet)"));
                 o.line("status     " + r.status() + (r.problem() == null ? "" : ": " + r.problem()));
                 o.line("commits    database " + (r.dbSeq() == null ? "?" : r.dbSeq()) + ", store.seq "
                         + (r.recordedSeq() == null ? "none" : r.recordedSeq() + " (written to the file: " + r.durableSeq()
@@ -128,7 +129,7 @@ final class StoreCommand {
             if (o.structured()) {
                 o.json(backup(b));
             } else {
-                o.line("backed up the store (commit " + b.seq() + ") to " + b.file() + " (" + size(b.size()) + ")");
+                o.line("backed up the store (commit " + b.seq() + ") to " + b.file() + " (" + Units.bytes(b.size()) + ")");
             }
             return 0;
         }
@@ -151,7 +152,7 @@ final class StoreCommand {
             o.line(String.format("%-" + (w + 2) + "s%-26s%-10s%s", "FILE", "TAKEN", "COMMIT", "SIZE"));
             for (Backup b : all) {
                 o.line(String.format("%-" + (w + 2) + "s%-26s%-10s%s", b.file().getFileName(), b.time(), b.seq(),
-                        size(b.size())));
+                        Units.bytes(b.size())));
             }
             return 0;
         }
@@ -245,16 +246,6 @@ final class StoreCommand {
     }
 
     private static String describe(Backup b) {
-        return b.file().getFileName() + " (commit " + b.seq() + ", " + b.time() + ", " + size(b.size()) + ")";
-    }
-
-    static String size(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        if (bytes < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
-        }
-        return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));
+        return b.file().getFileName() + " (commit " + b.seq() + ", " + b.time() + ", " + Units.bytes(b.size()) + ")";
     }
 }

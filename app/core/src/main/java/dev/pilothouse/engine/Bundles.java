@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,9 +45,12 @@ import java.util.zip.GZIPOutputStream;
  * the JSON but only stores the workspace archive, which is already compressed: version 1 deflated
  * it twice. So the file stays an ordinary {@code .tar.gz} while export deflates the workspace once
  * (on all cores, {@link dev.pilothouse.workspace.ParallelGzipOutputStream}), and import reads the
- * JSON, checks it, makes the session and streams the workspace archive straight into the
- * runtime's {@code extract}, which unpacks into a staging folder and moves it into place only when
- * the archive was whole. Its entries are named relative to the workspace ({@code
+ * JSON, checks it, copies the workspace archive aside as it is (into the data dir, no inflating),
+ * reads the bundle to its gzip trailer, and only then makes the session and hands the archive to
+ * the runtime's {@code extract}, which unpacks into a staging folder and moves it into place only
+ * when the archive was whole. (Streaming the archive straight into {@code extract} saved that copy
+ * but had to make the session first, so a file cut in its workspace left a deleted session behind.)
+ * Its entries are named relative to the workspace ({@code
  * WorkspaceFiles.archiveContents}), as {@code extract} takes them; version 1's were under {@code
  * workspace/}, so a version-1 workspace is spooled and re-packed as before.
  */
@@ -147,16 +149,12 @@ public final class Bundles {
                     json(tar, file).forEach(n -> m.add(SessionJson.message(n)));
                     messages = m;
                 } else if (file.equals(WORKSPACE)) {
+                    // kept aside, not unpacked yet: the session is made only once the whole bundle was
+                    // read to its gzip trailer, so a cut file makes nothing at all
                     workspace = true;
-                    if (head != null && messages != null && head.path("version").asInt() >= 2) {
-                        // the streaming case: the session now, its workspace straight from the bundle
-                        made = create(head, name);
-                        engine.workspaces().extract(made.id(), ".", unclosable(tar));
-                    } else {
-                        spooled = Files.createTempFile("pilothouse-import-", ".tar.gz");
-                        try (OutputStream out = Files.newOutputStream(spooled)) {
-                            copy(tar, out);
-                        }
+                    spooled = Files.createTempFile(engine.store().dataDir(), ".import-", ".tar.gz");
+                    try (OutputStream out = Files.newOutputStream(spooled)) {
+                        copy(tar, out);
                     }
                 }
                 // traces.json and timeline.json are the record; the import replays the conversation
@@ -171,11 +169,9 @@ public final class Bundles {
             if (head.path("workspace").asBoolean() && !workspace) {
                 throw refused("it says it holds the workspace, but " + WORKSPACE + " is missing");
             }
-            if (made == null) {
-                made = create(head, name);
-                if (spooled != null) {
-                    restore(made, spooled, head.path("version").asInt());
-                }
+            made = create(head, name);
+            if (spooled != null) {
+                restore(made, spooled, head.path("version").asInt());
             }
             record(made, SessionJson.session(head.path("session")), messages, workspace, head);
             return engine.session(made.id());
@@ -319,15 +315,6 @@ public final class Bundles {
         for (int n; (n = in.read(buf)) >= 0; ) {
             out.write(buf, 0, n);
         }
-    }
-
-    /** The bundle's entry as {@code extract} reads it: its close must not close the bundle. */
-    private static InputStream unclosable(InputStream in) {
-        return new FilterInputStream(in) {
-            @Override
-            public void close() {
-            }
-        };
     }
 
     /** The bundle's gzip: the JSON at gzip's default level, then the workspace archive, compressed already, stored. */
