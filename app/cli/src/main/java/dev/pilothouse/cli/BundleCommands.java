@@ -1,20 +1,16 @@
 package dev.pilothouse.cli;
 
+import dev.pilothouse.engine.BundleFiles;
 import dev.pilothouse.engine.Engine;
-import dev.pilothouse.errors.InvalidInputException;
+import dev.pilothouse.metrics.Units;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A session as one bundle file and back: {@code sessions export} and {@code sessions import} (docs/traces.md). */
 final class BundleCommands {
@@ -38,36 +34,10 @@ final class BundleCommands {
             Session s = e.session(ref);
             // where the command was typed, also when a background engine runs it
             Path target = root().cwd().resolve(out != null ? out : Path.of(s.name() + ".bundle.tar.gz"));
-            if (Files.isDirectory(target)) {
-                throw new InvalidInputException("--out " + target + " is a folder; name the bundle file to write", "out");
-            }
-            Path part = target.resolveSibling(target.getFileName() + ".part");
-            try {
-                try (OutputStream w = Files.newOutputStream(part)) {
-                    e.bundles().export(s.id(), workspace, w);
-                }
-                // whole or not at all: a failed export leaves nothing under the bundle's name
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            } finally {
-                try {
-                    Files.deleteIfExists(part);
-                } catch (IOException ignored) {
-                    // the move took it, or there is nothing to remove
-                }
-            }
+            long size = BundleFiles.export(e, s.id(), workspace, target, new AtomicLong());
             o.line("exported session '" + s.name() + "'" + (workspace ? " with its workspace" : "") + " to " + target
-                    + " (" + size(target) + " bytes)");
+                    + " (" + Units.bytes(size) + ")");
             return 0;
-        }
-
-        private static long size(Path p) {
-            try {
-                return Files.size(p);
-            } catch (IOException ex) {
-                return -1;
-            }
         }
     }
 
@@ -82,16 +52,7 @@ final class BundleCommands {
 
         @Override
         int run(Engine e, Output o) {
-            Path bundle = root().cwd().resolve(file);
-            if (!Files.isRegularFile(bundle)) {
-                throw new InvalidInputException("no bundle file " + file + "; `sessions export NAME --out FILE` makes one", "file");
-            }
-            Session s;
-            try (InputStream in = Files.newInputStream(bundle)) {
-                s = e.bundles().importBundle(in, name);
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
+            Session s = BundleFiles.importFrom(e, root().cwd().resolve(file), name);
             if (o.structured()) {
                 o.json(SessionJson.toJson(s));
             } else {

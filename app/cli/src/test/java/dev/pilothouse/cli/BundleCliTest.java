@@ -83,7 +83,7 @@ class BundleCliTest extends LocalCliTestBase {
                 .contains("reads version 2");
         CliRunner.Result none = cli.run("sessions", "import", local.resolve("missing.tar.gz").toString());
         assertThat(none.exit()).isEqualTo(2);
-        assertThat(none.err()).contains("no bundle file");
+        assertThat(none.err()).contains("there is no file").contains("sessions export");
 
         JsonNode sessions = Json.parse(cli.run("sessions", "list", "-o", "json").out());
         java.util.List<String> names = new java.util.ArrayList<>();

@@ -3,6 +3,7 @@ package dev.pilothouse.console.dialogs;
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.FilePicker;
 import dev.pilothouse.console.WorkMonitor;
+import dev.pilothouse.engine.BundleFiles;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.Validation;
 import javafx.fxml.FXML;

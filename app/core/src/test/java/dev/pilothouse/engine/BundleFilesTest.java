@@ -1,6 +1,5 @@
-package dev.pilothouse.console.dialogs;
+package dev.pilothouse.engine;
 
-import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.OperationFailedException;
 import org.junit.jupiter.api.Test;
@@ -76,5 +75,7 @@ class BundleFilesTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("there is no folder");
         assertThatThrownBy(() -> BundleFiles.importFrom(exporting(new byte[1], null), dir.resolve("none.tar.gz"), null))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("there is no file");
+        assertThatThrownBy(() -> BundleFiles.importFrom(exporting(new byte[1], null), dir, null))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("is a folder, not a bundle file");
     }
 }

@@ -1,6 +1,5 @@
-package dev.pilothouse.console.dialogs;
+package dev.pilothouse.engine;
 
-import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.session.Session;
@@ -15,16 +14,17 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A session bundle to a file and back, for the export and import dialogs; runs off the FX thread.
+ * A session bundle to a file and back, for the CLI's export and import and the console's dialogs.
  * An export is written beside the target and moved onto it when whole: a failed one leaves nothing
  * under the chosen name (and an older file of that name as it was).
  */
-final class BundleFiles {
+public final class BundleFiles {
+    private static final String MADE_BY = "a bundle is made by `pilothouse sessions export` or the console's Export…";
     private BundleFiles() {
     }
 
     /** Writes the bundle to {@code target}, counting the bytes written into {@code written}; returns its size. */
-    static long export(EngineOperations engine, String ref, boolean withWorkspace, Path target, AtomicLong written) {
+    public static long export(EngineOperations engine, String ref, boolean withWorkspace, Path target, AtomicLong written) {
         if (Files.isDirectory(target)) {
             throw new InvalidInputException(target + " is a folder; name the bundle file to write", "file");
         }
@@ -53,10 +53,12 @@ final class BundleFiles {
     }
 
     /** A new session from the bundle in {@code file}, named {@code name} (null: as exported). */
-    static Session importFrom(EngineOperations engine, Path file, String name) {
+    public static Session importFrom(EngineOperations engine, Path file, String name) {
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException(file + " is a folder, not a bundle file; " + MADE_BY, "file");
+        }
         if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException("there is no file " + file + "; choose a bundle made by Export… or "
-                    + "`pilothouse sessions export`", "file");
+            throw new InvalidInputException("there is no file " + file + "; " + MADE_BY, "file");
         }
         try (InputStream in = Files.newInputStream(file)) {
             return engine.importBundle(in, name);
