@@ -98,7 +98,8 @@ final class Output {
         json(AgentJson.toJson(a), true);
     }
 
-    void messages(List<Message> messages) {
+    /** A conversation; {@code parentId} tells a remix's copied history from one imported with a bundle. */
+    void messages(List<Message> messages, String parentId) {
         if (structured()) {
             json(array(messages, SessionJson::toJson));
             return;
@@ -106,9 +107,10 @@ final class Output {
         boolean inCopy = false;
         for (Message m : messages) {
             if (m.copied() != inCopy) {
-                // a remix's copied history is set apart from the session's own messages
-                out.println(m.copied() ? "--- copied from session " + m.copiedFrom() + " when this session was remixed ---"
-                        : "--- this session's own messages ---");
+                // a remix's (or an import's) copied history is set apart from the session's own messages
+                out.println(!m.copied() ? "--- this session's own messages ---"
+                        : "--- copied from session " + m.copiedFrom() + (m.copiedFrom().equals(parentId)
+                        ? " when this session was remixed ---" : " when this session was imported from its bundle ---"));
                 inCopy = m.copied();
             }
             String who = m.role() == Message.Role.USER ? "you -> " + m.agent() : m.agent();

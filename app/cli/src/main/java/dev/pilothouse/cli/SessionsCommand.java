@@ -560,7 +560,7 @@ final class SessionsCommand {
 
         @Override
         int run(Engine e, Output o) {
-            o.messages(e.messages(ref, after, null, limit));
+            o.messages(e.messages(ref, after, null, limit), e.session(ref).parentSessionId());
             return 0;
         }
     }

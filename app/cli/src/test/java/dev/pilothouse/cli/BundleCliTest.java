@@ -57,6 +57,8 @@ class BundleCliTest extends LocalCliTestBase {
         assertThat(messages).hasSize(2);
         assertThat(messages.get(0).get("content").asText()).startsWith("$ mkdir -p out");
         assertThat(messages.get(1).get("content").asText()).contains("made");
+        assertThat(cli.run("sessions", "messages", "copy").out()).as("an import is not called a remix")
+                .startsWith("--- copied from session ").contains("when this session was imported from its bundle ---");
         JsonNode events = Json.parse(cli.run("sessions", "events", "copy", "-o", "json").out());
         assertThat(events.findValuesAsText("kind")).contains("imported");
         // the imported session works

@@ -100,7 +100,8 @@ class CliTest extends LocalCliTestBase {
         JsonNode messages = Json.parse(cli.run("sessions", "messages", "branch", "-o", "json").out());
         assertThat(messages).as("the parent's prompt and reply, copied, nothing run again").hasSize(2);
         assertThat(messages.findValuesAsText("copied_from_session_id")).containsOnly(parentId);
-        assertThat(cli.run("sessions", "messages", "branch").out()).startsWith("--- copied from session " + parentId);
+        assertThat(cli.run("sessions", "messages", "branch").out())
+                .startsWith("--- copied from session " + parentId + " when this session was remixed ---");
         assertThat(cli.run("sessions", "send", "branch", "$ cat runs.txt | wc -l").out()).as("the prompt ran once, in the parent")
                 .contains("1");
 

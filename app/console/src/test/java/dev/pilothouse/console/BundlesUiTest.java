@@ -103,6 +103,12 @@ class BundlesUiTest extends ConsoleTestBase {
                 .anyMatch(c -> c.contains("stored"));
         assertThat(engine().workspaces().text("source-copy", "data/answer.txt", 0, 100).text()).isEqualTo("42\n");
         assertThat(window.controller().messages()).anyMatch(m -> m.equals("Imported source-copy from " + bundle + "."));
+        // its conversation says where the copied messages came from: an import, not a remix's parent
+        interact(() -> window.controller().detail().selectTab(2));
+        await().atMost(WAIT).until(() -> lookup("#messages .message-header").queryAll().stream()
+                .anyMatch(n -> n.isVisible() && ((javafx.scene.control.Label) n).getText().endsWith(" · imported with the bundle")));
+        assertThat(lookup("#messages .message-header").queryAll().stream().map(n -> ((javafx.scene.control.Label) n).getText()))
+                .noneMatch(t -> t.contains("parent"));
     }
 
     @Test

@@ -413,7 +413,8 @@ final class ConversationPane extends BorderPane implements DetailView {
             // held back by a guardrail: the badge says so, the text says what was found and where (never what)
             boolean held = guard != null && !guard.verdict().equals(Message.Guard.REDACTED);
             header.setText((user ? "you → " + m.agent() : m.agent()) + " · " + Json.time(m.createdAt())
-                    + (m.copied() ? " · copied from the parent session" : "")
+                    + (!m.copied() ? "" : session != null && m.copiedFrom().equals(session.parentSessionId())
+                    ? " · copied from the parent session" : " · imported with the bundle")
                     + (held ? "" : m.status() == Message.Status.ERROR ? " · failed: " + m.error()
                     : m.status() == Message.Status.TRUNCATED ? " · truncated: " + m.error()
                     : m.status() == Message.Status.CANCELLED ? " · " + m.error() : ""));
