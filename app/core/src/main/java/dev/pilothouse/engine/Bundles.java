@@ -69,6 +69,22 @@ public final class Bundles {
         this.engine = engine;
     }
 
+    /** Where an import keeps a bundle's workspace archive until the session is made. */
+    static Path imports(Path dataDir) {
+        return dataDir.resolve("imports");
+    }
+
+    /**
+     * Removes what imports of an earlier process left (one killed mid-import); called when an engine
+     * opens the data dir, which it then holds alone, so no import of another is running.
+     */
+    static void removeLeftovers(Path dataDir) {
+        Path dir = imports(dataDir);
+        if (Files.isDirectory(dir)) {
+            deleteQuietly(dir);
+        }
+    }
+
     /** Writes the session's bundle to {@code out}; with {@code withWorkspace} its workspace too. */
     public void export(String ref, boolean withWorkspace, OutputStream out) {
         Session s = engine.session(ref);
@@ -152,7 +168,8 @@ public final class Bundles {
                     // kept aside, not unpacked yet: the session is made only once the whole bundle was
                     // read to its gzip trailer, so a cut file makes nothing at all
                     workspace = true;
-                    spooled = Files.createTempFile(engine.store().dataDir(), ".import-", ".tar.gz");
+                    spooled = Files.createTempFile(Files.createDirectories(imports(engine.store().dataDir())),
+                            "workspace-", ".tar.gz");
                     try (OutputStream out = Files.newOutputStream(spooled)) {
                         copy(tar, out);
                     }

@@ -241,6 +241,7 @@ public final class Engine implements EngineOperations {
             lock.close();
             throw e;
         }
+        Bundles.removeLeftovers(config.dataDir());
         Engine engine = new Engine(config, store, runtimes, lock);
         OPEN_HERE.put(lock.dataDir(), engine);
         try {

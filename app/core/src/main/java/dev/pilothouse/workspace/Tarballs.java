@@ -140,8 +140,10 @@ public final class Tarballs {
      */
     public static InvalidInputException incomplete(IOException e) {
         if (e instanceof EOFException || e instanceof ZipException) {
-            return new InvalidInputException("the archive is not a complete gzip'd tar (" + e.getMessage()
-                    + "); nothing was unpacked", "archive");
+            // an empty body or file ends before gzip's header: Java says EOFException with no message
+            String why = e.getMessage() != null ? e.getMessage() : "it ends before its gzip header: empty or cut at the start";
+            return new InvalidInputException("the archive is not a complete gzip'd tar (" + why + "); nothing was unpacked",
+                    "archive");
         }
         if (e.getMessage() != null && (e.getMessage().contains("Error detected parsing the header")
                 || e.getMessage().contains("Truncated TAR archive") || e.getMessage().contains("Unexpected EOF"))) {

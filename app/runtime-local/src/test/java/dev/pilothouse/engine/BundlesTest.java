@@ -141,15 +141,17 @@ class BundlesTest extends EngineTestBase {
     void aVersion2BundleCutAnywhereIsRefusedAndLeavesNoSession() throws IOException {
         byte[] bundle = export(true);
         int sessions = engine.sessions(true).size();
-        // in the JSON, in the workspace archive, and in the last bytes (the gzip trailer)
-        for (int at : new int[] {200, bundle.length / 2, bundle.length - 4}) {
+        // nothing at all, in the JSON, in the workspace archive, and in the last bytes (the gzip trailer)
+        assertThatThrownBy(() -> importBundle(new byte[0], "empty")).hasMessageContaining("empty or cut at the start");
+        for (int at : new int[] {0, 200, bundle.length / 2, bundle.length - 4}) {
             assertThatThrownBy(() -> importBundle(Arrays.copyOf(bundle, at), "half-" + at))
                     .as("cut at %d of %d", at, bundle.length).isInstanceOf(InvalidInputException.class)
                     .hasMessageStartingWith("not imported: the file is not a complete").hasMessageEndingWith("nothing was imported");
             assertThat(engine.sessions(true)).as("not even a deleted session").hasSize(sessions);
         }
-        assertThat(Files.list(engine.store().dataDir()).map(p -> p.getFileName().toString()))
-                .as("the workspace archive kept aside is gone").noneMatch(n -> n.startsWith(".import-"));
+        try (var kept = Files.list(Files.createDirectories(Bundles.imports(engine.store().dataDir())))) {
+            assertThat(kept).as("the workspace archives kept aside are gone").isEmpty();
+        }
         assertThat(importBundle(bundle, "whole").name()).isEqualTo("whole");
     }
 
@@ -161,6 +163,16 @@ class BundlesTest extends EngineTestBase {
                 .hasMessageContaining("made by a newer Pilothouse (bundle version 3, written by 9.0.0); this one reads "
                         + "version 2 and older");
         assertThat(engine.sessions(true)).extracting(Session::name).containsExactly("origin");
+    }
+
+    @Test
+    void whatAnImportKilledHalfwayKeptAsideIsRemovedWhenTheDataDirIsOpenedAgain() throws IOException {
+        Path kept = Files.createDirectories(Bundles.imports(dataDir)).resolve("workspace-123.tar.gz");
+        Files.write(kept, new byte[4096]);
+        engine.close();
+        engine = openEngine("alice");
+        assertThat(Bundles.imports(dataDir)).doesNotExist();
+        assertThat(importBundle(export(true), "after").name()).isEqualTo("after");
     }
 
     @Test
