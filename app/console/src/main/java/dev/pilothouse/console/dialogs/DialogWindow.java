@@ -4,6 +4,7 @@ import dev.pilothouse.console.Themes;
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
+import javafx.scene.control.TextField;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Modality;
 import javafx.stage.Stage;
@@ -11,9 +12,24 @@ import javafx.stage.Window;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 
 /** A modal window whose content comes from an FXML file in {@code fxml/}, controlled by the dialog object. */
 abstract class DialogWindow {
+    /** The path typed in {@code field}, made absolute; null when there is none or it is not a path here. */
+    static Path pathIn(TextField field) {
+        String t = field.getText() == null ? "" : field.getText().strip();
+        if (t.isEmpty()) {
+            return null;
+        }
+        try {
+            return Path.of(t).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
     protected final Stage stage = new Stage();
 
     protected DialogWindow(Window owner, String fxml, String title, boolean dark) {

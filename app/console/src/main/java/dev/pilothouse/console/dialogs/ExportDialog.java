@@ -19,7 +19,6 @@ import javafx.stage.Window;
 import javafx.util.Duration;
 
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -104,15 +103,7 @@ public final class ExportDialog extends DialogWindow {
 
     /** The file typed or chosen, or null when there is none (or it is not a path). */
     private Path target() {
-        String t = file.getText() == null ? "" : file.getText().strip();
-        if (t.isEmpty()) {
-            return null;
-        }
-        try {
-            return Path.of(t).toAbsolutePath();
-        } catch (InvalidPathException e) {
-            return null;
-        }
+        return pathIn(file);
     }
 
     private boolean refresh() {

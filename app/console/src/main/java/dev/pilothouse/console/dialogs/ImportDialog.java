@@ -13,7 +13,6 @@ import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TextField;
 import javafx.stage.Window;
 
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -75,15 +74,7 @@ public final class ImportDialog extends DialogWindow {
     }
 
     private Path bundle() {
-        String t = file.getText() == null ? "" : file.getText().strip();
-        if (t.isEmpty()) {
-            return null;
-        }
-        try {
-            return Path.of(t).toAbsolutePath();
-        } catch (InvalidPathException e) {
-            return null;
-        }
+        return pathIn(file);
     }
 
     private String newName() {
