@@ -38,7 +38,7 @@ import java.util.zip.GZIPOutputStream;
  * is a gzip'd tar of {@code bundle/}: {@code bundle.json} (its format version and the session's
  * spec), {@code conversation.json}, {@code traces.json}, {@code timeline.json} and, when asked,
  * {@code workspace.tar.gz}. Importing makes a new session from it; a failure after the session was
- * made (a truncated or hostile bundle) removes it again: nothing half-imported.
+ * made (a whole file whose workspace archive is broken) removes it again: nothing half-imported.
  *
  * <p>Version 2 (this build's) is made to take one compression pass each way (issue 15, item 7). Its
  * entries come in that order, the JSON first and the workspace last, and the outer gzip compresses
@@ -127,7 +127,7 @@ public final class Bundles {
                     e.setSize(Files.size(workspace));
                     tar.putArchiveEntry(e);
                     try (InputStream in = Files.newInputStream(workspace)) {
-                        copy(in, tar);
+                        Tarballs.copy(in, tar);
                     }
                     tar.closeArchiveEntry();
                 }
@@ -171,7 +171,7 @@ public final class Bundles {
                     spooled = Files.createTempFile(Files.createDirectories(imports(engine.store().dataDir())),
                             "workspace-", ".tar.gz");
                     try (OutputStream out = Files.newOutputStream(spooled)) {
-                        copy(tar, out);
+                        Tarballs.copy(tar, out);
                     }
                 }
                 // traces.json and timeline.json are the record; the import replays the conversation
@@ -325,13 +325,6 @@ public final class Bundles {
         tar.putArchiveEntry(e);
         tar.write(b);
         tar.closeArchiveEntry();
-    }
-
-    private static void copy(InputStream in, OutputStream out) throws IOException {
-        byte[] buf = new byte[BUFFER];
-        for (int n; (n = in.read(buf)) >= 0; ) {
-            out.write(buf, 0, n);
-        }
     }
 
     /** The bundle's gzip: the JSON at gzip's default level, then the workspace archive, compressed already, stored. */

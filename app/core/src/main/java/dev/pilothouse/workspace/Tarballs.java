@@ -154,7 +154,7 @@ public final class Tarballs {
     }
 
     /** Copies with a buffer big enough that a large file costs few calls into the inflater and the kernel. */
-    private static void copy(InputStream in, OutputStream out) throws IOException {
+    public static void copy(InputStream in, OutputStream out) throws IOException {
         byte[] buf = new byte[COPY_BUFFER];
         for (int n; (n = in.read(buf)) >= 0; ) {
             out.write(buf, 0, n);

@@ -103,34 +103,7 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
 
     @Override
     public void archive(WorkspacePath path, OutputStream out) {
-        String name = path.isRoot() ? "workspace" : path.name();
-        Path tmp = tempDir();
-        try {
-            if (hasTar()) {
-                Path tgz = tmp.resolve("pod.tar.gz");
-                try (OutputStream f = Files.newOutputStream(tgz)) {
-                    run(WorkspaceScripts.TAR, path, List.of(), null, f);
-                }
-                try (InputStream in = Files.newInputStream(tgz)) {
-                    TarNames.rename(in, name, out);
-                }
-            } else {
-                Path stream = tmp.resolve("pod.walk");
-                try (OutputStream f = Files.newOutputStream(stream)) {
-                    run(WorkspaceScripts.WALK, path, List.of(), null, f);
-                }
-                Path tree = tmp.resolve("tree");
-                Path top = tree.resolve(name);
-                try (InputStream in = Files.newInputStream(stream)) {
-                    WalkedTree.unpack(in, top);
-                }
-                Tarballs.pack(top, name, out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            deleteQuietly(tmp);
-        }
+        archive(path, path.isRoot() ? "workspace" : path.name(), out);
     }
 
     @Override
@@ -138,25 +111,38 @@ final class PodWorkspaceFiles implements WorkspaceFiles {
         if (stat(dir).type() == FileEntry.Type.FILE) {
             throw new InvalidInputException("'" + dir + "' is a file, not a folder", "path");
         }
+        archive(dir, null, out);
+    }
+
+    /**
+     * {@code path} as a gzip'd tar, its entries under {@code name}, or named relative to it when
+     * {@code name} is null; staged in a local folder first, so a failure in the pod sends nothing.
+     */
+    private void archive(WorkspacePath path, String name, OutputStream out) {
         Path tmp = tempDir();
         try {
             if (hasTar()) {
-                // the pod's own tar.gz, "./..." names as they are: staged so a failure sends nothing
                 Path tgz = tmp.resolve("pod.tar.gz");
                 try (OutputStream f = Files.newOutputStream(tgz)) {
-                    run(WorkspaceScripts.TAR, dir, List.of(), null, f);
+                    run(WorkspaceScripts.TAR, path, List.of(), null, f);
                 }
-                Files.copy(tgz, out);
+                if (name == null) {
+                    Files.copy(tgz, out); // the pod's own "./..." names, as extract takes them
+                } else {
+                    try (InputStream in = Files.newInputStream(tgz)) {
+                        TarNames.rename(in, name, out);
+                    }
+                }
             } else {
                 Path stream = tmp.resolve("pod.walk");
                 try (OutputStream f = Files.newOutputStream(stream)) {
-                    run(WorkspaceScripts.WALK, dir, List.of(), null, f);
+                    run(WorkspaceScripts.WALK, path, List.of(), null, f);
                 }
-                Path top = tmp.resolve("tree").resolve("contents");
+                Path top = tmp.resolve("tree").resolve(name == null ? "contents" : name);
                 try (InputStream in = Files.newInputStream(stream)) {
                     WalkedTree.unpack(in, top);
                 }
-                Tarballs.pack(top, null, out);
+                Tarballs.pack(top, name, out);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -204,6 +204,16 @@ class PodWorkspaceFilesTest extends KubernetesTestBase {
         assertThat(untar(archive(ref, "inside"))).as("a link to a folder is archived under its own name")
                 .containsKeys("inside/", "inside/main.py");
 
+        // a folder's contents named relative to it, as a bundle holds the workspace: extract takes them back
+        ByteArrayOutputStream contents = new ByteArrayOutputStream();
+        files.archiveContents(ref, "src", contents);
+        assertThat(untar(contents.toByteArray()).keySet()).map(k -> k.startsWith("./") ? k.substring(2) : k)
+                .contains("main.py", "deep/notes.txt").noneMatch(k -> k.startsWith("src/"));
+        files.extract(ref, "copied", new ByteArrayInputStream(contents.toByteArray()));
+        assertThat(Files.readString(ws.resolve("copied/deep/notes.txt"))).isEqualTo("ünïcödé\n");
+        assertThatThrownBy(() -> files.archiveContents(ref, "README.md", new ByteArrayOutputStream()))
+                .isInstanceOf(InvalidInputException.class).hasMessage("'README.md' is a file, not a folder");
+
         // uploads: whole, replacing, folders made on the way
         FileEntry up = files.upload(ref, "new/sub/up load.txt", in("uploaded\n"));
         assertThat(up.size()).isEqualTo(9);
