@@ -5,7 +5,6 @@ import dev.pilothouse.console.Console;
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.TemplateUse;
 import dev.pilothouse.session.Session;
-import dev.pilothouse.session.Validation;
 import dev.pilothouse.template.SessionTemplate;
 import dev.pilothouse.template.TemplateParser;
 import javafx.application.Platform;
@@ -115,19 +114,7 @@ public final class CreateSessionDialog extends DialogWindow {
 
     private boolean validate() {
         String n = name.getText() == null ? "" : name.getText().trim();
-        String problem = null;
-        if (!n.isEmpty()) {
-            try {
-                Validation.name("session", n);
-                boolean taken = console.sessions().sessions().stream()
-                        .anyMatch(s -> !s.deleted() && s.name().equals(n) && s.context().equals(context));
-                if (taken) {
-                    problem = "A live session named '" + n + "' already exists in context " + context + ".";
-                }
-            } catch (RuntimeException e) {
-                problem = e.getMessage();
-            }
-        }
+        String problem = n.isEmpty() ? null : nameProblem(console, n, context);
         nameMessage.setText(problem == null ? "" : problem);
         boolean ok = problem == null && guardrails.valid();
         if (templates.chosen() != null) {

@@ -1,6 +1,8 @@
 package dev.pilothouse.console.dialogs;
 
+import dev.pilothouse.console.Console;
 import dev.pilothouse.console.Themes;
+import dev.pilothouse.session.Validation;
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -17,6 +19,21 @@ import java.nio.file.Path;
 
 /** A modal window whose content comes from an FXML file in {@code fxml/}, controlled by the dialog object. */
 abstract class DialogWindow {
+    /**
+     * What is wrong with {@code name} for a new session in {@code context} (not a valid name, or a
+     * live session there has it), as the dialog shows it; null when it can be used.
+     */
+    static String nameProblem(Console console, String name, String context) {
+        try {
+            Validation.name("session", name);
+        } catch (RuntimeException e) {
+            return e.getMessage();
+        }
+        boolean taken = console.sessions().sessions().stream()
+                .anyMatch(s -> !s.deleted() && s.name().equals(name) && s.context().equals(context));
+        return taken ? "A live session named '" + name + "' already exists in context " + context + "." : null;
+    }
+
     /** The path typed in {@code field}, made absolute; null when there is none or it is not a path here. */
     static Path pathIn(TextField field) {
         String t = field.getText() == null ? "" : field.getText().strip();

@@ -5,7 +5,6 @@ import dev.pilothouse.console.FilePicker;
 import dev.pilothouse.console.WorkMonitor;
 import dev.pilothouse.engine.BundleFiles;
 import dev.pilothouse.session.Session;
-import dev.pilothouse.session.Validation;
 import javafx.fxml.FXML;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
@@ -84,18 +83,7 @@ public final class ImportDialog extends DialogWindow {
 
     private boolean refresh() {
         String n = newName();
-        String problem = null;
-        if (n != null) {
-            try {
-                Validation.name("session", n);
-                if (console.sessions().sessions().stream()
-                        .anyMatch(s -> !s.deleted() && s.name().equals(n) && s.context().equals(context))) {
-                    problem = "A live session named '" + n + "' already exists in context " + context + ".";
-                }
-            } catch (RuntimeException e) {
-                problem = e.getMessage();
-            }
-        }
+        String problem = n == null ? null : nameProblem(console, n, context);
         nameMessage.setText(problem == null ? "" : problem);
         error.setText("");
         boolean ok = problem == null && bundle() != null;

@@ -9,7 +9,6 @@ import dev.pilothouse.session.Resources;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionAgent;
 import dev.pilothouse.session.SessionState;
-import dev.pilothouse.session.Validation;
 import javafx.application.Platform;
 import javafx.fxml.FXML;
 import javafx.scene.control.Button;
@@ -97,18 +96,7 @@ public final class RemixDialog extends DialogWindow {
     /** Validates and rewrites the summary of differences. */
     private boolean refresh() {
         String n = text(name);
-        String problem = null;
-        if (n != null) {
-            try {
-                Validation.name("session", n);
-                if (console.sessions().sessions().stream().anyMatch(s -> !s.deleted() && s.name().equals(n)
-                        && s.context().equals(parent.context()))) {
-                    problem = "A live session named '" + n + "' already exists.";
-                }
-            } catch (RuntimeException e) {
-                problem = e.getMessage();
-            }
-        }
+        String problem = n == null ? null : nameProblem(console, n, parent.context());
         nameMessage.setText(problem == null ? "" : problem);
         SessionFields.Values v = fieldsController.validate();
         summary.setText(v == null ? "Fix the fields marked above." : differences(n, v));
