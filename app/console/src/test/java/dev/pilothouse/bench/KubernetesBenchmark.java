@@ -55,7 +55,7 @@ public final class KubernetesBenchmark {
         KubernetesSettings st = KubernetesSettings.DEFAULTS.with(Map.of("heartbeatSeconds", 60));
         try (FakeCluster cluster = new FakeCluster(); KubernetesClient direct = cluster.directClient()) {
             long t0 = System.nanoTime();
-            populate(direct, n, st);
+            cluster.createNew(() -> populate(direct, n, st));
             System.out.printf("populated %d pods and %d PVCs in %.1f s%n", n, n, (System.nanoTime() - t0) / 1e9);
             long baseline = usedAfterGc();
             System.out.printf("heap in use with the mock server holding them, before any engine: %d MB%n", baseline >> 20);
@@ -86,6 +86,7 @@ public final class KubernetesBenchmark {
                         throw new IllegalStateException("a second reconcile changed " + report.changed().size()
                                 + " sessions and found " + report.orphans().size() + " orphans");
                     }
+                    cluster.dropListings();
                     heap[r] = usedAfterGc();
                 }
                 System.out.printf("run %d: adopt %.0f ms, restart %.0f ms, steady reconcile %.0f ms, heap %d MB (engine's "
@@ -124,7 +125,7 @@ public final class KubernetesBenchmark {
         }
     }
 
-    private static void populate(KubernetesClient client, int n, KubernetesSettings st) throws Exception {
+    private static void populate(KubernetesClient client, int n, KubernetesSettings st) {
         Instant now = Instant.now();
         AgentDefinition agent = new AgentDefinition(UUID.randomUUID().toString(), "reference", KubernetesSettings.REFERENCE_IMAGE,
                 List.of(), null, "You are the reference agent.", Map.of(), 8080, new Resources("500m", "256Mi", "1Gi"),
@@ -139,10 +140,15 @@ public final class KubernetesBenchmark {
                     new Resources("500m", "256Mi", "1Gi"), null, "someone-else", now, now, now, null, null, null, null, 1);
             done.add(pool.submit(() -> BenchObjects.write(client, s, List.of(agent), st)));
         }
-        for (Future<?> f : done) {
-            f.get();
+        try {
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("populating the cluster failed", e);
+        } finally {
+            pool.shutdown();
         }
-        pool.shutdown();
     }
 
     /** Heap in use once collections stop freeing anything (within 1 MB; at most 10). */

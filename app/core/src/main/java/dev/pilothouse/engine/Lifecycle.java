@@ -1009,28 +1009,34 @@ final class Lifecycle {
             return List.of();
         }
         Set<String> known = engine.store().read(tx -> tx.sessionIds(context));
-        List<DiscoveredSession> fresh = new ArrayList<>(found.stream().filter(d -> !known.contains(d.session().id())).toList());
+        // in id order: the store's indexes keyed by session id (its rows', agents' and audit rows')
+        // then take each batch in one stretch of their leaves, where a random order rewrote nearly
+        // every leaf at every batch's commit (docs/performance.md, 20,000 sessions)
+        List<DiscoveredSession> fresh = new ArrayList<>(found.stream().filter(d -> !known.contains(d.session().id()))
+                .sorted(java.util.Comparator.comparing(d -> d.session().id())).toList());
         if (fresh.isEmpty()) {
             return List.of();
         }
         // parents first, so lineage within the adopted set is kept
-        Set<String> ids = new HashSet<>(known);
+        Set<String> pending = new HashSet<>();
+        fresh.forEach(d -> pending.add(d.session().id()));
         List<DiscoveredSession> ordered = new ArrayList<>();
         while (!fresh.isEmpty()) {
-            int before = fresh.size();
-            for (java.util.Iterator<DiscoveredSession> it = fresh.iterator(); it.hasNext(); ) {
-                DiscoveredSession d = it.next();
+            List<DiscoveredSession> waiting = new ArrayList<>();
+            for (DiscoveredSession d : fresh) {
                 String parent = d.session().parentSessionId();
-                if (parent == null || ids.contains(parent) || fresh.stream().noneMatch(f -> f.session().id().equals(parent))) {
+                if (parent == null || !pending.contains(parent)) {
                     ordered.add(d);
-                    ids.add(d.session().id());
-                    it.remove();
+                    pending.remove(d.session().id());
+                } else {
+                    waiting.add(d);
                 }
             }
-            if (fresh.size() == before) {
-                ordered.addAll(fresh);
-                fresh.clear();
+            if (waiting.size() == fresh.size()) {
+                ordered.addAll(waiting); // a cycle of parents: no order keeps it
+                waiting.clear();
             }
+            fresh = waiting;
         }
         List<String> adopted = new ArrayList<>();
         Instant now = engine.now();
