@@ -928,8 +928,10 @@ final class Lifecycle {
     }
 
     Engine.ReconcileReport reconcile(String context) {
+        long t0 = System.nanoTime();
         SessionRuntime runtime = engine.runtime(context);
         List<String> adopted = new ArrayList<>(adoptDiscovered(context, runtime));
+        long adopting = System.nanoTime() - t0;
         List<String> changed = new ArrayList<>();
         List<Runnable> later = new ArrayList<>();
         Set<String> known = new HashSet<>();
@@ -995,6 +997,11 @@ final class Lifecycle {
         if (!orphans.isEmpty()) {
             log.warn("orphaned volumes in context {}: {}", context, orphans);
         }
+        long took = (System.nanoTime() - t0) / 1_000_000;
+        if (took >= 1000 || !changed.isEmpty()) {
+            log.info("context {}: reconciled in {} ms ({} ms adopting what the cluster had that the store did not), "
+                    + "{} sessions settled, {} changed", context, took, adopting / 1_000_000, known.size(), changed.size());
+        }
         return new Engine.ReconcileReport(adopted, changed, orphans);
     }
 
@@ -1004,39 +1011,17 @@ final class Lifecycle {
      * agents' definitions, and an audit row saying where they came from.
      */
     private List<String> adoptDiscovered(String context, SessionRuntime runtime) {
-        List<DiscoveredSession> found = runtime.discovered();
+        // only what the store did not know a moment ago is described; asked again once described,
+        // as a session this engine creates meanwhile is in both by then
+        Set<String> before = engine.store().read(tx -> tx.sessionIds(context));
+        List<DiscoveredSession> found = runtime.discovered(id -> !before.contains(id));
         if (found.isEmpty()) {
             return List.of();
         }
         Set<String> known = engine.store().read(tx -> tx.sessionIds(context));
-        // in id order: the store's indexes keyed by session id (its rows', agents' and audit rows')
-        // then take each batch in one stretch of their leaves, where a random order rewrote nearly
-        // every leaf at every batch's commit (docs/performance.md, 20,000 sessions)
-        List<DiscoveredSession> fresh = new ArrayList<>(found.stream().filter(d -> !known.contains(d.session().id()))
-                .sorted(java.util.Comparator.comparing(d -> d.session().id())).toList());
-        if (fresh.isEmpty()) {
+        List<DiscoveredSession> ordered = adoptionOrder(found.stream().filter(d -> !known.contains(d.session().id())).toList());
+        if (ordered.isEmpty()) {
             return List.of();
-        }
-        // parents first, so lineage within the adopted set is kept
-        Set<String> pending = new HashSet<>();
-        fresh.forEach(d -> pending.add(d.session().id()));
-        List<DiscoveredSession> ordered = new ArrayList<>();
-        while (!fresh.isEmpty()) {
-            List<DiscoveredSession> waiting = new ArrayList<>();
-            for (DiscoveredSession d : fresh) {
-                String parent = d.session().parentSessionId();
-                if (parent == null || !pending.contains(parent)) {
-                    ordered.add(d);
-                    pending.remove(d.session().id());
-                } else {
-                    waiting.add(d);
-                }
-            }
-            if (waiting.size() == fresh.size()) {
-                ordered.addAll(waiting); // a cycle of parents: no order keeps it
-                waiting.clear();
-            }
-            fresh = waiting;
         }
         List<String> adopted = new ArrayList<>();
         Instant now = engine.now();
@@ -1062,6 +1047,39 @@ final class Lifecycle {
 
     private static final int ADOPT_BATCH = 500;
 
+    /**
+     * The order sessions are adopted in: parents before their children, so lineage within the
+     * adopted set is kept (a cycle, which no order keeps, goes last), and otherwise by id. In id
+     * order the store's indexes keyed by session id (its rows', agents' and audit rows') take each
+     * batch in one stretch of their leaves; in the cluster's order each batch's commit rewrote
+     * nearly every leaf (docs/performance.md, 20,000 sessions).
+     */
+    static List<DiscoveredSession> adoptionOrder(List<DiscoveredSession> found) {
+        List<DiscoveredSession> fresh = new ArrayList<>(found);
+        fresh.sort(java.util.Comparator.comparing(d -> d.session().id()));
+        Set<String> pending = new HashSet<>();
+        fresh.forEach(d -> pending.add(d.session().id()));
+        List<DiscoveredSession> ordered = new ArrayList<>();
+        while (!fresh.isEmpty()) {
+            List<DiscoveredSession> waiting = new ArrayList<>();
+            for (DiscoveredSession d : fresh) {
+                String parent = d.session().parentSessionId();
+                if (parent == null || !pending.contains(parent)) {
+                    ordered.add(d);
+                    pending.remove(d.session().id());
+                } else {
+                    waiting.add(d);
+                }
+            }
+            if (waiting.size() == fresh.size()) {
+                ordered.addAll(waiting);
+                waiting.clear();
+            }
+            fresh = waiting;
+        }
+        return ordered;
+    }
+
     private Session adoptOne(StoreTx tx, DiscoveredSession d, String context, Instant now) {
         Session s = d.session();
         String parent = s.parentSessionId();
@@ -1070,7 +1088,7 @@ final class Lifecycle {
             // the parent never reached this store: keep the lineage in the audit detail only
             b.parentSessionId(null);
         }
-        if (tx.findLiveSession(context, s.name()).isPresent()) {
+        if (tx.liveNameTaken(context, s.name())) {
             String suffix = "-" + s.id().substring(0, Math.min(8, s.id().length()));
             String stem = s.name().length() + suffix.length() > 63 ? s.name().substring(0, 63 - suffix.length()) : s.name();
             b.name(stem.replaceAll("-+$", "") + suffix);

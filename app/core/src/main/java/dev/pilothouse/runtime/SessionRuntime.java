@@ -131,8 +131,11 @@ public interface SessionRuntime extends AutoCloseable {
         return Optional.empty();
     }
 
-    /** Sessions the runtime holds that it can describe from its own records (cluster annotations). */
-    default List<DiscoveredSession> discovered() {
+    /**
+     * Sessions the runtime holds that it can describe from its own records (cluster annotations),
+     * of those whose id {@code wanted} accepts: describing one costs more than asking.
+     */
+    default List<DiscoveredSession> discovered(java.util.function.Predicate<String> wanted) {
         return List.of();
     }
 

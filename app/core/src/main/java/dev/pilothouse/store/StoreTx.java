@@ -246,6 +246,12 @@ public final class StoreTx {
         return found.stream().findFirst();
     }
 
+    /** Whether a live session of the context has this name: an index lookup, no row read. */
+    public boolean liveNameTaken(String context, String name) {
+        return h.createQuery("SELECT 1 FROM sessions WHERE context = :c AND live_name = :n").bind("c", context)
+                .bind("n", name).mapTo(Integer.class).findFirst().isPresent();
+    }
+
     /** The newest session, live or deleted, with this name in the context. */
     public Optional<Session> findLatestByName(String context, String name) {
         List<Session> found = sessions("WHERE context = :c AND name = :n ORDER BY created_at DESC LIMIT 1",
@@ -470,7 +476,8 @@ public final class StoreTx {
      * from a cluster can refer to it; stored as deleted, so it never joins this registry.
      */
     public void insertAgentCopy(AgentDefinition a, Instant at) {
-        if (findAgentById(a.id()).isPresent()) {
+        if (h.createQuery("SELECT 1 FROM agents WHERE id = :id").bind("id", a.id()).mapTo(Integer.class).findFirst()
+                .isPresent()) {
             return;
         }
         insertAgentRow(a, a.createdAt() == null ? at : a.createdAt(), a.updatedAt() == null ? at : a.updatedAt(), at);

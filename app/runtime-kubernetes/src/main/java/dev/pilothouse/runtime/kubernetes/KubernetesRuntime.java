@@ -859,22 +859,16 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     /** The session an object belongs to: the id in its spec annotation, else its label. */
     static String sessionIdOf(HasMetadata o) {
         Map<String, String> a = o.getMetadata().getAnnotations();
-        if (a != null && a.containsKey(ObjectNames.SPEC)) {
-            try {
-                String id = Json.parse(a.get(ObjectNames.SPEC)).path("id").asText(null);
-                if (id != null) {
-                    return id;
-                }
-            } catch (RuntimeException e) {
-                // unreadable spec: fall back to the label
-            }
+        String id = a == null ? null : SessionSpec.id(a.get(ObjectNames.SPEC));
+        if (id != null) {
+            return id;
         }
         Map<String, String> l = o.getMetadata().getLabels();
         return l == null ? o.getMetadata().getName() : l.getOrDefault(ObjectNames.SESSION, o.getMetadata().getName());
     }
 
     @Override
-    public List<DiscoveredSession> discovered() {
+    public List<DiscoveredSession> discovered(java.util.function.Predicate<String> wanted) {
         List<DiscoveredSession> out = new ArrayList<>();
         if (!reachable()) {
             return out;
@@ -891,7 +885,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             objects.addAll(cache.claims());
             for (HasMetadata o : objects) {
                 String id = sessionIdOf(o);
-                if (!seen.add(id)) {
+                if (!seen.add(id) || !wanted.test(id)) {
                     continue;
                 }
                 Pod pod = cache.pod(ObjectNames.of(id));

@@ -34,6 +34,32 @@ final class SessionSpec {
     private SessionSpec() {
     }
 
+    /**
+     * The session id a spec annotation names, or null (no spec, unreadable, no id). Read up to the
+     * id only (written first): it is asked of every pod and PVC of a namespace on each reconcile.
+     */
+    static String id(String spec) {
+        if (spec == null) {
+            return null;
+        }
+        try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(spec)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                if (field.equals("id")) {
+                    return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                p.skipChildren();
+            }
+            return null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // unreadable: the caller falls back to the label
+        }
+    }
+
     static Map<String, String> annotations(Session s, List<AgentDefinition> agents) {
         ObjectNode spec = Json.object()
                 .put("id", s.id())

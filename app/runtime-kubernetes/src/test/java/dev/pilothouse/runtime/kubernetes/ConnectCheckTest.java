@@ -83,7 +83,7 @@ class ConnectCheckTest extends KubernetesTestBase {
         try (KubernetesRuntime r = KubernetesRuntime.connect("away", cluster.client(NS, st), st, Clock.systemUTC())) {
             assertThat(r.connection().state()).isEqualTo(ConnectionStatus.State.UNREACHABLE);
             assertThat(r.volumes()).isEmpty();
-            assertThat(r.discovered()).isEmpty();
+            assertThat(r.discovered(id -> true)).isEmpty();
             cluster.proxy.up();
             await().atMost(Duration.ofSeconds(10)).until(() -> r.connection().connected());
         }

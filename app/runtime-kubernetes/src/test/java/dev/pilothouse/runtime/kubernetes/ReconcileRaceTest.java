@@ -66,7 +66,7 @@ class ReconcileRaceTest extends KubernetesTestBase {
         }
 
         @Override
-        public List<DiscoveredSession> discovered() {
+        public List<DiscoveredSession> discovered(java.util.function.Predicate<String> wanted) {
             maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
             calls.incrementAndGet();
             try {
@@ -76,7 +76,7 @@ class ReconcileRaceTest extends KubernetesTestBase {
                     held.countDown();
                     h.await(60, TimeUnit.SECONDS);
                 }
-                return inner.discovered();
+                return inner.discovered(wanted);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             } finally {
