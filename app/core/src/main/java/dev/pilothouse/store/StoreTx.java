@@ -290,6 +290,11 @@ public final class StoreTx {
                 .bind("c", context).mapTo(String.class).list());
     }
 
+    /** A session's version as stored: an index lookup, its row and agents not read. */
+    public Optional<Long> sessionVersion(String id) {
+        return h.createQuery("SELECT version FROM sessions WHERE id = :id").bind("id", id).mapTo(Long.class).findFirst();
+    }
+
     /** Ids of every session of a context, deleted ones included. */
     public java.util.Set<String> sessionIds(String context) {
         return new java.util.HashSet<>(h.createQuery("SELECT id FROM sessions WHERE context = :c")
