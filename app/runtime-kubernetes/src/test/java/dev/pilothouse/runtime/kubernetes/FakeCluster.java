@@ -201,6 +201,137 @@ public final class FakeCluster implements AutoCloseable {
                 io.fabric8.mockwebserver.crud.AttributeSet attributes) {
             return allNew ? null : super.findResource(attributes);
         }
+
+        /**
+         * A watch from a resourceVersion gets what changed after it, as from an API server; the
+         * mock replays every stored object as ADDED on each watch, so after its first list an
+         * informer would receive (and its client decode) the whole collection a second time.
+         * Objects are replayed when their resourceVersion is newer (changed or created since); a
+         * watch without one, or from "0", still gets every object.
+         */
+        @Override
+        public MockResponse handleWatch(String path) {
+            MockResponse r = super.handleWatch(path);
+            int q = path.indexOf('?');
+            String from = q < 0 ? "" : first(query(path.substring(q + 1)), "resourceVersion", "");
+            Object watch = r.getWebSocketListener();
+            if (!from.matches("[1-9][0-9]{0,18}") || watch == null || !MockWatch.LISTENER.isInstance(watch)) {
+                return r;
+            }
+            long since = Long.parseLong(from);
+            java.util.function.Consumer<Object> newer = w -> {
+                java.util.concurrent.locks.Lock read = MockWatch.lock(this).readLock();
+                read.lock();
+                try {
+                    map.forEach((key, json) -> {
+                        if (MockWatch.matches(w, key) && resourceVersion(json) > since) {
+                            MockWatch.added(w, json);
+                        }
+                    });
+                } finally {
+                    read.unlock();
+                }
+            };
+            MockWatch.onOpen(watch, newer);
+            return r;
+        }
+    }
+
+    /**
+     * The parts of the fabric8 mock's watch (7.8) that a resumed watch needs and that it keeps
+     * private: its store lock, a watch's action on opening, and the watch's own methods (its class
+     * is package-private). Missing, they fail the cluster's first watch loudly.
+     */
+    private static final class MockWatch {
+        static final Class<?> LISTENER;
+        private static final java.lang.reflect.Field LOCK;
+        private static final java.lang.reflect.Field ON_OPEN;
+        private static final java.lang.reflect.Method MATCHES;
+        private static final java.lang.reflect.Method SEND;
+
+        static {
+            try {
+                LISTENER = Class.forName("io.fabric8.kubernetes.client.server.mock.WatchEventsListener");
+                LOCK = io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher.class.getDeclaredField("lock");
+                ON_OPEN = LISTENER.getDeclaredField("onOpenAction");
+                MATCHES = LISTENER.getDeclaredMethod("attributeMatches", io.fabric8.mockwebserver.crud.AttributeSet.class);
+                SEND = LISTENER.getDeclaredMethod("sendWebSocketResponse", String.class,
+                        io.fabric8.kubernetes.client.Watcher.Action.class);
+                for (java.lang.reflect.AccessibleObject o : List.of(LOCK, ON_OPEN, MATCHES, SEND)) {
+                    o.setAccessible(true);
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        static java.util.concurrent.locks.ReadWriteLock lock(Object crud) {
+            return (java.util.concurrent.locks.ReadWriteLock) get(LOCK, crud);
+        }
+
+        static void onOpen(Object watch, java.util.function.Consumer<Object> action) {
+            try {
+                ON_OPEN.set(watch, action);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static boolean matches(Object watch, io.fabric8.mockwebserver.crud.AttributeSet key) {
+            return (Boolean) call(MATCHES, watch, key);
+        }
+
+        static void added(Object watch, String json) {
+            call(SEND, watch, json, io.fabric8.kubernetes.client.Watcher.Action.ADDED);
+        }
+
+        private static Object get(java.lang.reflect.Field f, Object o) {
+            try {
+                return f.get(o);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static Object call(java.lang.reflect.Method m, Object o, Object... args) {
+            try {
+                return m.invoke(o, args);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    /** An object's metadata.resourceVersion, read without decoding the rest; 0 when it has none. */
+    private static long resourceVersion(String json) {
+        try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(json)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return 0;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (!field.equals("metadata") || p.currentToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String m = p.currentName();
+                    p.nextToken();
+                    if (m.equals("resourceVersion")) {
+                        String v = p.getValueAsString("");
+                        return v.matches("[0-9]{1,18}") ? Long.parseLong(v) : 0;
+                    }
+                    p.skipChildren();
+                }
+                return 0;
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return 0;
     }
 
     /**
