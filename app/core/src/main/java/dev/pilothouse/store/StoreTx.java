@@ -290,6 +290,15 @@ public final class StoreTx {
                 .bind("c", context).mapTo(String.class).list());
     }
 
+    /**
+     * How many times H2 has written to the database file since it opened (its {@code info.FILE_WRITE}):
+     * what benchmarks and tests read to see how often a write reaches the file.
+     */
+    public long fileWrites() {
+        return h.createQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'info.FILE_WRITE'")
+                .mapTo(String.class).findOne().map(Long::parseLong).orElse(0L);
+    }
+
     /** A session's version as stored: an index lookup, its row and agents not read. */
     public Optional<Long> sessionVersion(String id) {
         return h.createQuery("SELECT version FROM sessions WHERE id = :id").bind("id", id).mapTo(Long.class).findFirst();
