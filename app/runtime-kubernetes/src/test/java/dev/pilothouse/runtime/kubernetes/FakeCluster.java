@@ -322,7 +322,7 @@ public final class FakeCluster implements AutoCloseable {
                     p.nextToken();
                     if (m.equals("resourceVersion")) {
                         String v = p.getValueAsString("");
-                        return v.matches("[0-9]{1,18}") ? Long.parseLong(v) : 0;
+                        return !v.isEmpty() && v.length() <= 18 && v.chars().allMatch(Character::isDigit) ? Long.parseLong(v) : 0;
                     }
                     p.skipChildren();
                 }
@@ -698,9 +698,9 @@ public final class FakeCluster implements AutoCloseable {
                     array = true;
                     while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                         int start = (int) p.currentTokenLocation().getCharOffset();
-                        JsonNode item = VALUE.readTree(p);
+                        String key = itemKey(p);
                         int end = (int) p.currentLocation().getCharOffset();
-                        items.add(new Item(key(item), list.substring(start, end)));
+                        items.add(new Item(key, list.substring(start, end)));
                     }
                 }
                 if (!array || items.size() <= limit) {
@@ -714,9 +714,36 @@ public final class FakeCluster implements AutoCloseable {
         }
     }
 
-    /** An object's key in the store: namespace, then name. */
-    private static String key(JsonNode item) {
-        return item.path("metadata").path("namespace").asText("") + "/" + item.path("metadata").path("name").asText("");
+    /**
+     * The key of the object whose START_OBJECT {@code p} is on, read without building the object
+     * (building 40,000 of them cost the benchmarks more than the engine's own work); {@code p} is
+     * left on its END_OBJECT.
+     */
+    private static String itemKey(com.fasterxml.jackson.core.JsonParser p) throws java.io.IOException {
+        String namespace = "";
+        String name = "";
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            if (field.equals("metadata") && p.currentToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String m = p.currentName();
+                    p.nextToken();
+                    if (m.equals("namespace") || m.equals("name")) {
+                        String v = p.currentToken().isScalarValue() ? p.getValueAsString("") : "";
+                        if (m.equals("name")) {
+                            name = v;
+                        } else {
+                            namespace = v;
+                        }
+                    }
+                    p.skipChildren();
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return namespace + "/" + name;
     }
 
     private MockResponse accessReview(RecordedRequest r) {
