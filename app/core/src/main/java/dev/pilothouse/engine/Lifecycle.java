@@ -921,14 +921,20 @@ final class Lifecycle {
 
     /**
      * Settles one session of a context reconcile, under its lock. {@code listed} is the session as
-     * the reconcile read it; it is settled as it is when its version is still the stored one (every
-     * write moves the version), which saves reading the row and its agents again for each session.
+     * the reconcile read it; it is settled as it is when {@code listing} knows it unchanged since, or
+     * else when its version is still the stored one (every write moves the version), which saves
+     * reading the row and its agents again for each session.
      */
-    private Session settleListed(Session listed, List<Runnable> later) {
+    private Session settleListed(Session listed, SinceListing listing, List<Runnable> later) {
         String id = listed.id();
         return locks.with(id, "reconciling its context", () -> {
-            Optional<Long> version = engine.store().read(tx -> tx.sessionVersion(id));
-            Session cur = version.isPresent() && version.get() == listed.version() ? listed : latest(id);
+            Session cur;
+            if (listing != null && listing.unchanged(listed)) {
+                cur = listed;
+            } else {
+                Optional<Long> version = engine.store().read(tx -> tx.sessionVersion(id));
+                cur = version.isPresent() && version.get() == listed.version() ? listed : latest(id);
+            }
             return inFlight.has(id) ? cur : settle(cur, later);
         });
     }
@@ -941,9 +947,10 @@ final class Lifecycle {
         List<String> changed = new ArrayList<>();
         List<Runnable> later = new ArrayList<>();
         Set<String> known = new HashSet<>();
-        for (Session s : engine.store().read(tx -> tx.sessionsWithRuntime(context))) {
+        SinceListing withRuntime = SinceListing.of(engine.store(), tx -> tx.sessionsWithRuntime(context));
+        for (Session s : withRuntime.sessions()) {
             known.add(s.id());
-            Session after = settleListed(s, later);
+            Session after = settleListed(s, withRuntime, later);
             if (after.version() != s.version()) {
                 changed.add(s.name());
             } else if (after.state() == SessionState.READY) {
@@ -952,9 +959,10 @@ final class Lifecycle {
         }
         if (runtime.shared()) {
             // every other session of the context: runs started elsewhere are adopted, lost volumes seen
-            for (Session s : engine.store().read(tx -> tx.listSessions(context, false))) {
+            SinceListing all = SinceListing.of(engine.store(), tx -> tx.listSessions(context, false));
+            for (Session s : all.sessions()) {
                 if (known.add(s.id())) {
-                    Session after = settleListed(s, later);
+                    Session after = settleListed(s, all, later);
                     if (after.version() != s.version()) {
                         changed.add(after.name());
                     }
@@ -971,7 +979,7 @@ final class Lifecycle {
                 continue;
             }
             if (runtime.shared()) {
-                Session after = settleListed(s.get(), later);
+                Session after = settleListed(s.get(), null, later);
                 if (after.version() != s.get().version()) {
                     changed.add(after.name());
                 }

@@ -360,6 +360,11 @@ public final class StoreTx {
         return changes;
     }
 
+    /** The number of the newest write transaction committed ({@link Store#commitSeq()}), as this read sees it. */
+    public long commitNumber() {
+        return h.createQuery("SELECT seq FROM store_commit WHERE id = 0").mapTo(Long.class).findOne().orElse(0L);
+    }
+
     public long lastChange() {
         return h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM sessions").mapTo(Long.class).one();
     }
