@@ -203,6 +203,44 @@ public final class FakeCluster implements AutoCloseable {
         }
 
         /**
+         * What the mock's GET of a list ({@code path} with its query) would hold, as a listing to
+         * page, or null when it is no list of more than {@code limit} objects: the same objects,
+         * read from its store under its lock, without composing the whole list and reading it back.
+         */
+        Listing listing(String path, long limit) {
+            io.fabric8.mockwebserver.crud.AttributeSet query = attributeExtractor.fromPath(path);
+            if (query.containsKey("name")) {
+                return null;
+            }
+            List<Listing.Item> items = new ArrayList<>();
+            long version;
+            java.util.concurrent.locks.Lock read = MockInternals.lock(this).readLock();
+            read.lock();
+            try {
+                map.forEach((key, json) -> {
+                    if (key.matches(query)) {
+                        items.add(new Listing.Item(value(key, "namespace") + "/" + value(key, "name"), json));
+                    }
+                });
+                version = MockInternals.resourceVersion(this);
+            } finally {
+                read.unlock();
+            }
+            if (items.size() <= limit) {
+                return null;
+            }
+            items.sort(java.util.Comparator.comparing(Listing.Item::key));
+            ObjectNode head = Json.object().put("apiVersion", "v1").put("kind", "List");
+            head.putObject("metadata").put("resourceVersion", Long.toString(version)).put("selfLink", "");
+            return new Listing(java.util.UUID.randomUUID().toString(), head, items);
+        }
+
+        private static String value(io.fabric8.mockwebserver.crud.AttributeSet key, String name) {
+            io.fabric8.mockwebserver.crud.Attribute a = key.getAttribute(name);
+            return a == null || a.getValues().isEmpty() ? "" : a.getValues().get(0).toString();
+        }
+
+        /**
          * A watch from a resourceVersion gets what changed after it, as from an API server; the
          * mock replays every stored object as ADDED on each watch, so after its first list an
          * informer would receive (and its client decode) the whole collection a second time.
@@ -215,36 +253,37 @@ public final class FakeCluster implements AutoCloseable {
             int q = path.indexOf('?');
             String from = q < 0 ? "" : first(query(path.substring(q + 1)), "resourceVersion", "");
             Object watch = r.getWebSocketListener();
-            if (!from.matches("[1-9][0-9]{0,18}") || watch == null || !MockWatch.LISTENER.isInstance(watch)) {
+            if (!from.matches("[1-9][0-9]{0,18}") || watch == null || !MockInternals.LISTENER.isInstance(watch)) {
                 return r;
             }
             long since = Long.parseLong(from);
             java.util.function.Consumer<Object> newer = w -> {
-                java.util.concurrent.locks.Lock read = MockWatch.lock(this).readLock();
+                java.util.concurrent.locks.Lock read = MockInternals.lock(this).readLock();
                 read.lock();
                 try {
                     map.forEach((key, json) -> {
-                        if (MockWatch.matches(w, key) && resourceVersion(json) > since) {
-                            MockWatch.added(w, json);
+                        if (MockInternals.matches(w, key) && resourceVersion(json) > since) {
+                            MockInternals.added(w, json);
                         }
                     });
                 } finally {
                     read.unlock();
                 }
             };
-            MockWatch.onOpen(watch, newer);
+            MockInternals.onOpen(watch, newer);
             return r;
         }
     }
 
     /**
-     * The parts of the fabric8 mock's watch (7.8) that a resumed watch needs and that it keeps
-     * private: its store lock, a watch's action on opening, and the watch's own methods (its class
-     * is package-private). Missing, they fail the cluster's first watch loudly.
+     * The parts of the fabric8 mock (7.8) that paged lists and resumed watches need and that it
+     * keeps private: its store lock and resourceVersion, a watch's action on opening, and the
+     * watch's own methods (its class is package-private). Missing, they fail loudly.
      */
-    private static final class MockWatch {
+    private static final class MockInternals {
         static final Class<?> LISTENER;
         private static final java.lang.reflect.Field LOCK;
+        private static final java.lang.reflect.Field RESOURCE_VERSION;
         private static final java.lang.reflect.Field ON_OPEN;
         private static final java.lang.reflect.Method MATCHES;
         private static final java.lang.reflect.Method SEND;
@@ -253,11 +292,13 @@ public final class FakeCluster implements AutoCloseable {
             try {
                 LISTENER = Class.forName("io.fabric8.kubernetes.client.server.mock.WatchEventsListener");
                 LOCK = io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher.class.getDeclaredField("lock");
+                RESOURCE_VERSION = io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher.class
+                        .getDeclaredField("resourceVersion");
                 ON_OPEN = LISTENER.getDeclaredField("onOpenAction");
                 MATCHES = LISTENER.getDeclaredMethod("attributeMatches", io.fabric8.mockwebserver.crud.AttributeSet.class);
                 SEND = LISTENER.getDeclaredMethod("sendWebSocketResponse", String.class,
                         io.fabric8.kubernetes.client.Watcher.Action.class);
-                for (java.lang.reflect.AccessibleObject o : List.of(LOCK, ON_OPEN, MATCHES, SEND)) {
+                for (java.lang.reflect.AccessibleObject o : List.of(LOCK, RESOURCE_VERSION, ON_OPEN, MATCHES, SEND)) {
                     o.setAccessible(true);
                 }
             } catch (ReflectiveOperationException e) {
@@ -267,6 +308,11 @@ public final class FakeCluster implements AutoCloseable {
 
         static java.util.concurrent.locks.ReadWriteLock lock(Object crud) {
             return (java.util.concurrent.locks.ReadWriteLock) get(LOCK, crud);
+        }
+
+        /** The store's newest resourceVersion, which the mock gives every list it answers. */
+        static long resourceVersion(Object crud) {
+            return ((java.util.concurrent.atomic.AtomicLong) get(RESOURCE_VERSION, crud)).get();
         }
 
         static void onOpen(Object watch, java.util.function.Consumer<Object> action) {
@@ -634,12 +680,10 @@ public final class FakeCluster implements AutoCloseable {
                             .append('=').append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8));
                 }
             }));
-            MockResponse whole = crud.dispatch(new RecordedRequest(r.getHttpVersion(), HttpMethod.GET, path + rest,
-                    r.getHeaders(), new io.fabric8.mockwebserver.http.Buffer()));
-            listing = whole.code() == 200 && whole.getBody() != null && limit > 0
-                    ? Listing.of(new String(whole.getBody().getBytes(), StandardCharsets.UTF_8), limit) : null;
+            listing = limit > 0 ? crud.listing(path + rest, limit) : null;
             if (listing == null) {
-                return whole;
+                return crud.dispatch(new RecordedRequest(r.getHttpVersion(), HttpMethod.GET, path + rest,
+                        r.getHeaders(), new io.fabric8.mockwebserver.http.Buffer()));
             }
             listings.put(listing.id(), listing);
         } else {
@@ -685,76 +729,6 @@ public final class FakeCluster implements AutoCloseable {
         /** An item's key (namespace/name) and its JSON as the store served it. */
         record Item(String key, String json) {
         }
-
-        /** Reads one value of a stream at a time (the shared mapper refuses what follows a value). */
-        private static final com.fasterxml.jackson.databind.ObjectReader VALUE = Json.MAPPER.reader()
-                .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
-        /** The listing of a whole list's JSON, or null when it is no list or fits in one page of {@code limit}. */
-        static Listing of(String list, long limit) {
-            ObjectNode head = Json.object();
-            List<Item> items = new ArrayList<>();
-            try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(list)) {
-                if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                    return null;
-                }
-                boolean array = false;
-                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    p.nextToken();
-                    if (!field.equals("items") || p.currentToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
-                        head.set(field, VALUE.readTree(p));
-                        continue;
-                    }
-                    array = true;
-                    while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                        int start = (int) p.currentTokenLocation().getCharOffset();
-                        String key = itemKey(p);
-                        int end = (int) p.currentLocation().getCharOffset();
-                        items.add(new Item(key, list.substring(start, end)));
-                    }
-                }
-                if (!array || items.size() <= limit) {
-                    return null;
-                }
-            } catch (java.io.IOException e) {
-                return null;
-            }
-            items.sort(java.util.Comparator.comparing(Item::key));
-            return new Listing(java.util.UUID.randomUUID().toString(), head, items);
-        }
-    }
-
-    /**
-     * The key of the object whose START_OBJECT {@code p} is on, read without building the object
-     * (building 40,000 of them cost the benchmarks more than the engine's own work); {@code p} is
-     * left on its END_OBJECT.
-     */
-    private static String itemKey(com.fasterxml.jackson.core.JsonParser p) throws java.io.IOException {
-        String namespace = "";
-        String name = "";
-        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            p.nextToken();
-            if (field.equals("metadata") && p.currentToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                    String m = p.currentName();
-                    p.nextToken();
-                    if (m.equals("namespace") || m.equals("name")) {
-                        String v = p.currentToken().isScalarValue() ? p.getValueAsString("") : "";
-                        if (m.equals("name")) {
-                            name = v;
-                        } else {
-                            namespace = v;
-                        }
-                    }
-                    p.skipChildren();
-                }
-            } else {
-                p.skipChildren();
-            }
-        }
-        return namespace + "/" + name;
     }
 
     private MockResponse accessReview(RecordedRequest r) {
