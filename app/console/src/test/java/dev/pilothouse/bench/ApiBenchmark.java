@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>mvn -q test-compile exec:exec@bench -Dbench.main=dev.pilothouse.bench.ApiBenchmark -Dbench=all</pre>
  * {@code -Dbench=get}, {@code page} or {@code watch} runs one; {@code watch:32} makes the changes
- * from 32 threads instead of 8.
+ * from 32 threads instead of 8, and {@code watch:32:3000} asks 3,000 changes a second instead of
+ * 2,000 (to see how much the stream and the store take beyond the target).
  */
 public final class ApiBenchmark {
     private static final int SESSIONS = 50_000;
@@ -65,8 +66,10 @@ public final class ApiBenchmark {
                         page(api, token);
                     }
                     if (which.equals("all") || which.startsWith("watch")) {
-                        // watch:N: N threads making the changes (8 unless given)
-                        watch(api, token, engine, which.startsWith("watch:") ? Integer.parseInt(which.substring(6)) : 8);
+                        // watch:N[:RATE]: N threads making RATE changes a second (8 and 2,000 unless given)
+                        String[] w = which.split(":");
+                        watch(api, token, engine, w.length > 1 ? Integer.parseInt(w[1]) : 8,
+                                w.length > 2 ? Integer.parseInt(w[2]) : 2_000);
                     }
                 } finally {
                     api.close();
@@ -261,9 +264,8 @@ public final class ApiBenchmark {
 
     // ---- (c) the watch stream -----------------------------------------------------------------------
 
-    private static void watch(ApiServer api, String token, Engine engine, int writers) throws Exception {
+    private static void watch(ApiServer api, String token, Engine engine, int writers, int perSecond) throws Exception {
         int subscribers = 10;
-        int perSecond = 2_000;
         int seconds = 30;
         List<Session> targets = engine.sessions(false).subList(0, 1000);
         // the newest version each subscriber saw of each session
