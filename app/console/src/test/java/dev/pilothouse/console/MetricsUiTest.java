@@ -36,6 +36,9 @@ class MetricsUiTest extends ConsoleTestBase {
 
         // the table: the console polls readings every 5 s; two polls draw a line
         await().atMost(WAIT).until(() -> onFx(() -> usageCell("Memory").getText()).endsWith("MiB"));
+        // CPU, a rate, needs a second reading; until then the cell says one is being taken
+        assertThat(onFx(() -> usageCell("CPU").getText())).matches("…|\\d+(\\.\\d)?%");
+        await().atMost(WAIT).until(() -> onFx(() -> usageCell("CPU").getText()).endsWith("%"));
         await().atMost(WAIT).until(() -> onFx(() -> ((Sparkline) usageCell("Memory").getGraphic()).points().size()) >= 4);
         assertThat(onFx(() -> usageCell("CPU").getGraphic())).isInstanceOf(Sparkline.class);
 

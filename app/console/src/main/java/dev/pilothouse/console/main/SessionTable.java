@@ -261,8 +261,18 @@ public final class SessionTable {
                         cell.setGraphic(null);
                         return;
                     }
-                    Double v = figure(s.id(), now);
-                    cell.setText(v == null ? "" : text.apply(v));
+                    Current c = usage.latest(s.id());
+                    Double v = c == null ? null : now.apply(c);
+                    // a rate (CPU) needs two readings: the first shows that one is being taken
+                    boolean pending = v == null && c != null && c.at() != null && c.unavailable() == null;
+                    cell.setText(v != null ? text.apply(v) : pending ? "…" : "");
+                    String why = pending ? title + " is measured between two readings, 5 s apart"
+                            : c != null && c.unavailable() != null ? c.unavailable() : null;
+                    if (why == null) {
+                        cell.setTooltip(null);
+                    } else if (cell.getTooltip() == null || !why.equals(cell.getTooltip().getText())) {
+                        cell.setTooltip(new Tooltip(why));
+                    }
                     line.set(ring.apply(usage, s.id()), floor);
                     cell.setGraphic(line);
                 }
