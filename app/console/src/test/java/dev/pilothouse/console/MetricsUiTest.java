@@ -59,6 +59,10 @@ class MetricsUiTest extends ConsoleTestBase {
         clickOn("#metrics-range-24h");
         await().atMost(WAIT).until(() -> onFx(() -> window.controller().detail().metrics().shown().resolution().label()).equals("1m"));
         assertThat(onFx(() -> this.<ToggleButton>node("#metrics-range-24h").isSelected())).isTrue();
+        // the session's first minute is drawn: its point sits at the start of that minute, inside the axis
+        await().atMost(WAIT).until(() -> onFx(() -> memory.getData().get(0).getData().size()) >= 1);
+        double firstPoint = onFx(() -> ((Number) memory.getData().get(0).getData().get(0).getXValue()).doubleValue());
+        assertThat(onFx(() -> ((javafx.scene.chart.NumberAxis) memory.getXAxis()).getLowerBound())).isLessThanOrEqualTo(firstPoint);
         snapshot(window.stage().getScene().getRoot(), "metrics-tab.png");
 
         // paused: no figures, and the tab says why

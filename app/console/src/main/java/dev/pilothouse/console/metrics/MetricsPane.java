@@ -180,8 +180,10 @@ public final class MetricsPane extends BorderPane {
         note.setText((c.unavailable() != null ? c.unavailable() + " · " : "") + m.resolution().label() + " buckets"
                 + (c.at() == null ? "" : " · sampled " + CLOCK.format(c.at()) + ":" + String.format("%02d", c.at().atZone(ZoneId.systemDefault()).getSecond())));
         List<MetricPoint> points = m.history().getOrDefault(Sample.SESSION, List.of());
-        // a session younger than the range is drawn from its creation: its history is all there is
-        Instant from = m.createdAt().isAfter(m.since()) ? m.createdAt() : m.since();
+        // a session younger than the range is drawn from its creation: its history is all there is;
+        // from the start of the bucket it was created in, where that bucket's point is drawn
+        Instant start = m.createdAt().isAfter(m.since()) ? m.createdAt() : m.since();
+        Instant from = Instant.ofEpochMilli(m.resolution().bucket(start.toEpochMilli()));
         boolean days = java.time.Duration.between(from, Instant.now()).toHours() > 24;
         cpu.plot(points, from, days, p -> p.cpu(), p -> p.cpuMax());
         memory.plot(points, from, days, p -> mib(p.memory()), p -> mib(p.memoryMax()));
