@@ -292,7 +292,7 @@ public final class StoreTx {
 
     /**
      * How many times H2 has written to the database file since it opened (its {@code info.FILE_WRITE}):
-     * what benchmarks and tests read to see how often a write reaches the file.
+     * what a test reads to see how often a write reaches the file.
      */
     public long fileWrites() {
         return h.createQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'info.FILE_WRITE'")

@@ -213,19 +213,14 @@ public final class FakeCluster implements AutoCloseable {
                 return null;
             }
             List<Listing.Item> items = new ArrayList<>();
-            long version;
-            java.util.concurrent.locks.Lock read = MockInternals.lock(this).readLock();
-            read.lock();
-            try {
+            long version = readLocked(() -> {
                 map.forEach((key, json) -> {
                     if (key.matches(query)) {
                         items.add(new Listing.Item(value(key, "namespace") + "/" + value(key, "name"), json));
                     }
                 });
-                version = MockInternals.resourceVersion(this);
-            } finally {
-                read.unlock();
-            }
+                return MockInternals.resourceVersion(this);
+            });
             if (items.size() <= limit) {
                 return null;
             }
@@ -233,6 +228,17 @@ public final class FakeCluster implements AutoCloseable {
             ObjectNode head = Json.object().put("apiVersion", "v1").put("kind", "List");
             head.putObject("metadata").put("resourceVersion", Long.toString(version)).put("selfLink", "");
             return new Listing(java.util.UUID.randomUUID().toString(), head, items);
+        }
+
+        /** Runs {@code work} under the mock's read lock, as its own reads of the store do. */
+        private <T> T readLocked(java.util.function.Supplier<T> work) {
+            java.util.concurrent.locks.Lock read = MockInternals.lock(this).readLock();
+            read.lock();
+            try {
+                return work.get();
+            } finally {
+                read.unlock();
+            }
         }
 
         private static String value(io.fabric8.mockwebserver.crud.AttributeSet key, String name) {
@@ -257,19 +263,14 @@ public final class FakeCluster implements AutoCloseable {
                 return r;
             }
             long since = Long.parseLong(from);
-            java.util.function.Consumer<Object> newer = w -> {
-                java.util.concurrent.locks.Lock read = MockInternals.lock(this).readLock();
-                read.lock();
-                try {
-                    map.forEach((key, json) -> {
-                        if (MockInternals.matches(w, key) && resourceVersion(json) > since) {
-                            MockInternals.added(w, json);
-                        }
-                    });
-                } finally {
-                    read.unlock();
-                }
-            };
+            java.util.function.Consumer<Object> newer = w -> readLocked(() -> {
+                map.forEach((key, json) -> {
+                    if (MockInternals.matches(w, key) && resourceVersion(json) > since) {
+                        MockInternals.added(w, json);
+                    }
+                });
+                return null;
+            });
             MockInternals.onOpen(watch, newer);
             return r;
         }
