@@ -113,6 +113,8 @@ class ReconcileTest extends KubernetesTestBase {
                 .withLabels(Map.of(ObjectNames.MANAGED_BY, ObjectNames.MANAGER, ObjectNames.SESSION, "stray-session"))
                 .endMetadata().withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
                 .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
+        // reconcile reads the engine's informer cache, which hears of the new PVC a moment later, as from a real API server
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> engine.orphans().contains("stray-session"));
         events.clear();
 
         Engine.ReconcileReport report = engine.reconcile();
