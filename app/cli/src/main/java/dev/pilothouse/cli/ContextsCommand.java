@@ -38,6 +38,8 @@ final class ContextsCommand extends EngineCommand {
             o.line(String.format("%s %-" + width + "s  %-20s  %s%s", c.name().equals(e.context()) ? "*" : " ", c.name(), ns,
                     cluster, c.kubeconfigCurrent() ? "  (kubeconfig current-context)" : ""));
         }
+        // agents kept started ahead of sessions (the local runtime's pool): bounded, and shown here
+        e.standby().forEach(o::line);
         return 0;
     }
 }

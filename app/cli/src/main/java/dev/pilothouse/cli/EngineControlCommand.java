@@ -51,6 +51,7 @@ final class EngineControlCommand {
                 EngineHost h = root.host;
                 out.println(h.kind().label() + " (pid " + ProcessHandle.current().pid() + ") serves " + dataDir()
                         + " since " + h.startedAt() + "; commands running: " + h.commandsRunning());
+                h.engine().standby().forEach(out::println);
                 return 0;
             }
             var who = Remote.describe(dataDir());

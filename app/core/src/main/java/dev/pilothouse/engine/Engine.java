@@ -578,6 +578,11 @@ public final class Engine implements EngineOperations {
         return runtime(s).logs(s.id(), name, options, sink);
     }
 
+    /** For people: agents the open runtimes keep started ahead of the sessions that will claim them. */
+    public List<String> standby() {
+        return runtimes.standby();
+    }
+
     /** Volumes in the current context's runtime that belong to no session in the store. */
     public Set<String> orphans() {
         return orphans(context);

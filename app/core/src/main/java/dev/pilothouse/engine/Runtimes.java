@@ -138,6 +138,11 @@ public class Runtimes implements AutoCloseable {
         throw unreadable; // a context of an unreadable kubeconfig: why it cannot be read
     }
 
+    /** What the open runtimes keep started ahead of sessions, for people (see {@link SessionRuntime#standby}). */
+    public List<String> standby() {
+        return open.values().stream().map(SessionRuntime::standby).flatMap(java.util.Optional::stream).toList();
+    }
+
     void onOpen(Consumer<SessionRuntime> listener) {
         this.onOpen = listener;
         open.values().forEach(listener);

@@ -43,6 +43,11 @@ public interface SessionRuntime extends AutoCloseable {
 
     boolean volumeExists(String sessionId);
 
+    /** For people: agents this runtime keeps started ahead of the sessions that will claim them, if any. */
+    default Optional<String> standby() {
+        return Optional.empty();
+    }
+
     /** Where the session's volume is, for people: a directory, or a PVC's namespace/name. Computed, never I/O. */
     default String volumeLocation(String sessionId) {
         return sessionId;

@@ -25,7 +25,8 @@ record AgentConfig(
         String instructions,
         String model,
         String openAiBaseUrl,
-        String openAiApiKey) {
+        String openAiApiKey,
+        java.util.Map<String, String> commandEnv) {
 
     static final String DEFAULT_NAME = "reference";
     static final String DEFAULT_HOST = "127.0.0.1";
@@ -56,6 +57,12 @@ record AgentConfig(
         HelpRequested() {
             super("help requested");
         }
+    }
+
+    /** The same configuration with commands run in {@code env} rather than the agent's own environment. */
+    AgentConfig withCommandEnv(Map<String, String> env) {
+        return new AgentConfig(name, host, port, workspace, historyDir, waitingTimeoutSeconds, commandTimeoutSeconds,
+                token, sessionId, sessionName, instructions, model, openAiBaseUrl, openAiApiKey, Map.copyOf(env));
     }
 
     boolean llmConfigured() {
@@ -148,7 +155,7 @@ record AgentConfig(
         return new AgentConfig(name, host, port, workspace, historyDir, waiting, commandTimeout,
                 value(env, "PILOTHOUSE_AGENT_TOKEN"), value(env, "PILOTHOUSE_SESSION_ID"),
                 value(env, "PILOTHOUSE_SESSION_NAME"), value(env, "PILOTHOUSE_INSTRUCTIONS"), model,
-                baseUrl, value(env, "OPENAI_API_KEY"));
+                baseUrl, value(env, "OPENAI_API_KEY"), null);
     }
 
     private static String value(Map<String, String> env, String key) {

@@ -43,19 +43,13 @@ final class AgentServer implements AutoCloseable {
     private Conversation conversation;
     private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private AgentServer(AgentConfig config, IdleTimer idle) throws IOException {
+    private AgentServer(AgentConfig config, IdleTimer idle, HttpServer server, ExecutorService threads) {
         this.config = config;
         this.idle = idle;
         this.healthBody = "{\"status\":\"ok\",\"agent\":" + quote(config.name()) + "}";
         this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
-        this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
-        this.threads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "agent-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(threads);
-        server.createContext("/", this::handle);
+        this.server = server;
+        this.threads = threads;
         if (token != null) {
             // the first proof loads the JDK's HMAC (tens of ms cold): done beside binding and the
             // ready line, not while the engine's first health check waits for it
@@ -71,9 +65,30 @@ final class AgentServer implements AutoCloseable {
 
     /** Binds and starts serving; returns once the socket accepts connections. */
     static AgentServer start(AgentConfig config, IdleTimer idle) throws IOException {
-        AgentServer agent = new AgentServer(config, idle);
-        agent.server.start();
+        HttpServer server = bind(config.host(), config.port());
+        AgentServer agent = new AgentServer(config, idle, server, (ExecutorService) server.getExecutor());
+        server.createContext("/", agent::handle);
+        server.start();
         return agent;
+    }
+
+    /** An HTTP server bound to host:port, its exchanges each on a daemon thread, not yet started. */
+    static HttpServer bind(String host, int port) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "agent-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        return server;
+    }
+
+    /**
+     * Serves {@code config}'s session on a server a pooled agent bound before its session was known
+     * ({@link PooledStart}); the caller routes the server's exchanges to {@link #handle}.
+     */
+    static AgentServer takeOver(HttpServer server, AgentConfig config, IdleTimer idle) {
+        return new AgentServer(config, idle, server, (ExecutorService) server.getExecutor());
     }
 
     /** The bound port (the one chosen when the configuration asked for port 0). */
@@ -142,7 +157,7 @@ final class AgentServer implements AutoCloseable {
         return conversation;
     }
 
-    private void handle(HttpExchange exchange) {
+    void handle(HttpExchange exchange) {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             switch (path) {
@@ -273,7 +288,7 @@ final class AgentServer implements AutoCloseable {
         return MessageDigest.isEqual(token, given); // constant time: the token is a secret
     }
 
-    private static void sendError(HttpExchange exchange, int status, String message) throws IOException {
+    static void sendError(HttpExchange exchange, int status, String message) throws IOException {
         send(exchange, status, "{\"error\":" + quote(message) + "}");
     }
 
@@ -298,7 +313,7 @@ final class AgentServer implements AutoCloseable {
         return s.append('"').toString();
     }
 
-    private static void send(HttpExchange exchange, int status, String json) throws IOException {
+    static void send(HttpExchange exchange, int status, String json) throws IOException {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);

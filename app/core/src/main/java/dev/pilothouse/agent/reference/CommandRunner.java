@@ -24,16 +24,19 @@ final class CommandRunner {
 
     private final Path workspace;
     private final long timeoutSeconds;
+    /** The environment commands run in; null: the agent's own (a pooled agent gets its session's at its claim). */
+    private final java.util.Map<String, String> env;
     private volatile Process running;
 
-    CommandRunner(Path workspace, long timeoutSeconds) {
+    CommandRunner(Path workspace, long timeoutSeconds, java.util.Map<String, String> env) {
         this.workspace = workspace;
         this.timeoutSeconds = timeoutSeconds;
+        this.env = env;
     }
 
     /** Environment variables a command does not inherit. */
     static final java.util.List<String> SECRETS = java.util.List.of("PILOTHOUSE_AGENT_TOKEN", "OPENAI_API_KEY",
-            "PILOTHOUSE_EXIT_FILE");
+            "PILOTHOUSE_EXIT_FILE", PooledStart.KEY_ENV);
 
     /** Runs the script and ends the reply with {@code exit code N} and {@code done}, or an error. */
     void run(String script, EventStream events) throws InterruptedException {
@@ -42,6 +45,10 @@ final class CommandRunner {
             // stdin at end of file: nobody can type into it, and a command reading it must not hang
             ProcessBuilder pb = new ProcessBuilder("sh", "-c", script).directory(workspace.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            if (env != null) {
+                pb.environment().clear();
+                pb.environment().putAll(env);
+            }
             // secrets stay with the agent: a `$ env` must not print them into the conversation
             SECRETS.forEach(pb.environment()::remove);
             process = pb.start();

@@ -18,7 +18,7 @@ final class Conversation {
     Conversation(AgentConfig config) {
         this.config = config;
         this.history = new HistoryFile(config.historyDir());
-        this.commands = new CommandRunner(config.workspace(), config.commandTimeoutSeconds());
+        this.commands = new CommandRunner(config.workspace(), config.commandTimeoutSeconds(), config.commandEnv());
     }
 
     static boolean isCommand(String content) {

@@ -23,8 +23,13 @@ final class AgentLauncher {
     /** JVM options for agents this installation runs: small and quick to start. */
     static final String AGENT_JVM_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx128m "
             + "-XX:+ExitOnOutOfMemoryError -Xshare:auto";
-    private static final String WRAPPER = "\"$@\"; code=$?; "
-            + "printf '%s\\n' \"$code\" > \"$PILOTHOUSE_EXIT_FILE.tmp\" && mv \"$PILOTHOUSE_EXIT_FILE.tmp\" \"$PILOTHOUSE_EXIT_FILE\"; "
+    /**
+     * Runs the agent, then records its status. A pooled agent's exit file is named at its claim, in
+     * {@code $PILOTHOUSE_EXIT_FILE.to} (see {@link AgentPool}): its environment was fixed before its session was known.
+     */
+    private static final String WRAPPER = "\"$@\"; code=$?; f=$PILOTHOUSE_EXIT_FILE; "
+            + "if [ -f \"$f.to\" ]; then f=$(cat \"$f.to\"); fi; "
+            + "printf '%s\\n' \"$code\" > \"$f.tmp\" && mv \"$f.tmp\" \"$f\"; "
             + "exit $code";
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 

@@ -78,6 +78,7 @@ public final class LocalRuntime implements SessionRuntime {
     static final long ROTATE_CHECK_MILLIS = 2000;
     /** When active logs' lines were written; rotations hold it, so a checkpoint never lands in a file being moved. */
     private final LogClock clock = new LogClock();
+    private final AgentPool pool;
 
     public LocalRuntime(Path dataDir) {
         this(dataDir, 5000);
@@ -94,6 +95,16 @@ public final class LocalRuntime implements SessionRuntime {
 
     /** With agent logs kept within {@code logLimits} (by default {@link LogLimits#configured()}). */
     public LocalRuntime(String context, Path sessionsDir, long stopGraceMillis, LogLimits logLimits) {
+        this(context, sessionsDir, stopGraceMillis, logLimits, AgentPool.configuredSize());
+    }
+
+    /**
+     * With up to {@code poolSize} reference agents started ahead of the sessions that claim them
+     * (by default {@link AgentPool#configuredSize()}; 0: every agent starts with its session).
+     */
+    public LocalRuntime(String context, Path sessionsDir, long stopGraceMillis, LogLimits logLimits, int poolSize) {
+        this.pool = new AgentPool(sessionsDir.resolveSibling(sessionsDir.getFileName() + "-agent-pool"), poolSize,
+                stopGraceMillis);
         this.context = context;
         this.sessionsDir = sessionsDir;
         this.stopGraceMillis = stopGraceMillis;
@@ -182,6 +193,7 @@ public final class LocalRuntime implements SessionRuntime {
             for (AgentDefinition agent : agents) {
                 launch(session, agent, f);
             }
+            pool.scheduleFill();
         } catch (IOException e) {
             stop(session.id());
             throw new OperationFailedException("cannot start the agents of session '" + session.name() + "': " + e.getMessage(), e);
@@ -189,25 +201,45 @@ public final class LocalRuntime implements SessionRuntime {
     }
 
     private void launch(Session session, AgentDefinition agent, SessionFiles f) throws IOException {
-        int port = freePort();
         String token = HexFormat.of().formatHex(bytes(24));
-        Path workspace = f.workspace().toAbsolutePath();
         Files.deleteIfExists(f.exit(agent.name()));
+        boolean newRun = true;
+        if (pool.serves(agent)) {
+            Optional<AgentPool.Idle> pooled = pool.take();
+            if (pooled.isPresent()) {
+                if (claim(session, agent, f, pooled.get(), token)) {
+                    return;
+                }
+                newRun = false; // the failed claim's lines stay at the head of this run's log
+            }
+        }
+        spawn(session, agent, f, token, newRun);
+    }
 
+    /** The environment of the agent contract, and where the agent's wrapper records its exit status. */
+    private static Map<String, String> environment(Session session, AgentDefinition agent, SessionFiles f, int port, String token) {
+        Map<String, String> env = new java.util.LinkedHashMap<>(dev.pilothouse.runtime.AgentEnvironment.of(session, agent,
+                port, token, "127.0.0.1", f.workspace().toAbsolutePath().toString()));
+        env.put("PILOTHOUSE_EXIT_FILE", f.exit(agent.name()).toAbsolutePath().toString());
+        env.put("PILOTHOUSE_JAVA_OPTS", AgentLauncher.AGENT_JVM_OPTS);
+        return env;
+    }
+
+    private void spawn(Session session, AgentDefinition agent, SessionFiles f, String token, boolean newRun) throws IOException {
+        int port = freePort();
         ProcessBuilder pb = new ProcessBuilder(AgentLauncher.commandLine(agent.command()))
-                .directory(workspace.toFile())
+                .directory(f.workspace().toAbsolutePath().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(f.log(agent.name()).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
-        Map<String, String> env = pb.environment();
-        env.putAll(dev.pilothouse.runtime.AgentEnvironment.of(session, agent, port, token, "127.0.0.1", workspace.toString()));
-        env.put("PILOTHOUSE_EXIT_FILE", f.exit(agent.name()).toAbsolutePath().toString());
-        env.put("PILOTHOUSE_JAVA_OPTS", AgentLauncher.AGENT_JVM_OPTS);
+        pb.environment().putAll(environment(session, agent, f, port, token));
 
-        // each run starts a fresh log; the one before becomes <agent>.log.1 (the previous run)
-        synchronized (clock) {
-            LogFiles.rotateForNewRun(f.log(agent.name()), logLimits);
-            clock.forget(f.log(agent.name()));
+        if (newRun) {
+            // each run starts a fresh log; the one before becomes <agent>.log.1 (the previous run)
+            synchronized (clock) {
+                LogFiles.rotateForNewRun(f.log(agent.name()), logLimits);
+                clock.forget(f.log(agent.name()));
+            }
         }
         // the marker goes first so it always precedes the run's own lines
         Instant spawning = Instant.now();
@@ -233,6 +265,54 @@ public final class LocalRuntime implements SessionRuntime {
         watchProcess(session.id(), agent.name(), process.pid(), process.onExit().thenApply(p -> null));
     }
 
+    /**
+     * Gives a pooled agent this session: its output becomes the session's log, its exit status goes
+     * to the session's file, its run record names it, and the claim hands it the environment a
+     * freshly started agent would have had. False, with the reason in the log, when it cannot be claimed.
+     */
+    private boolean claim(Session session, AgentDefinition agent, SessionFiles f, AgentPool.Idle pooled, String token)
+            throws IOException {
+        Path logFile = f.log(agent.name());
+        synchronized (clock) {
+            LogFiles.rotateForNewRun(logFile, logLimits);
+            clock.forget(logFile);
+            pool.takeLog(pooled, logFile, LogFiles.marker(agent.name(), Instant.now()) + "\n"
+                    + "pilothouse: a pooled reference agent (pid " + pooled.pid() + ", started "
+                    + pooled.started() + ") takes this run\n");
+        }
+        pool.redirectExit(pooled, f.exit(agent.name()));
+        new RunRecord(agent.name(), pooled.pid(), pooled.started(), pooled.port(), token).write(f.run(agent.name()));
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.putAll(environment(session, agent, f, pooled.port(), token));
+        try {
+            pool.claim(pooled, env);
+        } catch (IOException e) {
+            log.warn("session {}: the pooled agent pid {} could not be claimed ({}); starting one", session.id(),
+                    pooled.pid(), e.getMessage());
+            pool.discard(pooled);
+            Files.deleteIfExists(f.run(agent.name()));
+            Files.writeString(logFile, "pilothouse: the pooled agent could not be claimed (" + e.getMessage()
+                    + "); starting one\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            return false;
+        }
+        log.info("session {}: agent '{}' is pooled pid {} on port {}, claimed", session.id(), agent.name(), pooled.pid(),
+                pooled.port());
+        activeLogs.add(logFile);
+        watchProcess(session.id(), agent.name(), pooled.pid(), pooled.process().onExit().thenApply(p -> null));
+        return true;
+    }
+
+    /** For people: the reference agents waiting to be claimed. */
+    @Override
+    public Optional<String> standby() {
+        return Optional.of(pool.describe());
+    }
+
+    /** Pids of the pooled agents waiting to be claimed (for tests and diagnostics). */
+    public List<Long> pooledPids() {
+        return pool.idlePids();
+    }
+
     private byte[] bytes(int n) {
         byte[] b = new byte[n];
         random.nextBytes(b);
@@ -243,7 +323,7 @@ public final class LocalRuntime implements SessionRuntime {
         return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
@@ -611,6 +691,7 @@ public final class LocalRuntime implements SessionRuntime {
 
     @Override
     public void close() {
+        pool.close();
         logPoller.shutdownNow();
     }
 }
