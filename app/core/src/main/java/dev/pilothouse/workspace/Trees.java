@@ -29,6 +29,18 @@ public final class Trees {
         return n;
     }
 
+    /** Whether {@code dir} is a directory (not a link to one) with nothing in it. */
+    public static boolean isEmptyDirectory(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
      * Bytes and regular files in a tree, links not followed; {0, 0} when it is not there. Entries
      * that vanish or cannot be read while walking are skipped: a size is a reading, not an inventory.

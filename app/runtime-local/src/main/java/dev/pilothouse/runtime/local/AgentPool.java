@@ -48,7 +48,7 @@ import java.util.concurrent.locks.LockSupport;
  * closes. Idle agents left by an engine that died exit by themselves: they watch the pid that pooled them.
  *
  * <pre>
- * agent-pool/&lt;id&gt;/work       the agent's current directory until its claim (empty)
+ * agent-pool/&lt;id&gt;/work       the agent's current directory (empty); renamed to the session's workspace at the claim
  * agent-pool/&lt;id&gt;/agent.log  its output; becomes the session's agent log at the claim
  * agent-pool/&lt;id&gt;/exit       where its wrapper records its status; exit.to names the session's file once claimed
  * agent-pool/&lt;id&gt;/pid        the wrapper's pid, so a later runtime removes entries whose agent has ended
@@ -183,6 +183,15 @@ final class AgentPool implements AutoCloseable {
         Files.writeString(out, firstLines, StandardOpenOption.APPEND);
         Files.createDirectories(target.getParent());
         Files.move(out, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Makes the agent's working directory the session's (empty) workspace: the directory is renamed,
+     * so the agent and its wrapper run in the workspace as a freshly started agent would.
+     */
+    void giveWorkspace(Idle agent, Path workspace) throws IOException {
+        Files.delete(workspace); // empty: the caller checked, and nothing of the session's is in it
+        Files.move(agent.dir().resolve("work"), workspace, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Where the agent's wrapper records its exit status from now on. */

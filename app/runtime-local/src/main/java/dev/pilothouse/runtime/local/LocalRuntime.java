@@ -103,8 +103,7 @@ public final class LocalRuntime implements SessionRuntime {
      * (by default {@link AgentPool#configuredSize()}; 0: every agent starts with its session).
      */
     public LocalRuntime(String context, Path sessionsDir, long stopGraceMillis, LogLimits logLimits, int poolSize) {
-        this.pool = new AgentPool(sessionsDir.resolveSibling(sessionsDir.getFileName() + "-agent-pool"), poolSize,
-                stopGraceMillis);
+        this.pool = new AgentPool(sessionsDir.resolveSibling("agent-pool"), poolSize, stopGraceMillis);
         this.context = context;
         this.sessionsDir = sessionsDir;
         this.stopGraceMillis = stopGraceMillis;
@@ -190,8 +189,9 @@ public final class LocalRuntime implements SessionRuntime {
             Files.createDirectories(f.workspace());
             Files.createDirectories(f.runDir());
             Files.createDirectories(f.log("x").getParent());
+            boolean workspaceTaken = false;
             for (AgentDefinition agent : agents) {
-                launch(session, agent, f);
+                workspaceTaken |= launch(session, agent, f, !workspaceTaken);
             }
             pool.scheduleFill();
         } catch (IOException e) {
@@ -200,20 +200,27 @@ public final class LocalRuntime implements SessionRuntime {
         }
     }
 
-    private void launch(Session session, AgentDefinition agent, SessionFiles f) throws IOException {
+    /**
+     * Starts one agent: a pooled one when it can take the session's workspace as its working
+     * directory (only an empty one, and only one agent's), else a new process. True when a pooled
+     * agent took the workspace.
+     */
+    private boolean launch(Session session, AgentDefinition agent, SessionFiles f, boolean mayTakeWorkspace)
+            throws IOException {
         String token = HexFormat.of().formatHex(bytes(24));
         Files.deleteIfExists(f.exit(agent.name()));
         boolean newRun = true;
-        if (pool.serves(agent)) {
+        if (mayTakeWorkspace && pool.serves(agent) && Trees.isEmptyDirectory(f.workspace())) {
             Optional<AgentPool.Idle> pooled = pool.take();
             if (pooled.isPresent()) {
                 if (claim(session, agent, f, pooled.get(), token)) {
-                    return;
+                    return true;
                 }
                 newRun = false; // the failed claim's lines stay at the head of this run's log
             }
         }
         spawn(session, agent, f, token, newRun);
+        return false;
     }
 
     /** The environment of the agent contract, and where the agent's wrapper records its exit status. */
@@ -280,6 +287,13 @@ public final class LocalRuntime implements SessionRuntime {
                     + "pilothouse: a pooled reference agent (pid " + pooled.pid() + ", started "
                     + pooled.started() + ") takes this run\n");
         }
+        // its working directory becomes the session's workspace (a rename: the process's cwd moves with it)
+        try {
+            pool.giveWorkspace(pooled, f.workspace());
+        } catch (IOException e) {
+            Files.createDirectories(f.workspace());
+            return notClaimed(session, agent, f, pooled, logFile, e);
+        }
         pool.redirectExit(pooled, f.exit(agent.name()));
         new RunRecord(agent.name(), pooled.pid(), pooled.started(), pooled.port(), token).write(f.run(agent.name()));
         Map<String, String> env = new java.util.HashMap<>(System.getenv());
@@ -287,19 +301,24 @@ public final class LocalRuntime implements SessionRuntime {
         try {
             pool.claim(pooled, env);
         } catch (IOException e) {
-            log.warn("session {}: the pooled agent pid {} could not be claimed ({}); starting one", session.id(),
-                    pooled.pid(), e.getMessage());
-            pool.discard(pooled);
-            Files.deleteIfExists(f.run(agent.name()));
-            Files.writeString(logFile, "pilothouse: the pooled agent could not be claimed (" + e.getMessage()
-                    + "); starting one\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            return false;
+            return notClaimed(session, agent, f, pooled, logFile, e);
         }
         log.info("session {}: agent '{}' is pooled pid {} on port {}, claimed", session.id(), agent.name(), pooled.pid(),
                 pooled.port());
         activeLogs.add(logFile);
         watchProcess(session.id(), agent.name(), pooled.pid(), pooled.process().onExit().thenApply(p -> null));
         return true;
+    }
+
+    private boolean notClaimed(Session session, AgentDefinition agent, SessionFiles f, AgentPool.Idle pooled, Path logFile,
+                               IOException e) throws IOException {
+        log.warn("session {}: the pooled agent pid {} could not be claimed ({}); starting one", session.id(),
+                pooled.pid(), e.getMessage());
+        pool.discard(pooled);
+        Files.deleteIfExists(f.run(agent.name()));
+        Files.writeString(logFile, "pilothouse: the pooled agent could not be claimed (" + e.getMessage()
+                + "); starting one\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return false;
     }
 
     /** For people: the reference agents waiting to be claimed. */

@@ -83,6 +83,11 @@ class AgentPoolTest {
         Session second = engine.create(CreateRequest.of("second", "coder"), null).session();
         assertThat(second.state()).isEqualTo(SessionState.READY);
         assertThat(runtime.pids(second.id())).containsExactly(pooled);
+        // it runs in the session's workspace: its working directory was renamed to become it
+        Path workspace = runtime.workspace(second.id()).toRealPath();
+        long jvm = ProcessHandle.of(pooled).orElseThrow().children().findFirst().orElseThrow().pid();
+        assertThat(Path.of("/proc", Long.toString(jvm), "cwd").toRealPath()).isEqualTo(workspace);
+        assertThat(Path.of("/proc", Long.toString(pooled), "cwd").toRealPath()).isEqualTo(workspace);
 
         // its commands run in the session's workspace, with the session's environment and without its secrets
         String reply = engine.send("second", null, "$ pwd; echo mode=$MODE session=$PILOTHOUSE_SESSION_ID; "
@@ -118,6 +123,20 @@ class AgentPoolTest {
     }
 
     @Test
+    void aSessionWhoseWorkspaceHoldsFilesStartsAFreshAgent() throws IOException {
+        Engine engine = engine(1);
+        Session s = engine.create(CreateRequest.of("kept", "reference"), null).session();
+        engine.send("kept", null, "$ echo data > notes.txt", null);
+        engine.pause("kept");
+        long pooled = awaitPooled(1).get(0);
+        // a resume finds its files in place: a pooled agent could not take this workspace as its directory
+        engine.resume("kept");
+        assertThat(runtime.pids(s.id())).doesNotContain(pooled);
+        assertThat(runtime.pooledPids()).containsExactly(pooled);
+        assertThat(engine.send("kept", null, "$ cat notes.txt", null).reply().content()).contains("data");
+    }
+
+    @Test
     void idleAgentsAreBoundedAndStoppedWhenTheRuntimeCloses() {
         Engine engine = engine(2);
         engine.create(CreateRequest.of("a", "reference"), null);
@@ -131,7 +150,7 @@ class AgentPoolTest {
 
         engine.close();
         assertThat(pooled).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
-        assertThat(dataDir.resolve("sessions-agent-pool")).isEmptyDirectory();
+        assertThat(dataDir.resolve("agent-pool")).isEmptyDirectory();
     }
 
     @Test
