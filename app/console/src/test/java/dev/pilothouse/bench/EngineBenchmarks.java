@@ -44,8 +44,10 @@ public final class EngineBenchmarks {
         System.out.println("# engine benchmarks, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, Java " + System.getProperty("java.version") + ", work dir " + root);
         try {
-            if (which.equals("all") || which.equals("transitions")) {
-                transitions(root.resolve("transitions"));
+            if (which.equals("all") || which.startsWith("transitions")) {
+                // transitions:N measures rounds of N (default 50,000): each write is durable, so a round takes a while
+                int n = which.startsWith("transitions:") ? Integer.parseInt(which.substring("transitions:".length())) : 50_000;
+                transitions(root.resolve("transitions"), n);
             }
             if (which.equals("all") || which.equals("list")) {
                 list(root.resolve("list"));
@@ -63,25 +65,24 @@ public final class EngineBenchmarks {
 
     // ---- (a) transitions persisted per second ---------------------------------------------------
 
-    static void transitions(Path dir) {
+    static void transitions(Path dir, int n) {
         try (Store store = Store.open(dir)) {
             AgentDefinition ref = store.read(tx -> tx.findLiveAgent("reference")).orElseThrow();
             List<Session> sessions = new ArrayList<>();
             for (int i = 0; i < 64; i++) {
                 sessions.add(insert(store, ref, "t" + i, SessionState.READY));
             }
-            // warm-up, then 5 measured rounds of 50,000 transitions, each with its audit row, one thread
-            runTransitions(store, sessions, 20_000);
+            // warm-up, then 5 measured rounds of n transitions, each with its audit row, one thread
+            runTransitions(store, sessions, n * 2 / 5);
             double[] rates = new double[5];
             for (int r = 0; r < rates.length; r++) {
-                int n = 50_000;
                 long t0 = System.nanoTime();
                 runTransitions(store, sessions, n);
                 rates[r] = n / ((System.nanoTime() - t0) / 1e9);
             }
             double[] parallel = new double[5];
             for (int r = 0; r < parallel.length; r++) {
-                parallel[r] = parallelTransitions(store, sessions, 4, 12_500);
+                parallel[r] = parallelTransitions(store, sessions, 4, n / 4);
             }
             System.out.printf("| transitions persisted/s, 1 writer (each UPDATE + audit INSERT in one transaction) | %,.0f (min %,.0f, max %,.0f) |%n",
                     median(rates), min(rates), max(rates));

@@ -279,13 +279,18 @@ final class AgentServer implements AutoCloseable {
     }
 
     private boolean authorized(HttpExchange exchange) {
+        return bearerIs(exchange, token);
+    }
+
+    /** Whether the request's {@code Authorization: Bearer} value is {@code secret}, compared in constant time. */
+    static boolean bearerIs(HttpExchange exchange, byte[] secret) {
         String header = exchange.getRequestHeaders().getFirst("Authorization");
         String prefix = "Bearer ";
         if (header == null || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
             return false;
         }
         byte[] given = header.substring(prefix.length()).strip().getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(token, given); // constant time: the token is a secret
+        return MessageDigest.isEqual(secret, given);
     }
 
     static void sendError(HttpExchange exchange, int status, String message) throws IOException {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -185,11 +184,6 @@ final class PooledStart {
     }
 
     private boolean authorized(HttpExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        String prefix = "Bearer ";
-        if (header == null || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
-            return false;
-        }
-        return MessageDigest.isEqual(key, header.substring(prefix.length()).strip().getBytes(StandardCharsets.UTF_8));
+        return AgentServer.bearerIs(exchange, key);
     }
 }

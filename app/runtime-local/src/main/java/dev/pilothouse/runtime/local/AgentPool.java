@@ -51,7 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * agent-pool/&lt;id&gt;/work       the agent's current directory (empty); renamed to the session's workspace at the claim
  * agent-pool/&lt;id&gt;/agent.log  its output; becomes the session's agent log at the claim
  * agent-pool/&lt;id&gt;/exit       where its wrapper records its status; exit.to names the session's file once claimed
- * agent-pool/&lt;id&gt;/pid        the wrapper's pid, so a later runtime removes entries whose agent has ended
+ * agent-pool/&lt;id&gt;/pid        the wrapper's pid: each fill removes the entries whose agent has ended
  * </pre>
  */
 final class AgentPool implements AutoCloseable {
@@ -93,7 +93,6 @@ final class AgentPool implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(5)).build();
     private final SecureRandom random = new SecureRandom();
     private boolean fillScheduled;
-    private boolean swept;
     private volatile boolean closed;
 
     AgentPool(Path root, int size, long stopGraceMillis) {
@@ -245,10 +244,7 @@ final class AgentPool implements AutoCloseable {
         synchronized (this) {
             fillScheduled = false;
         }
-        if (!swept) {
-            swept = true;
-            sweep();
-        }
+        sweep();
         while (!closed) {
             synchronized (this) {
                 if (idle.size() >= size) {
