@@ -83,8 +83,25 @@ final class PooledStart {
         }
     }
 
-    /** Unclaimed, the agent is of no use once the process that would claim it has gone. */
+    /**
+     * Unclaimed, the agent is of no use once the process that would claim it has gone. Its stdin is
+     * a pipe that process holds open: end of file says at once that it ended, however it ended. The
+     * owner's pid is watched too, for an agent started without that pipe (the JDK polls a process
+     * that is not its child: seconds).
+     */
     private void leaveWithOwner(String ownerText) {
+        Thread stdin = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // nothing is sent on it
+                }
+            } catch (IOException e) {
+                // closed: the same as its end
+            }
+            ownerEnded();
+        }, "agent-pool-owner");
+        stdin.setDaemon(true);
+        stdin.start();
         long owner;
         try {
             owner = Long.parseLong(ownerText == null ? "" : ownerText.strip());

@@ -281,8 +281,8 @@ final class AgentPool implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(AgentLauncher.commandLine(COMMAND))
                     .directory(dir.resolve("work").toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()));
+            // stdin stays a pipe from this process: when it ends, however it ends, the agent reads end of file
             Map<String, String> env = pb.environment();
             env.put(KEY_ENV, key);
             env.put("PILOTHOUSE_POOL_OWNER", Long.toString(ProcessHandle.current().pid()));

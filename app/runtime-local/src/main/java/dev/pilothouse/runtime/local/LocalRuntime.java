@@ -280,28 +280,26 @@ public final class LocalRuntime implements SessionRuntime {
     private boolean claim(Session session, AgentDefinition agent, SessionFiles f, AgentPool.Idle pooled, String token)
             throws IOException {
         Path logFile = f.log(agent.name());
-        synchronized (clock) {
-            LogFiles.rotateForNewRun(logFile, logLimits);
-            clock.forget(logFile);
-            pool.takeLog(pooled, logFile, LogFiles.marker(agent.name(), Instant.now()) + "\n"
-                    + "pilothouse: a pooled reference agent (pid " + pooled.pid() + ", started "
-                    + pooled.started() + ") takes this run\n");
-        }
-        // its working directory becomes the session's workspace (a rename: the process's cwd moves with it)
         try {
+            synchronized (clock) {
+                LogFiles.rotateForNewRun(logFile, logLimits);
+                clock.forget(logFile);
+                pool.takeLog(pooled, logFile, LogFiles.marker(agent.name(), Instant.now()) + "\n"
+                        + "pilothouse: a pooled reference agent (pid " + pooled.pid() + ", started "
+                        + pooled.started() + ") takes this run\n");
+            }
+            // its working directory becomes the session's workspace (a rename: the process's cwd moves with it)
             pool.giveWorkspace(pooled, f.workspace());
-        } catch (IOException e) {
-            Files.createDirectories(f.workspace());
-            return notClaimed(session, agent, f, pooled, logFile, e);
-        }
-        pool.redirectExit(pooled, f.exit(agent.name()));
-        new RunRecord(agent.name(), pooled.pid(), pooled.started(), pooled.port(), token).write(f.run(agent.name()));
-        Map<String, String> env = new java.util.HashMap<>(System.getenv());
-        env.putAll(environment(session, agent, f, pooled.port(), token));
-        try {
+            pool.redirectExit(pooled, f.exit(agent.name()));
+            new RunRecord(agent.name(), pooled.pid(), pooled.started(), pooled.port(), token).write(f.run(agent.name()));
+            Map<String, String> env = new java.util.HashMap<>(System.getenv());
+            env.putAll(environment(session, agent, f, pooled.port(), token));
             pool.claim(pooled, env);
-        } catch (IOException e) {
-            return notClaimed(session, agent, f, pooled, logFile, e);
+        } catch (IOException | RuntimeException e) {
+            // whatever step failed, the agent is stopped and a fresh one starts in a workspace that is there
+            pool.discard(pooled);
+            Files.createDirectories(f.workspace());
+            return notClaimed(session, f, agent, pooled, logFile, e);
         }
         log.info("session {}: agent '{}' is pooled pid {} on port {}, claimed", session.id(), agent.name(), pooled.pid(),
                 pooled.port());
@@ -310,11 +308,10 @@ public final class LocalRuntime implements SessionRuntime {
         return true;
     }
 
-    private boolean notClaimed(Session session, AgentDefinition agent, SessionFiles f, AgentPool.Idle pooled, Path logFile,
-                               IOException e) throws IOException {
+    private boolean notClaimed(Session session, SessionFiles f, AgentDefinition agent, AgentPool.Idle pooled, Path logFile,
+                               Exception e) throws IOException {
         log.warn("session {}: the pooled agent pid {} could not be claimed ({}); starting one", session.id(),
                 pooled.pid(), e.getMessage());
-        pool.discard(pooled);
         Files.deleteIfExists(f.run(agent.name()));
         Files.writeString(logFile, "pilothouse: the pooled agent could not be claimed (" + e.getMessage()
                 + "); starting one\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);

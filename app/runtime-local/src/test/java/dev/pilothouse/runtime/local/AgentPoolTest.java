@@ -170,18 +170,38 @@ class AgentPoolTest {
         assertThat(engine.send("fallback", null, "$ echo fine", null).reply().content()).contains("fine");
     }
 
-    @Test
-    void aPooledAgentServesOnlyItsClaimAndLeavesWithTheProcessThatPooledIt() throws Exception {
-        Process owner = new ProcessBuilder("sleep", "600").start();
-        Path dir = Files.createDirectories(dataDir.resolve("pooled"));
-        int port = LocalRuntime.freePort();
+    /** A pooled agent as the pool starts one, its stdin a pipe from this process, owned by {@code owner}. */
+    private Process pooledAgent(Path dir, int port, long owner) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(AgentLauncher.commandLine(AgentPool.COMMAND)).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
-        pb.environment().putAll(Map.of("PILOTHOUSE_POOL_KEY", "secret-key", "PILOTHOUSE_POOL_OWNER", Long.toString(owner.pid()),
+        pb.environment().putAll(Map.of("PILOTHOUSE_POOL_KEY", "secret-key", "PILOTHOUSE_POOL_OWNER", Long.toString(owner),
                 "PILOTHOUSE_AGENT_PORT", Integer.toString(port), "PILOTHOUSE_EXIT_FILE", dir.resolve("exit").toString()));
         Process agent = pb.start();
         opened.add(agent::destroyForcibly);
+        return agent;
+    }
+
+    @Test
+    void aPooledAgentLeavesAtOnceWhenThePipeFromItsOwnerCloses() throws Exception {
+        Path dir = Files.createDirectories(dataDir.resolve("piped"));
+        int port = LocalRuntime.freePort();
+        // its owner lives on (this JVM): only the pipe says that the owner has gone, as a killed owner's would
+        Process agent = pooledAgent(dir, port, ProcessHandle.current().pid());
+        OkHttpClient http = new OkHttpClient();
+        await().atMost(WAIT).ignoreExceptions().until(() -> get(http, "http://127.0.0.1:" + port + "/healthz").startsWith("200"));
+        agent.getOutputStream().close();
+        await().atMost(WAIT).until(() -> !agent.isAlive());
+        assertThat(agent.exitValue()).isZero();
+        assertThat(Files.readString(dir.resolve("agent.log"))).contains("exiting unclaimed");
+    }
+
+    @Test
+    void aPooledAgentServesOnlyItsClaimAndLeavesWithTheProcessThatPooledIt() throws Exception {
+        Process owner = new ProcessBuilder("sleep", "600").start();
         opened.add(owner::destroyForcibly);
+        Path dir = Files.createDirectories(dataDir.resolve("pooled"));
+        int port = LocalRuntime.freePort();
+        Process agent = pooledAgent(dir, port, owner.pid());
         OkHttpClient http = new OkHttpClient();
         String base = "http://127.0.0.1:" + port;
         await().atMost(WAIT).ignoreExceptions().until(() -> get(http, base + "/healthz").equals("200 {\"status\":\"pooled\"}"));
