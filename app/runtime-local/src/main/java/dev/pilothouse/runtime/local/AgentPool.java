@@ -97,7 +97,8 @@ final class AgentPool implements AutoCloseable {
 
     AgentPool(Path root, int size, long stopGraceMillis) {
         if (size < 0 || size > MAX_SIZE) {
-            throw new InvalidInputException("agent pool size " + size + " is out of range; accepted: 0 (no pool) to " + MAX_SIZE);
+            throw new InvalidInputException("agent pool size " + size + " is out of range; accepted: 0 (no pool) to " + MAX_SIZE
+                    + " (pilothouse.agent-pool.size / PILOTHOUSE_AGENT_POOL_SIZE)");
         }
         this.root = root;
         this.size = size;
