@@ -23,7 +23,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
@@ -85,6 +84,8 @@ final class AgentPool implements AutoCloseable {
     private final Path root;
     private final int size;
     private final long stopGraceMillis;
+    /** The runtime's own stop of a process and its group (LocalRuntime#terminate). */
+    private final java.util.function.Consumer<List<ProcessHandle>> terminate;
     private final Deque<Idle> idle = new ArrayDeque<>();
     /** Every pooled process not claimed yet, starting or idle: what {@link #close} stops. */
     private final Set<Idle> unclaimed = ConcurrentHashMap.newKeySet();
@@ -95,7 +96,7 @@ final class AgentPool implements AutoCloseable {
     private boolean fillScheduled;
     private volatile boolean closed;
 
-    AgentPool(Path root, int size, long stopGraceMillis) {
+    AgentPool(Path root, int size, long stopGraceMillis, java.util.function.Consumer<List<ProcessHandle>> terminate) {
         if (size < 0 || size > MAX_SIZE) {
             throw new InvalidInputException("agent pool size " + size + " is out of range; accepted: 0 (no pool) to " + MAX_SIZE
                     + " (pilothouse.agent-pool.size / PILOTHOUSE_AGENT_POOL_SIZE)");
@@ -103,6 +104,7 @@ final class AgentPool implements AutoCloseable {
         this.root = root;
         this.size = size;
         this.stopGraceMillis = stopGraceMillis;
+        this.terminate = terminate;
         this.filler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "agent-pool");
             t.setDaemon(true);
@@ -125,10 +127,6 @@ final class AgentPool implements AutoCloseable {
             throw new InvalidInputException("agent pool size '" + v + "' is not a number; accepted: 0 (no pool) to "
                     + MAX_SIZE + " (pilothouse.agent-pool.size / PILOTHOUSE_AGENT_POOL_SIZE)");
         }
-    }
-
-    int size() {
-        return size;
     }
 
     /** Whether an agent of this definition can come from the pool: it would start exactly as a pooled one did. */
@@ -331,28 +329,10 @@ final class AgentPool implements AutoCloseable {
         return false;
     }
 
-    /** TERM the agent's group, KILL it after the grace period, and remove its directory. */
+    /** Stops the agent as the runtime stops a session's (its group, TERM then KILL) and removes its directory. */
     private void stop(Idle a) {
         unclaimed.remove(a);
-        ProcessHandle h = a.process().toHandle();
-        List<ProcessHandle> all = new ArrayList<>(h.descendants().toList());
-        all.add(h);
-        if (ProcessGroups.leads(h)) {
-            ProcessGroups.signal(h.pid(), "TERM");
-        }
-        all.forEach(ProcessHandle::destroy);
-        try {
-            if (!a.process().waitFor(stopGraceMillis, TimeUnit.MILLISECONDS)) {
-                if (ProcessGroups.leads(h)) {
-                    ProcessGroups.signal(h.pid(), "KILL");
-                }
-                all.forEach(ProcessHandle::destroyForcibly);
-                a.process().waitFor(stopGraceMillis, TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            all.forEach(ProcessHandle::destroyForcibly);
-            Thread.currentThread().interrupt();
-        }
+        terminate.accept(List.of(a.process().toHandle()));
         forget(a);
     }
 

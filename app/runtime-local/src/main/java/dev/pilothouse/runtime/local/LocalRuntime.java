@@ -103,7 +103,7 @@ public final class LocalRuntime implements SessionRuntime {
      * (by default {@link AgentPool#configuredSize()}; 0: every agent starts with its session).
      */
     public LocalRuntime(String context, Path sessionsDir, long stopGraceMillis, LogLimits logLimits, int poolSize) {
-        this.pool = new AgentPool(sessionsDir.resolveSibling("agent-pool"), poolSize, stopGraceMillis);
+        this.pool = new AgentPool(sessionsDir.resolveSibling("agent-pool"), poolSize, stopGraceMillis, this::terminate);
         this.context = context;
         this.sessionsDir = sessionsDir;
         this.stopGraceMillis = stopGraceMillis;
