@@ -86,6 +86,7 @@ public final class ConsoleBenchmark {
         FrameGaps gaps = new FrameGaps();
         Platform.runLater(gaps::start);
         TransitionDriver driver = new TransitionDriver(engine);
+        Store.CommitStats commits0 = engine.commitStats();
         long start = System.nanoTime();
         long total = (long) RATE * SECONDS;
         if (RATE == 0) {
@@ -125,6 +126,11 @@ public final class ConsoleBenchmark {
         writers.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
         Platform.runLater(gaps::stop);
+        Store.CommitStats commits = engine.commitStats();
+        long tx = commits.transactions() - commits0.transactions();
+        System.out.printf("(store: %,d writes in %,d transactions, %.1f a transaction; committing took %.1f s of the %.1f s)%n",
+                commits.writes() - commits0.writes(), tx, (commits.writes() - commits0.writes()) / (double) Math.max(1, tx),
+                (commits.busyNanos() - commits0.busyNanos()) / 1e9, seconds);
         // the last changes reach the table within a frame or two; then compare with the store
         Map<String, String> expected = new HashMap<>();
         for (Session s : EVENTS_ONLY ? announced.values() : engine.sessions(true)) {

@@ -64,6 +64,18 @@ public final class Store implements AutoCloseable {
      * descriptors and the space of deleted files never came back (StoreReopenTest).
      */
     static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=4";
+    /**
+     * H2's page cache (CACHE_SIZE, in KB): an eighth of the heap, from H2's default of 16 MB up to
+     * 128 MB. A commit rewrites every page it touched, and pages evicted from the cache are read
+     * back and parsed first: with 50,000 sessions the default held too little of the store, and
+     * the table benchmark's writes committed ~800/s against ~1,100/s with 128 MB (docs/performance.md).
+     */
+    static final int CACHE_KB = cacheKb(Runtime.getRuntime().maxMemory());
+
+    static int cacheKb(long maxHeapBytes) {
+        return (int) Math.max(16 * 1024, Math.min(128 * 1024, maxHeapBytes / 8 / 1024));
+    }
+
     /** A valid store file is at least its two header blocks. */
     static final long MIN_FILE_SIZE = 8192;
     static final List<String> TABLES = List.of("AGENTS", "SESSIONS", "SESSION_AGENTS", "MESSAGES", "AUDIT_EVENTS");
@@ -279,7 +291,7 @@ public final class Store implements AutoCloseable {
     }
 
     static String url(Path dir, String extra) {
-        return "jdbc:h2:" + FILE_SYSTEM + ":" + dir.resolve(BASE) + SETTINGS + extra;
+        return "jdbc:h2:" + FILE_SYSTEM + ":" + dir.resolve(BASE) + SETTINGS + ";CACHE_SIZE=" + CACHE_KB + extra;
     }
 
     private void start() {

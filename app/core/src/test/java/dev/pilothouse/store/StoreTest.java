@@ -303,4 +303,22 @@ class StoreTest {
         assertThat(due((t0.plusSeconds(300)))).extracting(Session::id).containsExactly(ready.id());
         assertThat(due((t0.plusSeconds(86400)))).hasSize(2);
     }
+
+    @Test
+    void cacheIsAnEighthOfTheHeapWithinH2sDefaultAnd128Megabytes() {
+        assertThat(Store.cacheKb(64L << 20)).as("small heap: H2's default").isEqualTo(16 * 1024);
+        assertThat(Store.cacheKb(512L << 20)).isEqualTo(64 * 1024);
+        assertThat(Store.cacheKb(8L << 30)).as("large heap: capped").isEqualTo(128 * 1024);
+        int inUse;
+        // a second connection in this JVM shares the open database
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(Store.url(dir, ";IFEXISTS=TRUE"), "pilothouse", "");
+             java.sql.ResultSet rs = c.createStatement().executeQuery(
+                     "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'CACHE_SIZE'")) {
+            rs.next();
+            inUse = Integer.parseInt(rs.getString(1));
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(inUse).as("the open store's cache, in KB").isEqualTo(Store.CACHE_KB);
+    }
 }
