@@ -61,6 +61,10 @@ public final class ConsoleApp extends Application {
         // SIGTERM or a logout ends the JVM without stop(): close the engine all the same (the store
         // closed cleanly, the endpoint removed, a token made for serve revoked)
         Runtime.getRuntime().addShutdownHook(new Thread(ConsoleApp::closeEngine, "console-shutdown"));
+        OpeningFrame.show(stage, ConsoleSettings.load(dataDir), dataDir, () -> showWindow(stage));
+    }
+
+    private void showWindow(Stage stage) {
         window = ConsoleWindow.show(stage, dataDir, ConsoleApp::awaitEngine,
                 folder -> {
                     if (!FolderOpener.desktopCanOpen(System.getProperty("os.name"), System.getenv())) {

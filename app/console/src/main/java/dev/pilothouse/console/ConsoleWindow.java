@@ -57,12 +57,7 @@ public final class ConsoleWindow {
         controller.installShortcuts(scene);
         stage.setScene(scene);
         stage.setTitle("Pilothouse");
-        stage.getIcons().add(new javafx.scene.image.Image(ConsoleWindow.class.getResource("/icons/pilothouse.png").toExternalForm()));
-        if (!Double.isNaN(settings.x) && !Double.isNaN(settings.y)) {
-            stage.setX(settings.x);
-            stage.setY(settings.y);
-        }
-        stage.setMaximized(settings.maximized);
+        placeAsLastTime(stage, settings);
         ConsoleWindow window = new ConsoleWindow(stage, controller, settings);
         stage.setOnCloseRequest(e -> window.close());
         stage.show();
@@ -78,6 +73,18 @@ public final class ConsoleWindow {
             controller.engineFailed(Console.message("open the data dir " + dataDir, error));
         });
         return window;
+    }
+
+    /** The window's icon, place and size as the operator left them (an opening frame's too). */
+    static void placeAsLastTime(Stage stage, ConsoleSettings settings) {
+        if (stage.getIcons().isEmpty()) {
+            stage.getIcons().add(new javafx.scene.image.Image(ConsoleWindow.class.getResource("/icons/pilothouse.png").toExternalForm()));
+        }
+        if (!Double.isNaN(settings.x) && !Double.isNaN(settings.y)) {
+            stage.setX(settings.x);
+            stage.setY(settings.y);
+        }
+        stage.setMaximized(settings.maximized);
     }
 
     public MainController controller() {
