@@ -1,6 +1,7 @@
 package dev.pilothouse.console;
 
 import javafx.animation.PauseTransition;
+import javafx.beans.value.ChangeListener;
 import javafx.geometry.Pos;
 import javafx.scene.Scene;
 import javafx.scene.control.Label;
@@ -19,9 +20,21 @@ import java.nio.file.Path;
 final class OpeningFrame {
     /** Where no window manager focuses a new window, how long it gets to be mapped before the build begins. */
     private static final Duration MAP_WAIT = Duration.millis(400);
+    /** Pulses from the window mapped to the build: its frame's pixels reach the window between pulses. */
     private static final int PULSES = 8;
 
-    private OpeningFrame() {
+    private final Stage stage;
+    private final Runnable then;
+    private final ChangeListener<Boolean> focus = (o, was, focused) -> {
+        if (focused) {
+            mapped();
+        }
+    };
+    private boolean started;
+
+    private OpeningFrame(Stage stage, Runnable then) {
+        this.stage = stage;
+        this.then = then;
     }
 
     /** Shows the opening frame on {@code stage}, then runs {@code then} once that frame is on screen. */
@@ -39,29 +52,36 @@ final class OpeningFrame {
         stage.setScene(scene);
         stage.setTitle("Pilothouse");
         ConsoleWindow.placeAsLastTime(stage, settings);
-        // A frame drawn before the window system has mapped the window never reaches the screen; one
-        // drawn after reaches it only once the FX thread has handed its pixels over, which it does
-        // between pulses (software rendering); and the build that follows holds the FX thread for a
-        // second or more. So: wait until the window is mapped (the window system then focuses it),
-        // then a few pulses (Xvfb, screenshots: 2 were too few, 12 enough at 60 a second).
-        boolean[] started = new boolean[1];
-        Runnable onScreen = () -> {
-            if (!started[0]) {
-                started[0] = true;
-                StartupTimes.afterPulses(PULSES, () -> {
-                    StartupTimes.firstFrameShown();
-                    then.run();
-                });
-            }
-        };
-        stage.focusedProperty().addListener((o, was, focused) -> {
-            if (focused) {
-                onScreen.run();
-            }
-        });
+        new OpeningFrame(stage, then).showAndWait();
+    }
+
+    /**
+     * A frame drawn before the window system has mapped the window never reaches the screen; one
+     * drawn after reaches it once the FX thread has handed its pixels over, which it does between
+     * pulses (software rendering); and the build that follows holds the FX thread for a second or
+     * more. So the build waits until the window is mapped (the window system then focuses it) and a
+     * few pulses more. Screenshots on Xvfb every 0.2 s: building two pulses after the first frame
+     * left the window blank until the main window came; eight pulses after the focus showed the text.
+     */
+    private void showAndWait() {
+        stage.focusedProperty().addListener(focus);
         PauseTransition fallback = new PauseTransition(MAP_WAIT);
-        fallback.setOnFinished(e -> onScreen.run());
+        fallback.setOnFinished(e -> mapped());
         stage.show();
         fallback.play();
+    }
+
+    private void mapped() {
+        if (started) {
+            return;
+        }
+        started = true;
+        stage.focusedProperty().removeListener(focus);
+        StartupTimes.afterPulses(PULSES, () -> {
+            if (stage.isShowing()) { // closed meanwhile: nothing to build
+                StartupTimes.firstFrameShown();
+                then.run();
+            }
+        });
     }
 }

@@ -10,11 +10,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * When the console showed its first frame (the opening frame), its main window and its first context's sessions, said once each in its
- * log as a wall-clock instant and as time since the JVM started. The start-up benchmark reads the
- * instants and subtracts the moment it launched the process (docs/performance.md): a process's
- * own start time ({@code ProcessHandle.Info.startInstant}) is derived from the boot time, which
- * Linux gives in whole seconds, and read up to a second early.
+ * When the console showed its first frame (the opening frame), its main window and its first
+ * context's sessions, said once each in its log as a wall-clock instant and as time since the JVM
+ * started. The start-up benchmark reads the instants and subtracts the moment it launched the
+ * process (docs/performance.md): a process's own start time ({@code ProcessHandle.Info.startInstant})
+ * is derived from the boot time, which Linux gives in whole seconds, and read up to a second early.
  */
 public final class StartupTimes {
     private static final Logger log = LoggerFactory.getLogger(StartupTimes.class);

@@ -54,7 +54,8 @@ class BatchesUiTest extends ConsoleTestBase {
             assertThat(b.counts().describe()).isEqualTo("3/3 done, 0 running, 0 queued");
         });
         assertThat(batchRows.getItems()).extracting(r -> r.result().strip()).allMatch(r -> r.contains("row "));
-        assertThat(lookup("3/3 done, 0 running, 0 queued").tryQuery()).isPresent(); // drawn in the progress cell
+        // drawn in the progress cell at the pulse after the table's item changed
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookup("3/3 done, 0 running, 0 queued").tryQuery().isPresent());
         assertThat(lookup("#cancel-batch").queryAs(Button.class).isDisabled()).isTrue();
         assertThat(lookup("#resume-batch").queryAs(Button.class).isDisabled()).isTrue();
         snapshot(batches.getScene().getRoot(), "batches.png");

@@ -63,4 +63,18 @@ class OpeningFrameUiTest extends ApplicationTest {
         FxHeadless.awaitPulses(60);
         assertThat(built.get()).isEqualTo(1);
     }
+
+    @Test
+    void aWindowClosedWhileOpeningIsNotBuilt() throws Exception {
+        AtomicInteger builtThere = new AtomicInteger();
+        FxHeadless.fx(() -> {
+            Stage other = new Stage();
+            OpeningFrame.show(other, ConsoleSettings.load(dataDir), dataDir, builtThere::incrementAndGet);
+            other.hide();
+            return null;
+        });
+        // past the fallback (0.4 s) and the pulses after it
+        FxHeadless.awaitPulses(60);
+        assertThat(builtThere.get()).isZero();
+    }
 }
