@@ -345,10 +345,10 @@ public final class ApiBenchmark {
         }
         long changes = made.get();
         double took = (System.nanoTime() - t0) / 1e9;
-        Store.CommitStats commits = engine.commitStats();
-        long tx = commits.transactions() - commits0.transactions();
-        long txWrites = commits.writes() - commits0.writes();
-        double busy = (commits.busyNanos() - commits0.busyNanos()) / 1e9;
+        Store.CommitStats commits = engine.commitStats().since(commits0);
+        long tx = commits.transactions();
+        long txWrites = commits.writes();
+        double busy = commits.busyNanos() / 1e9;
         String cpu = CpuByThread.since(cpu0, took, changes, Map.of("writer-N (making the changes, and committing them)", writersCpu.get()));
         // every subscriber must reach each session's last version (a newer version stands for the ones before it)
         long deadline = System.nanoTime() + 30_000_000_000L;

@@ -126,11 +126,10 @@ public final class ConsoleBenchmark {
         writers.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
         Platform.runLater(gaps::stop);
-        Store.CommitStats commits = engine.commitStats();
-        long tx = commits.transactions() - commits0.transactions();
+        Store.CommitStats commits = engine.commitStats().since(commits0);
         System.out.printf("(store: %,d writes in %,d transactions, %.1f a transaction; committing took %.1f s of the %.1f s)%n",
-                commits.writes() - commits0.writes(), tx, (commits.writes() - commits0.writes()) / (double) Math.max(1, tx),
-                (commits.busyNanos() - commits0.busyNanos()) / 1e9, seconds);
+                commits.writes(), commits.transactions(), commits.writes() / (double) Math.max(1, commits.transactions()),
+                commits.busyNanos() / 1e9, seconds);
         // the last changes reach the table within a frame or two; then compare with the store
         Map<String, String> expected = new HashMap<>();
         for (Session s : EVENTS_ONLY ? announced.values() : engine.sessions(true)) {

@@ -227,7 +227,8 @@ public final class StartupBenchmark {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
             if (f == null || t == null || w == null) {
-                throw new IllegalStateException("the console did not log its first frame and filled table within 60 s");
+                throw new IllegalStateException(
+                        "the console did not log its first frame, main window and filled table within 60 s");
             }
             frame[r] = Duration.between(launched, Instant.parse(f.group(1))).toMillis();
             table[r] = Duration.between(launched, Instant.parse(t.group(2))).toMillis();

@@ -328,6 +328,10 @@ public final class Store implements AutoCloseable {
 
     /** What the writes since the store opened cost the thread that committed them. */
     public record CommitStats(long transactions, long writes, long busyNanos) {
+        /** What was committed between {@code earlier} and these figures. */
+        public CommitStats since(CommitStats earlier) {
+            return new CommitStats(transactions - earlier.transactions, writes - earlier.writes, busyNanos - earlier.busyNanos);
+        }
     }
 
     public CommitStats commitStats() {
