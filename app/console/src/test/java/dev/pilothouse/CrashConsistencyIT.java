@@ -86,7 +86,8 @@ class CrashConsistencyIT {
     void cleanUp() throws Exception {
         processes.forEach(Process::destroyForcibly);
         engine().ifPresent(ProcessHandle::destroyForcibly);
-        for (ProcessHandle h : agents()) {
+        // every agent, pooled ones too: the data dir goes with the test
+        for (ProcessHandle h : agentsUnder(dataDir)) {
             h.destroyForcibly();
         }
     }
@@ -105,12 +106,21 @@ class CrashConsistencyIT {
         return ProcessHandle.of(Long.parseLong(p.getProperty("pid"))).filter(ProcessHandle::isAlive);
     }
 
-    /** Every agent process of this data dir: started in one of its sessions' workspaces. */
+    /** Every agent process of this data dir's sessions: started in one of their workspaces. */
     private List<ProcessHandle> agents() {
-        String sessions = dataDir.resolve("sessions").toString();
-        return ProcessHandle.allProcesses().filter(h -> h.info().arguments().map(a -> String.join(" ", a)).orElse("")
-                .contains("reference-agent") && h.info().commandLine().isPresent()
-                && workspaceOf(h).map(w -> w.startsWith(sessions)).orElse(false)).toList();
+        return agentsUnder(dataDir.resolve("sessions"));
+    }
+
+    /**
+     * The agent processes working under {@code dir}: the wrapper the runtime starts, whose command
+     * says {@code reference-agent}, and the JVM the launcher runs for it, whose command names its
+     * main class instead; pooled agents work under the data dir's {@code agent-pool}.
+     */
+    private static List<ProcessHandle> agentsUnder(Path dir) {
+        String root = dir.toString();
+        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine()
+                .map(c -> c.contains("reference-agent") || c.contains("ReferenceAgent")).orElse(false)
+                && workspaceOf(h).map(w -> w.startsWith(root)).orElse(false)).toList();
     }
 
     private static Optional<String> workspaceOf(ProcessHandle h) {
