@@ -91,8 +91,26 @@ public abstract class ConsoleTestBase extends ApplicationTest {
         return table().getItems().stream().map(SessionRow::session).filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 
+    /**
+     * Looks nodes up on the FX thread: a lookup walks every children list of the scene, and a walk
+     * from the test's thread while the FX thread adds or removes nodes (the table making rows, a
+     * tab filling) fails with an IndexOutOfBoundsException inside JavaFX. Clicks find their target
+     * through this method too.
+     */
+    @Override
+    public org.testfx.service.query.NodeQuery lookup(String query) {
+        if (javafx.application.Platform.isFxApplicationThread()) {
+            return super.lookup(query);
+        }
+        return onFx(() -> super.lookup(query));
+    }
+
     /** The state badge the table draws for a session name (what the operator reads), or null. */
     protected String drawnState(String name) {
+        return onFx(() -> drawnStateOnFx(name));
+    }
+
+    private String drawnStateOnFx(String name) {
         return table().lookupAll(".table-row-cell").stream()
                 .filter(n -> n instanceof javafx.scene.control.TableRow<?> r && r.getItem() instanceof SessionRow row
                         && row.session().name().equals(name) && r.isVisible())
@@ -104,10 +122,10 @@ public abstract class ConsoleTestBase extends ApplicationTest {
 
     /** Clicks the table row showing a session name, as an operator would. */
     protected void clickRow(String name) {
-        Node cell = table().lookupAll(".table-cell").stream()
+        Node cell = onFx(() -> table().lookupAll(".table-cell").stream()
                 .filter(n -> n instanceof javafx.scene.control.TableCell<?, ?> c && name.equals(c.getText())
                         && c.getScene() != null && c.isVisible() && c.getTableRow() != null && c.getTableRow().isVisible())
-                .findFirst().orElseThrow(() -> new AssertionError("no row shows '" + name + "'"));
+                .findFirst().orElseThrow(() -> new AssertionError("no row shows '" + name + "'")));
         robot.clickOn(cell);
     }
 
