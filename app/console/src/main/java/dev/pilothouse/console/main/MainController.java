@@ -5,6 +5,7 @@ import dev.pilothouse.console.Background;
 import dev.pilothouse.console.Console;
 import dev.pilothouse.console.ConsoleSettings;
 import dev.pilothouse.console.FrameBatcher;
+import dev.pilothouse.console.FxTicker;
 import dev.pilothouse.console.metrics.UsageHistory;
 import dev.pilothouse.console.NotificationCenter;
 import dev.pilothouse.console.StartupTimes;
@@ -25,8 +26,6 @@ import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.EngineOperations;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
-import javafx.animation.KeyFrame;
-import javafx.animation.Timeline;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Scene;
@@ -45,7 +44,6 @@ import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.StackPane;
-import javafx.util.Duration;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignA;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignC;
@@ -58,6 +56,7 @@ import org.kordamp.ikonli.materialdesign2.MaterialDesignS;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignW;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -136,7 +135,7 @@ public final class MainController {
     /** Recent CPU and memory of running sessions, polled every 5 s, for the table's sparklines. */
     private final UsageHistory usage = new UsageHistory();
     /** Ticks the table's ages every second and polls usage every fifth; stopped on close. */
-    private Timeline clock;
+    private FxTicker clock;
     private int ticks;
 
     @FXML
@@ -240,13 +239,12 @@ public final class MainController {
         detailHolder.getChildren().setAll(detail);
         events = new FrameBatcher<>(this::onEvent, this::endOfFrame);
         events.start();
-        clock = new Timeline(new KeyFrame(Duration.seconds(1), e -> {
+        clock = new FxTicker(Duration.ofSeconds(1), () -> {
             sessions.tick(Instant.now());
             if (ticks++ % 5 == 0) {
                 console.poll(() -> console.engine().readings(), usage::add);
             }
-        }));
-        clock.setCycleCount(Timeline.INDEFINITE);
+        });
         clock.play();
         wireActions();
         table.setContextMenu(SessionMenu.build(this, actions));

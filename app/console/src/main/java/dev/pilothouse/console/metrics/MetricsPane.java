@@ -1,6 +1,7 @@
 package dev.pilothouse.console.metrics;
 
 import dev.pilothouse.console.Console;
+import dev.pilothouse.console.FxTicker;
 import dev.pilothouse.console.main.Durations;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.metrics.Activity;
@@ -10,8 +11,6 @@ import dev.pilothouse.metrics.Sample;
 import dev.pilothouse.metrics.SessionMetrics;
 import dev.pilothouse.metrics.Units;
 import dev.pilothouse.session.Session;
-import javafx.animation.KeyFrame;
-import javafx.animation.Timeline;
 import javafx.geometry.Insets;
 import javafx.scene.chart.LineChart;
 import javafx.scene.chart.NumberAxis;
@@ -26,9 +25,9 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
-import javafx.util.Duration;
 import javafx.util.StringConverter;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -53,7 +52,7 @@ public final class MetricsPane extends BorderPane {
     private final Chart cpu = new Chart("CPU (cores)", "metrics-cpu-chart");
     private final Chart memory = new Chart("Memory (MiB)", "metrics-memory-chart");
     private final Chart workspace = new Chart("Workspace (MiB)", "metrics-workspace-chart");
-    private final Timeline refresh = new Timeline(new KeyFrame(Duration.seconds(5), e -> load()));
+    private final FxTicker refresh = new FxTicker(Duration.ofSeconds(5), this::load);
     private Session session;
     private boolean active;
     private long generation;
@@ -94,7 +93,6 @@ public final class MetricsPane extends BorderPane {
         scroll.setFitToWidth(true);
         setTop(bar);
         setCenter(scroll);
-        refresh.setCycleCount(Timeline.INDEFINITE);
     }
 
     /** Shows another session (or the same one changed): reloaded now if the tab is in view. */
@@ -132,7 +130,7 @@ public final class MetricsPane extends BorderPane {
         String id = session.id();
         String since = (String) range.getSelectedToggle().getUserData();
         long gen = ++generation;
-        java.time.Duration span = java.time.Duration.ofSeconds(dev.pilothouse.session.Validation.duration("range", since));
+        Duration span = Duration.ofSeconds(dev.pilothouse.session.Validation.duration("range", since));
         console.poll(() -> console.engine().metrics(id, span), m -> {
             if (gen != generation || session == null || !session.id().equals(id)) {
                 return;
@@ -162,8 +160,8 @@ public final class MetricsPane extends BorderPane {
         int row = 0;
         row = fact(row, "CPU", Units.percent(c.cpu()) + (c.cpu() == null ? "" : " of a core"), "Memory", Units.bytes(c.memory()));
         row = fact(row, "Workspace", Units.bytes(c.workspaceBytes()) + (c.workspaceFiles() == null ? "" : " in "
-                + Units.files(c.workspaceFiles())), "Running", Durations.human(java.time.Duration.ofSeconds(m.runningSeconds())) + " of "
-                + Durations.human(java.time.Duration.ofSeconds(m.ageSeconds())));
+                + Units.files(c.workspaceFiles())), "Running", Durations.human(Duration.ofSeconds(m.runningSeconds())) + " of "
+                + Durations.human(Duration.ofSeconds(m.ageSeconds())));
         row = fact(row, "Replies", a.messages() + (a.errors() == 0 ? "" : " (" + a.errors() + " failed)"),
                 "Latency", "p50 " + Units.millis(a.latencyP50Millis()) + " · p95 " + Units.millis(a.latencyP95Millis()));
         fact(row, "First event", "p50 " + Units.millis(a.firstEventP50Millis()) + " · p95 " + Units.millis(a.firstEventP95Millis()),
@@ -184,7 +182,7 @@ public final class MetricsPane extends BorderPane {
         // from the start of the bucket it was created in, where that bucket's point is drawn
         Instant start = m.createdAt().isAfter(m.since()) ? m.createdAt() : m.since();
         Instant from = Instant.ofEpochMilli(m.resolution().bucket(start.toEpochMilli()));
-        boolean days = java.time.Duration.between(from, Instant.now()).toHours() > 24;
+        boolean days = Duration.between(from, Instant.now()).toHours() > 24;
         cpu.plot(points, from, days, p -> p.cpu(), p -> p.cpuMax());
         memory.plot(points, from, days, p -> mib(p.memory()), p -> mib(p.memoryMax()));
         workspace.plot(points, from, days, p -> mib(p.workspaceBytes()), null);
