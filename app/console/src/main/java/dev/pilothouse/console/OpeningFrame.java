@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * layout take a cold JVM most of two seconds (docs/performance.md, "Start-up"), during which the FX
  * thread draws nothing; the operator sees the window that much sooner.
  */
-final class OpeningFrame {
+public final class OpeningFrame {
     /** Where no window manager focuses a new window, how long it gets to be mapped before the build begins. */
     private static final Duration MAP_WAIT = Duration.millis(400);
     /** Pulses from the window mapped to the build: its frame's pixels reach the window between pulses. */
@@ -40,19 +40,24 @@ final class OpeningFrame {
     /** Shows the opening frame on {@code stage}, then runs {@code then} once that frame is on screen. */
     static void show(Stage stage, ConsoleSettings settings, Path dataDir, Runnable then) {
         Themes.apply(settings.dark);
-        Label title = new Label("Pilothouse");
-        title.getStyleClass().add("title-3");
-        Label what = new Label("Opening " + dataDir + " …");
-        what.getStyleClass().add("muted");
-        VBox box = new VBox(8, title, what);
-        box.setAlignment(Pos.CENTER);
-        box.setId("opening");
-        Scene scene = new Scene(box, settings.width, settings.height);
+        Scene scene = new Scene(content("Opening " + dataDir + " …"), settings.width, settings.height);
         Themes.style(scene, settings.dark);
         stage.setScene(scene);
         stage.setTitle("Pilothouse");
         ConsoleWindow.placeAsLastTime(stage, settings);
         new OpeningFrame(stage, then).showAndWait();
+    }
+
+    /** The frame's content: the name and what is opening (the launcher's splash image is drawn from it too). */
+    public static VBox content(String opening) {
+        Label title = new Label("Pilothouse");
+        title.getStyleClass().add("title-3");
+        Label what = new Label(opening);
+        what.getStyleClass().add("muted");
+        VBox box = new VBox(8, title, what);
+        box.setAlignment(Pos.CENTER);
+        box.setId("opening");
+        return box;
     }
 
     /**
@@ -77,6 +82,8 @@ final class OpeningFrame {
         }
         started = true;
         stage.focusedProperty().removeListener(focus);
+        // the pulses below also repaint what the splash covered
+        Splash.close();
         StartupTimes.afterPulses(PULSES, () -> {
             if (stage.isShowing()) { // closed meanwhile: nothing to build
                 StartupTimes.firstFrameShown();
