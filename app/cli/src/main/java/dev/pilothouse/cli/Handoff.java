@@ -64,6 +64,26 @@ final class Handoff {
         return path != null && ENGINE_COMMANDS.contains(path);
     }
 
+    /**
+     * Whether {@code args} ask only for the version, perhaps beside the root's options ({@code
+     * --data-dir DIR --version}, as scripts pass the data dir to every command): answered without
+     * picocli's model of every command, and without the data dir.
+     */
+    static boolean asksOnlyVersion(List<String> args) {
+        boolean version = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (VALUE_OPTIONS.contains(a)) {
+                i++;
+            } else if (a.equals("--version") || a.equals("-V")) {
+                version = true;
+            } else if (!isAttachedValue(a)) {
+                return false;
+            }
+        }
+        return version;
+    }
+
     private static boolean isAttachedValue(String a) {
         int eq = a.indexOf('=');
         if (eq > 0 && VALUE_OPTIONS.contains(a.substring(0, eq))) {

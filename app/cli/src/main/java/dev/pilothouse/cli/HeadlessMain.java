@@ -25,7 +25,7 @@ public final class HeadlessMain {
             ReferenceAgent.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+        if (Handoff.asksOnlyVersion(Arrays.asList(args))) {
             // what picocli prints for it, without building the model of every command first (~0.3 s)
             for (String line : new Version().getVersion()) {
                 System.out.println(line);

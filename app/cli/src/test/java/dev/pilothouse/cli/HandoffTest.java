@@ -42,6 +42,19 @@ class HandoffTest {
         }
     }
 
+    @Test
+    void theVersionAloneIsAnsweredBesideTheRootsOptionsOnly() {
+        for (List<String> args : List.of(List.of("--version"), List.of("-V"), List.of("--data-dir", "/tmp/x", "--version"),
+                List.of("--data-dir=/tmp/x", "-ojson", "-V"), List.of("--version", "--context", "lab"))) {
+            assertThat(Handoff.asksOnlyVersion(args)).as(args.toString()).isTrue();
+        }
+        for (List<String> args : List.of(List.<String>of(), List.of("--data-dir", "/tmp/x"), List.of("sessions", "--version"),
+                List.of("templates", "show", "t", "--version", "1"), List.of("--bogus", "--version"),
+                List.of("--data-dir", "--version"))) {
+            assertThat(Handoff.asksOnlyVersion(args)).as(args.toString()).isFalse();
+        }
+    }
+
     private static void collect(CommandLine cl, String prefix, Set<String> into) {
         for (var e : cl.getSubcommands().entrySet()) {
             String path = prefix.isEmpty() ? e.getKey() : prefix + " " + e.getKey();
