@@ -47,8 +47,13 @@ final class Background {
             return java.util.Optional.empty();
         }
         Path bin = Path.of(launcher).toAbsolutePath().getParent();
-        Path archive = bin == null ? null : bin.resolveSibling("lib").resolve("engine.jsa");
-        return archive != null && Files.isRegularFile(archive) ? java.util.Optional.of(archive) : java.util.Optional.empty();
+        if (bin == null) {
+            return java.util.Optional.empty();
+        }
+        // beside the jars, as the launcher keeps them: lib/app in the app image, else lib
+        Path lib = bin.resolveSibling("lib");
+        return java.util.stream.Stream.of(lib.resolve("app"), lib).map(d -> d.resolve("engine.jsa"))
+                .filter(Files::isRegularFile).findFirst();
     }
 
     static Start start(Path dataDir) {
