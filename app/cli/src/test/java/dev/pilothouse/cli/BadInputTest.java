@@ -48,26 +48,25 @@ class BadInputTest {
         }
     }
 
+    /** A file for an argument, removed when the test JVM ends (the arguments are made before any temporary directory). */
+    private static Path file(String prefix, String suffix, String content) throws java.io.IOException {
+        Path f = Files.createTempFile(prefix, suffix);
+        f.toFile().deleteOnExit();
+        return Files.writeString(f, content);
+    }
+
     static Stream<Arguments> badInputs() throws Exception {
-        Path big = Files.createTempFile("prompt", ".txt");
-        Files.writeString(big, "x".repeat(70_000));
-        Path huge = Files.createTempFile("prompt", ".txt");
-        Files.writeString(huge, "x".repeat(300_000));
+        Path big = file("prompt", ".txt", "x".repeat(70_000));
+        Path huge = file("prompt", ".txt", "x".repeat(300_000));
         Path someDir = Files.createTempDirectory("not-a-file");
-        Path message = Files.createTempFile("message", ".txt");
-        Files.writeString(message, "$ echo from a file");
-        Path aliasYaml = Files.createTempFile("agent", ".yaml");
-        Files.writeString(aliasYaml, "name: aliased\ncommand: [true]\nenv: &common\n  TONE: formal\nresources: *common\n");
-        Path duplicateYaml = Files.createTempFile("agent", ".yaml");
-        Files.writeString(duplicateYaml, "name: twice\ncommand: [true]\nport: 9000\nport: 9001\n");
-        Path twoDocuments = Files.createTempFile("agent", ".yaml");
-        Files.writeString(twoDocuments, "name: first\ncommand: [true]\n---\nname: second\ncommand: [true]\n");
-        Path unknownKey = Files.createTempFile("agent", ".yaml");
-        Files.writeString(unknownKey, "name: typo\ncommand: [true]\nreply_timeout: 30\n");
-        Path wordTimeout = Files.createTempFile("agent", ".yaml");
-        Files.writeString(wordTimeout, "name: slow\ncommand: [true]\nreply_timeout_seconds: ten\n");
-        Path trailingJson = Files.createTempFile("agent", ".json");
-        Files.writeString(trailingJson, "{\"name\": \"trailing\", \"command\": [\"true\"]} extra");
+        someDir.toFile().deleteOnExit();
+        Path message = file("message", ".txt", "$ echo from a file");
+        Path aliasYaml = file("agent", ".yaml", "name: aliased\ncommand: [true]\nenv: &common\n  TONE: formal\nresources: *common\n");
+        Path duplicateYaml = file("agent", ".yaml", "name: twice\ncommand: [true]\nport: 9000\nport: 9001\n");
+        Path twoDocuments = file("agent", ".yaml", "name: first\ncommand: [true]\n---\nname: second\ncommand: [true]\n");
+        Path unknownKey = file("agent", ".yaml", "name: typo\ncommand: [true]\nreply_timeout: 30\n");
+        Path wordTimeout = file("agent", ".yaml", "name: slow\ncommand: [true]\nreply_timeout_seconds: ten\n");
+        Path trailingJson = file("agent", ".json", "{\"name\": \"trailing\", \"command\": [\"true\"]} extra");
         return Stream.of(
                 Arguments.of("a mistyped option beside a missing required one", new String[]{"sessions", "create", "x10",
                         "--agnt", "reference"}, "Unknown option: '--agnt'; did you mean --agent?"),
