@@ -29,6 +29,8 @@ final class Background {
         }
     }
 
+    private static final String ARCHIVE_OPTION = "-XX:SharedArchiveFile=";
+
     private Background() {
     }
 
@@ -37,23 +39,14 @@ final class Background {
     }
 
     /**
-     * The launcher's class-data archive of the engine (packaging/launcher/cds-archive), when this
-     * command ran with the launcher's archive too (not turned off): the engine's start is the
-     * first command's wait.
+     * The launcher's class-data archive of the engine (packaging/launcher/cds-archive), beside the
+     * one this command runs with: the launcher keeps them together, in whichever layout. None when
+     * this command runs without one (archives turned off, or not started by the launcher). The
+     * engine's start is the first command's wait.
      */
-    private static java.util.Optional<Path> engineArchive(boolean archived) {
-        String launcher = System.getProperty("pilothouse.launcher");
-        if (!archived || launcher == null) {
-            return java.util.Optional.empty();
-        }
-        Path bin = Path.of(launcher).toAbsolutePath().getParent();
-        if (bin == null) {
-            return java.util.Optional.empty();
-        }
-        // beside the jars, as the launcher keeps them: lib/app in the app image, else lib
-        Path lib = bin.resolveSibling("lib");
-        return java.util.stream.Stream.of(lib.resolve("app"), lib).map(d -> d.resolve("engine.jsa"))
-                .filter(Files::isRegularFile).findFirst();
+    private static java.util.Optional<Path> engineArchive(Path ownArchive) {
+        Path archive = ownArchive == null ? null : ownArchive.resolveSibling("engine.jsa");
+        return archive != null && Files.isRegularFile(archive) ? java.util.Optional.of(archive) : java.util.Optional.empty();
     }
 
     static Start start(Path dataDir) {
@@ -63,18 +56,20 @@ final class Background {
         if (Files.isExecutable(setsid)) {
             cmd.add(setsid.toString());
         }
-        // java.home's own java: in the app image this process may have been started by a native launcher
+        // java.home's own java: the runtime this command runs on (the app image's own, in the image)
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
-        boolean archived = false;
+        Path ownArchive = null;
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // system properties (the launcher's path, logging) carry over; another GC, a debugger or an agent do not
             if (a.startsWith("-D") || a.startsWith("-Xmx") || a.startsWith("-Xss")) {
                 cmd.add(a);
             }
-            archived |= a.startsWith("-XX:SharedArchiveFile=");
+            if (a.startsWith(ARCHIVE_OPTION)) {
+                ownArchive = Path.of(a.substring(ARCHIVE_OPTION.length())).toAbsolutePath();
+            }
         }
-        engineArchive(archived).ifPresent(a -> cmd.add("-XX:SharedArchiveFile=" + a));
+        engineArchive(ownArchive).ifPresent(a -> cmd.add(ARCHIVE_OPTION + a));
         // its own main, headless: the background engine never opens the console, and the server image has no console
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BackgroundEngineMain.class.getName(),
                 dataDir.toString()));
