@@ -44,7 +44,7 @@ final class ContainerProcess {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTS);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(dev.pilothouse.agent.reference.AgentClassPath.of(System.getProperty("java.class.path")));
         // the agent image's entrypoint: the reference agent's own main (packaging/agent-image/Dockerfile)
         command.add("dev.pilothouse.agent.reference.ReferenceAgent");
         ProcessBuilder b = withPodEnvironment(new ProcessBuilder(command).directory(workDir.toFile()), env)

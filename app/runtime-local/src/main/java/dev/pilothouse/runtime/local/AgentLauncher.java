@@ -70,7 +70,7 @@ final class AgentLauncher {
             String classPath = absoluteClassPath(System.getProperty("java.class.path"));
             if (command.size() > 1 && command.get(1).equals(REFERENCE_AGENT)) {
                 // the reference agent's own main: it is in the engine core, on every class path that runs agents
-                line.add(agentClassPath(classPath, coreJar()));
+                line.add(dev.pilothouse.agent.reference.AgentClassPath.of(classPath));
                 line.add(REFERENCE_AGENT_MAIN);
                 line.addAll(command.subList(2, command.size()));
                 return line;
@@ -80,55 +80,6 @@ final class AgentLauncher {
         }
         line.addAll(command.subList(1, command.size()));
         return line;
-    }
-
-    /**
-     * The reference agent's class path: the engine core's jar and the libraries its manifest names,
-     * taken from {@code classPath} by file name, in that order. An agent started on a whole class
-     * path (the console's or a test's, ~130 jars) looks through jars it never needs: its start took
-     * ~25 % more CPU (0.57 against 0.43 s). {@code classPath} itself when the core is not a jar
-     * (a build's classes folder) or a library it names is not on it.
-     */
-    static String agentClassPath(String classPath, java.util.Optional<Path> coreJar) {
-        if (coreJar.isEmpty()) {
-            return classPath;
-        }
-        java.util.Map<String, String> byName = new java.util.HashMap<>();
-        for (String entry : classPath.split(java.io.File.pathSeparator)) {
-            Path name = Path.of(entry).getFileName();
-            if (name != null) {
-                byName.putIfAbsent(name.toString(), entry);
-            }
-        }
-        List<String> entries = new ArrayList<>(List.of(coreJar.get().toAbsolutePath().toString()));
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(coreJar.get().toFile())) {
-            java.util.jar.Manifest manifest = jar.getManifest();
-            String names = manifest == null ? null : manifest.getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
-            if (names == null || names.isBlank()) {
-                return classPath;
-            }
-            for (String name : names.trim().split("\\s+")) {
-                String entry = byName.get(Path.of(name).getFileName().toString());
-                if (entry == null) {
-                    return classPath;
-                }
-                entries.add(entry);
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            return classPath;
-        }
-        return String.join(java.io.File.pathSeparator, entries);
-    }
-
-    /** The jar this JVM loads the reference agent from, if it is loaded from a jar. */
-    private static java.util.Optional<Path> coreJar() {
-        try {
-            java.security.CodeSource source = dev.pilothouse.agent.reference.ReferenceAgent.class.getProtectionDomain().getCodeSource();
-            Path location = source == null ? null : Path.of(source.getLocation().toURI());
-            return location != null && Files.isRegularFile(location) ? java.util.Optional.of(location) : java.util.Optional.empty();
-        } catch (java.net.URISyntaxException | RuntimeException e) {
-            return java.util.Optional.empty();
-        }
     }
 
     /** Agents run in their workspace, so a relative class path entry would point elsewhere. */
