@@ -74,6 +74,11 @@ public final class Cli {
         return cl.execute(inv.args().toArray(String[]::new));
     }
 
+    /** Whether {@code args} are an engine command that a client hands to the engine as typed ({@link Handoff}). */
+    public static boolean handsOff(List<String> args) {
+        return Handoff.applies(args);
+    }
+
     /** Where relative file names given to the command are: the working directory of the process that typed it. */
     java.nio.file.Path cwd() {
         return invocation != null ? invocation.cwd() : java.nio.file.Path.of("").toAbsolutePath();

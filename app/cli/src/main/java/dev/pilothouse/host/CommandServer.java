@@ -46,6 +46,8 @@ final class CommandServer implements AutoCloseable {
     private final java.util.Map<String, String> environment;
     private final ToIntFunction<Invocation> handler;
     private final java.util.function.Consumer<String> onForeignBuild;
+    /** Whether a command line is the engine's to run ({@code Handoff}); a shell client is refused the others. */
+    private final java.util.function.Predicate<List<String>> engineCommand;
     private final ThreadPoolExecutor workers;
     private final AtomicInteger running = new AtomicInteger();
     private final Thread acceptor;
@@ -57,13 +59,16 @@ final class CommandServer implements AutoCloseable {
      *                       background engine then makes way
      */
     CommandServer(String secret, String build, ToIntFunction<Invocation> handler,
+                  java.util.function.Predicate<List<String>> engineCommand,
                   java.util.function.Consumer<String> onForeignBuild) throws IOException {
-        this(secret, build, Environment.current(), handler, onForeignBuild);
+        this(secret, build, Environment.current(), handler, engineCommand, onForeignBuild);
     }
 
     CommandServer(String secret, String build, java.util.Map<String, String> environment, ToIntFunction<Invocation> handler,
+                  java.util.function.Predicate<List<String>> engineCommand,
                   java.util.function.Consumer<String> onForeignBuild) throws IOException {
         this.environment = environment;
+        this.engineCommand = engineCommand;
         this.onForeignBuild = onForeignBuild;
         this.socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
@@ -118,7 +123,9 @@ final class CommandServer implements AutoCloseable {
             s.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
-            if (!Frames.HELLO.equals(Frames.readString(in))) {
+            String hello = Frames.readString(in);
+            boolean shell = Frames.HELLO_SHELL.equals(hello);
+            if (!shell && !Frames.HELLO.equals(hello)) {
                 return; // not our client
             }
             boolean known = MessageDigest.isEqual(secret, Frames.readString(in).getBytes(StandardCharsets.UTF_8));
@@ -133,60 +140,66 @@ final class CommandServer implements AutoCloseable {
                 args.add(Frames.readString(in));
             }
             if (!known) {
-                refuse(out, Frames.Refusal.AUTH, "wrong secret for this data dir's engine");
+                refuse(out, shell, Frames.Refusal.AUTH, "wrong secret for this data dir's engine");
                 return;
             }
             int nl = clientBuild.indexOf('\n');
             String clientEnv = nl < 0 ? "" : clientBuild.substring(nl + 1);
             clientBuild = nl < 0 ? clientBuild : clientBuild.substring(0, nl);
             if (!build.equals(clientBuild)) {
-                refuse(out, Frames.Refusal.BUILD, "this engine runs build " + build + ", the command is build " + clientBuild);
+                refuse(out, shell, Frames.Refusal.BUILD, "this engine runs build " + build + ", the command is build " + clientBuild);
                 onForeignBuild.accept("a command of another build came; it starts an engine of its own build");
                 return;
             }
             List<String> differing = Environment.differing(environment, Environment.decode(clientEnv));
             if (!differing.isEmpty()) {
                 String names = String.join(", ", differing);
-                refuse(out, Frames.Refusal.ENV, names);
+                refuse(out, shell, Frames.Refusal.ENV, names);
                 onForeignBuild.accept("a command with another environment came (" + names + " differ); it starts an "
                         + "engine with its own");
                 return;
             }
             if (stopping) {
-                refuse(out, Frames.Refusal.STOPPING, "the engine is stopping");
+                refuse(out, shell, Frames.Refusal.STOPPING, "the engine is stopping");
                 return;
             }
-            run(in, out, cwd, args);
+            if (shell && !engineCommand.test(args)) {
+                refuse(out, true, Frames.Refusal.LOCAL, "this command runs in the CLI's own process");
+                return;
+            }
+            run(in, out, shell, cwd, args);
         } catch (IOException e) {
             log.debug("CLI connection ended: {}", e.toString());
         }
     }
 
-    private void run(DataInputStream in, DataOutputStream out, Path cwd, List<String> args) throws IOException {
+    private void run(DataInputStream in, DataOutputStream out, boolean text, Path cwd, List<String> args) throws IOException {
         running.incrementAndGet();
         lastActivity = System.nanoTime();
         BlockingQueue<byte[]> stdinChunks = new ArrayBlockingQueue<>(1);
-        PrintWriter stdout = new PrintWriter(new OutputStreamWriter(new FrameOutput(out, Frames.OUT), StandardCharsets.UTF_8), true);
-        PrintWriter stderr = new PrintWriter(new OutputStreamWriter(new FrameOutput(out, Frames.ERR), StandardCharsets.UTF_8), true);
-        Invocation inv = new Invocation(args, cwd, new PulledStdin(out, stdinChunks), stdout, stderr);
+        FrameSender frames = new FrameSender(out, text);
+        PrintWriter stdout = new PrintWriter(new OutputStreamWriter(new FrameOutput(frames, Frames.OUT), StandardCharsets.UTF_8), true);
+        PrintWriter stderr = new PrintWriter(new OutputStreamWriter(new FrameOutput(frames, Frames.ERR), StandardCharsets.UTF_8), true);
+        Invocation inv = new Invocation(args, cwd, new PulledStdin(frames, stdinChunks), stdout, stderr);
         Thread reader = new Thread(() -> readClient(in, stdinChunks, inv), "cli-client-reader");
         reader.setDaemon(true);
         reader.start();
-        int code;
+        int code = 1;
         try {
-            code = handler.applyAsInt(inv);
-        } catch (RuntimeException e) {
-            log.error("command {} failed", args, e);
-            stderr.println("error: " + e);
-            code = 1;
+            try {
+                code = handler.applyAsInt(inv);
+            } catch (RuntimeException e) {
+                log.error("command {} failed", args, e);
+                stderr.println("error: " + e);
+            } finally {
+                running.decrementAndGet();
+                lastActivity = System.nanoTime();
+            }
+            stdout.flush();
+            stderr.flush();
+            frames.number(Frames.EXIT, code);
         } finally {
-            running.decrementAndGet();
-            lastActivity = System.nanoTime();
-        }
-        stdout.flush();
-        stderr.flush();
-        synchronized (out) {
-            Frames.writeInt(out, Frames.EXIT, code);
+            frames.finish(); // its thread ends, whatever became of the command
         }
     }
 
@@ -206,16 +219,17 @@ final class CommandServer implements AutoCloseable {
         }
     }
 
-    private static void refuse(DataOutputStream out, Frames.Refusal why, String message) throws IOException {
+    private static void refuse(DataOutputStream out, boolean text, Frames.Refusal why, String message) throws IOException {
         byte[] b = (why.name() + " " + message).getBytes(StandardCharsets.UTF_8);
         synchronized (out) {
-            Frames.write(out, Frames.REFUSED, b, 0, b.length);
+            Frames.write(out, text, Frames.REFUSED, b, 0, b.length);
         }
     }
 
     private static void refuseQuietly(Socket s, Frames.Refusal why, String message) {
         try (s) {
-            refuse(new DataOutputStream(new BufferedOutputStream(s.getOutputStream())), why, message);
+            // before the hello, so in the binary form: a shell client takes it for a refusal too
+            refuse(new DataOutputStream(new BufferedOutputStream(s.getOutputStream())), false, why, message);
         } catch (IOException ignored) {
             // the client will retry or report it could not connect
         }
@@ -248,11 +262,11 @@ final class CommandServer implements AutoCloseable {
 
     /** A stream of frames of one type (stdout or stderr) on the shared connection. */
     private static final class FrameOutput extends OutputStream {
-        private final DataOutputStream out;
+        private final FrameSender frames;
         private final byte type;
 
-        FrameOutput(DataOutputStream out, byte type) {
-            this.out = out;
+        FrameOutput(FrameSender frames, byte type) {
+            this.frames = frames;
             this.type = type;
         }
 
@@ -263,24 +277,20 @@ final class CommandServer implements AutoCloseable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            for (int i = off; i < off + len; i += Frames.MAX_FRAME) {
-                synchronized (out) {
-                    Frames.write(out, type, b, i, Math.min(Frames.MAX_FRAME, off + len - i));
-                }
-            }
+            frames.output(type, b, off, len);
         }
     }
 
     /** Stdin that asks the client for bytes only when the command reads. */
     private static final class PulledStdin extends InputStream {
-        private final DataOutputStream out;
+        private final FrameSender frames;
         private final BlockingQueue<byte[]> chunks;
         private byte[] buf = new byte[0];
         private int pos;
         private boolean eof;
 
-        PulledStdin(DataOutputStream out, BlockingQueue<byte[]> chunks) {
-            this.out = out;
+        PulledStdin(FrameSender frames, BlockingQueue<byte[]> chunks) {
+            this.frames = frames;
             this.chunks = chunks;
         }
 
@@ -299,9 +309,7 @@ final class CommandServer implements AutoCloseable {
                 if (eof) {
                     return -1;
                 }
-                synchronized (out) {
-                    Frames.writeInt(out, Frames.STDIN_REQUEST, Math.min(len, Frames.MAX_FRAME));
-                }
+                frames.number(Frames.STDIN_REQUEST, Math.min(len, Frames.MAX_FRAME));
                 try {
                     buf = chunks.take();
                 } catch (InterruptedException e) {

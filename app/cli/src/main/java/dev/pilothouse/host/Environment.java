@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * SHA-256 digests.
  */
 final class Environment {
-    private static final Pattern RELEVANT = Pattern.compile(
+    static final Pattern RELEVANT = Pattern.compile(
             "KUBECONFIG|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|OLLAMA_HOST"
                     + "|(OPENAI|ANTHROPIC|AZURE_OPENAI|GEMINI|GOOGLE|MISTRAL|GROQ|HF)_[A-Z0-9_]*"
                     + "|[A-Z0-9_]*(_API_KEY|_TOKEN|_SECRET|_BASE_URL)");

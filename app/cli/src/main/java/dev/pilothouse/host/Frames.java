@@ -13,6 +13,14 @@ import java.nio.charset.StandardCharsets;
  */
 final class Frames {
     static final String HELLO = "pilothouse-engine/1";
+    /**
+     * The hello of the launcher's shell client ({@code lib/handoff.bash}): the same hello, answered
+     * with frames whose header is a line of text, {@code TYPE LENGTH}, that the shell's {@code read}
+     * parses (it cannot read a zero byte), and the numbers of {@link #EXIT} and {@link #STDIN_REQUEST}
+     * in decimal. A command that runs in the CLI's own process is refused ({@link Refusal#LOCAL}):
+     * the shell client then starts the JVM client, which runs it.
+     */
+    static final String HELLO_SHELL = "pilothouse-engine/1 shell";
     /** Engine to client. */
     static final byte OUT = 1;
     static final byte ERR = 2;
@@ -26,7 +34,9 @@ final class Frames {
     enum Refusal {
         AUTH, BUILD, BUSY, STOPPING,
         /** The command's environment differs from the engine's where it matters ({@link Environment}). */
-        ENV
+        ENV,
+        /** Not an engine command: it runs in the CLI's own process (asked only by a shell client). */
+        LOCAL
     }
 
     /**
@@ -59,17 +69,40 @@ final class Frames {
 
     /** One frame; callers writing from several threads hold the stream's monitor. */
     static void write(DataOutputStream out, byte type, byte[] payload, int off, int len) throws IOException {
-        out.writeByte(type);
-        out.writeInt(len);
+        write(out, false, type, payload, off, len);
+    }
+
+    /** One frame, its header binary or (for a shell client) a line of text. */
+    static void write(DataOutputStream out, boolean text, byte type, byte[] payload, int off, int len) throws IOException {
+        if (text) {
+            // a payload with a zero byte is marked: a shell's read cannot read it, GNU head can
+            out.write((type + " " + len + (hasZero(payload, off, len) ? " binary" : "") + "\n").getBytes(StandardCharsets.US_ASCII));
+        } else {
+            out.writeByte(type);
+            out.writeInt(len);
+        }
         out.write(payload, off, len);
         out.flush();
     }
 
+    private static boolean hasZero(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            if (b[i] == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static void writeInt(DataOutputStream out, byte type, int value) throws IOException {
-        out.writeByte(type);
-        out.writeInt(4);
-        out.writeInt(value);
-        out.flush();
+        writeInt(out, false, type, value);
+    }
+
+    /** A frame that carries a number: four bytes, or its decimal digits for a shell client. */
+    static void writeInt(DataOutputStream out, boolean text, byte type, int value) throws IOException {
+        byte[] b = text ? Integer.toString(value).getBytes(StandardCharsets.US_ASCII)
+                : java.nio.ByteBuffer.allocate(4).putInt(value).array();
+        write(out, text, type, b, 0, b.length);
     }
 
     static byte[] readPayload(DataInputStream in) throws IOException {
