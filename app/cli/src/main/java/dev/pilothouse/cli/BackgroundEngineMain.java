@@ -4,7 +4,6 @@ import dev.pilothouse.errors.PilothouseException;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.nio.file.Path;
 
 /**
@@ -26,7 +25,7 @@ public final class BackgroundEngineMain {
         }
         Path dataDir = HeadlessMain.prepare(new String[]{"--data-dir", args[0]});
         beside("logging-set-up", LoggerFactory::getILoggerFactory);
-        beside("cli-model-warm-up", () -> Cli.commandLine(new PrintWriter(Writer.nullWriter()), new PrintWriter(Writer.nullWriter())));
+        SpareModel.prepare(); // the first command's, built while the engine opens
         PrintWriter err = new PrintWriter(System.err, true);
         try {
             System.exit(EngineControlCommand.Run.serve(dataDir, true, EngineControlCommand.Run.idleFromEnvironment(), err));

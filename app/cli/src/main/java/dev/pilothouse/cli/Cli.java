@@ -67,7 +67,7 @@ public final class Cli {
 
     /** Runs a command that another process handed to the engine {@code host} serves. */
     public static int serve(EngineHost host, Invocation inv) {
-        CommandLine cl = commandLine(inv.out(), inv.err());
+        CommandLine cl = SpareModel.take(inv.out(), inv.err());
         Cli root = (Cli) cl.getCommand();
         root.host = host;
         root.invocation = inv;

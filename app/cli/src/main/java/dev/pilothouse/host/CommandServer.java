@@ -79,6 +79,10 @@ final class CommandServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // loaded now: an upgrade that rewrites the jars under a running engine must still let it refuse the new
+        // build's commands (and make way), not fail on a class it would first load then
+        java.util.Objects.requireNonNull(Frames.Refusal.values());
+        java.util.Objects.requireNonNull(FrameSender.class.getName());
         this.acceptor = new Thread(this::acceptLoop, "cli-accept");
         acceptor.setDaemon(true);
         acceptor.start();
