@@ -13,6 +13,8 @@
 # Arguments: the launcher, this launcher's build (lib/handoff.build), then the command's own.
 # Linux only (GNU head reads exactly the bytes it is asked for from a socket).
 
+# whatever an exported SHELLOPTS turned on: tracing would print the data dir's secret
+set +o errexit +o nounset +o xtrace +o pipefail
 launcher=$1
 build=$2
 shift 2
@@ -72,7 +74,7 @@ read -r secret 2>/dev/null < "$data_dir/engine.secret"
 [ -n "$secret" ] || java_client "$@"
 
 # the environment's fingerprint (dev.pilothouse.host.Environment): name=digest of each variable that
-# changes what the engine does; RELEVANT must stay the same pattern as Environment's (HandoffScriptTest)
+# changes what the engine does; RELEVANT must stay the same pattern as Environment's (FrameSenderTest)
 RELEVANT='^(KUBECONFIG|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|OLLAMA_HOST|(OPENAI|ANTHROPIC|AZURE_OPENAI|GEMINI|GOOGLE|MISTRAL|GROQ|HF)_[A-Z0-9_]*|[A-Z0-9_]*(_API_KEY|_TOKEN|_SECRET|_BASE_URL))$'
 # (every variable name, by its first character, without a subshell: exported ones count)
 fingerprint=$build$'\n'
