@@ -58,8 +58,12 @@ final class AgentPool implements AutoCloseable {
     static final List<String> COMMAND = List.of(AgentLauncher.SELF, AgentLauncher.REFERENCE_AGENT);
     static final int DEFAULT_SIZE = 2;
     static final int MAX_SIZE = 8;
-    /** How long after a start or a claim the pool starts refilling: the session's own start goes first. */
-    static final long FILL_DELAY_MILLIS = 500;
+    /**
+     * How long after a start or a claim the pool starts refilling: the session's own start goes first
+     * (a claimed agent is healthy ~40 ms after the claim). Not longer: a script that creates sessions
+     * as fast as the CLI answers (~0.3 s a round) would otherwise empty the pool.
+     */
+    static final long FILL_DELAY_MILLIS = 100;
     /** Variables that change how the JVM starts: an agent defined with them is not served from the pool. */
     private static final Set<String> JVM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
             "PILOTHOUSE_JAVA_OPTS", "JAVA_HOME");
