@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The launcher's client without a JVM (lib/handoff.bash): a command for the engine that serves the
@@ -130,6 +132,33 @@ class HandoffScriptIT {
         assertThat(messages.code()).isZero();
         assertThat(messages).isEqualTo(run(Map.of("PILOTHOUSE_CLIENT", "java"), null, "sessions", "messages", "plain", "-o", "json"));
         assertThat(messages.out()).contains("piped ünïcode");
+    }
+
+    @Test
+    void aFollowStreamsUntilTheSessionIsPausedAndEndsAtAnInterrupt() throws Exception {
+        assertThat(run("sessions", "create", "followed", "--agent", "reference").code()).isZero();
+        Path followed = tmp.resolve("follow.out");
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "--data-dir", dataDir.toString(),
+                "sessions", "logs", "followed", "-f"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(followed.toFile());
+        pb.environment().putAll(NO_JVM);
+        Process follow = pb.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(followed).contains("listening on"));
+        assertThat(noJvm("sessions", "send", "followed", "$ echo a line for the follower").code()).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(followed).contains("reply to message"));
+        assertThat(noJvm("sessions", "pause", "followed").code()).isZero();
+        assertThat(follow.waitFor(30, TimeUnit.SECONDS)).as("the follow ends with the session's run").isTrue();
+        assertThat(follow.exitValue()).isZero();
+        assertThat(Files.readString(followed)).contains("--- stopped following: session 'followed' is IDLE (paused)");
+
+        // a follow interrupted (Ctrl+C) ends at once, as the shell's own commands do
+        assertThat(noJvm("sessions", "resume", "followed").code()).isZero();
+        Process again = pb.redirectOutput(tmp.resolve("again.out").toFile()).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(tmp.resolve("again.out")).contains("listening on"));
+        new ProcessBuilder("kill", "-INT", Long.toString(again.pid())).start().waitFor();
+        assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.exitValue()).isEqualTo(130);
+        assertThat(noJvm("sessions", "show", "followed").out()).contains("READY");
     }
 
     @Test
