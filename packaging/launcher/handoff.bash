@@ -119,6 +119,7 @@ broke() {
 }
 
 first=yes
+chunk=
 while true; do
   if ! read -r -u 3 type len form || [[ ! $type =~ ^[0-9]+$ || ! $len =~ ^[0-9]+$ ]]; then
     # an engine running too many commands refuses before it reads the hello, in the binary form
@@ -138,15 +139,19 @@ while true; do
       ;;
     3) read -r -N "$len" -u 3 code && exit "$code"; broke "no exit code" ;;
     4)
-      # the command reads stdin: one read of up to the bytes asked for, as the JVM client does
+      # the command reads stdin: one read of up to the bytes asked for, as the JVM client does, sent
+      # as one frame in one write (a second, small write would wait for the engine's delayed ACK)
       read -r -N "$len" -u 3 max || broke "no stdin request"
-      chunk=$(mktemp "${TMPDIR:-/tmp}/pilothouse-stdin.XXXXXX") || exit 1
+      if [ -z "$chunk" ]; then
+        chunk=$(mktemp "${TMPDIR:-/tmp}/pilothouse-stdin.XXXXXX") || exit 1
+        trap 'rm -f "$chunk" "$chunk.frame"' EXIT
+      fi
       dd bs="$max" count=1 status=none of="$chunk" 2>/dev/null
       size=$(stat -c %s "$chunk")
       int_escapes "$size"
       # shellcheck disable=SC2059
-      { printf "\\006$int"; cat "$chunk"; } >&3
-      rm -f "$chunk"
+      { printf "\\006$int"; cat "$chunk"; } > "$chunk.frame"
+      cat "$chunk.frame" >&3
       ;;
     5) java_client "$@" ;; # refused before it ran: the JVM client asks again and acts on the answer
     *) broke "unexpected frame $type from the engine" ;;

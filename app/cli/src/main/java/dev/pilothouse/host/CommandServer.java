@@ -313,7 +313,9 @@ final class CommandServer implements AutoCloseable {
                 if (eof) {
                     return -1;
                 }
-                frames.number(Frames.STDIN_REQUEST, Math.min(len, Frames.MAX_FRAME));
+                // as much as one frame holds, whatever this read asked for: the rest waits in buf, and a
+                // message of 60 KB is one request, not eight (the shell client starts processes for each)
+                frames.number(Frames.STDIN_REQUEST, Frames.MAX_FRAME);
                 try {
                     buf = chunks.take();
                 } catch (InterruptedException e) {
