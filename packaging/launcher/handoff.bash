@@ -119,7 +119,7 @@ broke() {
 }
 
 first=yes
-chunk=
+stdin_file=
 while true; do
   if ! read -r -u 3 type len form || [[ ! $type =~ ^[0-9]+$ || ! $len =~ ^[0-9]+$ ]]; then
     # an engine running too many commands refuses before it reads the hello, in the binary form
@@ -133,8 +133,8 @@ while true; do
       if [ "$form" = binary ]; then
         head -c "$len" <&3 >&"$type" || exit
       else
-        IFS= read -r -N "$len" -u 3 chunk || [ ${#chunk} = "$len" ] || broke "output cut short"
-        printf '%s' "$chunk" >&"$type" || exit
+        IFS= read -r -N "$len" -u 3 text || [ ${#text} = "$len" ] || broke "output cut short"
+        printf '%s' "$text" >&"$type" || exit
       fi
       ;;
     3) read -r -N "$len" -u 3 code && exit "$code"; broke "no exit code" ;;
@@ -142,16 +142,16 @@ while true; do
       # the command reads stdin: one read of up to the bytes asked for, as the JVM client does, sent
       # as one frame in one write (a second, small write would wait for the engine's delayed ACK)
       read -r -N "$len" -u 3 max || broke "no stdin request"
-      if [ -z "$chunk" ]; then
-        chunk=$(mktemp "${TMPDIR:-/tmp}/pilothouse-stdin.XXXXXX") || exit 1
-        trap 'rm -f "$chunk" "$chunk.frame"' EXIT
+      if [ -z "$stdin_file" ]; then
+        stdin_file=$(mktemp "${TMPDIR:-/tmp}/pilothouse-stdin.XXXXXX") || exit 1
+        trap 'rm -f "$stdin_file" "$stdin_file.frame"' EXIT
       fi
-      dd bs="$max" count=1 status=none of="$chunk" 2>/dev/null
-      size=$(stat -c %s "$chunk")
+      dd bs="$max" count=1 status=none of="$stdin_file" 2>/dev/null
+      size=$(stat -c %s "$stdin_file")
       int_escapes "$size"
       # shellcheck disable=SC2059
-      { printf "\\006$int"; cat "$chunk"; } > "$chunk.frame"
-      cat "$chunk.frame" >&3
+      { printf "\\006$int"; cat "$stdin_file"; } > "$stdin_file.frame"
+      cat "$stdin_file.frame" >&3
       ;;
     5) java_client "$@" ;; # refused before it ran: the JVM client asks again and acts on the answer
     *) broke "unexpected frame $type from the engine" ;;

@@ -44,6 +44,7 @@ class HandoffScriptIT {
         List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "--data-dir", dataDir.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        pb.environment().put("TMPDIR", Files.createDirectories(tmp.resolve("tmpdir")).toString());
         pb.environment().putAll(env);
         pb.redirectError(tmp.resolve("err").toFile()).redirectOutput(tmp.resolve("out").toFile());
         if (stdin == null) {
@@ -126,6 +127,9 @@ class HandoffScriptIT {
         Run fromStdin = run(NO_JVM, "$ echo piped ünïcode\n", "sessions", "send", "plain", "-");
         assertThat(fromStdin.code()).as(fromStdin.err()).isZero();
         assertThat(fromStdin.out()).contains("piped ünïcode");
+        try (var left = Files.list(tmp.resolve("tmpdir"))) {
+            assertThat(left).as("the client's files for stdin, removed when it ends").isEmpty();
+        }
 
         // a long answer in few frames, in order: the conversation as JSON, compared with the JVM client's
         Run messages = noJvm("sessions", "messages", "plain", "-o", "json");
