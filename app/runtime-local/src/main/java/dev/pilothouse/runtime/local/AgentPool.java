@@ -192,7 +192,8 @@ final class AgentPool implements AutoCloseable {
      * so the agent and its wrapper run in the workspace as a freshly started agent would.
      */
     void giveWorkspace(Idle agent, Path workspace) throws IOException {
-        Files.delete(workspace); // empty: the caller checked, and nothing of the session's is in it
+        // one rename over the session's empty workspace (the caller checked; a rename fails on one that
+        // is not): removing it first left a session without any workspace when the engine died between
         Files.move(agent.dir().resolve("work"), workspace, StandardCopyOption.ATOMIC_MOVE);
     }
 
