@@ -133,8 +133,9 @@ while true; do
       if [ "$form" = binary ]; then
         head -c "$len" <&3 >&"$type" || exit
       else
-        IFS= read -r -N "$len" -u 3 text || [ ${#text} = "$len" ] || broke "output cut short"
+        IFS= read -r -N "$len" -u 3 text
         printf '%s' "$text" >&"$type" || exit
+        [ ${#text} = "$len" ] || broke "the engine closed the connection before the command finished"
       fi
       ;;
     3) read -r -N "$len" -u 3 code && exit "$code"; broke "no exit code" ;;

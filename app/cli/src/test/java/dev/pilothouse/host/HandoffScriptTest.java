@@ -1,0 +1,202 @@
+package dev.pilothouse.host;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The launcher's shell client (packaging/launcher/handoff.bash) against a command server of this
+ * JVM, or a socket that misbehaves: what it runs on the engine, and what it leaves to the JVM client
+ * (here a stand-in launcher that says it was asked, with which arguments).
+ */
+@EnabledOnOs(OS.LINUX)
+class HandoffScriptTest {
+    private static final Path SCRIPT = Path.of(System.getProperty("pilothouse.root", "../.."), "packaging/launcher/handoff.bash")
+            .toAbsolutePath();
+    private static final String BUILD = "9.9.9+test";
+
+    @TempDir
+    Path tmp;
+    private Path dataDir;
+    private Path launcher;
+    private CommandServer server;
+    private final AtomicInteger ran = new AtomicInteger();
+
+    record Run(int code, byte[] out, String err) {
+        String text() {
+            return new String(out, StandardCharsets.UTF_8);
+        }
+    }
+
+    @AfterEach
+    void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private void setUp() throws IOException {
+        dataDir = Files.createDirectories(tmp.resolve("data"));
+        launcher = tmp.resolve("pilothouse");
+        Files.writeString(launcher, "#!/bin/sh\necho \"the JVM client ($PILOTHOUSE_CLIENT): $*\"\nexit 42\n");
+        launcher.toFile().setExecutable(true);
+    }
+
+    /** A command server for the data dir with an empty environment fingerprint, published as its engine. */
+    private void serve(ToIntFunction<Invocation> handler, Predicate<List<String>> engineCommand, String build) throws IOException {
+        setUp();
+        server = new CommandServer(Endpoint.secret(dataDir), BUILD, Map.of(), inv -> {
+            ran.incrementAndGet();
+            return handler.applyAsInt(inv);
+        }, engineCommand, why -> { });
+        new Endpoint(ProcessHandle.current().pid(), server.port(), EngineHost.Kind.BACKGROUND, build, Instant.now()).write(dataDir);
+    }
+
+    private Run run(Map<String, String> env, byte[] stdin, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), launcher.toString(), BUILD,
+                "--data-dir", dataDir.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        pb.environment().clear();
+        pb.environment().put("PATH", System.getenv("PATH"));
+        pb.environment().put("HOME", tmp.toString());
+        pb.environment().put("TMPDIR", Files.createDirectories(tmp.resolve("tmpdir")).toString());
+        pb.environment().putAll(env);
+        pb.redirectError(tmp.resolve("err").toFile());
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin);
+        }
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out, Files.readString(tmp.resolve("err")));
+    }
+
+    private Run run(String... args) throws Exception {
+        return run(Map.of(), new byte[0], args);
+    }
+
+    @Test
+    void aCommandRunsOnTheEngineWithItsOutputStdinAndExitCode() throws Exception {
+        serve(inv -> {
+            try {
+                String in = new String(inv.stdin().readAllBytes(), StandardCharsets.UTF_8);
+                inv.out().println("read " + in.length() + " characters: " + in);
+                for (int i = 0; i < 1000; i++) {
+                    inv.out().println("row " + i);
+                }
+                inv.out().print("a\0b\n");
+                inv.out().flush();
+                inv.err().println("a warning, ünïcode");
+                return 7;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, args -> true, BUILD);
+        byte[] stdin = "from stdin, ünïcode\n".repeat(5000).getBytes(StandardCharsets.UTF_8);
+        Run r = run(Map.of(), stdin, "sessions", "list");
+
+        StringBuilder expected = new StringBuilder("read " + 100_000 + " characters: "
+                + "from stdin, ünïcode\n".repeat(5000) + "\n");
+        for (int i = 0; i < 1000; i++) {
+            expected.append("row ").append(i).append('\n');
+        }
+        expected.append("a\0b\n");
+        assertThat(r.text()).isEqualTo(expected.toString());
+        assertThat(r.err()).isEqualTo("a warning, ünïcode\n");
+        assertThat(r.code()).isEqualTo(7);
+        assertThat(ran).hasValue(1);
+        try (var left = Files.list(tmp.resolve("tmpdir"))) {
+            assertThat(left).as("its files for stdin, removed").isEmpty();
+        }
+    }
+
+    @Test
+    void whatTheEngineSaysRunsInTheCliGoesToTheJvmClientWithTheSameArguments() throws Exception {
+        serve(inv -> 0, args -> !args.contains("status"), BUILD);
+        Run r = run("engine", "status");
+        assertThat(r.text()).isEqualTo("the JVM client (java): --data-dir " + dataDir + " engine status\n");
+        assertThat(r.code()).isEqualTo(42);
+        assertThat(ran).hasValue(0);
+    }
+
+    @Test
+    void anEngineOfAnotherBuildIsLeftToTheJvmClient() throws Exception {
+        serve(inv -> 0, args -> true, "9.9.8+older");
+        assertThat(run("agents", "list").text()).startsWith("the JVM client (java): ");
+        assertThat(ran).hasValue(0);
+    }
+
+    @Test
+    void aRefusalGoesToTheJvmClientWhichAsksAgainAndSaysWhy() throws Exception {
+        serve(inv -> 0, args -> true, BUILD);
+        // another key in the environment than the engine's (none)
+        assertThat(run(Map.of("OPENAI_API_KEY", "sk-not-real"), new byte[0], "agents", "list").code()).isEqualTo(42);
+        // another secret than the data dir's
+        Files.writeString(dataDir.resolve(Endpoint.SECRET), "not-the-secret");
+        assertThat(run("agents", "list").code()).isEqualTo(42);
+        assertThat(ran).hasValue(0);
+    }
+
+    /** A loopback socket standing in for an engine: each connection gets {@code answer} after the hello was sent. */
+    private void fakeEngine(byte[] answer) throws IOException {
+        setUp();
+        ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            try (ss; Socket s = ss.accept()) {
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                assertThat(Frames.readString(in)).isEqualTo(Frames.HELLO_SHELL);
+                s.getOutputStream().write(answer);
+                s.getOutputStream().flush();
+            } catch (IOException ignored) {
+                // the test reads what the client made of it
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        Endpoint.secret(dataDir);
+        new Endpoint(ProcessHandle.current().pid(), ss.getLocalPort(), EngineHost.Kind.BACKGROUND, BUILD, Instant.now()).write(dataDir);
+    }
+
+    @Test
+    void aBusyEngineRefusesBeforeTheHelloAndTheJvmClientAsksAgain() throws Exception {
+        ByteArrayOutputStream busy = new ByteArrayOutputStream();
+        byte[] why = "BUSY the engine is running 64 commands already; retry in a moment".getBytes(StandardCharsets.UTF_8);
+        Frames.write(new DataOutputStream(busy), Frames.REFUSED, why, 0, why.length);
+        fakeEngine(busy.toByteArray());
+        assertThat(run("agents", "list").text()).startsWith("the JVM client (java): ");
+    }
+
+    @Test
+    void aConnectionThatBreaksMidCommandIsReportedAndNeverRunAgain() throws Exception {
+        fakeEngine("1 9\nhalf a l".getBytes(StandardCharsets.US_ASCII)); // 8 of the 9 bytes, then closed
+        Run r = run("sessions", "create", "x");
+        assertThat(r.text()).as("what came is printed, the JVM client is not asked").isEqualTo("half a l");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: the connection to the engine (pid " + ProcessHandle.current().pid()
+                + ") broke while it ran the command (the engine closed the connection before the command finished)");
+    }
+}
