@@ -79,10 +79,9 @@ final class CommandServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // loaded now: an upgrade that rewrites the jars under a running engine must still let it refuse the new
-        // build's commands (and make way), not fail on a class it would first load then
-        java.util.Objects.requireNonNull(Frames.Refusal.values());
-        java.util.Objects.requireNonNull(FrameSender.class.getName());
+        // loaded now, not at the first refusal: an upgrade that rewrites the jars under a running engine must
+        // still let it refuse the new build's commands (and make way)
+        Frames.Refusal.values();
         this.acceptor = new Thread(this::acceptLoop, "cli-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -225,9 +224,7 @@ final class CommandServer implements AutoCloseable {
 
     private static void refuse(DataOutputStream out, boolean text, Frames.Refusal why, String message) throws IOException {
         byte[] b = (why.name() + " " + message).getBytes(StandardCharsets.UTF_8);
-        synchronized (out) {
-            Frames.write(out, text, Frames.REFUSED, b, 0, b.length);
-        }
+        Frames.write(out, text, Frames.REFUSED, b, 0, b.length);
     }
 
     private static void refuseQuietly(Socket s, Frames.Refusal why, String message) {

@@ -49,14 +49,7 @@ final class FrameSender {
 
     private void enqueue(Frame f) throws IOException {
         synchronized (queue) {
-            try {
-                while (failure == null && !finished && queuedBytes > MAX_QUEUED) {
-                    queue.wait();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while the client was slow to read");
-            }
+            awaitWhile(() -> failure == null && !finished && queuedBytes > MAX_QUEUED, "while the client was slow to read");
             if (failure != null) {
                 throw failure;
             }
@@ -74,17 +67,22 @@ final class FrameSender {
         synchronized (queue) {
             finished = true;
             queue.notifyAll();
-            try {
-                while (failure == null && (writing || !queue.isEmpty())) {
-                    queue.wait();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while sending the command's last output");
-            }
+            awaitWhile(() -> failure == null && (writing || !queue.isEmpty()), "while sending the command's last output");
             if (failure != null) {
                 throw failure;
             }
+        }
+    }
+
+    /** Waits on the queue's monitor (held by the caller) while {@code condition} holds. */
+    private void awaitWhile(java.util.function.BooleanSupplier condition, String when) throws InterruptedIOException {
+        try {
+            while (condition.getAsBoolean()) {
+                queue.wait();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted " + when);
         }
     }
 

@@ -67,7 +67,7 @@ final class Frames {
         return new String(in.readNBytes(n), StandardCharsets.UTF_8);
     }
 
-    /** One frame; callers writing from several threads hold the stream's monitor. */
+    /** One binary frame. A stream has one writer: a command's frames go through its {@link FrameSender}. */
     static void write(DataOutputStream out, byte type, byte[] payload, int off, int len) throws IOException {
         write(out, false, type, payload, off, len);
     }
@@ -92,10 +92,6 @@ final class Frames {
             }
         }
         return false;
-    }
-
-    static void writeInt(DataOutputStream out, byte type, int value) throws IOException {
-        writeInt(out, false, type, value);
     }
 
     /** A frame that carries a number: four bytes, or its decimal digits for a shell client. */
