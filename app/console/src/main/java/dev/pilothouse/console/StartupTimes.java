@@ -62,7 +62,7 @@ public final class StartupTimes {
     }
 
     /** Runs {@code r} on the FX thread at the second pulse from now: the first one has then been drawn. */
-    static void afterNextFrame(Runnable r) {
+    public static void afterNextFrame(Runnable r) {
         afterPulses(2, r);
     }
 

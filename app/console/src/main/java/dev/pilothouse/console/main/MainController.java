@@ -235,8 +235,6 @@ public final class MainController {
     public void engineReady(EngineOperations engine) {
         console = new Console(engine, background, model, this::select, notifications, work);
         actions = new SessionActions(console, root);
-        detail = new DetailPane(console);
-        detailHolder.getChildren().setAll(detail);
         events = new FrameBatcher<>(this::onEvent, this::endOfFrame);
         events.start();
         clock = new FxTicker(Duration.ofSeconds(1), () -> {
@@ -318,7 +316,11 @@ public final class MainController {
         keys.put(KeyCombination.keyCombination("Shortcut+L"), () -> table.requestFocus());
         for (int i = 1; i <= 7; i++) {
             int tab = i - 1;
-            keys.put(KeyCombination.keyCombination("Shortcut+" + i), () -> detail.selectTab(tab));
+            keys.put(KeyCombination.keyCombination("Shortcut+" + i), () -> {
+                if (detail() != null) {
+                    detail.selectTab(tab);
+                }
+            });
         }
         scene.addEventFilter(javafx.scene.input.KeyEvent.KEY_PRESSED, e -> {
             if (e.getCode() == KeyCode.ESCAPE && overlay.isVisible()) {
@@ -371,7 +373,7 @@ public final class MainController {
             if (!frameChanges.isEmpty()) {
                 model.apply(frameChanges);
                 updateCount();
-                Session shown = detail.shown();
+                Session shown = detail == null ? null : detail.shown();
                 // the detail pane shows the session and its children: redraw it only when they change
                 if (shown != null && frameChanges.stream().anyMatch(s -> s.id().equals(shown.id())
                         || shown.id().equals(s.parentSessionId()))) {
@@ -379,7 +381,9 @@ public final class MainController {
                 }
             }
             syncPane();
-            frameStreamed.forEach((id, pieces) -> detail.streamed(id, frameStreamedAgent.get(id), pieces));
+            if (detail != null) { // without it no conversation is shown: one shown later is read from the engine
+                frameStreamed.forEach((id, pieces) -> detail.streamed(id, frameStreamedAgent.get(id), pieces));
+            }
         } finally {
             frameChanges.clear();
             frameStreamed.clear();
@@ -421,7 +425,10 @@ public final class MainController {
             model.setAll(view.sessions());
             model.apply(heardWhileSwitching.stream().filter(s -> s.context().equals(context)).toList());
             heardWhileSwitching.clear();
-            StartupTimes.tableFilled(model.rows().size());
+            if (detail == null) {
+                StartupTimes.tableFilled(model.rows().size());
+                StartupTimes.afterNextFrame(this::detail); // built once the table is on screen, before a click needs it
+            }
             updatePlaceholder();
             updateWelcome();
             syncPane();
@@ -479,17 +486,17 @@ public final class MainController {
      * that leaves takes the pane with it.
      */
     private void syncPane() {
-        if (detail == null) {
+        if (console == null) {
             return;
         }
         Session one = SelectionModel.shown(selected());
-        Session shown = detail.shown();
+        Session shown = detail == null ? null : detail.shown();
         if (one == null) {
             if (shown != null) {
                 detail.show(null);
             }
         } else if (shown == null || !shown.id().equals(one.id()) || shown.version() < one.version()) {
-            detail.show(one);
+            detail().show(one);
         }
         updateButtons();
     }
@@ -652,7 +659,16 @@ public final class MainController {
         return model;
     }
 
+    /**
+     * The detail pane, built on first use: its seven tabs are a third of the window's nodes, and
+     * building and styling them held the FX thread for most of a second before the table could
+     * show (docs/performance.md, "Start-up"). Null until the engine is open.
+     */
     public DetailPane detail() {
+        if (detail == null && console != null) {
+            detail = new DetailPane(console);
+            detailHolder.getChildren().setAll(detail);
+        }
         return detail;
     }
 
@@ -699,7 +715,9 @@ public final class MainController {
 
     /** Shows the Overview tab, whose Lineage section lists the parent and children. */
     void showLineage() {
-        detail.selectTab(0);
-        detail.revealLineage();
+        if (detail() != null) {
+            detail.selectTab(0);
+            detail.revealLineage();
+        }
     }
 }

@@ -205,23 +205,38 @@ public final class SessionTable {
         c.setCellFactory(col -> {
             TableCell<SessionRow, Session> cell = new TableCell<>() {
                 private Tooltip tip;
+                private javafx.scene.text.Text drawn;
 
                 @Override
                 protected void updateItem(Session s, boolean empty) {
                     super.updateItem(s, empty);
-                    String shown = empty || s == null ? null : text.apply(s, now.get());
-                    setText(shown);
-                    if (!ticking) {
-                        // a narrow column cuts the text with "…": the tooltip has all of it
-                        if (shown == null || shown.isEmpty()) {
-                            setTooltip(null);
-                        } else {
-                            if (tip == null) {
-                                tip = new Tooltip();
-                            }
-                            tip.setText(shown);
+                    setText(empty || s == null ? null : text.apply(s, now.get()));
+                }
+
+                /**
+                 * A narrow column cuts the text with "…": the cell then gets a tooltip with all of it.
+                 * Only then: a tooltip for every cell was a sixth of the table's first drawing.
+                 */
+                @Override
+                protected void layoutChildren() {
+                    super.layoutChildren();
+                    if (ticking) {
+                        return;
+                    }
+                    if (drawn == null && lookup(".text") instanceof javafx.scene.text.Text t) {
+                        drawn = t;
+                    }
+                    String full = getText();
+                    if (full != null && !full.isEmpty() && drawn != null && !full.equals(drawn.getText())) {
+                        if (tip == null) {
+                            tip = new Tooltip();
+                        }
+                        tip.setText(full);
+                        if (getTooltip() != tip) {
                             setTooltip(tip);
                         }
+                    } else if (getTooltip() != null) {
+                        setTooltip(null);
                     }
                 }
             };
