@@ -33,11 +33,16 @@ import java.util.function.ToIntFunction;
 /**
  * Runs CLI commands for other processes, on loopback only: each connection proves it knows the
  * data dir's secret, then one command runs here against this process's engine while its output
- * streams back. At most {@link #MAX_COMMANDS} at once; one more is told the engine is busy.
+ * streams back. At most {@link #MAX_COMMANDS} at once; one more is told the engine is busy, and
+ * the client asks again (nothing ran yet).
  */
 final class CommandServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandServer.class);
     static final int MAX_COMMANDS = 64;
+    /** A client sends its hello in one write as it connects; a connection that does not holds a slot no longer. */
+    static final int HELLO_TIMEOUT_MILLIS = 30_000;
+    /** How long a busy refusal waits for the client to hang up (see {@link #refuseBusy}). */
+    private static final int REFUSAL_LINGER_MILLIS = 2_000;
 
     private final ServerSocket socket;
     private final byte[] secret;
@@ -50,6 +55,14 @@ final class CommandServer implements AutoCloseable {
     private final java.util.function.Predicate<List<String>> engineCommand;
     private final ThreadPoolExecutor workers;
     private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger refusedBusy = new AtomicInteger();
+    /** Busy refusals wait for their client off the accepting thread; when even these pile up, the connection just closes. */
+    private final ThreadPoolExecutor refusals = new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(4 * MAX_COMMANDS), r -> {
+                Thread t = new Thread(r, "cli-refuse");
+                t.setDaemon(true);
+                return t;
+            });
     private final Thread acceptor;
     private volatile boolean stopping;
     private volatile long lastActivity = System.nanoTime();
@@ -115,15 +128,33 @@ final class CommandServer implements AutoCloseable {
             try {
                 workers.execute(() -> serve(s));
             } catch (RejectedExecutionException full) {
-                refuseQuietly(s, Frames.Refusal.BUSY, "the engine is running " + MAX_COMMANDS
-                        + " commands already; retry in a moment");
+                refusedBusy.incrementAndGet();
+                try {
+                    refusals.execute(() -> refuseBusy(s));
+                } catch (RejectedExecutionException alsoFull) {
+                    closeQuietly(s);
+                }
             }
         }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing more to tell it
+        }
+    }
+
+    /** Connections refused as busy so far: for tests. */
+    int refusedBusy() {
+        return refusedBusy.get();
     }
 
     private void serve(Socket s) {
         try (s) {
             s.setTcpNoDelay(true);
+            s.setSoTimeout(HELLO_TIMEOUT_MILLIS);
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
             String hello = Frames.readString(in);
@@ -170,6 +201,7 @@ final class CommandServer implements AutoCloseable {
                 refuse(out, true, Frames.Refusal.LOCAL, "this command runs in the CLI's own process");
                 return;
             }
+            s.setSoTimeout(0); // a command reads its client for as long as it runs
             run(in, out, shell, cwd, args);
         } catch (IOException e) {
             log.debug("CLI connection ended: {}", e.toString());
@@ -227,12 +259,21 @@ final class CommandServer implements AutoCloseable {
         Frames.write(out, text, Frames.REFUSED, b, 0, b.length);
     }
 
-    private static void refuseQuietly(Socket s, Frames.Refusal why, String message) {
+    /**
+     * Tells a client that every slot is taken. Sent before its hello is read, so in the binary form
+     * (a shell client takes it for a refusal too); then the hello is read away until the client
+     * hangs up: a socket closed with unread bytes resets the connection, and a client reset before
+     * it read the refusal could not tell "busy, nothing ran" from "broke while it ran".
+     */
+    private static void refuseBusy(Socket s) {
         try (s) {
-            // before the hello, so in the binary form: a shell client takes it for a refusal too
-            refuse(new DataOutputStream(new BufferedOutputStream(s.getOutputStream())), false, why, message);
+            refuse(new DataOutputStream(new BufferedOutputStream(s.getOutputStream())), false, Frames.Refusal.BUSY,
+                    "the engine is running " + MAX_COMMANDS + " commands already");
+            s.shutdownOutput();
+            s.setSoTimeout(REFUSAL_LINGER_MILLIS);
+            s.getInputStream().transferTo(OutputStream.nullOutputStream());
         } catch (IOException ignored) {
-            // the client will retry or report it could not connect
+            // the client hung up or never read: it asks again or reports it could not connect
         }
     }
 
@@ -254,6 +295,7 @@ final class CommandServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.shutdownNow();
+        refusals.shutdownNow();
     }
 
     @Override

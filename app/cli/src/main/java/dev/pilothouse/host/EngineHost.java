@@ -167,6 +167,11 @@ public final class EngineHost implements AutoCloseable {
         return server.running();
     }
 
+    /** Connections refused since the start because every command slot was taken: for tests. */
+    int commandsRefusedBusy() {
+        return server.refusedBusy();
+    }
+
     /** Asks the engine to stop: no new commands, running ones finish (up to a grace period). */
     public void requestStop(String reason) {
         if (stopReason != null) {

@@ -65,7 +65,8 @@ public final class Remote {
                             lastProblem = "the background engine has another environment (" + r.getMessage()
                                     + ") and is making way";
                         }
-                        case BUSY -> throw new OperationFailedException("busy: " + r.getMessage());
+                        // refused before anything ran: ask again until a command ends and frees a slot
+                        case BUSY -> lastProblem = "the engine (pid " + ep.get().pid() + ") was busy: " + r.getMessage();
                         case AUTH -> throw new OperationFailedException("the engine serving " + dir + " refused this "
                                 + "command: " + r.getMessage() + " (is " + Endpoint.SECRET + " readable by you?)");
                     }

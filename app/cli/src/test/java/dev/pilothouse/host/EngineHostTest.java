@@ -206,4 +206,42 @@ class EngineHostTest {
         assertThat(Endpoint.read(dataDir).orElseThrow().kind()).isEqualTo(EngineHost.Kind.CONSOLE);
         assertThat(console.engine().agents(false)).isNotEmpty();
     }
+
+    @Test
+    void aCommandThatFindsEverySlotTakenWaitsForOneInsteadOfFailing() throws Exception {
+        EngineHost host = host(EngineHost.Kind.CONSOLE, Duration.ZERO);
+        int port = Endpoint.read(dataDir).orElseThrow().port();
+        // connections that never say hello hold every slot (until the hello timeout, 30 s)
+        List<Socket> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < CommandServer.MAX_COMMANDS; i++) {
+                silent.add(new Socket(InetAddress.getLoopbackAddress(), port));
+            }
+            // one more is refused as busy, and the client reads why (the connection is not reset under it)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThatThrownBy(() -> run(InputStream.nullInputStream(), "agents", "list"))
+                            .isInstanceOfSatisfying(CommandClient.Refused.class,
+                                    r -> assertThat(r.why).isEqualTo(Frames.Refusal.BUSY))
+                            .hasMessageContaining(CommandServer.MAX_COMMANDS + " commands"));
+
+            int refusedBefore = host.commandsRefusedBusy();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            java.util.concurrent.CompletableFuture<Integer> waiting = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> Remote.run(dataDir, List.of("--data-dir", dataDir.toString(), "agents", "list"),
+                            InputStream.nullInputStream(), out, err));
+            // refused twice: it took the first refusal for "ask again", not for a failure
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> host.commandsRefusedBusy() >= refusedBefore + 2);
+            assertThat(waiting).isNotDone();
+
+            silent.remove(0).close();
+            assertThat(waiting.get(30, java.util.concurrent.TimeUnit.SECONDS)).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("reference");
+        } finally {
+            for (Socket s : silent) {
+                s.close();
+            }
+        }
+    }
 }
