@@ -59,6 +59,10 @@ final class Background {
         // java.home's own java: the runtime this command runs on (the app image's own, in the image)
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
+        // C2 later than by default, as the console's launcher starts it: its start is the first command's
+        // wait, and compiling beside it took most of a core (docs/performance.md, "Start-up")
+        cmd.addAll(List.of("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",
+                "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000"));
         Path ownArchive = null;
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // system properties (the launcher's path, logging) carry over; another GC, a debugger or an agent do not

@@ -254,8 +254,11 @@ public final class Engine implements EngineOperations {
             engine.sweep();
             engine.schedules.open();
             if (config.background()) {
-                // from now on timers are delayed re-queues of each session's key, set whenever it changes
-                engine.scheduleAllTimers();
+                // from now on timers are delayed re-queues of each session's key, set whenever it changes;
+                // the first ones are set on the timers' thread: reading every session with a deadline
+                // took a third of opening on a cold JVM (the first command's wait, the console's start),
+                // and a deadline already past fires a moment later than it would have
+                engine.timers.execute(engine::scheduleAllTimersQuietly);
                 engine.timers.scheduleWithFixedDelay(engine.feed::poll, config.feedInterval().toMillis(),
                         config.feedInterval().toMillis(), TimeUnit.MILLISECONDS);
                 engine.batches.start(); // unfinished batches go on
@@ -1653,9 +1656,15 @@ public final class Engine implements EngineOperations {
         }
     }
 
-    private void scheduleAllTimers() {
-        for (Session s : store.read(tx -> tx.dueSessions(now().plus(Duration.ofDays(36_500))))) {
-            scheduleTimers(s);
+    private void scheduleAllTimersQuietly() {
+        try {
+            for (Session s : store.read(tx -> tx.dueSessions(now().plus(Duration.ofDays(36_500))))) {
+                scheduleTimers(s);
+            }
+        } catch (RuntimeException e) {
+            if (!closed.get()) {
+                log.warn("setting the timers of every session failed: {}", e.toString());
+            }
         }
     }
 

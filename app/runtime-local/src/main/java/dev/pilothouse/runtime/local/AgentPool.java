@@ -95,6 +95,7 @@ final class AgentPool implements AutoCloseable {
     private final Set<Idle> unclaimed = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService filler;
     private final OkHttpClient http = new OkHttpClient.Builder().retryOnConnectionFailure(false)
+            .connectionSpecs(List.of(okhttp3.ConnectionSpec.CLEARTEXT)) // pooled agents answer on loopback, no TLS
             .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(5)).build();
     private final SecureRandom random = new SecureRandom();
     private boolean fillScheduled;
