@@ -76,9 +76,15 @@ class HandoffScriptTest {
     }
 
     private Run run(Map<String, String> env, byte[] stdin, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), launcher.toString(), BUILD,
-                "--data-dir", dataDir.toString()));
-        cmd.addAll(List.of(args));
+        List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
+        all.addAll(List.of(args));
+        return runAsTyped(env, stdin, all);
+    }
+
+    /** The script with exactly these arguments, from {@code tmp}, HOME=tmp unless {@code env} says otherwise. */
+    private Run runAsTyped(Map<String, String> env, byte[] stdin, List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), launcher.toString(), BUILD));
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
         pb.environment().clear();
         pb.environment().put("PATH", System.getenv("PATH"));
@@ -207,5 +213,45 @@ class HandoffScriptTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: the connection to the engine (pid " + ProcessHandle.current().pid()
                 + ") broke while it ran the command (the engine closed the connection before the command finished)");
+    }
+
+    @Test
+    void theDataDirIsFoundAsTheJvmClientFindsIt() throws Exception {
+        serve(inv -> {
+            inv.out().println("served");
+            return 0;
+        }, args -> true, BUILD);
+        // the same data dir under the names the other rules give it
+        Files.createDirectories(tmp.resolve("xdg"));
+        Files.createSymbolicLink(tmp.resolve("xdg/pilothouse"), dataDir);
+        Files.createDirectories(tmp.resolve("home/.local/share"));
+        Files.createSymbolicLink(tmp.resolve("home/.local/share/pilothouse"), dataDir);
+        String other = tmp.resolve("other").toString();
+        List<String> list = List.of("agents", "list");
+
+        assertThat(typed(Map.of(), "--data-dir", "data", "agents", "list")).as("relative to the working directory").isEqualTo("served\n");
+        assertThat(typed(Map.of(), "--data-dir=data", "agents", "list")).isEqualTo("served\n");
+        assertThat(typed(Map.of("PILOTHOUSE_HOME", dataDir.toString()), list)).isEqualTo("served\n");
+        assertThat(typed(Map.of("XDG_DATA_HOME", tmp.resolve("xdg").toString()), list)).isEqualTo("served\n");
+        assertThat(typed(Map.of("HOME", tmp.resolve("home").toString()), list)).isEqualTo("served\n");
+        // each rule before the next: the first names a data dir no engine serves, so the JVM client is asked
+        assertThat(typed(Map.of("PILOTHOUSE_HOME", dataDir.toString()), "--data-dir", other, "agents", "list"))
+                .startsWith("the JVM client");
+        assertThat(typed(Map.of("PILOTHOUSE_HOME", other, "XDG_DATA_HOME", tmp.resolve("xdg").toString()), list))
+                .startsWith("the JVM client");
+        assertThat(typed(Map.of("XDG_DATA_HOME", other, "HOME", tmp.resolve("home").toString()), list))
+                .startsWith("the JVM client");
+        // a relative XDG_DATA_HOME is ignored, as the XDG rules (and DataDirs) say
+        assertThat(typed(Map.of("XDG_DATA_HOME", "xdg-relative", "HOME", tmp.resolve("home").toString()), list))
+                .isEqualTo("served\n");
+        assertThat(ran.get()).isEqualTo(6);
+    }
+
+    private String typed(Map<String, String> env, List<String> args) throws Exception {
+        return runAsTyped(env, new byte[0], args).text();
+    }
+
+    private String typed(Map<String, String> env, String... args) throws Exception {
+        return typed(env, List.of(args));
     }
 }
