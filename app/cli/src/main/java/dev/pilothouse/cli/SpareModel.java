@@ -4,6 +4,9 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * options, so one is kept ready and the next built on a thread of its own after each is taken.
  */
 final class SpareModel {
-    private static final AtomicReference<CommandLine> SPARE = new AtomicReference<>();
+    /** The next model: built, or being built (a command that comes meanwhile waits for it rather than build a second). */
+    private static final AtomicReference<CompletableFuture<CommandLine>> SPARE = new AtomicReference<>();
     private static final ExecutorService BUILDER = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cli-model");
         t.setDaemon(true);
@@ -27,8 +31,16 @@ final class SpareModel {
 
     /** A model no command has used, writing to {@code out} and {@code err}. */
     static CommandLine take(PrintWriter out, PrintWriter err) {
-        CommandLine cl = SPARE.getAndSet(null);
+        CompletableFuture<CommandLine> next = SPARE.getAndSet(null);
         prepare();
+        CommandLine cl = null;
+        if (next != null) {
+            try {
+                cl = next.join();
+            } catch (CompletionException | CancellationException e) {
+                cl = null; // built here instead, where its failure is the command's
+            }
+        }
         if (cl == null) {
             return Cli.commandLine(out, err);
         }
@@ -37,13 +49,21 @@ final class SpareModel {
         return cl;
     }
 
-    /** Builds the next model unless one is ready. */
+    /** Starts building the next model unless one is ready or on its way. */
     static void prepare() {
-        BUILDER.execute(() -> {
-            if (SPARE.get() == null) {
-                PrintWriter none = new PrintWriter(Writer.nullWriter());
-                SPARE.compareAndSet(null, Cli.commandLine(none, none));
-            }
-        });
+        if (SPARE.get() != null) {
+            return;
+        }
+        CompletableFuture<CommandLine> next = new CompletableFuture<>();
+        if (SPARE.compareAndSet(null, next)) {
+            BUILDER.execute(() -> {
+                try {
+                    PrintWriter none = new PrintWriter(Writer.nullWriter());
+                    next.complete(Cli.commandLine(none, none));
+                } catch (RuntimeException | Error e) {
+                    next.completeExceptionally(e);
+                }
+            });
+        }
     }
 }
