@@ -38,7 +38,7 @@ final class SpareModel {
             try {
                 cl = next.join();
             } catch (CompletionException | CancellationException e) {
-                cl = null; // built here instead, where its failure is the command's
+                // left null: built here instead, where its failure is the command's
             }
         }
         if (cl == null) {

@@ -40,7 +40,7 @@ final class CommandServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandServer.class);
     static final int MAX_COMMANDS = 64;
     /** A client sends its hello in one write as it connects; a connection that does not holds a slot no longer. */
-    static final int HELLO_TIMEOUT_MILLIS = 30_000;
+    private static final int HELLO_TIMEOUT_MILLIS = 30_000;
     /** How long a busy refusal waits for the client to hang up (see {@link #refuseBusy}). */
     private static final int REFUSAL_LINGER_MILLIS = 2_000;
 

@@ -40,13 +40,19 @@ public final class AgentClient {
     private final OkHttpClient messages;
 
     public AgentClient() {
-        // agents answer on loopback in plain HTTP (AgentEndpoint): without TLS the client does not load
-        // the JDK's trust store, a sixth of opening the engine on a cold JVM
-        OkHttpClient base = new OkHttpClient.Builder().retryOnConnectionFailure(false)
-                .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).build();
+        OkHttpClient base = loopbackHttp().build();
         this.health = base.newBuilder().callTimeout(Duration.ofSeconds(2)).build();
         // a reply may take as long as the agent's work takes; a dead agent resets the connection
         this.messages = base.newBuilder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ZERO).build();
+    }
+
+    /**
+     * An HTTP client for agents: they answer on loopback in plain HTTP ({@link AgentEndpoint}), so
+     * without TLS (building it loads the JDK's trust store, a sixth of opening the engine on a cold
+     * JVM), and a failed request is not silently sent again.
+     */
+    public static OkHttpClient.Builder loopbackHttp() {
+        return new OkHttpClient.Builder().retryOnConnectionFailure(false).connectionSpecs(List.of(ConnectionSpec.CLEARTEXT));
     }
 
     /** What a health check found. */

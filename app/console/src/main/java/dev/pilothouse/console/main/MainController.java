@@ -660,9 +660,9 @@ public final class MainController {
     }
 
     /**
-     * The detail pane, built on first use: its seven tabs are a third of the window's nodes, and
-     * building and styling them held the FX thread for most of a second before the table could
-     * show (docs/performance.md, "Start-up"). Null until the engine is open.
+     * The detail pane, built on first use: building its seven tabs and their first CSS pass and
+     * layout held the FX thread for most of a second before the table could show
+     * (docs/performance.md, "Start-up"). Null until the engine is open.
      */
     public DetailPane detail() {
         if (detail == null && console != null) {

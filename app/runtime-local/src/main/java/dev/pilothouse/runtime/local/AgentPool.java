@@ -1,5 +1,6 @@
 package dev.pilothouse.runtime.local;
 
+import dev.pilothouse.agent.AgentClient;
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.runtime.Processes;
@@ -94,8 +95,7 @@ final class AgentPool implements AutoCloseable {
     /** Every pooled process not claimed yet, starting or idle: what {@link #close} stops. */
     private final Set<Idle> unclaimed = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService filler;
-    private final OkHttpClient http = new OkHttpClient.Builder().retryOnConnectionFailure(false)
-            .connectionSpecs(List.of(okhttp3.ConnectionSpec.CLEARTEXT)) // pooled agents answer on loopback, no TLS
+    private final OkHttpClient http = AgentClient.loopbackHttp()
             .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(5)).build();
     private final SecureRandom random = new SecureRandom();
     private boolean fillScheduled;
