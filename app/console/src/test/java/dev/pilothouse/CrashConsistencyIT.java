@@ -42,8 +42,14 @@ class CrashConsistencyIT {
             "remix-copying", new long[]{0, 100},
             "pause", new long[]{0, 200, 600},
             "send", new long[]{150, 600});
-    /** The parent's big file: large enough that a remix's copy takes a while to kill it during. */
+    /** The parent's big file. */
     private static final long PARENT_BYTES = 80_000_000;
+    /**
+     * Small files in the parent's {@code many/} for remix-copying: a big file is copied in tens of
+     * milliseconds, too quick for a poll on two busy cores to see for certain; thousands of small
+     * files keep the copy going for most of a second.
+     */
+    private static final int MANY_FILES = 10_000;
 
     private static long[] delays(String operation) {
         String given = System.getProperty("crash.delays");
@@ -53,6 +59,8 @@ class CrashConsistencyIT {
 
     @TempDir
     Path dataDir;
+    /** How many files the parent has in {@code many/}. */
+    private int manyFiles;
     private final List<Process> processes = new ArrayList<>();
 
     private static Path launcher() {
@@ -138,25 +146,31 @@ class CrashConsistencyIT {
 
     /**
      * Kills the engine once {@code moment} holds (then {@code delayMs} later), then checks the data
-     * dir after the next command.
+     * dir after the next command; returns the names of the sessions whose remix copy the kill cut short.
      */
-    private void killWhen(java.util.concurrent.Callable<Boolean> moment, long delayMs, String... args) throws Exception {
+    private Set<String> killWhen(java.util.concurrent.Callable<Boolean> moment, long delayMs, String... args) throws Exception {
         Process p = cli(args);
         await().atMost(Duration.ofSeconds(60)).until(() -> engine().isPresent());
         ProcessHandle engine = engine().orElseThrow();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(moment);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> moment.call() || !p.isAlive());
+        if (!moment.call() && !p.isAlive()) {
+            throw new AssertionError("the command ended before the moment to kill its engine came: "
+                    + String.join(" ", args) + ": exit " + p.exitValue() + ": " + finish(p).output());
+        }
         await().pollDelay(Duration.ofMillis(delayMs)).atMost(Duration.ofMillis(delayMs + 1000)).until(() -> true);
         engine.destroyForcibly();
         await().atMost(Duration.ofSeconds(30)).until(() -> !engine.isAlive());
         finish(p); // its outcome may be either: the engine died under it
-        assertConsistent();
+        return assertConsistent();
     }
 
-    private void assertConsistent() throws Exception {
+    private Set<String> assertConsistent() throws Exception {
+        Set<String> interrupted = new HashSet<>();
         for (JsonNode s : Json.parse(ok("sessions", "list", "--all", "-o", "json").output())) {
             if (copyPending(s)) {
                 // an interrupted remix copy says so, and a retry copies it again, whole
                 assertThat(s.get("state").asText()).isEqualTo("ERROR");
+                interrupted.add(s.get("name").asText());
                 ok("sessions", "retry", s.get("name").asText());
             }
         }
@@ -192,6 +206,7 @@ class CrashConsistencyIT {
             assertThat(owner).as("agent pid %d in %s has a session", agent.pid(), ws).isNotNull();
             assertThat(owner.get("state").asText()).as("agent of %s", owner.get("name").asText()).isEqualTo("READY");
         }
+        return interrupted;
     }
 
     /** A remix's copy is under way: some session's workspace.partial exists. */
@@ -206,11 +221,16 @@ class CrashConsistencyIT {
     }
 
     /** A remix child's workspace holds everything of its parent's: never half a copy presented as complete. */
-    private static void assertWholeCopy(String name, Path ws) throws IOException {
+    private void assertWholeCopy(String name, Path ws) throws IOException {
         assertThat(ws.resolve("big.bin")).as("big.bin of %s", name).exists();
         assertThat(Files.size(ws.resolve("big.bin"))).as("big.bin of %s", name).isEqualTo(PARENT_BYTES);
         try (Stream<Path> files = Files.list(ws.resolve("d"))) {
             assertThat(files.count()).as("files in d/ of %s", name).isEqualTo(200);
+        }
+        if (manyFiles > 0) {
+            try (Stream<Path> files = Files.list(ws.resolve("many"))) {
+                assertThat(files.count()).as("files in many/ of %s", name).isEqualTo(manyFiles);
+            }
         }
     }
 
@@ -221,15 +241,18 @@ class CrashConsistencyIT {
     @ParameterizedTest
     @ValueSource(strings = {"create", "remix", "remix-copying", "pause", "send"})
     void killedAtAnyMomentLeavesEverySessionConsistent(String operation) throws Exception {
+        manyFiles = operation.equals("remix-copying") ? MANY_FILES : 0;
         ok("sessions", "create", "parent", "--agent", "reference",
-                "--prompt", "$ head -c " + PARENT_BYTES + " /dev/zero > big.bin; mkdir -p d; for i in $(seq 200); do echo $i > d/f$i; done");
+                "--prompt", "$ head -c " + PARENT_BYTES + " /dev/zero > big.bin; mkdir -p d; for i in $(seq 200); do echo $i > d/f$i; done"
+                        + (manyFiles > 0 ? "; mkdir many; seq " + manyFiles + " | split -l 1 -a 5 - many/f" : ""));
         int n = 0;
         for (long delay : delays(operation)) {
             String name = operation + "-" + n++;
             switch (operation) {
                 case "create" -> killDuring(delay, "sessions", "create", name, "--agent", "reference", "--prompt", "$ echo hello");
                 case "remix" -> killDuring(delay, "sessions", "remix", "parent", "--name", name);
-                case "remix-copying" -> killWhen(this::copying, delay, "sessions", "remix", "parent", "--name", name);
+                case "remix-copying" -> assertThat(killWhen(this::copying, delay, "sessions", "remix", "parent", "--name", name))
+                        .as("the kill cut %s's copy short", name).contains(name);
                 case "pause" -> {
                     ok("sessions", "create", name, "--agent", "reference");
                     killDuring(delay, "sessions", "pause", name);

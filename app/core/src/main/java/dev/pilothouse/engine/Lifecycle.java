@@ -1235,6 +1235,7 @@ final class Lifecycle {
         Session.Builder b;
         String reason;
         boolean stop = false;
+        boolean prepareVolume = false;
         if (s.deleted()) {
             reason = dead + " during work on a deleted session";
             b = s.toBuilder().owner(null);
@@ -1255,6 +1256,7 @@ final class Lifecycle {
                         + "parent; `pilothouse sessions retry " + s.name() + "` copies it again"
                         : "start-up interrupted: " + dead;
                 stop = true;
+                prepareVolume = s.state() == SessionState.INIT && copy.isEmpty();
                 b = s.state() == SessionState.INIT
                         ? s.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).owner(null).terminationReason(reason)
                         : s.toBuilder().phase(Phase.PAUSED).owner(null).terminationReason(reason);
@@ -1265,6 +1267,10 @@ final class Lifecycle {
         }
         if (stop) {
             runtime.stop(s.id());
+        }
+        if (prepareVolume) {
+            // perhaps killed between storing the session and starting it: it gets the volume its start makes
+            runtime.prepareVolume(s);
         }
         Session.Builder edit = b;
         Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason,

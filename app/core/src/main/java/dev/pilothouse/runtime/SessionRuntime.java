@@ -26,6 +26,15 @@ public interface SessionRuntime extends AutoCloseable {
     /** Creates the volume if needed and starts every agent on it; returns once they are launched. */
     void start(Session session, List<AgentDefinition> agents);
 
+    /**
+     * Makes the session's empty volume if it has none, starting nothing: a session whose start was
+     * cut short (its engine killed between storing it and starting it) gets the volume its start
+     * would have made, so no session is left without one. A runtime that makes volumes only with
+     * the session's first run (a cluster's PVC, with the pod's spec on it) leaves it to the retry.
+     */
+    default void prepareVolume(Session session) {
+    }
+
     /** Stops every agent of the session, keeping the volume. Does nothing when none runs. */
     void stop(String sessionId);
 

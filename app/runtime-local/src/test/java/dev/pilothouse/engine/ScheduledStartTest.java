@@ -157,6 +157,8 @@ class ScheduledStartTest extends EngineTestBase {
         assertThat(after.state()).isEqualTo(SessionState.ERROR);
         assertThat(after.terminationReason()).startsWith("start-up interrupted: engine process");
         assertThat(AgentProcesses.of(s.id())).as("not started a second time").isEmpty();
+        assertThat(dataDir.resolve("sessions").resolve(s.id()).resolve("workspace"))
+                .as("the volume its start would have made").isEmptyDirectory();
         assertThat(next.retry("claimed").state()).isEqualTo(SessionState.READY);
     }
 

@@ -186,9 +186,7 @@ public final class LocalRuntime implements SessionRuntime {
         stop(session.id());
         SessionFiles f = files(session.id());
         try {
-            Files.createDirectories(f.workspace());
-            Files.createDirectories(f.runDir());
-            Files.createDirectories(f.log("x").getParent());
+            createVolume(f);
             boolean workspaceTaken = false;
             for (AgentDefinition agent : agents) {
                 workspaceTaken |= launch(session, agent, f, !workspaceTaken);
@@ -198,6 +196,22 @@ public final class LocalRuntime implements SessionRuntime {
             stop(session.id());
             throw new OperationFailedException("cannot start the agents of session '" + session.name() + "': " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void prepareVolume(Session session) {
+        try {
+            createVolume(files(session.id()));
+        } catch (IOException e) {
+            throw new OperationFailedException("cannot make the workspace of session '" + session.name() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void createVolume(SessionFiles f) throws IOException {
+        Files.createDirectories(f.workspace());
+        Files.createDirectories(f.runDir());
+        Files.createDirectories(f.log("x").getParent());
     }
 
     /**
