@@ -18,6 +18,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -79,6 +81,11 @@ public final class Tarballs {
             return; // sockets, fifos, devices: nothing to download
         }
         TarArchiveEntry e = tar.createArchiveEntry(p, name, LinkOption.NOFOLLOW_LINKS);
+        int perms = FileModes.of(p);
+        if (perms != 0) {
+            // commons-compress records 0644/0755 whatever the file's bits: a script stays executable
+            e.setMode((e.isDirectory() ? 0040000 : 0100000) | perms);
+        }
         tar.putArchiveEntry(e);
         if (e.isFile()) {
             try (InputStream in = Files.newInputStream(p)) {
@@ -90,10 +97,13 @@ public final class Tarballs {
 
     /**
      * Unpacks a gzip'd tar into {@code into} (which must be empty or new), refusing the whole
-     * archive at the first entry that would land outside it. Returns the entries written.
+     * archive at the first entry that would land outside it. Files and folders keep their
+     * permission bits and modification times, as {@code tar -x} keeps them: an exported script
+     * stays executable. Returns the entries written.
      */
     public static int unpack(InputStream tarGz, Path into) {
         int n = 0;
+        List<Runnable> folders = new ArrayList<>();
         try (GZIPInputStream gz = new GZIPInputStream(tarGz, 64 * 1024);
              ReadAheadInputStream ahead = new ReadAheadInputStream(gz); // inflating on one core, writing on the other
              TarArchiveInputStream tar = new TarArchiveInputStream(ahead)) {
@@ -106,6 +116,10 @@ public final class Tarballs {
                 Path target = into.resolve(String.join("/", rel.parts()));
                 if (e.isDirectory()) {
                     Files.createDirectories(target);
+                    // last, innermost first: a folder's time moves as entries go in, and a
+                    // read-only one would refuse them
+                    TarArchiveEntry folder = e;
+                    folders.add(0, () -> keepModeAndTime(target, folder));
                 } else if (e.isSymbolicLink()) {
                     checkLink(rel, e.getLinkName());
                     Files.createDirectories(target.getParent());
@@ -117,6 +131,7 @@ public final class Tarballs {
                     try (OutputStream out = Files.newOutputStream(target)) {
                         copy(tar, out);
                     }
+                    keepModeAndTime(target, e);
                 } else if (e.isLink()) {
                     throw new InvalidInputException("archive entry '" + e.getName() + "' is a hard link; only files, "
                             + "folders and symbolic links are accepted", "archive");
@@ -127,10 +142,19 @@ public final class Tarballs {
             }
             // to the gzip trailer: a stream cut or damaged after the tar's end is refused too
             ahead.transferTo(OutputStream.nullOutputStream());
+            folders.forEach(Runnable::run);
             return n;
         } catch (IOException e) {
             InvalidInputException broken = incomplete(e);
             throw broken != null ? broken : new UncheckedIOException(e);
+        }
+    }
+
+    private static void keepModeAndTime(Path target, TarArchiveEntry e) {
+        try {
+            FileModes.apply(target, e.getMode(), e.getModTime() == null ? 0 : e.getModTime().getTime());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
         }
     }
 

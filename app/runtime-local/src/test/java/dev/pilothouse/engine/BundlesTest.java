@@ -23,6 +23,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,6 +50,9 @@ class BundlesTest extends EngineTestBase {
         new Random(11).nextBytes(noise);
         Files.write(ws.resolve("out/noise.bin"), noise);
         Files.createSymbolicLink(ws.resolve("result"), Path.of("out/r.txt"));
+        Files.writeString(ws.resolve("out/run.sh"), "#!/bin/sh\necho ran\n");
+        Files.setPosixFilePermissions(ws.resolve("out/run.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setLastModifiedTime(ws.resolve("out/r.txt"), FileTime.from(Instant.parse("2025-06-01T12:00:00Z")));
     }
 
     private Path workspace(Session s) {
@@ -95,9 +101,12 @@ class BundlesTest extends EngineTestBase {
         assertThat(Files.readString(to.resolve("out/r.txt"))).isEqualTo("result\n");
         assertThat(Files.readAllBytes(to.resolve("out/noise.bin"))).isEqualTo(noise);
         assertThat(Files.readSymbolicLink(to.resolve("result"))).isEqualTo(Path.of("out/r.txt"));
+        assertThat(Files.isExecutable(to.resolve("out/run.sh"))).as("a script stays executable").isTrue();
+        assertThat(Files.getLastModifiedTime(to.resolve("out/r.txt"))).isEqualTo(FileTime.from(Instant.parse("2025-06-01T12:00:00Z")));
         assertThat(engine.messages(copy.id(), 0, null, Engine.MAX_PAGE)).extracting(Message::content)
                 .first().asString().startsWith("$ mkdir -p out");
         assertThat(engine.messages(copy.id(), 0, null, Engine.MAX_PAGE)).hasSize(2);
+        assertThat(engine.send("copy", null, "$ out/run.sh", null).reply().content()).contains("ran");
         try (var files = Files.list(to)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".pilothouse-upload-"));
         }

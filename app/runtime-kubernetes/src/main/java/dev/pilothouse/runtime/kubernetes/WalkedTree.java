@@ -1,6 +1,7 @@
 package dev.pilothouse.runtime.kubernetes;
 
 import dev.pilothouse.errors.OperationFailedException;
+import dev.pilothouse.workspace.FileModes;
 import dev.pilothouse.workspace.WorkspacePath;
 
 import java.io.BufferedInputStream;
@@ -10,17 +11,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Rebuilds here a tree walked in a pod without tar ({@link WorkspaceScripts#WALK}): folders, files
@@ -28,11 +24,6 @@ import java.util.Set;
  * as the local runtime packs a folder.
  */
 final class WalkedTree {
-    private static final PosixFilePermission[] BITS = {
-            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-
     private final InputStream in;
     private final Path top;
     /** Folders' modes and times, applied last (filling them changes their times). */
@@ -113,25 +104,7 @@ final class WalkedTree {
         if (f.length < 2) {
             return;
         }
-        int mode = Integer.parseInt(f[0], 8);
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        for (int i = 0; i < BITS.length; i++) {
-            if ((mode & (1 << i)) != 0) {
-                perms.add(BITS[i]);
-            }
-        }
-        // readable by us whatever the pod said: it is packed from here
-        perms.add(PosixFilePermission.OWNER_READ);
-        perms.add(PosixFilePermission.OWNER_WRITE);
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            perms.add(PosixFilePermission.OWNER_EXECUTE);
-        }
-        try {
-            Files.setPosixFilePermissions(p, perms);
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the bytes are what matter
-        }
-        Files.setLastModifiedTime(p, FileTime.fromMillis(Long.parseLong(f[1]) * 1000));
+        FileModes.apply(p, Integer.parseInt(f[0], 8), Long.parseLong(f[1]) * 1000);
     }
 
     private String until(int end) throws IOException {
