@@ -51,6 +51,9 @@ class MetricsUiTest extends ConsoleTestBase {
         assertThat(onFx(() -> this.<Label>node("#metrics-workspace").getText())).containsPattern("B in 1 file$");
         LineChart<?, ?> memory = node("#metrics-memory-chart");
         await().atMost(WAIT).until(() -> onFx(() -> memory.getData().get(0).getData().size()) >= 1);
+        // each chart in the unit that fits what it shows: tens of MiB of memory, a workspace of a few bytes
+        assertThat(onFx(memory::getTitle)).isEqualTo("Memory (MiB): mean, peak dashed");
+        assertThat(onFx(() -> this.<LineChart<?, ?>>node("#metrics-workspace-chart").getTitle())).isEqualTo("Workspace (bytes)");
         SessionMetrics shown = onFx(() -> window.controller().detail().metrics().shown());
         assertThat(shown.name()).isEqualTo("measured");
         assertThat(shown.resolution().label()).isEqualTo("10s");

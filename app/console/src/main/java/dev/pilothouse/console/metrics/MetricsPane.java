@@ -50,8 +50,8 @@ public final class MetricsPane extends BorderPane {
     private final GridPane summary = new GridPane();
     private final VBox agents = new VBox(2);
     private final Chart cpu = new Chart("CPU (cores)", "metrics-cpu-chart");
-    private final Chart memory = new Chart("Memory (MiB)", "metrics-memory-chart");
-    private final Chart workspace = new Chart("Workspace (MiB)", "metrics-workspace-chart");
+    private final Chart memory = new Chart("Memory", "metrics-memory-chart");
+    private final Chart workspace = new Chart("Workspace", "metrics-workspace-chart");
     private final FxTicker refresh = new FxTicker(Duration.ofSeconds(5), this::load);
     private Session session;
     private boolean active;
@@ -183,9 +183,38 @@ public final class MetricsPane extends BorderPane {
         Instant start = m.createdAt().isAfter(m.since()) ? m.createdAt() : m.since();
         Instant from = Instant.ofEpochMilli(m.resolution().bucket(start.toEpochMilli()));
         boolean days = Duration.between(from, Instant.now()).toHours() > 24;
+        cpu.chart.setTitle("CPU (cores" + PEAK);
         cpu.plot(points, from, days, p -> p.cpu(), p -> p.cpuMax());
-        memory.plot(points, from, days, p -> mib(p.memory()), p -> mib(p.memoryMax()));
-        workspace.plot(points, from, days, p -> mib(p.workspaceBytes()), null);
+        ByteUnit mem = ByteUnit.fitting(points.stream().map(p -> p.memoryMax() != null ? p.memoryMax() : p.memory()));
+        memory.chart.setTitle("Memory (" + mem.name() + PEAK);
+        memory.plot(points, from, days, p -> mem.of(p.memory()), p -> mem.of(p.memoryMax()));
+        ByteUnit ws = ByteUnit.fitting(points.stream().map(MetricPoint::workspaceBytes));
+        workspace.chart.setTitle("Workspace (" + ws.name() + ")");
+        workspace.plot(points, from, days, p -> ws.of(p.workspaceBytes()), null);
+    }
+
+    /** The charts with two lines say which is which. */
+    private static final String PEAK = "): mean, peak dashed";
+
+    /** Bytes in the largest unit that keeps the chart's biggest value at 1 or more: "0.00050 MiB" reads badly. */
+    record ByteUnit(String name, double size) {
+        private static final List<ByteUnit> UNITS = List.of(new ByteUnit("bytes", 1), new ByteUnit("KiB", 1024),
+                new ByteUnit("MiB", 1024.0 * 1024), new ByteUnit("GiB", 1024.0 * 1024 * 1024));
+
+        static ByteUnit fitting(java.util.stream.Stream<Long> values) {
+            long max = values.filter(java.util.Objects::nonNull).mapToLong(Long::longValue).max().orElse(0);
+            ByteUnit unit = UNITS.get(0);
+            for (ByteUnit u : UNITS) {
+                if (max >= u.size) {
+                    unit = u;
+                }
+            }
+            return unit;
+        }
+
+        Double of(Long bytes) {
+            return bytes == null ? null : bytes / size;
+        }
     }
 
     private int fact(int row, String k1, String v1, String k2, String v2) {
@@ -203,10 +232,6 @@ public final class MetricsPane extends BorderPane {
         Label l = new Label(v);
         l.setId("metrics-" + k.toLowerCase().replace(' ', '-'));
         return l;
-    }
-
-    private static Double mib(Long bytes) {
-        return bytes == null ? null : bytes / (1024.0 * 1024);
     }
 
     /** One time-series chart: the mean, and where given the peak, of each bucket. */
