@@ -36,14 +36,15 @@ public final class Validation {
     public static String name(String what, String value) {
         if (value == null || value.isBlank()) {
             throw new InvalidInputException(what + " name is empty; a name is 1 to " + MAX_NAME
-                    + " lowercase letters, digits or '-', starting and ending with a letter or digit");
+                    + " lowercase letters, digits or '-', starting and ending with a letter or digit", "name");
         }
         if (!NAME.matcher(value).matches()) {
             throw new InvalidInputException("invalid " + what + " name '" + printable(value) + "': a name is 1 to " + MAX_NAME
-                    + " lowercase letters, digits or '-', starting and ending with a letter or digit (for example 'q4-analysis')");
+                    + " lowercase letters, digits or '-', starting and ending with a letter or digit (for example 'q4-analysis')",
+                    "name");
         }
         if (isUuid(value)) {
-            throw new InvalidInputException("invalid " + what + " name '" + value + "': it has the form of an id; choose a name that is not a UUID");
+            throw new InvalidInputException("invalid " + what + " name '" + value + "': it has the form of an id; choose a name that is not a UUID", "name");
         }
         return value;
     }
@@ -53,7 +54,7 @@ public final class Validation {
         if (value == null || value.isBlank() || !NAME.matcher(value).matches()) {
             throw new InvalidInputException("invalid namespace '" + (value == null ? "" : printable(value))
                     + "': a namespace is 1 to " + MAX_NAME + " lowercase letters, digits or '-', starting and ending "
-                    + "with a letter or digit (a DNS-1123 label, for example 'team-a')");
+                    + "with a letter or digit (a DNS-1123 label, for example 'team-a')", "namespace");
         }
         return value;
     }
@@ -94,7 +95,7 @@ public final class Validation {
             node = Json.readOne(Json.MAPPER, json);
         } catch (JsonProcessingException e) {
             throw new InvalidInputException("metadata is not valid JSON: " + Json.problem(e)
-                    + "; give one JSON object, each key once, such as {\"project\":\"q4\",\"priority\":\"high\"}");
+                    + "; give one JSON object, each key once, such as {\"project\":\"q4\",\"priority\":\"high\"}", "metadata");
         }
         return metadata(node);
     }
@@ -102,19 +103,19 @@ public final class Validation {
     public static String metadata(JsonNode node) {
         if (node == null || !node.isObject()) {
             throw new InvalidInputException("metadata must be a JSON object such as {\"project\":\"q4\"}, not "
-                    + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
+                    + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()), "metadata");
         }
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (key.isEmpty() || key.length() > MAX_METADATA_KEY) {
                 throw new InvalidInputException("metadata key '" + printable(key) + "' is not accepted; keys are 1 to "
-                        + MAX_METADATA_KEY + " characters");
+                        + MAX_METADATA_KEY + " characters", "metadata");
             }
         }
         String text = Json.compact(node);
         int bytes = text.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_METADATA_BYTES) {
-            throw new InvalidInputException("metadata is " + bytes + " bytes as JSON; the limit is " + MAX_METADATA_BYTES + " bytes");
+            throw new InvalidInputException("metadata is " + bytes + " bytes as JSON; the limit is " + MAX_METADATA_BYTES + " bytes", "metadata");
         }
         return text;
     }
@@ -122,14 +123,14 @@ public final class Validation {
     public static int waitingTimeout(long seconds) {
         if (seconds < 1 || seconds > MAX_WAITING_TIMEOUT) {
             throw new InvalidInputException("waiting timeout " + seconds + " s is out of range; accepted: 1 to "
-                    + MAX_WAITING_TIMEOUT + " seconds (30 days)");
+                    + MAX_WAITING_TIMEOUT + " seconds (30 days)", "waiting_timeout_seconds");
         }
         return (int) seconds;
     }
 
     public static long ttl(long seconds) {
         if (seconds < 1 || seconds > MAX_TTL) {
-            throw new InvalidInputException("TTL " + seconds + " s is out of range; accepted: 1 to " + MAX_TTL + " seconds (365 days)");
+            throw new InvalidInputException("TTL " + seconds + " s is out of range; accepted: 1 to " + MAX_TTL + " seconds (365 days)", "ttl_seconds");
         }
         return seconds;
     }

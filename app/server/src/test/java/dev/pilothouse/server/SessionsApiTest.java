@@ -67,6 +67,16 @@ class SessionsApiTest extends ApiTestBase {
         Answer badName = put("/api/v0/sessions/edited", "{\"name\":\"Updated session name\"}");
         assertThat(badName.status()).isEqualTo(400);
         assertThat(badName.error().get("message").asText()).contains("lowercase letters");
+        // the field named as the body names it, so a form can mark it
+        assertThat(badName.error().get("field").asText()).isEqualTo("name");
+        Answer badTtl = post("/api/v0/sessions", "{\"name\":\"short\",\"agents\":[\"reference\"],\"ttl_seconds\":-5}");
+        assertThat(badTtl.status()).isEqualTo(400);
+        assertThat(badTtl.error().get("field").asText()).isEqualTo("ttl_seconds");
+        Answer badTimeout = put("/api/v0/sessions/edited", "{\"waiting_timeout_seconds\":0}");
+        assertThat(badTimeout.error().get("field").asText()).isEqualTo("waiting_timeout_seconds");
+        Answer badMetadata = put("/api/v0/sessions/edited", "{\"metadata\":{\"\":\"empty key\"}}");
+        assertThat(badMetadata.status()).isEqualTo(400);
+        assertThat(badMetadata.error().get("field").asText()).isEqualTo("metadata");
     }
 
     @Test
