@@ -1270,7 +1270,12 @@ final class Lifecycle {
         }
         if (prepareVolume) {
             // perhaps killed between storing the session and starting it: it gets the volume its start makes
-            runtime.prepareVolume(s);
+            try {
+                runtime.prepareVolume(s);
+            } catch (RuntimeException e) {
+                // its retry makes it then; the session's recovery goes on
+                log.warn("session {}: cannot make its volume after an interrupted start: {}", s.name(), e.getMessage());
+            }
         }
         Session.Builder edit = b;
         Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason,
