@@ -147,7 +147,13 @@ class ConversationUiTest extends ConsoleTestBase {
             engine().send("alpha", null, "$ printf 'reply %s\\nsecond line\\nthird line\\n'".formatted(i), null);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> list.getItems().size() >= 28);
-        await().atMost(Duration.ofSeconds(5)).until(() -> lastMessageFullyVisible(list));
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> lastMessageFullyVisible(list));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the newest message is not in sight: cells shown " + onFx(() -> list.lookupAll(".list-cell")
+                    .stream().filter(n -> n.isVisible() && !((ListCell<?>) n).isEmpty()).map(n -> ((ListCell<?>) n).getIndex())
+                    .sorted().toList()) + " of " + list.getItems().size() + " messages", e);
+        }
 
         interact(() -> list.scrollTo(0));
         await().until(() -> cellVisible(list, 0));

@@ -64,6 +64,11 @@ final class ConversationPane extends BorderPane implements DetailView {
     private long lastId;
     /** Whether new messages scroll into sight: yes until the operator scrolls up, again once back at the end. */
     private boolean follow = true;
+    /**
+     * A scroll to the newest message is asked for and not yet laid out: until then the list's cells
+     * are where they were before the messages came, and would say the end is out of sight.
+     */
+    private boolean endPending;
     /** Replies whose trace is open, and the traces loaded (by reply id). */
     private final Set<Long> traced = new HashSet<>();
     private final Map<Long, List<TraceEvent>> traces = new HashMap<>();
@@ -215,7 +220,7 @@ final class ConversationPane extends BorderPane implements DetailView {
                 page -> {
                     if (showing(id)) {
                         // on screen, where the list is scrolled to decides; else what the operator last did
-                        boolean keep = isShowingOnScreen() ? atEnd() : follow;
+                        boolean keep = isShowingOnScreen() ? endPending || atEnd() : follow;
                         page.stream().filter(m -> m.id() > lastId).forEach(messages::add);
                         page.stream().mapToLong(Message::id).max().ifPresent(m -> lastId = Math.max(lastId, m));
                         if (!page.isEmpty()) {
@@ -267,8 +272,10 @@ final class ConversationPane extends BorderPane implements DetailView {
             return;
         }
         follow = true;
+        endPending = true;
         list.scrollTo(messages.size() - 1);
         Platform.runLater(() -> {
+            endPending = false;
             if (follow && !messages.isEmpty() && list.lookup(".virtual-flow") instanceof VirtualFlow<?> flow) {
                 list.scrollTo(messages.size() - 1);
                 flow.layout();
