@@ -2,6 +2,7 @@ package dev.pilothouse.console;
 
 import dev.pilothouse.agent.AgentDefinition;
 import dev.pilothouse.agent.AgentEvent;
+import dev.pilothouse.console.detail.ConversationPane;
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.SessionState;
@@ -161,6 +162,33 @@ class ConversationUiTest extends ConsoleTestBase {
         await().atMost(Duration.ofSeconds(10)).until(() -> list.getItems().size() >= 30);
         interact(() -> { });
         assertThat(cellVisible(list, 0)).as("reading earlier messages is not interrupted").isTrue();
+    }
+
+    @Test
+    void twoBatchesOfNewMessagesInOnePulseStillFollowTheNewest() {
+        sessions("alpha");
+        open("alpha");
+        ListView<?> list = lookup("#messages").queryAs(ListView.class);
+        ConversationPane pane = window.controller().detail().conversation();
+        String id = shownRow("alpha").id();
+        interact(() -> pane.append(batch(id, 1_000, 20))); // enough to scroll
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastMessageFullyVisible(list));
+        // two loads finishing before the list is laid out again: the second must not take the end as
+        // out of sight (the first's scroll is not laid out yet) and stop following; more than a
+        // screen of it, so the first's scroll alone would leave the newest below
+        interact(() -> {
+            pane.append(batch(id, 1_020, 3));
+            pane.append(batch(id, 1_023, 15));
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastMessageFullyVisible(list));
+        assertThat(list.getItems()).hasSizeGreaterThanOrEqualTo(38);
+    }
+
+    /** {@code n} messages of the session from id {@code from}, alternately the operator's and the agent's, three lines each. */
+    private static List<Message> batch(String sessionId, long from, int n) {
+        return java.util.stream.LongStream.range(from, from + n).mapToObj(i -> new Message(i, sessionId,
+                i % 2 == 0 ? Message.Role.USER : Message.Role.AGENT, "reference", "message " + i + "\nsecond line\nthird line",
+                Message.Status.COMPLETE, null, java.time.Instant.now())).toList();
     }
 
     private boolean lastMessageFullyVisible(ListView<?> list) {

@@ -44,7 +44,7 @@ import java.util.Set;
  * The Conversation tab: the session's messages (the latest page first loaded, earlier pages on
  * demand), the reply streaming in as it arrives, and a send box aimed at one of the agents.
  */
-final class ConversationPane extends BorderPane implements DetailView {
+public final class ConversationPane extends BorderPane implements DetailView {
     static final int PAGE = 200;
 
     private final Console console;
@@ -219,19 +219,24 @@ final class ConversationPane extends BorderPane implements DetailView {
         console.run("load new messages of '" + s.name() + "'", () -> console.engine().messages(id, after, null, 10_000),
                 page -> {
                     if (showing(id)) {
-                        // on screen, where the list is scrolled to decides; else what the operator last did
-                        boolean keep = isShowingOnScreen() ? endPending || atEnd() : follow;
-                        page.stream().filter(m -> m.id() > lastId).forEach(messages::add);
-                        page.stream().mapToLong(Message::id).max().ifPresent(m -> lastId = Math.max(lastId, m));
-                        if (!page.isEmpty()) {
-                            if (keep) {
-                                scrollToEnd();
-                            } else {
-                                follow = false;
-                            }
-                        }
+                        append(page);
                     }
                 });
+    }
+
+    /** Newer messages of the session shown, as loaded: the list follows them unless the operator scrolled up. */
+    public void append(List<Message> page) {
+        // on screen, where the list is scrolled to decides; else what the operator last did
+        boolean keep = isShowingOnScreen() ? endPending || atEnd() : follow;
+        page.stream().filter(m -> m.id() > lastId).forEach(messages::add);
+        page.stream().mapToLong(Message::id).max().ifPresent(m -> lastId = Math.max(lastId, m));
+        if (!page.isEmpty()) {
+            if (keep) {
+                scrollToEnd();
+            } else {
+                follow = false;
+            }
+        }
     }
 
     private boolean isShowingOnScreen() {

@@ -128,6 +128,10 @@ public final class DetailPane extends StackPane {
         conversation.send();
     }
 
+    public ConversationPane conversation() {
+        return conversation;
+    }
+
     public MetricsPane metrics() {
         return metrics;
     }
