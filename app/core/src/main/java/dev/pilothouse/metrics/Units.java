@@ -14,16 +14,25 @@ public final class Units {
         if (bytes == null) {
             return "-";
         }
-        if (bytes < 1024) {
+        int power = binaryPower(bytes);
+        if (power == 0) {
             return bytes + " B";
         }
-        double v = bytes;
-        int unit = -1;
-        while (v >= 1024 && unit < BINARY.length - 1) {
-            v /= 1024;
-            unit++;
+        return String.format(Locale.ROOT, "%.1f %s", bytes / Math.pow(1024, power), binaryUnit(power));
+    }
+
+    /** The power of 1024 whose unit shows {@code bytes} as 1 or more: 0 under 1 KiB, at most 4 (TiB). */
+    public static int binaryPower(long bytes) {
+        int power = 0;
+        for (double v = bytes; v >= 1024 && power < BINARY.length; v /= 1024) {
+            power++;
         }
-        return String.format(Locale.ROOT, "%.1f %s", v, BINARY[unit]);
+        return power;
+    }
+
+    /** The name of 1024 to the {@code power} (1 to 4): KiB, MiB, GiB, TiB. */
+    public static String binaryUnit(int power) {
+        return BINARY[power - 1];
     }
 
     /** Cores as millicores: 0.25 is 250m, 1.5 is 1500m; a dash for unknown. */

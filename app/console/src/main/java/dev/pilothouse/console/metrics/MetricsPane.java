@@ -198,18 +198,9 @@ public final class MetricsPane extends BorderPane {
 
     /** Bytes in the largest unit that keeps the chart's biggest value at 1 or more: "0.00050 MiB" reads badly. */
     record ByteUnit(String name, double size) {
-        private static final List<ByteUnit> UNITS = List.of(new ByteUnit("bytes", 1), new ByteUnit("KiB", 1024),
-                new ByteUnit("MiB", 1024.0 * 1024), new ByteUnit("GiB", 1024.0 * 1024 * 1024));
-
         static ByteUnit fitting(java.util.stream.Stream<Long> values) {
-            long max = values.filter(java.util.Objects::nonNull).mapToLong(Long::longValue).max().orElse(0);
-            ByteUnit unit = UNITS.get(0);
-            for (ByteUnit u : UNITS) {
-                if (max >= u.size) {
-                    unit = u;
-                }
-            }
-            return unit;
+            int power = Units.binaryPower(values.filter(java.util.Objects::nonNull).mapToLong(Long::longValue).max().orElse(0));
+            return new ByteUnit(power == 0 ? "bytes" : Units.binaryUnit(power), Math.pow(1024, power));
         }
 
         Double of(Long bytes) {
