@@ -67,7 +67,7 @@ public final class StoreTx {
         }
         Session stored = s.toBuilder().version(1).build();
         try (PreparedStatement ps = h.getConnection().prepareStatement(INSERT_SESSION)) {
-            int i = setMutable(ps, stored);
+            int i = setSpec(ps, stored);
             ps.setString(++i, s.context());
             ps.setString(++i, s.namespace());
             ps.setString(++i, s.parentSessionId());
@@ -79,6 +79,13 @@ public final class StoreTx {
             ps.executeUpdate();
         } catch (SQLException e) {
             throw duplicateName(new UnableToExecuteStatementException(e, null), s);
+        }
+        try (PreparedStatement ps = h.getConnection().prepareStatement(INSERT_STATE)) {
+            int i = setState(ps, stored);
+            ps.setString(++i, s.id());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
         }
         insertSessionAgents(s.id(), agents);
         audit(s.id(), s.createdAt(), actor, AuditEvent.CREATED, null, s.state(), reason, detail);
@@ -122,7 +129,10 @@ public final class StoreTx {
         }
         int rows;
         try {
-            rows = updateSession(after, before.version());
+            rows = updateState(after, before.version());
+            if (rows > 0 && specChanged(before, after)) {
+                updateSpec(after);
+            }
         } catch (SQLException e) {
             throw duplicateName(new UnableToExecuteStatementException(e, null), after);
         }
@@ -137,47 +147,95 @@ public final class StoreTx {
         return after.toBuilder().version(before.version() + 1).build();
     }
 
-    /** The columns a write may change, in the order {@link #setMutable} binds them. */
-    private static final String MUTABLE = "name, starting_prompt, state, phase, waiting_timeout_seconds, ttl_seconds, "
-            + "metadata, cpu, memory, storage, updated_at, last_activity_at, deleted_at, purged_at, termination_reason, "
-            + "owner, idle_deadline, ttl_deadline";
-    private static final String UPDATE_SESSION = "UPDATE sessions SET (" + MUTABLE + ", version, seq) = ("
-            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, version + 1, NEXT VALUE FOR change_seq) "
-            + "WHERE id = ? AND version = ?";
-    private static final String INSERT_SESSION = "INSERT INTO sessions (" + MUTABLE + ", context, namespace, "
-            + "parent_session_id, created_by, created_at, guardrails, scheduled_at, id, version, seq) VALUES (?, ?, ?, ?, ?, "
-            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NEXT VALUE FOR change_seq)";
+    /*
+     * A session is two rows: what an operator sets in sessions (written only when one of those
+     * fields changes), and what every transition writes in the narrow session_state, keyed by the
+     * session's number and indexed by the change number alone. H2 rewrites every index of a row it
+     * updates, so a transition now touches two maps of session_state instead of eight of the wide
+     * row (V17__session_state.sql, docs/performance.md).
+     */
+
+    /** The columns of sessions a write may change, in the order {@link #setSpec} binds them. */
+    private static final String SPEC = "name, starting_prompt, waiting_timeout_seconds, ttl_seconds, metadata, cpu, "
+            + "memory, storage, deleted_at, purged_at";
+    /** The columns of session_state, in the order {@link #setState} binds them. */
+    private static final String STATE = "state, phase, updated_at, last_activity_at, termination_reason, owner, "
+            + "idle_deadline, ttl_deadline";
+    private static final String UPDATE_STATE = "UPDATE session_state SET (" + STATE + ", version, seq) = ("
+            + "?, ?, ?, ?, ?, ?, ?, ?, version + 1, NEXT VALUE FOR change_seq) "
+            + "WHERE num = (SELECT num FROM sessions WHERE id = ?) AND version = ?";
+    private static final String UPDATE_SPEC = "UPDATE sessions SET (" + SPEC + ") = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "WHERE id = ?";
+    private static final String INSERT_SESSION = "INSERT INTO sessions (" + SPEC + ", context, namespace, "
+            + "parent_session_id, created_by, created_at, guardrails, scheduled_at, id, num) VALUES (?, ?, ?, ?, ?, "
+            + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NEXT VALUE FOR session_num)";
+    private static final String INSERT_STATE = "INSERT INTO session_state (" + STATE + ", num, version, seq) VALUES "
+            + "(?, ?, ?, ?, ?, ?, ?, ?, (SELECT num FROM sessions WHERE id = ?), 1, NEXT VALUE FOR change_seq)";
+    /** Where every read of whole sessions comes from; column names are unique across the two tables. */
+    private static final String SESSION_TABLES = "sessions JOIN session_state ON session_state.num = sessions.num";
+    /**
+     * The same for reading many: sessions scanned in its own order, its state found by key. Through
+     * an index, H2 would fetch every row by a random lookup.
+     */
+    private static final String SCANNED_SESSION_TABLES =
+            "sessions USE INDEX () JOIN session_state ON session_state.num = sessions.num";
 
     /**
      * Session writes run on every transition, so they bind by position in plain JDBC: Jdbi's
      * named-argument binding cost more than H2's own work here (see docs/performance.md).
      */
-    private int updateSession(Session s, long expectedVersion) throws SQLException {
-        try (PreparedStatement ps = h.getConnection().prepareStatement(UPDATE_SESSION)) {
-            int i = setMutable(ps, s);
+    private int updateState(Session s, long expectedVersion) throws SQLException {
+        try (PreparedStatement ps = h.getConnection().prepareStatement(UPDATE_STATE)) {
+            int i = setState(ps, s);
             ps.setString(++i, s.id());
             ps.setLong(++i, expectedVersion);
             return ps.executeUpdate();
         }
     }
 
-    /** Binds the {@link #MUTABLE} columns from the first parameter on; returns the last index used. */
-    private static int setMutable(PreparedStatement ps, Session s) throws SQLException {
+    private void updateSpec(Session s) throws SQLException {
+        try (PreparedStatement ps = h.getConnection().prepareStatement(UPDATE_SPEC)) {
+            int i = setSpec(ps, s);
+            ps.setString(++i, s.id());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Whether a write changes any column of sessions (as {@link #setSpec} binds them). */
+    private static boolean specChanged(Session before, Session after) {
+        return !before.name().equals(after.name())
+                || !before.startingPrompt().equals(after.startingPrompt())
+                || before.waitingTimeoutSeconds() != after.waitingTimeoutSeconds()
+                || before.ttlSeconds() != after.ttlSeconds()
+                || !before.metadata().equals(after.metadata())
+                || !Objects.equals(before.resources(), after.resources())
+                || !Objects.equals(before.deletedAt(), after.deletedAt())
+                || !Objects.equals(before.purgedAt(), after.purgedAt());
+    }
+
+    /** Binds the {@link #SPEC} columns from the first parameter on; returns the last index used. */
+    private static int setSpec(PreparedStatement ps, Session s) throws SQLException {
         int i = 0;
         ps.setString(++i, s.name());
         ps.setString(++i, s.startingPrompt());
-        ps.setString(++i, s.state().name());
-        ps.setString(++i, s.phase().name());
         ps.setInt(++i, s.waitingTimeoutSeconds());
         ps.setLong(++i, s.ttlSeconds());
         ps.setString(++i, s.metadata());
         ps.setString(++i, s.resources().cpu());
         ps.setString(++i, s.resources().memory());
         ps.setString(++i, s.resources().storage());
-        ps.setObject(++i, odt(s.updatedAt()));
-        ps.setObject(++i, odt(s.lastActivityAt()));
         ps.setObject(++i, odt(s.deletedAt()));
         ps.setObject(++i, odt(s.purgedAt()));
+        return i;
+    }
+
+    /** Binds the {@link #STATE} columns from the first parameter on; returns the last index used. */
+    private static int setState(PreparedStatement ps, Session s) throws SQLException {
+        int i = 0;
+        ps.setString(++i, s.state().name());
+        ps.setString(++i, s.phase().name());
+        ps.setObject(++i, odt(s.updatedAt()));
+        ps.setObject(++i, odt(s.lastActivityAt()));
         ps.setString(++i, s.terminationReason());
         ps.setString(++i, s.owner());
         ps.setObject(++i, odt(s.idleDeadline()));
@@ -268,17 +326,18 @@ public final class StoreTx {
      * sorted here: through an index, H2 would fetch every row by a random lookup.
      */
     public List<Session> listSessions(String context, boolean includeDeleted) {
-        StringBuilder where = new StringBuilder("USE INDEX () WHERE 1 = 1");
+        StringBuilder where = new StringBuilder("WHERE 1 = 1");
         if (context != null) {
             where.append(" AND context = :c");
         }
         if (!includeDeleted) {
             where.append(" AND deleted_at IS NULL");
         }
-        List<Session> found = new ArrayList<>(sessions(where.toString(), q -> {
+        List<Session> found = new ArrayList<>(sessions(SCANNED_SESSION_TABLES, where.toString(), q -> {
             if (context != null) {
                 q.bind("c", context);
             }
+        }, (rs, s) -> {
         }));
         found.sort(java.util.Comparator.comparing(Session::createdAt).thenComparing(Session::id));
         return found;
@@ -301,7 +360,7 @@ public final class StoreTx {
 
     /** A session's version as stored: an index lookup, its row and agents not read. */
     public Optional<Long> sessionVersion(String id) {
-        return h.createQuery("SELECT version FROM sessions WHERE id = :id").bind("id", id).mapTo(Long.class).findFirst();
+        return h.createQuery("SELECT version FROM " + SESSION_TABLES + " WHERE id = :id").bind("id", id).mapTo(Long.class).findFirst();
     }
 
     /** Ids of every session of a context, deleted ones included. */
@@ -333,7 +392,7 @@ public final class StoreTx {
 
     /** Which sessions changed after {@code seq}, and to which version: cheap to poll often. */
     public List<ChangeHead> changeHeadsSince(long seq) {
-        return h.createQuery("SELECT seq, id, version, name, context, state, phase, deleted_at IS NOT NULL FROM sessions "
+        return h.createQuery("SELECT seq, id, version, name, context, state, phase, deleted_at IS NOT NULL FROM " + SESSION_TABLES + " "
                         + "WHERE seq > :s ORDER BY seq").bind("s", seq)
                 .map((rs, ctx) -> new ChangeHead(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
                         rs.getString(5), SessionState.valueOf(rs.getString(6)), Phase.valueOf(rs.getString(7)), rs.getBoolean(8)))
@@ -366,7 +425,7 @@ public final class StoreTx {
     }
 
     public long lastChange() {
-        return h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM sessions").mapTo(Long.class).one();
+        return h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM session_state").mapTo(Long.class).one();
     }
 
     private List<Session> sessions(String where, java.util.function.Consumer<Query> binder) {
@@ -379,7 +438,11 @@ public final class StoreTx {
     }
 
     private List<Session> sessions(String where, java.util.function.Consumer<Query> binder, RowHook hook) {
-        Query q = h.createQuery("SELECT " + SESSION_COLUMNS + " FROM sessions " + where);
+        return sessions(SESSION_TABLES, where, binder, hook);
+    }
+
+    private List<Session> sessions(String from, String where, java.util.function.Consumer<Query> binder, RowHook hook) {
+        Query q = h.createQuery("SELECT " + SESSION_COLUMNS + " FROM " + from + " " + where);
         binder.accept(q);
         List<Session> rows = q.map((rs, ctx) -> {
             Session s = sessionRow(rs);
@@ -802,7 +865,8 @@ public final class StoreTx {
     public void audit(String sessionId, Instant at, String actor, String kind, SessionState from, SessionState to,
                       String reason, ObjectNode detail) {
         try (PreparedStatement ps = h.getConnection().prepareStatement("INSERT INTO audit_events "
-                + "(session_id, at, actor, kind, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "(session_num, at, actor, kind, from_state, to_state, reason, detail) VALUES "
+                + "((SELECT num FROM sessions WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, sessionId);
             ps.setObject(2, odt(at));
             ps.setString(3, actor);
@@ -819,9 +883,10 @@ public final class StoreTx {
 
     /** A session's audit trail, oldest first, from after {@code afterId}. */
     public List<AuditEvent> auditEvents(String sessionId, long afterId, int limit) {
-        return h.createQuery("SELECT * FROM audit_events WHERE session_id = :s AND id > :a ORDER BY id LIMIT :l")
+        return h.createQuery("SELECT * FROM audit_events WHERE session_num = (SELECT num FROM sessions WHERE id = :s) "
+                        + "AND id > :a ORDER BY id LIMIT :l")
                 .bind("s", sessionId).bind("a", afterId).bind("l", limit)
-                .map((rs, ctx) -> new AuditEvent(rs.getLong("id"), rs.getString("session_id"), instant(rs, "at"),
+                .map((rs, ctx) -> new AuditEvent(rs.getLong("id"), sessionId, instant(rs, "at"),
                         rs.getString("actor"), rs.getString("kind"), state(rs.getString("from_state")),
                         state(rs.getString("to_state")), rs.getString("reason"), rs.getString("detail")))
                 .list();
