@@ -294,9 +294,41 @@ public final class StoreTx {
         return e;
     }
 
+    /**
+     * A session by id. Every change reads its session first, so this binds by position in plain
+     * JDBC, as the writes do: through Jdbi, its agents' list query was rendered anew for each.
+     */
     public Optional<Session> findSession(String id) {
-        return one("WHERE id = :v", id);
+        Session s;
+        try (PreparedStatement ps = h.getConnection().prepareStatement(FIND_SESSION)) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                s = sessionRow(rs);
+            }
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
+        List<SessionAgent> agents = new ArrayList<>(2);
+        try (PreparedStatement ps = h.getConnection().prepareStatement(SESSION_AGENTS)) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    agents.add(new SessionAgent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
+        return Optional.of(s.toBuilder().agents(List.copyOf(agents)).build());
     }
+
+    private static final String FIND_SESSION = "SELECT " + SESSION_COLUMNS + " FROM " + SESSION_TABLES + " WHERE id = ?";
+    /** A session's agents in order: the primary key (session_id, position) is their order. */
+    private static final String SESSION_AGENTS =
+            "SELECT agent_id, name, model, image FROM session_agents WHERE session_id = ? ORDER BY position";
 
     /** The live (not deleted) session with this name in the context. */
     public Optional<Session> findLiveSession(String context, String name) {
@@ -315,10 +347,6 @@ public final class StoreTx {
         List<Session> found = sessions("WHERE context = :c AND name = :n ORDER BY created_at DESC LIMIT 1",
                 q -> q.bind("c", context).bind("n", name));
         return found.stream().findFirst();
-    }
-
-    private Optional<Session> one(String where, String value) {
-        return sessions(where, q -> q.bind("v", value)).stream().findFirst();
     }
 
     /**
