@@ -4,9 +4,12 @@ import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pilothouse.session.Session;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -171,6 +174,87 @@ class MigrationsTest {
             assertThat(s.scheduledAt()).isNull();
             assertThat(s.pendingStart()).as("an INIT session from before is not waiting for a schedule").isFalse();
             assertThat(upgraded.<java.util.List<dev.pilothouse.schedule.Schedule>>read(tx -> tx.schedules().list())).isEmpty();
+        }
+    }
+
+    @Test
+    void aV16StoreKeepsEverySessionFieldItsChangeOrderAndItsAuditTrailWhenItsStateMovesToItsOwnTable() throws Exception {
+        Path old = dir.resolve("v16");
+        Files.createDirectories(old);
+        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("16").load().migrate();
+            st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
+                    + "waiting_timeout_seconds, ttl_seconds, metadata, cpu, created_by, created_at, updated_at, "
+                    + "last_activity_at, termination_reason, owner, version, seq, idle_deadline, ttl_deadline) VALUES "
+                    + "('p', 'parent', 'local', 'default', 'hello', 'READY', 'RUNNING', 300, 86400, '{\"team\":\"a\"}', "
+                    + "'500m', 'test', TIMESTAMP WITH TIME ZONE '2026-12-01 10:00:00Z', "
+                    + "TIMESTAMP WITH TIME ZONE '2026-12-01 10:05:00Z', TIMESTAMP WITH TIME ZONE '2026-12-01 10:04:00Z', "
+                    + "NULL, 'engine-1', 7, 42, TIMESTAMP WITH TIME ZONE '2026-12-01 10:09:00Z', "
+                    + "TIMESTAMP WITH TIME ZONE '2026-12-02 10:00:00Z')");
+            st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
+                    + "waiting_timeout_seconds, ttl_seconds, metadata, parent_session_id, created_by, created_at, "
+                    + "updated_at, last_activity_at, deleted_at, termination_reason, version, seq) VALUES "
+                    + "('c', 'child', 'local', 'default', '', 'ERROR', 'FAILED', 60, 3600, '{}', 'p', 'test', "
+                    + "TIMESTAMP WITH TIME ZONE '2026-12-01 11:00:00Z', TIMESTAMP WITH TIME ZONE '2026-12-01 11:01:00Z', "
+                    + "TIMESTAMP WITH TIME ZONE '2026-12-01 11:00:30Z', TIMESTAMP WITH TIME ZONE '2026-12-01 11:01:00Z', "
+                    + "'the agent exited with code 3', 3, 41)");
+            st.execute("INSERT INTO audit_events (session_id, at, actor, kind, from_state, to_state, reason) VALUES "
+                    + "('p', TIMESTAMP WITH TIME ZONE '2026-12-01 10:00:00Z', 'test', 'created', NULL, 'INIT', 'made'), "
+                    + "('c', TIMESTAMP WITH TIME ZONE '2026-12-01 11:00:00Z', 'test', 'created', NULL, 'INIT', 'remixed'), "
+                    + "('p', TIMESTAMP WITH TIME ZONE '2026-12-01 10:01:00Z', 'engine', 'transition', 'INIT', 'READY', 'healthy')");
+            st.execute("ALTER SEQUENCE change_seq RESTART WITH 43");
+        } finally {
+            pool.dispose();
+        }
+        try (Store upgraded = Store.open(old)) {
+            Session p = upgraded.read(tx -> tx.findSession("p")).orElseThrow();
+            assertThat(p.name()).isEqualTo("parent");
+            assertThat(p.state()).isEqualTo(dev.pilothouse.session.SessionState.READY);
+            assertThat(p.phase()).isEqualTo(dev.pilothouse.session.Phase.RUNNING);
+            assertThat(p.version()).isEqualTo(7);
+            assertThat(p.owner()).isEqualTo("engine-1");
+            assertThat(p.metadata()).isEqualTo("{\"team\":\"a\"}");
+            assertThat(p.resources().cpu()).isEqualTo("500m");
+            assertThat(p.updatedAt()).isEqualTo(Instant.parse("2026-12-01T10:05:00Z"));
+            assertThat(p.lastActivityAt()).isEqualTo(Instant.parse("2026-12-01T10:04:00Z"));
+            // the stored deadlines the timers are read from at open
+            assertThat(upgraded.<List<Session>>read(tx -> tx.dueSessions(Instant.parse("2026-12-01T10:08:00Z")))).isEmpty();
+            assertThat(upgraded.<List<Session>>read(tx -> tx.dueSessions(Instant.parse("2026-12-01T10:10:00Z"))))
+                    .extracting(Session::id).containsExactly("p");
+            Session c = upgraded.read(tx -> tx.findSession("c")).orElseThrow();
+            assertThat(c.state()).isEqualTo(dev.pilothouse.session.SessionState.ERROR);
+            assertThat(c.phase()).isEqualTo(dev.pilothouse.session.Phase.FAILED);
+            assertThat(c.terminationReason()).isEqualTo("the agent exited with code 3");
+            assertThat(c.deletedAt()).isEqualTo(Instant.parse("2026-12-01T11:01:00Z"));
+            assertThat(c.parentSessionId()).isEqualTo("p");
+            assertThat(upgraded.<List<Session>>read(tx -> tx.children("p"))).extracting(Session::id).containsExactly("c");
+            // the change feed keeps the old change numbers and order
+            assertThat(upgraded.<List<StoreTx.ChangeHead>>read(tx -> tx.changeHeadsSince(0)))
+                    .extracting(StoreTx.ChangeHead::seq, StoreTx.ChangeHead::id)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(41L, "c"), org.assertj.core.groups.Tuple.tuple(42L, "p"));
+            assertThat(upgraded.<Long>read(StoreTx::lastChange)).isEqualTo(42);
+            // each session keeps its own audit trail, in order
+            assertThat(upgraded.<List<dev.pilothouse.session.AuditEvent>>read(tx -> tx.auditEvents("p", 0, 10)))
+                    .extracting(dev.pilothouse.session.AuditEvent::sessionId, dev.pilothouse.session.AuditEvent::reason)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("p", "made"), org.assertj.core.groups.Tuple.tuple("p", "healthy"));
+            assertThat(upgraded.<List<dev.pilothouse.session.AuditEvent>>read(tx -> tx.auditEvents("c", 0, 10)))
+                    .extracting(dev.pilothouse.session.AuditEvent::reason).containsExactly("remixed");
+            // a migrated session is written as any other: the version check holds, the change is audited
+            Session paused = upgraded.write(tx -> tx.saveSession(p, p.toBuilder()
+                    .state(dev.pilothouse.session.SessionState.IDLE).phase(dev.pilothouse.session.Phase.PAUSED)
+                    .name("renamed").build(), "test", "paused"));
+            assertThat(paused.version()).isEqualTo(8);
+            Session reread = upgraded.read(tx -> tx.findSession("p")).orElseThrow();
+            assertThat(reread.name()).isEqualTo("renamed");
+            assertThat(reread.state()).isEqualTo(dev.pilothouse.session.SessionState.IDLE);
+            assertThat(upgraded.<List<StoreTx.ChangeHead>>read(tx -> tx.changeHeadsSince(42)))
+                    .extracting(StoreTx.ChangeHead::id).containsExactly("p");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> upgraded.write(tx -> tx.saveSession(p,
+                    p.toBuilder().name("lost").build(), "test", "stale"))).isInstanceOf(dev.pilothouse.errors.ConflictException.class);
+            assertThat(upgraded.read(tx -> tx.findSession("p")).orElseThrow().name()).isEqualTo("renamed");
+            assertThat(upgraded.<List<dev.pilothouse.session.AuditEvent>>read(tx -> tx.auditEvents("p", 0, 10)))
+                    .extracting(dev.pilothouse.session.AuditEvent::kind).contains("transition", "updated");
         }
     }
 
