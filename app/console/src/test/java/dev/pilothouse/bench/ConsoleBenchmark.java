@@ -41,7 +41,7 @@ public final class ConsoleBenchmark {
     private static int RATE = 2_000;
     /** Writer threads: 16, or what follows "table:RATE:". */
     private static int WRITERS = 16;
-    private static final int SECONDS = 30;
+    private static final int SECONDS = Integer.getInteger("bench.seconds", 30);
     /**
      * "table:RATE:WRITERS:events": the changes reach the console as the engine's change events
      * only, not written to the store, to measure the table apart from the store's commit rate.
@@ -130,6 +130,7 @@ public final class ConsoleBenchmark {
         System.out.printf("(store: %,d writes in %,d transactions, %.1f a transaction; committing took %.1f s of the %.1f s)%n",
                 commits.writes(), commits.transactions(), commits.writes() / (double) Math.max(1, commits.transactions()),
                 commits.busyNanos() / 1e9, seconds);
+        System.out.println("(H2 after the changes: " + engine.storeFileInfo() + ")");
         // the last changes reach the table within a frame or two; then compare with the store
         Map<String, String> expected = new HashMap<>();
         for (Session s : EVENTS_ONLY ? announced.values() : engine.sessions(true)) {

@@ -654,6 +654,11 @@ public final class Engine implements EngineOperations {
         return store.commitStats();
     }
 
+    /** H2's own figures of the store file: chunks, fill rate, pages, cache (benchmarks, diagnostics). */
+    public Map<String, String> storeFileInfo() {
+        return store.read(StoreTx::fileInfo);
+    }
+
     String owner() {
         return owner;
     }

@@ -381,6 +381,14 @@ public final class StoreTx {
      * How many times H2 has written to the database file since it opened (its {@code info.FILE_WRITE}):
      * what a test reads to see how often a write reaches the file.
      */
+    /** H2's own figures of the store file ({@code info.*} of its settings: chunks, fill rate, pages, cache). */
+    public Map<String, String> fileInfo() {
+        Map<String, String> info = new java.util.TreeMap<>();
+        h.createQuery("SELECT SETTING_NAME, SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME LIKE 'info.%'")
+                .map((rs, ctx) -> info.put(rs.getString(1), rs.getString(2))).list();
+        return info;
+    }
+
     public long fileWrites() {
         return h.createQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'info.FILE_WRITE'")
                 .mapTo(String.class).findOne().map(Long::parseLong).orElse(0L);
