@@ -61,11 +61,7 @@ class MigrationsTest {
 
     @Test
     void aSessionWhoseRuntimeFailedUnderAnOlderSchemaReadsAsFailedNotPaused() throws Exception {
-        Path old = dir.resolve("v8");
-        Files.createDirectories(old);
-        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
-        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("8").load().migrate();
+        Path old = storeAt("8", st -> {
             for (String[] row : new String[][] {{"crashed", "ERROR"}, {"paused", "IDLE"}}) {
                 st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
                         + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
@@ -73,9 +69,7 @@ class MigrationsTest {
                         + "'default', '', '" + row[1] + "', 'PAUSED', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, "
                         + "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
             }
-        } finally {
-            pool.dispose();
-        }
+        });
         try (Store upgraded = Store.open(old)) {
             assertThat(upgraded.read(tx -> tx.findSession("crashed")).orElseThrow().phase())
                     .isEqualTo(dev.pilothouse.session.Phase.FAILED);
@@ -86,20 +80,14 @@ class MigrationsTest {
 
     @Test
     void sessionsAndMessagesOfAStoreBeforeGuardrailsHaveNoneAfterTheMigration() throws Exception {
-        Path old = dir.resolve("v9");
-        Files.createDirectories(old);
-        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
-        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("9").load().migrate();
+        Path old = storeAt("9", st -> {
             st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
                     + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
                     + "last_activity_at, version, seq) VALUES ('before', 'before', 'local', 'default', 'hello', 'IDLE', "
                     + "'PAUSED', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
             st.execute("INSERT INTO messages (session_id, role, agent, content, status, created_at) VALUES ('before', "
                     + "'USER', 'reference', 'hello', 'COMPLETE', CURRENT_TIMESTAMP)");
-        } finally {
-            pool.dispose();
-        }
+        });
         try (Store upgraded = Store.open(old)) {
             dev.pilothouse.session.Session s = upgraded.read(tx -> tx.findSession("before")).orElseThrow();
             assertThat(s.guardrails()).isEmpty();
@@ -124,18 +112,12 @@ class MigrationsTest {
 
     @Test
     void aV10StoreGainsTemplatesAndKeepsItsSessions() throws Exception {
-        Path old = dir.resolve("v10");
-        Files.createDirectories(old);
-        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
-        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("10").load().migrate();
+        Path old = storeAt("10", st -> {
             st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
                     + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
                     + "last_activity_at, version, seq) VALUES ('v10', 'v10', 'local', 'default', 'hello', 'IDLE', "
                     + "'PAUSED', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
-        } finally {
-            pool.dispose();
-        }
+        });
         try (Store upgraded = Store.open(old)) {
             assertThat(upgraded.read(tx -> tx.findSession("v10")).orElseThrow().startingPrompt()).isEqualTo("hello");
             assertThat(upgraded.<java.util.List<dev.pilothouse.template.StoredTemplate>>read(StoreTx::listTemplates)).isEmpty();
@@ -157,18 +139,12 @@ class MigrationsTest {
 
     @Test
     void aV11StoreGainsSchedulesAndItsSessionsStartedAtOnce() throws Exception {
-        Path old = dir.resolve("v11");
-        Files.createDirectories(old);
-        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
-        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("11").load().migrate();
+        Path old = storeAt("11", st -> {
             st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
                     + "waiting_timeout_seconds, ttl_seconds, metadata, created_by, created_at, updated_at, "
                     + "last_activity_at, version, seq) VALUES ('v11', 'v11', 'local', 'default', 'hello', 'INIT', "
                     + "'PENDING', 300, 86400, '{}', 'test', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1)");
-        } finally {
-            pool.dispose();
-        }
+        });
         try (Store upgraded = Store.open(old)) {
             dev.pilothouse.session.Session s = upgraded.read(tx -> tx.findSession("v11")).orElseThrow();
             assertThat(s.scheduledAt()).isNull();
@@ -179,11 +155,7 @@ class MigrationsTest {
 
     @Test
     void aV16StoreKeepsEverySessionFieldItsChangeOrderAndItsAuditTrailWhenItsStateMovesToItsOwnTable() throws Exception {
-        Path old = dir.resolve("v16");
-        Files.createDirectories(old);
-        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
-        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target("16").load().migrate();
+        Path old = storeAt("16", st -> {
             st.execute("INSERT INTO sessions (id, name, context, namespace, starting_prompt, state, phase, "
                     + "waiting_timeout_seconds, ttl_seconds, metadata, cpu, created_by, created_at, updated_at, "
                     + "last_activity_at, termination_reason, owner, version, seq, idle_deadline, ttl_deadline) VALUES "
@@ -204,9 +176,7 @@ class MigrationsTest {
                     + "('c', TIMESTAMP WITH TIME ZONE '2026-12-01 11:00:00Z', 'test', 'created', NULL, 'INIT', 'remixed'), "
                     + "('p', TIMESTAMP WITH TIME ZONE '2026-12-01 10:01:00Z', 'engine', 'transition', 'INIT', 'READY', 'healthy')");
             st.execute("ALTER SEQUENCE change_seq RESTART WITH 43");
-        } finally {
-            pool.dispose();
-        }
+        });
         try (Store upgraded = Store.open(old)) {
             Session p = upgraded.read(tx -> tx.findSession("p")).orElseThrow();
             assertThat(p.name()).isEqualTo("parent");
@@ -256,6 +226,25 @@ class MigrationsTest {
             assertThat(upgraded.<List<dev.pilothouse.session.AuditEvent>>read(tx -> tx.auditEvents("p", 0, 10)))
                     .extracting(dev.pilothouse.session.AuditEvent::kind).contains("transition", "updated");
         }
+    }
+
+    /** Statements run on a store of an older schema, before this build opens it. */
+    private interface OldStoreWork {
+        void run(java.sql.Statement st) throws java.sql.SQLException;
+    }
+
+    /** A store migrated to {@code version} only (in its own folder), with {@code work} done on it. */
+    private Path storeAt(String version, OldStoreWork work) throws Exception {
+        Path old = dir.resolve("v" + version);
+        Files.createDirectories(old);
+        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + old.resolve(Store.BASE), "pilothouse", "");
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").target(version).load().migrate();
+            work.run(st);
+        } finally {
+            pool.dispose();
+        }
+        return old;
     }
 
     @Test
