@@ -161,16 +161,18 @@ public final class StoreTx {
     /** The columns of session_state, in the order {@link #setState} binds them. */
     private static final String STATE = "state, phase, updated_at, last_activity_at, termination_reason, owner, "
             + "idle_deadline, ttl_deadline";
+    /** A session's number, from its id bound to the parameter: the key of its state and its audit trail. */
+    private static final String NUM_OF_ID = "(SELECT num FROM sessions WHERE id = ?)";
     private static final String UPDATE_STATE = "UPDATE session_state SET (" + STATE + ", version, seq) = ("
             + "?, ?, ?, ?, ?, ?, ?, ?, version + 1, NEXT VALUE FOR change_seq) "
-            + "WHERE num = (SELECT num FROM sessions WHERE id = ?) AND version = ?";
+            + "WHERE num = " + NUM_OF_ID + " AND version = ?";
     private static final String UPDATE_SPEC = "UPDATE sessions SET (" + SPEC + ") = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             + "WHERE id = ?";
     private static final String INSERT_SESSION = "INSERT INTO sessions (" + SPEC + ", context, namespace, "
             + "parent_session_id, created_by, created_at, guardrails, scheduled_at, id, num) VALUES (?, ?, ?, ?, ?, "
             + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NEXT VALUE FOR session_num)";
     private static final String INSERT_STATE = "INSERT INTO session_state (" + STATE + ", num, version, seq) VALUES "
-            + "(?, ?, ?, ?, ?, ?, ?, ?, (SELECT num FROM sessions WHERE id = ?), 1, NEXT VALUE FOR change_seq)";
+            + "(?, ?, ?, ?, ?, ?, ?, ?, " + NUM_OF_ID + ", 1, NEXT VALUE FOR change_seq)";
     /** Where every read of whole sessions comes from; column names are unique across the two tables. */
     private static final String SESSION_TABLES = "sessions JOIN session_state ON session_state.num = sessions.num";
     /**
@@ -299,30 +301,27 @@ public final class StoreTx {
      * JDBC, as the writes do: through Jdbi, its agents' list query was rendered anew for each.
      */
     public Optional<Session> findSession(String id) {
-        Session s;
-        try (PreparedStatement ps = h.getConnection().prepareStatement(FIND_SESSION)) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement session = h.getConnection().prepareStatement(FIND_SESSION);
+             PreparedStatement agents = h.getConnection().prepareStatement(SESSION_AGENTS)) {
+            session.setString(1, id);
+            Session s;
+            try (ResultSet rs = session.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
                 s = sessionRow(rs);
             }
-        } catch (SQLException e) {
-            throw new UnableToExecuteStatementException(e, null);
-        }
-        List<SessionAgent> agents = new ArrayList<>(2);
-        try (PreparedStatement ps = h.getConnection().prepareStatement(SESSION_AGENTS)) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
+            agents.setString(1, id);
+            List<SessionAgent> found = new ArrayList<>(2);
+            try (ResultSet rs = agents.executeQuery()) {
                 while (rs.next()) {
-                    agents.add(new SessionAgent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                    found.add(agentRow(rs, 1));
                 }
             }
+            return Optional.of(s.toBuilder().agents(List.copyOf(found)).build());
         } catch (SQLException e) {
             throw new UnableToExecuteStatementException(e, null);
         }
-        return Optional.of(s.toBuilder().agents(List.copyOf(agents)).build());
     }
 
     private static final String FIND_SESSION = "SELECT " + SESSION_COLUMNS + " FROM " + SESSION_TABLES + " WHERE id = ?";
@@ -377,10 +376,6 @@ public final class StoreTx {
                 .bind("c", context).mapTo(String.class).list());
     }
 
-    /**
-     * How many times H2 has written to the database file since it opened (its {@code info.FILE_WRITE}):
-     * what a test reads to see how often a write reaches the file.
-     */
     /** H2's own figures of the store file ({@code info.*} of its settings: chunks, fill rate, pages, cache). */
     public Map<String, String> fileInfo() {
         Map<String, String> info = new java.util.TreeMap<>();
@@ -389,9 +384,12 @@ public final class StoreTx {
         return info;
     }
 
+    /**
+     * How many times H2 has written to the database file since it opened (its {@code info.FILE_WRITE}):
+     * what a test reads to see how often a write reaches the file.
+     */
     public long fileWrites() {
-        return h.createQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'info.FILE_WRITE'")
-                .mapTo(String.class).findOne().map(Long::parseLong).orElse(0L);
+        return Long.parseLong(fileInfo().getOrDefault("info.FILE_WRITE", "0"));
     }
 
     /** A session's version as stored: an index lookup, its row and agents not read. */
@@ -509,7 +507,7 @@ public final class StoreTx {
         Map<String, List<Positioned>> bySession = new HashMap<>();
         q.map((rs, ctx) -> {
             bySession.computeIfAbsent(rs.getString(1), k -> new ArrayList<>(2)).add(new Positioned(rs.getInt(2),
-                    new SessionAgent(rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6))));
+                    agentRow(rs, 3)));
             return null;
         }).forEach(x -> {
         });
@@ -522,6 +520,11 @@ public final class StoreTx {
     }
 
     private record Positioned(int position, SessionAgent agent) {
+    }
+
+    /** A session agent from its columns agent_id, name, model, image, the first at {@code from}. */
+    private static SessionAgent agentRow(ResultSet rs, int from) throws SQLException {
+        return new SessionAgent(rs.getString(from), rs.getString(from + 1), rs.getString(from + 2), rs.getString(from + 3));
     }
 
     /** Reads a row of {@link #SESSION_COLUMNS} by position: looking columns up by name costs more than the rest. */
@@ -902,7 +905,7 @@ public final class StoreTx {
                       String reason, ObjectNode detail) {
         try (PreparedStatement ps = h.getConnection().prepareStatement("INSERT INTO audit_events "
                 + "(session_num, at, actor, kind, from_state, to_state, reason, detail) VALUES "
-                + "((SELECT num FROM sessions WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)")) {
+                + "(" + NUM_OF_ID + ", ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, sessionId);
             ps.setObject(2, odt(at));
             ps.setString(3, actor);
@@ -919,9 +922,8 @@ public final class StoreTx {
 
     /** A session's audit trail, oldest first, from after {@code afterId}. */
     public List<AuditEvent> auditEvents(String sessionId, long afterId, int limit) {
-        return h.createQuery("SELECT * FROM audit_events WHERE session_num = (SELECT num FROM sessions WHERE id = :s) "
-                        + "AND id > :a ORDER BY id LIMIT :l")
-                .bind("s", sessionId).bind("a", afterId).bind("l", limit)
+        return h.createQuery("SELECT * FROM audit_events WHERE session_num = " + NUM_OF_ID + " AND id > ? ORDER BY id LIMIT ?")
+                .bind(0, sessionId).bind(1, afterId).bind(2, limit)
                 .map((rs, ctx) -> new AuditEvent(rs.getLong("id"), sessionId, instant(rs, "at"),
                         rs.getString("actor"), rs.getString("kind"), state(rs.getString("from_state")),
                         state(rs.getString("to_state")), rs.getString("reason"), rs.getString("detail")))
