@@ -34,6 +34,38 @@ class SessionTableUiTest extends ConsoleTestBase {
         await().untilAsserted(() -> assertThat(tooltipOf(LONG)).as("the name is whole now").isEmpty());
     }
 
+    @Test
+    void rowsHaveOneFixedHeightThatHoldsEveryCellWhole() {
+        awaitReady();
+        engine().create(CreateRequest.of("fits", "reference"), null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shownRow("fits") != null);
+
+        await().untilAsserted(() -> onFx(() -> {
+            // fixed: the table lays out its rows without asking each for its height (styles/console.css)
+            double fixed = table().getFixedCellSize();
+            assertThat(fixed).as("the table's fixed row height").isGreaterThan(0);
+            javafx.scene.control.TableRow<?> row = table().lookupAll(".table-row-cell").stream()
+                    .map(n -> (javafx.scene.control.TableRow<?>) n)
+                    .filter(r -> !r.isEmpty() && r.getItem() instanceof SessionRow s && s.session().name().equals("fits"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no row drawn for 'fits'"));
+            assertThat(row.getHeight()).as("row height").isEqualTo(fixed);
+            // every cell's content (badge, text, sparkline) whole inside it: it keeps its own height
+            for (javafx.scene.Node cell : row.lookupAll(".table-cell")) {
+                for (javafx.scene.Node n : ((javafx.scene.Parent) cell).getChildrenUnmodifiable()) {
+                    if (!n.isVisible()) {
+                        continue;
+                    }
+                    javafx.geometry.Bounds b = row.sceneToLocal(n.localToScene(n.getLayoutBounds()));
+                    double own = n.prefHeight(-1);
+                    assertThat(b.getMinY()).as("top of %s in its row", n).isGreaterThanOrEqualTo(0);
+                    assertThat(b.getMaxY()).as("bottom of %s in its row", n).isLessThanOrEqualTo(fixed);
+                    assertThat(b.getHeight()).as("height of %s, of its own %s", n, own).isGreaterThanOrEqualTo(Math.floor(own));
+                }
+            }
+            return null;
+        }));
+    }
+
     private TableColumn<?, ?> nameColumn() {
         return table().getColumns().stream().filter(c -> c.getText().equals("Name")).findFirst().orElseThrow();
     }
