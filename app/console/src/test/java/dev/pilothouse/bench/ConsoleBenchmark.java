@@ -93,6 +93,7 @@ public final class ConsoleBenchmark {
         TransitionDriver driver = new TransitionDriver(engine);
         Store.CommitStats commits0 = engine.commitStats();
         long start = System.nanoTime();
+        Instant changesFrom = Instant.now();
         long total = (long) RATE * SECONDS;
         if (RATE == 0) {
             LockSupport.parkNanos(SECONDS * 1_000_000_000L);
@@ -130,6 +131,7 @@ public final class ConsoleBenchmark {
         }
         writers.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
+        Instant changesTo = Instant.now();
         Platform.runLater(gaps::stop);
         Store.CommitStats commits = engine.commitStats().since(commits0);
         System.out.printf("(store: %,d writes in %,d transactions, %.1f a transaction; committing took %.1f s of the %.1f s)%n",
@@ -151,6 +153,8 @@ public final class ConsoleBenchmark {
                 total, EVENTS_ONLY ? "as change events only (not stored)" : "through the engine", WRITERS, seconds, total / seconds, RATE, SESSIONS);
         System.out.printf("| frame gap while changing: p50 / p99 / max (%,d frames) | %.1f / %.1f / %.1f ms |%n",
                 gaps.count(), gaps.percentile(50), gaps.percentile(99), gaps.max());
+        System.out.printf("(the longest gap ended at %s; changes ran from %s to %s)%n", gaps.longestEnded(),
+                changesFrom, changesTo);
         System.out.printf("| table content equal to the engine's after the run (state and version of all %,d) | %s |%n",
                 expected.size(), equal ? "yes" : "NO");
         FxHeadless.fx(() -> {
@@ -205,13 +209,24 @@ public final class ConsoleBenchmark {
     static final class FrameGaps extends AnimationTimer {
         private final List<Long> gaps = new ArrayList<>();
         private long last;
+        /** When the longest gap ended, to find it in a JFR recording or a log. */
+        private Instant longestEnded;
+        private long longest;
 
         @Override
         public void handle(long now) {
             if (last != 0) {
                 gaps.add(now - last);
+                if (now - last > longest) {
+                    longest = now - last;
+                    longestEnded = Instant.now();
+                }
             }
             last = now;
+        }
+
+        Instant longestEnded() {
+            return longestEnded;
         }
 
         int count() {
