@@ -283,6 +283,26 @@ public final class ConsoleBenchmark {
         }
 
         double percentile(int p) {
+            return percentile(p, gaps);
+        }
+
+        /**
+         * The percentile of the gaps that ended between {@code from} and {@code to} after the first
+         * frame: the first seconds, while the JIT compiles what the frames run, apart from the rest.
+         */
+        double percentile(int p, Duration from, Duration to) {
+            List<Long> in = new ArrayList<>();
+            long t = 0;
+            for (long g : gaps) {
+                t += g;
+                if (t > from.toNanos() && t <= to.toNanos()) {
+                    in.add(g);
+                }
+            }
+            return percentile(p, in);
+        }
+
+        private static double percentile(int p, List<Long> gaps) {
             long[] sorted = gaps.stream().mapToLong(Long::longValue).sorted().toArray();
             return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)] / 1e6;
         }

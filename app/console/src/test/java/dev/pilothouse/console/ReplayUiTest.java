@@ -60,6 +60,7 @@ class ReplayUiTest extends ConsoleTestBase {
             assertThat(onFx(() -> conversation.getItems().size())).isEqualTo(2);
             assertThat(onFx(() -> conversation.getItems().get(1).toString())).contains("streaming=true").contains("one");
         });
+        awaitDrawn();
         assertThat(onFx(() -> replayList().getSelectionModel().getSelectedIndex())).isEqualTo(firstPiece);
         snapshot(replayStage().getScene().getRoot(), "console-replay.png");
 
@@ -76,9 +77,11 @@ class ReplayUiTest extends ConsoleTestBase {
         ListView<?> logs = (ListView<?>) replayStage().getScene().lookup("#replay-logs");
         int at = received;
         interact(() -> scrubber.setValue(at)); // one entry before it
+        awaitDrawn();
         assertThat(onFx(() -> logs.getItems().stream().map(Object::toString).toList())).isNotEmpty()
                 .noneMatch(l -> l.contains("received"));
         interact(() -> scrubber.setValue(at + 1));
+        awaitDrawn();
         assertThat(onFx(() -> ((TimelineEntry) logs.getItems().get(logs.getItems().size() - 1)).summary()))
                 .isEqualTo(stored.get(received).summary());
         assertThat(onFx(() -> replay().model().frame().logs())).last().isEqualTo(stored.get(received));
@@ -96,6 +99,11 @@ class ReplayUiTest extends ConsoleTestBase {
                 .contains("streaming=false").contains("two"));
         assertThat(when.getText()).startsWith(stored.size() + " / " + stored.size());
         interact(() -> replayStage().close());
+    }
+
+    /** Waits until the window's lists and conversation show the cursor (they follow it one a frame). */
+    private void awaitDrawn() {
+        await().atMost(Duration.ofSeconds(5)).until(() -> onFx(() -> replay().drawn()));
     }
 
     private static int indexOf(List<TimelineEntry> entries, String kind) {

@@ -198,7 +198,7 @@ public final class ReadmeScreenshots {
                 }
                 return null;
             });
-            FxHeadless.awaitPulses(20); // the conversation is redrawn at most every 100 ms while the cursor moves
+            await(() -> fx(() -> replay().drawn())); // its lists and conversation follow the cursor a view a frame
             settle();
             shoot(fx(() -> replay().stage().getScene().getRoot()), out.resolve("replay-" + theme + ".png"));
             fx(() -> {

@@ -24,6 +24,24 @@ public final class FxHeadless {
         });
     }
 
+    /**
+     * For benchmarks of what a window shows: real windows when there is a display ({@code DISPLAY},
+     * as {@code xvfb-run} gives one: GTK, software rendering without a GPU), else Monocle's headless
+     * screen. Says which. Monocle is not a window system: with two windows open it repaints the one
+     * underneath whole on every frame (docs/performance.md, replay scrubbing), so a benchmark of two
+     * windows measures Monocle there, not the console.
+     */
+    public static String startWindows(int width, int height) {
+        String display = System.getenv("DISPLAY");
+        if (display == null || display.isBlank()) {
+            start(width, height);
+            return "Monocle's headless screen, " + width + "x" + height + ", software rendering";
+        }
+        Platform.startup(() -> {
+        });
+        return "windows on display " + display;
+    }
+
     /** Waits, polling, until {@code c} holds (checked on this thread; exceptions count as not yet). */
     public static void await(java.time.Duration max, Callable<Boolean> c) {
         org.awaitility.Awaitility.await().atMost(max).pollInterval(java.time.Duration.ofMillis(50)).ignoreExceptions()

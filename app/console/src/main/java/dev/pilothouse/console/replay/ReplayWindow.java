@@ -49,14 +49,12 @@ public final class ReplayWindow {
     static final int SHOWN_BUBBLES = 40;
     private static final double DIAGRAM_SCALE = 0.6;
     /**
-     * The conversation is redrawn at most this often while the cursor moves fast (a drag, playing at
-     * 100×): laying out its bubbles' text is most of a frame, the diagram and the list are cheap.
-     * The last position is always drawn, this long after the cursor stops at the latest.
+     * The timeline's list, the logs and the conversation follow the cursor one view a frame (see
+     * {@link Redraws}): the lists at most every 33 ms, the conversation every 100 ms (laying out
+     * its bubbles' text is the costliest). The scrubber, its labels and the diagram follow every frame.
      */
-    private static final javafx.util.Duration CONVERSATION_EVERY = javafx.util.Duration.millis(100);
-    private final javafx.animation.PauseTransition conversationLater = new javafx.animation.PauseTransition(CONVERSATION_EVERY);
-    private long conversationDrawn;
-    private List<ReplayModel.Bubble> conversationDue;
+    private final Redraws redraws = new Redraws();
+    private ReplayModel.Frame due;
     /** A moment's time of day in UTC, to the millisecond (Json.time drops a zero fraction, so it cannot be cut). */
     private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
             .withZone(java.time.ZoneOffset.UTC);
@@ -195,10 +193,12 @@ public final class ReplayWindow {
         if (owner != null) {
             stage.initOwner(owner);
         }
-        conversationLater.setOnFinished(e -> drawConversation());
+        redraws.add(javafx.util.Duration.millis(33), this::drawTimeline);
+        redraws.add(javafx.util.Duration.millis(33), () -> logs.show(due.logs()));
+        redraws.add(javafx.util.Duration.millis(100), this::drawConversation);
         stage.setOnHidden(e -> {
             player.stop();
-            conversationLater.stop();
+            redraws.stop();
         });
         buttons();
     }
@@ -249,19 +249,8 @@ public final class ReplayWindow {
         scrubber.setValue(f.position() + 1);
         moving = false;
         diagram.show(f.state(), f.previous());
-        logs.show(f.logs());
-        conversationDue = f.conversation();
-        if (System.nanoTime() - conversationDrawn >= CONVERSATION_EVERY.toMillis() * 1_000_000) {
-            drawConversation();
-        } else if (conversationLater.getStatus() != javafx.animation.Animation.Status.RUNNING) {
-            conversationLater.playFromStart();
-        }
-        if (f.position() >= 0) {
-            timeline.getSelectionModel().select(f.position());
-            timeline.scrollTo(Math.max(0, f.position() - 3));
-        } else {
-            timeline.getSelectionModel().clearSelection();
-        }
+        due = f;
+        redraws.requestAll();
         when.setText(model.entries().isEmpty() ? "Nothing happened yet"
                 : String.format(Locale.ROOT, "%d / %d · +%.1f s · %s", f.position() + 1, model.entries().size(),
                 f.sinceStart().toMillis() / 1000.0, Json.time(f.at())));
@@ -269,10 +258,24 @@ public final class ReplayWindow {
         buttons();
     }
 
+    /** Whether every view shows the cursor's position (none waits for its turn to be redrawn). */
+    public boolean drawn() {
+        return !redraws.pending();
+    }
+
+    /** The timeline's list: the cursor's entry selected, a few before it above. */
+    private void drawTimeline() {
+        if (due.position() >= 0) {
+            timeline.getSelectionModel().select(due.position());
+            timeline.scrollTo(Math.max(0, due.position() - 3));
+        } else {
+            timeline.getSelectionModel().clearSelection();
+        }
+    }
+
     /** The conversation at the cursor: its last {@link #SHOWN_BUBBLES} bubbles, and how many there are. */
     private void drawConversation() {
-        conversationDrawn = System.nanoTime();
-        List<ReplayModel.Bubble> all = conversationDue;
+        List<ReplayModel.Bubble> all = due.conversation();
         int from = Math.max(0, all.size() - SHOWN_BUBBLES);
         List<ReplayModel.Bubble> tail = all.subList(from, all.size());
         if (!tail.equals(conversation.getItems())) {

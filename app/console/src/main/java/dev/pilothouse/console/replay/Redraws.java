@@ -1,0 +1,83 @@
+package dev.pilothouse.console.replay;
+
+import javafx.animation.AnimationTimer;
+import javafx.util.Duration;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Replay window's slower views (its lists and the conversation) redrawn while the cursor moves:
+ * at most one of them a frame, each at most once per its interval, the one waiting longest first.
+ * A drag or play at 100× moves the cursor every frame; redrawing every view each time made a frame
+ * paint two lists and lay out the conversation at once, which on two cores with the JIT still at
+ * work took three or four frames' time. Spread out, the scrubber, its labels and the diagram follow
+ * every frame and each view within a few; the last position is always drawn. FX thread only.
+ */
+final class Redraws extends AnimationTimer {
+    /** A view that redraws itself from the window's current frame. */
+    static final class View {
+        private final long interval;
+        private final Runnable draw;
+        private long drawn = Long.MIN_VALUE;
+        private boolean due;
+
+        private View(Duration interval, Runnable draw) {
+            this.interval = (long) (interval.toMillis() * 1_000_000);
+            this.draw = draw;
+        }
+    }
+
+    private final List<View> views = new ArrayList<>();
+    private boolean running;
+
+    View add(Duration interval, Runnable draw) {
+        View v = new View(interval, draw);
+        views.add(v);
+        return v;
+    }
+
+    /** Marks every view due: drawn from the next frame on. */
+    void requestAll() {
+        views.forEach(v -> v.due = true);
+        if (!running) {
+            running = true;
+            start();
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        super.stop();
+    }
+
+    /** Whether a view still waits to be drawn (tests wait for this before they look). */
+    boolean pending() {
+        return views.stream().anyMatch(v -> v.due);
+    }
+
+    @Override
+    public void handle(long now) {
+        frame(now);
+    }
+
+    /** One frame at {@code now} (nanoseconds, the pulse's clock): draws the view due longest, if its interval has passed. */
+    void frame(long now) {
+        View next = null;
+        for (View v : views) {
+            if (v.due && (v.drawn == Long.MIN_VALUE || now - v.drawn >= v.interval)
+                    && (next == null || v.drawn < next.drawn)) {
+                next = v;
+            }
+        }
+        if (next != null) {
+            next.due = false;
+            next.drawn = now;
+            next.draw.run();
+        }
+        if (!pending()) {
+            stop();
+        }
+    }
+}
