@@ -27,9 +27,22 @@ public final class ConsoleApp extends Application {
     /** The console owns the data dir's engine and serves CLI commands typed beside it. */
     private static volatile EngineHost host;
     private ConsoleWindow window;
+    /**
+     * JavaFX's controls log "index exceeds maxCellCount" at INFO whenever a list scrolled to its end
+     * is padded with empty rows (JDK-8140504: an item's index compared with the viewport's height in
+     * pixels): harmless, and it filled the terminal while the Replay window's logs followed the
+     * scrubber. Their warnings still show. Held here, as java.util.logging keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger CONTROLS_LOG = java.util.logging.Logger.getLogger("javafx.scene.control");
+
+    /** Only warnings and errors from JavaFX's controls (see {@link #CONTROLS_LOG}). */
+    static void quietControls() {
+        CONTROLS_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     public static void launch(Path dir) {
         dataDir = dir;
+        quietControls();
         // set up beside the start what the first frames need and nothing else touches before them:
         // logging, and JSON (the table's Tags column parses metadata; Jackson's set-up on the FX thread
         // was a tenth of the table's first drawing)

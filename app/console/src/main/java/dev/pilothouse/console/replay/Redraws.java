@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * The Replay window's slower views (its lists and the conversation) redrawn while the cursor moves:
  * at most one of them a frame, each at most once per its interval, the one waiting longest first.
- * A drag or play at 100× moves the cursor every frame; redrawing every view each time made a frame
- * paint two lists and lay out the conversation at once, which on two cores with the JIT still at
- * work took three or four frames' time. Spread out, the scrubber, its labels and the diagram follow
- * every frame and each view within a few; the last position is always drawn. FX thread only.
+ * A drag or play at 100× moves the cursor every frame; redrawing every view each time made one frame
+ * lay out and paint two lists and the conversation, which in the first seconds (the JIT still
+ * compiling, on two cores) took two to four frames' time. Spread out, the scrubber, its labels and
+ * the diagram follow every frame and each view within a few; the last position is always drawn.
+ * FX thread only.
  */
 final class Redraws extends AnimationTimer {
     /** A view that redraws itself from the window's current frame. */
