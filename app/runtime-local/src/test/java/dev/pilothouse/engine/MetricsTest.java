@@ -135,6 +135,32 @@ class MetricsTest extends EngineTestBase {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("up to 30 days (30d)");
     }
 
+    /**
+     * Versions are published from the threads that wrote them: a create's INIT can reach the sampler
+     * after its READY. The benchmark's 100 sessions were sampled as 99 until the next reload.
+     */
+    @Test
+    void anOlderVersionPublishedLateDoesNotTakeARunningSessionOutOfTheRounds() {
+        List<Session> versions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runnable unsubscribe = engine.subscribe(e -> {
+            if (e instanceof EngineEvent.SessionChanged c && c.session().name().equals("late")) {
+                versions.add(c.session());
+            }
+        });
+        Session s = engine.create(CreateRequest.of("late", "reference"), null).session();
+        unsubscribe.run();
+        assertThat(s.state()).isEqualTo(SessionState.READY);
+        Session created = versions.stream().filter(v -> v.state() == SessionState.INIT).findFirst().orElseThrow();
+        assertThat(created.version()).isLessThan(s.version());
+        assertThat(engine.sampleMetrics()).containsKey(s.id()); // the first round reads the running sessions from the store
+
+        engine.publishFromFeed(created); // the INIT, as a slower thread hands it over after the READY
+        assertThat(engine.sampleMetrics()).as("sampled in the next round").containsKey(s.id());
+
+        engine.pause("late"); // a newer version still counts
+        assertThat(engine.sampleMetrics()).doesNotContainKey(s.id());
+    }
+
     @Test
     void topListsEverySessionAndMeasuresWhenASessionHasNoCpuFigureYet() {
         engine.create(CreateRequest.of("one", "reference"), null);
