@@ -17,7 +17,7 @@ import java.util.List;
  */
 final class Redraws extends AnimationTimer {
     /** A view that redraws itself from the window's current frame. */
-    static final class View {
+    private static final class View {
         private final long interval;
         private final Runnable draw;
         private long drawn = Long.MIN_VALUE;
@@ -30,27 +30,15 @@ final class Redraws extends AnimationTimer {
     }
 
     private final List<View> views = new ArrayList<>();
-    private boolean running;
 
-    View add(Duration interval, Runnable draw) {
-        View v = new View(interval, draw);
-        views.add(v);
-        return v;
+    void add(Duration interval, Runnable draw) {
+        views.add(new View(interval, draw));
     }
 
-    /** Marks every view due: drawn from the next frame on. */
+    /** Marks every view due: drawn from the next frame on (starting a running timer again does nothing). */
     void requestAll() {
         views.forEach(v -> v.due = true);
-        if (!running) {
-            running = true;
-            start();
-        }
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        super.stop();
+        start();
     }
 
     /** Whether a view still waits to be drawn (tests wait for this before they look). */
