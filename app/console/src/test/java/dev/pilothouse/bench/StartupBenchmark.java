@@ -32,34 +32,48 @@ import java.util.regex.Pattern;
  *
  * <pre>mvn -q -DskipTests package &amp;&amp; mvn -q test-compile exec:exec@bench -pl app/console \
  *     -Dbench.main=dev.pilothouse.bench.StartupBenchmark -Dbench=all</pre>
- * ({@code -Dbench=PATH} names another launcher, the app image's {@code bin/pilothouse} for instance.)
+ * ({@code -Dbench=PATH} names another launcher, the app image's {@code bin/pilothouse} for instance;
+ * {@code -Dbench=console} or {@code -Dbench=console:ROUNDS} measures the built launcher's console alone.)
  */
 public final class StartupBenchmark {
     private static final int SESSIONS = 1_000;
-    private static final int ROUNDS = Integer.getInteger("startup.rounds", 11);
+    private static int ROUNDS = Integer.getInteger("startup.rounds", 11);
 
     public static void main(String[] args) throws Exception {
-        Path launcher = args.length == 0 || args[0].equals("all") ? builtLauncher() : Path.of(args[0]).toAbsolutePath();
+        String mode = args.length == 0 ? "all" : args[0];
+        boolean consoleOnly = mode.startsWith("console");
+        if (mode.startsWith("console:")) {
+            ROUNDS = Integer.parseInt(mode.substring("console:".length()));
+        }
+        Path launcher = mode.equals("all") || consoleOnly ? builtLauncher() : Path.of(mode).toAbsolutePath();
         if (!Files.isExecutable(launcher)) {
             throw new IllegalArgumentException(launcher + " is not there: build it first with mvn -DskipTests package");
         }
-        Path dir = Files.createTempDirectory("pilothouse-startup-bench");
+        // STARTUP_BENCH_DATA=DIR: seeded there once and kept, to time the console by hand between runs
+        String kept = System.getenv("STARTUP_BENCH_DATA");
+        Path dir = kept != null ? Path.of(kept).toAbsolutePath() : Files.createTempDirectory("pilothouse-startup-bench");
         System.out.println("# startup benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, " + launcher + ", data dir " + dir + ", medians of " + ROUNDS);
         try {
-            seed(dir);
+            if (kept == null || !Files.exists(dir.resolve(Store.FILE))) {
+                seed(dir);
+            }
             StartupBenchmark b = new StartupBenchmark(launcher, dir);
-            b.commands();
-            b.send();
-            b.create();
-            b.run(List.of("engine", "stop"));
+            if (!consoleOnly) {
+                b.commands();
+                b.send();
+                b.create();
+                b.run(List.of("engine", "stop"));
+            }
             if (System.getenv("DISPLAY") != null) {
                 b.console();
             } else {
                 System.out.println("console: not measured (no DISPLAY; run under xvfb-run -a)");
             }
         } finally {
-            new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
+            if (kept == null) {
+                new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
+            }
         }
     }
 
