@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * <pre>mvn -q -DskipTests package &amp;&amp; mvn -q test-compile exec:exec@bench -pl app/console \
  *     -Dbench.main=dev.pilothouse.bench.StartupBenchmark -Dbench=all</pre>
  * ({@code -Dbench=PATH} names another launcher, the app image's {@code bin/pilothouse} for instance;
- * {@code -Dbench=console} or {@code -Dbench=console:ROUNDS} measures the built launcher's console alone.)
+ * {@code -Dbench=console} measures the built launcher's console alone; {@code :ROUNDS} after any of
+ * them sets the number of rounds, 11 by default.)
  */
 public final class StartupBenchmark {
     private static final int SESSIONS = 1_000;
@@ -41,10 +42,13 @@ public final class StartupBenchmark {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length == 0 ? "all" : args[0];
-        boolean consoleOnly = mode.startsWith("console");
-        if (mode.startsWith("console:")) {
-            ROUNDS = Integer.parseInt(mode.substring("console:".length()));
+        // MODE:ROUNDS (a system property given to mvn does not reach this JVM)
+        Matcher rounds = Pattern.compile("(.*):(\\d+)").matcher(mode);
+        if (rounds.matches()) {
+            mode = rounds.group(1);
+            ROUNDS = Integer.parseInt(rounds.group(2));
         }
+        boolean consoleOnly = mode.equals("console");
         Path launcher = mode.equals("all") || consoleOnly ? builtLauncher() : Path.of(mode).toAbsolutePath();
         if (!Files.isExecutable(launcher)) {
             throw new IllegalArgumentException(launcher + " is not there: build it first with mvn -DskipTests package");
