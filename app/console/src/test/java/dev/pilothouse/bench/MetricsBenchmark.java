@@ -88,7 +88,7 @@ public final class MetricsBenchmark {
             System.out.printf("| engine process CPU, %d running sessions, sampled every 5 s (the half-minute after each) | %s %% of one core |%n", sessions, percents(busy));
             System.out.printf("| engine process CPU, first minute of sampling (JIT compiling it; not compared) | %.2f %% of one core |%n", warming);
             System.out.printf("| sampling's share (each pair's difference) | %s %% of one core, median **%.2f %%** (target < 2 %%) |%n",
-                    percents(share), share.stream().sorted().toList().get(PAIRS / 2));
+                    percents(share), EngineBenchmarks.median(share.stream().mapToDouble(Double::doubleValue).toArray()));
             System.out.printf("| the JIT compiling, in the half-minutes without / with sampling | %.2f / %.2f %% of one core |%n",
                     100.0 * compiling[0] / 1000 / (seconds / 2.0 * PAIRS), 100.0 * compiling[1] / 1000 / (seconds / 2.0 * PAIRS));
             System.out.printf("| CPU of one sampling round on its thread (reads /proc, walks volumes every 30 s, writes the store) | %.1f ms (%d rounds): %.2f %% of one core |%n",
