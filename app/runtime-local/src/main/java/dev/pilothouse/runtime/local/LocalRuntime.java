@@ -533,8 +533,17 @@ public final class LocalRuntime implements SessionRuntime {
 
     @Override
     public AgentEndpoint endpoint(String sessionId, String agent) {
-        RunRecord r = RunRecord.read(files(sessionId).run(agent))
+        SessionFiles f = files(sessionId);
+        RunRecord r = RunRecord.read(f.run(agent))
                 .orElseThrow(() -> new OperationFailedException("agent '" + agent + "' of session " + sessionId + " is not running"));
+        // the engine is about to talk to the agent (a health check, a message): what it logged so far
+        // is timed now, before that exchange. Left to the poller, lines logged just before could first
+        // be seen after the agent's answer and take its time (LogClock): the agent's start lines came
+        // after the session's first message on its timeline
+        Path log = f.log(agent);
+        if (activeLogs.contains(log)) {
+            clock.check(log);
+        }
         return new AgentEndpoint("http://127.0.0.1:" + r.port(), r.token());
     }
 

@@ -23,8 +23,10 @@ import java.util.Objects;
  * So while an engine runs, every {@link #PERIOD_MILLIS} ms it looks at each running agent's log (one
  * {@code stat}) and, when the file grew, appends a checkpoint {@code size mtime} to a sidecar beside
  * it ({@code .<agent>.log.times}): every byte below that size was written by that time (the file's
- * last write). A line's time is the first checkpoint at or past its end: when the engine first saw
- * it, at most a period late and exact for the last line of a burst. Bytes no engine saw live
+ * last write). The runtime also takes one whenever the engine is about to talk to the agent (a
+ * health check, a message), so that what the agent logged before an exchange is timed before it. A
+ * line's time is the first checkpoint at or past its end: when the engine first saw it, at most a
+ * period late and exact for the last line of a burst. Bytes no engine saw live
  * (written while none ran, or in the moment before a stop) get the file's mtime, its last write:
  * later than they were written, never earlier. A run's marker line carries its spawn time itself.
  *

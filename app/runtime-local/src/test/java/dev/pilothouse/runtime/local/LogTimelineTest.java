@@ -52,6 +52,23 @@ class LogTimelineTest extends EngineTestBase {
         assertThat(line.detail().has("truncated")).isFalse();
     }
 
+    /**
+     * The poller looks at logs every 250 ms and times what it finds by the file's last write: lines
+     * logged just before a message, first seen after the agent logged its answer, took the answer's
+     * time and sat after the message ({@link #theAgentsLogLinesSitBetweenTheMessagesTheyFollow} failed
+     * that way in a clean run: the agent's start lines after the first message).
+     */
+    @Test
+    void whatAnAgentLoggedIsTimedBeforeTheEngineTalksToIt() throws Exception {
+        Session s = engine.create(CreateRequest.of("asked", "reference"), null).session();
+        Path log = dataDir.resolve("sessions").resolve(s.id()).resolve("logs").resolve("reference.log");
+        Files.writeString(log, "said just before the next exchange\n", java.nio.file.StandardOpenOption.APPEND);
+
+        engine.runtime(s).endpoint(s.id(), "reference");
+
+        assertThat(LogClock.read(log)).last().extracting(LogClock.Checkpoint::offset).isEqualTo(Files.size(log));
+    }
+
     private static Predicate<TimelineEntry> log(String part) {
         return e -> e.kind().equals(TimelineEntry.LOG) && e.summary().contains(part);
     }
