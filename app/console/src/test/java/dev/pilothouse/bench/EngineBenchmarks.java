@@ -175,8 +175,10 @@ public final class EngineBenchmarks {
     private static final Pattern SPAWNED_AT = Pattern.compile("spawned at (\\S+) ----");
 
     /**
-     * Creates sessions with the reference agent and subtracts the agent's own start-up (spawn to
-     * answering /healthz, stamped by the agent) from the time create() took. Measured twice: the
+     * Creates sessions with the reference agent and subtracts the agent's own start-up (spawn to its
+     * ready line, stamped by the agent once it has answered a /healthz to itself) from the time
+     * create() took; what follows the ready line (the engine's next look, the agent's first proof,
+     * READY recorded) counts as overhead. Measured twice: the
      * first sessions an engine creates (its code still interpreted) and after 150 creates.
      */
     static void create(Path dir) throws IOException {
@@ -236,8 +238,8 @@ public final class EngineBenchmarks {
         }
         started.forEach(local::stop);
         System.out.printf("| create -> READY, %s: total | median %.1f ms |%n", label, median(total));
-        System.out.printf("| ... the agent's own start-up (spawn to answering /healthz) | median %.1f ms |%n", median(agent));
-        System.out.printf("| ... engine before spawning / from the agent's answer to READY | median %.2f ms / %.2f ms |%n",
+        System.out.printf("| ... the agent's own start-up (spawn to its ready line: bound and answering) | median %.1f ms |%n", median(agent));
+        System.out.printf("| ... engine before spawning / from the agent's ready line to READY | median %.2f ms / %.2f ms |%n",
                 median(before), median(after));
         System.out.printf("| ... CPU time of the engine thread during create(), %s | median %.2f ms |%n", label, median(cpu));
         System.out.printf("| engine overhead of create -> READY, %s, n=%d | median %.2f ms (min %.2f, max %.2f) |%n",

@@ -25,6 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * fixed-shape bodies it sends are written by {@link #quote}.
  */
 final class AgentServer implements AutoCloseable {
+    static {
+        // The JDK's server leaves Nagle's algorithm on unless this is set before its first server: it
+        // writes a response's headers and body apart, so the body waited for the client's delayed ACK
+        // (40 ms on Linux) — on every health check and message (docs/performance.md, "Create → READY")
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     /** Bigger request bodies are refused; Pilothouse itself sends at most 64 Ki characters. */
     static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
     /** The engine's health-check challenge (docs/agent-contract.md, "Proving who answers"). */

@@ -33,6 +33,18 @@ class AgentServerTest {
         return agent.http;
     }
 
+    /**
+     * With Nagle's algorithm on, the JDK's server held each response's body until the client's
+     * delayed ACK (40 ms): every health check and message waited for it. The agent turns it off
+     * before any server exists, through the property the JDK's server reads as it first starts.
+     */
+    @Test
+    void answersWithNagleOff() throws Exception {
+        java.lang.invoke.MethodHandles.lookup().ensureInitialized(AgentServer.class);
+        assertThat(System.getProperty("sun.net.httpserver.nodelay"))
+                .as("set by the agent when its server class is first used").isEqualTo("true");
+    }
+
     @Test
     void refusesASecondMessageWhileOneIsInFlight() throws Exception {
         AgentHttp http = start(Map.of());
