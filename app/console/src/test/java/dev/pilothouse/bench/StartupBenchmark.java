@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  * <pre>mvn -q -DskipTests package &amp;&amp; mvn -q test-compile exec:exec@bench -pl app/console \
  *     -Dbench.main=dev.pilothouse.bench.StartupBenchmark -Dbench=all</pre>
  * ({@code -Dbench=PATH} names another launcher, the app image's {@code bin/pilothouse} for instance;
- * {@code -Dbench=console} measures the built launcher's console alone; {@code :ROUNDS} after any of
+ * {@code -Dbench=console} measures the built launcher's console alone, {@code -Dbench=floor} a bare
+ * JavaFX table ({@link TableFloor}) started as the launcher starts the console, the floor under the
+ * console's figure, which {@code all} and {@code console} measure too; {@code :ROUNDS} after any of
  * them sets the number of rounds, 11 by default.)
  */
 public final class StartupBenchmark {
@@ -49,7 +51,8 @@ public final class StartupBenchmark {
             ROUNDS = Integer.parseInt(rounds.group(2));
         }
         boolean consoleOnly = mode.equals("console");
-        Path launcher = mode.equals("all") || consoleOnly ? builtLauncher() : Path.of(mode).toAbsolutePath();
+        boolean floorOnly = mode.equals("floor");
+        Path launcher = mode.equals("all") || consoleOnly || floorOnly ? builtLauncher() : Path.of(mode).toAbsolutePath();
         if (!Files.isExecutable(launcher)) {
             throw new IllegalArgumentException(launcher + " is not there: build it first with mvn -DskipTests package");
         }
@@ -58,6 +61,10 @@ public final class StartupBenchmark {
         Path dir = kept != null ? Path.of(kept).toAbsolutePath() : Files.createTempDirectory("pilothouse-startup-bench");
         System.out.println("# startup benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, " + launcher + ", data dir " + dir + ", medians of " + ROUNDS);
+        if (floorOnly) {
+            floor(launcher);
+            return;
+        }
         try {
             if (kept == null || !Files.exists(dir.resolve(Store.FILE))) {
                 seed(dir);
@@ -71,6 +78,7 @@ public final class StartupBenchmark {
             }
             if (System.getenv("DISPLAY") != null) {
                 b.console();
+                floor(launcher);
             } else {
                 System.out.println("console: not measured (no DISPLAY; run under xvfb-run -a)");
             }
@@ -276,6 +284,81 @@ public final class StartupBenchmark {
         print("console: first frame (the opening frame)", frame);
         print("console: main window drawn", main);
         print("console: table filled (1,000)", table);
+    }
+
+    /**
+     * {@link TableFloor} from its launch to its table's first rows laid out, started with the JVM
+     * flags the launcher gives the console (read from the script) and a class-data archive of its
+     * own, recorded by one first run: the console without everything but a table.
+     */
+    private static void floor(Path launcher) throws Exception {
+        if (System.getenv("DISPLAY") == null) {
+            System.out.println("floor: not measured (no DISPLAY; run under xvfb-run -a)");
+            return;
+        }
+        Path lib = launcher.toAbsolutePath().getParent().getParent().resolve("lib");
+        String script = Files.readString(launcher, StandardCharsets.UTF_8);
+        Matcher c2 = Pattern.compile("C2_LATER=\"([^\"]*)\"").matcher(script);
+        if (!script.contains("-XX:+UseZGC") || !c2.find()) {
+            throw new IllegalStateException(launcher + " no longer starts the console as this floor assumes (ZGC, C2_LATER)");
+        }
+        List<String> fx = new ArrayList<>();
+        String atlantafx = null;
+        try (var jars = Files.list(lib)) {
+            for (Path j : jars.sorted().toList()) {
+                String n = j.getFileName().toString();
+                if (n.matches("javafx-.*-linux.*\\.jar")) {
+                    fx.add(j.toString());
+                } else if (n.startsWith("atlantafx-base-")) {
+                    atlantafx = j.toString();
+                }
+            }
+        }
+        Path work = Files.createTempDirectory("pilothouse-floor");
+        Path archive = work.resolve("floor.jsa");
+        // in a jar of its own: a class-data archive takes no directory on the class path
+        Path classes = work.resolve("floor.jar");
+        Path compiled = Path.of(TableFloor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String pkg = TableFloor.class.getPackageName().replace('.', '/');
+        try (var jar = new java.util.jar.JarOutputStream(Files.newOutputStream(classes)); var own = Files.list(compiled.resolve(pkg))) {
+            for (Path c : own.filter(f -> f.getFileName().toString().startsWith(TableFloor.class.getSimpleName())).toList()) {
+                jar.putNextEntry(new java.util.jar.JarEntry(pkg + "/" + c.getFileName()));
+                jar.write(Files.readAllBytes(c));
+                jar.closeEntry();
+            }
+        }
+        List<String> jvm = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xss2m", "-XX:+UseZGC"));
+        jvm.addAll(Arrays.asList(c2.group(1).trim().split("\\s+")));
+        List<String> app = List.of("--module-path", String.join(":", fx), "--add-modules", "javafx.controls",
+                "-cp", classes + ":" + atlantafx, TableFloor.class.getName());
+        try {
+            List<String> record = new ArrayList<>(jvm);
+            record.add("-XX:ArchiveClassesAtExit=" + archive);
+            record.addAll(app);
+            floorRun(record);
+            List<String> timed = new ArrayList<>(jvm);
+            timed.add("-XX:SharedArchiveFile=" + archive);
+            timed.addAll(app);
+            double[] shown = new double[ROUNDS];
+            for (int r = 0; r < ROUNDS; r++) {
+                shown[r] = floorRun(timed);
+            }
+            print("floor: a bare JavaFX table (1,000)", shown);
+        } finally {
+            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    /** One run of {@link TableFloor}: from its launch to the instant it printed. */
+    private static double floorRun(List<String> cmd) throws Exception {
+        Instant launched = Instant.now();
+        Result r = exec(cmd);
+        Matcher m = Pattern.compile(Pattern.quote(TableFloor.SHOWN) + "(\\S+)").matcher(r.output);
+        if (r.exit != 0 || !m.find()) {
+            throw new IllegalStateException("the bare table did not show (exit " + r.exit + "): " + r.output);
+        }
+        return Duration.between(launched, Instant.parse(m.group(1))).toMillis();
     }
 
     /** The X server's top-level windows ({@code xwininfo}), or -1 without it. */
