@@ -16,6 +16,11 @@ import java.util.List;
 /**
  * The right side of the main window: the selected session in seven tabs (Overview, State,
  * Conversation, Logs, Events, Files, Metrics), kept current as new versions of it arrive.
+ *
+ * <p>A tab's content joins the scene when the tab is first selected: all seven at once took their
+ * first CSS pass and layout in one pulse, holding the FX thread 0.6–1.0 s just after the table
+ * first showed (docs/performance.md, "Session table"). Until then each pane is kept current all
+ * the same, off the scene.
  */
 public final class DetailPane extends StackPane {
     private final Console console;
@@ -45,6 +50,8 @@ public final class DetailPane extends StackPane {
         Tab metricsTab = tab("Metrics", metrics);
         tabs.getTabs().addAll(tab("Overview", overview), tab("State", state), tab("Conversation", conversation),
                 tab("Logs", logs), tab("Events", events), filesTab, metricsTab);
+        tabs.getSelectionModel().selectedItemProperty().addListener((o, was, now) -> attach(now));
+        attach(tabs.getSelectionModel().getSelectedItem());
         filesTab.selectedProperty().addListener((o, was, on) -> files.setActive(on));
         metricsTab.selectedProperty().addListener((o, was, on) -> metrics.setActive(on));
         empty.getStyleClass().add("muted");
@@ -53,9 +60,17 @@ public final class DetailPane extends StackPane {
     }
 
     private static Tab tab(String title, javafx.scene.Node content) {
-        Tab t = new Tab(title, content);
+        Tab t = new Tab(title);
         t.setId("tab-" + title.toLowerCase());
+        t.setUserData(content);
         return t;
+    }
+
+    /** Puts a tab's content in the scene, the first time it is selected. */
+    private static void attach(Tab t) {
+        if (t != null && t.getContent() == null) {
+            t.setContent((javafx.scene.Node) t.getUserData());
+        }
     }
 
     /** Selects the tab at {@code index} (0 Overview … 5 Files, 6 Metrics). */

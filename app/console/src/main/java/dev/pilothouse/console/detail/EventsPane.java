@@ -23,7 +23,10 @@ final class EventsPane extends BorderPane {
         table.setId("audit-events");
         table.setPlaceholder(new Label("No events"));
         table.getColumns().add(Cells.column("Time", 150, e -> Cells.time(e.at()), e -> Cells.timeInFull(e.at())));
-        table.getColumns().add(Cells.column("Actor", 80, AuditEvent::actor));
+        TableColumn<AuditEvent, String> actor = Cells.column("Actor", 80, AuditEvent::actor);
+        // its header whole however narrow the pane: the columns share a narrow table by their widths
+        actor.setMinWidth(64);
+        table.getColumns().add(actor);
         table.getColumns().add(Cells.column("Event", 120, e -> e.kind().equals(AuditEvent.TRANSITION)
                 ? e.from() + " → " + e.to() : e.kind()));
         table.getColumns().add(Cells.column("Reason", 260, e -> e.reason() == null ? "" : e.reason().replace('\n', ' '),
