@@ -52,7 +52,8 @@ public final class StartupBenchmark {
         }
         boolean consoleOnly = mode.equals("console");
         boolean floorOnly = mode.equals("floor");
-        Path launcher = mode.equals("all") || consoleOnly || floorOnly ? builtLauncher() : Path.of(mode).toAbsolutePath();
+        boolean built = mode.equals("all") || consoleOnly || floorOnly;
+        Path launcher = built ? builtLauncher() : Path.of(mode).toAbsolutePath();
         if (!Files.isExecutable(launcher)) {
             throw new IllegalArgumentException(launcher + " is not there: build it first with mvn -DskipTests package");
         }
@@ -78,7 +79,7 @@ public final class StartupBenchmark {
             }
             if (System.getenv("DISPLAY") != null) {
                 b.console();
-                if (mode.equals("all") || consoleOnly) { // beside the built launcher, whose lib/ it reads
+                if (built) { // beside the built launcher, whose lib/ it reads
                     floor(launcher);
                 }
             } else {
