@@ -22,7 +22,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -39,6 +38,7 @@ public final class ApiServer implements AutoCloseable {
     private final Streams streams = new Streams();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService work;
+    private final Awaited awaited;
     private final ServerOptions options;
     private volatile boolean closed;
 
@@ -49,8 +49,9 @@ public final class ApiServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.awaited = new Awaited(work);
         Auth auth = new Auth(engine, new RateLimiter(options.requestsPerMinute()));
-        SessionsApi sessions = new SessionsApi(work, engine::commitSeq);
+        SessionsApi sessions = new SessionsApi(awaited, engine::commitSeq);
         LogsApi logs = new LogsApi(streams);
         WatchApi watch = new WatchApi(streams, engine::commitSeq);
         this.app = Javalin.create(config -> {
@@ -83,6 +84,7 @@ public final class ApiServer implements AutoCloseable {
             // keep-alive connections open
             config.jetty.modifyServer(server -> server.setStopTimeout(0));
             config.routes.before(ctx -> {
+                awaited.attach(ctx);
                 if (closed) {
                     throw new ApiException(503, "unavailable", "the server is stopping", null);
                 }
@@ -176,25 +178,38 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         streams.endAll();
-        long deadline = System.nanoTime() + options.grace().toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20); // polling a counter for at most the grace period; nothing to wait on instead
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        if (!awaitRequests(options.grace())) {
+            // replies and starts still awaited: their answers end now (a last stream event, or a 503); the
+            // engine's work on them goes on until the engine closes, and the next engine settles it
+            int ended = awaited.endAll("the server is stopping, and its grace period of " + graceText()
+                    + " ended before this finished; the next engine on the data dir records how it ended");
+            awaitRequests(Duration.ofSeconds(2));
+            if (inFlight.get() > 0 || ended > 0) {
+                log.warn("{} request(s) still in flight after {}; their answers were ended", Math.max(ended, inFlight.get()),
+                        graceText());
             }
         }
-        if (inFlight.get() > 0) {
-            log.warn("{} request(s) still in flight after {} s; they are ended", inFlight.get(), options.grace().toSeconds());
-        }
         app.stop();
-        work.shutdownNow();
-        try {
-            work.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        work.shutdown(); // not shutdownNow: an interrupted reply or start would be recorded by a stopping engine
+    }
+
+    private String graceText() {
+        Duration g = options.grace();
+        return g.toMillis() % 1000 == 0 ? g.toSeconds() + " s" : g.toMillis() + " ms";
+    }
+
+    /** Waits up to {@code limit} for the requests being answered to finish; whether they did. */
+    private boolean awaitRequests(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20); // polling a counter for at most the limit; nothing to wait on instead
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
+        return inFlight.get() == 0;
     }
 
     Duration grace() {

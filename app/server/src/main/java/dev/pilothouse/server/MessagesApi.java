@@ -1,5 +1,6 @@
 package dev.pilothouse.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentEvent;
@@ -66,22 +67,31 @@ final class MessagesApi {
 
     /**
      * Runs a send and answers with it: streamed when the client asks for a stream, else as one
-     * JSON object once the reply is stored. Errors before the first event are ordinary error answers.
+     * JSON object once the reply is stored. Errors before the first event are ordinary error answers;
+     * a server stopping past its grace period ends a stream with a last {@code shutdown} event.
      */
     static void exchange(Context ctx, Function<Consumer<AgentEvent>, SendResult> send) {
+        Awaited awaited = Awaited.of(ctx);
         if (!EventStream.wantsStream(ctx)) {
-            ctx.json(result(send.apply(null)));
+            ctx.json(result(awaited.call(() -> send.apply(null))));
             return;
         }
         LazyStream stream = new LazyStream(ctx);
-        SendResult r = send.apply(ev -> {
-            if (ev.type() != AgentEvent.Type.DONE) { // the stream's own done, with the stored reply, ends it
-                stream.get().send(ev.type().name().toLowerCase(), event(ev), null);
+        SendResult r;
+        try {
+            r = awaited.call(() -> send.apply(ev -> {
+                if (ev.type() != AgentEvent.Type.DONE) { // the stream's own done, with the stored reply, ends it
+                    stream.send(ev.type().name().toLowerCase(), event(ev));
+                }
+            }));
+        } catch (ApiException stopping) {
+            if (stopping.status() == 503 && stream.end(stopping.getMessage())) {
+                return;
             }
-        });
-        stream.get().send("done", result(r), null);
+            throw stopping;
+        }
+        stream.send("done", result(r));
     }
-
     static ObjectNode result(SendResult r) {
         ObjectNode out = Json.object();
         out.set("session", SessionJson.toJson(r.session()));
@@ -101,20 +111,37 @@ final class MessagesApi {
         return n;
     }
 
-    /** A stream opened at its first event, so that a send refused before any reply is a plain error answer. */
+    /**
+     * A stream opened at its first event, so that a send refused before any reply is a plain error
+     * answer; once ended, what the reply still streams is dropped.
+     */
     private static final class LazyStream {
         private final Context ctx;
         private EventStream stream;
+        private boolean ended;
 
         LazyStream(Context ctx) {
             this.ctx = ctx;
         }
 
-        synchronized EventStream get() {
+        synchronized void send(String event, JsonNode data) {
+            if (ended) {
+                return;
+            }
             if (stream == null) {
                 stream = EventStream.open(ctx, 200);
             }
-            return stream;
+            stream.send(event, data, null);
+        }
+
+        /** Ends the stream with a {@code shutdown} event saying why; false if it never opened (nothing sent yet). */
+        synchronized boolean end(String why) {
+            ended = true;
+            if (stream == null) {
+                return false;
+            }
+            stream.send("shutdown", Json.object().put("reason", why), null);
+            return true;
         }
     }
 

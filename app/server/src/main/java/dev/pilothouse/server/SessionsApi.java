@@ -10,7 +10,6 @@ import dev.pilothouse.engine.EngineEvent;
 import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.engine.SessionResources;
 import dev.pilothouse.engine.UpdateRequest;
-import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.schedule.StartTimes;
 import dev.pilothouse.session.Session;
@@ -27,9 +26,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -47,10 +43,10 @@ final class SessionsApi {
     static final List<String> SORTS = List.of("created_at", "updated_at", "last_activity_at", "name", "state");
     static final int MAX_LIMIT = 1000;
 
-    private final ExecutorService work;
+    private final Awaited awaited;
 
-    SessionsApi(ExecutorService work, LongSupplier commits) {
-        this.work = work;
+    SessionsApi(Awaited awaited, LongSupplier commits) {
+        this.awaited = awaited;
         this.listings = new CommitCache<>(commits, 2);
         this.sessions = new CommitCache<>(commits, 10_000);
     }
@@ -429,7 +425,7 @@ final class SessionsApi {
             }
         });
         try {
-            work.execute(() -> {
+            awaited.execute(() -> {
                 try {
                     Session done = start.apply(stored::complete);
                     stored.complete(done);
@@ -439,33 +435,15 @@ final class SessionsApi {
                     settled.completeExceptionally(t);
                 }
             });
-            Session s = join(stored);
+            Session s = awaited.await(stored);
             if (wait.equals("ready") && !s.pendingStart()) {
                 Session now = e.session(s.id());
-                s = now.state() != SessionState.INIT ? now : join(settled);
+                s = now.state() != SessionState.INIT ? now : awaited.await(settled);
             }
             ctx.header("Location", "/api/v0/sessions/" + s.id());
             ok(ctx, s, 201);
         } finally {
             unsubscribe.run();
-        }
-    }
-
-    static <T> T join(CompletableFuture<T> f) {
-        try {
-            return f.get();
-        } catch (ExecutionException | CompletionException x) {
-            Throwable c = x.getCause();
-            if (c instanceof PilothouseException pe) {
-                throw pe;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(c);
-        } catch (InterruptedException x) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "unavailable", "the server is stopping; the request was not finished", null);
         }
     }
 
