@@ -705,11 +705,11 @@ public final class Engine implements EngineOperations {
     @Override
     public AgentDefinition updateAgent(String name, AgentDefinition edited) {
         AgentDefinition old = agent(name);
-        AgentDefinition a = AgentDefinitions.validate(edited, now());
-        return store.write(tx -> {
-            tx.deleteAgent(old.id(), a.createdAt());
-            return tx.insertAgent(a);
-        });
+        AgentDefinition v = AgentDefinitions.validate(edited, now());
+        // in place: the id a client saved (the seed's agent_ids) still names it; sessions keep their copies
+        AgentDefinition a = new AgentDefinition(old.id(), v.name(), v.image(), v.command(), v.model(), v.instructions(),
+                v.env(), v.port(), v.resources(), old.createdAt(), v.updatedAt(), null, v.replyTimeoutSeconds());
+        return store.write(tx -> tx.updateAgent(a));
     }
 
     /** Removes a definition from the registry; sessions keep their copies of it. */

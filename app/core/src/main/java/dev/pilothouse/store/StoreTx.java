@@ -609,15 +609,40 @@ public final class StoreTx {
                         + "storage, created_at, updated_at, deleted_at, reply_timeout_seconds) VALUES (:id, :name, :image, "
                         + ":command, :model, :instructions, :env, :port, :cpu, :memory, :storage, :created, :updated, "
                         + ":deleted, :replyTimeout)")
-                .bind("id", a.id()).bind("name", a.name()).bind("image", a.image())
-                .bind("command", Json.compact(Json.MAPPER.valueToTree(a.command())))
-                .bind("model", a.model()).bind("instructions", a.instructions())
-                .bind("env", Json.compact(Json.MAPPER.valueToTree(a.env()))).bind("port", a.port())
-                .bind("cpu", a.resources().cpu()).bind("memory", a.resources().memory())
-                .bind("storage", a.resources().storage())
+                .bindMap(agentFields(a)).bind("name", a.name())
                 .bind("created", odt(created)).bind("updated", odt(updated)).bind("deleted", odt(deleted))
-                .bind("replyTimeout", a.replyTimeoutSeconds())
                 .execute();
+    }
+
+    /** A definition's columns as bound by an insert and an update (id, definition fields; not name or times). */
+    private static Map<String, Object> agentFields(AgentDefinition a) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("id", a.id());
+        m.put("image", a.image());
+        m.put("command", Json.compact(Json.MAPPER.valueToTree(a.command())));
+        m.put("model", a.model());
+        m.put("instructions", a.instructions());
+        m.put("env", Json.compact(Json.MAPPER.valueToTree(a.env())));
+        m.put("port", a.port());
+        m.put("cpu", a.resources().cpu());
+        m.put("memory", a.resources().memory());
+        m.put("storage", a.resources().storage());
+        m.put("replyTimeout", a.replyTimeoutSeconds());
+        return m;
+    }
+
+    /** Replaces a registered definition's fields, keeping its id and creation time. */
+    public AgentDefinition updateAgent(AgentDefinition a) {
+        int n = h.createUpdate("UPDATE agents SET image = :image, command = :command, model = :model, "
+                        + "instructions = :instructions, env = :env, port = :port, cpu = :cpu, memory = :memory, "
+                        + "storage = :storage, updated_at = :updated, reply_timeout_seconds = :replyTimeout "
+                        + "WHERE id = :id AND deleted_at IS NULL")
+                .bindMap(agentFields(a)).bind("updated", odt(a.updatedAt())).execute();
+        if (n == 0) {
+            throw new dev.pilothouse.errors.NotFoundException("agent '" + a.name() + "' was deleted meanwhile; nothing was "
+                    + "changed");
+        }
+        return a;
     }
 
     public Optional<AgentDefinition> findLiveAgent(String name) {
