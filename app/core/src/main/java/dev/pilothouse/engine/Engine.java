@@ -1358,12 +1358,19 @@ public final class Engine implements EngineOperations {
         if (u.changesAgents()) {
             return new AgentSetChange(this, locks, lifecycle).apply(s, u, edit);
         }
+        // an update that changes nothing writes nothing: a new version would fail others' If-Match for no reason
+        Function<Session, Session.Builder> unlessSame = cur -> {
+            Session.Builder b = edit.apply(cur);
+            Session next = b.build();
+            return next.equals(cur.toBuilder().lastActivityAt(next.lastActivityAt()).build()) ? null : b;
+        };
         return locks.with(s.id(), "being updated by " + actor(), () -> {
             if (expectedVersion == null) {
-                return change(s.id(), actor(), "updated by " + actor(), edit);
+                return change(s.id(), actor(), "updated by " + actor(), unlessSame);
             }
             Session cur = latest(s.id());
-            return save(cur, edit.apply(cur), actor(), "updated by " + actor());
+            Session.Builder b = unlessSame.apply(cur);
+            return b == null ? cur : save(cur, b, actor(), "updated by " + actor());
         });
     }
 

@@ -1,0 +1,37 @@
+package dev.pilothouse.server;
+
+import okhttp3.Request;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A PUT that changes nothing writes nothing: the version (ETag) stays, so others' If-Match still holds. */
+class NoOpUpdateApiTest extends ApiTestBase {
+    @Test
+    void aPutThatChangesNothingKeepsTheVersionAndOthersIfMatchStillHolds() {
+        ready("same");
+        Answer first = put("/api/v0/sessions/same", "{\"metadata\":{\"n\":\"1\",\"b\":\"true\"},\"ttl_seconds\":3600}");
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        String etag = first.header("ETag");
+        long version = first.json().get("version").asLong();
+        int events = get("/api/v0/sessions/same/events").json().get("items").size();
+
+        for (int i = 0; i < 2; i++) {
+            Answer again = put("/api/v0/sessions/same", "{\"metadata\":{\"n\":\"1\",\"b\":\"true\"},\"ttl_seconds\":3600}");
+            assertThat(again.status()).as(again.body()).isEqualTo(200);
+            assertThat(again.json().get("version").asLong()).isEqualTo(version);
+            assertThat(again.header("ETag")).isEqualTo(etag);
+        }
+        Answer withEtag = call(new Request.Builder().header("Authorization", "Bearer " + token).header("If-Match", etag),
+                "PUT", "/api/v0/sessions/same", "{\"metadata\":{\"n\":\"1\",\"b\":\"true\"}}");
+        assertThat(withEtag.status()).as(withEtag.body()).isEqualTo(200);
+        assertThat(get("/api/v0/sessions/same/events").json().get("items")).hasSize(events);
+
+        // a real change still writes a new version, and the old ETag is then stale
+        Answer changed = put("/api/v0/sessions/same", "{\"metadata\":{\"n\":\"2\"}}");
+        assertThat(changed.json().get("version").asLong()).isGreaterThan(version);
+        Answer stale = call(new Request.Builder().header("Authorization", "Bearer " + token).header("If-Match", etag),
+                "PUT", "/api/v0/sessions/same", "{\"metadata\":{\"n\":\"3\"}}");
+        assertThat(stale.status()).isEqualTo(412);
+    }
+}
