@@ -51,4 +51,37 @@ class ApiSemanticsTest extends ApiTestBase {
         assertThat(ok.json().get("env").get("A").asText()).isEqualTo("1");
         assertThat(ok.json().get("port").asInt()).isEqualTo(8080);
     }
+
+    // ---- errors name their field ---------------------------------------------------------------
+
+    @Test
+    void errorsTheEngineFindsNameTheirField() {
+        assertInvalid(post("/api/v0/sessions", "{\"name\":\"x\"}"), "agents");
+        assertInvalid(post("/api/v0/sessions", "{\"name\":\"x\",\"agents\":[\"reference\",\"reference\"]}"), "agents");
+        assertInvalid(post("/api/v0/sessions", "{\"name\":\"x\",\"agents\":[\"reference\"],\"resources\":{\"cpu\":\"abc\"}}"),
+                "resources.cpu");
+        assertInvalid(get("/api/v0/sessions?context=nope"), "context");
+        assertInvalid(post("/api/v0/agents", "{\"name\":\"p1\",\"command\":[\"x\"],\"port\":70000}"), "port");
+        assertInvalid(post("/api/v0/agents", "{\"name\":\"p2\",\"command\":[\"x\"],\"reply_timeout_seconds\":0}"),
+                "reply_timeout_seconds");
+        assertInvalid(post("/api/v0/agents", "{\"name\":\"p3\",\"command\":[\"x\"],\"env\":{\"PILOTHOUSE_X\":\"1\"}}"), "env");
+        assertInvalid(post("/api/v0/agents", "{\"name\":\"p4\",\"command\":[\"x\"],\"env\":{\"1A\":\"1\"}}"), "env");
+        assertInvalid(post("/api/v0/agents", "{\"name\":\"p5\",\"command\":[\"x\"],\"resources\":{\"cpu\":\"abc\"}}"),
+                "resources.cpu");
+        assertInvalid(post("/api/v0/agents", "{\"name\":\"p6\",\"command\":[\"x\"],\"resources\":{\"gpu\":\"1\"}}"),
+                "resources.gpu");
+
+        pending("fields");
+        assertInvalid(get("/api/v0/sessions/fields/logs?agent=nosuch"), "agent");
+        assertInvalid(post("/api/v0/sessions/fields/messages", "{\"content\":\"hi\",\"agent\":\"nosuch\"}"), "agent");
+        assertInvalid(post("/api/v0/sessions/fields/messages", "{\"content\":\"a\\u0000b\"}"), "content");
+        Answer big = post("/api/v0/sessions/fields/messages", "{\"content\":\"" + "a".repeat(70_000) + "\"}");
+        assertThat(big.error().get("field").asText()).as(big.body()).isEqualTo("content");
+        assertThat(big.status()).isIn(400, 413);
+
+        ready("parent");
+        Answer remix = post("/api/v0/sessions/parent/remix", "{\"additional_agents\":[\"reference\"]}");
+        assertInvalid(remix, "additional_agents");
+        assertThat(remix.error().get("message").asText()).contains("already in the remix");
+    }
 }
