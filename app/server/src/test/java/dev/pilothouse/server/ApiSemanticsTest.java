@@ -84,4 +84,31 @@ class ApiSemanticsTest extends ApiTestBase {
         assertInvalid(remix, "additional_agents");
         assertThat(remix.error().get("message").asText()).contains("already in the remix");
     }
+
+    // ---- messages in the API's words -----------------------------------------------------------
+
+    @Test
+    void messagesSpeakOfTheJsonAndItsFieldsNotOfTheParserOrTheCli() {
+        Answer a = post("/api/v0/sessions", "{\"name\":\"x\",\"agents\":[\"reference\"],\"ttl_seconds\": NaN}");
+        assertThat(a.status()).as(a.body()).isEqualTo(400);
+        assertThat(a.error().get("message").asText()).contains("'NaN' is not a JSON number")
+                .doesNotContain("JsonReadFeature").doesNotContain("`");
+        a = post("/api/v0/sessions", "{\"name\":\"x\",\"metadata\":" + "[".repeat(1001) + "]".repeat(1001) + "}");
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.error().get("message").asText()).contains("nested").contains("1000 levels")
+                .doesNotContain("StreamReadConstraints").doesNotContain("`");
+        a = post("/api/v0/sessions", "{\"name\":\"x\",\"agents\":[\"reference\"],\"start_after_seconds\":-5}");
+        assertInvalid(a, "start_after_seconds");
+        assertThat(a.error().get("message").asText()).contains("start_after_seconds").contains("whole number of seconds")
+                .doesNotContain("90s").doesNotContain("'-5s'");
+        a = post("/api/v0/sessions", "{\"name\":\"x\",\"agents\":[\"reference\"],\"start_after_seconds\":60,"
+                + "\"scheduled_at\":\"2099-01-01T00:00:00Z\"}");
+        assertInvalid(a, "start_after_seconds");
+        assertThat(a.error().get("message").asText()).contains("'scheduled_at'").contains("'start_after_seconds'")
+                .doesNotContain("--at").doesNotContain("--after");
+        a = post("/api/v0/sessions", "{\"name\":\"x\",\"agents\":[\"reference\"],\"scheduled_at\":\"2001-01-01T00:00:00Z\"}");
+        assertInvalid(a, "scheduled_at");
+        assertThat(a.error().get("message").asText()).contains("in the past").doesNotContain("--at");
+        assertThat(engine.sessions(true)).isEmpty();
+    }
 }
