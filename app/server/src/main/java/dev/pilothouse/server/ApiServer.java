@@ -36,7 +36,7 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
     private final Javalin app;
-    private final Streams streams = new Streams();
+    private final Streams streams;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService work;
     private final ServerOptions options;
@@ -49,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.streams = new Streams(engine.tokens()::standing, engine.tokens()::whyRefused);
         Auth auth = new Auth(engine, new RateLimiter(options.requestsPerMinute()));
         SessionsApi sessions = new SessionsApi(work, engine::commitSeq);
         LogsApi logs = new LogsApi(streams);
@@ -102,13 +103,13 @@ public final class ApiServer implements AutoCloseable {
             SchedulesApi.register(config.routes);
             BatchesApi.register(config.routes);
             sessions.register(config.routes);
-            MessagesApi.register(config.routes);
+            MessagesApi.register(config.routes, streams);
             logs.register(config.routes);
             FilesApi.register(config.routes);
             BundlesApi.register(config.routes);
             MetricsApi.register(config.routes);
             watch.register(config.routes);
-            OrpheusApi.register(config.routes);
+            OrpheusApi.register(config.routes, streams);
             Errors.register(config.routes, options.maxBodyBytes());
         });
     }
@@ -176,6 +177,7 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         streams.endAll();
+        streams.close();
         long deadline = System.nanoTime() + options.grace().toNanos();
         while (inFlight.get() > 0 && System.nanoTime() < deadline) {
             try {

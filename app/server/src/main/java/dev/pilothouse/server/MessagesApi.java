@@ -27,11 +27,11 @@ final class MessagesApi {
     private MessagesApi() {
     }
 
-    static void register(RoutesConfig r) {
+    static void register(RoutesConfig r, Streams streams) {
         r.get("/api/v0/sessions/{id}/messages", MessagesApi::list);
         r.get("/api/v0/sessions/{id}/messages/count", ctx -> ctx.json(Json.object().put("count",
                 SessionsApi.scoped(ctx).countMessages(ctx.pathParam("id")))));
-        r.post("/api/v0/sessions/{id}/messages", MessagesApi::send);
+        r.post("/api/v0/sessions/{id}/messages", ctx -> send(ctx, streams));
         r.get("/api/v0/sessions/{id}/messages/{message}/trace", MessagesApi::trace);
         r.get("/api/v0/sessions/{id}/requests", MessagesApi::requests);
         r.get("/api/v0/sessions/{id}/timeline", MessagesApi::timeline);
@@ -52,7 +52,7 @@ final class MessagesApi {
         ctx.json(out);
     }
 
-    private static void send(Context ctx) {
+    private static void send(Context ctx, Streams streams) {
         RequestBody b = RequestBody.of(ctx, List.of("content", "agent"));
         String content = b.text("content");
         if (content == null) {
@@ -61,25 +61,36 @@ final class MessagesApi {
         Engine e = SessionsApi.scoped(ctx);
         String ref = ctx.pathParam("id");
         String agent = b.text("agent");
-        exchange(ctx, onReply -> e.send(ref, agent, content, onReply));
+        exchange(ctx, streams, onReply -> e.send(ref, agent, content, onReply));
     }
 
     /**
      * Runs a send and answers with it: streamed when the client asks for a stream, else as one
      * JSON object once the reply is stored. Errors before the first event are ordinary error answers.
+     * A stream whose token is revoked (or expires) ends then with an {@code error} event; the reply
+     * is still stored, as a message sent is answered. A stopping server leaves a reply its grace period.
      */
-    static void exchange(Context ctx, Function<Consumer<AgentEvent>, SendResult> send) {
+    static void exchange(Context ctx, Streams streams, Function<Consumer<AgentEvent>, SendResult> send) {
         if (!EventStream.wantsStream(ctx)) {
             ctx.json(result(send.apply(null)));
             return;
         }
         LazyStream stream = new LazyStream(ctx);
-        SendResult r = send.apply(ev -> {
-            if (ev.type() != AgentEvent.Type.DONE) { // the stream's own done, with the stored reply, ends it
-                stream.get().send(ev.type().name().toLowerCase(), event(ev), null);
+        Runnable unregister = streams.add(Auth.token(ctx), why -> {
+            if (!why.shutdown()) {
+                stream.get().fail(why.code(), why.message());
             }
         });
-        stream.get().send("done", result(r), null);
+        try {
+            SendResult r = send.apply(ev -> {
+                if (ev.type() != AgentEvent.Type.DONE) { // the stream's own done, with the stored reply, ends it
+                    stream.get().send(ev.type().name().toLowerCase(), event(ev), null);
+                }
+            });
+            stream.get().send("done", result(r), null);
+        } finally {
+            unregister.run();
+        }
     }
 
     static ObjectNode result(SendResult r) {

@@ -20,11 +20,11 @@ final class OrpheusApi {
     private OrpheusApi() {
     }
 
-    static void register(RoutesConfig r) {
-        r.post("/v1/agents/{agent}/run", OrpheusApi::run);
+    static void register(RoutesConfig r, Streams streams) {
+        r.post("/v1/agents/{agent}/run", ctx -> run(ctx, streams));
     }
 
-    private static void run(Context ctx) {
+    private static void run(Context ctx, Streams streams) {
         RequestBody b = RequestBody.of(ctx, List.of("input"));
         String input = b.text("input");
         if (input == null) {
@@ -45,7 +45,7 @@ final class OrpheusApi {
         }
         ctx.header("X-Session-ID", s.id());
         String id = s.id();
-        MessagesApi.exchange(ctx, onReply -> e.send(id, agent, input, onReply));
+        MessagesApi.exchange(ctx, streams, onReply -> e.send(id, agent, input, onReply));
     }
 
     private static Session find(Engine e, String ref) {
