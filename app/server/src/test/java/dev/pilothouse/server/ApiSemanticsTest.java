@@ -111,4 +111,32 @@ class ApiSemanticsTest extends ApiTestBase {
         assertThat(a.error().get("message").asText()).contains("in the past").doesNotContain("--at");
         assertThat(engine.sessions(true)).isEmpty();
     }
+
+    // ---- Orpheus: a UUID X-Session-ID ----------------------------------------------------------
+
+    @Test
+    void aUuidSessionHeaderCreatesASessionThatTheSameHeaderFindsAgain() {
+        String uuid = "11111111-1111-4111-8111-111111111111";
+        Request.Builder first = new Request.Builder().header("Authorization", "Bearer " + token).header("X-Session-ID", uuid);
+        Answer a = call(first, "POST", "/v1/agents/reference/run", "{\"input\":\"$ echo first > f.txt; cat f.txt\"}");
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(a.json().at("/session/name").asText()).isEqualTo("orpheus-" + uuid);
+        String id = a.header("X-Session-ID");
+
+        // the same header (in capitals, as some clients write UUIDs) reaches the same session, paused or not
+        engine.pause(id);
+        Request.Builder again = new Request.Builder().header("Authorization", "Bearer " + token)
+                .header("X-Session-ID", uuid.toUpperCase());
+        Answer b = call(again, "POST", "/v1/agents/reference/run", "{\"input\":\"$ cat f.txt\"}");
+        assertThat(b.status()).as(b.body()).isEqualTo(200);
+        assertThat(b.header("X-Session-ID")).isEqualTo(id);
+        assertThat(b.json().at("/reply/content").asText()).contains("first");
+        assertThat(engine.sessions(false)).hasSize(1);
+
+        Answer bad = call(new Request.Builder().header("Authorization", "Bearer " + token).header("X-Session-ID", "UPPER"),
+                "POST", "/v1/agents/reference/run", "{\"input\":\"x\"}");
+        assertInvalid(bad, "X-Session-ID");
+        assertThat(bad.error().get("message").asText()).contains("X-Session-ID").contains("UPPER");
+        assertThat(engine.sessions(true)).hasSize(1);
+    }
 }
