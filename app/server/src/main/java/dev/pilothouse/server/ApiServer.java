@@ -51,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
         });
         this.streams = new Streams(engine.tokens()::standing, engine.tokens()::whyRefused);
         Auth auth = new Auth(engine, new RateLimiter(options.requestsPerMinute()));
+        QueryCheck queries = QueryCheck.fromDocument();
         SessionsApi sessions = new SessionsApi(work, engine::commitSeq);
         LogsApi logs = new LogsApi(streams);
         WatchApi watch = new WatchApi(streams, engine::commitSeq);
@@ -88,6 +89,7 @@ public final class ApiServer implements AutoCloseable {
                     throw new ApiException(503, "unavailable", "the server is stopping", null);
                 }
                 auth.check(ctx);
+                queries.check(ctx);
             });
             config.routes.get("/api/v0/health", ctx -> ctx.json(Json.object().put("status", "ok")));
             config.routes.get("/api/v0/version", ctx -> ctx.json(Json.object().put("version", BuildInfo.version())

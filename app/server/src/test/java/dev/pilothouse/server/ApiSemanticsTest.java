@@ -52,6 +52,35 @@ class ApiSemanticsTest extends ApiTestBase {
         assertThat(ok.json().get("port").asInt()).isEqualTo(8080);
     }
 
+    // ---- query parameters --------------------------------------------------------------------
+
+    @Test
+    void unknownRepeatedOrBrokenQueryParametersAreRefusedNamingThem() {
+        pending("t1-a");
+        Answer a = get("/api/v0/sessions?prefix=t1");
+        assertInvalid(a, "prefix");
+        assertThat(a.error().get("message").asText()).contains("name_prefix").contains("metadata.KEY");
+        assertInvalid(get("/api/v0/sessions?bogus=1"), "bogus");
+        assertInvalid(get("/api/v0/sessions?metadata.=x"), "metadata.");
+        assertInvalid(get("/api/v0/sessions?limit=%zz"), "limit");
+        a = get("/api/v0/sessions?state=READY&state=IDLE");
+        assertInvalid(a, "state");
+        assertThat(a.error().get("message").asText()).contains("more than once").contains("commas");
+        assertInvalid(get("/api/v0/sessions?limit=1&limit=2"), "limit");
+        // every endpoint, not only the list of sessions
+        assertInvalid(get("/api/v0/agents?bogus=1"), "bogus");
+        assertInvalid(get("/api/v0/sessions/t1-a/events?limt=3"), "limt");
+        a = get("/api/v0/version?x=1");
+        assertInvalid(a, "x");
+        assertThat(a.error().get("message").asText()).contains("takes no query parameters");
+
+        // what is documented still works
+        a = get("/api/v0/sessions?name_prefix=t1&state=INIT,READY&metadata.project=q4&limit=5&sort=name");
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        a = get("/api/v0/sessions?name_prefix=t1&state=INIT&limit=5");
+        assertThat(a.json().get("items")).extracting(s -> s.get("name").asText()).containsExactly("t1-a");
+    }
+
     // ---- errors name their field ---------------------------------------------------------------
 
     @Test
