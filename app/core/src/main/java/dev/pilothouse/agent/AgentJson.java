@@ -56,6 +56,17 @@ public final class AgentJson {
      * @param where what the definition came from, to start messages with (e.g. "--file: "), or ""
      */
     public static AgentDefinition fromInput(ObjectNode n, String where) {
+        return fromInput(n, where, false);
+    }
+
+    /**
+     * As {@link #fromInput(ObjectNode, String)}. With {@code jsonTypes} (a REST body, JSON) the words
+     * of {@code command} and the values of {@code env} must be JSON strings: JSON writes text in
+     * quotes, so a number, true or null there is a mistake, not text. Without it (a YAML file, where
+     * {@code A: 1} is how people write an environment value) a number or true/false is taken as its
+     * text; null is refused either way (it used to become the word "null").
+     */
+    public static AgentDefinition fromInput(ObjectNode n, String where, boolean jsonTypes) {
         if (n.has("command") && n.get("command").isTextual()) {
             n.set("command", Json.MAPPER.valueToTree(CommandLineWords.split(n.get("command").asText())));
         }
@@ -73,8 +84,44 @@ public final class AgentJson {
                 throw new InvalidInputException(where + "field '" + field + "' must be a string, not " + v, field);
             }
         }
-        if (n.has("port") && !n.get("port").canConvertToInt()) {
-            throw new InvalidInputException(where + "field 'port' must be a number from 1 to 65535", "port");
+        JsonNode command = n.get("command");
+        if (command != null && command.isArray()) {
+            for (JsonNode w : command) {
+                if (!(w.isTextual() || !jsonTypes && w.isValueNode() && !w.isNull())) {
+                    throw new InvalidInputException(where + "field 'command' must be a list of strings (the program and "
+                            + "its arguments); it holds " + w, "command");
+                }
+            }
+        }
+        JsonNode env = n.get("env");
+        if (env != null && env.isObject()) {
+            env.fields().forEachRemaining(e -> {
+                JsonNode v = e.getValue();
+                if (!(v.isTextual() || !jsonTypes && v.isValueNode() && !v.isNull())) {
+                    throw new InvalidInputException(where + "field 'env' must map names to strings; '" + e.getKey()
+                            + "' is " + v + (jsonTypes && v.isValueNode() && !v.isNull() ? " (write it as \""
+                            + v.asText() + "\")" : ""), "env");
+                }
+            });
+        }
+        JsonNode resources = n.get("resources");
+        if (resources != null && resources.isObject()) {
+            resources.fields().forEachRemaining(e -> {
+                if (!List.of("cpu", "memory", "storage").contains(e.getKey())) {
+                    throw new InvalidInputException(where + "unknown field 'resources." + e.getKey()
+                            + "'; accepted: cpu, memory, storage", "resources." + e.getKey());
+                }
+                JsonNode v = e.getValue();
+                if (!v.isNull() && !v.isTextual() && !v.isNumber()) {
+                    throw new InvalidInputException(where + "field 'resources." + e.getKey() + "' must be a quantity "
+                            + "such as \"500m\" or \"1Gi\", not " + v, "resources." + e.getKey());
+                }
+            });
+        }
+        JsonNode port = n.get("port");
+        if (port != null && !port.isNull() && !(port.isIntegralNumber() && port.canConvertToInt())) {
+            throw new InvalidInputException(where + "field 'port' must be a whole number from 1 to 65535, not " + port,
+                    "port");
         }
         JsonNode timeout = n.get("reply_timeout_seconds");
         if (timeout != null && !timeout.isNull() && !(timeout.isIntegralNumber() && timeout.canConvertToInt())) {

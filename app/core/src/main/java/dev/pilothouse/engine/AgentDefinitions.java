@@ -21,26 +21,26 @@ final class AgentDefinitions {
         String name = Validation.name("agent", a.name());
         if ((a.command() == null || a.command().isEmpty()) && (a.image() == null || a.image().isBlank())) {
             throw new InvalidInputException("agent '" + name + "' needs a command (to run locally) or an image (to run "
-                    + "on Kubernetes), or both; e.g. --command 'python3 agent.py' or --image ghcr.io/acme/agent:1.0");
+                    + "on Kubernetes), or both; e.g. --command 'python3 agent.py' or --image ghcr.io/acme/agent:1.0", "command");
         }
         if (a.command() != null && a.command().stream().anyMatch(c -> c == null || c.isEmpty() || c.indexOf('\0') >= 0)) {
             throw new InvalidInputException("agent '" + name + "' has an empty word in its command; give the program and "
-                    + "its arguments, e.g. python3 agent.py --verbose");
+                    + "its arguments, e.g. python3 agent.py --verbose", "command");
         }
         if (a.image() != null && !a.image().isBlank() && !a.image().matches("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,511}")) {
             throw new InvalidInputException("invalid image '" + a.image() + "': give a container image reference such as "
-                    + "ghcr.io/acme/agent:1.0");
+                    + "ghcr.io/acme/agent:1.0", "image");
         }
         if (a.instructions() != null && a.instructions().length() > MAX_TEXT) {
             throw new InvalidInputException("instructions are " + a.instructions().length() + " characters; the limit is "
-                    + MAX_TEXT);
+                    + MAX_TEXT, "instructions");
         }
         Map<String, String> env = new LinkedHashMap<>();
         if (a.env() != null) {
             a.env().forEach((k, v) -> {
                 if (Validation.envKey(k).startsWith("PILOTHOUSE_")) {
                     throw new InvalidInputException("environment variable '" + k + "' is reserved: Pilothouse sets the "
-                            + "PILOTHOUSE_ variables itself");
+                            + "PILOTHOUSE_ variables itself", "env");
                 }
                 env.put(k, v == null ? "" : v);
             });
@@ -51,7 +51,7 @@ final class AgentDefinitions {
         if (replyTimeout != null && (replyTimeout < 1 || replyTimeout > MAX_REPLY_TIMEOUT_SECONDS)) {
             throw new InvalidInputException("reply_timeout_seconds " + replyTimeout + " is out of range; accepted: 1 to "
                     + MAX_REPLY_TIMEOUT_SECONDS + " (7 days), or leave it out for the default of "
-                    + AgentDefinition.DEFAULT_REPLY_TIMEOUT_SECONDS + " s");
+                    + AgentDefinition.DEFAULT_REPLY_TIMEOUT_SECONDS + " s", "reply_timeout_seconds");
         }
         return new AgentDefinition(Validation.newId(), name, blankToNull(a.image()),
                 a.command() == null ? java.util.List.of() : a.command(), blankToNull(a.model()),

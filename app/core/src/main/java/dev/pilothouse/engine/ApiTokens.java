@@ -124,6 +124,31 @@ public final class ApiTokens {
         return Optional.of(new Grant(t.name(), t.readOnly()));
     }
 
+    /** Where a presented token stands now. */
+    public enum Standing { VALID, REVOKED, EXPIRED, UNKNOWN }
+
+    /**
+     * Whether a token presented earlier still holds: what an open stream checks now and then.
+     * Read through the same per-commit cache as {@link #authenticate}, so it costs a store read
+     * only after a commit (a revocation is one, from this process or another on the data dir),
+     * and it does not count as a use.
+     */
+    public Standing standing(String presented) {
+        Matcher m = presented == null ? null : FORM.matcher(presented);
+        if (m == null || !m.matches()) {
+            return Standing.UNKNOWN;
+        }
+        Optional<StoreTx.Token> found = known.get(m.group(1), id -> store.read(tx -> tx.findToken(id)));
+        if (found.isEmpty() || !MessageDigest.isEqual(found.get().hash(), hash(found.get().salt(), m.group(2)))) {
+            return Standing.UNKNOWN;
+        }
+        StoreTx.Token t = found.get();
+        if (t.revokedAt() != null) {
+            return Standing.REVOKED;
+        }
+        return t.expiresAt() != null && !clock.instant().isBefore(t.expiresAt()) ? Standing.EXPIRED : Standing.VALID;
+    }
+
     /** Why a presented token is refused, in words that do not help a guesser beyond what it already knows. */
     public String whyRefused(String presented) {
         Matcher m = presented == null ? null : FORM.matcher(presented);

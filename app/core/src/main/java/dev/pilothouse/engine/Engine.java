@@ -195,7 +195,7 @@ public final class Engine implements EngineOperations {
     public Engine at(String ctx, String ns) {
         String c = ctx != null ? ctx : context;
         if (c.isBlank()) {
-            throw new InvalidInputException("no context given; accepted: " + contexts());
+            throw new InvalidInputException("no context given; accepted: " + contexts(), "context");
         }
         SessionRuntime r = runtimes.runtime(c);
         Engine view = new Engine(this, c, ns == null ? null : Validation.namespace(ns));
@@ -304,7 +304,7 @@ public final class Engine implements EngineOperations {
      */
     public void useContext(String c, String ns) {
         if (c == null || c.isBlank()) {
-            throw new InvalidInputException("no context given; accepted: " + contexts());
+            throw new InvalidInputException("no context given; accepted: " + contexts(), "context");
         }
         String validNs = ns == null ? null : Validation.namespace(ns);
         SessionRuntime r = runtimes.runtime(c);
@@ -987,10 +987,10 @@ public final class Engine implements EngineOperations {
         SessionRuntime runtime = runtimes.runtime(ctx);
         if (r.agents() == null || r.agents().isEmpty()) {
             throw new InvalidInputException("a session needs at least one agent; give one or more agent names (registered: "
-                    + agents(false).stream().map(AgentDefinition::name).toList() + ")");
+                    + agents(false).stream().map(AgentDefinition::name).toList() + ")", "agents");
         }
-        List<AgentDefinition> defs = r.agentConfig() == null || r.agentConfig().isEmpty() ? resolveAgents(r.agents())
-                : resolveAgents(r.agents()).stream()
+        List<AgentDefinition> defs = r.agentConfig() == null || r.agentConfig().isEmpty() ? resolveAgents(r.agents(), "agents")
+                : resolveAgents(r.agents(), "agents").stream()
                 .map(d -> TemplateConfig.apply(d, r.agentConfig().get(d.name()))).toList();
         String name = r.name() == null ? Names.generated(defs.get(0).name()) : Validation.name("session", r.name());
         List<String> guardrails = SessionGuardrails.canonical(r.guardrails());
@@ -998,7 +998,7 @@ public final class Engine implements EngineOperations {
         Session unchecked = new Session(Validation.newId(), name, ctx,
                 r.namespace() == null ? (ctx.equals(context) ? namespace() : runtime.defaultNamespace())
                         : Validation.namespace(r.namespace()),
-                Validation.prompt("starting prompt", r.startingPrompt(), false), SessionState.INIT, Phase.PENDING,
+                Validation.prompt("starting prompt", r.startingPrompt(), false, "starting_prompt"), SessionState.INIT, Phase.PENDING,
                 Validation.waitingTimeout(r.waitingTimeoutSeconds() == null ? Validation.DEFAULT_WAITING_TIMEOUT : r.waitingTimeoutSeconds()),
                 Validation.ttl(r.ttlSeconds() == null ? Validation.DEFAULT_TTL : r.ttlSeconds()),
                 Validation.metadata(r.metadata()), sessionAgents(defs), resources(r.resources(), Resources.DEFAULT),
@@ -1093,7 +1093,7 @@ public final class Engine implements EngineOperations {
      */
     @Override
     public SendResult send(String ref, String agent, String text, Consumer<AgentEvent> onReply) {
-        String content = Validation.prompt("message", text, true);
+        String content = Validation.prompt("message", text, true, "content");
         Session s = session(ref);
         if (lifecycle.orphaned(s)) {
             // work on it ended without being recorded (its engine died, or a write failed here): put it right first
@@ -1492,7 +1492,7 @@ public final class Engine implements EngineOperations {
         Session unchecked = new Session(Validation.newId(), name, parent.context(), parent.namespace(),
                 // with the conversation copied, the parent's prompt and its reply are already there: not run again
                 r.startingPrompt() == null ? (r.copyConversation() ? "" : parent.startingPrompt())
-                        : Validation.prompt("starting prompt", r.startingPrompt(), false),
+                        : Validation.prompt("starting prompt", r.startingPrompt(), false, "starting_prompt"),
                 SessionState.INIT, Phase.PENDING,
                 r.waitingTimeoutSeconds() == null ? parent.waitingTimeoutSeconds() : Validation.waitingTimeout(r.waitingTimeoutSeconds()),
                 r.ttlSeconds() == null ? parent.ttlSeconds() : Validation.ttl(r.ttlSeconds()),
@@ -1530,22 +1530,22 @@ public final class Engine implements EngineOperations {
     }
 
     private List<AgentDefinition> remixAgents(Session parent, RemixRequest r) {
-        List<AgentDefinition> defs = new ArrayList<>(r.agents() != null ? resolveAgents(r.agents())
+        List<AgentDefinition> defs = new ArrayList<>(r.agents() != null ? resolveAgents(r.agents(), "agents")
                 : store.read(tx -> tx.agentSnapshots(parent.id())));
         for (String remove : r.removeAgents()) {
             if (!defs.removeIf(d -> d.name().equals(remove))) {
                 throw new InvalidInputException("cannot remove agent '" + remove + "': session '" + parent.name()
-                        + "' has agents " + defs.stream().map(AgentDefinition::name).toList());
+                        + "' has agents " + defs.stream().map(AgentDefinition::name).toList(), "remove_agents");
             }
         }
-        for (AgentDefinition add : resolveAgents(r.addAgents())) {
+        for (AgentDefinition add : resolveAgents(r.addAgents(), "additional_agents")) {
             if (defs.stream().anyMatch(d -> d.name().equals(add.name()))) {
-                throw new InvalidInputException("agent '" + add.name() + "' is already in the remix; each agent once");
+                throw new InvalidInputException("agent '" + add.name() + "' is already in the remix; each agent once", "additional_agents");
             }
             defs.add(add);
         }
         if (defs.isEmpty()) {
-            throw new InvalidInputException("a session needs at least one agent; the remix would have none");
+            throw new InvalidInputException("a session needs at least one agent; the remix would have none", "agents");
         }
         return defs;
     }
@@ -1781,12 +1781,13 @@ public final class Engine implements EngineOperations {
         return saved;
     }
 
-    private List<AgentDefinition> resolveAgents(List<String> names) {
+    /** @param field the input field the names came from, named by an error */
+    private List<AgentDefinition> resolveAgents(List<String> names, String field) {
         List<AgentDefinition> out = new ArrayList<>();
         for (String n : names) {
             AgentDefinition a = agent(n);
             if (out.stream().anyMatch(d -> d.name().equals(n))) {
-                throw new InvalidInputException("agent '" + n + "' is given twice; each agent once per session");
+                throw new InvalidInputException("agent '" + n + "' is given twice; each agent once per session", field);
             }
             out.add(a);
         }
@@ -1804,7 +1805,7 @@ public final class Engine implements EngineOperations {
     static SessionAgent requireAgent(Session s, String agent) {
         return s.agents().stream().filter(a -> a.name().equals(agent)).findFirst()
                 .orElseThrow(() -> new InvalidInputException("session '" + s.name() + "' has no agent '" + agent
-                        + "'; its agents: " + s.agents().stream().map(SessionAgent::name).toList()));
+                        + "'; its agents: " + s.agents().stream().map(SessionAgent::name).toList(), "agent"));
     }
 
     /** Refuses work on a deleted or completed session, saying what can be done instead. */

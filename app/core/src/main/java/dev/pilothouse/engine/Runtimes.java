@@ -133,7 +133,7 @@ public class Runtimes implements AutoCloseable {
         }
         if (unreadable == null) {
             throw new InvalidInputException("unknown context '" + context + "'; accepted: " + contexts()
-                    + " (" + providers.stream().map(p -> p.accepted(dataDir)).collect(Collectors.joining(", or ")) + ")");
+                    + " (" + providers.stream().map(p -> p.accepted(dataDir)).collect(Collectors.joining(", or ")) + ")", "context");
         }
         throw unreadable; // a context of an unreadable kubeconfig: why it cannot be read
     }

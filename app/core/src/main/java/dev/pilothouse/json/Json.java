@@ -114,7 +114,34 @@ public final class Json {
             return message.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("in 'reader'")
                     && !l.equals("^")).reduce((a, b) -> a + "; " + b).orElse(message) + where;
         }
-        return message.lines().findFirst().orElse(message) + where;
+        return plain(message.lines().findFirst().orElse(message)) + where;
+    }
+
+    private static final java.util.regex.Pattern NON_STANDARD = java.util.regex.Pattern.compile(
+            "Non-standard token '([^']*)'");
+    private static final java.util.regex.Pattern DEPTH = java.util.regex.Pattern.compile(
+            "nesting depth \\((\\d+)\\) exceeds the maximum allowed \\((\\d+)");
+
+    /**
+     * Jackson's words for the reader's settings ({@code JsonReadFeature...}, {@code
+     * StreamReadConstraints.getMax...()}) told as what the text did wrong: the reader of the
+     * message wrote text, not a parser configuration.
+     */
+    static String plain(String message) {
+        java.util.regex.Matcher m = NON_STANDARD.matcher(message);
+        if (m.find()) {
+            return "'" + m.group(1) + "' is not a JSON number: numbers are finite and written out, such as 30 or 2.5";
+        }
+        m = DEPTH.matcher(message);
+        if (m.find()) {
+            return "the value is nested " + m.group(1) + " levels deep; at most " + m.group(2) + " levels are accepted";
+        }
+        return message
+                .replaceAll("\\s*\\(not recognized as one since Feature '[^']*' not enabled for parser\\)", "")
+                .replaceAll(":? *enable `[^`]*` to allow", "")
+                .replaceAll(", from `[^`]*`\\)", ")")
+                .replaceAll("\\s*\\(Feature '[^']*'[^)]*\\)", "")
+                .replaceAll("\\s*\\(through reference chain:[^)]*\\)", "");
     }
 
     /** A problem {@link #readOne} found in text that parsed: trailing text, an alias. */

@@ -87,9 +87,14 @@ public final class StartTimes {
 
     /** {@code t} if it lies after {@code now} and not beyond {@link #MAX_AHEAD}. */
     public static Instant future(Instant t, Instant now, String field) {
+        return future(t, now, field, "no --at/--after");
+    }
+
+    /** As {@link #future(Instant, Instant, String)}; {@code none} says how to ask for no delay (the CLI's or the API's words). */
+    public static Instant future(Instant t, Instant now, String field, String none) {
         if (!t.isAfter(now)) {
             throw new InvalidInputException("start time " + Json.time(t) + " is in the past (it is now " + Json.time(now)
-                    + "); give a time ahead, or no --at/--after to start at once", field);
+                    + "); give a time ahead, or " + none + " to start at once", field);
         }
         if (t.isAfter(now.plus(MAX_AHEAD))) {
             throw new InvalidInputException("start time " + Json.time(t) + " is more than " + MAX_AHEAD.toDays()

@@ -69,18 +69,24 @@ public final class Validation {
 
     /** A prompt or message: not empty when required, and within the size limit. */
     public static String prompt(String what, String value, boolean required) {
+        return prompt(what, value, required, null);
+    }
+
+    /** As {@link #prompt(String, String, boolean)}; an error names {@code field} (the REST API's field). */
+    public static String prompt(String what, String value, boolean required, String field) {
         if (value == null || value.isBlank()) {
             if (required) {
-                throw new InvalidInputException(what + " is empty; give the text to send (1 to " + MAX_PROMPT_CHARS + " characters)");
+                throw new InvalidInputException(what + " is empty; give the text to send (1 to " + MAX_PROMPT_CHARS
+                        + " characters)", field);
             }
             return "";
         }
         if (value.length() > MAX_PROMPT_CHARS) {
             throw new InvalidInputException(what + " is " + value.length() + " characters long; the limit is "
-                    + MAX_PROMPT_CHARS + " characters");
+                    + MAX_PROMPT_CHARS + " characters", field);
         }
         if (value.indexOf('\0') >= 0) {
-            throw new InvalidInputException(what + " contains a NUL character; only text is accepted");
+            throw new InvalidInputException(what + " contains a NUL character; only text is accepted", field);
         }
         return value;
     }
@@ -177,7 +183,7 @@ public final class Validation {
         }
         if (!QUANTITY.matcher(value).matches() || QUANTITY.matcher(value).replaceAll("$1").matches("0*\\.?0*")) {
             throw new InvalidInputException("invalid " + field + " '" + printable(value)
-                    + "': give a positive Kubernetes quantity such as 500m, 2, 512Mi or 10Gi");
+                    + "': give a positive Kubernetes quantity such as 500m, 2, 512Mi or 10Gi", "resources." + field);
         }
         return value;
     }
@@ -191,7 +197,7 @@ public final class Validation {
 
     public static int port(long port) {
         if (port < 1 || port > 65535) {
-            throw new InvalidInputException("port " + port + " is out of range; accepted: 1 to 65535");
+            throw new InvalidInputException("port " + port + " is out of range; accepted: 1 to 65535", "port");
         }
         return (int) port;
     }
@@ -199,7 +205,7 @@ public final class Validation {
     public static String envKey(String key) {
         if (key == null || !ENV_KEY.matcher(key).matches()) {
             throw new InvalidInputException("environment variable name '" + printable(String.valueOf(key))
-                    + "' is not accepted; use letters, digits and '_', not starting with a digit");
+                    + "' is not accepted; use letters, digits and '_', not starting with a digit", "env");
         }
         return key;
     }

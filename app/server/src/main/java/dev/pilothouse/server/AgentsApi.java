@@ -47,7 +47,7 @@ final class AgentsApi {
         if (!body.has("name")) {
             throw ApiException.badRequest("field 'name' is required: the agent's name", "name");
         }
-        AgentDefinition created = Auth.engine(ctx).createAgent(AgentJson.fromInput(body.node(), ""));
+        AgentDefinition created = Auth.engine(ctx).createAgent(AgentJson.fromInput(body.node(), "", true));
         ctx.status(201).header("Location", "/api/v0/agents/" + created.name()).json(AgentJson.toJson(created));
     }
 
@@ -62,6 +62,6 @@ final class AgentsApi {
         }
         body.node().put("name", name);
         Engine e = Auth.engine(ctx);
-        ctx.json(AgentJson.toJson(e.updateAgent(name, AgentJson.fromInput(body.node(), ""))));
+        ctx.json(AgentJson.toJson(e.updateAgent(name, AgentJson.fromInput(body.node(), "", true))));
     }
 }

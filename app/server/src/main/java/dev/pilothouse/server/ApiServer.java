@@ -35,7 +35,7 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
     private final Javalin app;
-    private final Streams streams = new Streams();
+    private final Streams streams;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService work;
     private final Awaited awaited;
@@ -50,7 +50,9 @@ public final class ApiServer implements AutoCloseable {
             return t;
         });
         this.awaited = new Awaited(work);
+        this.streams = new Streams(engine.tokens()::standing, engine.tokens()::whyRefused);
         Auth auth = new Auth(engine, new RateLimiter(options.requestsPerMinute()));
+        QueryCheck queries = QueryCheck.fromDocument();
         SessionsApi sessions = new SessionsApi(awaited, engine::commitSeq);
         LogsApi logs = new LogsApi(streams);
         WatchApi watch = new WatchApi(streams, engine::commitSeq);
@@ -89,6 +91,7 @@ public final class ApiServer implements AutoCloseable {
                     throw new ApiException(503, "unavailable", "the server is stopping", null);
                 }
                 auth.check(ctx);
+                queries.check(ctx);
             });
             config.routes.get("/api/v0/health", ctx -> ctx.json(Json.object().put("status", "ok")));
             config.routes.get("/api/v0/version", ctx -> ctx.json(Json.object().put("version", BuildInfo.version())
@@ -104,13 +107,13 @@ public final class ApiServer implements AutoCloseable {
             SchedulesApi.register(config.routes);
             BatchesApi.register(config.routes);
             sessions.register(config.routes);
-            MessagesApi.register(config.routes);
+            MessagesApi.register(config.routes, streams);
             logs.register(config.routes);
             FilesApi.register(config.routes);
             BundlesApi.register(config.routes);
             MetricsApi.register(config.routes);
             watch.register(config.routes);
-            OrpheusApi.register(config.routes);
+            OrpheusApi.register(config.routes, streams);
             Errors.register(config.routes, options.maxBodyBytes());
         });
     }
@@ -178,6 +181,7 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         streams.endAll();
+        streams.close();
         if (!awaitRequests(options.grace())) {
             // replies and starts still awaited: their answers end now (a last stream event, or a 503); the
             // engine's work on them goes on until the engine closes, and the next engine settles it

@@ -15,6 +15,7 @@ import java.util.Optional;
 final class Auth {
     static final String ENGINE = "engine";
     private static final String GRANT = "grant";
+    private static final String TOKEN = "token";
 
     private final Engine engine;
     private final RateLimiter limiter;
@@ -52,12 +53,18 @@ final class Auth {
                     + ctx.method() + " " + ctx.path() + " needs a token made without --read-only", null);
         }
         ctx.attribute(GRANT, g);
+        ctx.attribute(TOKEN, presented);
         ctx.attribute(ENGINE, engine.as(g.name()));
     }
 
     private static ApiException unauthorized(Context ctx, String message) {
         ctx.header("WWW-Authenticate", "Bearer realm=\"pilothouse\"");
         return new ApiException(401, "unauthorized", message, null);
+    }
+
+    /** The bearer token the request presented (an open stream checks it still holds), or null before auth. */
+    static String token(Context ctx) {
+        return ctx.attribute(TOKEN);
     }
 
     /** The engine acting as the request's token. */

@@ -108,6 +108,28 @@ final class EventStream {
         return broken;
     }
 
+    /**
+     * Ends the stream from outside its handler (a streamed reply whose token was revoked): a last
+     * {@code error} event with the code and message, then the answer is completed; whatever the
+     * handler writes after that is dropped.
+     */
+    void fail(String code, String message) {
+        sendError(code, message);
+        synchronized (this) {
+            broken = true;
+            try {
+                out.close();
+            } catch (IOException | RuntimeException e) {
+                // the client went away already
+            }
+        }
+    }
+
+    /** The last event of a stream ended for a reason the client must act on (its token): {@code error}. */
+    boolean sendError(String code, String message) {
+        return send("error", Json.object().put("code", code).put("message", message), null);
+    }
+
     private boolean write(String text) {
         return write(List.of(text.getBytes(StandardCharsets.UTF_8)));
     }

@@ -46,37 +46,44 @@ final class LogsApi {
         boolean events = EventStream.wantsStream(ctx);
         // opened at the first line, or once the log is open: a refusal (no such agent, purged) stays an error answer
         LazySink sink = new LazySink(() -> events ? new EventSink(EventStream.open(ctx, 200)) : new TextSink(ctx));
-        CompletableFuture<String> end = new CompletableFuture<>();
+        // why the follow ends: an Ending with a code when it is ended from outside (the server, its token)
+        CompletableFuture<Streams.Ending> end = new CompletableFuture<>();
         Runnable unsubscribe = follow ? e.subscribe(ev -> {
             if (ev instanceof EngineEvent.SessionChanged c && c.session().id().equals(id)) {
                 String why = ended(c.session());
                 if (why != null) {
-                    end.complete(why);
+                    end.complete(new Streams.Ending(null, why));
                 }
             }
         }) : () -> { };
-        Runnable unregister = streams.add(() -> end.complete("the server is stopping"));
+        Runnable unregister = follow ? streams.add(Auth.token(ctx), end::complete) : () -> { };
         try (LogSubscription sub = e.logs(id, ctx.queryParam("agent"),
                 new LogOptions(tail == null ? -1 : tail.intValue(), follow, previous), sink::lines)) {
             sink.open();
             if (!follow) {
                 return;
             }
-            sub.ended().whenComplete((why, t) -> end.complete("the log stream ended: " + (why != null ? why : t)));
+            sub.ended().whenComplete((why, t) -> end.complete(new Streams.Ending(null,
+                    "the log stream ended: " + (why != null ? why : t))));
             String now = ended(e.session(id));
             if (now != null) {
-                end.complete(now);
+                end.complete(new Streams.Ending(null, now));
             }
             while (!end.isDone()) {
                 try {
                     end.get(15, TimeUnit.SECONDS);
                 } catch (TimeoutException idle) {
                     if (!sink.keepAlive()) {
-                        end.complete("the client went away");
+                        end.complete(new Streams.Ending(null, "the client went away"));
                     }
                 }
             }
-            sink.end(end.get());
+            Streams.Ending why = end.get();
+            if (why.code() == null || why.shutdown()) {
+                sink.end(why.message());
+            } else {
+                sink.fail(why.code(), why.message()); // its token was revoked or expired
+            }
         } finally {
             unregister.run();
             unsubscribe.run();
@@ -103,6 +110,8 @@ final class LogsApi {
         boolean keepAlive();
 
         void end(String why);
+
+        void fail(String code, String message);
     }
 
     private record EventSink(EventStream stream) implements Sink {
@@ -122,6 +131,11 @@ final class LogsApi {
         @Override
         public void end(String why) {
             stream.send("end", Json.object().put("reason", why), null);
+        }
+
+        @Override
+        public void fail(String code, String message) {
+            stream.sendError(code, message);
         }
     }
 
@@ -160,6 +174,11 @@ final class LogsApi {
             open().end(why);
         }
 
+        @Override
+        public void fail(String code, String message) {
+            open().fail(code, message);
+        }
+
         interface Opener {
             Sink open() throws IOException;
         }
@@ -191,6 +210,11 @@ final class LogsApi {
         @Override
         public synchronized void end(String why) {
             write("--- stopped following: " + why + " ---\n");
+        }
+
+        @Override
+        public synchronized void fail(String code, String message) {
+            end(message);
         }
 
         private boolean write(String s) {

@@ -28,11 +28,11 @@ final class MessagesApi {
     private MessagesApi() {
     }
 
-    static void register(RoutesConfig r) {
+    static void register(RoutesConfig r, Streams streams) {
         r.get("/api/v0/sessions/{id}/messages", MessagesApi::list);
         r.get("/api/v0/sessions/{id}/messages/count", ctx -> ctx.json(Json.object().put("count",
                 SessionsApi.scoped(ctx).countMessages(ctx.pathParam("id")))));
-        r.post("/api/v0/sessions/{id}/messages", MessagesApi::send);
+        r.post("/api/v0/sessions/{id}/messages", ctx -> send(ctx, streams));
         r.get("/api/v0/sessions/{id}/messages/{message}/trace", MessagesApi::trace);
         r.get("/api/v0/sessions/{id}/requests", MessagesApi::requests);
         r.get("/api/v0/sessions/{id}/timeline", MessagesApi::timeline);
@@ -53,7 +53,7 @@ final class MessagesApi {
         ctx.json(out);
     }
 
-    private static void send(Context ctx) {
+    private static void send(Context ctx, Streams streams) {
         RequestBody b = RequestBody.of(ctx, List.of("content", "agent"));
         String content = b.text("content");
         if (content == null) {
@@ -62,21 +62,28 @@ final class MessagesApi {
         Engine e = SessionsApi.scoped(ctx);
         String ref = ctx.pathParam("id");
         String agent = b.text("agent");
-        exchange(ctx, onReply -> e.send(ref, agent, content, onReply));
+        exchange(ctx, streams, onReply -> e.send(ref, agent, content, onReply));
     }
 
     /**
      * Runs a send and answers with it: streamed when the client asks for a stream, else as one
-     * JSON object once the reply is stored. Errors before the first event are ordinary error answers;
-     * a server stopping past its grace period ends a stream with a last {@code shutdown} event.
+     * JSON object once the reply is stored. Errors before the first event are ordinary error answers.
+     * A stream whose token is revoked (or expires) ends then with an {@code error} event; the reply
+     * is still stored, as a message sent is answered. A server stopping past its grace period ends a
+     * stream with a last {@code shutdown} event.
      */
-    static void exchange(Context ctx, Function<Consumer<AgentEvent>, SendResult> send) {
+    static void exchange(Context ctx, Streams streams, Function<Consumer<AgentEvent>, SendResult> send) {
         Awaited awaited = Awaited.of(ctx);
         if (!EventStream.wantsStream(ctx)) {
             ctx.json(result(awaited.call(() -> send.apply(null))));
             return;
         }
         LazyStream stream = new LazyStream(ctx);
+        Runnable unregister = streams.add(Auth.token(ctx), why -> {
+            if (!why.shutdown()) {
+                stream.fail(why.code(), why.message());
+            }
+        });
         SendResult r;
         try {
             r = awaited.call(() -> send.apply(ev -> {
@@ -89,6 +96,8 @@ final class MessagesApi {
                 return;
             }
             throw stopping;
+        } finally {
+            unregister.run();
         }
         stream.send("done", result(r));
     }
@@ -132,6 +141,18 @@ final class MessagesApi {
                 stream = EventStream.open(ctx, 200);
             }
             stream.send(event, data, null);
+        }
+
+        /** Ends the stream with an {@code error} event the client must act on (its token); nothing more is sent. */
+        synchronized void fail(String code, String message) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            if (stream == null) {
+                stream = EventStream.open(ctx, 200);
+            }
+            stream.fail(code, message);
         }
 
         /** Ends the stream with a {@code shutdown} event saying why; false if it never opened (nothing sent yet). */

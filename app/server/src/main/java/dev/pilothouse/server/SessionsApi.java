@@ -293,11 +293,33 @@ final class SessionsApi {
             throw ApiException.badRequest("'" + (b.has("parameters") ? "parameters" : "template_version")
                     + "' needs 'template': the name of a stored template (GET /api/v0/templates)", "template");
         }
-        Long after = b.whole("start_after_seconds");
         // a scheduled start (docs/schedules.md): stored pending, started by the engine when due
-        CreateRequest request = req.withScheduledAt(StartTimes.resolve(b.text("scheduled_at"),
-                after == null ? null : after + "s", e.config().clock().instant()));
+        CreateRequest request = req.withScheduledAt(startAt(b, e.config().clock().instant()));
         started(ctx, e, created -> e.create(request, created, null).session());
+    }
+
+    /**
+     * When a scheduled start is due: {@code scheduled_at} (a time) or {@code start_after_seconds}
+     * (whole seconds), checked here in the API's words; the engine's own words name the CLI's
+     * {@code --at}/{@code --after} and its duration forms (90s, 15m), which this field does not take.
+     */
+    static java.time.Instant startAt(RequestBody b, java.time.Instant now) {
+        String at = b.text("scheduled_at");
+        Long after = b.whole("start_after_seconds");
+        if (at != null && after != null) {
+            throw ApiException.badRequest("give either 'scheduled_at' (a time) or 'start_after_seconds' (a delay), not both",
+                    "start_after_seconds");
+        }
+        if (after != null) {
+            long max = StartTimes.MAX_AHEAD.toSeconds();
+            if (after < 1 || after > max) {
+                throw ApiException.badRequest("field 'start_after_seconds' is " + after + "; accepted: a whole number of "
+                        + "seconds from 1 to " + max + " (" + StartTimes.MAX_AHEAD.toDays() + " days)", "start_after_seconds");
+            }
+            return now.plusSeconds(after);
+        }
+        return at == null ? null : StartTimes.future(StartTimes.at(at), now, "scheduled_at",
+                "leave out 'scheduled_at'");
     }
 
     /** A template's request (docs/templates.md), with what the body gives over it. */

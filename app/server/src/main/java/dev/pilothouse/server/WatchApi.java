@@ -70,13 +70,17 @@ final class WatchApi {
                 wake.release();
             }
         });
-        Runnable unregister = streams.add(wake::release);
+        java.util.concurrent.atomic.AtomicReference<Streams.Ending> ending = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable unregister = streams.add(Auth.token(ctx), why -> {
+            ending.set(why);
+            wake.release();
+        });
         try {
             EventStream out = EventStream.open(ctx, 200);
             long seen = from;
             long quietSince = System.nanoTime();
             List<EventStream.Prepared> batch = new ArrayList<>();
-            while (!streams.stopping() && !out.broken()) {
+            while (ending.get() == null && !out.broken()) {
                 for (Change c : changes.get(lookFrom(seen), at -> encode(e.changesSince(at)))) {
                     if (c.seq() > seen) { // before: read for the streams that share this read, sent here before
                         seen = c.seq();
@@ -96,14 +100,17 @@ final class WatchApi {
                 wake.tryAcquire(1, TimeUnit.SECONDS);
                 // commits that come faster than the gap are read together by the next poll
                 long early = MIN_POLL_GAP_NANOS - (System.nanoTime() - polled);
-                if (early > 0 && !streams.stopping()) {
+                if (early > 0 && ending.get() == null) {
                     TimeUnit.NANOSECONDS.sleep(early);
                 }
                 wake.drainPermits();
             }
-            if (streams.stopping()) {
+            Streams.Ending why = ending.get();
+            if (why != null && why.shutdown()) {
                 out.send("shutdown", Json.object().put("reason", "the server is stopping; reconnect with Last-Event-ID"),
                         null);
+            } else if (why != null) {
+                out.sendError(why.code(), why.message()); // its token was revoked or expired
             }
         } finally {
             unregister.run();
