@@ -606,8 +606,31 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             lost = "its pod " + cache.namespace + "/" + name + " no longer exists (deleted outside Pilothouse, or "
                     + "stopped from another workstation, while no engine here watched)";
         }
-        return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lost, clock.instant(),
+        PodStates.View v = PodStates.of(id, pod, cache.claim(name), pod != null, agents, lost, clock.instant(),
                 settings.unschedulableDeadline(), settings.pullDeadline());
+        if (pod == null) {
+            return v;
+        }
+        String uid = pod.getMetadata().getUid();
+        return PodStates.withPullErrors(v, agent -> {
+            String event = PodStates.pullErrorEvent(cache.eventsAbout(uid), agent);
+            return event != null ? event : pullErrors.get(id + "/" + uid + "/" + agent);
+        });
+    }
+
+    /** The last ErrImagePull message of each container (session/pod uid/agent): ImagePullBackOff's own leaves it out. */
+    private final Map<String, String> pullErrors = new ConcurrentHashMap<>();
+
+    private void rememberPullErrors(String id, Pod pod) {
+        if (pod.getStatus() == null) {
+            return;
+        }
+        for (var cs : pod.getStatus().getContainerStatuses()) {
+            var w = cs.getState() == null ? null : cs.getState().getWaiting();
+            if (w != null && "ErrImagePull".equals(w.getReason()) && w.getMessage() != null && !w.getMessage().isBlank()) {
+                pullErrors.put(id + "/" + pod.getMetadata().getUid() + "/" + cs.getName(), w.getMessage().strip());
+            }
+        }
     }
 
     @Override
@@ -1020,6 +1043,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             lostPods.remove(id);
             stoppedElsewhere.remove(id);
         }
+        rememberPullErrors(id, now);
         PodStates.View v = view(id, cache, agentsOf(now));
         Phase previous = v.phase() == null ? phases.get(id) : phases.put(id, v.phase());
         if (!live || before == null) {
@@ -1208,6 +1232,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         String id = sessionIdOf(last);
         phases.remove(id);
         forwards.close(id);
+        pullErrors.keySet().removeIf(k -> k.startsWith(id + "/" + last.getMetadata().getUid() + "/"));
         if (deleting.remove(last.getMetadata().getUid()) || !live) {
             return;
         }
