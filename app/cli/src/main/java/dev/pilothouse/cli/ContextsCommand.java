@@ -4,6 +4,8 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.json.Json;
 import picocli.CommandLine.Command;
 
+import java.util.List;
+
 /**
  * {@code pilothouse contexts}: {@code local} and every kubeconfig context, the one in use marked
  * {@code *}, each with the namespace new sessions go to. Listing never connects to a cluster.
@@ -30,16 +32,14 @@ final class ContextsCommand extends EngineCommand {
             o.json(arr);
             return 0;
         }
-        int width = details.stream().mapToInt(c -> c.name().length()).max().orElse(7);
-        o.line(String.format("  %-" + width + "s  %-20s  %s", "CONTEXT", "NAMESPACE", "CLUSTER"));
-        for (Engine.ContextInfo c : details) {
-            String ns = c.name().equals(e.context()) ? e.namespace() : c.namespace();
+        // the shared table: columns as wide as their widest cell, the header included
+        o.table(List.of("  CONTEXT", "NAMESPACE", "CLUSTER", ""), details, c -> {
+            boolean current = c.name().equals(e.context());
             String cluster = c.cluster() == null ? (c.name().equals("local") ? "(this workstation)" : "") : c.cluster();
-            o.line(String.format("%s %-" + width + "s  %-20s  %s%s", c.name().equals(e.context()) ? "*" : " ", c.name(), ns,
-                    cluster, c.kubeconfigCurrent() ? "  (kubeconfig current-context)" : ""));
-        }
-        // agents kept started ahead of sessions (the local runtime's pool): bounded, and shown here
-        e.standby().forEach(o::line);
+            return List.of((current ? "* " : "  ") + c.name(), current ? e.namespace() : c.namespace(), cluster,
+                    c.kubeconfigCurrent() ? "(kubeconfig current-context)" : "");
+        });
+        // the local runtime's agent pool is the engine's, not a context's: `pilothouse engine status` shows it
         return 0;
     }
 }

@@ -79,6 +79,9 @@ abstract class EngineCommand implements Callable<Integer> {
         var c = engine.connection();
         if (!c.connected()) {
             err().println("warning: context '" + engine.context() + "' is " + c.describe());
+        } else if (!c.missing().isEmpty()) {
+            // sessions are seen; what needs the missing permissions is refused when asked, naming them
+            err().println("note: context '" + engine.context() + "' is " + c.describe());
         }
     }
 

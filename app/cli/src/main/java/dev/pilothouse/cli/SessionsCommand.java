@@ -282,8 +282,7 @@ final class SessionsCommand {
         }
         if (s.state() == SessionState.ERROR) {
             err.println("error: session '" + s.name() + "' failed to start: " + s.terminationReason());
-            err.println("(`pilothouse sessions logs " + s.name() + "` shows its log; `pilothouse sessions retry "
-                    + s.name() + "` starts it again)");
+            err.println(failedStartHint(s));
             return 1;
         }
         if (started.firstReply() != null) {
@@ -294,6 +293,23 @@ final class SessionsCommand {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Where to look after a failed start, true for the session's runtime: a local session keeps its
+     * agents' logs; a Kubernetes session's failed pod is deleted, and the container's log with it
+     * (Kubernetes keeps a log only while its pod exists), so what is left is what Kubernetes said
+     * about the pod (its Events) and the last log lines the reason quotes.
+     */
+    static String failedStartHint(Session s) {
+        if (dev.pilothouse.runtime.RuntimeProvider.LOCAL_CONTEXT.equals(s.context())) {
+            return "(`pilothouse sessions logs " + s.name() + "` shows its log; `pilothouse sessions retry "
+                    + s.name() + "` starts it again)";
+        }
+        String on = "pilothouse --context " + s.context() + " --namespace " + s.namespace() + " sessions ";
+        return "(`" + on + "events " + s.name() + " --kubernetes` shows what Kubernetes said about its pod; the pod was "
+                + "deleted and its log with it, so the last log lines the reason quotes, if any, are all that is kept; `"
+                + on + "retry " + s.name() + "` starts it again)";
     }
 
     /** What the session's guardrails did to a message and its reply, on stderr (a blocked reply is its error). */

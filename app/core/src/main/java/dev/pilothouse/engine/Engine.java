@@ -1290,7 +1290,9 @@ public final class Engine implements EngineOperations {
                     throw new WrongStateException("session '" + c.name() + "' is " + c.state()
                             + "; only a session in ERROR can be retried");
                 }
-                return c.toBuilder().state(SessionState.INIT).phase(Phase.INITIALIZING).owner(owner).lastActivityAt(now());
+                // the failure it retries is over: its reason stays in the audit trail, not on the session
+                return c.toBuilder().state(SessionState.INIT).phase(Phase.INITIALIZING).owner(owner).terminationReason(null)
+                        .lastActivityAt(now());
             });
             runtime(w).stop(w.id());
             op[0] = lifecycle.beginStart(w.id());

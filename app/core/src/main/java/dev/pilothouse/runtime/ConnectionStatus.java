@@ -6,14 +6,16 @@ import java.util.List;
 /**
  * Whether a context's runtime can be used now, as the console and the CLI show it.
  *
- * @param reason  what is wrong, for the operator; null when connected
- * @param missing the permissions found missing ("create pods", "get pods/log"), when forbidden
+ * @param reason  what is wrong, for the operator; null when connected with every permission
+ * @param missing the permissions found missing ("create pods", "get pods/log"): when forbidden, or
+ *                when connected without some a runtime needs only for some operations (those
+ *                operations are refused, naming them; reading and adopting sessions work)
  */
 public record ConnectionStatus(State state, String reason, List<String> missing, Instant checkedAt) {
     public enum State {
         /** Not checked yet. */
         CHECKING,
-        /** Reachable, and every permission the runtime uses is granted. */
+        /** Reachable, and sessions can be seen; {@code missing} lists permissions some operations would need. */
         CONNECTED,
         /** The API server does not answer (network, DNS, TLS, a server that is down). */
         UNREACHABLE,
@@ -35,8 +37,14 @@ public record ConnectionStatus(State state, String reason, List<String> missing,
         return state == State.CONNECTED;
     }
 
-    /** "connected", or the state and its reason: "unreachable: ...", "forbidden: missing create pods". */
+    /**
+     * "connected", or the state and its reason: "unreachable: ...", "forbidden: missing list pods",
+     * "connected; missing create secrets ...".
+     */
     public String describe() {
-        return state == State.CONNECTED ? "connected" : state.name().toLowerCase() + (reason == null ? "" : ": " + reason);
+        if (state == State.CONNECTED) {
+            return reason == null ? "connected" : "connected; " + reason;
+        }
+        return state.name().toLowerCase() + (reason == null ? "" : ": " + reason);
     }
 }

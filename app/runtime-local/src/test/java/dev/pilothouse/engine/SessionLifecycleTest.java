@@ -133,10 +133,23 @@ class SessionLifecycleTest extends EngineTestBase {
         assertThatThrownBy(() -> engine.send("epsilon", null, "hello", null))
                 .isInstanceOf(WrongStateException.class).hasMessageContaining("ERROR").hasMessageContaining("retry");
 
+        java.util.List<Session> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runnable unsubscribe = engine.subscribe(e -> {
+            if (e instanceof EngineEvent.SessionChanged c && c.session().id().equals(s.id())) {
+                seen.add(c.session());
+            }
+        });
         Session retried = engine.retry("epsilon");
         assertThat(retried.state()).isEqualTo(SessionState.READY);
         assertThat(retried.phase()).isEqualTo(Phase.RUNNING);
         assertThat(transitions(s)).containsSubsequence("READY>ERROR", "ERROR>INIT", "INIT>READY");
+        // while it starts again, the failure it retries is no longer its reason; the audit trail keeps it
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().anyMatch(x -> x.state() == SessionState.READY));
+        unsubscribe.run();
+        assertThat(seen).filteredOn(x -> x.state() == SessionState.INIT).isNotEmpty()
+                .allSatisfy(x -> assertThat(x.terminationReason()).isNull());
+        assertThat(engine.events(s.id(), 0, 1000)).anyMatch(e -> e.kind().equals(AuditEvent.TRANSITION)
+                && e.to() == SessionState.ERROR && e.reason() != null && e.reason().contains("SIGKILL"));
         assertThat(engine.send("epsilon", null, "$ echo alive", null).reply().content()).contains("alive");
     }
 

@@ -145,6 +145,19 @@ class KubeconfigTest {
         assertThat(list.exit()).isZero();
         assertThat(list.out()).contains("* local").contains("alpha").contains("team-a")
                 .contains("(kubeconfig current-context)").contains("beta").contains("team-b");
+        // a table only, its columns aligned under their headers (names shorter than "CONTEXT" included)
+        List<String> lines = list.out().lines().toList();
+        assertThat(lines).hasSize(4);
+        int ns = lines.get(0).indexOf("NAMESPACE");
+        int cluster = lines.get(0).indexOf("CLUSTER");
+        assertThat(lines.get(0)).startsWith("  CONTEXT");
+        for (String l : lines.subList(1, lines.size())) {
+            assertThat(l.charAt(ns - 1)).as(l).isEqualTo(' ');
+            assertThat(l.charAt(ns)).as(l).isNotEqualTo(' ');
+            assertThat(l.charAt(cluster - 1)).as(l).isEqualTo(' ');
+            assertThat(l.charAt(cluster)).as(l).isNotEqualTo(' ');
+        }
+        assertThat(list.out()).doesNotContain("agent pool");
 
         CliHarness.Result chosen = cli.run("--context", "beta", "--namespace", "team-z", "-o", "json", "contexts");
         assertThat(chosen.exit()).as(chosen.err()).isZero();

@@ -39,6 +39,33 @@ class KubernetesCliTest extends KubernetesTestBase {
     }
 
     @Test
+    void aFailedStartPointsToACommandThatWorksOnKubernetes() {
+        agentWithImage("badimg", "registry.example/does-not-exist:1");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = cli(out, err, "--data-dir", dataDir.toString(), "--context", CONTEXT, "--namespace", NS,
+                "sessions", "create", "s5", "--agent", "badimg");
+        assertThat(code).as(err.toString()).isEqualTo(1);
+        // the failed pod is deleted, and its log with it: `sessions logs` could not show anything
+        assertThat(err.toString()).contains("failed to start").doesNotContain("sessions logs");
+        String hint = err.toString().substring(err.toString().indexOf("(`") + 2);
+        hint = hint.substring(0, hint.indexOf('`'));
+        assertThat(hint).isEqualTo("pilothouse --context " + CONTEXT + " --namespace " + NS + " sessions events s5 --kubernetes");
+        await().atMost(Duration.ofSeconds(10)).until(() -> pod(engine.session("s5")) == null);
+
+        // the command it names works, and says why
+        List<String> args = new java.util.ArrayList<>(List.of("--data-dir", dataDir.toString()));
+        args.addAll(List.of(hint.split(" ")).subList(1, hint.split(" ").length));
+        StringWriter eventsOut = new StringWriter();
+        StringWriter eventsErr = new StringWriter();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            eventsOut.getBuffer().setLength(0);
+            return cli(eventsOut, eventsErr, args.toArray(String[]::new)) == 0
+                    && eventsOut.toString().contains("Failed to pull image");
+        });
+    }
+
+    @Test
     void showSaysWhatAStartWaitsFor() {
         kubelet.manual = true;
         CompletableFuture.runAsync(() -> engine.create(CreateRequest.of("pulling", "reference"), null));

@@ -12,7 +12,12 @@ import java.util.concurrent.ExecutorService;
 /**
  * Asks the API server, with SelfSubjectAccessReviews, whether the kubeconfig's user may do
  * everything the runtime does in a namespace. The list is exactly what the code uses; the Role in
- * docs/kubernetes.md grants the same.
+ * the README, docs/kubernetes.md and packaging/kubernetes/role.yaml grants the same (a test holds
+ * them to {@link #ROLE}).
+ *
+ * <p>Only the {@link #OBSERVE} permissions are needed to see sessions (list, adopt, show, events):
+ * without them the runtime is blind and the context is forbidden. Any other missing permission
+ * refuses only the operations that use it ({@link #refusal}).
  */
 final class AccessCheck {
     /** One RBAC permission: a verb on a resource (and subresource) of an API group. */
@@ -50,7 +55,60 @@ final class AccessCheck {
             new Permission("delete", "networking.k8s.io", "networkpolicies", null),
             // why a pod waits (FailedScheduling, BackOff, FailedMount...), into the session's history
             new Permission("list", "", "events", null),
-            new Permission("watch", "", "events", null));
+            new Permission("watch", "", "events", null),
+            // the workspace browser (and volume sizes) run commands in a pod
+            new Permission("create", "", "pods", "exec"));
+
+    /** What the informers need to see sessions at all: without these the context is forbidden. */
+    static final List<String> OBSERVE = List.of("list pods", "watch pods", "list persistentvolumeclaims",
+            "watch persistentvolumeclaims");
+
+    /**
+     * Granted by the Role though not asked for: websocket upgrades that API servers before 1.30
+     * authorize as "get", and the optional metrics (without them usage says why there is none).
+     */
+    static final List<Permission> ALSO_GRANTED = List.of(
+            new Permission("get", "", "pods", "portforward"),
+            new Permission("get", "", "pods", "exec"),
+            new Permission("get", "metrics.k8s.io", "pods", null));
+
+    /** Every permission the minimal Role grants: what is checked, and what is granted besides. */
+    static final List<Permission> ROLE = java.util.stream.Stream.concat(NEEDED.stream(), ALSO_GRANTED.stream()).toList();
+
+    /** Whether the user is blind without these missing permissions (as {@link Permission#describe} says them). */
+    static boolean blind(List<String> missing) {
+        return missing.stream().anyMatch(OBSERVE::contains);
+    }
+
+    /**
+     * The Role's rule for the resource a permission is on, with every verb it grants there, as
+     * one line of YAML: {@code {apiGroups: [""], resources: [secrets], verbs: [get, create, delete]}}.
+     */
+    static String roleLine(String permission) {
+        Permission p = ROLE.stream().filter(r -> r.describe().equals(permission)).findFirst().orElse(null);
+        if (p == null) {
+            return null;
+        }
+        List<String> verbs = ROLE.stream().filter(r -> r.group().equals(p.group()) && r.resource().equals(p.resource())
+                && java.util.Objects.equals(r.subresource(), p.subresource())).map(Permission::verb).distinct().toList();
+        return "{apiGroups: [\"" + p.group() + "\"], resources: [" + p.resource()
+                + (p.subresource() == null ? "" : "/" + p.subresource()) + "], verbs: [" + String.join(", ", verbs) + "]}";
+    }
+
+    /**
+     * Why {@code doing} is refused when some of the permissions it uses are missing, naming them and
+     * the Role lines that grant them; null when none is missing.
+     */
+    static String refusal(String doing, String context, String namespace, List<String> missing, String... uses) {
+        List<String> lacking = java.util.Arrays.stream(uses).filter(missing::contains).toList();
+        if (lacking.isEmpty()) {
+            return null;
+        }
+        List<String> lines = lacking.stream().map(AccessCheck::roleLine).filter(java.util.Objects::nonNull).distinct().toList();
+        return "cannot " + doing + ": context '" + context + "' is missing " + String.join(", ", lacking)
+                + " in namespace " + namespace + "; add to its Role: " + String.join(" and ", lines)
+                + " (the README's minimal Role has every line)";
+    }
 
     private AccessCheck() {
     }

@@ -75,10 +75,10 @@ final class ConnectionMonitor implements AutoCloseable {
         heartbeat = timer.scheduleWithFixedDelay(this::beat, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Connected: only whether it still answers. Otherwise: the whole check again. */
+    /** Connected with every permission: only whether it still answers. Otherwise: the whole check again. */
     private void beat() {
         try {
-            if (current.connected()) {
+            if (current.connected() && current.missing().isEmpty()) {
                 ConnectionStatus reach = reachability();
                 if (reach != null) {
                     set(reach);
@@ -115,9 +115,15 @@ final class ConnectionMonitor implements AutoCloseable {
             } catch (RuntimeException e) {
                 return set(failure(e, "cannot review permissions"));
             }
-            if (!missing.isEmpty()) {
+            if (AccessCheck.blind(missing)) {
                 return set(new ConnectionStatus(State.FORBIDDEN, "missing " + String.join(", ", missing) + " in namespace "
                         + ns + " (docs/kubernetes.md has the Role to grant)", missing, clock.instant()));
+            }
+            if (!missing.isEmpty()) {
+                // sessions can be seen, adopted and read; only what uses these is refused
+                return set(new ConnectionStatus(State.CONNECTED, "missing " + String.join(", ", missing) + " in namespace "
+                        + ns + ": sessions are listed and adopted, but what needs these is refused (docs/kubernetes.md "
+                        + "has the Role to grant)", missing, clock.instant()));
             }
             return set(ConnectionStatus.connected(clock.instant()));
         } finally {

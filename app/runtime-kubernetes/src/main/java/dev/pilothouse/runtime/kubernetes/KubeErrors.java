@@ -25,6 +25,7 @@ final class KubeErrors {
         if (code == 403) {
             return new OperationFailedException("forbidden: missing permission '" + permission + "'" + where
                     + (apiMessage == null ? "" : " (" + apiMessage + ")")
+                    + (AccessCheck.roleLine(permission) == null ? "" : "; add to its Role: " + AccessCheck.roleLine(permission))
                     + "; docs/kubernetes.md has the Role with every permission Pilothouse uses", t);
         }
         if (code == 401) {

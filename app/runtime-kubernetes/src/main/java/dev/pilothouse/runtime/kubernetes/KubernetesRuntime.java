@@ -290,6 +290,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         String id = session.id();
         namespaces.put(id, ns);
         requireReachable("start session '" + session.name() + "'");
+        requireGranted("start session '" + session.name() + "'", ns, START_USES);
         NamespaceInformers cache = informers(ns);
         cache.awaitSynced(syncWait());
         stop(id);
@@ -316,6 +317,40 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         // status() reads the cache: wait until it holds this pod, or a just-created pod would look gone
         awaitCached(cache, created);
         log.info("session {}: pod {}/{} created in context {}", id, ns, ObjectNames.of(id), context);
+    }
+
+    /** What starting a session's pod uses: its policy, volume, token Secret and pod (deleting the previous one). */
+    private static final String[] START_USES = {"create pods", "delete pods", "patch pods", "get persistentvolumeclaims",
+            "create persistentvolumeclaims", "patch persistentvolumeclaims", "get networkpolicies.networking.k8s.io",
+            "create networkpolicies.networking.k8s.io", "delete networkpolicies.networking.k8s.io", "create secrets",
+            "delete secrets"};
+    /** What stopping (pausing) uses: the stopped-by mark, then the deletion. */
+    private static final String[] STOP_USES = {"patch pods", "delete pods"};
+    /** What purging uses, besides stopping. */
+    private static final String[] PURGE_USES = {"patch pods", "delete pods", "delete networkpolicies.networking.k8s.io",
+            "delete secrets", "delete persistentvolumeclaims"};
+    /** What a remix's copy uses: the child's policy, its PVC (a clone, or a copy pod that fills it). */
+    private static final String[] COPY_USES = {"get networkpolicies.networking.k8s.io",
+            "create networkpolicies.networking.k8s.io", "delete networkpolicies.networking.k8s.io",
+            "create persistentvolumeclaims", "delete persistentvolumeclaims", "create pods", "delete pods"};
+    /** What the workspace browser uses: commands in the agent container or in an inspector pod. */
+    private static final String[] FILES_USES = {"create pods/exec", "create pods", "delete pods"};
+
+    /**
+     * Refuses {@code doing} before changing anything when the Role lacks a permission it uses
+     * (reading and adopting sessions need none of these). Missing ones are asked about again
+     * first: the Role may have been fixed since.
+     */
+    private void requireGranted(String doing, String ns, String... uses) {
+        ConnectionStatus c = monitor.current();
+        if (c.missing().isEmpty() || AccessCheck.refusal(doing, context, ns, c.missing(), uses) == null) {
+            return;
+        }
+        c = monitor.check();
+        String why = AccessCheck.refusal(doing, context, ns, c.missing(), uses);
+        if (why != null) {
+            throw new OperationFailedException(why);
+        }
     }
 
     private void requireReachable(String doing) {
@@ -492,6 +527,9 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (ns.isEmpty()) {
             return;
         }
+        if (informers(ns.get()).pod(ObjectNames.of(sessionId)) != null) {
+            requireGranted("stop the pod of session " + sessionId, ns.get(), STOP_USES);
+        }
         markStopping(ns.get(), ObjectNames.of(sessionId));
         deletePod(ns.get(), ObjectNames.of(sessionId), "delete pods");
     }
@@ -568,8 +606,31 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             lost = "its pod " + cache.namespace + "/" + name + " no longer exists (deleted outside Pilothouse, or "
                     + "stopped from another workstation, while no engine here watched)";
         }
-        return PodStates.of(id, pod, cache.claim(name), pod != null, agents, lost, clock.instant(),
+        PodStates.View v = PodStates.of(id, pod, cache.claim(name), pod != null, agents, lost, clock.instant(),
                 settings.unschedulableDeadline(), settings.pullDeadline());
+        if (pod == null) {
+            return v;
+        }
+        String uid = pod.getMetadata().getUid();
+        return PodStates.withPullErrors(v, agent -> {
+            String event = PodStates.pullErrorEvent(cache.eventsAbout(uid), agent);
+            return event != null ? event : pullErrors.get(id + "/" + uid + "/" + agent);
+        });
+    }
+
+    /** The last ErrImagePull message of each container (session/pod uid/agent): ImagePullBackOff's own leaves it out. */
+    private final Map<String, String> pullErrors = new ConcurrentHashMap<>();
+
+    private void rememberPullErrors(String id, Pod pod) {
+        if (pod.getStatus() == null) {
+            return;
+        }
+        for (var cs : pod.getStatus().getContainerStatuses()) {
+            var w = cs.getState() == null ? null : cs.getState().getWaiting();
+            if (w != null && "ErrImagePull".equals(w.getReason()) && w.getMessage() != null && !w.getMessage().isBlank()) {
+                pullErrors.put(id + "/" + pod.getMetadata().getUid() + "/" + cs.getName(), w.getMessage().strip());
+            }
+        }
     }
 
     @Override
@@ -741,6 +802,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                     + ns + "; Kubernetes copies volumes only within a namespace");
         }
         requireReachable("copy the volume of session " + fromSessionId);
+        requireGranted("copy the volume of session " + fromSessionId, ns, COPY_USES);
         if (synced(ns) == null) {
             throw new OperationFailedException("the PVCs of namespace " + ns + " could not be listed; nothing was copied");
         }
@@ -757,6 +819,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             return;
         }
         requireReachable("purge the volume of session " + sessionId);
+        requireGranted("purge the volume of session " + sessionId, ns.get(), PURGE_USES);
         stop(sessionId);
         deletePod(ns.get(), ObjectNames.copyPod(sessionId), "delete pods");
         views.removeAll(ns.get(), sessionId, informers(ns.get()));
@@ -786,6 +849,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     public WorkspaceFiles files(Session session) {
         namespaces.put(session.id(), session.namespace());
         requireReachable("show the files of session '" + session.name() + "'");
+        requireGranted("show the files of session '" + session.name() + "'", session.namespace(), FILES_USES);
         NamespaceInformers cache = synced(session.namespace());
         if (cache == null) {
             throw new OperationFailedException("the pods of namespace " + session.namespace() + " could not be listed; "
@@ -979,6 +1043,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             lostPods.remove(id);
             stoppedElsewhere.remove(id);
         }
+        rememberPullErrors(id, now);
         PodStates.View v = view(id, cache, agentsOf(now));
         Phase previous = v.phase() == null ? phases.get(id) : phases.put(id, v.phase());
         if (!live || before == null) {
@@ -1167,6 +1232,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         String id = sessionIdOf(last);
         phases.remove(id);
         forwards.close(id);
+        pullErrors.keySet().removeIf(k -> k.startsWith(id + "/" + last.getMetadata().getUid() + "/"));
         if (deleting.remove(last.getMetadata().getUid()) || !live) {
             return;
         }

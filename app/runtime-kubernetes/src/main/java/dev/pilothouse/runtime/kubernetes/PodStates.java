@@ -125,6 +125,41 @@ final class PodStates {
         return new View(out, phase, failure);
     }
 
+    /**
+     * The view with the pull error added where an agent failed in ImagePullBackOff, whose own
+     * message ("Back-off pulling image X") leaves out why the pull failed: from the pod's Events
+     * ("Failed to pull image X: rpc error: code = NotFound ..."), else from the ErrImagePull
+     * message its container showed before. {@code pullError} gives it by agent, or null.
+     */
+    static View withPullErrors(View v, java.util.function.Function<String, String> pullError) {
+        if (v.failure() == null && v.agents().stream().noneMatch(a -> a.kind() == AgentStatus.Kind.FAILED)) {
+            return v;
+        }
+        List<AgentStatus> out = new ArrayList<>();
+        AgentStatus failure = v.failure();
+        for (AgentStatus a : v.agents()) {
+            String error = a.kind() == AgentStatus.Kind.FAILED && a.detail() != null
+                    && a.detail().startsWith("ImagePullBackOff") ? pullError.apply(a.agent()) : null;
+            AgentStatus next = error == null || a.detail().contains(error) ? a
+                    : new AgentStatus(a.agent(), a.kind(), a.exitCode(), a.detail() + " (the pull failed: " + error + ")");
+            if (a == v.failure()) {
+                failure = next;
+            }
+            out.add(next);
+        }
+        return new View(out, v.phase(), failure);
+    }
+
+    /** The newest "Failed to pull image" Event about the agent's container, its message; or null. */
+    static String pullErrorEvent(List<io.fabric8.kubernetes.api.model.Event> events, String agent) {
+        String field = "spec.containers{" + agent + "}";
+        return events.stream()
+                .filter(e -> "Failed".equals(e.getReason()) && e.getMessage() != null && e.getMessage().startsWith("Failed to pull image")
+                        && (e.getInvolvedObject().getFieldPath() == null || field.equals(e.getInvolvedObject().getFieldPath())))
+                .max(java.util.Comparator.comparing((io.fabric8.kubernetes.api.model.Event e) -> StartProgress.eventTime(e, Instant.MIN)))
+                .map(e -> e.getMessage().strip()).orElse(null);
+    }
+
     /** Whether the pod was placed on a node. */
     static boolean scheduled(Pod pod) {
         return condition(pod, "PodScheduled").map(c -> "True".equals(c.getStatus())).orElse(false)

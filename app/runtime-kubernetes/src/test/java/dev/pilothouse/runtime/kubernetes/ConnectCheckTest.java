@@ -35,15 +35,58 @@ class ConnectCheckTest extends KubernetesTestBase {
 
         ConnectionStatus c = runtime.checkConnection();
 
-        assertThat(c.state()).isEqualTo(ConnectionStatus.State.FORBIDDEN);
+        // neither is needed to see sessions: still connected, the missing ones named
+        assertThat(c.state()).isEqualTo(ConnectionStatus.State.CONNECTED);
         assertThat(c.missing()).containsExactlyInAnyOrder("create pods/portforward", "delete persistentvolumeclaims");
-        assertThat(engine.connection().describe()).isEqualTo("forbidden: missing create pods/portforward, "
-                + "delete persistentvolumeclaims in namespace team-a (docs/kubernetes.md has the Role to grant)");
+        assertThat(engine.connection().describe()).isEqualTo("connected; missing create pods/portforward, "
+                + "delete persistentvolumeclaims in namespace team-a: sessions are listed and adopted, but what needs "
+                + "these is refused (docs/kubernetes.md has the Role to grant)");
         await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().anyMatch(e -> e instanceof EngineEvent.ConnectionChanged cc
-                && cc.status().state() == ConnectionStatus.State.FORBIDDEN));
+                && cc.status().missing().contains("delete persistentvolumeclaims")));
 
         cluster.denied.clear();
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.connection().connected());
+        // the heartbeat asks again while something is missing
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.connection().missing().isEmpty());
+        assertThat(engine.connection().describe()).isEqualTo("connected");
+    }
+
+    @Test
+    void withoutAWriteVerbAFreshWorkstationStillFindsEverySessionAndOnlyWhatNeedsTheVerbIsRefused(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path other) {
+        dev.pilothouse.session.Session running = dummy();
+        dev.pilothouse.session.Session parked = engine.create(dev.pilothouse.engine.CreateRequest.of("parked", "reference"), null)
+                .session();
+        engine.pause("parked");
+        // a Role from before the per-session Secrets
+        cluster.denied.add("create secrets");
+        cluster.denied.add("delete secrets");
+
+        dev.pilothouse.engine.Engine fresh = openEngine(other, "carol");
+        fresh.useContext(CONTEXT, NS);
+
+        assertThat(fresh.connection().connected()).isTrue();
+        assertThat(fresh.connection().missing()).containsExactlyInAnyOrder("create secrets", "delete secrets");
+        assertThat(fresh.sessions(false)).extracting(dev.pilothouse.session.Session::name)
+                .containsExactlyInAnyOrder("probe", "parked");
+        assertThat(fresh.session(running.id()).state()).isEqualTo(dev.pilothouse.session.SessionState.READY);
+        assertThat(fresh.session(parked.id()).state()).isEqualTo(dev.pilothouse.session.SessionState.IDLE);
+
+        // resuming needs a new token Secret: refused before anything is made in the cluster, saying what to add
+        int podsBefore = cluster.requestCount("POST", "/api/v1/namespaces/team-a/pods");
+        int policiesBefore = cluster.requestCount("POST", "/apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies");
+        dev.pilothouse.session.Session refused = fresh.resume("parked");
+        assertThat(refused.state()).isEqualTo(dev.pilothouse.session.SessionState.ERROR);
+        assertThat(refused.terminationReason()).contains("cannot start session 'parked': context '" + CONTEXT
+                + "' is missing create secrets, delete secrets in namespace team-a; add to its Role: "
+                + "{apiGroups: [\"\"], resources: [secrets], verbs: [get, create, delete]}");
+        assertThat(cluster.requestCount("POST", "/api/v1/namespaces/team-a/pods")).isEqualTo(podsBefore);
+        assertThat(cluster.requestCount("POST", "/apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies"))
+                .isEqualTo(policiesBefore);
+
+        // granted again: the next attempt asks again and goes through
+        cluster.denied.clear();
+        fresh.retry("parked");
+        assertThat(fresh.session(parked.id()).state()).isEqualTo(dev.pilothouse.session.SessionState.READY);
     }
 
     @Test

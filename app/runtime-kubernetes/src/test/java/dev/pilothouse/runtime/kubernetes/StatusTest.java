@@ -84,6 +84,62 @@ class StatusTest extends KubernetesTestBase {
     }
 
     @Test
+    void imagePullBackOffSeenAloneStillSaysWhyThePullFailed() {
+        // the kubelet's ErrImagePull went by unseen (it lasts a moment): the status says only "Back-off
+        // pulling image"; why the pull failed is in the pod's Events, and goes into the reason
+        kubelet.manual = true;
+        agentWithImage("puller", "registry.example/missing:2");
+        CompletableFuture<Engine.Started> creating = CompletableFuture.supplyAsync(
+                () -> engine.create(CreateRequest.of("backoff", "puller"), null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.sessions(false).size() == 1
+                && pod(engine.sessions(false).get(0)) != null);
+        Session s = engine.sessions(false).get(0);
+        String name = ObjectNames.of(s.id());
+        kubelet.creating(NS, name);
+        io.fabric8.kubernetes.api.model.Pod p = kubelet.pod(NS, name);
+        kubelet.event(p, "puller", "Warning", "Failed", "Failed to pull image \"registry.example/missing:2\": rpc error: "
+                + "code = NotFound desc = failed to pull and unpack image \"registry.example/missing:2\": not found");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !runtime(s).informers(NS).eventsAbout(p.getMetadata().getUid()).isEmpty());
+        kubelet.waiting(NS, name, "ImagePullBackOff", "Back-off pulling image \"registry.example/missing:2\"");
+
+        Session failed = creating.join().session();
+        assertThat(failed.state()).isEqualTo(SessionState.ERROR);
+        assertThat(failed.terminationReason()).contains("ImagePullBackOff: Back-off pulling image \"registry.example/missing:2\" "
+                + "(the pull failed: Failed to pull image \"registry.example/missing:2\": rpc error: code = NotFound desc = "
+                + "failed to pull and unpack image \"registry.example/missing:2\": not found)");
+    }
+
+    @Test
+    void imagePullBackOffAfterAnErrImagePullKeepsItsMessage() {
+        kubelet.manual = true;
+        agentWithImage("puller", "registry.example/missing:3");
+        CompletableFuture<Engine.Started> creating = CompletableFuture.supplyAsync(
+                () -> engine.create(CreateRequest.of("backoff2", "puller"), null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.sessions(false).size() == 1
+                && pod(engine.sessions(false).get(0)) != null);
+        Session s = engine.sessions(false).get(0);
+        String name = ObjectNames.of(s.id());
+        kubelet.creating(NS, name);
+        // no Events this time (a Role without them): the container's earlier waiting message is kept
+        runtime(s).pod(NS, null, podWithWaiting(kubelet.pod(NS, name), "ErrImagePull",
+                "rpc error: code = NotFound desc = registry.example/missing:3: not found"), false);
+        kubelet.waiting(NS, name, "ImagePullBackOff", "Back-off pulling image \"registry.example/missing:3\"");
+
+        Session failed = creating.join().session();
+        assertThat(failed.terminationReason()).contains("ImagePullBackOff: Back-off pulling image \"registry.example/missing:3\" "
+                + "(the pull failed: rpc error: code = NotFound desc = registry.example/missing:3: not found)");
+    }
+
+    private static io.fabric8.kubernetes.api.model.Pod podWithWaiting(io.fabric8.kubernetes.api.model.Pod p, String reason,
+                                                                       String message) {
+        var c = p.getSpec().getContainers().get(0);
+        return new io.fabric8.kubernetes.api.model.PodBuilder(p).withNewStatus().withPhase("Pending")
+                .addNewContainerStatus().withName(c.getName()).withImage(c.getImage()).withRestartCount(0)
+                .withNewState().withNewWaiting().withReason(reason).withMessage(message).endWaiting().endState()
+                .endContainerStatus().endStatus().build();
+    }
+
+    @Test
     void crashLoopIsAnErrorWithTheLastExitAndLog() {
         agentWithImage("crashy", "registry.example/crashes:1");
         Session s = createAndFail("crash", "crashy");
