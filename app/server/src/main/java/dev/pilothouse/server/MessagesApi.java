@@ -69,7 +69,7 @@ final class MessagesApi {
      * JSON object once the reply is stored. Errors before the first event are ordinary error answers.
      */
     static void exchange(Context ctx, Function<Consumer<AgentEvent>, SendResult> send) {
-        if (!EventStream.wantsStream(ctx)) {
+        if (!EventStream.wantsStream(ctx, "application/json")) {
             ctx.json(result(send.apply(null)));
             return;
         }
