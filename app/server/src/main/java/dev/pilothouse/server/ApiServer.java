@@ -5,8 +5,12 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.json.Json;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.HandlerType;
+import io.javalin.router.Endpoint;
+import io.javalin.router.ParsedEndpoint;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -18,11 +22,13 @@ import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The REST API over one engine, on Javalin (Jetty 12): routing, path parameters and error mapping
@@ -85,6 +91,14 @@ public final class ApiServer implements AutoCloseable {
             // close() waits for requests itself (the grace period); Jetty's own wait would only hold idle
             // keep-alive connections open
             config.jetty.modifyServer(server -> server.setStopTimeout(0));
+            // what Jetty refuses itself (a URI, header or request line it cannot accept) is answered in the
+            // one error shape too: the server's handler for parse errors, the context's for a URI it refuses
+            AtomicReference<HttpConfiguration> httpConfig = new AtomicReference<>();
+            config.jetty.modifyHttpConfiguration(httpConfig::set);
+            JsonErrorHandler jsonErrors = new JsonErrorHandler(() -> httpConfig.get() == null ? 0
+                    : httpConfig.get().getRequestHeaderSize());
+            config.jetty.modifyServer(server -> server.setErrorHandler(jsonErrors));
+            config.jetty.modifyServletContextHandler(h -> h.setErrorHandler(jsonErrors));
             config.routes.before(ctx -> {
                 awaited.attach(ctx);
                 if (closed) {
@@ -92,6 +106,7 @@ public final class ApiServer implements AutoCloseable {
                 }
                 auth.check(ctx);
                 queries.check(ctx);
+                RequestBody.checkEncoding(ctx);
             });
             config.routes.get("/api/v0/health", ctx -> ctx.json(Json.object().put("status", "ok")));
             config.routes.get("/api/v0/version", ctx -> ctx.json(Json.object().put("version", BuildInfo.version())
@@ -114,8 +129,26 @@ public final class ApiServer implements AutoCloseable {
             MetricsApi.register(config.routes);
             watch.register(config.routes);
             OrpheusApi.register(config.routes, streams);
-            Errors.register(config.routes, options.maxBodyBytes());
+            Errors.register(config.routes, options.maxBodyBytes(), this::allowed);
         });
+        // HEAD runs its GET's handler (Jetty sends the status and headers, not the body): on its own,
+        // Javalin answers HEAD on a GET path with 200 without running anything
+        for (ParsedEndpoint e : List.copyOf(app.unsafe.internalRouter.allHttpHandlers())) {
+            if (e.endpoint.method == HandlerType.GET) {
+                app.unsafe.internalRouter.addHttpEndpoint(new Endpoint(HandlerType.HEAD, e.endpoint.path, e.endpoint.handler));
+            }
+        }
+    }
+
+    /** The methods routed for {@code path} (HEAD, answered on every GET path, not named), for a 405's Allow. */
+    private List<String> allowed(String path) {
+        List<String> methods = new ArrayList<>();
+        for (HandlerType t : HandlerType.values()) {
+            if (t.isHttpMethod() && t != HandlerType.HEAD && !app.unsafe.internalRouter.findHttpHandlerEntries(t, path).isEmpty()) {
+                methods.add(t.name());
+            }
+        }
+        return methods;
     }
 
     /** Starts serving {@code engine} as {@code options} say; refuses an exposed listen without TLS or --insecure. */
@@ -153,7 +186,7 @@ public final class ApiServer implements AutoCloseable {
     public List<Route> routes() {
         return app.unsafe.internalRouter.allHttpHandlers().stream()
                 .map(e -> e.endpoint)
-                .filter(e -> e.method.isHttpMethod())
+                .filter(e -> e.method.isHttpMethod() && e.method != HandlerType.HEAD) // HEAD: each GET's, not an operation
                 .map(e -> new Route(e.method.name(), e.path))
                 .distinct()
                 .toList();

@@ -18,6 +18,9 @@ import io.javalin.http.NotFoundResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.function.Function;
+
 /**
  * Every failure becomes the one error shape with the engine's own wording (what the CLI prints for
  * the same mistake). Bad input is never a 500, and no answer carries a stack trace.
@@ -28,7 +31,11 @@ final class Errors {
     private Errors() {
     }
 
-    static void register(RoutesConfig routes, long maxBodyBytes) {
+    /**
+     * {@code allowed}: the methods routed for a request path, in the order they are named in a 405's
+     * {@code Allow} header and message.
+     */
+    static void register(RoutesConfig routes, long maxBodyBytes, Function<String, List<String>> allowed) {
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e));
         routes.exception(NotFoundException.class, (e, ctx) -> write(ctx, new ApiException(404, "not_found", e.getMessage(), e.field())));
         routes.exception(DuplicateException.class, (e, ctx) -> write(ctx, new ApiException(409, "duplicate", e.getMessage(), field(e, "name"))));
@@ -47,8 +54,18 @@ final class Errors {
             log.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
             write(ctx, new ApiException(500, "operation_failed", e.getMessage(), null));
         });
-        routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, translate(e, ctx, maxBodyBytes)));
+        routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, translate(e, ctx, maxBodyBytes, allowed)));
         routes.exception(Exception.class, (e, ctx) -> {
+            Throwable unread = unreadableBody(e);
+            if (unread != null) {
+                // the client's fault, not the server's: a 400, logged only at debug
+                log.debug("{} {}: the body could not be read: {}", ctx.method(), ctx.path(), unread.toString());
+                ctx.header("Connection", "close"); // the rest of what it sent cannot be read as a next request
+                write(ctx, new ApiException(400, "bad_request", "the request body could not be read ("
+                        + unread.getMessage() + "); send it whole, with a Content-Length that matches it or valid "
+                        + "chunked Transfer-Encoding", null));
+                return;
+            }
             log.error("{} {} failed", ctx.method(), ctx.path(), e);
             write(ctx, new ApiException(500, "internal", "the server failed on this request (" + e.getClass().getSimpleName()
                     + "); its log has the details", null));
@@ -59,16 +76,35 @@ final class Errors {
         return e.field() != null ? e.field() : fallback;
     }
 
-    private static ApiException translate(HttpResponseException e, Context ctx, long maxBodyBytes) {
+    /**
+     * Jetty's own complaint about the body it was reading (a malformed chunk, a body shorter than its
+     * Content-Length), found among the causes of {@code e}; null when {@code e} is something else.
+     */
+    private static Throwable unreadableBody(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.eclipse.jetty.http.HttpException || t instanceof org.eclipse.jetty.io.EofException) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static ApiException translate(HttpResponseException e, Context ctx, long maxBodyBytes,
+                                          Function<String, List<String>> allowed) {
         if (e instanceof NotFoundResponse) {
             return new ApiException(404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()
                     + "; the endpoints are listed in /api/v0/openapi.json", null);
         }
         if (e instanceof MethodNotAllowedResponse) {
+            String methods = String.join(", ", allowed.apply(ctx.path()));
+            ctx.header("Allow", methods);
             return new ApiException(405, "method_not_allowed", ctx.method() + " is not accepted on " + ctx.path()
-                    + "; /api/v0/openapi.json lists the methods of each path", null);
+                    + "; accepted: " + methods, null);
         }
         if (e instanceof ContentTooLargeResponse || e.getStatus() == 413) {
+            // the body is left unread, so Jetty ends the connection after this answer: say so, or a client
+            // that sends its next request on it finds it closed
+            ctx.header("Connection", "close");
             return new ApiException(413, "payload_too_large", "the request body is larger than the limit of "
                     + maxBodyBytes + " bytes", null);
         }
@@ -76,11 +112,16 @@ final class Errors {
     }
 
     static void write(Context ctx, ApiException e) {
-        ObjectNode error = Json.object();
-        error.putObject("error").put("code", e.code()).put("message", e.getMessage()).put("field", e.field());
         if (e.retryAfterSeconds() != null) {
             ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
-        ctx.status(e.status()).contentType("application/json").result(Json.compact(error));
+        ctx.status(e.status()).contentType("application/json").result(json(e));
+    }
+
+    /** The one error shape, as JSON text. */
+    static String json(ApiException e) {
+        ObjectNode error = Json.object();
+        error.putObject("error").put("code", e.code()).put("message", e.getMessage()).put("field", e.field());
+        return Json.compact(error);
     }
 }

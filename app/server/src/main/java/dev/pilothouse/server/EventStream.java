@@ -3,17 +3,19 @@ package dev.pilothouse.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pilothouse.json.Json;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A streamed answer, one event per line: NDJSON ({@code application/x-ndjson}, each line
- * {@code {"event": ..., ...}}), or server-sent events when the client asks for
- * {@code text/event-stream}. Each event is flushed as it is written, so a client sees it at once.
+ * {@code {"event": ..., ...}}), or server-sent events when the client prefers
+ * {@code text/event-stream} (by its Accept header's q-values; NDJSON by default). Each event is flushed as it is written, so a client sees it at once.
  */
 final class EventStream {
     private final OutputStream out;
@@ -25,24 +27,90 @@ final class EventStream {
         this.sse = sse;
     }
 
-    /** Whether the client asked for server-sent events. */
+    static final String SSE = "text/event-stream";
+    static final String NDJSON = "application/x-ndjson";
+
+    /**
+     * Whether the client prefers server-sent events to NDJSON, by the q-values of its Accept header.
+     * application/json counts for NDJSON (each line is JSON); at equal q a type named outright beats a
+     * wildcard, and NDJSON is the default: without Accept, for any type, or when neither is acceptable.
+     */
     static boolean wantsSse(Context ctx) {
         String accept = ctx.header("Accept");
-        return accept != null && accept.contains("text/event-stream");
+        double[] sse = quality(accept, SSE);
+        double[] ndjson = better(quality(accept, NDJSON), quality(accept, "application/json"));
+        return sse[0] > 0 && compare(sse, ndjson) > 0;
     }
 
-    /** Whether the client asked for a stream at all (SSE or NDJSON). */
-    static boolean wantsStream(Context ctx) {
+    /**
+     * Whether the client prefers a stream (NDJSON or SSE) to the endpoint's one answer of type
+     * {@code single} (application/json, text/plain), by the q-values of its Accept header; at equal
+     * q a type named outright beats a wildcard, and the single answer is the default.
+     */
+    static boolean wantsStream(Context ctx, String single) {
         String accept = ctx.header("Accept");
-        return accept != null && (accept.contains("text/event-stream") || accept.contains("application/x-ndjson"));
+        double[] stream = better(quality(accept, SSE), quality(accept, NDJSON));
+        return stream[0] > 0 && compare(stream, quality(accept, single)) > 0;
     }
 
+    /**
+     * The q-value {@code accept} gives {@code type} and how specific the range that gave it is, as
+     * {q, specificity}: 3 the type itself, 2 its major type with any subtype, 1 any type, 0 no range
+     * (q 0). Without an Accept header every type is acceptable.
+     */
+    static double[] quality(String accept, String type) {
+        if (accept == null || accept.isBlank()) {
+            return new double[] {1, 1};
+        }
+        String major = type.substring(0, type.indexOf('/'));
+        double[] best = {0, 0};
+        for (String range : accept.split(",")) {
+            String[] parts = range.split(";");
+            String media = parts[0].strip().toLowerCase(Locale.ROOT);
+            int specificity = media.equals(type) ? 3 : media.equals(major + "/*") ? 2 : media.equals("*/*") ? 1 : 0;
+            if (specificity <= best[1]) {
+                continue;
+            }
+            double q = 1;
+            for (int i = 1; i < parts.length; i++) {
+                String[] kv = parts[i].split("=", 2);
+                if (kv.length == 2 && kv[0].strip().equalsIgnoreCase("q")) {
+                    try {
+                        q = Math.max(0, Math.min(1, Double.parseDouble(kv[1].strip())));
+                    } catch (NumberFormatException e) {
+                        q = 1; // an unreadable q-value: the range as if it had none
+                    }
+                }
+            }
+            best = new double[] {q, specificity};
+        }
+        return best;
+    }
+
+    private static double[] better(double[] a, double[] b) {
+        return compare(a, b) >= 0 ? a : b;
+    }
+
+    private static int compare(double[] a, double[] b) {
+        int byQ = Double.compare(a[0], b[0]);
+        return byQ != 0 ? byQ : Double.compare(a[1], b[1]);
+    }
+
+    /**
+     * Opens the stream: status and headers sent. For HEAD only they are set, and the stream is
+     * already ended (a HEAD does not open a stream; Jetty sends the headers when the handler returns).
+     */
     static EventStream open(Context ctx, int status) {
         boolean sse = wantsSse(ctx);
         ctx.status(status);
         ctx.res().setContentType(sse ? "text/event-stream;charset=utf-8" : "application/x-ndjson;charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-cache");
         ctx.res().setHeader("X-Accel-Buffering", "no");
+        if (ctx.method() == HandlerType.HEAD) {
+            EventStream ended = new EventStream(OutputStream.nullOutputStream(), sse);
+            ended.broken = true;
+            return ended;
+        }
         try {
             OutputStream out = ctx.res().getOutputStream();
             EventStream s = new EventStream(out, sse);

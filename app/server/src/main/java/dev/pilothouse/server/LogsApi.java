@@ -11,6 +11,7 @@ import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,10 +41,11 @@ final class LogsApi {
     private void logs(Context ctx) throws Exception {
         Engine e = SessionsApi.scoped(ctx);
         Long tail = Query.whole(ctx, "tail", 0, 1_000_000);
-        boolean follow = Query.bool(ctx, "follow", false);
+        // HEAD answers as its GET would without following: the log's tail is read (and not sent), then it ends
+        boolean follow = Query.bool(ctx, "follow", false) && ctx.method() != HandlerType.HEAD;
         boolean previous = Query.bool(ctx, "previous", false);
         String id = e.session(ctx.pathParam("id")).id();
-        boolean events = EventStream.wantsStream(ctx);
+        boolean events = EventStream.wantsStream(ctx, "text/plain");
         // opened at the first line, or once the log is open: a refusal (no such agent, purged) stays an error answer
         LazySink sink = new LazySink(() -> events ? new EventSink(EventStream.open(ctx, 200)) : new TextSink(ctx));
         // why the follow ends: an Ending with a code when it is ended from outside (the server, its token)

@@ -74,7 +74,7 @@ final class MessagesApi {
      */
     static void exchange(Context ctx, Streams streams, Function<Consumer<AgentEvent>, SendResult> send) {
         Awaited awaited = Awaited.of(ctx);
-        if (!EventStream.wantsStream(ctx)) {
+        if (!EventStream.wantsStream(ctx, "application/json")) {
             ctx.json(result(awaited.call(() -> send.apply(null))));
             return;
         }

@@ -7,9 +7,14 @@ import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Resources;
 import io.javalin.http.Context;
 
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A request's JSON body, read strictly: JSON only (415 otherwise), one object, each key once,
@@ -29,9 +34,9 @@ final class RequestBody {
         if (body.isBlank()) {
             return new RequestBody(Json.object());
         }
-        if (type != null && !type.toLowerCase().startsWith("application/json")) {
+        if (type != null && !isJson(type)) {
             throw new ApiException(415, "unsupported_media_type", "the body is sent as '" + type + "'; send it as JSON "
-                    + "with Content-Type: application/json", null);
+                    + "with Content-Type: application/json (or an application/...+json type)", null);
         }
         JsonNode n;
         try {
@@ -55,6 +60,53 @@ final class RequestBody {
         }
         return new RequestBody((ObjectNode) n);
     }
+
+    /** Whether {@code contentType} (parameters aside) is application/json or a {@code +json} type. */
+    static boolean isJson(String contentType) {
+        String media = mediaType(contentType);
+        return media.equals("application/json") || JSON_SUFFIX.matcher(media).matches();
+    }
+
+    private static final Pattern JSON_SUFFIX = Pattern.compile("application/[a-z0-9!#$&^_.-]+\\+json");
+
+    private static String mediaType(String contentType) {
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Refuses a body the server could not decode, before anything reads it: one with a content coding
+     * (gzip and the like are not inflated here) or in a charset Java does not know.
+     */
+    static void checkEncoding(Context ctx) {
+        String coding = ctx.header("Content-Encoding");
+        if (coding != null && !coding.isBlank() && !coding.strip().equalsIgnoreCase("identity")) {
+            throw new ApiException(415, "unsupported_media_type", "the body is sent with Content-Encoding '" + coding.strip()
+                    + "'; content encodings are not accepted: send the body uncompressed, without Content-Encoding", null);
+        }
+        String type = ctx.header("Content-Type");
+        if (type == null) {
+            return;
+        }
+        Matcher m = CHARSET.matcher(type);
+        if (m.find()) {
+            String charset = m.group(1) != null ? m.group(1) : m.group(2);
+            boolean known;
+            try {
+                known = Charset.isSupported(charset);
+            } catch (IllegalCharsetNameException e) {
+                known = false;
+            }
+            if (!known) {
+                throw new ApiException(415, "unsupported_media_type", "the body's charset '" + charset + "' is not one this "
+                        + "server knows; send it as UTF-8 (Content-Type: application/json; charset=utf-8, or no charset)",
+                        null);
+            }
+        }
+    }
+
+    private static final Pattern CHARSET = Pattern.compile(";\\s*charset\\s*=\\s*(?:\"([^\"]*)\"|([^;\\s]*))",
+            Pattern.CASE_INSENSITIVE);
 
     ObjectNode node() {
         return node;

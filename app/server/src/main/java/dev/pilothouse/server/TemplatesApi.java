@@ -10,6 +10,8 @@ import dev.pilothouse.template.StoredTemplate;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
+import java.util.List;
+
 /**
  * {@code /api/v0/templates}: session templates (docs/templates.md). POST takes the document as
  * YAML ({@code application/yaml}) or JSON; GET one gives it back with its YAML as applied
@@ -71,13 +73,14 @@ final class TemplatesApi {
 
     private static void apply(Context ctx) {
         String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
-        String text = ctx.body();
-        if (!type.isEmpty() && !type.startsWith("application/json") && !type.startsWith("application/yaml")
-                && !type.startsWith("application/x-yaml") && !type.startsWith("text/yaml")) {
+        String media = type.split(";", 2)[0].strip();
+        boolean json = !type.isEmpty() && RequestBody.isJson(type);
+        if (!type.isEmpty() && !json && !List.of("application/yaml", "application/x-yaml", "text/yaml").contains(media)) {
             throw new ApiException(415, "unsupported_media_type", "the body is sent as '" + type + "'; send the template "
                     + "as YAML (Content-Type: application/yaml) or JSON (application/json)", null);
         }
-        if (type.startsWith("application/json")) {
+        String text = ctx.body();
+        if (json) {
             // kept as YAML, the form the CLI exports; the JSON is checked by the same reader
             try {
                 text = Json.YAML.writeValueAsString(Json.readOne(Json.MAPPER, text));

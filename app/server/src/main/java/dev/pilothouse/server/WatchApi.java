@@ -56,11 +56,15 @@ final class WatchApi {
         Long since = Query.whole(ctx, "since", 0, Long.MAX_VALUE);
         String last = ctx.header("Last-Event-ID");
         if (last != null && !last.isBlank()) {
+            // a change number, as the events' ids are: digits only (no sign), as the document's pattern says
             try {
+                if (!last.strip().chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw new NumberFormatException(last);
+                }
                 since = Long.parseLong(last.strip());
             } catch (NumberFormatException x) {
-                throw ApiException.badRequest("Last-Event-ID is '" + last + "'; give the id of the last event received",
-                        "Last-Event-ID");
+                throw ApiException.badRequest("Last-Event-ID is '" + last + "'; give the id of the last event received "
+                        + "(a change number, a whole number from 0)", "Last-Event-ID");
             }
         }
         long from = since != null ? since : e.lastChange();
