@@ -25,18 +25,29 @@ import static org.awaitility.Awaitility.await;
 class StreamTokensApiTest extends ApiTestBase {
 
     /** An NDJSON stream read on another thread: its events as they come, and its end. */
-    record Stream(List<JsonNode> events, CompletableFuture<Integer> ended, Call call) {
+    record Stream(List<JsonNode> events, CompletableFuture<Integer> ended, CompletableFuture<Void> answered, Call call) {
         JsonNode last() {
             return events.get(events.size() - 1);
         }
     }
 
+    /** Opens a stream and waits for its headers, which a watch or log follow sends once it is watching. */
     private Stream open(Request request) {
+        Stream s = start(request);
+        // a change made before the headers came might not be in the stream
+        await().atMost(Duration.ofSeconds(30)).until(() -> s.answered().isDone() || s.ended().isDone());
+        return s;
+    }
+
+    /** Starts a stream without waiting for it (a streamed reply sends its headers with its first event). */
+    private Stream start(Request request) {
         List<JsonNode> events = new CopyOnWriteArrayList<>();
         CompletableFuture<Integer> ended = new CompletableFuture<>();
+        CompletableFuture<Void> answered = new CompletableFuture<>();
         Call call = http.newCall(request);
         Thread reader = new Thread(() -> {
             try (Response r = call.execute(); BufferedReader in = new BufferedReader(r.body().charStream())) {
+                answered.complete(null);
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     if (!line.isBlank()) {
                         events.add(Json.parse(line));
@@ -49,7 +60,7 @@ class StreamTokensApiTest extends ApiTestBase {
         }, "test-stream-reader");
         reader.setDaemon(true);
         reader.start();
-        return new Stream(events, ended, call);
+        return new Stream(events, ended, answered, call);
     }
 
     private Request.Builder as(String secret) {
@@ -93,7 +104,7 @@ class StreamTokensApiTest extends ApiTestBase {
         ready("followed");
         String w = engine.tokens().create("w", false, null, "operator").secret();
         Stream logs = open(as(w).url(url("/api/v0/sessions/followed/logs?follow=true")).build());
-        Stream reply = open(as(w).url(url("/api/v0/sessions/followed/messages"))
+        Stream reply = start(as(w).url(url("/api/v0/sessions/followed/messages"))
                 .post(okhttp3.RequestBody.create("{\"content\":\"$ sleep 20; echo late\"}", JSON)).build());
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> !logs.events().isEmpty()
