@@ -1179,8 +1179,9 @@ final class Lifecycle {
     /**
      * A session whose state wants no runtime. Locally, agents still running are leftovers of a stop
      * cut short and are stopped, also those whose stop had begun. On a shared runtime (a cluster) they may have been started from
-     * another workstation: an IDLE session whose agents all run is adopted as READY, anything else
-     * is reported and left alone. A volume that vanished puts an IDLE session in ERROR.
+     * another workstation: an IDLE session whose agents all run, or one in ERROR whose agents all run
+     * and answer /healthz, is adopted as READY, anything else is reported and left alone. A volume
+     * that vanished puts an IDLE session in ERROR.
      */
     private Session settleUnwanted(Session s, SessionRuntime runtime, boolean allRunning, boolean anyRunning) {
         boolean open = !s.deleted() && !s.completed();
@@ -1197,6 +1198,13 @@ final class Lifecycle {
             if (open && allRunning && s.state() == SessionState.IDLE) {
                 return engine.change(s.id(), Engine.ENGINE_ACTOR, "agents found running (started from another "
                         + "workstation or a resume cut short): adopted", cur -> cur.version() == s.version()
+                        ? cur.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).terminationReason(null)
+                        .lastActivityAt(engine.now()) : null);
+            }
+            if (open && allRunning && s.state() == SessionState.ERROR && allHealthy(s, runtime)) {
+                // its pod runs again and its agents answer: resumed or retried from another workstation
+                return engine.change(s.id(), Engine.ENGINE_ACTOR, "agents found running and healthy (resumed or retried "
+                        + "from another workstation): adopted", cur -> cur.version() == s.version()
                         ? cur.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).terminationReason(null)
                         .lastActivityAt(engine.now()) : null);
             }

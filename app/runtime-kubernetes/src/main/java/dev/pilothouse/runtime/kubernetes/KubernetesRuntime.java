@@ -373,12 +373,18 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             throw new OperationFailedException("the volume of session '" + s.name() + "' (PVC " + ns + "/" + name
                     + ") is being deleted; its workspace is gone: remix the session without its workspace to continue");
         }
-        if (!spec.equals(pick(existing.getMetadata().getAnnotations(), spec.keySet()))) {
-            // keep the spec current (a rename, a remix's PVC made by the copy): a merge patch of the annotations
+        boolean marked = markedClaims.remove(name) | stoppedMark(existing) != null;
+        if (marked || !spec.equals(pick(existing.getMetadata().getAnnotations(), spec.keySet()))) {
+            // keep the spec current (a rename, a remix's PVC made by the copy): a merge patch of the annotations;
+            // a new pod clears the mark of who stopped the last one
+            Map<String, String> annotations = new LinkedHashMap<>(spec);
+            if (marked) {
+                annotations.put(ObjectNames.STOPPED_BY, null);
+            }
             try {
                 client.persistentVolumeClaims().inNamespace(ns).withName(name)
                         .patch(PatchContext.of(PatchType.JSON_MERGE), Json.compact(Json.MAPPER.valueToTree(
-                                Map.of("metadata", Map.of("annotations", spec)))));
+                                Map.of("metadata", Map.of("annotations", annotations)))));
             } catch (KubernetesClientException e) {
                 throw KubeErrors.of(e, context, "patch persistentvolumeclaims", ns);
             }
@@ -505,15 +511,36 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (known == null || known.getMetadata().getDeletionTimestamp() != null) {
             return;
         }
+        String mark = Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations",
+                Map.of(ObjectNames.STOPPED_BY, STOPPER)))));
         try {
-            client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-                    Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations",
-                            Map.of(ObjectNames.STOPPED_BY, STOPPER))))));
+            client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), mark);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw KubeErrors.of(e, context, "patch pods", ns);
             }
         }
+        // the pod's mark goes with the pod: a workstation whose engine did not run then reads it on the volume
+        // (cleared by the next start)
+        if (informers(ns).claim(name) != null) {
+            markedClaims.add(name);
+            try {
+                client.persistentVolumeClaims().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), mark);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw KubeErrors.of(e, context, "patch persistentvolumeclaims", ns);
+                }
+            }
+        }
+    }
+
+    /** PVCs this runtime marked stopped-by: the next start clears the mark, also before the cache has seen it. */
+    private final Set<String> markedClaims = ConcurrentHashMap.newKeySet();
+
+    /** Who stopped the session's last pod, as marked on its volume when Pilothouse stopped it; else null. */
+    private static String stoppedMark(PersistentVolumeClaim pvc) {
+        return pvc == null || pvc.getMetadata().getAnnotations() == null ? null
+                : pvc.getMetadata().getAnnotations().get(ObjectNames.STOPPED_BY);
     }
 
     /** Who stops pods from this process, as other workstations read it. */
@@ -547,7 +574,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (cache == null) {
             return unknown(agents, "the pods of namespace " + session.namespace() + " could not be listed yet");
         }
-        String elsewhere = stoppedElsewhere.get(session.id());
+        String mark = stoppedElsewhere.get(session.id()) != null || lostPods.get(session.id()) != null ? null
+                : stoppedMark(cache.claim(ObjectNames.of(session.id())));
+        // stopped while no engine here watched: the stopper's mark is on the volume
+        String elsewhere = mark != null ? "its pod was stopped by " + mark : stoppedElsewhere.get(session.id());
         if (elsewhere != null && cache.pod(ObjectNames.of(session.id())) == null) {
             // stopped by another engine: a clean stop, as an agent's own idle exit is
             return agents.stream().map(a -> new AgentStatus(a, AgentStatus.Kind.EXITED, 0, elsewhere)).toList();
