@@ -349,6 +349,47 @@ final class Lifecycle {
     }
 
     /** Whether an agent answers /healthz as itself; an agent the runtime cannot route to yet does not. */
+    /** How long a message waits for an agent whose container the runtime is restarting to answer again. */
+    static final Duration RESTART_WAIT = Duration.ofSeconds(30);
+
+    /** A reply cancelled (pause, delete, retry) while it waited for its agent's restart. */
+    private static final class CancelledWhileWaiting extends RuntimeException {
+        CancelledWhileWaiting() {
+            super("cancelled while waiting for the agent's restart", null, false, false);
+        }
+    }
+
+    /**
+     * The agent's endpoint; while the runtime restarts its container (the kubelet restarting one
+     * that exited: the session stays READY) it waits, up to {@link #RESTART_WAIT}, for it to answer
+     * /healthz again. Holds no lock: a pause or delete meanwhile cancels the reply and ends the wait.
+     */
+    private static AgentEndpoint endpointOnceRestarted(SessionRuntime runtime, String id, String agent, InFlight.Reply reply) {
+        long deadline = System.nanoTime() + RESTART_WAIT.toNanos();
+        while (true) {
+            try {
+                return runtime.endpoint(id, agent);
+            } catch (OperationFailedException e) {
+                Optional<String> restarting = runtime.restarting(id, agent);
+                if (restarting.isEmpty()) {
+                    throw e;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new OperationFailedException("agent '" + agent + "' did not answer again within "
+                            + RESTART_WAIT.toSeconds() + " s while its container was being restarted (" + restarting.get()
+                            + "): " + e.getMessage(), e);
+                }
+            }
+            if (reply.cancelled() != null) {
+                throw new CancelledWhileWaiting();
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            if (Thread.currentThread().isInterrupted()) {
+                throw new OperationFailedException("interrupted while waiting for agent '" + agent + "' to be restarted");
+            }
+        }
+    }
+
     private static AgentClient.Health health(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
         AgentEndpoint endpoint;
         try {
@@ -428,7 +469,7 @@ final class Lifecycle {
         SessionRuntime runtime = engine.runtime(s);
         InFlight.Outcome outcome;
         try {
-            AgentEndpoint endpoint = runtime.endpoint(id, agent);
+            AgentEndpoint endpoint = endpointOnceRestarted(runtime, id, agent, reply);
             AgentClient.Reply r = engine.agentClient().send(endpoint, Long.toString(reply.sent.id()), id, content, timeout,
                     reply.exchange, ev -> {
                         reply.trace.add(ev, System.nanoTime());
@@ -444,7 +485,7 @@ final class Lifecycle {
                         }
                     });
             outcome = new InFlight.Outcome(r, false, false);
-        } catch (AgentClient.ReplyCancelledException e) {
+        } catch (AgentClient.ReplyCancelledException | CancelledWhileWaiting e) {
             outcome = null; // whoever cancelled it records it
         } catch (AgentClient.ReplyTimeoutException e) {
             outcome = new InFlight.Outcome(new AgentClient.Reply(e.partial(), "no reply from agent '" + agent + "' within "

@@ -655,6 +655,36 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         return new AgentEndpoint("http://127.0.0.1:" + port, token);
     }
 
+    /**
+     * A container that ran before and that the kubelet is restarting (exited and restarts by the
+     * pod's policy, waiting to run again, or running but not ready yet): not a failure; a message
+     * waits for it to answer /healthz again.
+     */
+    @Override
+    public Optional<String> restarting(String sessionId, String agent) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !reachable()) {
+            return Optional.empty();
+        }
+        Pod pod = informers(ns.get()).pod(ObjectNames.of(sessionId));
+        if (pod == null || pod.getMetadata().getDeletionTimestamp() != null || PodStates.ready(pod, agent)) {
+            return Optional.empty();
+        }
+        var cs = PodStates.containerStatus(pod, agent);
+        boolean ranBefore = cs != null && (cs.getRestartCount() != null && cs.getRestartCount() > 0
+                || cs.getLastState() != null && cs.getLastState().getTerminated() != null
+                || cs.getState() != null && cs.getState().getTerminated() != null);
+        if (!ranBefore) {
+            return Optional.empty();
+        }
+        AgentStatus st = view(sessionId, informers(ns.get()), List.of(agent)).agents().get(0);
+        if (st.kind() != AgentStatus.Kind.RUNNING) {
+            return Optional.empty();
+        }
+        return Optional.of(st.detail() != null ? st.detail() : "its container was restarted by the kubelet (restart "
+                + cs.getRestartCount() + ") and does not answer /healthz yet");
+    }
+
     /** How long a failed connection waits for the pod's status to say whether its container went down. */
     private static final Duration LOSS_WAIT = Duration.ofSeconds(2);
 

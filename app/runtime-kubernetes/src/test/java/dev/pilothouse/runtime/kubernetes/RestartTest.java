@@ -81,6 +81,23 @@ class RestartTest extends KubernetesTestBase {
     }
 
     @Test
+    void aMessageSentWhileTheKubeletRestartsTheContainerWaitsForItToAnswerAgain() {
+        Session s = ready("restarting");
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+        // the runtime sees the container restarting (exited or running again but not ready): the session is READY
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> runtime(s).restarting(s.id(), "reference").isPresent());
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+
+        SendResult sent = engine.send("restarting", null, "$ echo after-the-restart", null);
+
+        assertThat(sent.failed()).as(sent.reply().error()).isFalse();
+        assertThat(sent.reply().content()).contains("after-the-restart");
+        assertThat(container(s).getRestartCount()).isEqualTo(1);
+        assertThat(everIn(s, SessionState.ERROR)).isFalse();
+    }
+
+    @Test
     void aMessageInFlightWhenTheContainerDiesFailsWithTheReasonAndIsRecorded() {
         Session s = ready("interrupted");
         CompletableFuture<SendResult> slow = CompletableFuture.supplyAsync(
