@@ -1202,9 +1202,12 @@ final class Lifecycle {
         AgentStatus gone = statuses.stream().filter(a -> a.kind() != AgentStatus.Kind.RUNNING).findFirst().orElseThrow();
         boolean idledOut = gone.kind() == AgentStatus.Kind.EXITED && Integer.valueOf(0).equals(gone.exitCode())
                 && s.state() == SessionState.READY;
-        String reason = idledOut && runtime.shared() && gone.detail() != null
+        // a clean stop the runtime explains (stopped from another workstation, the TTL's deadline), else the agent's own
+        // exit 0: its waiting timeout passed (a cluster's exit carries no words of its own, only the log it left)
+        String reason = idledOut && runtime.shared() && gone.detail() != null && !gone.detail().isBlank()
                 ? "agent '" + gone.agent() + "' stopped: " + gone.detail()
-                : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
+                : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0): no message for "
+                + s.waitingTimeoutSeconds() + " s"
                 : Reasons.of(gone, null);
         Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
             if (cur.version() != s.version()) {
