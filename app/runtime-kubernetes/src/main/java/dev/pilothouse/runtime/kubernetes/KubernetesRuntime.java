@@ -1042,7 +1042,9 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         PodStates.View v = view(id, cache, agentsOf(now));
         Phase previous = v.phase() == null ? phases.get(id) : phases.put(id, v.phase());
         if (!live || before == null) {
-            // the first list and our own creations: reconciliation and the engine's start look at these
+            // the first list and our own creations: reconciliation and the engine's start look at these;
+            // restarts that happened while no engine watched go into the history now
+            observeRestarts(id, now.getMetadata().getUid(), now);
             scheduleDeadlineCheck(id, ns, now, v);
             return;
         }
@@ -1066,29 +1068,49 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     /**
      * A container that exited and that the kubelet restarts goes into the session's history once
-     * (exit code, reason, when), whether the exit or only the restart was seen.
+     * (exit code, reason, the restart it led to), at the time the container itself gives (its
+     * finishedAt), whether the exit or only the restart was seen, and also when first seen at the
+     * first list (an engine that did not run then: the engine keeps it once across restarts).
+     * The exit of run j (restartCount j while it is terminated or waiting to restart) is followed by
+     * restart j+1; a running container's last state is the exit that led to its current run,
+     * restart number restartCount.
      */
     private void observeRestarts(String id, String uid, Pod pod) {
         if (pod.getStatus() == null) {
             return;
         }
         for (var cs : pod.getStatus().getContainerStatuses()) {
-            var now = cs.getState() == null ? null : cs.getState().getTerminated();
+            var state = cs.getState();
+            var now = state == null ? null : state.getTerminated();
             var last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+            int count = cs.getRestartCount() == null ? 0 : cs.getRestartCount();
             String what;
             io.fabric8.kubernetes.api.model.ContainerStateTerminated t;
+            int restart;
+            String restartedAt = null;
             if (now != null && PodStates.restarts(pod, now)) {
                 t = now;
-                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(now) + "); the kubelet restarts its container";
-            } else if (last != null) {
+                restart = count + 1;
+                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(now) + "); the kubelet restarts its "
+                        + "container (restart " + restart + ")";
+            } else if (last != null && state != null && state.getRunning() != null) {
                 t = last;
-                what = "agent '" + cs.getName() + "' was restarted by the kubelet (restart " + cs.getRestartCount()
-                        + ") after it exited (" + PodStates.termination(last) + ")";
+                restart = count;
+                restartedAt = state.getRunning().getStartedAt();
+                what = "agent '" + cs.getName() + "' was restarted by the kubelet (restart " + restart
+                        + (restartedAt == null ? "" : ", at " + restartedAt) + ") after it exited (" + PodStates.termination(last) + ")";
+            } else if (last != null && now == null) {
+                // waiting to be restarted (a back-off): the last exit leads to the next restart
+                t = last;
+                restart = count + 1;
+                var w = state == null ? null : state.getWaiting();
+                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(last) + "); the kubelet restarts its "
+                        + "container (restart " + restart + ")" + (w == null ? "" : " after " + PodStates.reason(w.getReason(), null));
             } else {
                 continue;
             }
-            String key = id + "/" + uid + "/" + cs.getName() + "/exit/" + (t.getFinishedAt() != null ? t.getFinishedAt()
-                    : t.getContainerID());
+            String exit = t.getFinishedAt() != null ? t.getFinishedAt() : t.getContainerID();
+            String key = id + "/" + uid + "/" + cs.getName() + "/exit/" + exit;
             if (!reported.add(key)) {
                 continue;
             }
@@ -1098,15 +1120,22 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             if (t.getReason() != null) {
                 detail.put("reason", t.getReason());
             }
-            detail.put("restart_count", String.valueOf(cs.getRestartCount()));
+            detail.put("restart_count", String.valueOf(restart));
+            if (t.getStartedAt() != null) {
+                detail.put("started_at", t.getStartedAt());
+            }
             if (t.getFinishedAt() != null) {
                 detail.put("finished_at", t.getFinishedAt());
+            }
+            if (restartedAt != null) {
+                detail.put("restarted_at", restartedAt);
             }
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 detail.put("last_log_lines", t.getMessage().strip());
             }
             log.info("session {}: {}", id, what);
-            emit(new RuntimeEvent.Observed(id, what, detail));
+            emit(new RuntimeEvent.Observed(id, what, detail, PodStates.parse(t.getFinishedAt(), null),
+                    "exit of container " + cs.getName() + " of pod " + uid + " at " + exit));
         }
     }
 

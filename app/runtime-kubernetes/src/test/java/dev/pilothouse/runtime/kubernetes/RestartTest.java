@@ -156,4 +156,61 @@ class RestartTest extends KubernetesTestBase {
         assertThat(again.session("deleted").state()).isEqualTo(SessionState.ERROR);
         assertThat(again.session("deleted").terminationReason()).contains("no longer exists");
     }
+
+    private static List<AuditEvent> restartsOf(Engine e, Session s) {
+        return e.events(s.id(), 0, 1000).stream().filter(a -> a.kind().equals(AuditEvent.RUNTIME)
+                && a.reason().startsWith("agent 'reference' ")).toList();
+    }
+
+    /** The row's time is the container's own finishedAt (to the store's millisecond). */
+    private static void atItsFinishedAt(AuditEvent e) {
+        String finished = dev.pilothouse.json.Json.parse(e.detail()).path("finished_at").asText();
+        assertThat(e.at()).isEqualTo(java.time.Instant.parse(finished).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    }
+
+    @Test
+    void inACrashLoopEachExitIsRecordedWithTheRestartItLedToAtItsOwnTime() {
+        Session s = ready("looping");
+        // the image breaks: this run is killed (exit 137), restart 1 runs and exits 2 at once, then the back-off
+        kubelet.breakImage(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> restartsOf(engine, s).size() == 2);
+
+        List<AuditEvent> rows = restartsOf(engine, s);
+        AuditEvent killed = rows.stream().filter(e -> e.reason().contains("exit 137")).findFirst().orElseThrow();
+        AuditEvent failed = rows.stream().filter(e -> e.reason().contains("exit 2")).findFirst().orElseThrow();
+        assertThat(killed.reason()).contains("(restart 1)");
+        assertThat(killed.detail()).contains("\"restart_count\":\"1\"").contains("\"exit_code\":\"137\"");
+        assertThat(failed.reason()).doesNotContain("(restart 1)").contains("(restart 2)");
+        assertThat(failed.detail()).contains("\"restart_count\":\"2\"").contains("\"exit_code\":\"2\"");
+        assertThat(rows).noneMatch(e -> e.reason().contains("restart 1") && e.reason().contains("exit 2"));
+        atItsFinishedAt(killed);
+        atItsFinishedAt(failed);
+    }
+
+    @Test
+    void aRestartWhileNoEngineRanIsRecordedWhenTheNextEngineFirstSeesItOnce() {
+        Session s = ready("unwatched");
+        engine.close();
+
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> readyAgain(s, 1));
+
+        Engine again = openEngine(dataDir, "alice");
+        again.useContext(CONTEXT, NS);
+        again.reconcile();
+        await().atMost(Duration.ofSeconds(5)).until(() -> restartsOf(again, s).size() == 1);
+        AuditEvent row = restartsOf(again, s).get(0);
+        assertThat(row.reason()).contains("was restarted by the kubelet (restart 1").contains("exit 137 (SIGKILL), Error");
+        assertThat(row.detail()).contains("\"restart_count\":\"1\"");
+        atItsFinishedAt(row);
+        assertThat(again.session(s.id()).state()).isEqualTo(SessionState.READY);
+        again.close();
+
+        // a later engine sees the same restart at its first list: it is in the history once
+        Engine third = openEngine(dataDir, "alice");
+        third.useContext(CONTEXT, NS);
+        third.reconcile();
+        // what the first list saw is recorded on the engine's timer thread: it must stay one row
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> restartsOf(third, s).size() == 1);
+    }
 }
