@@ -51,7 +51,7 @@ class FollowLogsTest extends KubernetesTestBase {
             assertThat(text.subList(marker, text.size())).anyMatch(l -> l.contains("listening on"));
 
             engine.pause("followed");
-            await().atMost(Duration.ofSeconds(10)).until(() -> count(text, "was deleted (paused, stopped or deleted)") == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(text, "was deleted (paused, stopped, deleted, or replaced as its agents changed)") == 1);
             engine.resume("followed");
             await().atMost(Duration.ofSeconds(20)).until(() -> count(text, "listening on") == 3);
             assertThat(text).anyMatch(l -> l.startsWith("--- following the session's new pod team-a/" + ObjectNames.of(s.id())));
