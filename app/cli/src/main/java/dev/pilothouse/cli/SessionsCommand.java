@@ -2,6 +2,7 @@ package dev.pilothouse.cli;
 
 import dev.pilothouse.engine.CreateRequest;
 import dev.pilothouse.engine.Engine;
+import dev.pilothouse.engine.FollowEnd;
 import dev.pilothouse.engine.RemixRequest;
 import dev.pilothouse.engine.SendResult;
 import dev.pilothouse.engine.SessionResources;
@@ -630,11 +631,11 @@ final class SessionsCommand {
                 throw new InvalidInputException("--tail " + tail + " is out of range; give 0 or more lines");
             }
             String id = e.session(ref).id();
-            java.util.concurrent.CompletableFuture<Ended> end = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<FollowEnd> end = new java.util.concurrent.CompletableFuture<>();
             // a follow ends with the session's run: watch for it before the stream opens, so no change is missed
             Runnable unsubscribe = follow ? e.subscribe(ev -> {
                 if (ev instanceof dev.pilothouse.engine.EngineEvent.SessionChanged c && c.session().id().equals(id)) {
-                    Ended why = Ended.of(c.session());
+                    FollowEnd why = FollowEnd.of(c.session());
                     if (why != null) {
                         end.complete(why);
                     }
@@ -651,13 +652,13 @@ final class SessionsCommand {
                 if (!follow) {
                     return 0;
                 }
-                sub.ended().whenComplete((why, t) -> end.complete(new Ended("the log stream ended: "
+                sub.ended().whenComplete((why, t) -> end.complete(new FollowEnd("the log stream ended: "
                         + (why != null ? why : String.valueOf(t)), 1)));
-                Ended now = Ended.of(e.session(id));
+                FollowEnd now = FollowEnd.of(e.session(id));
                 if (now != null) {
                     end.complete(now);
                 }
-                Ended done = end.get();
+                FollowEnd done = end.get();
                 synchronized (out) {
                     out.println("--- stopped following: " + done.why() + " ---");
                     out.flush();
@@ -667,29 +668,6 @@ final class SessionsCommand {
                 throw new IllegalStateException(x.getCause());
             } finally {
                 unsubscribe.run();
-            }
-        }
-
-        /** Why a follow stops: the session no longer runs its agents (exit 0), or failed (exit 1). */
-        record Ended(String why, int exitCode) {
-            static Ended of(Session s) {
-                if (s.deleted()) {
-                    return new Ended("session '" + s.name() + "' was deleted", 0);
-                }
-                if (s.completed()) {
-                    return new Ended("session '" + s.name() + "' completed" + reason(s), 0);
-                }
-                if (s.state() == SessionState.IDLE) {
-                    return new Ended("session '" + s.name() + "' is IDLE (paused)" + reason(s), 0);
-                }
-                if (s.state() == SessionState.ERROR) {
-                    return new Ended("session '" + s.name() + "' is in ERROR" + reason(s), 1);
-                }
-                return null;
-            }
-
-            private static String reason(Session s) {
-                return s.terminationReason() == null ? "" : ": " + s.terminationReason();
             }
         }
     }

@@ -1710,11 +1710,24 @@ public final class Engine implements EngineOperations {
             }
             ObjectNode detail = Json.object();
             o.detail().forEach(detail::put);
-            store.write(tx -> {
-                tx.audit(o.sessionId(), now(), ENGINE_ACTOR, AuditEvent.RUNTIME, null, null, o.what(),
-                        detail.isEmpty() ? null : detail);
-                return null;
+            if (o.once() != null) {
+                detail.put("observed", o.once());
+            }
+            String once = o.once() == null ? null : Json.compact(Json.object().put("observed", o.once()));
+            boolean recorded = store.write(tx -> {
+                if (once != null && tx.auditEvents(o.sessionId(), 0, MAX_PAGE).stream().anyMatch(a ->
+                        AuditEvent.RUNTIME.equals(a.kind()) && a.detail() != null
+                                && a.detail().contains(once.substring(1, once.length() - 1)))) {
+                    // an engine before this one (or this one, before a restart) recorded it
+                    return false;
+                }
+                tx.audit(o.sessionId(), o.at() != null ? o.at() : now(), ENGINE_ACTOR, AuditEvent.RUNTIME, null, null,
+                        o.what(), detail.isEmpty() ? null : detail);
+                return true;
             });
+            if (!recorded) {
+                return;
+            }
             // delivered as is: the feed would drop a version already published, and views must reload the history
             deliver(new EngineEvent.SessionChanged(store.read(tx -> tx.findSession(o.sessionId())).orElse(s.get())));
         } catch (RuntimeException ex) {

@@ -349,6 +349,47 @@ final class Lifecycle {
     }
 
     /** Whether an agent answers /healthz as itself; an agent the runtime cannot route to yet does not. */
+    /** How long a message waits for an agent whose container the runtime is restarting to answer again. */
+    static final Duration RESTART_WAIT = Duration.ofSeconds(30);
+
+    /** A reply cancelled (pause, delete, retry) while it waited for its agent's restart. */
+    private static final class CancelledWhileWaiting extends RuntimeException {
+        CancelledWhileWaiting() {
+            super("cancelled while waiting for the agent's restart", null, false, false);
+        }
+    }
+
+    /**
+     * The agent's endpoint; while the runtime restarts its container (the kubelet restarting one
+     * that exited: the session stays READY) it waits, up to {@link #RESTART_WAIT}, for it to answer
+     * /healthz again. Holds no lock: a pause or delete meanwhile cancels the reply and ends the wait.
+     */
+    private static AgentEndpoint endpointOnceRestarted(SessionRuntime runtime, String id, String agent, InFlight.Reply reply) {
+        long deadline = System.nanoTime() + RESTART_WAIT.toNanos();
+        while (true) {
+            try {
+                return runtime.endpoint(id, agent);
+            } catch (OperationFailedException e) {
+                Optional<String> restarting = runtime.restarting(id, agent);
+                if (restarting.isEmpty()) {
+                    throw e;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new OperationFailedException("agent '" + agent + "' did not answer again within "
+                            + RESTART_WAIT.toSeconds() + " s while its container was being restarted (" + restarting.get()
+                            + "): " + e.getMessage(), e);
+                }
+            }
+            if (reply.cancelled() != null) {
+                throw new CancelledWhileWaiting();
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            if (Thread.currentThread().isInterrupted()) {
+                throw new OperationFailedException("interrupted while waiting for agent '" + agent + "' to be restarted");
+            }
+        }
+    }
+
     private static AgentClient.Health health(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
         AgentEndpoint endpoint;
         try {
@@ -428,7 +469,7 @@ final class Lifecycle {
         SessionRuntime runtime = engine.runtime(s);
         InFlight.Outcome outcome;
         try {
-            AgentEndpoint endpoint = runtime.endpoint(id, agent);
+            AgentEndpoint endpoint = endpointOnceRestarted(runtime, id, agent, reply);
             AgentClient.Reply r = engine.agentClient().send(endpoint, Long.toString(reply.sent.id()), id, content, timeout,
                     reply.exchange, ev -> {
                         reply.trace.add(ev, System.nanoTime());
@@ -444,7 +485,7 @@ final class Lifecycle {
                         }
                     });
             outcome = new InFlight.Outcome(r, false, false);
-        } catch (AgentClient.ReplyCancelledException e) {
+        } catch (AgentClient.ReplyCancelledException | CancelledWhileWaiting e) {
             outcome = null; // whoever cancelled it records it
         } catch (AgentClient.ReplyTimeoutException e) {
             outcome = new InFlight.Outcome(new AgentClient.Reply(e.partial(), "no reply from agent '" + agent + "' within "
@@ -1161,9 +1202,12 @@ final class Lifecycle {
         AgentStatus gone = statuses.stream().filter(a -> a.kind() != AgentStatus.Kind.RUNNING).findFirst().orElseThrow();
         boolean idledOut = gone.kind() == AgentStatus.Kind.EXITED && Integer.valueOf(0).equals(gone.exitCode())
                 && s.state() == SessionState.READY;
-        String reason = idledOut && runtime.shared() && gone.detail() != null
+        // a clean stop the runtime explains (stopped from another workstation, the TTL's deadline), else the agent's own
+        // exit 0: its waiting timeout passed (a cluster's exit carries no words of its own, only the log it left)
+        String reason = idledOut && runtime.shared() && gone.detail() != null && !gone.detail().isBlank()
                 ? "agent '" + gone.agent() + "' stopped: " + gone.detail()
-                : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0)"
+                : idledOut ? "agent '" + gone.agent() + "' exited by itself after its waiting timeout (exit 0): no message for "
+                + s.waitingTimeoutSeconds() + " s"
                 : Reasons.of(gone, null);
         Session after = engine.change(s.id(), Engine.ENGINE_ACTOR, reason, cur -> {
             if (cur.version() != s.version()) {
@@ -1179,8 +1223,9 @@ final class Lifecycle {
     /**
      * A session whose state wants no runtime. Locally, agents still running are leftovers of a stop
      * cut short and are stopped, also those whose stop had begun. On a shared runtime (a cluster) they may have been started from
-     * another workstation: an IDLE session whose agents all run is adopted as READY, anything else
-     * is reported and left alone. A volume that vanished puts an IDLE session in ERROR.
+     * another workstation: an IDLE session whose agents all run, or one in ERROR whose agents all run
+     * and answer /healthz, is adopted as READY, anything else is reported and left alone. A volume
+     * that vanished puts an IDLE session in ERROR.
      */
     private Session settleUnwanted(Session s, SessionRuntime runtime, boolean allRunning, boolean anyRunning) {
         boolean open = !s.deleted() && !s.completed();
@@ -1197,6 +1242,13 @@ final class Lifecycle {
             if (open && allRunning && s.state() == SessionState.IDLE) {
                 return engine.change(s.id(), Engine.ENGINE_ACTOR, "agents found running (started from another "
                         + "workstation or a resume cut short): adopted", cur -> cur.version() == s.version()
+                        ? cur.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).terminationReason(null)
+                        .lastActivityAt(engine.now()) : null);
+            }
+            if (open && allRunning && s.state() == SessionState.ERROR && allHealthy(s, runtime)) {
+                // its pod runs again and its agents answer: resumed or retried from another workstation
+                return engine.change(s.id(), Engine.ENGINE_ACTOR, "agents found running and healthy (resumed or retried "
+                        + "from another workstation): adopted", cur -> cur.version() == s.version()
                         ? cur.toBuilder().state(SessionState.READY).phase(Phase.RUNNING).terminationReason(null)
                         .lastActivityAt(engine.now()) : null);
             }

@@ -26,8 +26,15 @@ public sealed interface RuntimeEvent {
      *
      * @param what   one line for the operator ("agent 'coder' was restarted by the kubelet ...")
      * @param detail fields for the audit row's detail (exit code, reason, restart count), may be empty
+     * @param at     when it happened by the runtime's own record (a container's finishedAt), or null: when seen
+     * @param once   a key that names the fact: recorded once in the session's history, also when a later
+     *               engine sees it again (the first list after a restart), or null
      */
-    record Observed(String sessionId, String what, java.util.Map<String, String> detail) implements RuntimeEvent {
+    record Observed(String sessionId, String what, java.util.Map<String, String> detail, java.time.Instant at, String once)
+            implements RuntimeEvent {
+        public Observed(String sessionId, String what, java.util.Map<String, String> detail) {
+            this(sessionId, what, detail, null, null);
+        }
     }
 
     /** The session's runtime moved through its start-up: a pod waiting to be scheduled, containers being created. */

@@ -146,6 +146,15 @@ public interface SessionRuntime extends AutoCloseable {
     }
 
     /**
+     * Why an agent the runtime still counts as running does not take connections now because the
+     * platform is restarting it (a container the kubelet restarts after it exited): a message then
+     * waits for it. Empty when it is not being restarted (it runs, or it stopped or failed for good).
+     */
+    default Optional<String> restarting(String sessionId, String agent) {
+        return Optional.empty();
+    }
+
+    /**
      * Sessions the runtime holds that it can describe from its own records (cluster annotations),
      * of those whose id {@code wanted} accepts: describing one costs more than asking.
      */

@@ -3,12 +3,12 @@ package dev.pilothouse.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.EngineEvent;
+import dev.pilothouse.engine.FollowEnd;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.session.Session;
-import dev.pilothouse.session.SessionState;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -92,18 +92,10 @@ final class LogsApi {
         }
     }
 
+    /** Why a follow stops at this version of the session (the CLI's words too), or null. */
     private static String ended(Session s) {
-        if (s.deleted()) {
-            return "session '" + s.name() + "' was deleted";
-        }
-        if (s.completed()) {
-            return "session '" + s.name() + "' completed";
-        }
-        if (s.state() == SessionState.IDLE || s.state() == SessionState.ERROR) {
-            return "session '" + s.name() + "' is " + s.state()
-                    + (s.terminationReason() == null ? "" : " (" + s.terminationReason() + ")");
-        }
-        return null;
+        FollowEnd end = FollowEnd.of(s);
+        return end == null ? null : end.why();
     }
 
     private interface Sink {

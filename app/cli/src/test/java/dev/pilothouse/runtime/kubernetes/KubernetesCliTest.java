@@ -104,6 +104,36 @@ class KubernetesCliTest extends KubernetesTestBase {
                 .contains("--- stopped following: session 'tailed' is IDLE (paused)");
     }
 
+    @Test
+    void logsFollowGoesOnToTheNewPodWhenAnAgentIsAddedOrRemoved() {
+        engine.createAgent(new dev.pilothouse.agent.AgentDefinition(null, "second", "registry.example/second:1", List.of(),
+                null, null, java.util.Map.of(), 8080, new dev.pilothouse.session.Resources(null, null, null), null, null, null));
+        Session s = engine.create(CreateRequest.of("regrown", "reference"), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> cli = CompletableFuture.supplyAsync(() -> cli(out, err, "--data-dir",
+                dataDir.toString(), "--context", CONTEXT, "--namespace", NS, "sessions", "logs", "-f", "regrown"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on"));
+
+        // READY -> IDLE (restarting its agents on the same volume) -> READY on a new pod: not a pause
+        Session added = engine.update("regrown", dev.pilothouse.engine.UpdateRequest.agents(List.of("second"), List.of()), null);
+        assertThat(added.state()).as(added.terminationReason()).isEqualTo(SessionState.READY);
+        await().atMost(Duration.ofSeconds(20)).until(() -> count(out.toString(), "listening on") == 2);
+        assertThat(out.toString()).contains("--- following the session's new pod " + NS + "/" + ObjectNames.of(s.id()))
+                .doesNotContain("stopped following");
+        assertThat(cli).isNotDone();
+
+        Session removed = engine.update("regrown", dev.pilothouse.engine.UpdateRequest.agents(List.of(), List.of("second")), null);
+        assertThat(removed.state()).as(removed.terminationReason()).isEqualTo(SessionState.READY);
+        await().atMost(Duration.ofSeconds(20)).until(() -> count(out.toString(), "listening on") == 3);
+        assertThat(cli).isNotDone();
+
+        engine.pause("regrown");
+        assertThat(cli.join()).as(err.toString()).isZero();
+        assertThat(out.toString()).containsOnlyOnce("--- stopped following: session 'regrown' is IDLE (paused)");
+    }
+
     private static long count(String text, String part) {
         return List.of(text.split("\n")).stream().filter(l -> l.contains(part)).count();
     }

@@ -408,12 +408,18 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             throw new OperationFailedException("the volume of session '" + s.name() + "' (PVC " + ns + "/" + name
                     + ") is being deleted; its workspace is gone: remix the session without its workspace to continue");
         }
-        if (!spec.equals(pick(existing.getMetadata().getAnnotations(), spec.keySet()))) {
-            // keep the spec current (a rename, a remix's PVC made by the copy): a merge patch of the annotations
+        boolean marked = markedClaims.remove(name) | stoppedMark(existing) != null;
+        if (marked || !spec.equals(pick(existing.getMetadata().getAnnotations(), spec.keySet()))) {
+            // keep the spec current (a rename, a remix's PVC made by the copy): a merge patch of the annotations;
+            // a new pod clears the mark of who stopped the last one
+            Map<String, String> annotations = new LinkedHashMap<>(spec);
+            if (marked) {
+                annotations.put(ObjectNames.STOPPED_BY, null);
+            }
             try {
                 client.persistentVolumeClaims().inNamespace(ns).withName(name)
                         .patch(PatchContext.of(PatchType.JSON_MERGE), Json.compact(Json.MAPPER.valueToTree(
-                                Map.of("metadata", Map.of("annotations", spec)))));
+                                Map.of("metadata", Map.of("annotations", annotations)))));
             } catch (KubernetesClientException e) {
                 throw KubeErrors.of(e, context, "patch persistentvolumeclaims", ns);
             }
@@ -543,15 +549,36 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (known == null || known.getMetadata().getDeletionTimestamp() != null) {
             return;
         }
+        String mark = Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations",
+                Map.of(ObjectNames.STOPPED_BY, STOPPER)))));
         try {
-            client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-                    Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations",
-                            Map.of(ObjectNames.STOPPED_BY, STOPPER))))));
+            client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), mark);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw KubeErrors.of(e, context, "patch pods", ns);
             }
         }
+        // the pod's mark goes with the pod: a workstation whose engine did not run then reads it on the volume
+        // (cleared by the next start)
+        if (informers(ns).claim(name) != null) {
+            markedClaims.add(name);
+            try {
+                client.persistentVolumeClaims().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), mark);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw KubeErrors.of(e, context, "patch persistentvolumeclaims", ns);
+                }
+            }
+        }
+    }
+
+    /** PVCs this runtime marked stopped-by: the next start clears the mark, also before the cache has seen it. */
+    private final Set<String> markedClaims = ConcurrentHashMap.newKeySet();
+
+    /** Who stopped the session's last pod, as marked on its volume when Pilothouse stopped it; else null. */
+    private static String stoppedMark(PersistentVolumeClaim pvc) {
+        return pvc == null || pvc.getMetadata().getAnnotations() == null ? null
+                : pvc.getMetadata().getAnnotations().get(ObjectNames.STOPPED_BY);
     }
 
     /** Who stops pods from this process, as other workstations read it. */
@@ -585,7 +612,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (cache == null) {
             return unknown(agents, "the pods of namespace " + session.namespace() + " could not be listed yet");
         }
-        String elsewhere = stoppedElsewhere.get(session.id());
+        String mark = stoppedElsewhere.get(session.id()) != null || lostPods.get(session.id()) != null ? null
+                : stoppedMark(cache.claim(ObjectNames.of(session.id())));
+        // stopped while no engine here watched: the stopper's mark is on the volume
+        String elsewhere = mark != null ? "its pod was stopped by " + mark : stoppedElsewhere.get(session.id());
         if (elsewhere != null && cache.pod(ObjectNames.of(session.id())) == null) {
             // stopped by another engine: a clean stop, as an agent's own idle exit is
             return agents.stream().map(a -> new AgentStatus(a, AgentStatus.Kind.EXITED, 0, elsewhere)).toList();
@@ -684,6 +714,36 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         int port = forwards.localPort(sessionId, agent, ns, pod.getMetadata().getName(), pod.getMetadata().getUid(),
                 AgentPod.port(pod, agent));
         return new AgentEndpoint("http://127.0.0.1:" + port, token);
+    }
+
+    /**
+     * A container that ran before and that the kubelet is restarting (exited and restarts by the
+     * pod's policy, waiting to run again, or running but not ready yet): not a failure; a message
+     * waits for it to answer /healthz again.
+     */
+    @Override
+    public Optional<String> restarting(String sessionId, String agent) {
+        Optional<String> ns = namespaceOf(sessionId);
+        if (ns.isEmpty() || !reachable()) {
+            return Optional.empty();
+        }
+        Pod pod = informers(ns.get()).pod(ObjectNames.of(sessionId));
+        if (pod == null || pod.getMetadata().getDeletionTimestamp() != null || PodStates.ready(pod, agent)) {
+            return Optional.empty();
+        }
+        var cs = PodStates.containerStatus(pod, agent);
+        boolean ranBefore = cs != null && (cs.getRestartCount() != null && cs.getRestartCount() > 0
+                || cs.getLastState() != null && cs.getLastState().getTerminated() != null
+                || cs.getState() != null && cs.getState().getTerminated() != null);
+        if (!ranBefore) {
+            return Optional.empty();
+        }
+        AgentStatus st = view(sessionId, informers(ns.get()), List.of(agent)).agents().get(0);
+        if (st.kind() != AgentStatus.Kind.RUNNING) {
+            return Optional.empty();
+        }
+        return Optional.of(st.detail() != null ? st.detail() : "its container was restarted by the kubelet (restart "
+                + cs.getRestartCount() + ") and does not answer /healthz yet");
     }
 
     /** How long a failed connection waits for the pod's status to say whether its container went down. */
@@ -1047,7 +1107,9 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         PodStates.View v = view(id, cache, agentsOf(now));
         Phase previous = v.phase() == null ? phases.get(id) : phases.put(id, v.phase());
         if (!live || before == null) {
-            // the first list and our own creations: reconciliation and the engine's start look at these
+            // the first list and our own creations: reconciliation and the engine's start look at these;
+            // restarts that happened while no engine watched go into the history now
+            observeRestarts(id, now.getMetadata().getUid(), now);
             scheduleDeadlineCheck(id, ns, now, v);
             return;
         }
@@ -1071,29 +1133,49 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     /**
      * A container that exited and that the kubelet restarts goes into the session's history once
-     * (exit code, reason, when), whether the exit or only the restart was seen.
+     * (exit code, reason, the restart it led to), at the time the container itself gives (its
+     * finishedAt), whether the exit or only the restart was seen, and also when first seen at the
+     * first list (an engine that did not run then: the engine keeps it once across restarts).
+     * The exit of run j (restartCount j while it is terminated or waiting to restart) is followed by
+     * restart j+1; a running container's last state is the exit that led to its current run,
+     * restart number restartCount.
      */
     private void observeRestarts(String id, String uid, Pod pod) {
         if (pod.getStatus() == null) {
             return;
         }
         for (var cs : pod.getStatus().getContainerStatuses()) {
-            var now = cs.getState() == null ? null : cs.getState().getTerminated();
+            var state = cs.getState();
+            var now = state == null ? null : state.getTerminated();
             var last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+            int count = cs.getRestartCount() == null ? 0 : cs.getRestartCount();
             String what;
             io.fabric8.kubernetes.api.model.ContainerStateTerminated t;
+            int restart;
+            String restartedAt = null;
             if (now != null && PodStates.restarts(pod, now)) {
                 t = now;
-                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(now) + "); the kubelet restarts its container";
-            } else if (last != null) {
+                restart = count + 1;
+                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(now) + "); the kubelet restarts its "
+                        + "container (restart " + restart + ")";
+            } else if (last != null && state != null && state.getRunning() != null) {
                 t = last;
-                what = "agent '" + cs.getName() + "' was restarted by the kubelet (restart " + cs.getRestartCount()
-                        + ") after it exited (" + PodStates.termination(last) + ")";
+                restart = count;
+                restartedAt = state.getRunning().getStartedAt();
+                what = "agent '" + cs.getName() + "' was restarted by the kubelet (restart " + restart
+                        + (restartedAt == null ? "" : ", at " + restartedAt) + ") after it exited (" + PodStates.termination(last) + ")";
+            } else if (last != null && now == null) {
+                // waiting to be restarted (a back-off): the last exit leads to the next restart
+                t = last;
+                restart = count + 1;
+                var w = state == null ? null : state.getWaiting();
+                what = "agent '" + cs.getName() + "' exited (" + PodStates.termination(last) + "); the kubelet restarts its "
+                        + "container (restart " + restart + ")" + (w == null ? "" : " after " + PodStates.reason(w.getReason(), null));
             } else {
                 continue;
             }
-            String key = id + "/" + uid + "/" + cs.getName() + "/exit/" + (t.getFinishedAt() != null ? t.getFinishedAt()
-                    : t.getContainerID());
+            String exit = t.getFinishedAt() != null ? t.getFinishedAt() : t.getContainerID();
+            String key = id + "/" + uid + "/" + cs.getName() + "/exit/" + exit;
             if (!reported.add(key)) {
                 continue;
             }
@@ -1103,15 +1185,22 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             if (t.getReason() != null) {
                 detail.put("reason", t.getReason());
             }
-            detail.put("restart_count", String.valueOf(cs.getRestartCount()));
+            detail.put("restart_count", String.valueOf(restart));
+            if (t.getStartedAt() != null) {
+                detail.put("started_at", t.getStartedAt());
+            }
             if (t.getFinishedAt() != null) {
                 detail.put("finished_at", t.getFinishedAt());
+            }
+            if (restartedAt != null) {
+                detail.put("restarted_at", restartedAt);
             }
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 detail.put("last_log_lines", t.getMessage().strip());
             }
             log.info("session {}: {}", id, what);
-            emit(new RuntimeEvent.Observed(id, what, detail));
+            emit(new RuntimeEvent.Observed(id, what, detail, PodStates.parse(t.getFinishedAt(), null),
+                    "exit of container " + cs.getName() + " of pod " + uid + " at " + exit));
         }
     }
 

@@ -92,9 +92,21 @@ final class LogFollow implements LogSubscription {
             Pod p = cache.pod(pod);
             if (p == null || p.getMetadata().getDeletionTimestamp() != null) {
                 if (!goneSaid && uid != null) {
-                    mark("pod " + namespace + "/" + pod + " was deleted (paused, stopped or deleted): its log ended; "
-                            + "waiting for the session's next pod");
+                    mark("pod " + namespace + "/" + pod + " was deleted (paused, stopped, deleted, or replaced as its agents "
+                            + "changed): its log ended; waiting for the session's next pod");
                 }
+                goneSaid = true;
+                LockSupport.parkNanos(POLL_NANOS * 4);
+                continue;
+            }
+            if (!uidSaidMissing(p) && !hasContainer(p)) {
+                // an agent-set change removed this agent: its log has no next run in this pod
+                mark("agent '" + container + "' is not in the session's pod " + namespace + "/" + pod + " (uid "
+                        + p.getMetadata().getUid() + "): it was removed from the session; waiting for the session's next pod");
+                missingIn = p.getMetadata().getUid();
+            }
+            if (!hasContainer(p)) {
+                uid = p.getMetadata().getUid();
                 goneSaid = true;
                 LockSupport.parkNanos(POLL_NANOS * 4);
                 continue;
@@ -260,6 +272,17 @@ final class LogFollow implements LogSubscription {
             }
             LockSupport.parkNanos(POLL_NANOS * 4);
         }
+    }
+
+    /** The pod uid in which this container was found missing (and said so), else null. */
+    private String missingIn;
+
+    private boolean uidSaidMissing(Pod p) {
+        return Objects.equals(missingIn, p.getMetadata().getUid());
+    }
+
+    private boolean hasContainer(Pod p) {
+        return p.getSpec() == null || p.getSpec().getContainers().stream().anyMatch(c -> container.equals(c.getName()));
     }
 
     private ContainerStatus status(Pod p) {

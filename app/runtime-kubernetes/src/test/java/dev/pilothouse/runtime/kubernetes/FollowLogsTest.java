@@ -1,6 +1,7 @@
 package dev.pilothouse.runtime.kubernetes;
 
 import dev.pilothouse.engine.CreateRequest;
+import dev.pilothouse.engine.FollowEnd;
 import dev.pilothouse.runtime.LogLine;
 import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
@@ -50,11 +51,29 @@ class FollowLogsTest extends KubernetesTestBase {
             assertThat(text.subList(marker, text.size())).anyMatch(l -> l.contains("listening on"));
 
             engine.pause("followed");
-            await().atMost(Duration.ofSeconds(10)).until(() -> count(text, "was deleted (paused, stopped or deleted)") == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(text, "was deleted (paused, stopped, deleted, or replaced as its agents changed)") == 1);
             engine.resume("followed");
             await().atMost(Duration.ofSeconds(20)).until(() -> count(text, "listening on") == 3);
             assertThat(text).anyMatch(l -> l.startsWith("--- following the session's new pod team-a/" + ObjectNames.of(s.id())));
             assertThat(got).allSatisfy(l -> assertThat(l.time()).isNotNull());
+        }
+    }
+
+    @Test
+    void anAgentThatExitsAfterItsWaitingTimeoutEndsTheFollowSayingWhy() {
+        Session s = engine.create(CreateRequest.of("timed-out", "reference").withTimeouts(2L, null), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        List<String> text = new CopyOnWriteArrayList<>();
+        try (LogSubscription sub = engine.logs("timed-out", null, new LogOptions(-1, true, false),
+                lines -> lines.forEach(l -> text.add(l.text())))) {
+            // the reference agent exits 0 once no message came for its waiting timeout; OnFailure does not restart it
+            await().atMost(Duration.ofSeconds(20)).until(() -> fresh(s).state() == SessionState.IDLE);
+            assertThat(fresh(s).terminationReason())
+                    .isEqualTo("agent 'reference' exited by itself after its waiting timeout (exit 0): no message for 2 s");
+            FollowEnd end = FollowEnd.of(fresh(s));
+            assertThat(end.exitCode()).isZero();
+            assertThat(end.why()).isEqualTo("session 'timed-out' is IDLE (paused): agent 'reference' exited by itself "
+                    + "after its waiting timeout (exit 0): no message for 2 s");
         }
     }
 

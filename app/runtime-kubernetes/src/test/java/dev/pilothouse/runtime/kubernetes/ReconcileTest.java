@@ -143,4 +143,56 @@ class ReconcileTest extends KubernetesTestBase {
         assertThat(engine.session(s.id()).state()).isEqualTo(SessionState.READY);
         assertThat(pod(s)).as("reconciliation never stops what runs on a cluster").isNotNull();
     }
+
+    @Test
+    void aPausePastAWorkstationWhoseEngineWasOffIsSeenAsAPauseAndItsResumeIsAdopted() {
+        Session s = engine.create(CreateRequest.of("paused-elsewhere", "reference"), null).session();
+        Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        assertThat(bob.session(s.id()).state()).isEqualTo(SessionState.READY);
+        bob.close();
+
+        // alice pauses while bob's engine is off: the pod, and its stopped-by mark, are gone when bob looks
+        engine.pause("paused-elsewhere");
+        assertThat(pod(s)).isNull();
+        Engine bobAgain = openEngine(otherWorkstation, "bob");
+        bobAgain.useContext(CONTEXT, NS);
+        bobAgain.reconcile();
+        assertThat(bobAgain.session(s.id()).state()).as(bobAgain.session(s.id()).terminationReason())
+                .isEqualTo(SessionState.IDLE);
+        assertThat(bobAgain.session(s.id()).terminationReason()).contains("stopped by pilothouse on");
+
+        // bob resumes it himself: the mark is cleared with the new pod, and alice adopts what runs
+        bobAgain.resume(s.id());
+        // a merge patch's null: the API server removes the key (the fake cluster keeps it, null)
+        assertThat(claim(s).getMetadata().getAnnotations().get(ObjectNames.STOPPED_BY)).isNull();
+        engine.reconcile();
+        assertThat(engine.session(s.id()).state()).isEqualTo(SessionState.READY);
+    }
+
+    @Test
+    void aSessionInErrorWhosePodRunsAndAnswersAgainIsAdoptedAndARealLossStaysAnError() {
+        Session s = engine.create(CreateRequest.of("lost-then-retried", "reference"), null).session();
+        Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        bob.close();
+
+        // deleted outside Pilothouse (no stopped-by mark) while bob's engine is off: an error, with that reason
+        kubelet.deletePod(NS, ObjectNames.of(s.id()));
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> pod(s) == null);
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> engine.session(s.id()).state() == SessionState.ERROR);
+        Engine bobAgain = openEngine(otherWorkstation, "bob");
+        bobAgain.useContext(CONTEXT, NS);
+        bobAgain.reconcile();
+        assertThat(bobAgain.session(s.id()).state()).isEqualTo(SessionState.ERROR);
+        assertThat(bobAgain.session(s.id()).terminationReason()).contains("no longer exists");
+
+        // alice retries it: its pod runs and answers, and bob adopts it as READY
+        assertThat(engine.retry(s.id()).state()).isEqualTo(SessionState.READY);
+        bobAgain.reconcile();
+        assertThat(bobAgain.session(s.id()).state()).isEqualTo(SessionState.READY);
+        assertThat(bobAgain.events(s.id(), 0, 100)).extracting(AuditEvent::reason)
+                .anyMatch(r -> r.contains("agents found running and healthy"));
+        assertThat(bobAgain.send(s.id(), null, "$ echo from-bob", null).reply().content()).contains("from-bob");
+    }
 }

@@ -81,6 +81,23 @@ class RestartTest extends KubernetesTestBase {
     }
 
     @Test
+    void aMessageSentWhileTheKubeletRestartsTheContainerWaitsForItToAnswerAgain() {
+        Session s = ready("restarting");
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+        // the runtime sees the container restarting (exited or running again but not ready): the session is READY
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> runtime(s).restarting(s.id(), "reference").isPresent());
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+
+        SendResult sent = engine.send("restarting", null, "$ echo after-the-restart", null);
+
+        assertThat(sent.failed()).as(sent.reply().error()).isFalse();
+        assertThat(sent.reply().content()).contains("after-the-restart");
+        assertThat(container(s).getRestartCount()).isEqualTo(1);
+        assertThat(everIn(s, SessionState.ERROR)).isFalse();
+    }
+
+    @Test
     void aMessageInFlightWhenTheContainerDiesFailsWithTheReasonAndIsRecorded() {
         Session s = ready("interrupted");
         CompletableFuture<SendResult> slow = CompletableFuture.supplyAsync(
@@ -138,5 +155,62 @@ class RestartTest extends KubernetesTestBase {
         assertThat(again.session("evicted").terminationReason()).contains("Failed: Evicted: The node was low on resource: memory");
         assertThat(again.session("deleted").state()).isEqualTo(SessionState.ERROR);
         assertThat(again.session("deleted").terminationReason()).contains("no longer exists");
+    }
+
+    private static List<AuditEvent> restartsOf(Engine e, Session s) {
+        return e.events(s.id(), 0, 1000).stream().filter(a -> a.kind().equals(AuditEvent.RUNTIME)
+                && a.reason().startsWith("agent 'reference' ")).toList();
+    }
+
+    /** The row's time is the container's own finishedAt (to the store's precision). */
+    private static void atItsFinishedAt(AuditEvent e) {
+        String finished = dev.pilothouse.json.Json.parse(e.detail()).path("finished_at").asText();
+        assertThat(Duration.between(java.time.Instant.parse(finished), e.at()).abs()).isLessThan(Duration.ofMillis(1));
+    }
+
+    @Test
+    void inACrashLoopEachExitIsRecordedWithTheRestartItLedToAtItsOwnTime() {
+        Session s = ready("looping");
+        // the image breaks: this run is killed (exit 137), restart 1 runs and exits 2 at once, then the back-off
+        kubelet.breakImage(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> restartsOf(engine, s).size() == 2);
+
+        List<AuditEvent> rows = restartsOf(engine, s);
+        AuditEvent killed = rows.stream().filter(e -> e.reason().contains("exit 137")).findFirst().orElseThrow();
+        AuditEvent failed = rows.stream().filter(e -> e.reason().contains("exit 2")).findFirst().orElseThrow();
+        assertThat(killed.reason()).contains("(restart 1)");
+        assertThat(killed.detail()).contains("\"restart_count\":\"1\"").contains("\"exit_code\":\"137\"");
+        assertThat(failed.reason()).doesNotContain("(restart 1)").contains("(restart 2)");
+        assertThat(failed.detail()).contains("\"restart_count\":\"2\"").contains("\"exit_code\":\"2\"");
+        assertThat(rows).noneMatch(e -> e.reason().contains("restart 1") && e.reason().contains("exit 2"));
+        atItsFinishedAt(killed);
+        atItsFinishedAt(failed);
+    }
+
+    @Test
+    void aRestartWhileNoEngineRanIsRecordedWhenTheNextEngineFirstSeesItOnce() {
+        Session s = ready("unwatched");
+        engine.close();
+
+        kubelet.crash(NS, ObjectNames.of(s.id()), "reference");
+        await().atMost(Duration.ofSeconds(20)).until(() -> readyAgain(s, 1));
+
+        Engine again = openEngine(dataDir, "alice");
+        again.useContext(CONTEXT, NS);
+        again.reconcile();
+        await().atMost(Duration.ofSeconds(5)).until(() -> restartsOf(again, s).size() == 1);
+        AuditEvent row = restartsOf(again, s).get(0);
+        assertThat(row.reason()).contains("was restarted by the kubelet (restart 1").contains("exit 137 (SIGKILL), Error");
+        assertThat(row.detail()).contains("\"restart_count\":\"1\"");
+        atItsFinishedAt(row);
+        assertThat(again.session(s.id()).state()).isEqualTo(SessionState.READY);
+        again.close();
+
+        // a later engine sees the same restart at its first list: it is in the history once
+        Engine third = openEngine(dataDir, "alice");
+        third.useContext(CONTEXT, NS);
+        third.reconcile();
+        // what the first list saw is recorded on the engine's timer thread: it must stay one row
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> restartsOf(third, s).size() == 1);
     }
 }

@@ -1,0 +1,39 @@
+package dev.pilothouse.engine;
+
+import dev.pilothouse.session.Phase;
+import dev.pilothouse.session.Session;
+import dev.pilothouse.session.SessionState;
+
+/**
+ * Whether a log follow ({@code sessions logs -f}, the API's follow) stops at a version of its
+ * session, and why: the session was deleted, completed or paused (exit 0), or failed (exit 1).
+ * An IDLE session whose agents are being started (a resume, or an agent-set change that restarts
+ * its agents on a new pod: IDLE with phase INITIALIZING) has not stopped: the follow goes on to its
+ * next pod, as the runtime's follow says in a marker line.
+ *
+ * @param why      the words after "stopped following: "
+ * @param exitCode 0 when the session ended its run on purpose, 1 when it failed
+ */
+public record FollowEnd(String why, int exitCode) {
+
+    /** Why a follow stops at this version of the session; null when it goes on. */
+    public static FollowEnd of(Session s) {
+        if (s.deleted()) {
+            return new FollowEnd("session '" + s.name() + "' was deleted", 0);
+        }
+        if (s.completed()) {
+            return new FollowEnd("session '" + s.name() + "' completed" + reason(s), 0);
+        }
+        if (s.state() == SessionState.IDLE && s.phase() != Phase.INITIALIZING && s.phase() != Phase.PENDING) {
+            return new FollowEnd("session '" + s.name() + "' is IDLE (paused)" + reason(s), 0);
+        }
+        if (s.state() == SessionState.ERROR) {
+            return new FollowEnd("session '" + s.name() + "' is in ERROR" + reason(s), 1);
+        }
+        return null;
+    }
+
+    private static String reason(Session s) {
+        return s.terminationReason() == null || s.terminationReason().isBlank() ? "" : ": " + s.terminationReason();
+    }
+}
