@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The status beside the context chooser says why a cluster cannot be used: a permission missing
- * (named), or an API server that does not answer. Both clusters come from a real kubeconfig file.
+ * The status beside the context chooser says why a cluster cannot be used, or cannot be used for
+ * everything: a permission missing (named), or an API server that does not answer. Both clusters come from a real kubeconfig file.
  */
 class ConnectionStatusUiTest extends ConsoleTestBase {
     private FakeCluster cluster;
@@ -76,10 +76,15 @@ class ConnectionStatusUiTest extends ConsoleTestBase {
         Label status = lookup("#connection-status").queryAs(Label.class);
         await().until(() -> status.getText().equals("● local runtime"));
 
+        // a permission only some operations need: connected (its sessions show), the missing one named as a warning
         interact(() -> chooser.setValue("lab"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> status.getText().contains("forbidden"));
-        assertThat(status.getText()).contains("create pods/portforward");
-        assertThat(status.getStyleClass()).contains("connection-bad");
+        await().atMost(Duration.ofSeconds(30)).until(() -> status.getText().contains("limited"));
+        assertThat(status.getText()).isEqualTo("● limited access");
+        assertThat(status.getTooltip().getText()).startsWith("connected; missing create pods/portforward")
+                .contains("Missing: create pods/portforward");
+        assertThat(status.getStyleClass()).contains("connection-warn");
+        assertThat(lookup("#welcome-title").queryAs(Label.class).getText()).isEqualTo("No sessions in lab yet");
+        snapshot(window.stage().getScene().getRoot(), "connection-missing-permission.png");
 
         interact(() -> chooser.setValue("offline"));
         await().atMost(Duration.ofSeconds(60)).until(() -> status.getText().startsWith("● unreachable"));

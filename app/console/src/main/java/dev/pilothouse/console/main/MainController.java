@@ -470,8 +470,11 @@ public final class MainController {
     /** The connection status beside the context chooser: its state, and why when it is not connected. */
     private void showConnection(String context, dev.pilothouse.runtime.ConnectionStatus status) {
         boolean local = context.equals(Engine.LOCAL_CONTEXT);
-        connectionStatus.setText("● " + (local ? "local runtime" : status.describe()));
-        String style = status.connected() ? "connection-ok"
+        // connected without some permission: short enough for the toolbar; the tooltip names what is missing
+        connectionStatus.setText("● " + (local ? "local runtime" : status.connected() && !status.missing().isEmpty()
+                ? "limited access" : status.describe()));
+        // connected without some permission: sessions show, and the operations needing it are refused
+        String style = status.connected() ? (status.missing().isEmpty() ? "connection-ok" : "connection-warn")
                 : status.state() == dev.pilothouse.runtime.ConnectionStatus.State.CHECKING ? "muted" : "connection-bad";
         connectionStatus.getStyleClass().setAll("label", style);
         connectionStatus.setTooltip(new Tooltip(local ? "Sessions run as processes on this workstation"
