@@ -348,7 +348,6 @@ final class Lifecycle {
         return current;
     }
 
-    /** Whether an agent answers /healthz as itself; an agent the runtime cannot route to yet does not. */
     /** How long a message waits for an agent whose container the runtime is restarting to answer again. */
     static final Duration RESTART_WAIT = Duration.ofSeconds(30);
 
@@ -390,6 +389,7 @@ final class Lifecycle {
         }
     }
 
+    /** Whether an agent answers /healthz as itself; an agent the runtime cannot route to yet does not. */
     private static AgentClient.Health health(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
         AgentEndpoint endpoint;
         try {
