@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.SendResult;
+import dev.pilothouse.errors.NotFoundException;
+import dev.pilothouse.errors.PilothouseException;
+import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.SessionJson;
@@ -13,6 +16,7 @@ import dev.pilothouse.session.TraceJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -84,6 +88,9 @@ final class MessagesApi {
                 stream.fail(why.code(), why.message());
             }
         });
+        // a refusal comes at once (a plain error answer); a reply still quiet after a moment gets its headers,
+        // and then keep-alives, so that neither the client nor a proxy between takes it for a dead request
+        Runnable upkeep = streams.every(OPEN_QUIET_STREAM_AFTER, KEEP_ALIVE, stream::keepAlive);
         SendResult r;
         try {
             r = awaited.call(() -> send.apply(ev -> {
@@ -95,12 +102,28 @@ final class MessagesApi {
             if (stopping.status() == 503 && stream.end(stopping.getMessage())) {
                 return;
             }
+            if (stream.failIfOpen(stopping.code(), stopping.getMessage())) {
+                return;
+            }
             throw stopping;
+        } catch (PilothouseException failed) {
+            // after the headers went out an error answer cannot be: the stream's last event says it
+            if (stream.failIfOpen(failed instanceof NotFoundException ? "not_found" : failed instanceof WrongStateException
+                    ? "wrong_state" : "operation_failed", failed.getMessage())) {
+                return;
+            }
+            throw failed;
         } finally {
+            upkeep.run();
             unregister.run();
         }
         stream.send("done", result(r));
     }
+
+    /** How long a streamed reply may stay silent before its headers are sent anyway. */
+    static final Duration OPEN_QUIET_STREAM_AFTER = Duration.ofSeconds(1);
+    /** As the watch: a comment (SSE) or blank line (NDJSON) while a reply is quiet. */
+    static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
     static ObjectNode result(SendResult r) {
         ObjectNode out = Json.object();
         out.set("session", SessionJson.toJson(r.session()));
@@ -121,8 +144,8 @@ final class MessagesApi {
     }
 
     /**
-     * A stream opened at its first event, so that a send refused before any reply is a plain error
-     * answer; once ended, what the reply still streams is dropped.
+     * A stream opened at its first event (or once the reply has been quiet a moment), so that a send
+     * refused at once is a plain error answer; once ended, what the reply still streams is dropped.
      */
     private static final class LazyStream {
         private final Context ctx;
@@ -141,6 +164,28 @@ final class MessagesApi {
                 stream = EventStream.open(ctx, 200);
             }
             stream.send(event, data, null);
+        }
+
+        /** Opens a quiet stream (its headers), or keeps an open one alive. */
+        synchronized void keepAlive() {
+            if (ended) {
+                return;
+            }
+            if (stream == null) {
+                stream = EventStream.open(ctx, 200);
+            } else {
+                stream.keepAlive();
+            }
+        }
+
+        /** Ends an open stream with an {@code error} event; false if it never opened (a plain error answer then). */
+        synchronized boolean failIfOpen(String code, String message) {
+            if (stream == null || ended) {
+                return stream != null;
+            }
+            ended = true;
+            stream.fail(code, message);
+            return true;
         }
 
         /** Ends the stream with an {@code error} event the client must act on (its token); nothing more is sent. */

@@ -39,6 +39,7 @@ final class Streams implements AutoCloseable {
     private final Map<Consumer<Ending>, String> open = new ConcurrentHashMap<>();
     private final Function<String, ApiTokens.Standing> standing;
     private final Function<String, String> whyRefused;
+    /** The token checks and the streams' keep-alives: short tasks, one thread. */
     private final ScheduledExecutorService checker;
     private volatile boolean stopping;
 
@@ -50,7 +51,7 @@ final class Streams implements AutoCloseable {
         this.standing = standing;
         this.whyRefused = whyRefused;
         this.checker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "api-stream-tokens");
+            Thread t = new Thread(r, "api-streams");
             t.setDaemon(true);
             return t;
         });
@@ -83,6 +84,18 @@ final class Streams implements AutoCloseable {
 
     boolean stopping() {
         return stopping;
+    }
+
+    /** Runs {@code task} after {@code first}, then every {@code period}; the returned action stops it. */
+    Runnable every(Duration first, Duration period, Runnable task) {
+        var f = checker.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.debug("stream upkeep: {}", e.toString()); // a client gone; its stream notices on its own
+            }
+        }, first.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        return () -> f.cancel(false);
     }
 
     void endAll() {

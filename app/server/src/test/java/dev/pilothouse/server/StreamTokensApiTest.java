@@ -109,7 +109,7 @@ class StreamTokensApiTest extends ApiTestBase {
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> !logs.events().isEmpty()
                     && engine.session("followed").state() == dev.pilothouse.session.SessionState.BUSY);
-            assertThat(logs.ended()).isNotDone();
+            assertThat(logs.ended()).as("%s", logs.events()).isNotDone();
             assertThat(reply.ended()).isNotDone();
 
             engine.tokens().revoke("w");
