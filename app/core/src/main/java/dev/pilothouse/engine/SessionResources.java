@@ -15,21 +15,31 @@ public final class SessionResources {
     private SessionResources() {
     }
 
-    /** Checks a requested change; null for none. Storage is refused: the volume exists with its size. */
+    /** Checks a requested change; null for none. */
     static Resources change(Resources r) {
         if (r == null || r.cpu() == null && r.memory() == null && r.storage() == null) {
             return null;
         }
-        if (r.storage() != null) {
-            throw new InvalidInputException("storage cannot change after a session is created (its volume exists with "
-                    + "its size); accepted: cpu and memory. Remix it with --storage for a larger volume", "resources");
-        }
         return Validation.resources(r);
     }
 
+    /**
+     * The resources after a change. A quantity equal to the current one (1000m and 1) leaves it as
+     * it is, so that sending back what was read changes nothing; storage is refused unless it is the
+     * current size: the volume exists with it.
+     */
     static Resources apply(Resources current, Resources change) {
-        return new Resources(change.cpu() != null ? change.cpu() : current.cpu(),
-                change.memory() != null ? change.memory() : current.memory(), current.storage());
+        if (change.storage() != null && !Validation.sameQuantity(change.storage(), current.storage())) {
+            throw new InvalidInputException("storage cannot change after a session is created (its volume exists with "
+                    + "its size" + (current.storage() == null ? "" : ", " + current.storage()) + "); accepted: cpu and "
+                    + "memory. Remix it with --storage for a larger volume", "resources.storage");
+        }
+        return new Resources(changed(current.cpu(), change.cpu()), changed(current.memory(), change.memory()),
+                current.storage());
+    }
+
+    private static String changed(String current, String asked) {
+        return asked == null || Validation.sameQuantity(asked, current) ? current : asked;
     }
 
     /**

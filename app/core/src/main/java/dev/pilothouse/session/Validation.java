@@ -8,6 +8,7 @@ import dev.pilothouse.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -186,6 +187,34 @@ public final class Validation {
                     + "': give a positive Kubernetes quantity such as 500m, 2, 512Mi or 10Gi", "resources." + field);
         }
         return value;
+    }
+
+    /** Whether two Kubernetes quantities (as {@link #quantity} accepts them) are the same amount: 1000m and 1. */
+    public static boolean sameQuantity(String a, String b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return amount(a).compareTo(amount(b)) == 0;
+    }
+
+    private static java.math.BigDecimal amount(String q) {
+        Matcher m = QUANTITY.matcher(q);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a quantity: " + q);
+        }
+        java.math.BigDecimal n = new java.math.BigDecimal(m.group(1));
+        String suffix = m.group(3) == null ? "" : m.group(3);
+        return switch (suffix) {
+            case "" -> n;
+            case "m" -> n.movePointLeft(3);
+            case "k" -> n.movePointRight(3);
+            case "M" -> n.movePointRight(6);
+            case "G" -> n.movePointRight(9);
+            case "T" -> n.movePointRight(12);
+            case "P" -> n.movePointRight(15);
+            case "E" -> n.movePointRight(18);
+            default -> n.multiply(java.math.BigDecimal.valueOf(2).pow(10 * (" KMGTPE".indexOf(suffix.charAt(0)))));
+        };
     }
 
     public static Resources resources(Resources r) {

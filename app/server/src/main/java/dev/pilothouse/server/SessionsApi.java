@@ -463,6 +463,12 @@ final class SessionsApi {
                 s = now.state() != SessionState.INIT ? now : awaited.await(settled);
             }
             ctx.header("Location", "/api/v0/sessions/" + s.id());
+            if (wait.equals("ready") && s.state() == SessionState.ERROR) {
+                // made, but not usable: an answer a script's `curl -f` fails on, with the CLI's words
+                throw new ApiException(502, "start_failed", "session '" + s.name() + "' failed to start: "
+                        + s.terminationReason() + " (it was created and is in ERROR: GET /api/v0/sessions/" + s.id()
+                        + " shows it; PUT /api/v0/sessions/" + s.id() + "/state {\"state\": \"READY\"} retries it)", null);
+            }
             ok(ctx, s, 201);
         } finally {
             unsubscribe.run();

@@ -34,4 +34,24 @@ class NoOpUpdateApiTest extends ApiTestBase {
                 "PUT", "/api/v0/sessions/same", "{\"metadata\":{\"n\":\"3\"}}");
         assertThat(stale.status()).isEqualTo(412);
     }
+
+    @Test
+    void resourcesSentBackAsReadOrAsTheSameAmountChangeNothing() {
+        ready("sized");
+        Answer cpu = put("/api/v0/sessions/sized", "{\"resources\":{\"cpu\":\"2\"}}");
+        assertThat(cpu.status()).as(cpu.body()).isEqualTo(200);
+        long version = cpu.json().get("version").asLong();
+        String read = get("/api/v0/sessions/sized").json().get("resources").toString(); // storage included
+        Answer same = put("/api/v0/sessions/sized", "{\"resources\":" + read + "}");
+        assertThat(same.status()).as(same.body()).isEqualTo(200);
+        assertThat(same.json().get("version").asLong()).isEqualTo(version);
+        Answer millis = put("/api/v0/sessions/sized", "{\"resources\":{\"cpu\":\"2000m\"}}");
+        assertThat(millis.json().get("version").asLong()).isEqualTo(version);
+        assertThat(millis.json().get("resources").get("cpu").asText()).isEqualTo("2");
+
+        Answer bigger = put("/api/v0/sessions/sized", "{\"resources\":{\"storage\":\"500Gi\"}}");
+        assertThat(bigger.status()).isEqualTo(400);
+        assertThat(bigger.error().get("field").asText()).isEqualTo("resources.storage");
+        assertThat(bigger.error().get("message").asText()).contains("storage cannot change");
+    }
 }
