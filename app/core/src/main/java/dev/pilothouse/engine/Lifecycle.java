@@ -220,7 +220,7 @@ final class Lifecycle {
             if (!ownedHere(cur)) {
                 return cur;
             }
-            runtime.stop(id);
+            runtime.stopFailed(id, reason);
             log.warn("session {} failed to start: {}", cur.name(), reason);
             return engine.change(id, Engine.ENGINE_ACTOR, reason, c -> ownedHere(c)
                     ? c.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).owner(null).terminationReason(reason)
@@ -595,7 +595,7 @@ final class Lifecycle {
                         : b.state(SessionState.READY);
             }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             if (crash != null) {
-                engine.runtime(after).stop(id);
+                engine.runtime(after).stopFailed(id, crash);
             }
         }
         if (stored[0] == null) {
@@ -1216,7 +1216,11 @@ final class Lifecycle {
             return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(idledOut ? Phase.PAUSED : Phase.FAILED)
                     .terminationReason(reason);
         });
-        runtime.stop(s.id());
+        if (idledOut) {
+            runtime.stop(s.id());
+        } else {
+            runtime.stopFailed(s.id(), reason);
+        }
         return after;
     }
 

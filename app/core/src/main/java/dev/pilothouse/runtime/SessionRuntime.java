@@ -38,6 +38,14 @@ public interface SessionRuntime extends AutoCloseable {
     /** Stops every agent of the session, keeping the volume. Does nothing when none runs. */
     void stop(String sessionId);
 
+    /**
+     * As {@link #stop}, for a session that failed ({@code reason}): a shared runtime leaves the
+     * failure where another workstation, even one whose engine did not run then, reads it.
+     */
+    default void stopFailed(String sessionId, String reason) {
+        stop(sessionId);
+    }
+
     /** What each of the session's agents is doing now, in the session's agent order. */
     List<AgentStatus> status(Session session);
 

@@ -415,6 +415,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             Map<String, String> annotations = new LinkedHashMap<>(spec);
             if (marked) {
                 annotations.put(ObjectNames.STOPPED_BY, null);
+                annotations.put(ObjectNames.FAILED, null);
             }
             try {
                 client.persistentVolumeClaims().inNamespace(ns).withName(name)
@@ -528,6 +529,16 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     @Override
     public void stop(String sessionId) {
+        stop(sessionId, null);
+    }
+
+    @Override
+    public void stopFailed(String sessionId, String reason) {
+        stop(sessionId, reason == null || reason.isBlank() ? "no reason recorded" : reason);
+    }
+
+    /** @param failure why the session failed (marked beside who stopped it), or null for a stop */
+    private void stop(String sessionId, String failure) {
         Optional<String> ns = namespaceOf(sessionId);
         forwards.close(sessionId);
         if (ns.isEmpty()) {
@@ -536,7 +547,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (informers(ns.get()).pod(ObjectNames.of(sessionId)) != null) {
             requireGranted("stop the pod of session " + sessionId, ns.get(), STOP_USES);
         }
-        markStopping(ns.get(), ObjectNames.of(sessionId));
+        markStopping(ns.get(), ObjectNames.of(sessionId), failure);
         deletePod(ns.get(), ObjectNames.of(sessionId), "delete pods");
     }
 
@@ -544,13 +555,17 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
      * Says on the pod, before deleting it, that Pilothouse stops it: another workstation watching
      * the namespace then sees a stop (its session goes IDLE), not a pod lost to someone else.
      */
-    private void markStopping(String ns, String name) {
+    private void markStopping(String ns, String name, String failure) {
         Pod known = informers(ns).pod(name);
         if (known == null || known.getMetadata().getDeletionTimestamp() != null) {
             return;
         }
-        String mark = Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations",
-                Map.of(ObjectNames.STOPPED_BY, STOPPER)))));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(ObjectNames.STOPPED_BY, STOPPER);
+        // a failure's reason goes with the mark (clipped: annotations are small), a stop clears an earlier one
+        annotations.put(ObjectNames.FAILED, failure == null ? null : failure.length() > 4000 ? failure.substring(0, 3997) + "..."
+                : failure);
+        String mark = Json.compact(Json.MAPPER.valueToTree(Map.of("metadata", Map.of("annotations", annotations))));
         try {
             client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), mark);
         } catch (KubernetesClientException e) {
@@ -577,8 +592,17 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     /** Who stopped the session's last pod, as marked on its volume when Pilothouse stopped it; else null. */
     private static String stoppedMark(PersistentVolumeClaim pvc) {
-        return pvc == null || pvc.getMetadata().getAnnotations() == null ? null
-                : pvc.getMetadata().getAnnotations().get(ObjectNames.STOPPED_BY);
+        return annotation(pvc == null ? null : pvc.getMetadata(), ObjectNames.STOPPED_BY);
+    }
+
+    private static String annotation(io.fabric8.kubernetes.api.model.ObjectMeta meta, String key) {
+        return meta == null || meta.getAnnotations() == null ? null : meta.getAnnotations().get(key);
+    }
+
+    /** How a stop marked on a pod or its volume reads: a clean stop, or a failure and why. */
+    private static AgentStatus stoppedStatus(String agent, String stopper, String failed) {
+        return failed == null ? new AgentStatus(agent, AgentStatus.Kind.EXITED, 0, "its pod was stopped by " + stopper)
+                : new AgentStatus(agent, AgentStatus.Kind.FAILED, null, failed + " (its pod was then stopped by " + stopper + ")");
     }
 
     /** Who stops pods from this process, as other workstations read it. */
@@ -612,10 +636,15 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (cache == null) {
             return unknown(agents, "the pods of namespace " + session.namespace() + " could not be listed yet");
         }
+        PersistentVolumeClaim claim = cache.claim(ObjectNames.of(session.id()));
         String mark = stoppedElsewhere.get(session.id()) != null || lostPods.get(session.id()) != null ? null
-                : stoppedMark(cache.claim(ObjectNames.of(session.id())));
-        // stopped while no engine here watched: the stopper's mark is on the volume
-        String elsewhere = mark != null ? "its pod was stopped by " + mark : stoppedElsewhere.get(session.id());
+                : stoppedMark(claim);
+        if (mark != null && cache.pod(ObjectNames.of(session.id())) == null) {
+            // stopped while no engine here watched: the stopper's mark (and a failure's reason) is on the volume
+            String failed = annotation(claim.getMetadata(), ObjectNames.FAILED);
+            return agents.stream().map(a -> stoppedStatus(a, mark, failed)).toList();
+        }
+        String elsewhere = stoppedElsewhere.get(session.id());
         if (elsewhere != null && cache.pod(ObjectNames.of(session.id())) == null) {
             // stopped by another engine: a clean stop, as an agent's own idle exit is
             return agents.stream().map(a -> new AgentStatus(a, AgentStatus.Kind.EXITED, 0, elsewhere)).toList();
@@ -1015,11 +1044,17 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 Pod pod = cache.pod(ObjectNames.of(id));
                 boolean up = pod != null && pod.getMetadata().getDeletionTimestamp() == null;
                 Phase phase = up ? Optional.ofNullable(view(id, cache, agentsOf(pod)).phase()).orElse(Phase.RUNNING) : Phase.PAUSED;
-                SessionSpec.read(o.getMetadata().getAnnotations(), context, ns, up ? SessionState.READY : SessionState.IDLE,
-                        phase, now).ifPresent(d -> {
-                    namespaces.put(id, ns);
-                    out.add(d);
-                });
+                // a session that failed elsewhere (its volume says so) is found in ERROR with why, not paused
+                PersistentVolumeClaim claim = cache.claim(ObjectNames.of(id));
+                String failed = up || claim == null ? null : annotation(claim.getMetadata(), ObjectNames.FAILED);
+                SessionSpec.read(o.getMetadata().getAnnotations(), context, ns, up ? SessionState.READY
+                                : failed != null ? SessionState.ERROR : SessionState.IDLE, failed != null ? Phase.FAILED : phase, now)
+                        .map(d -> failed == null ? d : new DiscoveredSession(d.session().toBuilder().terminationReason(
+                                stoppedStatus(null, stoppedMark(claim), failed).detail()).build(), d.agents()))
+                        .ifPresent(d -> {
+                            namespaces.put(id, ns);
+                            out.add(d);
+                        });
             }
         }
         return out;
@@ -1325,8 +1360,15 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (deleting.remove(last.getMetadata().getUid()) || !live) {
             return;
         }
-        String stopper = last.getMetadata().getAnnotations() == null ? null
-                : last.getMetadata().getAnnotations().get(ObjectNames.STOPPED_BY);
+        String stopper = annotation(last.getMetadata(), ObjectNames.STOPPED_BY);
+        String failed = annotation(last.getMetadata(), ObjectNames.FAILED);
+        if (stopper != null && failed != null) {
+            // it failed on the workstation that stopped it: a failure here too, with its reason
+            String why = failed + " (its pod was then stopped by " + stopper + ")";
+            lostPods.put(id, why);
+            emit(new RuntimeEvent.RuntimeLost(id, why));
+            return;
+        }
         if (stopper != null) {
             String why = "its pod was stopped by " + stopper;
             stoppedElsewhere.put(id, why);

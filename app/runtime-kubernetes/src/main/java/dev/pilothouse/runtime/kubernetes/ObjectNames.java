@@ -33,6 +33,8 @@ final class ObjectNames {
     static final String TOKENS = "pilothouse.dev/agent-tokens";
     /** Set on a pod just before Pilothouse deletes it: who stops it (pause, delete, a failed start). */
     static final String STOPPED_BY = "pilothouse.dev/stopped-by";
+    /** Beside {@link #STOPPED_BY} when the session had failed: why, for a workstation that did not see it. */
+    static final String FAILED = "pilothouse.dev/failed";
 
     private static final String PREFIX = "pilothouse-";
     private static final int MAX = 63;

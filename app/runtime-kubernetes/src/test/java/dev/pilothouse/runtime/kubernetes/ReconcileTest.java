@@ -171,6 +171,23 @@ class ReconcileTest extends KubernetesTestBase {
     }
 
     @Test
+    void aFailureWhileAnotherWorkstationsEngineWasOffIsAnErrorThereWithItsReasonNotAPause() {
+        agentWithImage("puller", "registry.example/does-not-exist:9");
+        Session s = engine.create(CreateRequest.of("failed-here", "puller"), null).session();
+        assertThat(s.state()).isEqualTo(SessionState.ERROR);
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> pod(s) == null);
+        assertThat(claim(s).getMetadata().getAnnotations().get(ObjectNames.FAILED)).contains("does-not-exist");
+
+        // bob's engine did not run when it failed: the volume's mark says it failed, and why
+        Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        bob.reconcile();
+        Session seen = bob.session(s.id());
+        assertThat(seen.state()).as(seen.terminationReason()).isEqualTo(SessionState.ERROR);
+        assertThat(seen.terminationReason()).contains("does-not-exist").contains("then stopped by pilothouse on");
+    }
+
+    @Test
     void aSessionInErrorWhosePodRunsAndAnswersAgainIsAdoptedAndARealLossStaysAnError() {
         Session s = engine.create(CreateRequest.of("lost-then-retried", "reference"), null).session();
         Engine bob = openEngine(otherWorkstation, "bob");
