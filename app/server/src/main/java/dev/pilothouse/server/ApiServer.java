@@ -140,12 +140,15 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** The methods routed for {@code path} (HEAD, answered on every GET path, not named), for a 405's Allow. */
+    /** The methods routed for {@code path}, for a 405's Allow: HEAD named right after GET, as every GET path answers it. */
     private List<String> allowed(String path) {
         List<String> methods = new ArrayList<>();
         for (HandlerType t : HandlerType.values()) {
             if (t.isHttpMethod() && t != HandlerType.HEAD && !app.unsafe.internalRouter.findHttpHandlerEntries(t, path).isEmpty()) {
                 methods.add(t.name());
+                if (t == HandlerType.GET) {
+                    methods.add(HandlerType.HEAD.name());
+                }
             }
         }
         return methods;

@@ -167,13 +167,17 @@ class HttpEdgesApiTest extends ApiTestBase {
     void a405CarriesAllowWithTheMethodsRoutedForThePath() {
         Answer a = call("PATCH", "/api/v0/sessions/anything", "{}");
         assertThat(a.status()).isEqualTo(405);
-        assertThat(a.header("Allow")).isEqualTo("GET, PUT, DELETE");
+        assertThat(a.header("Allow")).isEqualTo("GET, HEAD, PUT, DELETE"); // HEAD: answered on every GET path
         assertThat(a.error().get("code").asText()).isEqualTo("method_not_allowed");
-        assertThat(a.error().get("message").asText()).contains("PATCH").contains("GET, PUT, DELETE");
+        assertThat(a.error().get("message").asText()).contains("PATCH").contains("GET, HEAD, PUT, DELETE");
 
         Answer list = call("DELETE", "/api/v0/sessions", null);
         assertThat(list.status()).isEqualTo(405);
-        assertThat(list.header("Allow")).isEqualTo("GET, POST");
+        assertThat(list.header("Allow")).isEqualTo("GET, HEAD, POST");
+
+        Answer postOnly = call("GET", "/api/v0/batches/anything/cancel", null);
+        assertThat(postOnly.status()).isEqualTo(405);
+        assertThat(postOnly.header("Allow")).isEqualTo("POST"); // no GET there, so no HEAD either
     }
 
     // ---- 4: HEAD is its GET without the body ------------------------------------------------
