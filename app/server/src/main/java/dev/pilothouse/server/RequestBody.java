@@ -158,17 +158,25 @@ final class RequestBody {
     }
 
     List<String> strings(String field) {
+        return strings(field, "strings");
+    }
+
+    /** A list of strings; {@code what} names them in a refusal ("agent ids (strings)"). */
+    List<String> strings(String field, String what) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
         if (!v.isArray()) {
-            throw ApiException.badRequest("field '" + field + "' must be a list of strings, not " + kind(v), field);
+            throw ApiException.badRequest("field '" + field + "' must be a list of " + what + ", not " + kind(v), field);
         }
         List<String> out = new ArrayList<>();
+        int item = 0;
         for (JsonNode e : v) {
+            item++;
             if (!e.isTextual()) {
-                throw ApiException.badRequest("field '" + field + "' must be a list of strings; it holds " + kind(e), field);
+                throw ApiException.badRequest("field '" + field + "' must be a list of " + what + "; item " + item
+                        + " (counting from 1) is " + kind(e), field);
             }
             out.add(e.asText());
         }
@@ -216,7 +224,11 @@ final class RequestBody {
         return new Resources(q[0], q[1], q[2]);
     }
 
+    /** A value as a refusal names it: {@code null}, {@code true}, or its type and text ({@code number 5}). */
     private static String kind(JsonNode v) {
+        if (v.isNull() || v.isBoolean()) {
+            return Json.compact(v);
+        }
         return v.getNodeType().toString().toLowerCase() + " " + Json.compact(v);
     }
 }
