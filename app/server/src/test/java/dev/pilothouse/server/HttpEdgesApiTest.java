@@ -244,6 +244,32 @@ class HttpEdgesApiTest extends ApiTestBase {
         }
     }
 
+    @Test
+    void aDeclaredLengthOverTheLimitIs413BeforeAny100Continue() throws Exception {
+        URI u = URI.create(server.url());
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            // only the head: a client that asked for 100-continue sends the body only once told to
+            out.write(("POST /api/v0/sessions HTTP/1.1\r\nHost: localhost\r\n" + auth() + "Content-Type: application/json\r\n"
+                    + "Content-Length: " + (BODY_LIMIT * 300) + "\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            Raw a = readAnswer(s.getInputStream());
+            assertThat(a.status()).as(a.body()).isEqualTo(413);
+            assertThat(a.headers().get("connection")).isEqualToIgnoringCase("close");
+            assertThat(a.headers().get("content-type")).startsWith("application/json");
+            assertThat(a.error().get("code").asText()).isEqualTo("payload_too_large");
+            assertThat(a.error().get("message").asText()).contains(Long.toString(BODY_LIMIT));
+        }
+        // the same without Expect: refused from its Content-Length, the body not read
+        Raw plain = raw("POST /api/v0/sessions HTTP/1.1\r\nHost: localhost\r\n" + auth() + "Content-Type: application/json\r\n"
+                + "Content-Length: " + (BODY_LIMIT + 1) + "\r\n\r\n{");
+        assertThat(plain.status()).as(plain.body()).isEqualTo(413);
+        assertThat(plain.headers().get("connection")).isEqualToIgnoringCase("close");
+        assertThat(engine.sessions(true)).isEmpty();
+    }
+
     // ---- 6: content negotiation --------------------------------------------------------------
 
     private String watchType(String accept) {
