@@ -11,6 +11,7 @@ import io.javalin.router.Endpoint;
 import io.javalin.router.ParsedEndpoint;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -135,7 +136,7 @@ public final class ApiServer implements AutoCloseable {
             MetricsApi.register(config.routes);
             watch.register(config.routes);
             OrpheusApi.register(config.routes, streams);
-            Errors.register(config.routes, options.maxBodyBytes(), this::allowed);
+            Errors.register(config.routes, options.maxBodyBytes(), options.idleTimeout(), this::allowed);
         });
         // HEAD runs its GET's handler (Jetty sends the status and headers, not the body): on its own,
         // Javalin answers HEAD on a GET path with 200 without running anything
@@ -165,6 +166,11 @@ public final class ApiServer implements AutoCloseable {
         options.check();
         ApiServer s = new ApiServer(engine, options);
         s.app.start(options.host(), options.port());
+        for (var c : s.app.jettyServer().server().getConnectors()) {
+            if (c instanceof AbstractConnector a) {
+                a.setIdleTimeout(options.idleTimeout().toMillis()); // each connection takes it as it is accepted
+            }
+        }
         log.info("REST API on {}://{}:{}", options.tls() ? "https" : "http", options.host(), s.port());
         return s;
     }
