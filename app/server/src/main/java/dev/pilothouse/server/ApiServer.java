@@ -5,7 +5,6 @@ import dev.pilothouse.engine.Engine;
 import dev.pilothouse.json.Json;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
-import io.javalin.http.ContentTooLargeResponse;
 import io.javalin.http.HandlerType;
 import io.javalin.router.Endpoint;
 import io.javalin.router.ParsedEndpoint;
@@ -102,11 +101,7 @@ public final class ApiServer implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(jsonErrors));
             config.jetty.modifyServletContextHandler(h -> h.setErrorHandler(jsonErrors));
             config.routes.before(ctx -> {
-                // a body declared over the limit is refused from its Content-Length, before anything reads it:
-                // a client that sent Expect: 100-continue is never told to go on sending it
-                if (ctx.req().getContentLengthLong() > options.maxBodyBytes()) {
-                    throw new ContentTooLargeResponse();
-                }
+                ctx.attribute(RequestBody.LIMIT, options.maxBodyBytes());
                 awaited.attach(ctx);
                 if (closed) {
                     throw new ApiException(503, "unavailable", "the server is stopping", null);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Resources;
+import io.javalin.http.ContentTooLargeResponse;
 import io.javalin.http.Context;
 
 import java.nio.charset.Charset;
@@ -21,6 +22,9 @@ import java.util.regex.Pattern;
  * unknown fields named, and every field's type checked with what is accepted.
  */
 final class RequestBody {
+    /** The request attribute holding the JSON body limit, in bytes (--max-body). */
+    static final String LIMIT = "pilothouse.maxBodyBytes";
+
     private final ObjectNode node;
 
     private RequestBody(ObjectNode node) {
@@ -29,6 +33,7 @@ final class RequestBody {
 
     /** The body as an object with only the {@code accepted} fields; an empty body is an empty object. */
     static RequestBody of(Context ctx, List<String> accepted) {
+        refuseDeclaredOverLimit(ctx);
         String type = ctx.contentType();
         String body = ctx.body();
         if (body.isBlank()) {
@@ -59,6 +64,18 @@ final class RequestBody {
                     + "; accepted: " + String.join(", ", accepted), unknown.get(0));
         }
         return new RequestBody((ObjectNode) n);
+    }
+
+    /**
+     * A body declared over the limit is refused from its Content-Length, before anything reads it: a
+     * client that sent Expect: 100-continue is never told to go on sending it. For bodies read whole
+     * (JSON, a template's text); streamed ones, files and bundles, are not bound by this limit.
+     */
+    static void refuseDeclaredOverLimit(Context ctx) {
+        Long limit = ctx.attribute(LIMIT);
+        if (limit != null && ctx.req().getContentLengthLong() > limit) {
+            throw new ContentTooLargeResponse();
+        }
     }
 
     /** Whether {@code contentType} (parameters aside) is application/json or a {@code +json} type. */
