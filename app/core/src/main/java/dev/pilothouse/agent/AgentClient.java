@@ -310,8 +310,24 @@ public final class AgentClient {
         private final String partial;
 
         PartialReplyException(IOException cause, String partial) {
-            super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
+            super(words(cause), cause);
             this.partial = partial;
+        }
+
+        /** What broke, in words: never only an exception's class name (an EOFException has no message). */
+        static String words(IOException e) {
+            String detail = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage();
+            if (e instanceof java.io.EOFException || detail != null && detail.startsWith("unexpected end of stream")) {
+                return "the agent closed the connection before its reply was complete"
+                        + (detail != null && !detail.startsWith("unexpected end of stream") ? " (" + detail + ")" : "");
+            }
+            if (e instanceof java.net.ConnectException) {
+                return "the agent could not be reached" + (detail != null ? " (" + detail + ")" : "");
+            }
+            if (detail != null) {
+                return detail;
+            }
+            return "the connection broke without saying why";
         }
 
         public String partial() {

@@ -495,6 +495,9 @@ final class Lifecycle {
             String partial = e instanceof AgentClient.PartialReplyException p ? p.partial() : reply.exchange.partial();
             // what the runtime learns of it first (a container restarted by Kubernetes, a dropped port-forward)
             String lost = runtime.connectionLost(id, agent, sentAt).map(w -> " (" + w + ")").orElse("");
+            // a killed agent's connection can break before its runtime reports the process gone: record()
+            // looks at the status to tell a crash from a broken connection, so give it a moment to catch up
+            awaitProcessSettled(s, runtime, agent);
             outcome = new InFlight.Outcome(new AgentClient.Reply(partial, "the connection to agent '" + agent
                     + "' failed: " + e.getMessage() + lost, null), true, false);
         } catch (RuntimeException e) {
@@ -717,6 +720,38 @@ final class Lifecycle {
         } catch (RuntimeException e) {
             log.warn("session {}: could not put it back to READY: {}", s.name(), e.toString());
             engine.settleSoon(s.id());
+        }
+    }
+
+    /** How long a failed reply waits for the runtime to see whether its agent's process ended. */
+    private static final java.time.Duration CRASH_SEEN_WITHIN = java.time.Duration.ofSeconds(1);
+
+    /**
+     * Waits, up to {@link #CRASH_SEEN_WITHIN}, while the runtime still reports {@code agent} RUNNING
+     * after its connection failed: a process killed mid-reply closes the connection a little before
+     * its runtime records the exit (the local runtime's wrapper writes it once its child is gone).
+     * An agent that is really still running costs this wait, only on a reply that failed anyway.
+     * Called outside the session's lock.
+     */
+    private static void awaitProcessSettled(Session s, SessionRuntime runtime, String agent) {
+        long deadline = System.nanoTime() + CRASH_SEEN_WITHIN.toNanos();
+        while (true) {
+            boolean running;
+            try {
+                running = runtime.status(s).stream().anyMatch(st -> st.agent().equals(agent)
+                        && st.kind() == AgentStatus.Kind.RUNNING);
+            } catch (RuntimeException e) {
+                return; // the runtime cannot say: record() decides with what it learns then
+            }
+            if (!running || System.nanoTime() >= deadline) {
+                return;
+            }
+            try {
+                Thread.sleep(50); // polling the runtime's status, for at most a second; it has nothing to wait on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

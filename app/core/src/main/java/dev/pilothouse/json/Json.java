@@ -117,6 +117,82 @@ public final class Json {
         return plain(message.lines().findFirst().orElse(message)) + where;
     }
 
+    private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile(
+            "\\[Source: .*?; line: (\\d+), column: (\\d+)\\]");
+    private static final java.util.regex.Pattern UNCLOSED = java.util.regex.Pattern.compile(
+            "Unexpected end-of-input: expected close marker for (Object|Array) \\(start marker at line (\\d+), column (\\d+)\\)");
+    private static final java.util.regex.Pattern UNEXPECTED = java.util.regex.Pattern.compile(
+            "Unexpected character \\('(.*?)' \\(code \\d+\\)\\):? ?(.*)");
+    private static final java.util.regex.Pattern UNRECOGNIZED = java.util.regex.Pattern.compile("Unrecognized token '([^']*)'");
+    private static final java.util.regex.Pattern ESCAPE = java.util.regex.Pattern.compile(
+            "Unrecognized character escape '(.*?)' \\(code \\d+\\)");
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile(
+            "Illegal unquoted character \\(\\(CTRL-CHAR, code (\\d+)\\)\\)");
+
+    /**
+     * Jackson's syntax errors in plain words: what the text does wrong, never the parser's terms
+     * (its source description, token names, character codes).
+     */
+    private static String syntax(String message) {
+        java.util.regex.Matcher m = SOURCE.matcher(message);
+        message = m.replaceAll("line $1, column $2");
+        m = UNCLOSED.matcher(message);
+        if (m.find()) {
+            return "it ends before the " + (m.group(1).equals("Object") ? "object" : "array") + " opened at line "
+                    + m.group(2) + ", column " + m.group(3) + " is closed";
+        }
+        if (message.startsWith("Unexpected end-of-input")) {
+            if (message.contains("String") || message.contains("quote")) {
+                return "it ends inside a string (its closing double quote is missing)";
+            }
+            return "it ends before the value is complete";
+        }
+        m = ESCAPE.matcher(message);
+        if (m.find()) {
+            return "'\\" + m.group(1) + "' is not a JSON escape; the escapes are \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t "
+                    + "and \\u followed by four hex digits";
+        }
+        m = CONTROL.matcher(message);
+        if (m.find()) {
+            return "a string holds the control character U+" + String.format("%04X", Integer.parseInt(m.group(1)))
+                    + " as it is; write it escaped, such as "
+                    + "\\n for a line break or \\t for a tab";
+        }
+        m = UNRECOGNIZED.matcher(message);
+        if (m.find()) {
+            return "'" + m.group(1) + "' is not a JSON value; a value is a string in double quotes, a number, an object, "
+                    + "an array, true, false or null";
+        }
+        m = UNEXPECTED.matcher(message);
+        if (m.find()) {
+            String c = m.group(1).equals("\\'") ? "'" : m.group(1);
+            String shown = "'" + c + "'";
+            String expected = m.group(2);
+            if (expected.contains("start field name") || expected.contains("name starting with quote")) {
+                return c.equals("}") ? "there is a comma before the '}' with no field after it (a trailing comma)"
+                        : "a field name must be in double quotes, such as \"name\"; found " + shown;
+            }
+            if (expected.contains("separate Object entries")) {
+                return shown + " where a comma or '}' should follow a field's value";
+            }
+            if (expected.contains("separate Array entries")) {
+                return shown + " where a comma or ']' should follow a list item";
+            }
+            if (expected.contains("colon")) {
+                return shown + " where a colon should follow the field name";
+            }
+            if (c.equals("]")) {
+                return "there is a comma before the ']' with no item after it (a trailing comma)";
+            }
+            if (c.equals("'")) {
+                return "strings are in double quotes, not single quotes";
+            }
+            return shown + " where a value was expected; a value is a string in double quotes, a number, an object, "
+                    + "an array, true, false or null";
+        }
+        return message.replaceAll("\\s*\\(code \\d+\\)", "");
+    }
+
     private static final java.util.regex.Pattern NON_STANDARD = java.util.regex.Pattern.compile(
             "Non-standard token '([^']*)'");
     private static final java.util.regex.Pattern DEPTH = java.util.regex.Pattern.compile(
@@ -136,7 +212,7 @@ public final class Json {
         if (m.find()) {
             return "the value is nested " + m.group(1) + " levels deep; at most " + m.group(2) + " levels are accepted";
         }
-        return message
+        return syntax(message)
                 .replaceAll("\\s*\\(not recognized as one since Feature '[^']*' not enabled for parser\\)", "")
                 .replaceAll(":? *enable `[^`]*` to allow", "")
                 .replaceAll(", from `[^`]*`\\)", ")")

@@ -154,6 +154,23 @@ class SessionLifecycleTest extends EngineTestBase {
     }
 
     @Test
+    void anAgentKilledMidReplyRecordsTheReplyWithTheCrashNotReadyThenError() {
+        Session s = engine.create(CreateRequest.of("zeta", "reference"), null).session();
+        long pid = local().pids(s.id()).get(0);
+        CompletableFuture<SendResult> reply = CompletableFuture.supplyAsync(() ->
+                engine.send("zeta", null, "$ echo started; sleep 60", null));
+        await().atMost(Duration.ofSeconds(30)).until(() -> fresh(s).state() == SessionState.BUSY);
+        ProcessHandle.of(pid).orElseThrow().children().findFirst().orElseThrow().destroyForcibly();
+
+        SendResult r = reply.join();
+        assertThat(r.reply().status()).isEqualTo(Message.Status.ERROR);
+        assertThat(r.reply().error()).contains("SIGKILL").contains("while processing a message").doesNotContain("Exception");
+        assertThat(r.session().state()).isEqualTo(SessionState.ERROR);
+        // the reply ended the session's BUSY with the crash: not READY first and ERROR a moment later
+        assertThat(transitions(s)).contains("BUSY>ERROR").doesNotContain("BUSY>READY");
+    }
+
+    @Test
     void anAgentThatFailsToStartLeavesErrorWithItsExitCodeAndLastLogLines() {
         shellAgent("broken", "echo 'cannot load model weights' >&2; exit 3");
         Engine.Started started = engine.create(CreateRequest.of("zeta", "broken"), null);

@@ -10,6 +10,7 @@ import io.javalin.router.Endpoint;
 import io.javalin.router.ParsedEndpoint;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -100,6 +101,7 @@ public final class ApiServer implements AutoCloseable {
             config.jetty.modifyServer(server -> server.setErrorHandler(jsonErrors));
             config.jetty.modifyServletContextHandler(h -> h.setErrorHandler(jsonErrors));
             config.routes.before(ctx -> {
+                ctx.attribute(RequestBody.LIMIT, options.maxBodyBytes());
                 awaited.attach(ctx);
                 if (closed) {
                     throw new ApiException(503, "unavailable", "the server is stopping", null);
@@ -129,7 +131,7 @@ public final class ApiServer implements AutoCloseable {
             MetricsApi.register(config.routes);
             watch.register(config.routes);
             OrpheusApi.register(config.routes, streams);
-            Errors.register(config.routes, options.maxBodyBytes(), this::allowed);
+            Errors.register(config.routes, options.maxBodyBytes(), options.idleTimeout(), this::allowed);
         });
         // HEAD runs its GET's handler (Jetty sends the status and headers, not the body): on its own,
         // Javalin answers HEAD on a GET path with 200 without running anything
@@ -140,12 +142,15 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** The methods routed for {@code path} (HEAD, answered on every GET path, not named), for a 405's Allow. */
+    /** The methods routed for {@code path}, for a 405's Allow: HEAD named right after GET, as every GET path answers it. */
     private List<String> allowed(String path) {
         List<String> methods = new ArrayList<>();
         for (HandlerType t : HandlerType.values()) {
             if (t.isHttpMethod() && t != HandlerType.HEAD && !app.unsafe.internalRouter.findHttpHandlerEntries(t, path).isEmpty()) {
                 methods.add(t.name());
+                if (t == HandlerType.GET) {
+                    methods.add(HandlerType.HEAD.name());
+                }
             }
         }
         return methods;
@@ -156,6 +161,11 @@ public final class ApiServer implements AutoCloseable {
         options.check();
         ApiServer s = new ApiServer(engine, options);
         s.app.start(options.host(), options.port());
+        for (var c : s.app.jettyServer().server().getConnectors()) {
+            if (c instanceof AbstractConnector a) {
+                a.setIdleTimeout(options.idleTimeout().toMillis()); // each connection takes it as it is accepted
+            }
+        }
         log.info("REST API on {}://{}:{}", options.tls() ? "https" : "http", options.host(), s.port());
         return s;
     }

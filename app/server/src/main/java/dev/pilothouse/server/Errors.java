@@ -18,6 +18,7 @@ import io.javalin.http.NotFoundResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 
@@ -35,7 +36,20 @@ final class Errors {
      * {@code allowed}: the methods routed for a request path, in the order they are named in a 405's
      * {@code Allow} header and message.
      */
-    static void register(RoutesConfig routes, long maxBodyBytes, Function<String, List<String>> allowed) {
+    static void register(RoutesConfig routes, long maxBodyBytes, Duration idleTimeout,
+                         Function<String, List<String>> allowed) {
+        // Javalin answers a read that timed out (a body stalled half-way, past the connection's idle timeout)
+        // itself, with a bare 408 before any exception handler sees it: given its words here
+        routes.error(408, ctx -> {
+            String type = ctx.res().getContentType();
+            if (type != null && type.startsWith("application/json")) {
+                return; // an answer of ours already
+            }
+            ctx.header("Connection", "close"); // the rest of the body may still come: not a next request
+            write(ctx, new ApiException(408, "request_timeout", "the request body did not arrive within "
+                    + seconds(idleTimeout) + " of the last bytes received; send the whole body, as many bytes as its "
+                    + "Content-Length says", null));
+        });
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e));
         routes.exception(NotFoundException.class, (e, ctx) -> write(ctx, new ApiException(404, "not_found", e.getMessage(), e.field())));
         routes.exception(DuplicateException.class, (e, ctx) -> write(ctx, new ApiException(409, "duplicate", e.getMessage(), field(e, "name"))));
@@ -70,6 +84,10 @@ final class Errors {
             write(ctx, new ApiException(500, "internal", "the server failed on this request (" + e.getClass().getSimpleName()
                     + "); its log has the details", null));
         });
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private static String field(InvalidInputException e, String fallback) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Resources;
+import io.javalin.http.ContentTooLargeResponse;
 import io.javalin.http.Context;
 
 import java.nio.charset.Charset;
@@ -21,6 +22,9 @@ import java.util.regex.Pattern;
  * unknown fields named, and every field's type checked with what is accepted.
  */
 final class RequestBody {
+    /** The request attribute holding the JSON body limit, in bytes (--max-body). */
+    static final String LIMIT = "pilothouse.maxBodyBytes";
+
     private final ObjectNode node;
 
     private RequestBody(ObjectNode node) {
@@ -29,6 +33,7 @@ final class RequestBody {
 
     /** The body as an object with only the {@code accepted} fields; an empty body is an empty object. */
     static RequestBody of(Context ctx, List<String> accepted) {
+        refuseDeclaredOverLimit(ctx);
         String type = ctx.contentType();
         String body = ctx.body();
         if (body.isBlank()) {
@@ -59,6 +64,18 @@ final class RequestBody {
                     + "; accepted: " + String.join(", ", accepted), unknown.get(0));
         }
         return new RequestBody((ObjectNode) n);
+    }
+
+    /**
+     * A body declared over the limit is refused from its Content-Length, before anything reads it: a
+     * client that sent Expect: 100-continue is never told to go on sending it. For bodies read whole
+     * (JSON, a template's text); streamed ones, files and bundles, are not bound by this limit.
+     */
+    static void refuseDeclaredOverLimit(Context ctx) {
+        Long limit = ctx.attribute(LIMIT);
+        if (limit != null && ctx.req().getContentLengthLong() > limit) {
+            throw new ContentTooLargeResponse();
+        }
     }
 
     /** Whether {@code contentType} (parameters aside) is application/json or a {@code +json} type. */
@@ -158,17 +175,25 @@ final class RequestBody {
     }
 
     List<String> strings(String field) {
+        return strings(field, "strings");
+    }
+
+    /** A list of strings; {@code what} names them in a refusal ("agent ids (strings)"). */
+    List<String> strings(String field, String what) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
         if (!v.isArray()) {
-            throw ApiException.badRequest("field '" + field + "' must be a list of strings, not " + kind(v), field);
+            throw ApiException.badRequest("field '" + field + "' must be a list of " + what + ", not " + kind(v), field);
         }
         List<String> out = new ArrayList<>();
+        int item = 0;
         for (JsonNode e : v) {
+            item++;
             if (!e.isTextual()) {
-                throw ApiException.badRequest("field '" + field + "' must be a list of strings; it holds " + kind(e), field);
+                throw ApiException.badRequest("field '" + field + "' must be a list of " + what + "; item " + item
+                        + " (counting from 1) is " + kind(e), field);
             }
             out.add(e.asText());
         }
@@ -216,7 +241,11 @@ final class RequestBody {
         return new Resources(q[0], q[1], q[2]);
     }
 
+    /** A value as a refusal names it: {@code null}, {@code true}, or its type and text ({@code number 5}). */
     private static String kind(JsonNode v) {
+        if (v.isNull() || v.isBoolean()) {
+            return Json.compact(v);
+        }
         return v.getNodeType().toString().toLowerCase() + " " + Json.compact(v);
     }
 }

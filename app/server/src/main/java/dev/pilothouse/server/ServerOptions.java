@@ -12,15 +12,18 @@ import java.time.Duration;
  * @param maxBodyBytes     largest request body accepted (413 above)
  * @param requestsPerMinute each token's rate limit (429 above)
  * @param grace            how long a stop waits for requests in flight
+ * @param idleTimeout      how long a connection may send nothing (a request body stalled half-way: 408)
  */
 public record ServerOptions(String host, int port, Path tlsCert, Path tlsKey, boolean insecure, long maxBodyBytes,
-                            int requestsPerMinute, Duration grace) {
+                            int requestsPerMinute, Duration grace, Duration idleTimeout) {
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_PORT = 7780;
     public static final long DEFAULT_MAX_BODY = 1024 * 1024;
     public static final int DEFAULT_RATE = 600;
 
     public static ServerOptions loopback(int port) {
-        return new ServerOptions("127.0.0.1", port, null, null, false, DEFAULT_MAX_BODY, DEFAULT_RATE, Duration.ofSeconds(30));
+        return new ServerOptions("127.0.0.1", port, null, null, false, DEFAULT_MAX_BODY, DEFAULT_RATE, Duration.ofSeconds(30),
+                DEFAULT_IDLE_TIMEOUT);
     }
 
     /** Parses {@code HOST:PORT}, {@code :PORT} or {@code PORT} (host 127.0.0.1); IPv6 as {@code [::1]:PORT}. */
@@ -53,23 +56,27 @@ public record ServerOptions(String host, int port, Path tlsCert, Path tlsKey, bo
     }
 
     public ServerOptions withHost(String h) {
-        return new ServerOptions(h, port, tlsCert, tlsKey, insecure, maxBodyBytes, requestsPerMinute, grace);
+        return new ServerOptions(h, port, tlsCert, tlsKey, insecure, maxBodyBytes, requestsPerMinute, grace, idleTimeout);
     }
 
     public ServerOptions withTls(Path cert, Path key) {
-        return new ServerOptions(host, port, cert, key, insecure, maxBodyBytes, requestsPerMinute, grace);
+        return new ServerOptions(host, port, cert, key, insecure, maxBodyBytes, requestsPerMinute, grace, idleTimeout);
     }
 
     public ServerOptions withInsecure(boolean i) {
-        return new ServerOptions(host, port, tlsCert, tlsKey, i, maxBodyBytes, requestsPerMinute, grace);
+        return new ServerOptions(host, port, tlsCert, tlsKey, i, maxBodyBytes, requestsPerMinute, grace, idleTimeout);
     }
 
     public ServerOptions withLimits(long maxBody, int perMinute) {
-        return new ServerOptions(host, port, tlsCert, tlsKey, insecure, maxBody, perMinute, grace);
+        return new ServerOptions(host, port, tlsCert, tlsKey, insecure, maxBody, perMinute, grace, idleTimeout);
     }
 
     public ServerOptions withGrace(Duration g) {
-        return new ServerOptions(host, port, tlsCert, tlsKey, insecure, maxBodyBytes, requestsPerMinute, g);
+        return new ServerOptions(host, port, tlsCert, tlsKey, insecure, maxBodyBytes, requestsPerMinute, g, idleTimeout);
+    }
+
+    public ServerOptions withIdleTimeout(Duration idle) {
+        return new ServerOptions(host, port, tlsCert, tlsKey, insecure, maxBodyBytes, requestsPerMinute, grace, idle);
     }
 
     public boolean tls() {

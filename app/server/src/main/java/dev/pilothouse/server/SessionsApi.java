@@ -405,7 +405,7 @@ final class SessionsApi {
             known(e, given, names);
             return given;
         }
-        List<String> given = b.strings(ids);
+        List<String> given = b.strings(ids, "agent ids (strings)");
         if (given == null) {
             return null;
         }
@@ -526,7 +526,10 @@ final class SessionsApi {
         ok(ctx, scoped(ctx).delete(ctx.pathParam("id"), ifMatch(ctx)), 200);
     }
 
-    /** The version an {@code If-Match} header names ({@code "7"}, {@code W/"7"} or {@code *}). */
+    /**
+     * The version an {@code If-Match} header names ({@code "7"}, {@code 7} or {@code *}). If-Match compares
+     * strongly (RFC 9110, 13.1.1): a weak tag ({@code W/"7"}) never matches, so it is a 412 whatever the version.
+     */
     static Long ifMatch(Context ctx) {
         String h = ctx.header("If-Match");
         if (h == null || h.strip().equals("*")) {
@@ -534,7 +537,9 @@ final class SessionsApi {
         }
         String v = h.strip();
         if (v.startsWith("W/")) {
-            v = v.substring(2);
+            throw new ApiException(412, "precondition_failed", "If-Match is '" + h.strip() + "', a weak tag; If-Match "
+                    + "compares tags strongly, so a weak one never matches: send the ETag as a GET answered it, such as "
+                    + "\"3\"", "If-Match");
         }
         v = v.replace("\"", "");
         try {

@@ -79,6 +79,7 @@ final class TemplatesApi {
             throw new ApiException(415, "unsupported_media_type", "the body is sent as '" + type + "'; send the template "
                     + "as YAML (Content-Type: application/yaml) or JSON (application/json)", null);
         }
+        RequestBody.refuseDeclaredOverLimit(ctx);
         String text = ctx.body();
         if (json) {
             // kept as YAML, the form the CLI exports; the JSON is checked by the same reader

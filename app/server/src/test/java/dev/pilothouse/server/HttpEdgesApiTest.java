@@ -167,13 +167,17 @@ class HttpEdgesApiTest extends ApiTestBase {
     void a405CarriesAllowWithTheMethodsRoutedForThePath() {
         Answer a = call("PATCH", "/api/v0/sessions/anything", "{}");
         assertThat(a.status()).isEqualTo(405);
-        assertThat(a.header("Allow")).isEqualTo("GET, PUT, DELETE");
+        assertThat(a.header("Allow")).isEqualTo("GET, HEAD, PUT, DELETE"); // HEAD: answered on every GET path
         assertThat(a.error().get("code").asText()).isEqualTo("method_not_allowed");
-        assertThat(a.error().get("message").asText()).contains("PATCH").contains("GET, PUT, DELETE");
+        assertThat(a.error().get("message").asText()).contains("PATCH").contains("GET, HEAD, PUT, DELETE");
 
         Answer list = call("DELETE", "/api/v0/sessions", null);
         assertThat(list.status()).isEqualTo(405);
-        assertThat(list.header("Allow")).isEqualTo("GET, POST");
+        assertThat(list.header("Allow")).isEqualTo("GET, HEAD, POST");
+
+        Answer postOnly = call("GET", "/api/v0/batches/anything/cancel", null);
+        assertThat(postOnly.status()).isEqualTo(405);
+        assertThat(postOnly.header("Allow")).isEqualTo("POST"); // no GET there, so no HEAD either
     }
 
     // ---- 4: HEAD is its GET without the body ------------------------------------------------
@@ -238,6 +242,32 @@ class HttpEdgesApiTest extends ApiTestBase {
                 assertThat(readAnswer(s.getInputStream()).status()).isEqualTo(200);
             }
         }
+    }
+
+    @Test
+    void aDeclaredLengthOverTheLimitIs413BeforeAny100Continue() throws Exception {
+        URI u = URI.create(server.url());
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            // only the head: a client that asked for 100-continue sends the body only once told to
+            out.write(("POST /api/v0/sessions HTTP/1.1\r\nHost: localhost\r\n" + auth() + "Content-Type: application/json\r\n"
+                    + "Content-Length: " + (BODY_LIMIT * 300) + "\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            Raw a = readAnswer(s.getInputStream());
+            assertThat(a.status()).as(a.body()).isEqualTo(413);
+            assertThat(a.headers().get("connection")).isEqualToIgnoringCase("close");
+            assertThat(a.headers().get("content-type")).startsWith("application/json");
+            assertThat(a.error().get("code").asText()).isEqualTo("payload_too_large");
+            assertThat(a.error().get("message").asText()).contains(Long.toString(BODY_LIMIT));
+        }
+        // the same without Expect: refused from its Content-Length, the body not read
+        Raw plain = raw("POST /api/v0/sessions HTTP/1.1\r\nHost: localhost\r\n" + auth() + "Content-Type: application/json\r\n"
+                + "Content-Length: " + (BODY_LIMIT + 1) + "\r\n\r\n{");
+        assertThat(plain.status()).as(plain.body()).isEqualTo(413);
+        assertThat(plain.headers().get("connection")).isEqualToIgnoringCase("close");
+        assertThat(engine.sessions(true)).isEmpty();
     }
 
     // ---- 6: content negotiation --------------------------------------------------------------

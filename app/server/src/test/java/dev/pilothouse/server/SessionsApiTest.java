@@ -55,6 +55,19 @@ class SessionsApiTest extends ApiTestBase {
         assertThat(first.json().get("waiting_timeout_seconds").asInt()).isEqualTo(600);
         assertThat(first.json().get("metadata").get("tags").get(0).asText()).isEqualTo("important");
 
+        // If-Match compares strongly: the current version as a weak tag never matches
+        String current = first.header("ETag");
+        Answer weak = call(withIfMatch("W/" + current), "PUT", "/api/v0/sessions/edited", "{\"ttl_seconds\":60}");
+        assertThat(weak.status()).as(weak.body()).isEqualTo(412);
+        assertThat(weak.error().get("code").asText()).isEqualTo("precondition_failed");
+        assertThat(weak.error().get("message").asText()).contains("weak");
+        assertThat(get("/api/v0/sessions/edited").header("ETag")).isEqualTo(current);
+        Answer unquoted = call(withIfMatch(current.replace("\"", "")), "PUT", "/api/v0/sessions/edited",
+                "{\"waiting_timeout_seconds\":700}");
+        assertThat(unquoted.status()).as(unquoted.body()).isEqualTo(200);
+        Answer any = call(withIfMatch("*"), "PUT", "/api/v0/sessions/edited", "{\"waiting_timeout_seconds\":800}");
+        assertThat(any.status()).as(any.body()).isEqualTo(200);
+
         Answer stale = call(withIfMatch(etag), "PUT", "/api/v0/sessions/edited", "{\"ttl_seconds\":60}");
         assertThat(stale.status()).isEqualTo(412);
         assertThat(stale.error().get("code").asText()).isEqualTo("precondition_failed");

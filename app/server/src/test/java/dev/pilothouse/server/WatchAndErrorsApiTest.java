@@ -81,6 +81,21 @@ class WatchAndErrorsApiTest extends ApiTestBase {
         assertThat(type.error().get("field").asText()).isEqualTo("agents");
         assertThat(type.error().get("message").asText()).contains("list of strings");
 
+        Answer nullId = post("/api/v0/sessions", "{\"name\":\"d1\",\"agent_ids\":[null]}");
+        assertThat(nullId.status()).isEqualTo(400);
+        assertThat(nullId.error().get("field").asText()).isEqualTo("agent_ids");
+        assertThat(nullId.error().get("message").asText()).isEqualTo("field 'agent_ids' must be a list of agent ids "
+                + "(strings); item 1 (counting from 1) is null");
+
+        // Jackson's words for a syntax error are not passed on: where it is, and what is wrong in plain words
+        Answer unclosed = post("/api/v0/sessions", "{\"name\":\"n1\",\"agents\":[\"reference\"]");
+        assertThat(unclosed.status()).isEqualTo(400);
+        assertThat(unclosed.error().get("message").asText()).isEqualTo("the body is not valid JSON: it ends before the "
+                + "object opened at line 1, column 1 is closed (line 1, column 36)");
+        Answer trailingComma = post("/api/v0/sessions", "{\"name\":\"n1\",}");
+        assertThat(trailingComma.error().get("message").asText()).contains("trailing comma").contains("line 1, column")
+                .doesNotContain("Source").doesNotContain("code");
+
         Answer range = post("/api/v0/sessions", "{\"agents\":[\"reference\"],\"waiting_timeout_seconds\":0}");
         assertThat(range.status()).isEqualTo(400);
         assertThat(range.error().get("message").asText()).contains("accepted: 1 to");
