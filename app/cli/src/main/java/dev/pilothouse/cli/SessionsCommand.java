@@ -658,7 +658,14 @@ final class SessionsCommand {
                 if (now != null) {
                     end.complete(now);
                 }
-                FollowEnd done = end.get();
+                FollowEnd done;
+                try {
+                    done = end.get();
+                } catch (InterruptedException stopping) {
+                    // the engine running this command is stopping (engine stop, its host ended): say so, not a stack
+                    Thread.currentThread().interrupt();
+                    done = new FollowEnd("the engine serving this data dir stopped; run the command again to follow on", 1);
+                }
                 synchronized (out) {
                     out.println("--- stopped following: " + done.why() + " ---");
                     out.flush();

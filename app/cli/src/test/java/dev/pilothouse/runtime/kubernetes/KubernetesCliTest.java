@@ -105,6 +105,26 @@ class KubernetesCliTest extends KubernetesTestBase {
     }
 
     @Test
+    void aFollowWhoseEngineStopsSaysSoInsteadOfAnInterruptedException() throws Exception {
+        Session s = engine.create(CreateRequest.of("cut", "reference"), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        java.util.concurrent.atomic.AtomicInteger exit = new java.util.concurrent.atomic.AtomicInteger(-1);
+        // the engine that runs a command interrupts it when it stops (engine stop): as here
+        Thread follower = new Thread(() -> exit.set(cli(out, err, "--data-dir", dataDir.toString(), "--context", CONTEXT,
+                "--namespace", NS, "sessions", "logs", "-f", "cut")), "test-follow");
+        follower.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on"));
+        follower.interrupt();
+        follower.join(Duration.ofSeconds(20).toMillis());
+        assertThat(follower.isAlive()).isFalse();
+        assertThat(exit.get()).isEqualTo(1);
+        assertThat(out.toString()).contains("--- stopped following: the engine serving this data dir stopped");
+        assertThat(err.toString()).doesNotContain("InterruptedException");
+    }
+
+    @Test
     void logsFollowGoesOnToTheNewPodWhenAnAgentIsAddedOrRemoved() {
         engine.createAgent(new dev.pilothouse.agent.AgentDefinition(null, "second", "registry.example/second:1", List.of(),
                 null, null, java.util.Map.of(), 8080, new dev.pilothouse.session.Resources(null, null, null), null, null, null));
