@@ -844,7 +844,7 @@ final class Lifecycle {
 
     /** Stops the runtime of a session whose new state no longer wants it. */
     void release(Session s) {
-        engine.runtime(s).stop(s.id());
+        engine.runtime(s).stop(s.id(), s.terminationReason());
     }
 
     /** Applies the waiting timeout and the TTL if they are due at {@code now}; under the session's lock. */
@@ -1252,7 +1252,7 @@ final class Lifecycle {
                     .terminationReason(reason);
         });
         if (idledOut) {
-            runtime.stop(s.id());
+            runtime.stop(s.id(), reason);
         } else {
             runtime.stopFailed(s.id(), reason);
         }

@@ -39,6 +39,14 @@ public interface SessionRuntime extends AutoCloseable {
     void stop(String sessionId);
 
     /**
+     * As {@link #stop}, saying why ({@code because}: the session's reason, e.g. its agent's own exit
+     * after its waiting timeout): a shared runtime leaves it where another workstation reads it.
+     */
+    default void stop(String sessionId, String because) {
+        stop(sessionId);
+    }
+
+    /**
      * As {@link #stop}, for a session that failed ({@code reason}): a shared runtime leaves the
      * failure where another workstation, even one whose engine did not run then, reads it.
      */

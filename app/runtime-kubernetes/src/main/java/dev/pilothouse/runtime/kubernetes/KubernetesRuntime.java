@@ -529,16 +529,24 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
 
     @Override
     public void stop(String sessionId) {
-        stop(sessionId, null);
+        stop(sessionId, null, null);
+    }
+
+    @Override
+    public void stop(String sessionId, String because) {
+        stop(sessionId, because, null);
     }
 
     @Override
     public void stopFailed(String sessionId, String reason) {
-        stop(sessionId, reason == null || reason.isBlank() ? "no reason recorded" : reason);
+        stop(sessionId, null, reason == null || reason.isBlank() ? "no reason recorded" : reason);
     }
 
-    /** @param failure why the session failed (marked beside who stopped it), or null for a stop */
-    private void stop(String sessionId, String failure) {
+    /**
+     * @param because why it stops (marked beside who stopped it), or null
+     * @param failure why the session failed, or null for a stop
+     */
+    private void stop(String sessionId, String because, String failure) {
         Optional<String> ns = namespaceOf(sessionId);
         forwards.close(sessionId);
         if (ns.isEmpty()) {
@@ -547,7 +555,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         if (informers(ns.get()).pod(ObjectNames.of(sessionId)) != null) {
             requireGranted("stop the pod of session " + sessionId, ns.get(), STOP_USES);
         }
-        markStopping(ns.get(), ObjectNames.of(sessionId), failure);
+        markStopping(ns.get(), ObjectNames.of(sessionId), because, failure);
         deletePod(ns.get(), ObjectNames.of(sessionId), "delete pods");
     }
 
@@ -555,13 +563,14 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
      * Says on the pod, before deleting it, that Pilothouse stops it: another workstation watching
      * the namespace then sees a stop (its session goes IDLE), not a pod lost to someone else.
      */
-    private void markStopping(String ns, String name, String failure) {
+    private void markStopping(String ns, String name, String because, String failure) {
         Pod known = informers(ns).pod(name);
         if (known == null || known.getMetadata().getDeletionTimestamp() != null) {
             return;
         }
         Map<String, String> annotations = new LinkedHashMap<>();
-        annotations.put(ObjectNames.STOPPED_BY, STOPPER);
+        annotations.put(ObjectNames.STOPPED_BY, because == null || because.isBlank() ? STOPPER : STOPPER + " ("
+                + (because.length() > 2000 ? because.substring(0, 1997) + "..." : because) + ")");
         // a failure's reason goes with the mark (clipped: annotations are small), a stop clears an earlier one
         annotations.put(ObjectNames.FAILED, failure == null ? null : failure.length() > 4000 ? failure.substring(0, 3997) + "..."
                 : failure);

@@ -160,7 +160,8 @@ class ReconcileTest extends KubernetesTestBase {
         bobAgain.reconcile();
         assertThat(bobAgain.session(s.id()).state()).as(bobAgain.session(s.id()).terminationReason())
                 .isEqualTo(SessionState.IDLE);
-        assertThat(bobAgain.session(s.id()).terminationReason()).contains("stopped by pilothouse on");
+        assertThat(bobAgain.session(s.id()).terminationReason()).contains("stopped by pilothouse on")
+                .contains("(" + engine.session(s.id()).terminationReason() + ")"); // why: "paused by <actor>"
 
         // bob resumes it himself: the mark is cleared with the new pod, and alice adopts what runs
         bobAgain.resume(s.id());
