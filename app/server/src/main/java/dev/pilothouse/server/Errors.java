@@ -7,6 +7,7 @@ import dev.pilothouse.errors.GuardrailException;
 import dev.pilothouse.errors.InvalidInputException;
 import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.OperationFailedException;
+import dev.pilothouse.errors.PilothouseException;
 import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
 import io.javalin.config.RoutesConfig;
@@ -51,22 +52,11 @@ final class Errors {
                     + "Content-Length says", null));
         });
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e));
-        routes.exception(NotFoundException.class, (e, ctx) -> write(ctx, new ApiException(404, "not_found", e.getMessage(), e.field())));
-        routes.exception(DuplicateException.class, (e, ctx) -> write(ctx, new ApiException(409, "duplicate", e.getMessage(), field(e, "name"))));
-        routes.exception(WrongStateException.class, (e, ctx) -> write(ctx, new ApiException(409, "wrong_state", e.getMessage(), e.field())));
-        routes.exception(GuardrailException.class, (e, ctx) -> write(ctx, switch (e.reason()) {
-            case BLOCKED -> new ApiException(422, "guardrail_blocked", e.getMessage(), "content");
-            case RATE_LIMITED -> new ApiException(429, "guardrail_rate_limited", e.getMessage(), "content",
-                    e.retryAfterSeconds());
-            case TOO_LARGE -> new ApiException(413, "message_too_large", e.getMessage(), "content");
-        }));
-        routes.exception(InvalidInputException.class, (e, ctx) -> write(ctx, ApiException.badRequest(e.getMessage(), e.field())));
-        routes.exception(ConflictException.class, (e, ctx) -> write(ctx, new ApiException(
-                ctx.header("If-Match") != null ? 412 : 409, ctx.header("If-Match") != null ? "precondition_failed" : "conflict",
-                e.getMessage(), null)));
-        routes.exception(OperationFailedException.class, (e, ctx) -> {
-            log.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
-            write(ctx, new ApiException(500, "operation_failed", e.getMessage(), null));
+        routes.exception(PilothouseException.class, (e, ctx) -> {
+            if (e instanceof OperationFailedException) {
+                log.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            }
+            write(ctx, of(e, ctx.header("If-Match") != null));
         });
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, translate(e, ctx, maxBodyBytes, allowed)));
         routes.exception(Exception.class, (e, ctx) -> {
@@ -84,6 +74,37 @@ final class Errors {
             write(ctx, new ApiException(500, "internal", "the server failed on this request (" + e.getClass().getSimpleName()
                     + "); its log has the details", null));
         });
+    }
+
+    /**
+     * The answer an engine failure gets, as an error answer or as a stream's last event once its headers
+     * went out. {@code ifMatch}: the request was conditional, so a version conflict is a failed precondition.
+     */
+    static ApiException of(PilothouseException e, boolean ifMatch) {
+        if (e instanceof NotFoundException nf) {
+            return new ApiException(404, "not_found", e.getMessage(), nf.field());
+        }
+        if (e instanceof DuplicateException d) {
+            return new ApiException(409, "duplicate", e.getMessage(), field(d, "name"));
+        }
+        if (e instanceof WrongStateException ws) {
+            return new ApiException(409, "wrong_state", e.getMessage(), ws.field());
+        }
+        if (e instanceof InvalidInputException bad) {
+            return ApiException.badRequest(e.getMessage(), bad.field());
+        }
+        if (e instanceof GuardrailException g) {
+            return switch (g.reason()) {
+                case BLOCKED -> new ApiException(422, "guardrail_blocked", e.getMessage(), "content");
+                case RATE_LIMITED -> new ApiException(429, "guardrail_rate_limited", e.getMessage(), "content",
+                        g.retryAfterSeconds());
+                case TOO_LARGE -> new ApiException(413, "message_too_large", e.getMessage(), "content");
+            };
+        }
+        if (e instanceof ConflictException) {
+            return new ApiException(ifMatch ? 412 : 409, ifMatch ? "precondition_failed" : "conflict", e.getMessage(), null);
+        }
+        return new ApiException(500, "operation_failed", e.getMessage(), null);
     }
 
     private static String seconds(Duration d) {

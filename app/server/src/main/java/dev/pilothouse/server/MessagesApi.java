@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pilothouse.agent.AgentEvent;
 import dev.pilothouse.engine.Engine;
 import dev.pilothouse.engine.SendResult;
-import dev.pilothouse.errors.NotFoundException;
 import dev.pilothouse.errors.PilothouseException;
-import dev.pilothouse.errors.WrongStateException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.session.Message;
 import dev.pilothouse.session.SessionJson;
@@ -108,8 +106,7 @@ final class MessagesApi {
             throw stopping;
         } catch (PilothouseException failed) {
             // after the headers went out an error answer cannot be: the stream's last event says it
-            if (stream.failIfOpen(failed instanceof NotFoundException ? "not_found" : failed instanceof WrongStateException
-                    ? "wrong_state" : "operation_failed", failed.getMessage())) {
+            if (stream.failIfOpen(Errors.of(failed, false).code(), failed.getMessage())) {
                 return;
             }
             throw failed;
