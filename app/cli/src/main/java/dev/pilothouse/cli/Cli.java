@@ -114,12 +114,29 @@ public final class Cli {
                 c.getErr().println("error: " + u.getMessage() + (u.getSuggestions().isEmpty() ? ""
                         : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?"));
             }
-            c.getErr().println("error: " + ex.getMessage());
+            c.getErr().println("error: " + (unknown.isEmpty() && ex instanceof CommandLine.UnmatchedArgumentException u
+                    ? extraWords(c, u.getUnmatched()) : ex.getMessage()));
             c.getErr().println("usage: " + c.getHelp().synopsis(0).trim());
             c.getErr().println("(`" + c.getCommandSpec().qualifiedName() + " --help` explains every option)");
             return 2;
         });
         return cl;
+    }
+
+    /** Words beyond what the command takes, said with what it does take (picocli says "at index 7"). */
+    static String extraWords(CommandLine c, List<String> extra) {
+        if (!c.getSubcommands().isEmpty()) {
+            List<String> suggested = new CommandLine.UnmatchedArgumentException(c, extra).getSuggestions();
+            return "unknown command '" + extra.get(0) + "' for `" + c.getCommandSpec().qualifiedName() + "`"
+                    + (suggested.isEmpty() ? "" : " (did you mean " + String.join(" or ", suggested) + "?)")
+                    + "; its commands: " + String.join(", ", c.getSubcommands().keySet());
+        }
+        List<String> takes = c.getCommandSpec().positionalParameters().stream().map(p -> p.paramLabel()).toList();
+        return "unexpected " + (extra.size() == 1 ? "argument " : "arguments ")
+                + String.join(" ", extra.stream().map(w -> "'" + w + "'").toList()) + ": `"
+                + c.getCommandSpec().qualifiedName() + "` takes "
+                + (takes.isEmpty() ? "no arguments, only options" : String.join(" ", takes))
+                + " (quote text that has spaces)";
     }
 
     /** The arguments that look like options and that the command does not know (before any "--"). */
