@@ -245,7 +245,11 @@ final class SessionsCommand {
             }
             r = r.withScheduledAt(startAt);
             Replies replies = new Replies(out(), o.structured());
-            Engine.Started started = e.create(r, replies);
+            java.util.concurrent.atomic.AtomicReference<String> id = new java.util.concurrent.atomic.AtomicReference<>();
+            Engine.Started started;
+            try (StartNotes notes = StartNotes.watch(e, err(), id::get)) {
+                started = e.create(r, created -> id.set(created.id()), replies);
+            }
             return finish(started, replies, o, err());
         }
 
@@ -434,7 +438,12 @@ final class SessionsCommand {
                     settings.ttl, settings.metadata(p.metadata()), settings.resources(), !noWorkspace, conversation,
                     remixGuardrails());
             Replies replies = new Replies(out(), o.structured());
-            return finish(e.remix(parent, r, replies), replies, o, err());
+            java.util.concurrent.atomic.AtomicReference<String> id = new java.util.concurrent.atomic.AtomicReference<>();
+            Engine.Started started;
+            try (StartNotes notes = StartNotes.watch(e, err(), id::get)) {
+                started = e.remix(parent, r, created -> id.set(created.id()), replies);
+            }
+            return finish(started, replies, o, err());
         }
 
         /** Null inherits the parent's. */
@@ -462,6 +471,16 @@ final class SessionsCommand {
 
     /** A command that starts sessions' agents: it succeeded only where the session ended READY. */
     abstract static class StartCommand extends EachSessionCommand {
+        /** Starts the session's agents. */
+        abstract Session start(Engine e, String ref);
+
+        @Override
+        final Session act(Engine e, String ref) {
+            try (StartNotes notes = StartNotes.watch(e, err(), () -> ref)) {
+                return start(e, ref);
+            }
+        }
+
         @Override
         boolean succeeded(Session s) {
             return s.state() == SessionState.READY;
@@ -476,7 +495,7 @@ final class SessionsCommand {
     @Command(name = "resume", description = "Start an IDLE session's agents again on its volume (IDLE -> READY)")
     static final class Resume extends StartCommand {
         @Override
-        Session act(Engine e, String ref) {
+        Session start(Engine e, String ref) {
             return e.resume(ref);
         }
 
@@ -489,7 +508,7 @@ final class SessionsCommand {
     @Command(name = "retry", description = "Start a session in ERROR again (ERROR -> INIT -> READY)")
     static final class Retry extends StartCommand {
         @Override
-        Session act(Engine e, String ref) {
+        Session start(Engine e, String ref) {
             return e.retry(ref);
         }
 

@@ -85,6 +85,28 @@ class KubernetesCliTest extends KubernetesTestBase {
     }
 
     @Test
+    void createSaysWhatItsStartWaitsForWhileItWaits() {
+        kubelet.manual = true;
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> create = CompletableFuture.supplyAsync(() -> cli(out, err, "--data-dir",
+                dataDir.toString(), "--context", CONTEXT, "--namespace", NS, "sessions", "create", "slowpull", "--agent", "reference"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.sessions(false).size() == 1
+                && pod(engine.sessions(false).get(0)) != null);
+        String pod = ObjectNames.of(engine.sessions(false).get(0).id());
+        kubelet.creating(NS, pod);
+        kubelet.pulling(NS, pod);
+        await().atMost(Duration.ofSeconds(10)).until(() -> err.toString().contains("waiting: pulling image"));
+        assertThat(create).isNotDone();
+
+        kubelet.run(NS, pod);
+        assertThat(create.join()).as(err.toString()).isZero();
+        assertThat(err.toString()).containsPattern("waiting: pulling image \"ghcr.io/pilothouse/reference-agent:0.1.0\" \\(\\d+ s\\)\n");
+        assertThat(out.toString()).contains("slowpull").contains("READY");
+        assertThat(count(err.toString(), "waiting: pulling image")).as("one note for one step, not one a second").isEqualTo(1);
+    }
+
+    @Test
     void logsFollowShowsARestartAndExitsWhenTheSessionIsPaused() {
         Session s = engine.create(CreateRequest.of("tailed", "reference"), null).session();
         assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
