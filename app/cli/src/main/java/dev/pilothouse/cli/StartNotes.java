@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 
 /**
  * While a command waits for a session to start, says on standard error what the start waits for
- * ({@code waiting: pulling image "x" (45 s)}), as {@code sessions show} and the console's start-up row do: on
+ * ({@code starting: pulling image "x" (45 s)}), as {@code sessions show} and the console's start-up row do: on
  * Kubernetes an image pull or a pod waiting to be scheduled can take minutes, and a command that says
  * nothing for that long looks hung. A line when the step changes, and again every {@link #REPEAT} while it
  * does not; nothing at all for a start that is quick or that the runtime cannot describe (the local one).
@@ -67,7 +67,7 @@ final class StartNotes implements AutoCloseable {
             lastStep = step;
             lastSaidAt = now;
             synchronized (err) {
-                err.println("waiting: " + progress);
+                err.println("starting: " + progress);
                 err.flush();
             }
         }

@@ -96,14 +96,14 @@ class KubernetesCliTest extends KubernetesTestBase {
         String pod = ObjectNames.of(engine.sessions(false).get(0).id());
         kubelet.creating(NS, pod);
         kubelet.pulling(NS, pod);
-        await().atMost(Duration.ofSeconds(10)).until(() -> err.toString().contains("waiting: pulling image"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> err.toString().contains("starting: pulling image"));
         assertThat(create).isNotDone();
 
         kubelet.run(NS, pod);
         assertThat(create.join()).as(err.toString()).isZero();
-        assertThat(err.toString()).containsPattern("waiting: pulling image \"ghcr.io/pilothouse/reference-agent:0.1.0\" \\(\\d+ s\\)\n");
+        assertThat(err.toString()).containsPattern("starting: pulling image \"ghcr.io/pilothouse/reference-agent:0.1.0\" \\(\\d+ s\\)\n");
         assertThat(out.toString()).contains("slowpull").contains("READY");
-        assertThat(count(err.toString(), "waiting: pulling image")).as("one note for one step, not one a second").isEqualTo(1);
+        assertThat(count(err.toString(), "starting: pulling image")).as("one note for one step, not one a second").isEqualTo(1);
     }
 
     @Test
