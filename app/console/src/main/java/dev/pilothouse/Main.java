@@ -19,7 +19,7 @@ public final class Main {
         }
         Path dataDir = HeadlessMain.prepare(args);
         try {
-            dev.pilothouse.console.ConsoleApp.launch(dataDir);
+            dev.pilothouse.console.ConsoleApp.launch(dataDir, flag(args, "--context"));
         } catch (UnsupportedOperationException | UnsatisfiedLinkError e) {
             // no display, or no GTK 3: say so instead of a stack trace
             System.err.println("error: the console cannot open a window (" + e.getMessage() + "); it needs a "
@@ -28,11 +28,38 @@ public final class Main {
         }
     }
 
-    /** No command, at most a data dir: the console ({@code pilothouse --data-dir ~/work-sessions}). */
+    /** The options the console takes: the data dir, and the context to show first. */
+    private static final java.util.List<String> CONSOLE_OPTIONS = java.util.List.of("--data-dir", "--context");
+
+    /**
+     * No command, at most a data dir and a context: the console ({@code pilothouse --data-dir ~/work-sessions
+     * --context lab}). The launcher script decides the same before starting a JVM.
+     */
     static boolean opensConsole(String[] args) {
-        return args.length == 0
-                || args.length == 1 && args[0].startsWith("--data-dir=")
-                || args.length == 2 && args[0].equals("--data-dir");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (CONSOLE_OPTIONS.stream().anyMatch(o -> a.startsWith(o + "=") && a.length() > o.length() + 1)) {
+                continue;
+            }
+            if (!CONSOLE_OPTIONS.contains(a) || i + 1 >= args.length || args[i + 1].startsWith("-")) {
+                return false;
+            }
+            i++;
+        }
+        return true;
+    }
+
+    /** The value of {@code option} ({@code --context lab} or {@code --context=lab}); null when not given. */
+    static String flag(String[] args, String option) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(option) && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith(option + "=")) {
+                return args[i].substring(option.length() + 1);
+            }
+        }
+        return null;
     }
 
     static String dataDirFlag(String[] args) {

@@ -17,7 +17,7 @@ import java.util.List;
 @Command(name = "pilothouse", mixinStandardHelpOptions = true, versionProvider = Version.class,
         scope = ScopeType.INHERIT,
         description = "Run AI agents in sessions: create, talk to, pause, resume, remix and delete them.%n"
-                + "Without a command, opens the console.",
+                + "Without a command (at most --data-dir and --context), opens the console.",
         subcommands = {ContextsCommand.class, EngineControlCommand.class, AgentsCommand.class, SessionsCommand.class, TemplatesCommand.class, SchedulesCommand.class, BatchCommand.class, RunCommand.class,
                 ServeCommand.class, TokensCommand.class,
                 StoreCommand.class,
@@ -115,12 +115,20 @@ public final class Cli {
                         : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?"));
             }
             c.getErr().println("error: " + (unknown.isEmpty() && ex instanceof CommandLine.UnmatchedArgumentException u
-                    ? extraWords(c, u.getUnmatched()) : ex.getMessage()));
+                    ? extraWords(c, u.getUnmatched())
+                    : unknown.isEmpty() && ex.getMessage().startsWith("Missing required subcommand") ? noCommand(c)
+                    : ex.getMessage()));
             c.getErr().println("usage: " + c.getHelp().synopsis(0).trim());
             c.getErr().println("(`" + c.getCommandSpec().qualifiedName() + " --help` explains every option)");
             return 2;
         });
         return cl;
+    }
+
+    /** A command group given no command ({@code pilothouse sessions}): what it has. */
+    static String noCommand(CommandLine c) {
+        return "`" + c.getCommandSpec().qualifiedName() + "` needs a command: " + String.join(", ", c.getSubcommands().keySet())
+                + (c.getParent() == null ? " (with no command, or only --data-dir and --context, it opens the console)" : "");
     }
 
     /** Words beyond what the command takes, said with what it does take (picocli says "at index 7"). */

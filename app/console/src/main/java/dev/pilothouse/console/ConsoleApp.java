@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionException;
  */
 public final class ConsoleApp extends Application {
     private static Path dataDir;
+    private static String requestedContext;
     private static CompletableFuture<EngineOperations> opening;
     /** The console owns the data dir's engine and serves CLI commands typed beside it. */
     private static volatile EngineHost host;
@@ -41,7 +42,13 @@ public final class ConsoleApp extends Application {
     }
 
     public static void launch(Path dir) {
+        launch(dir, null);
+    }
+
+    /** @param context the context to show first ({@code pilothouse --context lab}); null: the one shown last time */
+    public static void launch(Path dir, String context) {
         dataDir = dir;
+        requestedContext = context;
         quietControls();
         // set up beside the start what the first frames need and nothing else touches before them:
         // logging, and JSON (the table's Tags column parses metadata; Jackson's set-up on the FX thread
@@ -91,7 +98,7 @@ public final class ConsoleApp extends Application {
                     }
                     getHostServices().showDocument(folder.toUri().toString());
                     return true;
-                });
+                }, FilePicker.platform(), requestedContext);
     }
 
     /** The engine being opened since the start, as the window's background opener waits for it. */

@@ -29,6 +29,9 @@ public final class ConsoleSettings {
     public String namespace = "default";
     public boolean dark;
 
+    /** The context asked for on the command line ({@code pilothouse --context lab}): shown first, not remembered by itself. */
+    public transient String requestedContext;
+
     private transient Path file;
 
     public static ConsoleSettings load(Path dataDir) {

@@ -41,7 +41,14 @@ public final class ConsoleWindow {
     /** @param files how the window asks for a file to export to or import from (native choosers, or a test's answers) */
     public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<EngineOperations> openEngine, FolderOpener folders,
                                      FilePicker files) {
+        return show(stage, dataDir, openEngine, folders, files, null);
+    }
+
+    /** @param context the context to show first (the command line's {@code --context}); null: the one shown last time */
+    public static ConsoleWindow show(Stage stage, Path dataDir, Supplier<EngineOperations> openEngine, FolderOpener folders,
+                                     FilePicker files, String context) {
         ConsoleSettings settings = ConsoleSettings.load(dataDir);
+        settings.requestedContext = context;
         Themes.apply(settings.dark);
         FXMLLoader loader = new FXMLLoader(ConsoleWindow.class.getResource("/fxml/main.fxml"));
         Parent root;

@@ -65,6 +65,41 @@ class ContextSwitchUiTest extends ConsoleTestBase {
     }
 
     @Test
+    void theCommandLinesContextIsShownFirstAndAnUnknownOneIsSaid() {
+        awaitReady();
+        interact(window::close);
+
+        // pilothouse --context lab
+        ConsoleWindow[] again = new ConsoleWindow[1];
+        interact(() -> again[0] = ConsoleWindow.show(new javafx.stage.Stage(), dataDir, engineOpener(), folder -> false,
+                FilePicker.platform(), "lab"));
+        try {
+            javafx.scene.Scene scene = again[0].stage().getScene();
+            await().atMost(Duration.ofSeconds(30)).until(() -> again[0].engine() != null
+                    && ((Label) scene.lookup("#status-text")).getText().equals("Context lab"));
+        } finally {
+            interact(again[0]::close);
+        }
+
+        // pilothouse --context nope: the window opens on what it can show, and says why
+        interact(() -> again[0] = ConsoleWindow.show(new javafx.stage.Stage(), dataDir, engineOpener(), folder -> false,
+                FilePicker.platform(), "nope"));
+        try {
+            javafx.scene.Scene scene = again[0].stage().getScene();
+            await().atMost(Duration.ofSeconds(30)).until(() -> again[0].engine() != null
+                    && ((Label) scene.lookup("#status-text")).getText().startsWith("Context "));
+            interact(() -> ((javafx.scene.control.Button) scene.lookup("#notifications")).fire());
+            @SuppressWarnings("unchecked")
+            javafx.scene.control.ListView<NotificationCenter.Entry> history = lookup("#notification-history")
+                    .queryAs(javafx.scene.control.ListView.class);
+            assertThat(history.getItems()).anySatisfy(e -> assertThat(e.text())
+                    .contains("No context 'nope' (from --context); the contexts are local, lab"));
+        } finally {
+            interact(again[0]::close);
+        }
+    }
+
+    @Test
     void theLastContextIsRememberedAcrossRestarts() {
         awaitReady();
         @SuppressWarnings("unchecked")

@@ -250,13 +250,19 @@ public final class MainController {
         welcome.node().setVisible(false);
         centerStack.getChildren().add(welcome.node());
         model.rows().addListener((ListChangeListener<SessionRow>) c -> updateWelcome());
-        String remembered = settings.context;
+        String requested = settings.requestedContext;
+        String remembered = requested != null ? requested : settings.context;
         console.run("list the contexts", () -> {
             EngineOperations e = console.engine();
             e.subscribe(events::add);
             List<String> contexts = e.contexts();
             return new Contexts(contexts, contexts.contains(remembered) ? remembered : e.context());
         }, found -> {
+            if (requested != null && !found.all().contains(requested)) {
+                console.notifier().error("No context '" + requested + "' (from --context); the contexts are "
+                        + String.join(", ", found.all()) + " (local, and those of the kubeconfig). Showing '"
+                        + found.wanted() + "'.");
+            }
             contextChooser.getItems().setAll(found.all());
             contextChooser.setValue(found.wanted());
             contextChooser.valueProperty().addListener((o, a, b) -> {
