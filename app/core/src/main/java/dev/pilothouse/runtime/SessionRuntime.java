@@ -153,11 +153,12 @@ public interface SessionRuntime extends AutoCloseable {
      * Why a connection to an agent that the runtime still counts as running just failed, when it
      * can tell: its container was restarted, the stream carrying the connection was closed.
      * Asked right after the failure; may wait a moment (up to about two seconds) for the runtime
-     * to learn it. Empty when it knows nothing more than the failed connection itself.
+     * to learn it, and whether the agent itself lived on through it. Empty when it knows nothing
+     * more than the failed connection itself.
      *
      * @param since when the failed exchange began
      */
-    default Optional<String> connectionLost(String sessionId, String agent, Instant since) {
+    default Optional<ConnectionLoss> connectionLost(String sessionId, String agent, Instant since) {
         return Optional.empty();
     }
 
