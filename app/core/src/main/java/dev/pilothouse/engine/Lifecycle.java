@@ -19,6 +19,7 @@ import dev.pilothouse.runtime.ConnectionLoss;
 import dev.pilothouse.runtime.DiscoveredSession;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.StartLimits;
+import dev.pilothouse.runtime.Stop;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
@@ -221,7 +222,7 @@ final class Lifecycle {
             if (!ownedHere(cur)) {
                 return cur;
             }
-            runtime.stopFailed(id, reason);
+            runtime.stop(id, Stop.failed(reason));
             log.warn("session {} failed to start: {}", cur.name(), reason);
             return engine.change(id, Engine.ENGINE_ACTOR, reason, c -> ownedHere(c)
                     ? c.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).owner(null).terminationReason(reason)
@@ -685,7 +686,7 @@ final class Lifecycle {
                         : b.state(SessionState.READY);
             }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             if (crash != null) {
-                engine.runtime(after).stopFailed(id, crash);
+                engine.runtime(after).stop(id, Stop.failed(crash));
             }
         }
         if (stored[0] == null) {
@@ -931,7 +932,7 @@ final class Lifecycle {
 
     /** Stops the runtime of a session whose new state no longer wants it. */
     void release(Session s) {
-        engine.runtime(s).stop(s.id(), s.terminationReason());
+        engine.runtime(s).stop(s.id(), Stop.because(s.terminationReason()));
     }
 
     /** Applies the waiting timeout and the TTL if they are due at {@code now}; under the session's lock. */
@@ -1338,11 +1339,7 @@ final class Lifecycle {
             return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(idledOut ? Phase.PAUSED : Phase.FAILED)
                     .terminationReason(reason);
         });
-        if (idledOut) {
-            runtime.stop(s.id(), reason);
-        } else {
-            runtime.stopFailed(s.id(), reason);
-        }
+        runtime.stop(s.id(), new Stop(reason, !idledOut));
         return after;
     }
 

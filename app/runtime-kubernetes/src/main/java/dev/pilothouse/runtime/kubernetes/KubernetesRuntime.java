@@ -14,6 +14,7 @@ import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.runtime.RuntimeEvent;
 import dev.pilothouse.runtime.StartLimits;
+import dev.pilothouse.runtime.Stop;
 import dev.pilothouse.runtime.SessionLookup;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.SessionUsage;
@@ -530,18 +531,12 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     }
 
     @Override
-    public void stop(String sessionId) {
-        stop(sessionId, null, null);
-    }
-
-    @Override
-    public void stop(String sessionId, String because) {
-        stop(sessionId, because, null);
-    }
-
-    @Override
-    public void stopFailed(String sessionId, String reason) {
-        stop(sessionId, null, reason == null || reason.isBlank() ? "no reason recorded" : reason);
+    public void stop(String sessionId, Stop stop) {
+        if (stop.failed()) {
+            stop(sessionId, null, stop.why() == null || stop.why().isBlank() ? "no reason recorded" : stop.why());
+        } else {
+            stop(sessionId, stop.why(), null);
+        }
     }
 
     /**
