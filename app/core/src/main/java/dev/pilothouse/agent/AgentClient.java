@@ -188,6 +188,8 @@ public final class AgentClient {
         private long received;
         private volatile Call call;
         private volatile boolean cancelled;
+        private volatile boolean taken;
+        private volatile boolean refusedBusy;
 
         /** Aborts the exchange (before it starts, or while the reply streams). */
         public void cancel() {
@@ -200,6 +202,19 @@ public final class AgentClient {
 
         public boolean cancelled() {
             return cancelled;
+        }
+
+        /** The agent took the message (answered 200): from then on it works on it, whatever becomes of the connection. */
+        public boolean taken() {
+            return taken;
+        }
+
+        /**
+         * The last attempt was refused with {@code 409}: the agent is busy with another message and
+         * took nothing of this one, so sending it again is safe.
+         */
+        public boolean refusedBusy() {
+            return refusedBusy;
         }
 
         /** The reply text received so far. */
@@ -265,8 +280,11 @@ public final class AgentClient {
             call.timeout().timeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
         }
         exchange.started(call);
+        exchange.refusedBusy = false;
         long t0 = System.nanoTime();
         try (Response response = call.execute()) {
+            exchange.refusedBusy = response.code() == 409;
+            exchange.taken = response.code() == 200;
             if (response.code() != 200) {
                 String detail = response.body().string();
                 return new Reply("", "agent answered HTTP " + response.code() + ": " + clip(errorText(detail), 500), null);

@@ -99,8 +99,13 @@ final class InFlight {
         }
     }
 
-    /** How a reply's exchange ended. */
-    record Outcome(AgentClient.Reply reply, boolean connectionFailed, boolean timedOut) {
+    /**
+     * How a reply's exchange ended.
+     *
+     * @param restart why the session's agents are restarted after it (the agent may still be working
+     *                on the abandoned message and would refuse the next one), or null: they are not
+     */
+    record Outcome(AgentClient.Reply reply, boolean connectionFailed, String restart) {
     }
 
     /** Agents being started (create, resume, retry, a restart) and waited for. */

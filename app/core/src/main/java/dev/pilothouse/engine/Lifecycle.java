@@ -15,9 +15,11 @@ import dev.pilothouse.guardrails.Guardrails;
 import dev.pilothouse.guardrails.Verdict;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.ConnectionLoss;
 import dev.pilothouse.runtime.DiscoveredSession;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.StartLimits;
+import dev.pilothouse.runtime.Stop;
 import dev.pilothouse.runtime.VolumeCopy;
 import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Message;
@@ -220,7 +222,7 @@ final class Lifecycle {
             if (!ownedHere(cur)) {
                 return cur;
             }
-            runtime.stopFailed(id, reason);
+            runtime.stop(id, Stop.failed(reason));
             log.warn("session {} failed to start: {}", cur.name(), reason);
             return engine.change(id, Engine.ENGINE_ACTOR, reason, c -> ownedHere(c)
                     ? c.toBuilder().state(SessionState.ERROR).phase(Phase.FAILED).owner(null).terminationReason(reason)
@@ -389,6 +391,77 @@ final class Lifecycle {
         }
     }
 
+    /** How long a message waits for an agent busy with another message (it answers {@code 409}) to take it. */
+    static final Duration BUSY_WAIT = Duration.ofSeconds(30);
+
+    /** The agent stayed busy with another message for {@link #BUSY_WAIT}: this one was not delivered. */
+    private static final class StillBusy extends Exception {
+        StillBusy(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /**
+     * Sends the message to the agent and reads its reply. An agent still busy with another message
+     * (one whose connection was lost and that it still works on, or one someone else sent it)
+     * refuses with {@code 409} having taken nothing, so it is asked again until it takes the message,
+     * up to {@link #BUSY_WAIT}: the operator sees a wait, never the agent's refusal.
+     */
+    private AgentClient.Reply deliver(SessionRuntime runtime, String id, String agent, InFlight.Reply reply, String content,
+                                      Duration timeout, Consumer<AgentEvent> onEvent) throws AgentClient.PartialReplyException,
+            AgentClient.ReplyTimeoutException, AgentClient.ReplyCancelledException, StillBusy {
+        long deadline = System.nanoTime() + BUSY_WAIT.toNanos();
+        boolean logged = false;
+        while (true) {
+            AgentEndpoint endpoint = endpointOnceRestarted(runtime, id, agent, reply);
+            AgentClient.Reply r = engine.agentClient().send(endpoint, Long.toString(reply.sent.id()), id, content, timeout,
+                    reply.exchange, onEvent);
+            if (!reply.exchange.refusedBusy()) {
+                return r;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StillBusy("agent '" + agent + "' did not take the message: for " + BUSY_WAIT.toSeconds()
+                        + " s it answered that it is still busy with another one (one whose reply was lost with its "
+                        + "connection, or one sent to it from elsewhere); nothing was delivered: send it again once it is done");
+            }
+            if (!logged) {
+                logged = true;
+                log.info("session {}: agent '{}' is busy with another message; waiting up to {} s for it to take message #{}",
+                        id, agent, BUSY_WAIT.toSeconds(), reply.sent.id());
+            }
+            if (reply.cancelled() != null) {
+                throw new CancelledWhileWaiting();
+            }
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+            if (Thread.currentThread().isInterrupted()) {
+                throw new OperationFailedException("interrupted while waiting for agent '" + agent + "' to take the message");
+            }
+        }
+    }
+
+    /**
+     * Why the session's agents are restarted after a connection lost mid-reply, or null: they are
+     * not. They are when the agent had taken the message and lives on (only the way to it broke), so
+     * it may still be at it and would refuse the next message; as after a reply timeout, restarting
+     * ends that work (as a dropped ssh session hangs up its command). Not when the agent itself went
+     * down (its runtime restarts it, or it crashed) or the runtime cannot be reached to restart it.
+     */
+    private static String orphaned(Session s, SessionRuntime runtime, String agent, InFlight.Reply reply,
+                                   Optional<ConnectionLoss> loss) {
+        if (!reply.exchange.taken() || reply.cancelled() != null || loss.isPresent() && !loss.get().agentWentOn()
+                || !runtime.connection().connected()) {
+            return null;
+        }
+        try {
+            boolean running = runtime.status(s).stream().anyMatch(st -> st.agent().equals(agent)
+                    && st.kind() == AgentStatus.Kind.RUNNING);
+            return running ? "agents restarted after the connection to agent '" + agent + "' broke while it worked on a message"
+                    : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Whether an agent answers /healthz as itself; an agent the runtime cannot route to yet does not. */
     private static AgentClient.Health health(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
         AgentEndpoint endpoint;
@@ -469,9 +542,7 @@ final class Lifecycle {
         SessionRuntime runtime = engine.runtime(s);
         InFlight.Outcome outcome;
         try {
-            AgentEndpoint endpoint = endpointOnceRestarted(runtime, id, agent, reply);
-            AgentClient.Reply r = engine.agentClient().send(endpoint, Long.toString(reply.sent.id()), id, content, timeout,
-                    reply.exchange, ev -> {
+            AgentClient.Reply r = deliver(runtime, id, agent, reply, content, timeout, ev -> {
                         reply.trace.add(ev, System.nanoTime());
                         if (hold) {
                             synchronized (held) {
@@ -484,25 +555,34 @@ final class Lifecycle {
                             onReply.accept(ev);
                         }
                     });
-            outcome = new InFlight.Outcome(r, false, false);
+            outcome = new InFlight.Outcome(r, false, null);
         } catch (AgentClient.ReplyCancelledException | CancelledWhileWaiting e) {
             outcome = null; // whoever cancelled it records it
         } catch (AgentClient.ReplyTimeoutException e) {
             outcome = new InFlight.Outcome(new AgentClient.Reply(e.partial(), "no reply from agent '" + agent + "' within "
                     + timeout.toSeconds() + " s (its reply_timeout_seconds): the message was abandoned and the session's "
-                    + "agents restarted", null), false, true);
+                    + "agents restarted", null), false, "agents restarted after a reply timed out");
+        } catch (StillBusy e) {
+            outcome = new InFlight.Outcome(new AgentClient.Reply("", e.getMessage(), null), false, null);
         } catch (AgentClient.PartialReplyException | OperationFailedException e) {
             String partial = e instanceof AgentClient.PartialReplyException p ? p.partial() : reply.exchange.partial();
             // what the runtime learns of it first (a container restarted by Kubernetes, a dropped port-forward)
-            String lost = runtime.connectionLost(id, agent, sentAt).map(w -> " (" + w + ")").orElse("");
+            Optional<ConnectionLoss> loss = runtime.connectionLost(id, agent, sentAt);
             // a killed agent's connection can break before its runtime reports the process gone: record()
             // looks at the status to tell a crash from a broken connection, so give it a moment to catch up
             awaitProcessSettled(s, runtime, agent);
+            // the runtime's account beats the HTTP client's ("unexpected end of stream" says nothing of a forward);
+            // an endpoint that could not be had is worded already
+            String why = e instanceof AgentClient.PartialReplyException && loss.isPresent() ? loss.get().why()
+                    : e.getMessage() + loss.map(l -> " (" + l.why() + ")").orElse("");
+            String orphan = orphaned(s, runtime, agent, reply, loss);
             outcome = new InFlight.Outcome(new AgentClient.Reply(partial, "the connection to agent '" + agent
-                    + "' failed: " + e.getMessage() + lost, null), true, false);
+                    + "' failed: " + why + (orphan == null ? "" : "; the agent had taken the message and lived on, so the "
+                    + "session's agents were restarted (it would refuse the next one while it still works on this)"), null),
+                    orphan == null, orphan);
         } catch (RuntimeException e) {
             outcome = new InFlight.Outcome(new AgentClient.Reply(reply.exchange.partial(), "the reply from agent '" + agent
-                    + "' could not be read: " + e, null), true, false);
+                    + "' could not be read: " + e, null), true, null);
         }
         if (outcome != null) {
             reply.outcome = outcome;
@@ -532,8 +612,7 @@ final class Lifecycle {
                     reply.attempted, engine.now(), e));
         }
         if (reply.restart != null && reply.restart.cancelled() == null) {
-            Session restarted = start(result.session(), null, runtime, "agents restarted after a reply timed out",
-                    reply.restart);
+            Session restarted = start(result.session(), null, runtime, reply.outcome.restart(), reply.restart);
             result = new SendResult(restarted, result.message(), result.reply());
         }
         return result;
@@ -570,15 +649,24 @@ final class Lifecycle {
                 return keepBusy ? b : b.state(SessionState.READY).owner(null);
             }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             log.info("session {}: reply from agent '{}' cancelled by {} ({})", after.name(), agent, cancel.actor(), cancel.why());
-        } else if (o.timedOut()) {
+        } else if (o.restart() != null) {
             Message m = guardReply(reply, replyMessage(id, agent, o.reply(), at));
             after = engine.change(id, Engine.ENGINE_ACTOR, o.reply().error(), cur -> cur.state() == SessionState.BUSY
                     && ownedHere(cur) ? cur.toBuilder().phase(Phase.INITIALIZING).lastActivityAt(at) : null,
                     (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             if (ownedHere(after) && after.state() == SessionState.BUSY) {
-                // the agent may be stuck: restart the session's agents (it stays BUSY until they answer)
-                engine.runtime(after).stop(id);
-                reply.restart = beginStart(id);
+                // the agent may be stuck or still at the abandoned message: restart the session's agents (it stays
+                // BUSY until they answer)
+                try {
+                    engine.runtime(after).stop(id);
+                    reply.restart = beginStart(id);
+                } catch (OperationFailedException e) {
+                    // not stopped (a cluster gone meanwhile): READY as it was; a message it refuses meanwhile waits for it
+                    log.warn("session {}: agents not restarted: {}", after.name(), e.getMessage());
+                    after = engine.change(id, Engine.ENGINE_ACTOR, "agents not restarted: " + e.getMessage(),
+                            cur -> cur.state() == SessionState.BUSY && ownedHere(cur) ? cur.toBuilder()
+                                    .state(SessionState.READY).phase(Phase.RUNNING).owner(null) : null);
+                }
             }
             log.warn("session {}: {}", after.name(), o.reply().error());
         } else {
@@ -598,7 +686,7 @@ final class Lifecycle {
                         : b.state(SessionState.READY);
             }, (tx, written) -> stored[0] = reply.attempted = insertReply(tx, reply, m, at));
             if (crash != null) {
-                engine.runtime(after).stopFailed(id, crash);
+                engine.runtime(after).stop(id, Stop.failed(crash));
             }
         }
         if (stored[0] == null) {
@@ -844,7 +932,7 @@ final class Lifecycle {
 
     /** Stops the runtime of a session whose new state no longer wants it. */
     void release(Session s) {
-        engine.runtime(s).stop(s.id(), s.terminationReason());
+        engine.runtime(s).stop(s.id(), Stop.because(s.terminationReason()));
     }
 
     /** Applies the waiting timeout and the TTL if they are due at {@code now}; under the session's lock. */
@@ -1251,11 +1339,7 @@ final class Lifecycle {
             return cur.toBuilder().state(idledOut ? SessionState.IDLE : SessionState.ERROR).phase(idledOut ? Phase.PAUSED : Phase.FAILED)
                     .terminationReason(reason);
         });
-        if (idledOut) {
-            runtime.stop(s.id(), reason);
-        } else {
-            runtime.stopFailed(s.id(), reason);
-        }
+        runtime.stop(s.id(), new Stop(reason, !idledOut));
         return after;
     }
 

@@ -35,23 +35,15 @@ public interface SessionRuntime extends AutoCloseable {
     default void prepareVolume(Session session) {
     }
 
-    /** Stops every agent of the session, keeping the volume. Does nothing when none runs. */
-    void stop(String sessionId);
-
     /**
-     * As {@link #stop}, saying why ({@code because}: the session's reason, e.g. its agent's own exit
-     * after its waiting timeout): a shared runtime leaves it where another workstation reads it.
+     * Stops every agent of the session, keeping the volume. Does nothing when none runs. A shared
+     * runtime leaves {@code stop} (why, and whether the session failed) where another workstation reads it.
      */
-    default void stop(String sessionId, String because) {
-        stop(sessionId);
-    }
+    void stop(String sessionId, Stop stop);
 
-    /**
-     * As {@link #stop}, for a session that failed ({@code reason}): a shared runtime leaves the
-     * failure where another workstation, even one whose engine did not run then, reads it.
-     */
-    default void stopFailed(String sessionId, String reason) {
-        stop(sessionId);
+    /** {@link #stop(String, Stop)} with nothing to say. */
+    default void stop(String sessionId) {
+        stop(sessionId, Stop.PLAIN);
     }
 
     /** What each of the session's agents is doing now, in the session's agent order. */
@@ -153,11 +145,12 @@ public interface SessionRuntime extends AutoCloseable {
      * Why a connection to an agent that the runtime still counts as running just failed, when it
      * can tell: its container was restarted, the stream carrying the connection was closed.
      * Asked right after the failure; may wait a moment (up to about two seconds) for the runtime
-     * to learn it. Empty when it knows nothing more than the failed connection itself.
+     * to learn it, and whether the agent itself lived on through it. Empty when it knows nothing
+     * more than the failed connection itself.
      *
      * @param since when the failed exchange began
      */
-    default Optional<String> connectionLost(String sessionId, String agent, Instant since) {
+    default Optional<ConnectionLoss> connectionLost(String sessionId, String agent, Instant since) {
         return Optional.empty();
     }
 

@@ -5,6 +5,7 @@ import dev.pilothouse.agent.AgentEndpoint;
 import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.json.Json;
 import dev.pilothouse.runtime.AgentStatus;
+import dev.pilothouse.runtime.ConnectionLoss;
 import dev.pilothouse.runtime.ConnectionStatus;
 import dev.pilothouse.runtime.CopyProgress;
 import dev.pilothouse.runtime.DiscoveredSession;
@@ -13,6 +14,7 @@ import dev.pilothouse.runtime.LogOptions;
 import dev.pilothouse.runtime.LogSubscription;
 import dev.pilothouse.runtime.RuntimeEvent;
 import dev.pilothouse.runtime.StartLimits;
+import dev.pilothouse.runtime.Stop;
 import dev.pilothouse.runtime.SessionLookup;
 import dev.pilothouse.runtime.SessionRuntime;
 import dev.pilothouse.runtime.SessionUsage;
@@ -104,7 +106,6 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         this.clock = clock;
         this.kubeconfigNamespace = client.getNamespace();
         this.namespace = defaultNamespace();
-        this.forwards = new PortForwards(client);
         this.copier = new VolumeCopier(this, client, settings);
         this.views = new WorkspaceViews(this, client, settings);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -114,6 +115,8 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         });
         this.podUsage = new PodUsage(client, clock);
         this.monitor = new ConnectionMonitor(context, client, () -> this.namespace, settings, clock, this::connectionChanged);
+        // a stream that cannot reach the API server: the connection check looks now, not at its next beat
+        this.forwards = new PortForwards(client, context, settings.connectTimeout(), monitor::suspect);
     }
 
     /**
@@ -528,18 +531,12 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     }
 
     @Override
-    public void stop(String sessionId) {
-        stop(sessionId, null, null);
-    }
-
-    @Override
-    public void stop(String sessionId, String because) {
-        stop(sessionId, because, null);
-    }
-
-    @Override
-    public void stopFailed(String sessionId, String reason) {
-        stop(sessionId, null, reason == null || reason.isBlank() ? "no reason recorded" : reason);
+    public void stop(String sessionId, Stop stop) {
+        if (stop.failed()) {
+            stop(sessionId, null, stop.why() == null || stop.why().isBlank() ? "no reason recorded" : stop.why());
+        } else {
+            stop(sessionId, stop.why(), null);
+        }
     }
 
     /**
@@ -793,25 +790,33 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
      * carried the connection was ended by the API server.
      */
     @Override
-    public Optional<String> connectionLost(String sessionId, String agent, Instant since) {
+    public Optional<ConnectionLoss> connectionLost(String sessionId, String agent, Instant since) {
         Optional<String> ns = namespaceOf(sessionId);
-        if (ns.isEmpty() || !reachable()) {
-            // an unreachable cluster is reason enough, and says so itself
+        if (ns.isEmpty()) {
             return Optional.empty();
+        }
+        if (!reachable()) {
+            // as a message sent now is told: the connection itself only broke, which says nothing
+            return Optional.of(ConnectionLoss.wayBroke("context '" + context + "' is " + monitor.current().describe()));
+        }
+        Optional<PodPortForward.Loss> loss = forwards.lastLoss(sessionId, agent).filter(l -> !l.at().isBefore(since));
+        if (loss.isPresent() && loss.get().unreachable()) {
+            // no stream could be opened: the pod was never reached, so its status has nothing to add
+            return loss.map(l -> ConnectionLoss.wayBroke(l.why()));
         }
         long deadline = System.nanoTime() + LOSS_WAIT.toNanos();
         while (true) {
             Pod pod = informers(ns.get()).pod(ObjectNames.of(sessionId));
             Optional<String> went = PodStates.containerWentDown(pod, agent, since);
             if (went.isPresent()) {
-                return went;
+                return went.map(ConnectionLoss::agentDown);
             }
             if (pod == null || System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
                 break;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
         }
-        return forwards.lastLoss(sessionId, agent).filter(l -> !l.at().isBefore(since)).map(PodPortForward.Loss::why);
+        return forwards.lastLoss(sessionId, agent).filter(l -> !l.at().isBefore(since)).map(l -> ConnectionLoss.wayBroke(l.why()));
     }
 
     /** The tokens of a pod's agents, as written with it. */

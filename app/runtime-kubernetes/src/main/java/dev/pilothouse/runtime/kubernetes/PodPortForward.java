@@ -33,14 +33,22 @@ import java.util.stream.Stream;
  * connection to the API server that died meanwhile) is tried again before the connection sees
  * anything, so the request does not notice. When a stream that carried a request ends, why is kept
  * ({@link #lastLoss}): the connection's owner learns it from the runtime.
+ *
+ * <p>Opening is bounded ({@link #OPEN_DEADLINE}): in an outage the connection fails within seconds,
+ * saying the context is unreachable as the connection check says it, rather than waiting out retries
+ * and ending in a bare "Connection reset".
  */
 final class PodPortForward implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PodPortForward.class);
     /** Attempts at opening a stream for one connection before it is given up. */
     private static final int OPEN_ATTEMPTS = 3;
+    /** How long a connection waits for its stream to open, all attempts together. */
+    static final java.time.Duration OPEN_DEADLINE = java.time.Duration.ofSeconds(5);
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final KubernetesClient client;
+    private final String context;
+    private final java.util.function.Consumer<Throwable> unreachable;
     private final String namespace;
     private final String pod;
     private final int port;
@@ -52,11 +60,14 @@ final class PodPortForward implements AutoCloseable {
     private final AtomicInteger losses = new AtomicInteger();
 
     /** A stream that ended under a connection that was using it, and why. */
-    record Loss(Instant at, String why) {
+    record Loss(Instant at, String why, boolean unreachable) {
     }
 
-    PodPortForward(KubernetesClient client, String namespace, String pod, int port) {
+    PodPortForward(KubernetesClient client, String context, String namespace, String pod, int port,
+                   java.util.function.Consumer<Throwable> unreachable) {
         this.client = client;
+        this.context = context;
+        this.unreachable = unreachable;
         this.namespace = namespace;
         this.pod = pod;
         this.port = port;
@@ -132,6 +143,22 @@ final class PodPortForward implements AutoCloseable {
         }
     }
 
+    /**
+     * No HTTP answer in {@code t}'s chain (refused, reset, timed out); a handshake the API server
+     * answered (a 403, a 404 for a pod gone) is an answer.
+     */
+    static boolean unanswered(Throwable t) {
+        boolean io = false;
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof io.fabric8.kubernetes.client.http.WebSocketHandshakeException
+                    || c instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
+                return false;
+            }
+            io |= c instanceof IOException || c instanceof java.util.concurrent.TimeoutException;
+        }
+        return io;
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -148,6 +175,7 @@ final class PodPortForward implements AutoCloseable {
     private final class Connection {
         private final SocketChannel socket;
         private final AtomicInteger attempts = new AtomicInteger();
+        private final long deadline = System.nanoTime() + OPEN_DEADLINE.toNanos();
         private volatile Attempt current;
         private volatile boolean done;
 
@@ -163,6 +191,14 @@ final class PodPortForward implements AutoCloseable {
             Attempt s = new Attempt(this);
             current = s;
             attempts.incrementAndGet();
+            // fabric8 gives up on a connect only after its own timeout; a hung upgrade never: bound it here
+            long left = Math.max(0, deadline - System.nanoTime());
+            CompletableFuture.delayedExecutor(left, TimeUnit.NANOSECONDS).execute(() -> {
+                if (!s.used && !s.ended && s == current && !done) {
+                    s.late = true;
+                    s.close();
+                }
+            });
             try {
                 s.handle = client.pods().inNamespace(namespace).withName(pod).portForward(port, s, s);
             } catch (RuntimeException e) {
@@ -176,14 +212,19 @@ final class PodPortForward implements AutoCloseable {
             if (s != current || done) {
                 return;
             }
-            if (!s.used && !s.clientClosed && attempts.get() < OPEN_ATTEMPTS && !closed) {
+            if (!s.used && !s.clientClosed && !s.late && attempts.get() < OPEN_ATTEMPTS && !closed
+                    && System.nanoTime() < deadline) {
                 log.debug("forward to {}/{}:{}: stream failed to open ({}), trying again", namespace, pod, port, s.why());
                 CompletableFuture.delayedExecutor(attempts.get() == 1 ? 0 : 100, TimeUnit.MILLISECONDS).execute(this::attempt);
                 return;
             }
             if (!s.clientClosed && !closed) {
                 String why = s.why();
-                lastLoss = new Loss(Instant.now(), why);
+                Throwable noAnswer = s.noAnswer();
+                if (noAnswer != null) {
+                    unreachable.accept(noAnswer);
+                }
+                lastLoss = new Loss(Instant.now(), why, noAnswer != null);
                 losses.incrementAndGet();
                 log.info("forward to {}/{}:{}: {}", namespace, pod, port, why);
             }
@@ -224,6 +265,8 @@ final class PodPortForward implements AutoCloseable {
         /** fabric8 started pumping: the websocket opened. */
         volatile boolean used;
         volatile boolean clientClosed;
+        /** It did not open within the connection's deadline and was given up. */
+        volatile boolean late;
         private volatile boolean ended;
 
         Attempt(Connection connection) {
@@ -272,7 +315,28 @@ final class PodPortForward implements AutoCloseable {
             CompletableFuture.runAsync(() -> connection.ended(this));
         }
 
+        /** What says the API server did not answer at all (refused, reset, timed out), or null: it answered. */
+        Throwable noAnswer() {
+            if (used) {
+                return null;
+            }
+            if (late) {
+                return new java.util.concurrent.TimeoutException("no port-forward stream within " + OPEN_DEADLINE.toSeconds() + " s");
+            }
+            PortForward h = handle;
+            Stream<Throwable> all = Stream.concat(Stream.ofNullable(failure), h == null ? Stream.empty()
+                    : Stream.concat(h.getClientThrowables().stream(), h.getServerThrowables().stream()));
+            return all.filter(PodPortForward::unanswered).findFirst().orElse(null);
+        }
+
         String why() {
+            Throwable noAnswer = noAnswer();
+            if (noAnswer != null) {
+                // worded as the connection check words it: the operator sees one kind of outage, not two
+                return "context '" + context + "' is unreachable: cannot reach the API server "
+                        + client.getConfiguration().getMasterUrl() + " to open the port-forward to pod " + namespace + "/"
+                        + pod + ":" + port + " (" + (late ? noAnswer.getMessage() : KubeErrors.rootMessage(noAnswer)) + ")";
+            }
             if (failure != null) {
                 return "the port-forward to pod " + namespace + "/" + pod + ":" + port + " could not be opened: "
                         + KubeErrors.rootMessage(failure);

@@ -1,7 +1,10 @@
 package dev.pilothouse.runtime.kubernetes;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,16 +13,36 @@ import java.util.concurrent.ConcurrentHashMap;
  * The port-forwards to running agents, opened on first use and kept while the pod lives: one
  * local port per agent ({@link PodPortForward}, which opens a stream through the API server per
  * connection), closed when the session stops or its pod is replaced.
+ *
+ * <p>Streams are opened with a client of their own that does not retry and connects within
+ * {@link #CONNECT_TIMEOUT}: the runtime's client backs off and retries for seconds (right for an
+ * API call), and a message would sit behind that, three times over, before failing in an outage.
+ * {@link PodPortForward} does its own few quick retries and has an overall deadline.
  */
 final class PortForwards implements AutoCloseable {
     private record Open(String podUid, PodPortForward forward, int lossesSeen) {
     }
 
+    /** How long connecting to the API server for one stream may take. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
     private final KubernetesClient client;
+    private final String context;
+    private final java.util.function.Consumer<Throwable> unreachable;
     private final Map<String, Open> open = new ConcurrentHashMap<>();
 
-    PortForwards(KubernetesClient client) {
-        this.client = client;
+    /**
+     * @param unreachable told of a stream that could not be opened because the API server did not
+     *                    answer, so the connection check looks at once
+     */
+    PortForwards(KubernetesClient runtimeClient, String context, Duration connectTimeout,
+                 java.util.function.Consumer<Throwable> unreachable) {
+        this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(runtimeClient.getConfiguration())
+                .withRequestRetryBackoffLimit(0)
+                .withConnectionTimeout((int) Math.min(connectTimeout.toMillis(), CONNECT_TIMEOUT.toMillis()))
+                .build()).build();
+        this.context = context;
+        this.unreachable = unreachable;
     }
 
     /** The local port reaching {@code agent}'s port in the session's current pod (by uid). */
@@ -37,7 +60,7 @@ final class PortForwards implements AutoCloseable {
             } else if (cur != null) {
                 cur.forward().close();
             }
-            return new Open(podUid, new PodPortForward(client, namespace, pod, port), 0);
+            return new Open(podUid, new PodPortForward(client, context, namespace, pod, port, unreachable), 0);
         });
         return o.forward().localPort();
     }
@@ -66,5 +89,6 @@ final class PortForwards implements AutoCloseable {
     public void close() {
         open.values().forEach(o -> o.forward().close());
         open.clear();
+        client.close();
     }
 }

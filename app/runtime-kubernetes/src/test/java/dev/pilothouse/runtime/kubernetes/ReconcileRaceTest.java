@@ -107,8 +107,8 @@ class ReconcileRaceTest extends KubernetesTestBase {
         }
 
         @Override
-        public void stop(String sessionId) {
-            inner.stop(sessionId);
+        public void stop(String sessionId, dev.pilothouse.runtime.Stop stop) {
+            inner.stop(sessionId, stop);
         }
 
         @Override

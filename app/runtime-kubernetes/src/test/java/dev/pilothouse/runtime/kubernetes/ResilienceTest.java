@@ -75,25 +75,55 @@ class ResilienceTest extends KubernetesTestBase {
         assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
 
         // and while a reply is being written: that request fails, saying why; the session stays READY
+        String uid = api.pods().inNamespace(NS).withName(pod).get().getMetadata().getUid();
         java.util.concurrent.CompletableFuture<SendResult> slow = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> engine.send("forwarded", null, "$ sleep 1 && echo late", null));
+                () -> engine.send("forwarded", null, "$ sleep 600 && echo late", null));
         await().atMost(Duration.ofSeconds(10)).until(() -> agentLog(pod).stream().filter(l -> l.contains("received")).count() == 3);
         cluster.closePortForwards();
         SendResult cut = slow.join();
         assertThat(cut.failed()).isTrue();
         assertThat(cut.reply().error()).contains("the connection to agent 'reference' failed")
-                .contains("the API server ended the port-forward stream to pod team-a/" + pod + ":8080");
+                .contains("the API server ended the port-forward stream to pod team-a/" + pod + ":8080")
+                .contains("the session's agents were restarted");
         assertThat(engine.messages("forwarded", 0, null, 100)).last().satisfies(m -> {
             assertThat(m.status()).isEqualTo(dev.pilothouse.session.Message.Status.ERROR);
             assertThat(m.error()).contains("the API server ended the port-forward stream");
         });
         assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
+        assertThat(engine.events(s.id(), 0, 1000)).anyMatch(e -> e.reason() != null && e.reason().startsWith(
+                "agents restarted after the connection to agent 'reference' broke while it worked on a message"));
 
-        // the agent finishes its work, and the next message is answered on a new stream
-        await().atMost(Duration.ofSeconds(10)).until(() -> agentLog(pod).stream().filter(l -> l.contains("finished")).count() == 3);
+        // the agent was still at its work, which would have refused the next message (409): it was restarted,
+        // so the next message is answered at once, on a new stream
+        assertThat(api.pods().inNamespace(NS).withName(pod).get().getMetadata().getUid()).as("a new pod").isNotEqualTo(uid);
         SendResult after = engine.send("forwarded", null, "$ echo after", null);
         assertThat(after.reply().content()).as(after.reply().error()).contains("after");
         assertThat(runtime(s).openForwards()).isEqualTo(1);
+        assertThat(engine.events(s.id(), 0, 1000)).noneMatch(e -> e.to() == SessionState.ERROR);
+    }
+
+    @Test
+    void aMessageToAnAgentBusyWithAnotherWaitsForItRatherThanShowItsRefusal() {
+        Session s = ready("shared-agent");
+        String pod = ObjectNames.of(s.id());
+        // someone else's message (another workstation's, or one whose reply this engine lost) keeps the agent busy
+        dev.pilothouse.agent.AgentEndpoint endpoint = runtime(s).endpoint(s.id(), "reference");
+        java.util.concurrent.CompletableFuture<dev.pilothouse.agent.AgentClient.Reply> elsewhere =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new dev.pilothouse.agent.AgentClient().send(endpoint, "elsewhere-1", s.id(),
+                                "$ sleep 2 && echo elsewhere", e -> { });
+                    } catch (dev.pilothouse.agent.AgentClient.PartialReplyException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        await().atMost(Duration.ofSeconds(10)).until(() -> agentLog(pod).stream().anyMatch(l -> l.contains("received")));
+
+        SendResult mine = engine.send("shared-agent", null, "$ echo mine", null);
+
+        assertThat(mine.reply().content()).as(mine.reply().error()).contains("mine");
+        assertThat(elsewhere.join().content()).contains("elsewhere");
+        assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
     }
 
     private List<String> agentLog(String pod) {

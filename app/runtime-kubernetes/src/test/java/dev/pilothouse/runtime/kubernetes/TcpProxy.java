@@ -47,6 +47,14 @@ final class TcpProxy implements AutoCloseable {
         down = false;
     }
 
+    /**
+     * New connections are dropped at once while those open go on, as in the first moments of an
+     * outage: pooled connections (watches, the connection check's) still work, a new one fails.
+     */
+    void refuseNew() {
+        down = true;
+    }
+
     private void accept() {
         while (!listener.isClosed()) {
             try {

@@ -6,6 +6,7 @@ import dev.pilothouse.errors.OperationFailedException;
 import dev.pilothouse.runtime.AgentStatus;
 import dev.pilothouse.runtime.AgentUsage;
 import dev.pilothouse.runtime.SessionUsage;
+import dev.pilothouse.runtime.Stop;
 import dev.pilothouse.workspace.Trees;
 import dev.pilothouse.runtime.CopyProgress;
 import dev.pilothouse.runtime.LogLine;
@@ -362,10 +363,10 @@ public final class LocalRuntime implements SessionRuntime {
     /**
      * Stops the session's agents: the run record is first renamed to "stopping", so a watcher in
      * any engine process knows the exit that follows was asked for, and a stop cut short is
-     * finished by the next one.
+     * finished by the next one. Nothing is kept of why: no other workstation shares these processes.
      */
     @Override
-    public void stop(String sessionId) {
+    public void stop(String sessionId, Stop why) {
         SessionFiles f = files(sessionId);
         if (!Files.isDirectory(f.runDir())) {
             return;
