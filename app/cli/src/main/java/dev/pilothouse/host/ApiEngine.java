@@ -139,6 +139,16 @@ public final class ApiEngine implements EngineOperations {
     }
 
     @Override
+    public String namespace() {
+        for (JsonNode c : get(url("contexts")).path("items")) {
+            if (c.path("name").asText().equals(context)) {
+                return c.path("namespace").asText(null);
+            }
+        }
+        return null;
+    }
+
+    @Override
     public List<String> contexts() {
         List<String> out = new ArrayList<>();
         get(url("contexts")).path("items").forEach(c -> out.add(c.path("name").asText()));

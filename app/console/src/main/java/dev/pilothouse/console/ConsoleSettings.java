@@ -26,7 +26,8 @@ public final class ConsoleSettings {
     public boolean maximized;
     public double tableDivider = 0.55;
     public String context = "local";
-    public String namespace = "default";
+    /** Where the console creates sessions; empty: the context's own namespace (kubernetes.yaml's, else the kubeconfig's). */
+    public String namespace = "";
     public boolean dark;
 
     /** The context asked for on the command line ({@code pilothouse --context lab}): shown first, not remembered by itself. */

@@ -83,6 +83,10 @@ class ConnectionStatusUiTest extends ConsoleTestBase {
         assertThat(status.getTooltip().getText()).startsWith("connected; missing create pods/portforward")
                 .contains("Missing: create pods/portforward");
         assertThat(status.getStyleClass()).contains("connection-warn");
+        // new sessions go to the context's own namespace unless one is typed: shown greyed, not a fixed "default"
+        javafx.scene.control.TextField namespace = lookup("#namespace").queryAs(javafx.scene.control.TextField.class);
+        assertThat(namespace.getText()).isEmpty();
+        assertThat(namespace.getPromptText()).isEqualTo("agents");
         assertThat(lookup("#welcome-title").queryAs(Label.class).getText()).isEqualTo("No sessions in lab yet");
         snapshot(window.stage().getScene().getRoot(), "connection-missing-permission.png");
 

@@ -342,6 +342,7 @@ public final class Engine implements EngineOperations {
     }
 
     /** The namespace new sessions go to: the one chosen, else the context's default. */
+    @Override
     public String namespace() {
         String ns = namespace;
         return ns != null ? ns : runtime(context).defaultNamespace();

@@ -35,6 +35,9 @@ public interface EngineOperations extends AutoCloseable {
 
     List<String> contexts();
 
+    /** The namespace new sessions go to in the context in use when none is given (kubernetes.yaml's, else the kubeconfig's). */
+    String namespace();
+
     ConnectionStatus connection(String context);
 
     /** Delivers session changes (and, where known, streamed replies and notices); returns the way to stop. */

@@ -422,12 +422,14 @@ public final class MainController {
             }
             EngineOperations e = console.engine();
             e.useContext(context);
-            return new ContextView(e.sessions(true), e.connection(context), e.via());
+            return new ContextView(e.sessions(true), e.connection(context), e.via(), namespaceOf(e));
         }, view -> {
             if (ask != contextAsked.get() || view == null) {
                 return;
             }
             shownContext = context;
+            // empty: new sessions go to the context's own namespace, shown greyed in the field
+            namespaceField.setPromptText(view.namespace() == null ? "namespace" : view.namespace());
             model.setAll(view.sessions());
             model.apply(heardWhileSwitching.stream().filter(s -> s.context().equals(context)).toList());
             heardWhileSwitching.clear();
@@ -470,7 +472,17 @@ public final class MainController {
         split.setVisible(!empty);
     }
 
-    private record ContextView(List<Session> sessions, dev.pilothouse.runtime.ConnectionStatus connection, String via) {
+    private record ContextView(List<Session> sessions, dev.pilothouse.runtime.ConnectionStatus connection, String via,
+                               String namespace) {
+    }
+
+    /** Where a new session goes when the namespace field is left empty; null when the engine cannot say now. */
+    private static String namespaceOf(EngineOperations e) {
+        try {
+            return e.namespace();
+        } catch (RuntimeException cannotSay) {
+            return null;
+        }
     }
 
     /** The connection status beside the context chooser: its state, and why when it is not connected. */
