@@ -1116,6 +1116,11 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 public java.util.concurrent.CompletionStage<String> ended() {
                     return f.ended();
                 }
+
+                @Override
+                public void drain(Duration max) throws InterruptedException {
+                    f.drain(max);
+                }
             };
         }
         try {
