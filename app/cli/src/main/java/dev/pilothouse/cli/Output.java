@@ -127,7 +127,8 @@ final class Output {
         out.flush();
     }
 
-    void events(List<AuditEvent> events) {
+    void events(List<AuditEvent> unordered) {
+        List<AuditEvent> events = inTimeOrder(unordered);
         if (structured()) {
             json(array(events, SessionJson::toJson));
             return;
@@ -135,6 +136,18 @@ final class Output {
         table(List.of("TIME", "ACTOR", "EVENT", "REASON"), events, e -> List.of(Json.time(e.at()), e.actor(),
                 e.kind().equals(AuditEvent.TRANSITION) ? e.from() + " -> " + e.to() : e.kind(),
                 nz(e.reason()).replace('\n', ' ') + (e.detail() == null ? "" : " " + e.detail())));
+    }
+
+    /**
+     * A session's audit rows in the order things happened. The store lists them in the order they
+     * were written, which is not that: a runtime records what it saw at the time it happened (a
+     * container's exit at its own finishedAt), after the engine wrote what the exit led to (the
+     * transition to ERROR). Stable: rows of the same instant stay in the order written.
+     */
+    static List<AuditEvent> inTimeOrder(List<AuditEvent> events) {
+        List<AuditEvent> sorted = new ArrayList<>(events);
+        sorted.sort(java.util.Comparator.comparing(AuditEvent::at, java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder())));
+        return sorted;
     }
 
     /** YAML or JSON even in table mode, for objects with nested fields. */

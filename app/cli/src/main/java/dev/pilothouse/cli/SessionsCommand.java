@@ -649,12 +649,15 @@ final class SessionsCommand {
             if (tail != null && tail < 0) {
                 throw new InvalidInputException("--tail " + tail + " is out of range; give 0 or more lines");
             }
-            String id = e.session(ref).id();
+            dev.pilothouse.session.Session session = e.session(ref);
+            String id = session.id();
+            // the agent followed, as the engine picks it (the lead when none is named): its removal ends the follow
+            String followed = agent != null ? agent : session.agents().isEmpty() ? null : session.leadAgent().name();
             java.util.concurrent.CompletableFuture<FollowEnd> end = new java.util.concurrent.CompletableFuture<>();
             // a follow ends with the session's run: watch for it before the stream opens, so no change is missed
             Runnable unsubscribe = follow ? e.subscribe(ev -> {
                 if (ev instanceof dev.pilothouse.engine.EngineEvent.SessionChanged c && c.session().id().equals(id)) {
-                    FollowEnd why = FollowEnd.of(c.session());
+                    FollowEnd why = FollowEnd.of(c.session(), followed);
                     if (why != null) {
                         end.complete(why);
                     }
@@ -673,13 +676,15 @@ final class SessionsCommand {
                 }
                 sub.ended().whenComplete((why, t) -> end.complete(new FollowEnd("the log stream ended: "
                         + (why != null ? why : String.valueOf(t)), 1)));
-                FollowEnd now = FollowEnd.of(e.session(id));
+                FollowEnd now = FollowEnd.of(e.session(id), followed);
                 if (now != null) {
                     end.complete(now);
                 }
                 FollowEnd done;
                 try {
                     done = end.get();
+                    // the session stopped, but its agent's last lines may still be on the way (at once when not)
+                    sub.drain(FollowEnd.DRAIN);
                 } catch (InterruptedException stopping) {
                     // the engine running this command is stopping (engine stop, its host ended): say so, not a stack
                     Thread.currentThread().interrupt();

@@ -369,6 +369,19 @@ public final class ApiEngine implements EngineOperations {
             public CompletionStage<String> ended() {
                 return ended;
             }
+
+            /**
+             * The server drains its side before it ends the stream: its end is what is waited for,
+             * a second longer than the server's own wait, for the way back.
+             */
+            @Override
+            public void drain(java.time.Duration max) throws InterruptedException {
+                try {
+                    ended.get(max.plusSeconds(1).toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // bounded on purpose, as the server's own wait
+                }
+            }
         };
     }
 

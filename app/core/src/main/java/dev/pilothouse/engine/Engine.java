@@ -1609,6 +1609,12 @@ public final class Engine implements EngineOperations {
         if (key instanceof WorkKey.OfContext c) {
             return WorkQueue.Result.done(lifecycle.reconcile(c.context()));
         }
+        if (key instanceof WorkKey.OfAppeared a) {
+            if (lifecycle.adoptAppeared(a.context(), a.id()) != null) {
+                queue.add(new WorkKey.OfSession(a.id()));
+            }
+            return WorkQueue.Result.done();
+        }
         if (key instanceof WorkKey.OfSchedule sc) {
             Duration until = schedules.run(sc.id());
             return until == null ? WorkQueue.Result.done() : WorkQueue.Result.done().andAfter(until);
@@ -1630,6 +1636,11 @@ public final class Engine implements EngineOperations {
                 // back (or newly allowed): level-triggered, look at everything again
                 queue.add(new WorkKey.OfContext(c.context()));
             }
+            return;
+        }
+        if (e instanceof RuntimeEvent.Appeared a) {
+            // maybe created on another workstation: adopted now (the store is asked on the queue's thread)
+            queue.add(new WorkKey.OfAppeared(a.context(), a.sessionId()));
             return;
         }
         if (e instanceof RuntimeEvent.Observed o) {

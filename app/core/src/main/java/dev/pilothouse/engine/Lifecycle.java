@@ -1208,7 +1208,10 @@ final class Lifecycle {
             List<Session> written = engine.store().write(tx -> {
                 List<Session> out = new ArrayList<>();
                 for (DiscoveredSession d : batch) {
-                    out.add(adoptOne(tx, d, context, now));
+                    // adopted meanwhile as it appeared (adoptAppeared), which does not wait for a reconcile
+                    if (tx.sessionVersion(d.session().id()).isEmpty()) {
+                        out.add(adoptOne(tx, d, context, now));
+                    }
                 }
                 return out;
             });
@@ -1217,6 +1220,9 @@ final class Lifecycle {
                 engine.publish(new EngineEvent.SessionChanged(s));
             }
         }
+        if (adopted.isEmpty()) {
+            return adopted;
+        }
         log.info("context {}: adopted {} sessions found on the cluster", context, adopted.size());
         engine.publish(new EngineEvent.Notice(null, "adopted " + adopted.size() + " session"
                 + (adopted.size() == 1 ? "" : "s") + " found in context '" + context + "' (created from another workstation)"));
@@ -1224,6 +1230,41 @@ final class Lifecycle {
     }
 
     private static final int ADOPT_BATCH = 500;
+
+    /**
+     * Adopts one session whose objects appeared on a shared runtime while this engine watched, when
+     * the store does not know it: one made on another workstation shows here within moments, not
+     * at this engine's next start. Under the session's lock; returns the adopted session, or null
+     * when there was nothing to adopt (a session of this store, or one the runtime cannot describe).
+     */
+    Session adoptAppeared(String context, String id) {
+        // the informers' first list may still be told after they count as live: most that come are known
+        if (engine.store().read(tx -> tx.sessionVersion(id)).isPresent()) {
+            return null; // ours (a create, a resume), or adopted before
+        }
+        SessionRuntime runtime = engine.runtime(context);
+        if (!runtime.shared()) {
+            return null;
+        }
+        Session adopted = locks.with(id, "adopting it", () -> {
+            List<DiscoveredSession> found = runtime.discovered(id::equals);
+            if (found.isEmpty()) {
+                return null;
+            }
+            Instant now = engine.now();
+            // asked again in the write: a reconcile's adoption may have stored it meanwhile (it takes no
+            // session's lock), and a session of this engine is stored before its objects are made
+            return engine.store().write(tx -> tx.sessionVersion(id).isPresent() ? null : adoptOne(tx, found.get(0), context, now));
+        });
+        if (adopted == null) {
+            return null;
+        }
+        log.info("context {}: adopted session {} ({}) as it appeared on the cluster", context, adopted.name(), id);
+        engine.publish(new EngineEvent.SessionChanged(adopted));
+        engine.publish(new EngineEvent.Notice(adopted.id(), "adopted session '" + adopted.name() + "' found in context '"
+                + context + "' (created from another workstation)"));
+        return adopted;
+    }
 
     /**
      * The order sessions are adopted in: parents before their children, so lineage within the

@@ -49,6 +49,14 @@ public sealed interface RuntimeEvent {
     record VolumeLost(String sessionId, String what) implements RuntimeEvent {
     }
 
+    /**
+     * A session's objects appeared while the runtime watched (a pod or volume this runtime had not
+     * seen), made by this engine or by another workstation's: the engine adopts a session it does
+     * not know when this comes, not only at its next start.
+     */
+    record Appeared(String context, String sessionId) implements RuntimeEvent {
+    }
+
     /** The context became reachable, unreachable, or forbidden. */
     record ConnectionChanged(String context, ConnectionStatus status) implements RuntimeEvent {
         @Override

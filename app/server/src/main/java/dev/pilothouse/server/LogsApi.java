@@ -44,7 +44,10 @@ final class LogsApi {
         // HEAD answers as its GET would without following: the log's tail is read (and not sent), then it ends
         boolean follow = Query.bool(ctx, "follow", false) && ctx.method() != HandlerType.HEAD;
         boolean previous = Query.bool(ctx, "previous", false);
-        String id = e.session(ctx.pathParam("id")).id();
+        Session session = e.session(ctx.pathParam("id"));
+        String id = session.id();
+        // the agent followed, as the engine picks it (the lead when none is named): its removal ends the follow
+        String followed = ctx.queryParam("agent") != null ? ctx.queryParam("agent") : session.leadAgent().name();
         boolean events = EventStream.wantsStream(ctx, "text/plain");
         // opened at the first line, or once the log is open: a refusal (no such agent, purged) stays an error answer
         LazySink sink = new LazySink(() -> events ? new EventSink(EventStream.open(ctx, 200)) : new TextSink(ctx));
@@ -52,7 +55,7 @@ final class LogsApi {
         CompletableFuture<Streams.Ending> end = new CompletableFuture<>();
         Runnable unsubscribe = follow ? e.subscribe(ev -> {
             if (ev instanceof EngineEvent.SessionChanged c && c.session().id().equals(id)) {
-                String why = ended(c.session());
+                String why = ended(c.session(), followed);
                 if (why != null) {
                     end.complete(new Streams.Ending(null, why));
                 }
@@ -67,7 +70,7 @@ final class LogsApi {
             }
             sub.ended().whenComplete((why, t) -> end.complete(new Streams.Ending(null,
                     "the log stream ended: " + (why != null ? why : t))));
-            String now = ended(e.session(id));
+            String now = ended(e.session(id), followed);
             if (now != null) {
                 end.complete(new Streams.Ending(null, now));
             }
@@ -81,6 +84,10 @@ final class LogsApi {
                 }
             }
             Streams.Ending why = end.get();
+            if (why.code() == null) {
+                // the session stopped, but its agent's last lines may still be on the way (at once when not)
+                sub.drain(FollowEnd.DRAIN);
+            }
             if (why.code() == null || why.shutdown()) {
                 sink.end(why.message());
             } else {
@@ -93,8 +100,8 @@ final class LogsApi {
     }
 
     /** Why a follow stops at this version of the session (the CLI's words too), or null. */
-    private static String ended(Session s) {
-        FollowEnd end = FollowEnd.of(s);
+    private static String ended(Session s, String agent) {
+        FollowEnd end = FollowEnd.of(s, agent);
         return end == null ? null : end.why();
     }
 

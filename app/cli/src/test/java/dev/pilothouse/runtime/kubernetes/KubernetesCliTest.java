@@ -6,6 +6,7 @@ import dev.pilothouse.session.AuditEvent;
 import dev.pilothouse.session.Session;
 import dev.pilothouse.session.SessionState;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -174,6 +175,67 @@ class KubernetesCliTest extends KubernetesTestBase {
         engine.pause("regrown");
         assertThat(cli.join()).as(err.toString()).isZero();
         assertThat(out.toString()).containsOnlyOnce("--- stopped following: session 'regrown' is IDLE (paused)");
+    }
+
+    private CompletableFuture<Integer> follow(StringWriter out, StringWriter err, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("--data-dir", dataDir.toString(), "--context", CONTEXT,
+                "--namespace", NS, "sessions", "logs", "-f"));
+        args.addAll(List.of(more));
+        return CompletableFuture.supplyAsync(() -> cli(out, err, args.toArray(String[]::new)));
+    }
+
+    @Test
+    void logsFollowOfAnAgentRemovedFromTheSessionEndsSayingSoAndOfOneItNeverHadFailsAtOnce() {
+        engine.createAgent(new dev.pilothouse.agent.AgentDefinition(null, "second", "registry.example/second:1", List.of(),
+                null, null, java.util.Map.of(), 8080, new dev.pilothouse.session.Resources(null, null, null), null, null, null));
+        engine.create(CreateRequest.of("pair", "reference"), null);
+        Session both = engine.update("pair", dev.pilothouse.engine.UpdateRequest.agents(List.of("second"), List.of()), null);
+        assertThat(both.state()).as(both.terminationReason()).isEqualTo(SessionState.READY);
+
+        StringWriter never = new StringWriter();
+        StringWriter neverErr = new StringWriter();
+        assertThat(follow(never, neverErr, "--agent", "third", "pair")).succeedsWithin(Duration.ofSeconds(10))
+                .isNotEqualTo(0);
+        assertThat(neverErr.toString()).contains("session 'pair' has no agent 'third'; its agents: [reference, second]");
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> cli = follow(out, err, "--agent", "second", "pair");
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on"));
+        Session one = engine.update("pair", dev.pilothouse.engine.UpdateRequest.agents(List.of(), List.of("second")), null);
+        assertThat(one.state()).as(one.terminationReason()).isEqualTo(SessionState.READY);
+
+        // as deliberate as a pause: exit 0, with a last line saying why, instead of waiting for a pod that never has it
+        assertThat(cli).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(0);
+        assertThat(out.toString()).endsWith("--- stopped following: agent 'second' was removed from session 'pair' "
+                + "(its agents now: reference) ---\n");
+    }
+
+    @TempDir
+    java.nio.file.Path otherWorkstation;
+
+    @Test
+    void logsFollowPrintsTheAgentsLastLinesBeforeSayingItsSessionStoppedWhicheverEngineStoppedIt() {
+        // another workstation's engine watches the same session: either may be the one that stops it
+        dev.pilothouse.engine.Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        Session s = engine.create(CreateRequest.of("sleepy", "reference").withTimeouts(4L, null), null).session();
+        assertThat(s.state()).as(s.terminationReason()).isEqualTo(SessionState.READY);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> cli = follow(out, err, "sleepy");
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on"));
+
+        // the log stream lags behind the pod's status: the agent's last lines are still on the way when it stops
+        cluster.holdLogs();
+        await().atMost(Duration.ofSeconds(20)).until(() -> engine.session(s.id()).state() == SessionState.IDLE);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofMillis(1500)).until(() -> !cli.isDone());
+        cluster.releaseLogs();
+
+        assertThat(cli).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(0);
+        String text = out.toString();
+        assertThat(text).contains("no message for 4 s; exiting").contains("--- stopped following: session 'sleepy' is IDLE (paused)");
+        assertThat(text.indexOf("no message for 4 s; exiting")).isLessThan(text.indexOf("--- stopped following"));
     }
 
     private static long count(String text, String part) {

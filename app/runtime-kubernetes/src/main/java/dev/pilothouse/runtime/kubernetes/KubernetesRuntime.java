@@ -1121,6 +1121,11 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 public java.util.concurrent.CompletionStage<String> ended() {
                     return f.ended();
                 }
+
+                @Override
+                public void drain(Duration max) throws InterruptedException {
+                    f.drain(max);
+                }
             };
         }
         try {
@@ -1151,6 +1156,9 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
             // a new pod (a start or resume, maybe from another workstation): what was lost is back
             lostPods.remove(id);
             stoppedElsewhere.remove(id);
+            if (live) {
+                emit(new RuntimeEvent.Appeared(context, id));
+            }
         }
         rememberPullErrors(id, now);
         PodStates.View v = view(id, cache, agentsOf(now));
@@ -1399,6 +1407,10 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     public void claim(String ns, PersistentVolumeClaim before, PersistentVolumeClaim now, boolean live) {
         String id = sessionIdOf(now);
         namespaces.putIfAbsent(id, ns);
+        if (live && before == null && now.getMetadata().getDeletionTimestamp() == null) {
+            // a new volume: a session made elsewhere (also one paused before its pod was seen) is adopted now
+            emit(new RuntimeEvent.Appeared(context, id));
+        }
         if (live && before != null && before.getMetadata().getDeletionTimestamp() == null
                 && now.getMetadata().getDeletionTimestamp() != null) {
             volumeLost(ns, now);

@@ -49,6 +49,8 @@ final class LogFollow implements LogSubscription {
     /** The time of the last line delivered: a reconnect asks from there and drops what it saw. */
     private volatile Instant lastTime;
     private final CompletableFuture<String> ended = new CompletableFuture<>();
+    /** Completes when the stream open now has ended and its lines were delivered; null before the first. */
+    private volatile CompletableFuture<Void> streaming;
 
     LogFollow(KubernetesClient client, NamespaceInformers cache, String pod, String container, int tail,
               Consumer<List<LogLine>> sink) {
@@ -102,7 +104,7 @@ final class LogFollow implements LogSubscription {
             if (!uidSaidMissing(p) && !hasContainer(p)) {
                 // an agent-set change removed this agent: its log has no next run in this pod
                 mark("agent '" + container + "' is not in the session's pod " + namespace + "/" + pod + " (uid "
-                        + p.getMetadata().getUid() + "): it was removed from the session; waiting for the session's next pod");
+                        + p.getMetadata().getUid() + "): it was removed from the session");
                 missingIn = p.getMetadata().getUid();
             }
             if (!hasContainer(p)) {
@@ -163,8 +165,7 @@ final class LogFollow implements LogSubscription {
             }
             String why = explain(uid, restarts);
             if (why == null) {
-                String cause = failure == null ? "the API server ended the stream" : KubeErrors.rootMessage(failure);
-                mark("log stream interrupted (" + cause + "); reconnecting");
+                mark("log stream interrupted (" + StreamCuts.why(failure) + "); reconnecting");
                 resume = true;
                 // 0.2 s, doubling up to 5 s while it keeps failing
                 LockSupport.parkNanos(Math.min(TimeUnit.SECONDS.toNanos(5), POLL_NANOS * 4 << Math.min(interruptions, 5)));
@@ -187,6 +188,16 @@ final class LogFollow implements LogSubscription {
      * @param tail lines to start with: -1 all, -2 a reconnect from the last line seen
      */
     private Throwable follow(int tail) {
+        CompletableFuture<Void> stream = new CompletableFuture<>();
+        streaming = stream;
+        try {
+            return stream(tail);
+        } finally {
+            stream.complete(null);
+        }
+    }
+
+    private Throwable stream(int tail) {
         Instant since = lastTime;
         PodLogs.LineSplitter out = new PodLogs.LineSplitter(lines -> {
             List<LogLine> fresh = since == null || tail != -2 ? lines
@@ -288,6 +299,24 @@ final class LogFollow implements LogSubscription {
     private ContainerStatus status(Pod p) {
         return p.getStatus() == null ? null : p.getStatus().getContainerStatuses().stream()
                 .filter(c -> c.getName().equals(container)).findFirst().orElse(null);
+    }
+
+    /**
+     * Waits until the stream open now ends (its container exited, its pod went) with its last
+     * lines delivered, or {@code max} passes: the session's state can change (the pod status the
+     * engine acts on) before the stream has carried the container's last chunk.
+     */
+    @Override
+    public void drain(java.time.Duration max) throws InterruptedException {
+        CompletableFuture<Void> s = streaming;
+        if (s == null || Thread.currentThread() == thread) {
+            return;
+        }
+        try {
+            s.get(max.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // bounded on purpose: a stream that goes on (a container still stopping) is not waited for
+        }
     }
 
     @Override

@@ -205,7 +205,7 @@ final class PodStates {
                 if ("OOMKilled".equals(last.getReason())) {
                     d = "OOMKilled: the container exceeded its memory limit again and again (exit " + code + "); " + d;
                 }
-                d += " (restarted " + cs.getRestartCount() + " times; last exit " + last.getExitCode()
+                d += " (restarted " + times(cs.getRestartCount()) + "; last exit " + last.getExitCode()
                         + (last.getReason() == null ? "" : " " + last.getReason()) + ")"
                         + (last.getMessage() == null || last.getMessage().isBlank() ? "" : "; last log lines:\n" + last.getMessage().strip());
             }
@@ -218,7 +218,7 @@ final class PodStates {
             if (oom && last != null && "OOMKilled".equals(last.getReason())) {
                 return new AgentStatus(agent, AgentStatus.Kind.FAILED, t.getExitCode(),
                         "OOMKilled: the container exceeded its memory limit again and again (exit " + t.getExitCode()
-                                + ", restarted " + cs.getRestartCount() + " times)" + (log.isEmpty() ? "" : "; last log lines:\n" + log));
+                                + ", restarted " + times(cs.getRestartCount()) + ")" + (log.isEmpty() ? "" : "; last log lines:\n" + log));
             }
             if (restarts(pod, t)) {
                 // the kubelet restarts it (the pod's restart policy): its business, not a failure of the session
@@ -257,6 +257,12 @@ final class PodStates {
                     + termination(last) + ")");
         }
         return Optional.empty();
+    }
+
+    /** "1 time", "3 times": how often a container was restarted, as people write it. */
+    static String times(Integer n) {
+        int count = n == null ? 0 : n;
+        return count + (count == 1 ? " time" : " times");
     }
 
     /** "exit 137, Error, at 2026-...Z" (a kill by signal named), with the kubelet's reason. */

@@ -795,10 +795,13 @@ public final class FakeCluster implements AutoCloseable {
             ContainerLogs.Log l = (ContainerLogs.Log) ar.result();
             HttpServerResponse resp = req.response().setStatusCode(200).setChunked(true)
                     .putHeader("Content-Type", "text/plain");
+            if (follow) {
+                logStreams.add(req); // removed by the close handler below
+            }
             Runnable stop = l.read(tail, since, follow && !previous, new ContainerLogs.Follower() {
                 @Override
                 public void lines(List<ContainerLogs.Line> lines) {
-                    ctx.runOnContext(v -> {
+                    logGate.pass(ctx, follow, v -> {
                         if (resp.ended() || resp.closed()) {
                             return;
                         }
@@ -814,15 +817,74 @@ public final class FakeCluster implements AutoCloseable {
 
                 @Override
                 public void ended() {
-                    ctx.runOnContext(v -> {
+                    logGate.pass(ctx, follow, v -> {
                         if (!resp.ended() && !resp.closed()) {
                             resp.end();
                         }
                     });
                 }
             });
-            resp.closeHandler(v -> stop.run());
+            resp.closeHandler(v -> {
+                logStreams.remove(req);
+                stop.run();
+            });
         });
+    }
+
+    /** Follow streams of pods/log open now. */
+    private final Set<HttpServerRequest> logStreams = ConcurrentHashMap.newKeySet();
+    /** Holds back what the log streams send (lines and their ends), as a slow API server does. */
+    private final LogGate logGate = new LogGate();
+
+    /**
+     * Until {@link #releaseLogs}, what containers write (and their streams' ends) reaches no
+     * follow stream: a kubelet and API server whose copy lags behind the pod's status, which the
+     * informers see at once.
+     */
+    void holdLogs() {
+        logGate.hold();
+    }
+
+    /** Sends what was held back, in order, and lets the streams flow again. */
+    void releaseLogs() {
+        logGate.release();
+    }
+
+    /**
+     * The API server drops every log follow stream's connection mid-stream, without the chunked
+     * body's last chunk (as an API server restart or a proxy's idle timeout does).
+     */
+    void cutLogStreams() {
+        for (HttpServerRequest req : List.copyOf(logStreams)) {
+            logStreams.remove(req);
+            req.connection().close();
+        }
+    }
+
+    /** Runs writes to log streams on their context in order, or queues them while held. */
+    private static final class LogGate {
+        private final List<Runnable> held = new ArrayList<>();
+        private boolean holding;
+
+        /** Only follow streams are held: the engine's own reads of a log's tail go on. */
+        synchronized void pass(Context ctx, boolean follow, io.vertx.core.Handler<Void> write) {
+            Runnable r = () -> ctx.runOnContext(write);
+            if (holding && follow) {
+                held.add(r);
+            } else {
+                r.run();
+            }
+        }
+
+        synchronized void hold() {
+            holding = true;
+        }
+
+        synchronized void release() {
+            holding = false;
+            held.forEach(Runnable::run);
+            held.clear();
+        }
     }
 
     private static String waitingReason(Pod p, String container) {

@@ -77,6 +77,26 @@ class FollowLogsTest extends KubernetesTestBase {
         }
     }
 
+    @Test
+    void aStreamTheApiServerCutsIsResumedWithAMarkerInAnOperatorsWords() {
+        ready("cut-off");
+        List<String> text = new CopyOnWriteArrayList<>();
+        try (LogSubscription sub = engine.logs("cut-off", null, new LogOptions(-1, true, false),
+                lines -> lines.forEach(l -> text.add(l.text())))) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> count(text, "listening on") == 1);
+
+            cluster.cutLogStreams();
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(text, "--- log stream interrupted") == 1);
+            // the HTTP client's words for a chunked body cut short ("EOFException: \n not found") are no operator's
+            assertThat(text).contains("--- log stream interrupted (log stream closed by the API server); reconnecting ---");
+            assertThat(String.join("\n", text)).doesNotContain("Exception");
+
+            engine.send("cut-off", null, "$ echo after-the-cut", null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(text, "received") == 1);
+            assertThat(count(text, "listening on")).as("resumed from the last line seen").isEqualTo(1);
+        }
+    }
+
     private static int indexOf(List<String> lines, String part) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).contains(part)) {

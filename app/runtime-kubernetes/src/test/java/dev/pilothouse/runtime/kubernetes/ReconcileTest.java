@@ -75,6 +75,30 @@ class ReconcileTest extends KubernetesTestBase {
     }
 
     @Test
+    void aSessionCreatedOnAnotherWorkstationShowsOnARunningEngineWithinMoments() {
+        // alice's engine runs and has looked at the context before bob makes anything
+        Engine bob = openEngine(otherWorkstation, "bob");
+        bob.useContext(CONTEXT, NS);
+        Session made = bob.create(CreateRequest.of("made-by-bob", "reference"), null).session();
+        Session parked = bob.create(CreateRequest.of("parked-by-bob", "reference"), null).session();
+        bob.pause("parked-by-bob");
+
+        // no reconcile, no context switch, no restart on alice's side: her informers saw the objects appear
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> engine.sessions(false).stream().map(Session::id)
+                .toList().containsAll(List.of(made.id(), parked.id())));
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> engine.session(made.id()).state() == SessionState.READY);
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> engine.session(parked.id()).state() == SessionState.IDLE);
+        assertThat(engine.session(made.id()).name()).isEqualTo("made-by-bob");
+        assertThat(engine.session(made.id()).createdBy()).isEqualTo("bob");
+        assertThat(engine.events(made.id(), 0, 10)).extracting(AuditEvent::reason)
+                .anyMatch(r -> r.contains("adopted") && r.contains("created by bob"));
+        assertThat(events).anyMatch(e -> e instanceof EngineEvent.Notice n && n.message().contains("'made-by-bob'"));
+        assertThat(engine.send("made-by-bob", null, "$ echo alice-here", null).reply().content()).contains("alice-here");
+        // each once, whatever objects of them appeared
+        assertThat(engine.sessions(false)).extracting(Session::id).containsOnlyOnce(made.id(), parked.id());
+    }
+
+    @Test
     void aFreshWorkstationAdoptsOnStartAndNameClashesAreRenamed() {
         engine.create(CreateRequest.of("same-name", "reference"), null);
         Engine bob = openEngine(otherWorkstation, "bob");

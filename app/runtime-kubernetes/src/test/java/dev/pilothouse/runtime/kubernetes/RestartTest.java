@@ -135,7 +135,7 @@ class RestartTest extends KubernetesTestBase {
         kubelet.breakImage(NS, ObjectNames.of(s.id()), "reference");
         await().atMost(Duration.ofSeconds(30)).until(() -> fresh(s).state() == SessionState.ERROR);
         assertThat(fresh(s).terminationReason()).contains("CrashLoopBackOff").contains("back-off 10s restarting failed container=reference")
-                .contains("restarted 1 times; last exit 137 Error");
+                .contains("restarted 1 time; last exit 137 Error");
     }
 
     @Test

@@ -146,7 +146,7 @@ class StatusTest extends KubernetesTestBase {
         // the agent process exits 2 at once, saying why in its log; the kubelet restarts it once at
         // once, then backs off: CrashLoopBackOff is what fails the session
         assertThat(s.terminationReason()).contains("agent 'crashy' failed during start-up: CrashLoopBackOff: back-off 10s "
-                + "restarting failed container=crashy").contains("restarted 1 times; last exit 2 Error")
+                + "restarting failed container=crashy").contains("restarted 1 time; last exit 2 Error")
                 .contains("no-port-in-this-image");
     }
 
