@@ -56,10 +56,10 @@ public final class Remote {
                         case ENV -> {
                             if (ep.get().kind() != EngineHost.Kind.BACKGROUND) {
                                 throw new OperationFailedException("data dir " + dir + " is served by " + ep.get().kind().label()
-                                        + " (pid " + ep.get().pid() + "), started with another environment: "
-                                        + r.getMessage() + " differ from this command's. Commands run in the engine's "
+                                        + " (pid " + ep.get().pid() + "), started with another environment ("
+                                        + r.getMessage() + ": not as in this command's). Commands run in the engine's "
                                         + "environment (the clusters it sees, the keys agents get), so this one was not "
-                                        + "run; run it where those variables match, or close the "
+                                        + "run; run it where those variables match, or close "
                                         + ep.get().kind().label() + " first");
                             }
                             lastProblem = "the background engine has another environment (" + r.getMessage()
