@@ -574,7 +574,7 @@ final class Lifecycle {
             // the runtime's account beats the HTTP client's ("unexpected end of stream" says nothing of a forward);
             // an endpoint that could not be had is worded already
             String why = e instanceof AgentClient.PartialReplyException && loss.isPresent() ? loss.get().why()
-                    : e.getMessage() + loss.map(l -> " (" + l.why() + ")").orElse("");
+                    : e.getMessage() + loss.filter(l -> !e.getMessage().contains(l.why())).map(l -> " (" + l.why() + ")").orElse("");
             String orphan = orphaned(s, runtime, agent, reply, loss);
             outcome = new InFlight.Outcome(new AgentClient.Reply(partial, "the connection to agent '" + agent
                     + "' failed: " + why + (orphan == null ? "" : "; the agent had taken the message and lived on, so the "

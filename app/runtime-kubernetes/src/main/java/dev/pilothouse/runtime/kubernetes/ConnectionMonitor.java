@@ -163,7 +163,7 @@ final class ConnectionMonitor implements AutoCloseable {
             return new ConnectionStatus(State.FORBIDDEN, doing + ": " + KubeErrors.rootMessage(e), List.of(), clock.instant());
         }
         return new ConnectionStatus(State.UNREACHABLE, "cannot reach the API server " + server + " ("
-                + (code == 0 ? KubeErrors.rootMessage(e) : "HTTP " + code + ": " + KubeErrors.rootMessage(e)) + ")",
+                + (code <= 0 ? StreamCuts.connection(e) : "HTTP " + code + ": " + KubeErrors.rootMessage(e)) + ")",
                 List.of(), clock.instant());
     }
 

@@ -335,7 +335,7 @@ final class PodPortForward implements AutoCloseable {
                 // worded as the connection check words it: the operator sees one kind of outage, not two
                 return "context '" + context + "' is unreachable: cannot reach the API server "
                         + client.getConfiguration().getMasterUrl() + " to open the port-forward to pod " + namespace + "/"
-                        + pod + ":" + port + " (" + (late ? noAnswer.getMessage() : KubeErrors.rootMessage(noAnswer)) + ")";
+                        + pod + ":" + port + " (" + (late ? noAnswer.getMessage() : StreamCuts.connection(noAnswer)) + ")";
             }
             if (failure != null) {
                 return "the port-forward to pod " + namespace + "/" + pod + ":" + port + " could not be opened: "

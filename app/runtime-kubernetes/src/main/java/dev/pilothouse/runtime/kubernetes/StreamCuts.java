@@ -23,13 +23,22 @@ final class StreamCuts {
         if (failure == null) {
             return "the API server ended the stream";
         }
+        return words(failure, "log stream closed by the API server");
+    }
+
+    /** Why a request to the API server got no answer, for people (the connection check, opening a port-forward). */
+    static String connection(Throwable failure) {
+        return words(failure, "the connection was closed before the API server answered");
+    }
+
+    private static String words(Throwable failure, String closed) {
         KubernetesClientException k = find(failure, KubernetesClientException.class);
         if (k != null && k.getCode() > 0) {
             String status = k.getStatus() == null ? null : k.getStatus().getMessage();
             return "the API server answered " + k.getCode() + (status == null || status.isBlank() ? "" : ": " + status);
         }
         if (find(failure, EOFException.class) != null) {
-            return "log stream closed by the API server";
+            return closed;
         }
         if (find(failure, ConnectException.class) != null) {
             return "the API server refused the connection";

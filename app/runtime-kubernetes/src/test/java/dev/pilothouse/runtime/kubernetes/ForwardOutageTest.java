@@ -42,7 +42,9 @@ class ForwardOutageTest extends KubernetesTestBase {
 
         assertThat(r.failed()).isTrue();
         assertThat(r.reply().error()).startsWith("the connection to agent 'reference' failed: context 'lab' is unreachable: "
-                + "cannot reach the API server " + cluster.url()).doesNotContain("Connection reset (");
+                + "cannot reach the API server " + cluster.url()).doesNotContain("Connection reset (")
+                .as("in an operator's words, each reason once").doesNotContain("Exception").doesNotContain("HTTP -1");
+        assertThat(r.reply().error().indexOf("is unreachable")).isEqualTo(r.reply().error().lastIndexOf("is unreachable"));
         assertThat(took).as("bounded: no waiting out the client's retries").isLessThan(Duration.ofSeconds(8));
         assertThat(fresh(s).state()).isEqualTo(SessionState.READY);
 
