@@ -14,7 +14,7 @@ import javafx.scene.layout.BorderPane;
 import java.util.List;
 import java.util.function.Function;
 
-/** The Events tab: the session's whole audit trail, oldest first, as it grows. */
+/** The Events tab: the session's whole audit trail, oldest first (by when it happened), as it grows. */
 final class EventsPane extends BorderPane {
     private final ObservableList<AuditEvent> events = FXCollections.observableArrayList();
 
@@ -42,8 +42,24 @@ final class EventsPane extends BorderPane {
         events.clear();
     }
 
+    /**
+     * Adds rows where they belong in time, as {@code sessions events} lists them: a runtime records
+     * what it saw at the time it happened (a container's exit at its own finishedAt), after the engine
+     * wrote what the exit led to. Rows of the same instant stay in the order written.
+     */
     void add(List<AuditEvent> loaded) {
-        events.addAll(loaded);
+        for (AuditEvent e : loaded) {
+            events.add(placeOf(events, e), e);
+        }
+    }
+
+    /** Where {@code e} goes in rows already in time order: after every row not later than it. */
+    static int placeOf(List<AuditEvent> rows, AuditEvent e) {
+        int at = rows.size();
+        while (at > 0 && e.at() != null && rows.get(at - 1).at() != null && rows.get(at - 1).at().isAfter(e.at())) {
+            at--;
+        }
+        return at;
     }
 
     private static TableColumn<AuditEvent, String> column(String title, double width, Function<AuditEvent, String> value) {
