@@ -125,6 +125,8 @@ public final class Engine implements EngineOperations {
     private final DataDirLock lock;
     /** Contexts reconciled since the engine opened (shared with views): a view reconciles a context once. */
     private final Set<String> reconciled;
+    /** Sessions that appeared before their context's first reconcile was done (the root's, which handles both). */
+    private final EarlyAppearances appearedEarly = new EarlyAppearances();
     /** The engines open in this process, by data dir: in-process CLI commands (tests, tools) run on them. */
     private static final Map<Path, Engine> OPEN_HERE = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -1607,7 +1609,14 @@ public final class Engine implements EngineOperations {
     /** The work queue's handler: one session, or one context. */
     private WorkQueue.Result handle(WorkKey key) {
         if (key instanceof WorkKey.OfContext c) {
-            return WorkQueue.Result.done(lifecycle.reconcile(c.context()));
+            ReconcileReport report = lifecycle.reconcile(c.context());
+            Set<String> early = appearedEarly.settle(c.context());
+            if (!early.isEmpty()) {
+                // what the reconcile did not adopt (made after its look) is adopted as any appearance
+                store.read(tx -> early.stream().filter(id -> tx.sessionVersion(id).isEmpty()).toList())
+                        .forEach(id -> queue.add(new WorkKey.OfAppeared(c.context(), id)));
+            }
+            return WorkQueue.Result.done(report);
         }
         if (key instanceof WorkKey.OfAppeared a) {
             if (lifecycle.adoptAppeared(a.context(), a.id()) != null) {
@@ -1639,8 +1648,11 @@ public final class Engine implements EngineOperations {
             return;
         }
         if (e instanceof RuntimeEvent.Appeared a) {
-            // maybe created on another workstation: adopted now (the store is asked on the queue's thread)
-            queue.add(new WorkKey.OfAppeared(a.context(), a.sessionId()));
+            // maybe created on another workstation: adopted now (the store is asked on the queue's thread), or
+            // by the context's first reconcile if it is not done yet
+            if (!appearedEarly.hold(a.context(), a.sessionId())) {
+                queue.add(new WorkKey.OfAppeared(a.context(), a.sessionId()));
+            }
             return;
         }
         if (e instanceof RuntimeEvent.Observed o) {

@@ -1247,14 +1247,14 @@ final class Lifecycle {
             return null;
         }
         Session adopted = locks.with(id, "adopting it", () -> {
-            List<DiscoveredSession> found = runtime.discovered(id::equals);
+            Optional<DiscoveredSession> found = runtime.discoveredSession(id);
             if (found.isEmpty()) {
                 return null;
             }
             Instant now = engine.now();
             // asked again in the write: a reconcile's adoption may have stored it meanwhile (it takes no
             // session's lock), and a session of this engine is stored before its objects are made
-            return engine.store().write(tx -> tx.sessionVersion(id).isPresent() ? null : adoptOne(tx, found.get(0), context, now));
+            return engine.store().write(tx -> tx.sessionVersion(id).isPresent() ? null : adoptOne(tx, found.get(), context, now));
         });
         if (adopted == null) {
             return null;

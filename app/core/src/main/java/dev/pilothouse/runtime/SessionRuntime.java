@@ -171,6 +171,11 @@ public interface SessionRuntime extends AutoCloseable {
         return List.of();
     }
 
+    /** One session as {@link #discovered} describes it, found directly: a runtime that can should not look through all. */
+    default Optional<DiscoveredSession> discoveredSession(String sessionId) {
+        return discovered(sessionId::equals).stream().findFirst();
+    }
+
     /**
      * Whether other workstations drive the same runtime objects (a cluster): reconciliation then
      * adopts what runs there and never stops it; only an operator's command does.

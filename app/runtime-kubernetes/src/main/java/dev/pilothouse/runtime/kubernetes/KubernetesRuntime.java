@@ -1055,23 +1055,47 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
                 if (!seen.add(id) || !wanted.test(id)) {
                     continue;
                 }
-                Pod pod = cache.pod(ObjectNames.of(id));
-                boolean up = pod != null && pod.getMetadata().getDeletionTimestamp() == null;
-                Phase phase = up ? Optional.ofNullable(view(id, cache, agentsOf(pod)).phase()).orElse(Phase.RUNNING) : Phase.PAUSED;
-                // a session that failed elsewhere (its volume says so) is found in ERROR with why, not paused
-                PersistentVolumeClaim claim = cache.claim(ObjectNames.of(id));
-                String failed = up || claim == null ? null : annotation(claim.getMetadata(), ObjectNames.FAILED);
-                SessionSpec.read(o.getMetadata().getAnnotations(), context, ns, up ? SessionState.READY
-                                : failed != null ? SessionState.ERROR : SessionState.IDLE, failed != null ? Phase.FAILED : phase, now)
-                        .map(d -> failed == null ? d : new DiscoveredSession(d.session().toBuilder().terminationReason(
-                                stoppedStatus(null, stoppedMark(claim), failed).detail()).build(), d.agents()))
-                        .ifPresent(d -> {
-                            namespaces.put(id, ns);
-                            out.add(d);
-                        });
+                describe(ns, cache, id, o, now).ifPresent(out::add);
             }
         }
         return out;
+    }
+
+    /**
+     * A session found directly by its id (a pod or PVC that appeared while this engine watched): the
+     * per-object description of {@link #discovered}, without going through every object.
+     */
+    @Override
+    public Optional<DiscoveredSession> discoveredSession(String id) {
+        String ns = namespaces.get(id);
+        if (ns == null || !reachable()) {
+            return ns == null ? discovered(id::equals).stream().findFirst() : Optional.empty();
+        }
+        NamespaceInformers cache = synced(ns);
+        if (cache == null) {
+            return Optional.empty();
+        }
+        Pod pod = cache.pod(ObjectNames.of(id));
+        HasMetadata o = pod != null && ObjectNames.ROLE_AGENTS.equals(role(pod)) ? pod : cache.claim(ObjectNames.of(id));
+        return o == null ? Optional.empty() : describe(ns, cache, id, o, clock.instant());
+    }
+
+    /** One session from its objects' annotations and state, as it runs (or not) now. */
+    private Optional<DiscoveredSession> describe(String ns, NamespaceInformers cache, String id, HasMetadata o, Instant now) {
+        Pod pod = cache.pod(ObjectNames.of(id));
+        boolean up = pod != null && pod.getMetadata().getDeletionTimestamp() == null;
+        Phase phase = up ? Optional.ofNullable(view(id, cache, agentsOf(pod)).phase()).orElse(Phase.RUNNING) : Phase.PAUSED;
+        // a session that failed elsewhere (its volume says so) is found in ERROR with why, not paused
+        PersistentVolumeClaim claim = cache.claim(ObjectNames.of(id));
+        String failed = up || claim == null ? null : annotation(claim.getMetadata(), ObjectNames.FAILED);
+        return SessionSpec.read(o.getMetadata().getAnnotations(), context, ns, up ? SessionState.READY
+                        : failed != null ? SessionState.ERROR : SessionState.IDLE, failed != null ? Phase.FAILED : phase, now)
+                .map(d -> failed == null ? d : new DiscoveredSession(d.session().toBuilder().terminationReason(
+                        stoppedStatus(null, stoppedMark(claim), failed).detail()).build(), d.agents()))
+                .map(d -> {
+                    namespaces.put(id, ns);
+                    return d;
+                });
     }
 
     private static String role(HasMetadata o) {
