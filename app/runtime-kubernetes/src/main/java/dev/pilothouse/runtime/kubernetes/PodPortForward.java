@@ -43,7 +43,7 @@ final class PodPortForward implements AutoCloseable {
     /** Attempts at opening a stream for one connection before it is given up. */
     private static final int OPEN_ATTEMPTS = 3;
     /** How long a connection waits for its stream to open, all attempts together. */
-    static final java.time.Duration OPEN_DEADLINE = java.time.Duration.ofSeconds(5);
+    static final java.time.Duration OPEN_DEADLINE = java.time.Duration.ofSeconds(10); // a hung upgrade; an exec credential plugin may run first
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final KubernetesClient client;
