@@ -260,8 +260,8 @@ public final class MainController {
         }, found -> {
             if (requested != null && !found.all().contains(requested)) {
                 console.notifier().error("No context '" + requested + "' (from --context); the contexts are "
-                        + String.join(", ", found.all()) + " (local, and those of the kubeconfig). Showing '"
-                        + found.wanted() + "'.");
+                        + String.join(", ", found.all()) + ": local and those of the kubeconfig ($KUBECONFIG, else "
+                        + "~/.kube/config). Showing '" + found.wanted() + "'.");
             }
             contextChooser.getItems().setAll(found.all());
             contextChooser.setValue(found.wanted());
