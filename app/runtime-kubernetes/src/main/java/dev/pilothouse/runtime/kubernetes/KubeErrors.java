@@ -60,7 +60,8 @@ final class KubeErrors {
         return c.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
-    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+    /** The first of {@code t}'s chain (itself, its causes) that is a {@code type}, or null. */
+    static <T extends Throwable> T find(Throwable t, Class<T> type) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (type.isInstance(c)) {
                 return type.cast(c);

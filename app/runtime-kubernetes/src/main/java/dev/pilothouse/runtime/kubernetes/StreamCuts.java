@@ -32,24 +32,24 @@ final class StreamCuts {
     }
 
     private static String words(Throwable failure, String closed) {
-        KubernetesClientException k = find(failure, KubernetesClientException.class);
+        KubernetesClientException k = KubeErrors.find(failure, KubernetesClientException.class);
         if (k != null && k.getCode() > 0) {
             String status = k.getStatus() == null ? null : k.getStatus().getMessage();
             return "the API server answered " + k.getCode() + (status == null || status.isBlank() ? "" : ": " + status);
         }
-        if (find(failure, EOFException.class) != null) {
+        if (KubeErrors.find(failure, EOFException.class) != null) {
             return closed;
         }
-        if (find(failure, ConnectException.class) != null) {
+        if (KubeErrors.find(failure, ConnectException.class) != null) {
             return "the API server refused the connection";
         }
-        if (find(failure, UnknownHostException.class) != null) {
+        if (KubeErrors.find(failure, UnknownHostException.class) != null) {
             return "the API server's host name did not resolve";
         }
-        if (find(failure, SocketTimeoutException.class) != null || find(failure, InterruptedIOException.class) != null) {
+        if (KubeErrors.find(failure, SocketTimeoutException.class) != null || KubeErrors.find(failure, InterruptedIOException.class) != null) {
             return "the API server did not answer in time";
         }
-        IOException io = find(failure, IOException.class);
+        IOException io = KubeErrors.find(failure, IOException.class);
         if (io != null) {
             return "the connection to the API server broke" + (io.getMessage() == null ? "" : " (" + io.getMessage().strip() + ")");
         }
@@ -58,14 +58,5 @@ final class StreamCuts {
             root = root.getCause();
         }
         return root.getMessage() == null ? "the stream failed" : root.getMessage().strip();
-    }
-
-    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (type.isInstance(c)) {
-                return type.cast(c);
-            }
-        }
-        return null;
     }
 }
