@@ -19,7 +19,7 @@ public final class Main {
         }
         Path dataDir = HeadlessMain.prepare(args);
         try {
-            dev.pilothouse.console.ConsoleApp.launch(dataDir, flag(args, "--context"));
+            dev.pilothouse.console.ConsoleApp.launch(dataDir, HeadlessMain.flag(args, "--context"));
         } catch (UnsupportedOperationException | UnsatisfiedLinkError e) {
             // no display, or no GTK 3: say so instead of a stack trace
             System.err.println("error: the console cannot open a window (" + e.getMessage() + "); it needs a "
@@ -47,19 +47,6 @@ public final class Main {
             i++;
         }
         return true;
-    }
-
-    /** The value of {@code option} ({@code --context lab} or {@code --context=lab}); null when not given. */
-    static String flag(String[] args, String option) {
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals(option) && i + 1 < args.length) {
-                return args[i + 1];
-            }
-            if (args[i].startsWith(option + "=")) {
-                return args[i].substring(option.length() + 1);
-            }
-        }
-        return null;
     }
 
     static String dataDirFlag(String[] args) {

@@ -20,8 +20,8 @@ class MainTest {
         assertThat(Main.opensConsole(new String[]{"--context", "--data-dir", "/tmp/x"})).isFalse();
         assertThat(Main.opensConsole(new String[]{"--context", "lab", "--namespace", "team-a"})).isFalse();
         assertThat(Main.opensConsole(new String[]{"--context", "lab", "sessions", "list"})).isFalse();
-        assertThat(Main.flag(new String[]{"--data-dir", "/d", "--context=lab"}, "--context")).isEqualTo("lab");
-        assertThat(Main.flag(new String[]{"--data-dir", "/d"}, "--context")).isNull();
+        assertThat(dev.pilothouse.cli.HeadlessMain.flag(new String[]{"--data-dir", "/d", "--context=lab"}, "--context")).isEqualTo("lab");
+        assertThat(dev.pilothouse.cli.HeadlessMain.flag(new String[]{"--data-dir", "/d"}, "--context")).isNull();
         assertThat(Main.dataDirFlag(new String[]{"--data-dir=/tmp/x"})).isEqualTo("/tmp/x");
     }
 }

@@ -84,12 +84,17 @@ public final class HeadlessMain {
 
     /** The value of {@code --data-dir} anywhere in the arguments, as picocli will read it. */
     public static String dataDirFlag(String[] args) {
+        return flag(args, "--data-dir");
+    }
+
+    /** The value of {@code option} ({@code --context lab} or {@code --context=lab}), its first use; null when not given. */
+    public static String flag(String[] args, String option) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--data-dir") && i + 1 < args.length) {
+            if (args[i].equals(option) && i + 1 < args.length) {
                 return args[i + 1];
             }
-            if (args[i].startsWith("--data-dir=")) {
-                return args[i].substring("--data-dir=".length());
+            if (args[i].startsWith(option + "=")) {
+                return args[i].substring(option.length() + 1);
             }
         }
         return null;
