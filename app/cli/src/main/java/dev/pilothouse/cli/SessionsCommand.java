@@ -243,13 +243,9 @@ final class SessionsCommand {
             } else {
                 r = fromTemplate(e);
             }
-            r = r.withScheduledAt(startAt);
+            CreateRequest request = r.withScheduledAt(startAt);
             Replies replies = new Replies(out(), o.structured());
-            java.util.concurrent.atomic.AtomicReference<String> id = new java.util.concurrent.atomic.AtomicReference<>();
-            Engine.Started started;
-            try (StartNotes notes = StartNotes.watch(e, err(), id::get)) {
-                started = e.create(r, created -> id.set(created.id()), replies);
-            }
+            Engine.Started started = StartNotes.whileMaking(e, err(), created -> e.create(request, created, replies));
             return finish(started, replies, o, err());
         }
 
@@ -438,11 +434,7 @@ final class SessionsCommand {
                     settings.ttl, settings.metadata(p.metadata()), settings.resources(), !noWorkspace, conversation,
                     remixGuardrails());
             Replies replies = new Replies(out(), o.structured());
-            java.util.concurrent.atomic.AtomicReference<String> id = new java.util.concurrent.atomic.AtomicReference<>();
-            Engine.Started started;
-            try (StartNotes notes = StartNotes.watch(e, err(), id::get)) {
-                started = e.remix(parent, r, created -> id.set(created.id()), replies);
-            }
+            Engine.Started started = StartNotes.whileMaking(e, err(), created -> e.remix(parent, r, created, replies));
             return finish(started, replies, o, err());
         }
 

@@ -46,6 +46,18 @@ final class StartNotes implements AutoCloseable {
         return notes;
     }
 
+    /**
+     * Runs {@code make}, which creates a session and starts it, saying what the start waits for once the
+     * session is stored (it is told to {@code make}'s argument).
+     */
+    static Engine.Started whileMaking(Engine engine, PrintWriter err,
+                                      java.util.function.Function<java.util.function.Consumer<Session>, Engine.Started> make) {
+        java.util.concurrent.atomic.AtomicReference<String> id = new java.util.concurrent.atomic.AtomicReference<>();
+        try (StartNotes notes = watch(engine, err, id::get)) {
+            return make.apply(created -> id.set(created.id()));
+        }
+    }
+
     private void look() {
         String ref = session.get();
         if (ref == null) {
