@@ -1,7 +1,11 @@
 package dev.pilothouse.bench;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,22 +21,30 @@ import java.util.Random;
  * here, and how far the file grows before H2 reuses dead chunks ({@code RETENTION_TIME}).
  *
  * <p>{@code -Dbench=ROUNDS:COMMITS[:RETENTION_MS]}, e.g. {@code 12:5000} or {@code 10:5000:5000}.
+ * {@code journal:ROUNDS:COMMITS} measures the other way to make a commit survive {@code kill -9}:
+ * H2 writing in the background ({@code WRITE_DELAY=500}) and, per commit, the transaction's rows
+ * appended to a file of one's own (one {@code write}, no fsync, as H2's own commits): the ceiling
+ * of a journal in front of the store, before any replay logic.
  */
 public final class StoreGrowthBenchmark {
     private StoreGrowthBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
-        String[] a = (args.length == 0 || args[0].equals("all") ? "12:5000" : args[0]).split(":");
+        String given = args.length == 0 || args[0].equals("all") ? "12:5000" : args[0];
+        boolean journal = given.startsWith("journal:");
+        String[] a = (journal ? given.substring("journal:".length()) : given).split(":");
         int rounds = Integer.parseInt(a[0]);
         int perRound = Integer.parseInt(a[1]);
-        String retention = a.length > 2 ? ";RETENTION_TIME=" + Integer.parseInt(a[2]) : "";
+        String settings = journal ? ";WRITE_DELAY=500" : ";WRITE_DELAY=0" + (a.length > 2 ? ";RETENTION_TIME=" + Integer.parseInt(a[2]) : "");
         Path dir = Files.createTempDirectory("pilothouse-growth");
-        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0" + retention,
-                "sa", "")) {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("db") + settings, "sa", "");
+             FileChannel log = journal ? FileChannel.open(dir.resolve("journal"), StandardOpenOption.CREATE,
+                     StandardOpenOption.WRITE, StandardOpenOption.APPEND) : null) {
             setUp(c);
-            System.out.printf("# store growth, WRITE_DELAY=0%s, %d rounds of %d commits, %s%n", retention, rounds, perRound, dir);
-            run(c, dir, rounds, perRound);
+            System.out.printf("# store growth, %s%s, %d rounds of %d commits, %s%n", settings.substring(1),
+                    journal ? " and a journal" : "", rounds, perRound, dir);
+            run(c, log, dir, rounds, perRound);
         } finally {
             new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
         }
@@ -57,7 +69,8 @@ public final class StoreGrowthBenchmark {
         c.commit();
     }
 
-    private static void run(Connection c, Path dir, int rounds, int perRound) throws Exception {
+    private static void run(Connection c, FileChannel log, Path dir, int rounds, int perRound) throws Exception {
+        ByteBuffer record = ByteBuffer.allocate(512);
         Random random = new Random(1);
         try (PreparedStatement up = c.prepareStatement("UPDATE s SET v = v + 1 WHERE id = ?");
              PreparedStatement audit = c.prepareStatement("INSERT INTO audit(sid, txt) VALUES (?, ?)");
@@ -70,9 +83,17 @@ public final class StoreGrowthBenchmark {
                     up.setInt(1, id);
                     up.executeUpdate();
                     audit.setInt(1, id);
-                    audit.setString(2, "transition of " + id + " from READY to BUSY: a message");
+                    String text = "transition of " + id + " from READY to BUSY: a message";
+                    audit.setString(2, text);
                     audit.executeUpdate();
                     c.commit();
+                    if (log != null) {
+                        // what a journal would hold: the rows as written (here the row's key and the audit text)
+                        record.clear();
+                        record.putInt(id).putLong(round * (long) perRound + i).put(text.getBytes(StandardCharsets.UTF_8));
+                        record.flip();
+                        log.write(record);
+                    }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 String count;
