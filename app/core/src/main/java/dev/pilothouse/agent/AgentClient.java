@@ -59,10 +59,8 @@ public final class AgentClient {
     public enum HealthKind {
         /** Nothing accepts connections at the endpoint (yet). */
         DOWN,
-        /** Something listens but the request failed (no answer yet). */
+        /** Something listens but does not answer 200 yet. */
         NOT_READY,
-        /** It answers, but not 200 yet: the reference agent's 503 between binding and its ready line. */
-        STARTING,
         /** The agent answered and proved it holds the endpoint's token. */
         HEALTHY,
         /** A process answers the port but is not this agent: it gave no proof, or a wrong one. */
@@ -108,7 +106,7 @@ public final class AgentClient {
         String body;
         try (Response response = health.newCall(request).execute()) {
             if (response.code() != 200) {
-                return new Health(HealthKind.STARTING, null);
+                return new Health(HealthKind.NOT_READY, null);
             }
             body = response.body().string();
         } catch (IOException e) {

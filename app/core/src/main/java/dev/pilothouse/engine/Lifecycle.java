@@ -57,7 +57,7 @@ final class Lifecycle {
     /** How often a starting agent is asked for /healthz: the engine's share of start-up latency. */
     private static final long HEALTH_POLL_NANOS = 5_000_000;
     /**
-     * How often an agent that answers but is not ready yet (503) is asked: it is about to be (the
+     * How often an agent that listens but is not ready yet (503) is asked: it is about to be (the
      * reference agent answers 503 only between binding and logging its ready line), so asked
      * sooner, for {@link #SOON_NANOS} after it first answered.
      */
@@ -294,7 +294,7 @@ final class Lifecycle {
         AgentClient client = engine.agentClient();
         Set<String> healthy = new HashSet<>();
         Set<String> bound = new HashSet<>();
-        long firstAnswer = 0;
+        long firstBound = 0;
         Map<String, String> impostors = new HashMap<>();
         Session current = s;
         long nextLook = start + STATUS_LOOK_NANOS;
@@ -307,11 +307,8 @@ final class Lifecycle {
                     continue;
                 }
                 AgentClient.Health h = health(client, runtime, s.id(), a.name(), bound.contains(a.name()));
-                if (h.kind() != AgentClient.HealthKind.DOWN) {
-                    bound.add(a.name());
-                }
-                if (h.kind() == AgentClient.HealthKind.STARTING && firstAnswer == 0) {
-                    firstAnswer = System.nanoTime();
+                if (h.kind() != AgentClient.HealthKind.DOWN && bound.add(a.name()) && firstBound == 0) {
+                    firstBound = System.nanoTime();
                 }
                 if (h.healthy()) {
                     healthy.add(a.name());
@@ -361,7 +358,7 @@ final class Lifecycle {
             }
             // quick agents answer within milliseconds; a pod pulling its image takes seconds: poll less
             long at = System.nanoTime();
-            LockSupport.parkNanos(firstAnswer != 0 && at - firstAnswer < SOON_NANOS ? SOON_POLL_NANOS
+            LockSupport.parkNanos(firstBound != 0 && at - firstBound < SOON_NANOS ? SOON_POLL_NANOS
                     : at - start < SLOW_START_NANOS ? HEALTH_POLL_NANOS : SLOW_POLL_NANOS);
         }
         return current;

@@ -99,7 +99,7 @@ class HealthProofTest {
                 workspace.toString(), "PILOTHOUSE_AGENT_TOKEN", TOKEN), new String[0], workspace);
         try (AgentServer server = AgentServer.start(config, new IdleTimer(config.waitingTimeoutSeconds()))) {
             AgentEndpoint endpoint = new AgentEndpoint("http://127.0.0.1:" + server.port(), TOKEN);
-            assertThat(client.health(endpoint).kind()).isEqualTo(AgentClient.HealthKind.STARTING);
+            assertThat(client.health(endpoint).kind()).isEqualTo(AgentClient.HealthKind.NOT_READY);
             server.markReady();
             assertThat(client.health(endpoint).kind()).isEqualTo(AgentClient.HealthKind.HEALTHY);
         }
