@@ -86,16 +86,7 @@ public final class AgentClient {
      * An endpoint without a token (none was given to the agent) counts any 200 as healthy.
      */
     public Health health(AgentEndpoint endpoint) {
-        return health(endpoint, false);
-    }
-
-    /**
-     * As {@link #health(AgentEndpoint)}; {@code bound}: the agent was seen listening in this start,
-     * so the plain connect that tells a refused port cheaply is skipped (it costs the agent an
-     * accepted connection right when it is about to answer).
-     */
-    public Health health(AgentEndpoint endpoint, boolean bound) {
-        if (!bound && !listening(endpoint)) {
+        if (!listening(endpoint)) {
             return new Health(HealthKind.DOWN, null);
         }
         byte[] nonce = new byte[16];

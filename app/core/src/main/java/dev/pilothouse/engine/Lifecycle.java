@@ -55,14 +55,7 @@ import java.util.function.Consumer;
 final class Lifecycle {
     private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
     /** How often a starting agent is asked for /healthz: the engine's share of start-up latency. */
-    private static final long HEALTH_POLL_NANOS = 5_000_000;
-    /**
-     * How often an agent that listens but is not ready yet (503) is asked: it is about to be (the
-     * reference agent answers 503 only between binding and logging its ready line), so asked
-     * sooner, for {@link #SOON_NANOS} after it first answered.
-     */
-    private static final long SOON_POLL_NANOS = 500_000;
-    private static final long SOON_NANOS = 50_000_000;
+    private static final long HEALTH_POLL_NANOS = 2_000_000;
     private static final long SLOW_POLL_NANOS = 50_000_000;
     private static final long SLOW_START_NANOS = 2_000_000_000L;
     private static final long STATUS_LOOK_NANOS = 50_000_000;
@@ -293,8 +286,6 @@ final class Lifecycle {
         Clocks clocks = new Clocks(start, runtime.startLimits(), engine.config().startTimeout());
         AgentClient client = engine.agentClient();
         Set<String> healthy = new HashSet<>();
-        Set<String> bound = new HashSet<>();
-        long firstBound = 0;
         Map<String, String> impostors = new HashMap<>();
         Session current = s;
         long nextLook = start + STATUS_LOOK_NANOS;
@@ -306,10 +297,7 @@ final class Lifecycle {
                 if (healthy.contains(a.name())) {
                     continue;
                 }
-                AgentClient.Health h = health(client, runtime, s.id(), a.name(), bound.contains(a.name()));
-                if (h.kind() != AgentClient.HealthKind.DOWN && bound.add(a.name()) && firstBound == 0) {
-                    firstBound = System.nanoTime();
-                }
+                AgentClient.Health h = health(client, runtime, s.id(), a.name());
                 if (h.healthy()) {
                     healthy.add(a.name());
                     impostors.remove(a.name());
@@ -357,9 +345,7 @@ final class Lifecycle {
                         + (impostors.isEmpty() ? "" : " as themselves") + " " : " ") + late + progress);
             }
             // quick agents answer within milliseconds; a pod pulling its image takes seconds: poll less
-            long at = System.nanoTime();
-            LockSupport.parkNanos(firstBound != 0 && at - firstBound < SOON_NANOS ? SOON_POLL_NANOS
-                    : at - start < SLOW_START_NANOS ? HEALTH_POLL_NANOS : SLOW_POLL_NANOS);
+            LockSupport.parkNanos(System.nanoTime() - start < SLOW_START_NANOS ? HEALTH_POLL_NANOS : SLOW_POLL_NANOS);
         }
         return current;
     }
@@ -477,15 +463,14 @@ final class Lifecycle {
     }
 
     /** Whether an agent answers /healthz as itself; an agent the runtime cannot route to yet does not. */
-    private static AgentClient.Health health(AgentClient client, SessionRuntime runtime, String sessionId, String agent,
-                                             boolean bound) {
+    private static AgentClient.Health health(AgentClient client, SessionRuntime runtime, String sessionId, String agent) {
         AgentEndpoint endpoint;
         try {
             endpoint = runtime.endpoint(sessionId, agent);
         } catch (OperationFailedException e) {
             return new AgentClient.Health(AgentClient.HealthKind.DOWN, e.getMessage());
         }
-        return client.health(endpoint, bound);
+        return client.health(endpoint);
     }
 
     private static long millis(long nanos) {
@@ -1520,7 +1505,7 @@ final class Lifecycle {
     private boolean allHealthy(Session s, SessionRuntime runtime) {
         List<AgentStatus> statuses = runtime.status(s);
         return !statuses.isEmpty() && statuses.stream().allMatch(a -> a.kind() == AgentStatus.Kind.RUNNING)
-                && s.agents().stream().allMatch(a -> health(engine.agentClient(), runtime, s.id(), a.name(), false).healthy());
+                && s.agents().stream().allMatch(a -> health(engine.agentClient(), runtime, s.id(), a.name()).healthy());
     }
 
     /**
