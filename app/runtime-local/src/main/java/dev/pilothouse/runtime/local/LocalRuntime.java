@@ -354,9 +354,47 @@ public final class LocalRuntime implements SessionRuntime {
         return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
+    /**
+     * A loopback port for an agent to listen on, chosen below the kernel's ephemeral range: a port
+     * from that range can become the source port of any outgoing connection during the few hundred
+     * milliseconds the agent takes to bind it, and the agent then failed with "Address already in
+     * use" (seen in the suite, two forks starting agents). Ports outside it are only ever bound on
+     * purpose. Where no such range is known, any free port, as before.
+     */
     static int freePort() throws IOException {
+        int below = EPHEMERAL_LOW;
+        if (below > FIXED_LOW + 1_000) {
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            for (int i = 0; i < 32; i++) {
+                int port = FIXED_LOW + random.nextInt(below - FIXED_LOW);
+                try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                    return s.getLocalPort();
+                } catch (java.net.BindException taken) {
+                    // in use: another
+                }
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
+        }
+    }
+
+    /** The lowest port agents are given when the ephemeral range starts high enough above it. */
+    private static final int FIXED_LOW = 20_000;
+    /** The first port of the kernel's ephemeral range (Linux; 0 where unknown). */
+    private static final int EPHEMERAL_LOW = ephemeralLow();
+
+    private static int ephemeralLow() {
+        try {
+            // read by lines: procfs reports a size of 0, and a read by size can stop early
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
+            int end = 0;
+            while (end < range.length() && Character.isDigit(range.charAt(end))) {
+                end++;
+            }
+            return Integer.parseInt(range.substring(0, end));
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
