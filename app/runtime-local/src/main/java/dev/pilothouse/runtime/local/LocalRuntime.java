@@ -387,12 +387,8 @@ public final class LocalRuntime implements SessionRuntime {
     private static int ephemeralLow() {
         try {
             // read by lines: procfs reports a size of 0, and a read by size can stop early
-            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
-            int end = 0;
-            while (end < range.length() && Character.isDigit(range.charAt(end))) {
-                end++;
-            }
-            return Integer.parseInt(range.substring(0, end));
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0);
+            return Integer.parseInt(range.trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 0;
         }
