@@ -44,8 +44,10 @@ import java.util.concurrent.locks.LockSupport;
  * plain {@code pilothouse reference-agent} are served from the pool; any other starts as before.
  *
  * <p>The pool is bounded ({@link #size}, 0 turns it off), filled a moment after the runtime first
- * starts a session and after each claim, visible ({@link #describe}), and emptied when the runtime
- * closes. Idle agents left by an engine that died exit by themselves: they watch the pid that pooled them.
+ * starts a session, after each claim and when an idle agent exits, visible ({@link #describe}), and
+ * emptied when the runtime closes. A start that fails is tried again after 1, 2, 4, 8 and 16 s, then
+ * only at the next claim. Idle agents left by an engine that died exit by themselves: they watch the
+ * pid that pooled them.
  *
  * <pre>
  * agent-pool/&lt;id&gt;/work       the agent's current directory (empty); renamed to the session's workspace at the claim
@@ -69,6 +71,9 @@ final class AgentPool implements AutoCloseable {
     private static final Set<String> JVM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
             "PILOTHOUSE_JAVA_OPTS", "JAVA_HOME");
     private static final Duration START_LIMIT = Duration.ofSeconds(30);
+    /** Starts that may fail in a row before the pool waits for the next claim: a broken agent is not started forever. */
+    static final int MAX_FAILED_STARTS = 5;
+    static final long RETRY_MILLIS = 1_000;
     private static final String KEY_ENV = "PILOTHOUSE_POOL_KEY";
 
     /** A pooled agent: its wrapper process (the group leader), its port, the key that claims it. */
@@ -89,6 +94,7 @@ final class AgentPool implements AutoCloseable {
     private final Path root;
     private final int size;
     private final long stopGraceMillis;
+    private final long retryMillis;
     /** The runtime's own stop of a process and its group (LocalRuntime#terminate). */
     private final java.util.function.Consumer<List<ProcessHandle>> terminate;
     private final Deque<Idle> idle = new ArrayDeque<>();
@@ -99,9 +105,20 @@ final class AgentPool implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(5)).build();
     private final SecureRandom random = new SecureRandom();
     private boolean fillScheduled;
+    /** Why the last {@link #spawn} failed; read on the filler's thread only. */
+    private String lastSpawnFailure;
+    /** Failed starts in a row, and why the last one failed: for the retry's delay and for {@link #describe}. */
+    private int failedStarts;
+    private String lastFailure;
     private volatile boolean closed;
 
     AgentPool(Path root, int size, long stopGraceMillis, java.util.function.Consumer<List<ProcessHandle>> terminate) {
+        this(root, size, stopGraceMillis, terminate, RETRY_MILLIS);
+    }
+
+    /** {@code retryMillis}: the delay after the first failed start (tests shorten it). */
+    AgentPool(Path root, int size, long stopGraceMillis, java.util.function.Consumer<List<ProcessHandle>> terminate,
+              long retryMillis) {
         if (size < 0 || size > MAX_SIZE) {
             throw new InvalidInputException("agent pool size " + size + " is out of range; accepted: 0 (no pool) to " + MAX_SIZE
                     + " (pilothouse.agent-pool.size / PILOTHOUSE_AGENT_POOL_SIZE)");
@@ -110,6 +127,7 @@ final class AgentPool implements AutoCloseable {
         this.size = size;
         this.stopGraceMillis = stopGraceMillis;
         this.terminate = terminate;
+        this.retryMillis = retryMillis;
         this.filler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "agent-pool");
             t.setDaemon(true);
@@ -224,7 +242,11 @@ final class AgentPool implements AutoCloseable {
         long starting = unclaimed.size() - idle.size();
         return "agent pool: " + idle.size() + " of " + size + " reference agents idle"
                 + (pids.isEmpty() ? "" : " (pids " + String.join(", ", pids) + ")")
-                + (starting > 0 ? ", " + starting + " starting" : "");
+                + (starting > 0 ? ", " + starting + " starting" : "")
+                + (failedStarts == 0 ? "" : "; the last " + (failedStarts == 1 ? "start" : failedStarts + " starts")
+                        + " failed (" + lastFailure + "), " + (failedStarts < MAX_FAILED_STARTS
+                        ? "trying again in " + Duration.ofMillis(retryDelayMillis(failedStarts)).toSeconds() + " s"
+                        : "trying again at the next claim"));
     }
 
     /** Pids of the idle agents (for tests and diagnostics). */
@@ -234,15 +256,24 @@ final class AgentPool implements AutoCloseable {
 
     /** Fills the pool after {@link #FILL_DELAY_MILLIS}; one fill at a time. */
     synchronized void scheduleFill() {
+        scheduleFill(FILL_DELAY_MILLIS);
+    }
+
+    private synchronized void scheduleFill(long delayMillis) {
         if (size == 0 || closed || fillScheduled) {
             return;
         }
         fillScheduled = true;
         try {
-            filler.schedule(this::fill, FILL_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            filler.schedule(this::fill, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             fillScheduled = false; // closing
         }
+    }
+
+    /** 1 s after the first failed start, doubling with each failure in a row. */
+    private long retryDelayMillis(int failures) {
+        return retryMillis << Math.min(failures - 1, MAX_FAILED_STARTS);
     }
 
     private void fill() {
@@ -257,24 +288,54 @@ final class AgentPool implements AutoCloseable {
                 }
             }
             Optional<Idle> a = spawn();
-            if (a.isEmpty()) {
-                return; // the reason is logged; the next start or claim tries again
-            }
-            if (!awaitPooled(a.get())) {
-                unclaimed.remove(a.get());
-                stop(a.get());
+            String failure = a.isEmpty() ? lastSpawnFailure : awaitPooled(a.get());
+            if (failure != null) {
+                a.ifPresent(this::stop);
+                failed(failure);
                 return;
             }
             synchronized (this) {
                 if (closed) {
                     break;
                 }
+                failedStarts = 0;
+                lastFailure = null;
                 idle.add(a.get());
             }
+            watch(a.get());
             log.info("agent pool: reference agent pid {} idle on port {}", a.get().pid(), a.get().port());
         }
         // closed while an agent was starting: it is stopped here, not left to its owner's exit
         unclaimed.forEach(this::stop);
+    }
+
+    /** Counts a failed start and tries again later, a bounded number of times in a row (the reason is logged). */
+    private synchronized void failed(String why) {
+        if (closed) {
+            return;
+        }
+        failedStarts++;
+        lastFailure = why;
+        if (failedStarts < MAX_FAILED_STARTS) {
+            scheduleFill(retryDelayMillis(failedStarts));
+        } else {
+            log.warn("agent pool: {} starts in a row failed; the next claim tries again", failedStarts);
+        }
+    }
+
+    /** An idle agent that exits (killed, out of memory) leaves the pool at once and is replaced. */
+    private void watch(Idle a) {
+        a.process().onExit().thenRun(() -> {
+            synchronized (this) {
+                if (!idle.remove(a)) {
+                    return; // claimed, or the pool is closing
+                }
+            }
+            unclaimed.remove(a);
+            log.warn("agent pool: idle reference agent pid {} exited; last lines: {}", a.pid(), LogFiles.lastLines(a.log(), 5));
+            forget(a);
+            scheduleFill();
+        });
     }
 
     private Optional<Idle> spawn() {
@@ -304,6 +365,7 @@ final class AgentPool implements AutoCloseable {
             return Optional.of(a);
         } catch (IOException | RuntimeException e) {
             log.warn("agent pool: cannot start a reference agent: {}", e.toString());
+            lastSpawnFailure = "cannot start: " + e;
             try {
                 Trees.delete(dir);
             } catch (IOException ignored) {
@@ -313,26 +375,27 @@ final class AgentPool implements AutoCloseable {
         }
     }
 
-    /** Waits until the agent answers that it is pooled; false when it exits or takes too long. */
-    private boolean awaitPooled(Idle a) {
+    /** Waits until the agent answers that it is pooled; else why not (it exited, it took too long, the pool closed). */
+    private String awaitPooled(Idle a) {
         long deadline = System.nanoTime() + START_LIMIT.toNanos();
         Request health = new Request.Builder().url("http://127.0.0.1:" + a.port() + "/healthz").build();
         while (!closed && a.process().isAlive() && System.nanoTime() < deadline) {
             try (Response r = http.newCall(health).execute()) {
                 if (r.code() == 200) {
-                    return true;
+                    return null;
                 }
             } catch (IOException e) {
                 // not listening yet
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
-        if (!closed) {
-            log.warn("agent pool: reference agent pid {} {}; last lines: {}", a.pid(),
-                    a.process().isAlive() ? "did not answer within " + START_LIMIT.toSeconds() + " s" : "exited",
-                    LogFiles.lastLines(a.log(), 5));
+        if (closed) {
+            return "the pool closed";
         }
-        return false;
+        String why = a.process().isAlive() ? "did not answer within " + START_LIMIT.toSeconds() + " s" : "exited";
+        List<String> last = LogFiles.lastLines(a.log(), 5);
+        log.warn("agent pool: reference agent pid {} {}; last lines: {}", a.pid(), why, last);
+        return "pid " + a.pid() + " " + why + (last.isEmpty() ? "" : ": " + last.get(last.size() - 1));
     }
 
     /** Stops the agent as the runtime stops a session's (its group, TERM then KILL) and removes its directory. */

@@ -170,6 +170,54 @@ class AgentPoolTest {
         assertThat(engine.send("fallback", null, "$ echo fine", null).reply().content()).contains("fine");
     }
 
+    @Test
+    void anIdleAgentThatExitsIsReplacedWithoutWaitingForAClaim() {
+        Engine engine = engine(1);
+        engine.create(CreateRequest.of("warm", "reference"), null);
+        long pooled = awaitPooled(1).get(0);
+        // its JVM killed, as the kernel's OOM killer or an operator would: the wrapper records it and exits
+        ProcessHandle.of(pooled).orElseThrow().children().forEach(ProcessHandle::destroyForcibly);
+
+        await().atMost(WAIT).until(() -> runtime.pooledPids().size() == 1 && !runtime.pooledPids().contains(pooled));
+        assertThat(ProcessHandle.of(pooled).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThat(engine.standby()).singleElement().asString().contains("1 of 1").doesNotContain(Long.toString(pooled));
+    }
+
+    @Test
+    void aFailedStartIsTriedAgainLaterAndThePoolFillsOnceItCan() throws IOException {
+        // the pool's directory cannot be made: a file is where it goes (a full disk or a wrong owner fails alike)
+        Path inTheWay = Files.writeString(dataDir.resolve("agent-pool"), "in the way");
+        Engine engine = engine(1);
+        Session s = engine.create(CreateRequest.of("first", "reference"), null).session();
+        assertThat(s.state()).as("the session starts its own agent").isEqualTo(SessionState.READY);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(engine.standby()).singleElement().asString()
+                .contains("0 of 1").contains("failed (cannot start").contains("trying again in"));
+
+        Files.delete(inTheWay);
+        long pooled = awaitPooled(1).get(0);
+        assertThat(engine.standby()).singleElement().asString().contains("1 of 1").doesNotContain("failed");
+        Session second = engine.create(CreateRequest.of("second", "reference"), null).session();
+        assertThat(runtime.pids(second.id())).containsExactly(pooled);
+    }
+
+    @Test
+    void startsThatKeepFailingStopAfterABoundUntilTheNextClaim() throws IOException {
+        Path root = Files.writeString(dataDir.resolve("pool-root"), "in the way");
+        AgentPool pool = new AgentPool(root, 1, 2000, handles -> handles.forEach(h -> {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+        }), 5);
+        opened.add(pool);
+        pool.scheduleFill();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(pool.describe())
+                .contains("the last " + AgentPool.MAX_FAILED_STARTS + " starts failed").endsWith("trying again at the next claim"));
+
+        Files.delete(root);
+        assertThat(pool.take()).as("nothing idle yet").isEmpty();
+        await().atMost(WAIT).until(() -> pool.idlePids().size() == 1);
+        assertThat(pool.describe()).startsWith("agent pool: 1 of 1 reference agents idle").doesNotContain("failed");
+    }
+
     /** A pooled agent as the pool starts one, its stdin a pipe from this process, owned by {@code owner}. */
     private Process pooledAgent(Path dir, int port, long owner) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(AgentLauncher.commandLine(AgentPool.COMMAND)).directory(dir.toFile())
