@@ -36,7 +36,8 @@ public final class StoreGrowthBenchmark {
         String[] a = (journal ? given.substring("journal:".length()) : given).split(":");
         int rounds = Integer.parseInt(a[0]);
         int perRound = Integer.parseInt(a[1]);
-        String settings = journal ? ";WRITE_DELAY=500" : ";WRITE_DELAY=0" + (a.length > 2 ? ";RETENTION_TIME=" + Integer.parseInt(a[2]) : "");
+        String settings = (journal ? ";WRITE_DELAY=500" : ";WRITE_DELAY=0" + (a.length > 2 ? ";RETENTION_TIME=" + Integer.parseInt(a[2]) : ""))
+                + System.getenv().getOrDefault("STORE_BENCH_H2", ""); // more settings to compare, e.g. ";PAGE_SIZE=1024"
         Path dir = Files.createTempDirectory("pilothouse-growth");
         try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("db") + settings, "sa", "");
              FileChannel log = journal ? FileChannel.open(dir.resolve("journal"), StandardOpenOption.CREATE,

@@ -54,8 +54,17 @@ import java.util.function.Consumer;
  */
 final class Lifecycle {
     private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
-    /** How often a starting agent is asked for /healthz: the engine's share of start-up latency. */
+    /**
+     * How often a starting agent that listens (it answers 503 until its ready line) is asked for
+     * /healthz: the engine's share of start-up latency.
+     */
     private static final long HEALTH_POLL_NANOS = 2_000_000;
+    /**
+     * How often an agent that does not listen yet is tried: its JVM is still starting (~0.3 s), it
+     * answers 503 for a while once it listens, and each try costs the engine a failed connect on
+     * the cores the starting agent needs.
+     */
+    private static final long CONNECT_POLL_NANOS = 5_000_000;
     private static final long SLOW_POLL_NANOS = 50_000_000;
     private static final long SLOW_START_NANOS = 2_000_000_000L;
     private static final long STATUS_LOOK_NANOS = 50_000_000;
@@ -293,11 +302,13 @@ final class Lifecycle {
             if (op.cancelled() != null) {
                 throw new StartCancelled();
             }
+            boolean listening = false;
             for (SessionAgent a : s.agents()) {
                 if (healthy.contains(a.name())) {
                     continue;
                 }
                 AgentClient.Health h = health(client, runtime, s.id(), a.name());
+                listening |= h.kind() != AgentClient.HealthKind.DOWN;
                 if (h.healthy()) {
                     healthy.add(a.name());
                     impostors.remove(a.name());
@@ -345,7 +356,8 @@ final class Lifecycle {
                         + (impostors.isEmpty() ? "" : " as themselves") + " " : " ") + late + progress);
             }
             // quick agents answer within milliseconds; a pod pulling its image takes seconds: poll less
-            LockSupport.parkNanos(System.nanoTime() - start < SLOW_START_NANOS ? HEALTH_POLL_NANOS : SLOW_POLL_NANOS);
+            LockSupport.parkNanos(System.nanoTime() - start >= SLOW_START_NANOS ? SLOW_POLL_NANOS
+                    : listening ? HEALTH_POLL_NANOS : CONNECT_POLL_NANOS);
         }
         return current;
     }
