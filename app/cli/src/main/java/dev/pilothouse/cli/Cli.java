@@ -79,6 +79,11 @@ public final class Cli {
         return Handoff.applies(args);
     }
 
+    /** Whether {@code args} are {@code engine status}, which an engine answers for a client of any build or environment. */
+    public static boolean asksEngineStatus(List<String> args) {
+        return Handoff.asksEngineStatus(args);
+    }
+
     /** Where relative file names given to the command are: the working directory of the process that typed it. */
     java.nio.file.Path cwd() {
         return invocation != null ? invocation.cwd() : java.nio.file.Path.of("").toAbsolutePath();

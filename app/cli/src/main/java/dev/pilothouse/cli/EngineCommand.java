@@ -86,7 +86,7 @@ abstract class EngineCommand implements Callable<Integer> {
     }
 
     /** Bytes from another process's engine into this command's writer. */
-    private static final class WriterStream extends OutputStream {
+    static final class WriterStream extends OutputStream {
         private final PrintWriter w;
 
         WriterStream(PrintWriter w) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -49,10 +50,19 @@ final class EngineControlCommand {
             var out = spec.commandLine().getOut();
             if (root.host != null) {
                 EngineHost h = root.host;
+                // asked by a client, this command is one of those running
+                int others = h.commandsRunning() - (root.invocation != null ? 1 : 0);
                 out.println(h.kind().label() + " (pid " + ProcessHandle.current().pid() + ") serves " + dataDir()
-                        + " since " + h.startedAt() + "; commands running: " + h.commandsRunning());
+                        + " since " + h.startedAt() + "; commands running: " + others);
                 h.engine().standby().forEach(out::println);
                 return 0;
+            }
+            out.flush();
+            // the engine itself says what it keeps ready (the local runtime's agent pool)
+            Optional<Integer> asked = Remote.status(dataDir(), new EngineCommand.WriterStream(out),
+                    new EngineCommand.WriterStream(spec.commandLine().getErr()));
+            if (asked.isPresent()) {
+                return asked.get();
             }
             var who = Remote.describe(dataDir());
             out.println(who.map(w -> w + " serves " + dataDir()).orElse("no engine serves " + dataDir()

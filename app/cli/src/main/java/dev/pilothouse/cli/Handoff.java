@@ -84,6 +84,28 @@ final class Handoff {
         return version;
     }
 
+    /**
+     * Whether {@code args} are {@code engine status}, perhaps beside the root's options: the one
+     * command the engine runs for a client of any build or environment, since it only says what
+     * serves the data dir (a background engine would otherwise make way for the one asking).
+     */
+    static boolean asksEngineStatus(List<String> args) {
+        List<String> words = new java.util.ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (VALUE_OPTIONS.contains(a)) {
+                i++;
+            } else if (a.startsWith("-")) {
+                if (!isAttachedValue(a)) {
+                    return false;
+                }
+            } else {
+                words.add(a);
+            }
+        }
+        return words.equals(List.of("engine", "status"));
+    }
+
     private static boolean isAttachedValue(String a) {
         int eq = a.indexOf('=');
         if (eq > 0 && VALUE_OPTIONS.contains(a.substring(0, eq))) {

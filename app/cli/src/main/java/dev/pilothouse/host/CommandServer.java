@@ -53,6 +53,8 @@ final class CommandServer implements AutoCloseable {
     private final java.util.function.Consumer<String> onForeignBuild;
     /** Whether a command line is the engine's to run ({@code Handoff}); a shell client is refused the others. */
     private final java.util.function.Predicate<List<String>> engineCommand;
+    /** Whether a command line only reads what serves the data dir ({@code engine status}): run for any JVM client. */
+    private final java.util.function.Predicate<List<String>> statusQuery;
     private final ThreadPoolExecutor workers;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger refusedBusy = new AtomicInteger();
@@ -73,15 +75,18 @@ final class CommandServer implements AutoCloseable {
      */
     CommandServer(String secret, String build, ToIntFunction<Invocation> handler,
                   java.util.function.Predicate<List<String>> engineCommand,
+                  java.util.function.Predicate<List<String>> statusQuery,
                   java.util.function.Consumer<String> onForeignBuild) throws IOException {
-        this(secret, build, Environment.current(), handler, engineCommand, onForeignBuild);
+        this(secret, build, Environment.current(), handler, engineCommand, statusQuery, onForeignBuild);
     }
 
     CommandServer(String secret, String build, java.util.Map<String, String> environment, ToIntFunction<Invocation> handler,
                   java.util.function.Predicate<List<String>> engineCommand,
+                  java.util.function.Predicate<List<String>> statusQuery,
                   java.util.function.Consumer<String> onForeignBuild) throws IOException {
         this.environment = environment;
         this.engineCommand = engineCommand;
+        this.statusQuery = statusQuery;
         this.onForeignBuild = onForeignBuild;
         this.socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
@@ -180,12 +185,19 @@ final class CommandServer implements AutoCloseable {
             int nl = clientBuild.indexOf('\n');
             String clientEnv = nl < 0 ? "" : clientBuild.substring(nl + 1);
             clientBuild = nl < 0 ? clientBuild : clientBuild.substring(0, nl);
-            if (!build.equals(clientBuild)) {
+            if (shell && !engineCommand.test(args)) {
+                // before the build and environment are compared: the JVM client runs it, and nothing here makes way for it
+                refuse(out, true, Frames.Refusal.LOCAL, "this command runs in the CLI's own process");
+                return;
+            }
+            // a status query changes nothing, so neither its build nor its environment matters (nor makes way)
+            boolean status = !shell && statusQuery.test(args);
+            if (!status && !build.equals(clientBuild)) {
                 refuse(out, shell, Frames.Refusal.BUILD, "this engine runs build " + build + ", the command is build " + clientBuild);
                 onForeignBuild.accept("a command of another build came; it starts an engine of its own build");
                 return;
             }
-            List<String> differing = Environment.differing(environment, Environment.decode(clientEnv));
+            List<String> differing = status ? List.of() : Environment.differing(environment, Environment.decode(clientEnv));
             if (!differing.isEmpty()) {
                 String names = String.join(", ", differing);
                 refuse(out, shell, Frames.Refusal.ENV, names);
@@ -195,10 +207,6 @@ final class CommandServer implements AutoCloseable {
             }
             if (stopping) {
                 refuse(out, shell, Frames.Refusal.STOPPING, "the engine is stopping");
-                return;
-            }
-            if (shell && !engineCommand.test(args)) {
-                refuse(out, true, Frames.Refusal.LOCAL, "this command runs in the CLI's own process");
                 return;
             }
             s.setSoTimeout(0); // a command reads its client for as long as it runs

@@ -69,7 +69,8 @@ public final class EngineHost implements AutoCloseable {
         this.engine = engine;
         this.kind = kind;
         this.dataDir = engine.config().dataDir().toAbsolutePath().normalize();
-        this.server = new CommandServer(Endpoint.secret(dataDir), BuildInfo.build(), inv -> Cli.serve(this, inv), Cli::handsOff, why -> {
+        this.server = new CommandServer(Endpoint.secret(dataDir), BuildInfo.build(), inv -> Cli.serve(this, inv), Cli::handsOff,
+                Cli::asksEngineStatus, why -> {
             if (kind == Kind.BACKGROUND) {
                 requestStop(why);
             }

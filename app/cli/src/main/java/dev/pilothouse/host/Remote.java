@@ -93,6 +93,25 @@ public final class Remote {
         }
     }
 
+    /**
+     * Has the engine serving the data dir, if any, say what it is and what it keeps ready ({@code
+     * engine status} run there); empty when none serves it or it could not answer, and nothing was written.
+     */
+    public static Optional<Integer> status(Path dataDir, OutputStream stdout, OutputStream stderr) {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Optional<Endpoint> ep = Endpoint.read(dir).filter(Endpoint::alive);
+        if (ep.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(CommandClient.run(ep.get().port(), Endpoint.secret(dir), hello(), dir,
+                    List.of("--data-dir", dir.toString(), "engine", "status"), InputStream.nullInputStream(), stdout, stderr));
+        } catch (IOException e) {
+            // stopping, or an engine of an older build that refuses it: what its endpoint says is all there is
+            return Optional.empty();
+        }
+    }
+
     /** Asks a background engine to stop so that a console can take its data dir; true if it was asked. */
     static boolean stopBackground(Path dir, Endpoint ep) {
         try {

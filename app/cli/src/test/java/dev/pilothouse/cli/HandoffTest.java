@@ -55,6 +55,19 @@ class HandoffTest {
         }
     }
 
+    @Test
+    void engineStatusIsRecognisedBesideTheRootsOptionsOnly() {
+        for (List<String> args : List.of(List.of("engine", "status"), List.of("--data-dir", "/tmp/x", "engine", "status"),
+                List.of("--data-dir=/tmp/x", "-ojson", "engine", "status"), List.of("engine", "--context", "lab", "status"))) {
+            assertThat(Handoff.asksEngineStatus(args)).as(args.toString()).isTrue();
+        }
+        for (List<String> args : List.of(List.of("engine", "stop"), List.of("engine", "status", "--help"),
+                List.of("engine", "status", "x"), List.of("--data-dir", "engine", "status"), List.of("status"),
+                List.of("engine", "status", "--bogus"))) {
+            assertThat(Handoff.asksEngineStatus(args)).as(args.toString()).isFalse();
+        }
+    }
+
     private static void collect(CommandLine cl, String prefix, Set<String> into) {
         for (var e : cl.getSubcommands().entrySet()) {
             String path = prefix.isEmpty() ? e.getKey() : prefix + " " + e.getKey();

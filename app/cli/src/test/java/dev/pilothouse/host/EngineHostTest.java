@@ -136,6 +136,38 @@ class EngineHostTest {
     }
 
     @Test
+    void engineStatusComesFromTheEngineItselfForAnyClientAndNothingMakesWay() throws Exception {
+        EngineHost h = host(EngineHost.Kind.BACKGROUND, Duration.ofHours(1));
+        long pid = ProcessHandle.current().pid();
+
+        // typed in a shell: the JVM client asks the serving engine, which names what it keeps ready
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "engine", "status"},
+                new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("the background engine (pid " + pid + ") serves ")
+                .contains("; commands running: 0\nagent pool: "); // the suite runs without a pool: "off (…)"
+
+        // from a shell with another environment: answered, and the background engine does not make way for it
+        ByteArrayOutputStream foreign = new ByteArrayOutputStream();
+        int status = CommandClient.run(Endpoint.read(dataDir).orElseThrow().port(), Endpoint.secret(dataDir), otherKubeconfig(),
+                dataDir, List.of("--data-dir", dataDir.toString(), "engine", "status"), InputStream.nullInputStream(),
+                foreign, new ByteArrayOutputStream());
+        assertThat(status).isZero();
+        assertThat(foreign.toString(StandardCharsets.UTF_8)).contains("agent pool:");
+        assertThat(run(InputStream.nullInputStream(), "agents", "list").exit()).as("still serving").isZero();
+        assertThat(Endpoint.read(dataDir)).hasValueSatisfying(ep -> assertThat(ep.pid()).isEqualTo(pid));
+
+        // any other command from there is still refused, and the engine makes way
+        assertThatThrownBy(() -> CommandClient.run(Endpoint.read(dataDir).orElseThrow().port(), Endpoint.secret(dataDir),
+                otherKubeconfig(), dataDir, List.of("engine", "status", "--help"), InputStream.nullInputStream(),
+                new ByteArrayOutputStream(), new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(CommandClient.Refused.class, r -> assertThat(r.why).isEqualTo(Frames.Refusal.ENV));
+        assertThat(h.awaitStopped()).contains("another environment");
+    }
+
+    @Test
     void theFingerprintHoldsDigestsOfWhatChangesACommandNeverValues() {
         java.util.Map<String, String> fp = Environment.fingerprint(java.util.Map.of("KUBECONFIG", "/home/a/.kube/config",
                 "OPENAI_API_KEY", "sk-secret-value", "GITHUB_TOKEN", "ghp_x", "HOME", "/home/a", "TERM", "xterm"));

@@ -44,6 +44,8 @@ class HandoffScriptTest {
     private Path launcher;
     private CommandServer server;
     private final AtomicInteger ran = new AtomicInteger();
+    /** Why the engine was told to make way, each time it was. */
+    private final List<String> madeWay = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     record Run(int code, byte[] out, String err) {
         String text() {
@@ -71,7 +73,7 @@ class HandoffScriptTest {
         server = new CommandServer(Endpoint.secret(dataDir), BUILD, Map.of(), inv -> {
             ran.incrementAndGet();
             return handler.applyAsInt(inv);
-        }, engineCommand, why -> { });
+        }, engineCommand, args -> false, madeWay::add);
         new Endpoint(ProcessHandle.current().pid(), server.port(), EngineHost.Kind.BACKGROUND, build, Instant.now()).write(dataDir);
     }
 
@@ -146,6 +148,18 @@ class HandoffScriptTest {
         Run r = run("engine", "status");
         assertThat(r.text()).isEqualTo("the JVM client (java): --data-dir " + dataDir + " engine status\n");
         assertThat(r.code()).isEqualTo(42);
+        assertThat(ran).hasValue(0);
+    }
+
+    @Test
+    void aCommandOfTheCliFromAnotherEnvironmentDoesNotMakeTheEngineMakeWay() throws Exception {
+        serve(inv -> 0, args -> !args.contains("status"), BUILD);
+        Map<String, String> other = Map.of("OPENAI_API_KEY", "sk-not-real");
+        assertThat(run(other, new byte[0], "engine", "status").code()).as("the JVM client runs it").isEqualTo(42);
+        assertThat(madeWay).as("nothing asked the engine to make way").isEmpty();
+        // an engine command from there does: the JVM client then starts an engine with its environment
+        assertThat(run(other, new byte[0], "agents", "list").code()).isEqualTo(42);
+        assertThat(madeWay).singleElement().asString().contains("OPENAI_API_KEY");
         assertThat(ran).hasValue(0);
     }
 
