@@ -45,8 +45,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The pool is bounded ({@link #size}, 0 turns it off), filled a moment after the runtime first
  * starts a session, after each claim and when an idle agent exits, visible ({@link #describe}), and
- * emptied when the runtime closes. A start that fails is tried again after 1, 2, 4, 8 and 16 s, then
- * only at the next claim. Idle agents left by an engine that died exit by themselves: they watch the
+ * emptied when the runtime closes. A start that fails (an agent that dies within 10 s of being ready
+ * included) is tried again after 1, 2, 4, 8 and 16 s, then only at the next claim. Idle agents left by an engine that died exit by themselves: they watch the
  * pid that pooled them.
  *
  * <pre>
@@ -74,6 +74,8 @@ final class AgentPool implements AutoCloseable {
     /** Starts that may fail in a row before the pool waits for the next claim: a broken agent is not started forever. */
     static final int MAX_FAILED_STARTS = 5;
     static final long RETRY_MILLIS = 1_000;
+    /** An idle agent that exits sooner than this after it was ready counts as a failed start. */
+    private static final Duration SHORT_LIVED = Duration.ofSeconds(10);
     private static final String KEY_ENV = "PILOTHOUSE_POOL_KEY";
 
     /** A pooled agent: its wrapper process (the group leader), its port, the key that claims it. */
@@ -243,7 +245,7 @@ final class AgentPool implements AutoCloseable {
         return "agent pool: " + idle.size() + " of " + size + " reference agents idle"
                 + (pids.isEmpty() ? "" : " (pids " + String.join(", ", pids) + ")")
                 + (starting > 0 ? ", " + starting + " starting" : "")
-                + (failedStarts == 0 ? "" : "; the last " + (failedStarts == 1 ? "start" : failedStarts + " starts")
+                + (failedStarts == 0 || idle.size() >= size ? "" : "; the last " + (failedStarts == 1 ? "start" : failedStarts + " starts")
                         + " failed (" + lastFailure + "), " + (failedStarts < MAX_FAILED_STARTS
                         ? "trying again in " + Duration.ofMillis(retryDelayMillis(failedStarts)).toSeconds() + " s"
                         : "trying again at the next claim"));
@@ -298,8 +300,6 @@ final class AgentPool implements AutoCloseable {
                 if (closed) {
                     break;
                 }
-                failedStarts = 0;
-                lastFailure = null;
                 idle.add(a.get());
             }
             watch(a.get());
@@ -323,8 +323,25 @@ final class AgentPool implements AutoCloseable {
         }
     }
 
-    /** An idle agent that exits (killed, out of memory) leaves the pool at once and is replaced. */
+    /**
+     * An idle agent that exits (killed, out of memory) leaves the pool at once and is replaced; one
+     * that exits within {@link #SHORT_LIVED} of joining counts as a failed start, so agents that keep
+     * dying are not started again and again.
+     */
     private void watch(Idle a) {
+        long joined = System.nanoTime();
+        try {
+            filler.schedule(() -> {
+                synchronized (this) {
+                    if (a.process().isAlive() && failedStarts > 0) {
+                        failedStarts = 0; // it stayed up: the starts that failed before it are behind us
+                        lastFailure = null;
+                    }
+                }
+            }, SHORT_LIVED.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return; // closing
+        }
         a.process().onExit().thenRun(() -> {
             synchronized (this) {
                 if (!idle.remove(a)) {
@@ -332,9 +349,16 @@ final class AgentPool implements AutoCloseable {
                 }
             }
             unclaimed.remove(a);
-            log.warn("agent pool: idle reference agent pid {} exited; last lines: {}", a.pid(), LogFiles.lastLines(a.log(), 5));
+            List<String> last = LogFiles.lastLines(a.log(), 5);
+            log.warn("agent pool: idle reference agent pid {} exited; last lines: {}", a.pid(), last);
             forget(a);
-            scheduleFill();
+            long idleMillis = (System.nanoTime() - joined) / 1_000_000;
+            if (idleMillis < SHORT_LIVED.toMillis()) {
+                failed("pid " + a.pid() + " exited " + idleMillis + " ms after it was ready"
+                        + (last.isEmpty() ? "" : ": " + last.get(last.size() - 1)));
+            } else {
+                scheduleFill();
+            }
         });
     }
 

@@ -203,10 +203,7 @@ class AgentPoolTest {
     @Test
     void startsThatKeepFailingStopAfterABoundUntilTheNextClaim() throws IOException {
         Path root = Files.writeString(dataDir.resolve("pool-root"), "in the way");
-        AgentPool pool = new AgentPool(root, 1, 2000, handles -> handles.forEach(h -> {
-            h.descendants().forEach(ProcessHandle::destroyForcibly);
-            h.destroyForcibly();
-        }), 5);
+        AgentPool pool = new AgentPool(root, 1, 2000, AgentPoolTest::killTree, 5);
         opened.add(pool);
         pool.scheduleFill();
         await().atMost(WAIT).untilAsserted(() -> assertThat(pool.describe())
@@ -216,6 +213,30 @@ class AgentPoolTest {
         assertThat(pool.take()).as("nothing idle yet").isEmpty();
         await().atMost(WAIT).until(() -> pool.idlePids().size() == 1);
         assertThat(pool.describe()).startsWith("agent pool: 1 of 1 reference agents idle").doesNotContain("failed");
+    }
+
+    @Test
+    void idleAgentsThatKeepDyingYoungAreNotStartedAgainAndAgain() throws IOException {
+        AgentPool pool = new AgentPool(Files.createDirectories(dataDir.resolve("young")), 1, 2000, AgentPoolTest::killTree, 5);
+        opened.add(pool);
+        pool.scheduleFill();
+        for (int i = 0; i < AgentPool.MAX_FAILED_STARTS; i++) {
+            await().atMost(WAIT).until(() -> pool.idlePids().size() == 1);
+            long pid = pool.idlePids().get(0);
+            ProcessHandle.of(pid).orElseThrow().children().forEach(ProcessHandle::destroyForcibly);
+            await().atMost(WAIT).until(() -> !pool.idlePids().contains(pid));
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(pool.describe())
+                .contains("the last " + AgentPool.MAX_FAILED_STARTS + " starts failed (pid ").contains("ms after it was ready")
+                .endsWith("trying again at the next claim"));
+        assertThat(pool.idlePids()).isEmpty();
+    }
+
+    private static void killTree(List<ProcessHandle> handles) {
+        handles.forEach(h -> {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+        });
     }
 
     /** A pooled agent as the pool starts one, its stdin a pipe from this process, owned by {@code owner}. */
