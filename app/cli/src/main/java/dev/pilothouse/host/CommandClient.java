@@ -39,8 +39,15 @@ final class CommandClient {
      */
     static int run(int port, String secret, String build, Path cwd, List<String> args,
                    InputStream stdin, OutputStream stdout, OutputStream stderr) throws IOException {
+        return run(port, secret, build, cwd, args, stdin, stdout, stderr, 0);
+    }
+
+    /** As above, giving up ({@link java.net.SocketTimeoutException}) when the engine says nothing for {@code quietMillis} (0: never). */
+    static int run(int port, String secret, String build, Path cwd, List<String> args,
+                   InputStream stdin, OutputStream stdout, OutputStream stderr, int quietMillis) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setTcpNoDelay(true);
+            s.setSoTimeout(quietMillis);
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             Frames.writeString(out, Frames.HELLO);

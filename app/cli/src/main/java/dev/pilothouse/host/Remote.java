@@ -19,6 +19,8 @@ import java.util.Optional;
 public final class Remote {
     /** How long a command waits for an engine to serve it (starting one included). */
     static final Duration WAIT = Duration.ofSeconds(60);
+    /** How long {@code engine status} waits for the engine's answer before saying what its endpoint file says. */
+    static final Duration STATUS_WAIT = Duration.ofSeconds(5);
 
     private Remote() {
     }
@@ -105,7 +107,17 @@ public final class Remote {
         }
         try {
             return Optional.of(CommandClient.run(ep.get().port(), Endpoint.secret(dir), hello(), dir,
-                    List.of("--data-dir", dir.toString(), "engine", "status"), InputStream.nullInputStream(), stdout, stderr));
+                    List.of("--data-dir", dir.toString(), "engine", "status"), InputStream.nullInputStream(), stdout, stderr,
+                    (int) STATUS_WAIT.toMillis()));
+        } catch (java.net.SocketTimeoutException e) {
+            // the question for when something is wrong: a wedged engine must not wedge it too
+            try {
+                stderr.write(("warning: the engine (pid " + ep.get().pid() + ") did not answer within "
+                        + STATUS_WAIT.toSeconds() + " s\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // nowhere to say it
+            }
+            return Optional.empty();
         } catch (IOException e) {
             // stopping, or an engine of an older build that refuses it: what its endpoint says is all there is
             return Optional.empty();

@@ -168,6 +168,24 @@ class EngineHostTest {
     }
 
     @Test
+    void engineStatusSaysWhatTheEndpointSaysWhenTheEngineDoesNotAnswer() throws Exception {
+        // a wedged engine: the kernel accepts the connection, nothing ever answers
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Endpoint.secret(dataDir);
+            new Endpoint(ProcessHandle.current().pid(), silent.getLocalPort(), EngineHost.Kind.BACKGROUND, BuildInfo.build(),
+                    java.time.Instant.now()).write(dataDir);
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "engine", "status"},
+                    new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+            assertThat(code).isZero();
+            assertThat(out.toString()).startsWith("the background engine (pid " + ProcessHandle.current().pid() + ", since ")
+                    .contains(" serves ");
+            assertThat(err.toString()).contains("did not answer within " + Remote.STATUS_WAIT.toSeconds() + " s");
+        }
+    }
+
+    @Test
     void theFingerprintHoldsDigestsOfWhatChangesACommandNeverValues() {
         java.util.Map<String, String> fp = Environment.fingerprint(java.util.Map.of("KUBECONFIG", "/home/a/.kube/config",
                 "OPENAI_API_KEY", "sk-secret-value", "GITHUB_TOKEN", "ghp_x", "HOME", "/home/a", "TERM", "xterm"));
