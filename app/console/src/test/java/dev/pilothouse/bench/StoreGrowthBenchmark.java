@@ -39,11 +39,13 @@ public final class StoreGrowthBenchmark {
         String settings = (journal ? ";WRITE_DELAY=500" : ";WRITE_DELAY=0" + (a.length > 2 ? ";RETENTION_TIME=" + Integer.parseInt(a[2]) : ""))
                 + System.getenv().getOrDefault("STORE_BENCH_H2", ""); // more settings to compare, e.g. ";PAGE_SIZE=1024"
         Path dir = Files.createTempDirectory("pilothouse-growth");
-        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("db") + settings, "sa", "");
+        // STORE_BENCH_FS=async: the file system the store runs on (Store.FILE_SYSTEM); H2's plain one by default
+        String fs = System.getenv().getOrDefault("STORE_BENCH_FS", "file");
+        try (Connection c = DriverManager.getConnection("jdbc:h2:" + fs + ":" + dir.resolve("db") + settings, "sa", "");
              FileChannel log = journal ? FileChannel.open(dir.resolve("journal"), StandardOpenOption.CREATE,
                      StandardOpenOption.WRITE, StandardOpenOption.APPEND) : null) {
             setUp(c);
-            System.out.printf("# store growth, %s%s, %d rounds of %d commits, %s%n", settings.substring(1),
+            System.out.printf("# store growth, %s:, %s%s, %d rounds of %d commits, %s%n", fs, settings.substring(1),
                     journal ? " and a journal" : "", rounds, perRound, dir);
             run(c, log, dir, rounds, perRound);
             // what the file keeps once closed: H2 compacts for MAX_COMPACT_TIME (200 ms by default) as it closes

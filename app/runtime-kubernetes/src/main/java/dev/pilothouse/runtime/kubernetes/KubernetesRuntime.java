@@ -210,6 +210,7 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
         for (String ns : new ArrayList<>(informers.keySet())) {
             NamespaceInformers old = informers.get(ns);
             NamespaceInformers fresh = newInformers(ns);
+            fresh.start();
             if (!fresh.awaitSynced(SYNC_WAIT)) {
                 fresh.close();
                 continue;
@@ -234,7 +235,11 @@ public final class KubernetesRuntime implements SessionRuntime, NamespaceInforme
     // ---- namespaces and caches ---------------------------------------------------------------
 
     NamespaceInformers informers(String ns) {
-        return informers.computeIfAbsent(ns, this::newInformers);
+        NamespaceInformers inf = informers.computeIfAbsent(ns, this::newInformers);
+        // started once it is the namespace's: the first list's items look it up there, and one told
+        // before it was (a pod restarted while no engine ran, under load) was dropped
+        inf.start();
+        return inf;
     }
 
     private NamespaceInformers newInformers(String ns) {

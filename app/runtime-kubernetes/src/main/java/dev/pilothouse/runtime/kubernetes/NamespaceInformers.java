@@ -44,12 +44,19 @@ final class NamespaceInformers implements AutoCloseable {
     final String namespace;
     private final SharedIndexInformer<Pod> pods;
     private final SharedIndexInformer<PersistentVolumeClaim> claims;
-    private final CompletableFuture<Void> synced;
+    private final CompletableFuture<Void> synced = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean live;
     /** The namespace's Events, told to the listener; null when they may not be watched. */
     private final SharedIndexInformer<Event> events;
+    /** Done once the Events' first list is in: only Events after it are told. */
+    private final CompletableFuture<Void> eventsListed = new CompletableFuture<>();
 
     /**
+     * Builds the informers; nothing is listed until {@link #start}, so that the runtime can first
+     * make them the namespace's: the first list's items are told to the listener on fabric8's
+     * threads, which look the namespace's informers up (a list told before that was dropped).
+     *
      * @param chunkSize the first list of each informer comes in pages of this many, as kubectl's
      *                  {@code --chunk-size} (0: whole): an API server then never builds one response
      *                  of 20,000 pods, nor the client one list
@@ -98,9 +105,30 @@ final class NamespaceInformers implements AutoCloseable {
                 listener.claimGone(namespace, c, true);
             }
         });
-        this.synced = CompletableFuture.allOf(pods.start().toCompletableFuture(), claims.start().toCompletableFuture())
-                .thenRun(() -> live = true);
-        this.events = watchEvents(client, namespace, chunk, listener);
+        this.events = watchEvents(client, namespace, chunk, listener, eventsListed);
+    }
+
+    /** Lists and watches from now on; once only, whoever calls it first. */
+    void start() {
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture.allOf(pods.start().toCompletableFuture(), claims.start().toCompletableFuture())
+                .whenComplete((v, t) -> {
+                    if (t == null) {
+                        live = true;
+                        synced.complete(null);
+                    } else {
+                        synced.completeExceptionally(t);
+                    }
+                });
+        if (events != null) {
+            try {
+                events.start().whenComplete((v, t) -> eventsListed.complete(null));
+            } catch (RuntimeException e) {
+                log.debug("events of namespace {} not watched: {}", namespace, e.toString());
+            }
+        }
     }
 
     /**
@@ -108,13 +136,13 @@ final class NamespaceInformers implements AutoCloseable {
      * They are extra: an API server that refuses them (no {@code list}/{@code watch events}) or
      * fails on them says nothing about the cluster's reachability, and the sessions work without.
      */
-    private static SharedIndexInformer<Event> watchEvents(KubernetesClient client, String namespace, Long chunk, Listener listener) {
+    private static SharedIndexInformer<Event> watchEvents(KubernetesClient client, String namespace, Long chunk, Listener listener,
+                                                          CompletableFuture<Void> first) {
         try {
             SharedIndexInformer<Event> inf = client.v1().events().inNamespace(namespace).withLimit(chunk).runnableInformer(0);
             // what a starting pod waits for is read from its own Events (StartProgress)
             inf.addIndexers(Map.of(BY_OBJECT, e -> e.getInvolvedObject() == null || e.getInvolvedObject().getUid() == null
                     ? List.of() : List.of(e.getInvolvedObject().getUid())));
-            CompletableFuture<Void> first = new CompletableFuture<>();
             inf.exceptionHandler((started, t) -> {
                 log.debug("events of namespace {}: {}", namespace, t.toString());
                 return !(t instanceof io.fabric8.kubernetes.client.KubernetesClientException k
@@ -139,7 +167,6 @@ final class NamespaceInformers implements AutoCloseable {
                 public void onDelete(Event e, boolean unknown) {
                 }
             });
-            inf.start().whenComplete((v, t) -> first.complete(null));
             return inf;
         } catch (RuntimeException e) {
             log.debug("events of namespace {} not watched: {}", namespace, e.toString());
