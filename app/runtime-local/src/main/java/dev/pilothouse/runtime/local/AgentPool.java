@@ -46,8 +46,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The pool is bounded ({@link #size}, 0 turns it off), filled a moment after the runtime first
  * starts a session, after each claim and when an idle agent exits, visible ({@link #describe}), and
  * emptied when the runtime closes. A start that fails (an agent that dies within 10 s of being ready
- * included) is tried again after 1, 2, 4, 8 and 16 s, then only at the next claim. Idle agents left by an engine that died exit by themselves: they watch the
- * pid that pooled them.
+ * included) is tried again after 1, 2, 4, 8 and 16 s, then only at the next claim. Idle agents left
+ * by an engine that died exit by themselves: they watch the pid that pooled them.
  *
  * <pre>
  * agent-pool/&lt;id&gt;/work       the agent's current directory (empty); renamed to the session's workspace at the claim
@@ -107,8 +107,6 @@ final class AgentPool implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(5)).build();
     private final SecureRandom random = new SecureRandom();
     private boolean fillScheduled;
-    /** Why the last {@link #spawn} failed; read on the filler's thread only. */
-    private String lastSpawnFailure;
     /** Failed starts in a row, and why the last one failed: for the retry's delay and for {@link #describe}. */
     private int failedStarts;
     private String lastFailure;
@@ -289,10 +287,17 @@ final class AgentPool implements AutoCloseable {
                     return;
                 }
             }
-            Optional<Idle> a = spawn();
-            String failure = a.isEmpty() ? lastSpawnFailure : awaitPooled(a.get());
+            Idle a;
+            try {
+                a = spawn();
+            } catch (IOException | RuntimeException e) {
+                log.warn("agent pool: cannot start a reference agent: {}", e.toString());
+                failed("cannot start: " + e);
+                return;
+            }
+            String failure = awaitPooled(a);
             if (failure != null) {
-                a.ifPresent(this::stop);
+                stop(a);
                 failed(failure);
                 return;
             }
@@ -300,10 +305,10 @@ final class AgentPool implements AutoCloseable {
                 if (closed) {
                     break;
                 }
-                idle.add(a.get());
+                idle.add(a);
             }
-            watch(a.get());
-            log.info("agent pool: reference agent pid {} idle on port {}", a.get().pid(), a.get().port());
+            watch(a);
+            log.info("agent pool: reference agent pid {} idle on port {}", a.pid(), a.port());
         }
         // closed while an agent was starting: it is stopped here, not left to its owner's exit
         unclaimed.forEach(this::stop);
@@ -362,7 +367,8 @@ final class AgentPool implements AutoCloseable {
         });
     }
 
-    private Optional<Idle> spawn() {
+    /** Starts a reference agent in a directory of its own; on failure the directory is removed. */
+    private Idle spawn() throws IOException {
         Path dir = root.resolve(HexFormat.of().formatHex(bytes(8)));
         try {
             Files.createDirectories(dir.resolve("work"));
@@ -386,16 +392,14 @@ final class AgentPool implements AutoCloseable {
             }
             Idle a = new Idle(p, p.info().startInstant().orElse(null), port, key, dir);
             unclaimed.add(a);
-            return Optional.of(a);
+            return a;
         } catch (IOException | RuntimeException e) {
-            log.warn("agent pool: cannot start a reference agent: {}", e.toString());
-            lastSpawnFailure = "cannot start: " + e;
             try {
                 Trees.delete(dir);
             } catch (IOException ignored) {
                 // left for the next sweep
             }
-            return Optional.empty();
+            throw e;
         }
     }
 
