@@ -57,7 +57,6 @@ final class EngineControlCommand {
                 h.engine().standby().forEach(out::println);
                 return 0;
             }
-            out.flush();
             // the engine itself says what it keeps ready (the local runtime's agent pool)
             Optional<Integer> asked = Remote.status(dataDir(), new EngineCommand.WriterStream(out),
                     new EngineCommand.WriterStream(spec.commandLine().getErr()));

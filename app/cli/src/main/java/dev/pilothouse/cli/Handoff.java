@@ -70,18 +70,8 @@ final class Handoff {
      * picocli's model of every command, and without the data dir.
      */
     static boolean asksOnlyVersion(List<String> args) {
-        boolean version = false;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (VALUE_OPTIONS.contains(a)) {
-                i++;
-            } else if (a.equals("--version") || a.equals("-V")) {
-                version = true;
-            } else if (!isAttachedValue(a)) {
-                return false;
-            }
-        }
-        return version;
+        List<String> rest = withoutRootOptions(args);
+        return !rest.isEmpty() && rest.stream().allMatch(a -> a.equals("--version") || a.equals("-V"));
     }
 
     /**
@@ -90,20 +80,21 @@ final class Handoff {
      * serves the data dir (a background engine would otherwise make way for the one asking).
      */
     static boolean asksEngineStatus(List<String> args) {
-        List<String> words = new java.util.ArrayList<>();
+        return withoutRootOptions(args).equals(List.of("engine", "status"));
+    }
+
+    /** {@code args} without the root's options that take a value (and their values): what else was typed, in order. */
+    private static List<String> withoutRootOptions(List<String> args) {
+        List<String> rest = new java.util.ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (VALUE_OPTIONS.contains(a)) {
                 i++;
-            } else if (a.startsWith("-")) {
-                if (!isAttachedValue(a)) {
-                    return false;
-                }
-            } else {
-                words.add(a);
+            } else if (!isAttachedValue(a)) {
+                rest.add(a);
             }
         }
-        return words.equals(List.of("engine", "status"));
+        return rest;
     }
 
     private static boolean isAttachedValue(String a) {

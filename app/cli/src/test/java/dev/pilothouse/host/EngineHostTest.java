@@ -135,26 +135,32 @@ class EngineHostTest {
         assertThat(h.awaitStopped()).contains("another environment").contains("KUBECONFIG");
     }
 
+    /** {@code pilothouse engine status} typed in a shell of this process's environment: the JVM client. */
+    private Ran engineStatus() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "engine", "status"},
+                new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        return new Ran(code, out.toString(), err.toString());
+    }
+
     @Test
     void engineStatusComesFromTheEngineItselfForAnyClientAndNothingMakesWay() throws Exception {
         EngineHost h = host(EngineHost.Kind.BACKGROUND, Duration.ofHours(1));
         long pid = ProcessHandle.current().pid();
 
         // typed in a shell: the JVM client asks the serving engine, which names what it keeps ready
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "engine", "status"},
-                new java.io.PrintWriter(out), new java.io.PrintWriter(err));
-        assertThat(code).as(err.toString()).isZero();
-        assertThat(out.toString()).startsWith("the background engine (pid " + pid + ") serves ")
+        Ran status = engineStatus();
+        assertThat(status.exit()).as(status.err()).isZero();
+        assertThat(status.out()).startsWith("the background engine (pid " + pid + ") serves ")
                 .contains("; commands running: 0\nagent pool: "); // the suite runs without a pool: "off (…)"
 
         // from a shell with another environment: answered, and the background engine does not make way for it
         ByteArrayOutputStream foreign = new ByteArrayOutputStream();
-        int status = CommandClient.run(Endpoint.read(dataDir).orElseThrow().port(), Endpoint.secret(dataDir), otherKubeconfig(),
+        int code = CommandClient.run(Endpoint.read(dataDir).orElseThrow().port(), Endpoint.secret(dataDir), otherKubeconfig(),
                 dataDir, List.of("--data-dir", dataDir.toString(), "engine", "status"), InputStream.nullInputStream(),
                 foreign, new ByteArrayOutputStream());
-        assertThat(status).isZero();
+        assertThat(code).isZero();
         assertThat(foreign.toString(StandardCharsets.UTF_8)).contains("agent pool:");
         assertThat(run(InputStream.nullInputStream(), "agents", "list").exit()).as("still serving").isZero();
         assertThat(Endpoint.read(dataDir)).hasValueSatisfying(ep -> assertThat(ep.pid()).isEqualTo(pid));
@@ -174,14 +180,11 @@ class EngineHostTest {
             Endpoint.secret(dataDir);
             new Endpoint(ProcessHandle.current().pid(), silent.getLocalPort(), EngineHost.Kind.BACKGROUND, BuildInfo.build(),
                     java.time.Instant.now()).write(dataDir);
-            java.io.StringWriter out = new java.io.StringWriter();
-            java.io.StringWriter err = new java.io.StringWriter();
-            int code = dev.pilothouse.cli.Cli.run(new String[]{"--data-dir", dataDir.toString(), "engine", "status"},
-                    new java.io.PrintWriter(out), new java.io.PrintWriter(err));
-            assertThat(code).isZero();
-            assertThat(out.toString()).startsWith("the background engine (pid " + ProcessHandle.current().pid() + ", since ")
+            Ran status = engineStatus();
+            assertThat(status.exit()).isZero();
+            assertThat(status.out()).startsWith("the background engine (pid " + ProcessHandle.current().pid() + ", since ")
                     .contains(" serves ");
-            assertThat(err.toString()).contains("did not answer within " + Remote.STATUS_WAIT.toSeconds() + " s");
+            assertThat(status.err()).contains("did not answer within " + Remote.STATUS_WAIT.toSeconds() + " s");
         }
     }
 
